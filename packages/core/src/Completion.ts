@@ -1,0 +1,64 @@
+/**
+ * A finished completion, normalised across providers.
+ *
+ * @example
+ * ```ts
+ * import type { Completion } from "@am/core"
+ * const done = (c: Completion) => c.finishReason === "stop"
+ * ```
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+import { AssistantMessage, ToolCall } from "./ChatMessage.ts"
+import { Usage } from "./Usage.ts"
+
+/**
+ * Normalised finish reason. Mapping: OpenAI `stop|length|tool_calls|content_filter` as is and a
+ * `message.refusal` → `refusal`; Anthropic `end_turn|stop_sequence` → `stop`, `max_tokens|
+ * model_context_window_exceeded` → `length`, `tool_use` → `tool_calls`, `refusal` → `refusal`;
+ * Gemini `STOP` → `stop`, `MAX_TOKENS` → `length`, safety/recitation/blocklist/prohibited/SPII
+ * and prompt `blockReason` → `content_filter`, function calls → `tool_calls`.
+ */
+export const FinishReason = Schema.Literals(["stop", "length", "tool_calls", "content_filter", "refusal"])
+export type FinishReason = typeof FinishReason.Type
+
+export const Completion = Schema.Struct({
+  message: AssistantMessage,
+  finishReason: FinishReason,
+  usage: Usage,
+  /** Provider kind that answered (`openai`, `anthropic`, `gemini`, `openai-compatible`). */
+  provider: Schema.String,
+  /** The model that answered, as the provider reported it. */
+  model: Schema.String,
+  /** The provider's own finish/stop reason, unmapped (e.g. `end_turn`, `SAFETY`). */
+  rawFinishReason: Schema.optionalKey(Schema.String),
+  /** Gemini `promptFeedback.blockReason` when the prompt itself was blocked. */
+  blockReason: Schema.optionalKey(Schema.String),
+  /** The provider's response id (`chatcmpl-…`, `msg_…`, Gemini `responseId`). */
+  providerResponseId: Schema.optionalKey(Schema.String),
+  /** The provider's request id header (`x-request-id`, `request-id`). */
+  providerRequestId: Schema.optionalKey(Schema.String)
+})
+export type Completion = typeof Completion.Type
+
+/** One increment of a streamed completion. */
+export const CompletionChunk = Schema.Union([
+  Schema.TaggedStruct("TextDelta", { text: Schema.String }),
+  Schema.TaggedStruct("ToolCallDelta", {
+    index: Schema.Int,
+    id: Schema.optionalKey(Schema.String),
+    name: Schema.optionalKey(Schema.String),
+    argumentsDelta: Schema.optionalKey(Schema.String)
+  }),
+  Schema.TaggedStruct("Finish", {
+    finishReason: FinishReason,
+    usage: Usage,
+    model: Schema.String,
+    rawFinishReason: Schema.optionalKey(Schema.String),
+    blockReason: Schema.optionalKey(Schema.String),
+    providerResponseId: Schema.optionalKey(Schema.String)
+  })
+])
+export type CompletionChunk = typeof CompletionChunk.Type
+
+export { ToolCall }
