@@ -1,0 +1,449 @@
+/**
+ * The key pool of one provider as plain data, and every operation on it as a pure transition
+ * `(state, input) => [result, state']`. Time (`now`) and randomness (`random`) come in as
+ * arguments, so a transition is deterministic: the memory layer runs each one inside a single
+ * `Ref.modify`, and a shared store can run the same transition as one compare-and-set.
+ *
+ * @internal
+ */
+import type { ApiKey, Classification, EventInput } from "@am/core"
+
+export type SelectionStrategy = "round-robin" | "weighted" | "least-penalized"
+
+/** The policy with every duration resolved to milliseconds. */
+export interface ResolvedPolicy {
+  /**
+   * Rate-limit backoff by streak: entry `n - 1` is the cool-down for the n-th consecutive rate
+   * limit of a (key, model); past the end the last entry (the cap) repeats.
+   */
+  readonly backoffMs: ReadonlyArray<number>
+  readonly quotaCooldownMs: number
+  /** `undefined`: a disabled key stays disabled until `enable()`. */
+  readonly disabledRecheckMs: number | undefined
+  readonly transientPenaltyMs: number
+  readonly healAfterMs: number
+}
+
+/** Penalty points a failure adds (see docs/packages/keyring.md). */
+export const PENALTY = {
+  rate_limit: 1,
+  quota_exhausted: 5,
+  disabled: 10,
+  transient: 1,
+  /** What one success takes away. */
+  success: 1
+} as const
+
+export interface ModelCooling {
+  /** Epoch ms until which this (key, model) is not leased. */
+  readonly until: number
+  /** Consecutive rate limits on this (key, model); picks the backoff step. */
+  readonly streak: number
+  /** Epoch ms of the last rate limit. */
+  readonly lastAt: number
+}
+
+export interface Disabled {
+  readonly reason: string
+  readonly at: number
+  /** Epoch ms when the key is put back on probation; absent: until `enable()`. */
+  readonly recheckAt?: number
+}
+
+export interface KeyState {
+  readonly key: ApiKey
+  readonly weight: number
+  /** Penalty at `penaltyAt`; decays linearly to 0 at `penaltyAt + healAfter`. */
+  readonly penalty: number
+  /** Epoch ms of the last penalising failure. */
+  readonly penaltyAt: number
+  /** Key-wide cool-down (quota, transient), epoch ms. */
+  readonly coolUntil: number
+  /** Rate-limit cool-downs per model. */
+  readonly models: Readonly<Record<string, ModelCooling>>
+  readonly disabled?: Disabled
+  /** The key was reported unhealthy; a `resource.health.restored` is owed once it is healthy. */
+  readonly unhealthy: boolean
+  readonly leases: number
+  readonly failures: number
+}
+
+export interface PoolState {
+  readonly provider: string
+  readonly strategy: SelectionStrategy
+  readonly keys: ReadonlyArray<KeyState>
+  /** Where round-robin (and the tie-break of least-penalised) starts next. */
+  readonly cursor: number
+  /** Some key was unhealthy; a `resource.healed.all` is owed once every key is healthy. */
+  readonly degraded: boolean
+}
+
+export type KeyStatus = "healthy" | "cooling" | "disabled"
+
+export interface KeySnapshot {
+  readonly provider: string
+  readonly id: string
+  readonly fingerprint: string
+  readonly status: KeyStatus
+  readonly penalty: number
+  readonly availableAt?: number
+  readonly coolingModels?: Readonly<Record<string, number>>
+  readonly disabledReason?: string
+  readonly leases: number
+  readonly failures: number
+}
+
+export type Outcome = { readonly _tag: "Success" } | { readonly _tag: "Failure"; readonly classification: Classification }
+
+export interface LeaseResult {
+  readonly key: ApiKey | undefined
+  /** When `key` is undefined: the earliest epoch ms a candidate key frees up, if any will. */
+  readonly availableAt: number | undefined
+  readonly events: ReadonlyArray<EventInput>
+}
+
+const noEvents: ReadonlyArray<EventInput> = []
+
+export const makePool = (
+  provider: string,
+  strategy: SelectionStrategy,
+  keys: ReadonlyArray<{ readonly key: ApiKey; readonly weight: number }>
+): PoolState => ({
+  provider,
+  strategy,
+  cursor: 0,
+  degraded: false,
+  keys: keys.map(({ key, weight }) => ({
+    key,
+    weight,
+    penalty: 0,
+    penaltyAt: 0,
+    coolUntil: 0,
+    models: {},
+    unhealthy: false,
+    leases: 0,
+    failures: 0
+  }))
+})
+
+/** The penalty after linear decay since the last failure. */
+export const effectivePenalty = (k: KeyState, now: number, policy: ResolvedPolicy): number => {
+  if (k.penalty === 0) return 0
+  if (policy.healAfterMs <= 0) return 0
+  const left = 1 - (now - k.penaltyAt) / policy.healAfterMs
+  return left <= 0 ? 0 : k.penalty * Math.min(1, left)
+}
+
+/** Stores `value` as the penalty at `now` while keeping the decay's end where it was. */
+const withPenaltyAt = (k: KeyState, value: number, now: number, policy: ResolvedPolicy): KeyState => {
+  if (value <= 0) return { ...k, penalty: 0 }
+  const left = policy.healAfterMs <= 0 ? 0 : 1 - (now - k.penaltyAt) / policy.healAfterMs
+  return left <= 0 ? { ...k, penalty: 0 } : { ...k, penalty: value / Math.min(1, left) }
+}
+
+const addPenalty = (k: KeyState, points: number, now: number, policy: ResolvedPolicy): KeyState => ({
+  ...k,
+  penalty: effectivePenalty(k, now, policy) + points,
+  penaltyAt: now
+})
+
+/** Epoch ms until which the key can't serve `model`; 0 if it can now; Infinity if disabled for good. */
+const blockedUntil = (k: KeyState, model: string, now: number): number => {
+  if (k.disabled !== undefined) return k.disabled.recheckAt ?? Number.POSITIVE_INFINITY
+  const until = Math.max(k.coolUntil, k.models[model]?.until ?? 0)
+  return until > now ? until : 0
+}
+
+/** Epoch ms until which the key is not usable for every model (0 if it is). */
+const coolingUntil = (k: KeyState, now: number): number => {
+  let until = k.coolUntil
+  for (const m in k.models) until = Math.max(until, k.models[m]!.until)
+  return until > now ? until : 0
+}
+
+const isHealthy = (k: KeyState, now: number): boolean => k.disabled === undefined && coolingUntil(k, now) === 0
+
+const keyRef = (provider: string, k: KeyState) => ({ provider, keyId: k.key.id, keyFingerprint: k.key.fingerprint })
+
+/**
+ * Lets time act on the pool: a disabled key whose recheck is due goes back on probation,
+ * finished rate-limit entries are forgotten once their streak has healed, and health that came
+ * back since the last operation is announced (`resource.health.restored`, then
+ * `resource.healed.all` when the whole pool is healthy again).
+ */
+export const refresh = (
+  pool: PoolState,
+  now: number,
+  policy: ResolvedPolicy
+): readonly [ReadonlyArray<EventInput>, PoolState] => {
+  let events: Array<EventInput> | undefined
+  let keys: Array<KeyState> | undefined
+  pool.keys.forEach((k0, i) => {
+    let k = k0
+    if (k.disabled?.recheckAt !== undefined && k.disabled.recheckAt <= now) {
+      const { disabled: _, ...rest } = k
+      k = rest
+    }
+    const stale = Object.keys(k.models).filter((m) => {
+      const c = k.models[m]!
+      return c.until <= now && now - c.lastAt >= policy.healAfterMs
+    })
+    if (stale.length > 0) {
+      const models = { ...k.models }
+      for (const m of stale) delete models[m]
+      k = { ...k, models }
+    }
+    if (k.unhealthy && isHealthy(k, now)) {
+      k = { ...k, unhealthy: false }
+      ;(events ??= []).push({ topic: "resource.health.restored", ...keyRef(pool.provider, k) })
+    }
+    if (k !== k0) (keys ??= pool.keys.slice())[i] = k
+  })
+  let next = keys === undefined ? pool : { ...pool, keys }
+  if (next.degraded && next.keys.every((k) => isHealthy(k, now))) {
+    next = { ...next, degraded: false }
+    ;(events ??= []).push({ topic: "resource.healed.all", provider: pool.provider })
+  }
+  return [events ?? noEvents, next]
+}
+
+const replaceKey = (pool: PoolState, i: number, k: KeyState): PoolState => {
+  const keys = pool.keys.slice()
+  keys[i] = k
+  return { ...pool, keys }
+}
+
+/** Picks among eligible key indices (`eligible[i]` says whether key i may be leased). */
+const pick = (
+  pool: PoolState,
+  eligible: ReadonlyArray<boolean>,
+  now: number,
+  random: number,
+  policy: ResolvedPolicy
+): number => {
+  const n = pool.keys.length
+  // Candidates in round-robin order from the cursor: round-robin takes the first one,
+  // least-penalised breaks ties by it, so equally healthy keys still rotate.
+  const ordered = Array.from({ length: n }, (_, o) => (pool.cursor + o) % n).filter((i) => eligible[i])
+  if (pool.strategy === "least-penalized") {
+    return ordered.reduce((best, i) =>
+      effectivePenalty(pool.keys[i]!, now, policy) < effectivePenalty(pool.keys[best]!, now, policy) ? i : best
+    )
+  }
+  if (pool.strategy === "weighted") {
+    const candidates = pool.keys.map((_, i) => i).filter((i) => eligible[i])
+    const total = candidates.reduce((sum, i) => sum + pool.keys[i]!.weight, 0)
+    // All remaining weights 0: the keys are last resorts; rotate among them.
+    if (total > 0) {
+      const target = random * total
+      let acc = 0
+      const chosen = candidates.find((i) => {
+        acc += pool.keys[i]!.weight
+        return target < acc
+      })
+      return chosen ?? candidates[candidates.length - 1]!
+    }
+  }
+  return ordered[0]!
+}
+
+/** Leases a key for `model`, skipping `exclude`; counts the lease on the chosen key. */
+export const lease = (
+  pool0: PoolState,
+  input: {
+    readonly model: string
+    readonly exclude: ReadonlyArray<string> | undefined
+    readonly now: number
+    /** Uniform in [0, 1); used by the weighted strategy only. */
+    readonly random: number
+    readonly policy: ResolvedPolicy
+  }
+): readonly [LeaseResult, PoolState] => {
+  const { model, exclude, now, policy } = input
+  const [events, pool] = refresh(pool0, now, policy)
+  const candidate = (k: KeyState) => exclude === undefined || !exclude.includes(k.key.id)
+  const eligible = pool.keys.map((k) => candidate(k) && blockedUntil(k, model, now) === 0)
+  if (!eligible.includes(true)) {
+    const earliest = pool.keys.reduce(
+      (min, k) => (candidate(k) ? Math.min(min, blockedUntil(k, model, now)) : min),
+      Number.POSITIVE_INFINITY
+    )
+    return [{ key: undefined, availableAt: Number.isFinite(earliest) ? earliest : undefined, events }, pool]
+  }
+  const i = pick(pool, eligible, now, input.random, policy)
+  const k = pool.keys[i]!
+  const next = replaceKey(pool, i, { ...k, leases: k.leases + 1 })
+  return [{ key: k.key, availableAt: undefined, events }, { ...next, cursor: (i + 1) % pool.keys.length }]
+}
+
+/** What a failure does to the key: cool-down (key-wide or for the model) or disable. */
+const failure = (
+  k: KeyState,
+  provider: string,
+  model: string,
+  c: Classification,
+  now: number,
+  policy: ResolvedPolicy
+): readonly [EventInput | undefined, KeyState] => {
+  const retryAfter = c.retryAfterMs ?? 0
+  const counted = { ...k, failures: k.failures + 1 }
+  switch (c.class) {
+    case "auth_invalid":
+    case "permission_denied": {
+      // Calls in flight when the key died report too: only the first one disables and announces.
+      if (k.disabled !== undefined) return [undefined, counted]
+      const reason = `${c.class} (${c.rule})`
+      const disabled: Disabled =
+        policy.disabledRecheckMs === undefined
+          ? { reason, at: now }
+          : { reason, at: now, recheckAt: now + policy.disabledRecheckMs }
+      const next = { ...addPenalty(counted, PENALTY.disabled, now, policy), disabled, unhealthy: true }
+      return [{ topic: "resource.disabled", ...keyRef(provider, next), reason }, next]
+    }
+    case "rate_limit": {
+      const prev = k.models[model]
+      const streak = prev !== undefined && now - prev.lastAt < policy.healAfterMs ? prev.streak + 1 : 1
+      const backoff = policy.backoffMs[Math.min(streak, policy.backoffMs.length) - 1] ?? 0
+      const cooldownMs = Math.max(retryAfter, backoff)
+      const until = Math.max(prev?.until ?? 0, now + cooldownMs)
+      const next = {
+        ...addPenalty(counted, PENALTY.rate_limit, now, policy),
+        models: { ...k.models, [model]: { until, streak, lastAt: now } },
+        unhealthy: k.unhealthy || cooldownMs > 0
+      }
+      return [penalized(provider, next, c, cooldownMs, now, policy), next]
+    }
+    default: {
+      const cooldownMs = Math.max(
+        retryAfter,
+        c.class === "quota_exhausted" ? policy.quotaCooldownMs : policy.transientPenaltyMs
+      )
+      const points = c.class === "quota_exhausted" ? PENALTY.quota_exhausted : PENALTY.transient
+      const next = {
+        ...addPenalty(counted, points, now, policy),
+        coolUntil: Math.max(k.coolUntil, now + cooldownMs),
+        unhealthy: k.unhealthy || cooldownMs > 0
+      }
+      return [penalized(provider, next, c, cooldownMs, now, policy), next]
+    }
+  }
+}
+
+const penalized = (
+  provider: string,
+  k: KeyState,
+  c: Classification,
+  cooldownMs: number,
+  now: number,
+  policy: ResolvedPolicy
+): EventInput => ({
+  topic: "resource.penalized",
+  ...keyRef(provider, k),
+  class: c.class,
+  cooldownMs,
+  penalty: effectivePenalty(k, now, policy)
+})
+
+/** A success heals: one penalty point off and the model's rate-limit streak reset. */
+const success = (k: KeyState, model: string, now: number, policy: ResolvedPolicy): KeyState => {
+  const healed = withPenaltyAt(k, effectivePenalty(k, now, policy) - PENALTY.success, now, policy)
+  const cooling = k.models[model]
+  if (cooling === undefined) return healed
+  const models = { ...k.models }
+  // A Retry-After the provider gave still stands; only the streak is forgotten.
+  if (cooling.until > now) models[model] = { ...cooling, streak: 0 }
+  else delete models[model]
+  return { ...healed, models }
+}
+
+/** Feeds a call's outcome back. Only key-scoped failures penalise; unknown keys are ignored. */
+export const report = (
+  pool0: PoolState,
+  input: {
+    readonly model: string
+    readonly keyId: string
+    readonly outcome: Outcome
+    readonly now: number
+    readonly policy: ResolvedPolicy
+  }
+): readonly [ReadonlyArray<EventInput>, PoolState] => {
+  const { model, keyId, outcome, now, policy } = input
+  const isFailure = outcome._tag === "Failure"
+  if (isFailure && outcome.classification.scope !== "key") return [noEvents, pool0]
+  // Time acts first: a key whose recheck is due is on probation before this outcome lands.
+  const [events, pool] = refresh(pool0, now, policy)
+  const i = pool.keys.findIndex((k) => k.key.id === keyId)
+  if (i < 0) return [events, pool]
+  const k = pool.keys[i]!
+  if (!isFailure) return [events, replaceKey(pool, i, success(k, model, now, policy))]
+  const [event, next] = failure(k, pool.provider, model, outcome.classification, now, policy)
+  const changed = replaceKey(pool, i, next)
+  return [
+    event === undefined ? events : [...events, event],
+    next.unhealthy && !pool.degraded ? { ...changed, degraded: true } : changed
+  ]
+}
+
+/** Puts a disabled key back into service (cool-downs from Retry-After still apply). */
+export const enable = (
+  pool0: PoolState,
+  input: { readonly keyId: string; readonly now: number; readonly policy: ResolvedPolicy }
+): readonly [ReadonlyArray<EventInput>, PoolState] => {
+  const i = pool0.keys.findIndex((k) => k.key.id === input.keyId)
+  const k = pool0.keys[i]
+  if (k?.disabled === undefined) return refresh(pool0, input.now, input.policy)
+  const { disabled: _, ...rest } = k
+  return refresh(replaceKey(pool0, i, rest), input.now, input.policy)
+}
+
+/** Takes a key out of service until `enable()` (an operator's decision: no recheck). */
+export const disable = (
+  pool0: PoolState,
+  input: { readonly keyId: string; readonly reason: string; readonly now: number; readonly policy: ResolvedPolicy }
+): readonly [ReadonlyArray<EventInput>, PoolState] => {
+  const [events, pool] = refresh(pool0, input.now, input.policy)
+  const i = pool.keys.findIndex((k) => k.key.id === input.keyId)
+  const k = pool.keys[i]
+  if (k === undefined) return [events, pool]
+  const next: KeyState = { ...k, disabled: { reason: input.reason, at: input.now }, unhealthy: true }
+  return [
+    [...events, { topic: "resource.disabled", ...keyRef(pool.provider, next), reason: input.reason }],
+    { ...replaceKey(pool, i, next), degraded: true }
+  ]
+}
+
+/** Reads the pool (after letting time act on it); ids and fingerprints only, never secrets. */
+export const snapshot = (
+  pool0: PoolState,
+  now: number,
+  policy: ResolvedPolicy
+): readonly [readonly [ReadonlyArray<KeySnapshot>, ReadonlyArray<EventInput>], PoolState] => {
+  const [events, pool] = refresh(pool0, now, policy)
+  const keys = pool.keys.map((k): KeySnapshot => {
+    const base = {
+      provider: pool.provider,
+      id: k.key.id,
+      fingerprint: k.key.fingerprint,
+      penalty: effectivePenalty(k, now, policy),
+      leases: k.leases,
+      failures: k.failures
+    }
+    const cooling = Object.entries(k.models).filter(([, c]) => c.until > now)
+    const coolingModels =
+      cooling.length > 0 ? { coolingModels: Object.fromEntries(cooling.map(([m, c]) => [m, c.until])) } : {}
+    if (k.disabled !== undefined) {
+      return {
+        ...base,
+        status: "disabled",
+        disabledReason: k.disabled.reason,
+        ...(k.disabled.recheckAt === undefined ? {} : { availableAt: k.disabled.recheckAt }),
+        ...coolingModels
+      }
+    }
+    const until = coolingUntil(k, now)
+    return until === 0
+      ? { ...base, status: "healthy" }
+      : { ...base, status: "cooling", availableAt: until, ...coolingModels }
+  })
+  return [[keys, events], pool]
+}
