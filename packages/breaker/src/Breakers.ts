@@ -1,0 +1,320 @@
+/**
+ * Provider and provider+model circuit breakers over `effect/persistence` `CircuitBreaker`.
+ *
+ * Every call runs under two circuits: `provider:<id>` (all models of a provider) and
+ * `model:<id>/<model>`. The call's `Classification` decides what the circuits learn: only
+ * provider-scoped failures count (`Failure`, with Retry-After as the open-duration floor);
+ * key-, model-, request- and content-scoped failures are `Ignored`; a success is a `Success`.
+ * A call rejected at either level fails with `CircuitOpen` without running.
+ *
+ * @example
+ * ```ts
+ * import { Breakers } from "@am/breaker"
+ * import { EventBus, type Classification } from "@am/core"
+ * import { Effect, Layer } from "effect"
+ *
+ * const classify = (_: string): Classification =>
+ *   ({ class: "server_error", scope: "provider", retryable: true, errorType: "500", rule: "http.500" })
+ *
+ * const program = Effect.gen(function* () {
+ *   const breakers = yield* Breakers
+ *   const answer = yield* breakers.run({ provider: "primary", model: "gpt-4o" }, Effect.succeed("hi"), classify)
+ *   const status = yield* breakers.status({ provider: "primary" }) // "closed"
+ *   return [answer, status]
+ * }).pipe(Effect.provide(Breakers.layerMemory({ defaults: { consecutiveFailures: 3 } }).pipe(Layer.provide(EventBus.layerNoop))))
+ * ```
+ * @since 0.1.0
+ */
+import { type Classification, EventBus } from "@am/core"
+import { Cause, Clock, Context, Duration, Effect, Exit, Layer, Option, Schema } from "effect"
+import { CircuitBreaker } from "effect/persistence"
+import { type BreakerPolicy, type BreakersConfig, resolvePolicy, validateBreakersConfig } from "./BreakerPolicy.ts"
+import { type BreakerOwner, observeStore, publishFor } from "./internal/observe.ts"
+
+/** What a call targets: the provider id and the model. */
+export interface BreakerTarget {
+  readonly provider: string
+  readonly model: string
+}
+
+/**
+ * A circuit's status. `half_open` also covers an Open circuit whose open time has passed: the
+ * next call through it will be the probe.
+ */
+export type BreakerStatus = "closed" | "open" | "half_open"
+
+/** One circuit as operators see it. */
+export interface BreakerSnapshot {
+  /** `provider:<id>` or `model:<id>/<model>`. */
+  readonly name: string
+  readonly provider: string
+  /** Present on provider+model circuits. */
+  readonly model?: string
+  readonly status: BreakerStatus
+  /** Epoch milliseconds at which an open circuit lets a probe through. */
+  readonly openUntil?: number
+}
+
+/**
+ * A call rejected by an open circuit, or by a half-open one whose probe is still running.
+ * The call did not run. `retryAfterMs` is the remaining open time (absent while half-open).
+ */
+export class CircuitOpen extends Schema.TaggedError<CircuitOpen>()("CircuitOpen", {
+  breaker: Schema.String,
+  provider: Schema.String,
+  model: Schema.optionalKey(Schema.String),
+  retryAfterMs: Schema.optionalKey(Schema.Number)
+}) {
+  override get message(): string {
+    return this.retryAfterMs === undefined
+      ? `Circuit ${this.breaker} is half-open with a probe in flight`
+      : `Circuit ${this.breaker} is open for another ${Math.ceil(this.retryAfterMs)} ms`
+  }
+}
+
+/** The name of a provider's circuit. */
+export const providerBreakerName = (provider: string): string => `provider:${provider}`
+/** The name of a provider+model circuit. */
+export const modelBreakerName = (provider: string, model: string): string => `model:${provider}/${model}`
+
+/**
+ * What one classified failure tells a circuit: a provider-scoped failure counts (its Retry-After
+ * becomes the floor of the open duration, if this failure trips the circuit); every other scope
+ * says nothing about the provider's health and is `Ignored`.
+ *
+ * @example
+ * ```ts
+ * import { outcomeOf } from "@am/breaker"
+ * outcomeOf({ class: "rate_limit", scope: "key", retryable: true, errorType: "429", rule: "openai.429" })
+ * // { _tag: "Ignored" }
+ * ```
+ */
+export const outcomeOf = (classification: Classification): CircuitBreaker.Outcome =>
+  classification.scope === "provider"
+    ? CircuitBreaker.failure({
+        retryAfter: classification.retryAfterMs === undefined ? undefined : Duration.millis(classification.retryAfterMs)
+      })
+    : CircuitBreaker.ignored
+
+export interface BreakersShape {
+  /**
+   * Runs `effect` under the provider breaker and the provider+model breaker. A rejection (open or
+   * half-open-busy at either level) fails with CircuitOpen without running the effect. `classify`
+   * maps the effect's failure to its Classification. Put timeouts and retries inside `effect`, so
+   * the circuits see one outcome per call; a defect or an interruption is `Ignored`.
+   */
+  readonly run: <A, E, R>(
+    target: BreakerTarget,
+    effect: Effect.Effect<A, E, R>,
+    classify: (e: E) => Classification
+  ) => Effect.Effect<A, E | CircuitOpen, R>
+  /**
+   * Cheap check used by the planner to skip a provider (or provider+model) whose breaker is open,
+   * without calling it. With a model, the worse of the two circuits. Never fails: a store that
+   * cannot be read reports `closed` (the breaker fails open, like the calls it guards).
+   */
+  readonly status: (target: { readonly provider: string; readonly model?: string }) => Effect.Effect<BreakerStatus>
+  /** Every circuit this instance knows (configured providers and every target it ran), by provider. */
+  readonly snapshot: Effect.Effect<ReadonlyArray<BreakerSnapshot>>
+}
+
+/**
+ * The breakers service. `layerMemory` keeps circuits in the process; `layerStore` uses whatever
+ * `CircuitBreakerStore` is provided (for example `CircuitBreaker.layerStoreRedis` to share
+ * circuits between replicas). Transitions are published on the `EventBus` as `circuit.tripped`,
+ * `circuit.half_open`, `circuit.reset` and `circuit.rejected`.
+ *
+ * @example
+ * ```ts
+ * import { Breakers } from "@am/breaker"
+ * import { EventBus } from "@am/core"
+ * import { Layer } from "effect"
+ * const live = Breakers.layerMemory({ providers: { primary: { consecutiveFailures: 3 } } }).pipe(
+ *   Layer.provide(EventBus.layerMemory)
+ * )
+ * ```
+ */
+export class Breakers extends Context.Service<Breakers, BreakersShape>()("@am/breaker/Breakers") {
+  /** Breakers over any `CircuitBreakerStore`. Dies at build time on an invalid configuration. */
+  static layerStore(
+    config?: BreakersConfig
+  ): Layer.Layer<Breakers, never, EventBus | CircuitBreaker.CircuitBreakerStore> {
+    return Layer.effect(Breakers, make(config ?? {}))
+  }
+
+  /** Breakers over an in-process store (`CircuitBreaker.layerStoreMemory`). */
+  static layerMemory(config?: BreakersConfig): Layer.Layer<Breakers, never, EventBus> {
+    return Breakers.layerStore(config).pipe(Layer.provide(CircuitBreaker.layerStoreMemory()))
+  }
+}
+
+interface ProviderEntry {
+  readonly owner: BreakerOwner
+  readonly breaker: CircuitBreaker.CircuitBreaker
+  readonly models: Map<string, BreakerOwner>
+}
+
+const rank: Record<BreakerStatus, number> = { closed: 0, half_open: 1, open: 2 }
+const worse = (a: BreakerStatus, b: BreakerStatus): BreakerStatus => (rank[a] >= rank[b] ? a : b)
+
+const statusOf = (state: CircuitBreaker.State): BreakerStatus => {
+  switch (state._tag) {
+    case "Closed":
+      return "closed"
+    // Past its open time a circuit reads as Open until a call arrives; that call will be the probe.
+    case "Open":
+      return Duration.toMillis(state.retryAfter) > 0 ? "open" : "half_open"
+    case "HalfOpen":
+      return "half_open"
+  }
+}
+
+// Names are built by this module; parsing is only the fallback for a key it never registered.
+const parseName = (name: string): BreakerOwner => {
+  if (name.startsWith("model:")) {
+    const rest = name.slice("model:".length)
+    const slash = rest.indexOf("/")
+    return slash < 0
+      ? { name, provider: rest }
+      : { name, provider: rest.slice(0, slash), model: rest.slice(slash + 1) }
+  }
+  return { name, provider: name.startsWith("provider:") ? name.slice("provider:".length) : name }
+}
+
+const isRejectionOf =
+  (name: string) =>
+  (error: unknown): error is CircuitBreaker.CircuitBreakerError =>
+    error instanceof CircuitBreaker.CircuitBreakerError &&
+    error.reason._tag !== "CircuitBreakerStoreError" &&
+    error.reason.key === name
+
+const make = Effect.fnUntraced(function* (config: BreakersConfig) {
+  const problems = validateBreakersConfig(config)
+  if (problems.length > 0) {
+    return yield* Effect.die(new Error(`Invalid breaker configuration:\n  ${problems.join("\n  ")}`))
+  }
+  const bus = yield* EventBus
+  const store = yield* CircuitBreaker.CircuitBreakerStore
+  const owners = new Map<string, BreakerOwner>()
+  const ownerOf = (name: string) => owners.get(name) ?? parseName(name)
+  const observed = observeStore(store, bus, ownerOf)
+
+  const build = (own?: BreakerPolicy) => {
+    const policy = resolvePolicy(config.defaults, own)
+    return CircuitBreaker.make({
+      tripPolicy: policy.tripPolicy,
+      openDuration: policy.openDuration,
+      // Caps the Retry-After hint, so no opening exceeds maxOpenFor.
+      maxOpenDuration: policy.maxOpenFor
+    }).pipe(Effect.provideService(CircuitBreaker.CircuitBreakerStore, observed))
+  }
+
+  // One CircuitBreaker per policy (its gotcha: one policy per key); the keys never overlap, so
+  // they all share the one store.
+  const fallback = yield* build()
+  const configured = new Map(
+    yield* Effect.forEach(Object.entries(config.providers ?? {}), ([id, policy]) =>
+      Effect.map(build(policy), (breaker) => [id, breaker] as const)
+    )
+  )
+
+  const entries = new Map<string, ProviderEntry>()
+  const entryFor = (provider: string): ProviderEntry => {
+    const existing = entries.get(provider)
+    if (existing !== undefined) return existing
+    const owner: BreakerOwner = { name: providerBreakerName(provider), provider }
+    const entry: ProviderEntry = { owner, breaker: configured.get(provider) ?? fallback, models: new Map() }
+    entries.set(provider, entry)
+    owners.set(owner.name, owner)
+    return entry
+  }
+  const modelOwnerFor = (entry: ProviderEntry, model: string): BreakerOwner => {
+    const existing = entry.models.get(model)
+    if (existing !== undefined) return existing
+    const owner: BreakerOwner = { name: modelBreakerName(entry.owner.provider, model), provider: entry.owner.provider, model }
+    entry.models.set(model, owner)
+    owners.set(owner.name, owner)
+    return owner
+  }
+  for (const id of configured.keys()) entryFor(id)
+
+  const rejectWith =
+    (owner: BreakerOwner) =>
+    <A, E, R>(self: Effect.Effect<A, E | CircuitBreaker.CircuitBreakerError, R>): Effect.Effect<A, E | CircuitOpen, R> =>
+      Effect.catchIf(self, isRejectionOf(owner.name), (error) =>
+        Effect.andThen(
+          publishFor(bus, owner, { topic: "circuit.rejected" }),
+          Effect.fail(
+            new CircuitOpen({
+              breaker: owner.name,
+              provider: owner.provider,
+              ...(owner.model === undefined ? {} : { model: owner.model }),
+              ...(error.reason._tag === "CircuitOpen" ? { retryAfterMs: Duration.toMillis(error.reason.retryAfter) } : {})
+            })
+          )
+        )
+      ) as Effect.Effect<A, E | CircuitOpen, R>
+
+  const run = <A, E, R>(
+    target: BreakerTarget,
+    effect: Effect.Effect<A, E, R>,
+    classify: (e: E) => Classification
+  ): Effect.Effect<A, E | CircuitOpen, R> => {
+    const entry = entryFor(target.provider)
+    const model = modelOwnerFor(entry, target.model)
+    const outcome = (exit: Exit.Exit<A, E | CircuitOpen>): CircuitBreaker.Outcome => {
+      if (Exit.isSuccess(exit)) return CircuitBreaker.success
+      const error = Cause.findErrorOption(exit.cause)
+      // A defect is our bug, not the provider's health; a model-level rejection says nothing about the provider.
+      if (Option.isNone(error) || error.value instanceof CircuitOpen) return CircuitBreaker.ignored
+      return outcomeOf(classify(error.value as E))
+    }
+    // Provider outside, model inside: a provider-level rejection never touches the model circuit.
+    const underModel = rejectWith(model)(entry.breaker.execute(effect, { key: model.name, classify: outcome }))
+    return rejectWith(entry.owner)(entry.breaker.execute(underModel, { key: entry.owner.name, classify: outcome }))
+  }
+
+  const readStatus = (name: string): Effect.Effect<BreakerStatus> =>
+    store.state(name).pipe(
+      Effect.map(statusOf),
+      Effect.catch(() => Effect.succeed<BreakerStatus>("closed"))
+    )
+
+  const status = (target: { readonly provider: string; readonly model?: string }): Effect.Effect<BreakerStatus> => {
+    const provider = readStatus(providerBreakerName(target.provider))
+    return target.model === undefined
+      ? provider
+      : Effect.zipWith(provider, readStatus(modelBreakerName(target.provider, target.model)), worse)
+  }
+
+  const snapshot: Effect.Effect<ReadonlyArray<BreakerSnapshot>> = Effect.gen(function* () {
+    const now = yield* Clock.currentTimeMillis
+    const known = [...owners.values()].sort(
+      (a, b) => a.provider.localeCompare(b.provider) || (a.model ?? "").localeCompare(b.model ?? "")
+    )
+    return yield* Effect.forEach(known, (owner) =>
+      store.state(owner.name).pipe(
+        Effect.map((state): BreakerSnapshot => {
+          const s = statusOf(state)
+          return {
+            name: owner.name,
+            provider: owner.provider,
+            ...(owner.model === undefined ? {} : { model: owner.model }),
+            status: s,
+            ...(state._tag === "Open" && s === "open" ? { openUntil: now + Duration.toMillis(state.retryAfter) } : {})
+          }
+        }),
+        Effect.catch(() =>
+          Effect.succeed<BreakerSnapshot>({
+            name: owner.name,
+            provider: owner.provider,
+            ...(owner.model === undefined ? {} : { model: owner.model }),
+            status: "closed"
+          })
+        )
+      )
+    )
+  })
+
+  return Breakers.of({ run, status, snapshot })
+})
