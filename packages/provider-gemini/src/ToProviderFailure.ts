@@ -1,0 +1,289 @@
+/**
+ * Normalises whatever the `@google/genai` SDK throws into a core `ProviderFailure`.
+ *
+ * The SDK's `ApiError` carries only `status` and a `message` that is the JSON error body as text
+ * (`{"error":{"code":429,"message":…,"status":"RESOURCE_EXHAUSTED","details":[…]}}`); a stream
+ * error event after HTTP 200 arrives as `ApiError` with `got status: …. {json}`. Response
+ * headers are not on the error, so the adapter captures them itself and passes them in.
+ *
+ * @example
+ * ```ts
+ * import { ApiKey } from "@am/core"
+ * import { ApiError } from "@google/genai"
+ * import { Redacted } from "effect"
+ * import { toProviderFailure } from "@am/provider-gemini"
+ * const key = ApiKey.make("k1", Redacted.make("AIza-test"))
+ * const body = { error: { code: 429, message: "Quota exceeded", status: "RESOURCE_EXHAUSTED",
+ *   details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "22s" }] } }
+ * const failure = toProviderFailure(new ApiError({ status: 429, message: JSON.stringify(body) }),
+ *   { providerId: "primary", model: "gemini-2.5-flash", key })
+ * failure.errorType // "RESOURCE_EXHAUSTED"
+ * failure.retryAfterMs // 22000
+ * ```
+ * @since 0.1.0
+ */
+import {
+  type ApiKey,
+  ProviderFailure,
+  type ProviderFailureKind,
+  parseDurationText,
+  parseRetryAfter,
+  sanitizeMessage
+} from "@am/core"
+import { Redacted } from "effect"
+import { EmptyResponseError, PROVIDER_KIND } from "./Translate.ts"
+
+/** Where the failure happened and what the adapter saw of the HTTP response. */
+export interface FailureContext {
+  readonly providerId: string
+  readonly model: string
+  readonly key: ApiKey
+  /** Whether response bytes (headers or body) arrived before the failure. */
+  readonly responseBytesReceived?: boolean
+  /** Response headers the adapter captured (the SDK's `ApiError` carries none). */
+  readonly headers?: Headers | Readonly<Record<string, string>>
+  /** True once a stream answered HTTP 200: a later failure is a `stream` failure. */
+  readonly streaming?: boolean
+  /** Epoch milliseconds, for HTTP-date `retry-after` values (defaults to `Date.now()`). */
+  readonly now?: number
+}
+
+/** A `google.rpc.Status` error body, as Gemini sends it. */
+export interface GoogleErrorStatus {
+  readonly code?: number
+  readonly message?: string
+  readonly status?: string
+  readonly details?: ReadonlyArray<Record<string, unknown>>
+}
+
+/** What the `details[]` of a Google error say, in the fields the classifier and keyring use. */
+export interface GoogleErrorDetails {
+  /** `google.rpc.ErrorInfo.reason`, e.g. `API_KEY_INVALID`. */
+  readonly reason?: string
+  /** The first `google.rpc.QuotaFailure` violation's `quotaId`, e.g. `GenerateRequestsPerDayPerProjectPerModel-FreeTier`. */
+  readonly quotaId?: string
+  /** `google.rpc.RetryInfo.retryDelay` in milliseconds. */
+  readonly retryDelayMs?: number
+}
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+const tryJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Finds the `error` object in an `ApiError` message: the whole message as JSON (HTTP errors),
+ * or the JSON after `got status: …. ` (stream error events). Array bodies use their first element.
+ */
+export const parseGoogleError = (text: string): GoogleErrorStatus | undefined => {
+  const brace = text.search(/[[{]/)
+  if (brace < 0) return undefined
+  let parsed = tryJson(text.slice(brace))
+  if (Array.isArray(parsed)) parsed = parsed[0]
+  if (!isRecord(parsed)) return undefined
+  const error = isRecord(parsed.error) ? parsed.error : parsed
+  const details = Array.isArray(error.details) ? error.details.filter(isRecord) : undefined
+  return {
+    ...(typeof error.code === "number" ? { code: error.code } : {}),
+    ...(typeof error.message === "string" ? { message: error.message } : {}),
+    ...(typeof error.status === "string" ? { status: error.status } : {}),
+    ...(details !== undefined ? { details } : {})
+  }
+}
+
+/** `retryDelay` is `"22s"` in JSON, but a decoded protobuf Duration (`{ seconds, nanos }`) is accepted too. */
+const durationMs = (value: unknown): number | undefined => {
+  if (typeof value === "string") return parseDurationText(value)
+  if (isRecord(value)) {
+    const seconds = Number(value.seconds ?? 0)
+    const nanos = Number(value.nanos ?? 0)
+    if (Number.isFinite(seconds) && Number.isFinite(nanos)) return seconds * 1000 + nanos / 1e6
+  }
+  return undefined
+}
+
+/** Reads `ErrorInfo`, `QuotaFailure` and `RetryInfo` out of a Google error's `details[]`. */
+export const readGoogleErrorDetails = (
+  details: ReadonlyArray<Record<string, unknown>> | undefined
+): GoogleErrorDetails => {
+  let reason: string | undefined
+  let quotaId: string | undefined
+  let retryDelayMs: number | undefined
+  for (const detail of details ?? []) {
+    const type = typeof detail["@type"] === "string" ? detail["@type"] : ""
+    if (type.endsWith("google.rpc.ErrorInfo") && typeof detail.reason === "string") reason ??= detail.reason
+    else if (type.endsWith("google.rpc.QuotaFailure") && Array.isArray(detail.violations)) {
+      const violation = detail.violations.find(
+        (v): v is Record<string, unknown> => isRecord(v) && typeof v.quotaId === "string"
+      )
+      if (violation !== undefined) quotaId ??= violation.quotaId as string
+    } else if (type.endsWith("google.rpc.RetryInfo")) retryDelayMs ??= durationMs(detail.retryDelay)
+  }
+  return {
+    ...(reason !== undefined ? { reason } : {}),
+    ...(quotaId !== undefined ? { quotaId } : {}),
+    ...(retryDelayMs !== undefined ? { retryDelayMs: Math.max(0, retryDelayMs) } : {})
+  }
+}
+
+const RATE_LIMIT_HEADER = /^(x-ratelimit-|anthropic-ratelimit-|ratelimit)/
+
+interface HeaderView {
+  readonly get: (name: string) => string | undefined
+  readonly entries: () => Array<[string, string]>
+}
+
+const headerView = (headers: FailureContext["headers"]): HeaderView | undefined => {
+  if (headers === undefined) return undefined
+  if (typeof (headers as Headers).get === "function" && typeof (headers as Headers).entries === "function") {
+    const h = headers as Headers
+    return { get: (name) => h.get(name) ?? undefined, entries: () => [...h.entries()] }
+  }
+  const record = headers as Readonly<Record<string, string>>
+  const lower = new Map(Object.entries(record).map(([k, v]) => [k.toLowerCase(), v] as const))
+  return { get: (name) => lower.get(name.toLowerCase()), entries: () => [...lower.entries()] }
+}
+
+const rateLimitOf = (view: HeaderView | undefined): Record<string, string> | undefined => {
+  if (view === undefined) return undefined
+  const out: Record<string, string> = {}
+  for (const [name, value] of view.entries()) if (RATE_LIMIT_HEADER.test(name)) out[name] = value
+  return Object.keys(out).length > 0 ? out : undefined
+}
+
+const requestIdOf = (view: HeaderView | undefined): string | undefined =>
+  view?.get("x-request-id") ?? view?.get("request-id") ?? view?.get("x-goog-request-id")
+
+/** Gemini's 429 text says "Please retry in 22.627s." when RetryInfo is missing (proxies strip details). */
+const retryFromMessage = (message: string): number | undefined => {
+  const m = /retry in (\d+(?:\.\d+)?(?:ms|s|m|h))/i.exec(message)
+  return m === null ? undefined : parseDurationText(m[1]!)
+}
+
+const errorName = (e: unknown): string | undefined =>
+  isRecord(e) || e instanceof Error
+    ? typeof (e as { name?: unknown }).name === "string"
+      ? (e as Error).name
+      : undefined
+    : undefined
+
+const errorMessage = (e: unknown): string =>
+  e instanceof Error ? e.message : isRecord(e) && typeof e.message === "string" ? e.message : String(e)
+
+/** The code of the innermost error in a `cause` chain (`ECONNRESET`, `UND_ERR_SOCKET`, …). */
+const causeCode = (e: unknown, depth = 0): string | undefined => {
+  if (depth > 5 || !(isRecord(e) || e instanceof Error)) return undefined
+  const inner = causeCode((e as { cause?: unknown }).cause, depth + 1)
+  if (inner !== undefined) return inner
+  const code = (e as { code?: unknown }).code
+  return typeof code === "string" ? code : undefined
+}
+
+const causeMessage = (e: unknown): string | undefined => {
+  const cause = (e as { cause?: unknown } | undefined)?.cause
+  return cause instanceof Error || isRecord(cause) ? errorMessage(cause) : undefined
+}
+
+const TIMEOUT_CODES = new Set([
+  "ETIMEDOUT",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT"
+])
+
+const isApiError = (e: unknown): e is Error & { status: number } =>
+  e instanceof Error && e.name === "ApiError" && typeof (e as { status?: unknown }).status === "number"
+
+/**
+ * Normalises anything the SDK throws (or a stream error) into a core `ProviderFailure`:
+ *
+ * - `ApiError` → `kind: "http"` (or `"stream"` for an error event after HTTP 200), `status`,
+ *   `errorType` = `error.status` (`RESOURCE_EXHAUSTED`, `INVALID_ARGUMENT`, …), `errorCode` =
+ *   `ErrorInfo.reason` (`API_KEY_INVALID`), else the `QuotaFailure` violation's `quotaId`;
+ *   `retryAfterMs` from `RetryInfo.retryDelay`, else `retry-after-ms` / `retry-after` headers.
+ * - `AbortError` / `TimeoutError` / undici timeouts → `kind: "timeout"`.
+ * - connection failures (`fetch failed`, resets, `terminated`) → `kind: "network"`, or
+ *   `"stream"` once a stream had answered 200.
+ * - unparseable bodies or empty responses → `kind: "decode"`.
+ *
+ * The message is sanitised (`sanitizeMessage`) against the key that was used; the key appears
+ * only as id and fingerprint.
+ */
+export const toProviderFailure = (error: unknown, context: FailureContext): ProviderFailure => {
+  if (error instanceof ProviderFailure) return error
+  const secret = Redacted.value(context.key.secret)
+  const headers = headerView(context.headers)
+  const base = {
+    provider: PROVIDER_KIND,
+    providerId: context.providerId,
+    model: context.model,
+    keyId: context.key.id,
+    keyFingerprint: context.key.fingerprint
+  }
+  const requestId = requestIdOf(headers)
+  const rateLimit = rateLimitOf(headers)
+  const transport = {
+    ...(requestId !== undefined ? { requestId } : {}),
+    ...(rateLimit !== undefined ? { rateLimit } : {})
+  }
+  const make = (kind: ProviderFailureKind, message: string, extra: Partial<ProviderFailure> = {}) =>
+    new ProviderFailure({
+      ...base,
+      kind,
+      message: sanitizeMessage(message, [secret]),
+      responseBytesReceived: context.responseBytesReceived ?? headers !== undefined,
+      ...transport,
+      ...extra
+    })
+
+  if (isApiError(error)) {
+    const raw = error.message
+    const fromStream = raw.startsWith("got status:")
+    const body = parseGoogleError(raw)
+    const details = readGoogleErrorDetails(body?.details)
+    const message = body?.message ?? raw
+    const errorType = body?.status !== undefined && /^[A-Z][A-Z0-9_]*$/.test(body.status) ? body.status : undefined
+    const errorCode = details.reason ?? details.quotaId
+    const retryAfterMs =
+      details.retryDelayMs ??
+      (headers !== undefined ? parseRetryAfter(headers, context.now ?? Date.now()) : undefined) ??
+      (error.status === 429 ? retryFromMessage(message) : undefined)
+    return make(fromStream || context.streaming === true ? "stream" : "http", message, {
+      status: error.status,
+      responseBytesReceived: true,
+      ...(errorType !== undefined ? { errorType } : {}),
+      ...(errorCode !== undefined ? { errorCode } : {}),
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {})
+    })
+  }
+
+  const name = errorName(error)
+  const code = causeCode(error)
+  const message = errorMessage(error)
+  const detail = causeMessage(error)
+  const describe = detail !== undefined && detail !== message ? `${message}: ${detail}` : message
+
+  if (name === "AbortError" || name === "TimeoutError" || (code !== undefined && TIMEOUT_CODES.has(code))) {
+    return make("timeout", `request timed out (${describe})`, code !== undefined ? { errorType: code } : {})
+  }
+  if (error instanceof EmptyResponseError || error instanceof SyntaxError || message.startsWith("exception parsing")) {
+    return make("decode", describe, { responseBytesReceived: true })
+  }
+  if (message.startsWith("Incomplete JSON segment")) {
+    return make("stream", `stream cut mid-event (${describe})`, { responseBytesReceived: true })
+  }
+  const networkish =
+    (error instanceof TypeError && (message === "fetch failed" || message === "terminated")) ||
+    (code !== undefined && /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(code))
+  if (context.streaming === true) {
+    return make("stream", describe, { responseBytesReceived: true, ...(code !== undefined ? { errorType: code } : {}) })
+  }
+  if (networkish) return make("network", describe, code !== undefined ? { errorType: code } : {})
+  // Anything else the SDK throws (an unexpected body, an internal error) is a response we could not read.
+  return make("decode", describe)
+}
