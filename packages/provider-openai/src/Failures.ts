@@ -1,0 +1,266 @@
+/**
+ * Everything the `openai` SDK throws (and every way a stream can break) → one core
+ * `ProviderFailure`. The SDK's `APIError` keeps the HTTP status in `status`, the response
+ * headers in `headers` (a fetch `Headers`), the body's `error` object in `error`, and copies
+ * `error.code`, `error.type` and `x-request-id` to `code`, `type` and `requestID`. An SSE
+ * `error` event after HTTP 200 arrives as an `APIError` with headers but no status.
+ *
+ * @example
+ * ```ts
+ * import { toProviderFailure } from "@am/provider-openai"
+ * import { ApiKey } from "@am/core"
+ * import { Redacted } from "effect"
+ * const key = ApiKey.make("k1", Redacted.make("sk-test-123456789"))
+ * const f = toProviderFailure(new Error("boom"), { providerId: "primary", model: "gpt-4o", key })
+ * f.kind // "network"
+ * ```
+ * @since 0.1.0
+ */
+import type { ApiKey, ProviderFailureKind } from "@am/core"
+import { ProviderFailure, parseDurationText, parseRetryAfter, sanitizeMessage } from "@am/core"
+import { Predicate, Redacted } from "effect"
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai"
+import type { OpenAIKind } from "./RequestTranslation.ts"
+
+export interface FailureContext {
+  /** The configured provider id (`primary`). */
+  readonly providerId: string
+  readonly model: string
+  readonly key: ApiKey
+  /** Whether response headers or body bytes had arrived when the error happened. */
+  readonly responseBytesReceived?: boolean
+  /** `openai` (default) or `openai-compatible`; becomes `ProviderFailure.provider`. */
+  readonly provider?: OpenAIKind
+  /** The error ended a stream (an unknown error after bytes arrived is then `stream`, not `network`). */
+  readonly streaming?: boolean
+  /** Response headers seen before the error (a stream's), for `requestId`. */
+  readonly headers?: Headers | undefined
+  /** Epoch milliseconds for an HTTP-date `retry-after`; defaults to the wall clock, which the date is relative to. */
+  readonly now?: number
+}
+
+/** Header names that carry rate-limit state: OpenAI/Azure/Groq `x-ratelimit-*` and the IETF `ratelimit-*` draft. */
+const isRateLimitHeader = (name: string): boolean => /(^|-)ratelimit-/.test(name) || name === "ratelimit"
+
+/** The rate-limit headers of a response, as received (names lower-cased). */
+export const rateLimitHeaders = (headers: Headers | undefined): Record<string, string> | undefined => {
+  if (headers === undefined) return undefined
+  const out: Record<string, string> = {}
+  let any = false
+  headers.forEach((value, name) => {
+    if (isRateLimitHeader(name.toLowerCase())) {
+      out[name.toLowerCase()] = value
+      any = true
+    }
+  })
+  return any ? out : undefined
+}
+
+/**
+ * Reads an `x-ratelimit-reset-*` value in milliseconds: OpenAI's Go durations (`1s`, `6m0s`,
+ * `12ms`), Azure's and other servers' integer seconds (`20`), or `undefined` for values that say
+ * nothing (`-1`, empty, garbage). `0` is 0.
+ *
+ * @example
+ * ```ts
+ * import { parseRateLimitReset } from "@am/provider-openai"
+ * parseRateLimitReset("6m0s") // 360000
+ * parseRateLimitReset("20") // 20000
+ * parseRateLimitReset("-1") // undefined
+ * ```
+ */
+export const parseRateLimitReset = (value: string | null | undefined): number | undefined => {
+  if (value == null) return undefined
+  const text = value.trim()
+  if (text === "") return undefined
+  if (/^-?\d+(\.\d+)?$/.test(text)) {
+    const seconds = Number(text)
+    return seconds >= 0 ? seconds * 1000 : undefined
+  }
+  return parseDurationText(text)
+}
+
+const stringOf = (value: unknown): string | undefined =>
+  Predicate.isString(value) && value !== "" ? value : Predicate.isNumber(value) ? String(value) : undefined
+
+/** The innermost `code` on an error's cause chain (`ECONNRESET`, `UND_ERR_SOCKET`, …). */
+const causeCode = (error: unknown): string | undefined => {
+  let code: string | undefined
+  let current: unknown = error
+  for (let depth = 0; depth < 5 && Predicate.isObject(current); depth++) {
+    const c = (current as { code?: unknown }).code
+    if (Predicate.isString(c) && c !== "") code = c
+    current = (current as { cause?: unknown }).cause
+  }
+  return code
+}
+
+/** The error's message followed by its causes' messages (`fetch failed: other side closed`). */
+const describe = (error: unknown): string => {
+  const parts: Array<string> = []
+  let current: unknown = error
+  for (let depth = 0; depth < 5 && current != null; depth++) {
+    const message = Predicate.isObject(current) ? (current as { message?: unknown }).message : current
+    if (Predicate.isString(message) && message !== "" && !parts.includes(message)) parts.push(message)
+    current = Predicate.isObject(current) ? (current as { cause?: unknown }).cause : undefined
+  }
+  return parts.length > 0 ? parts.join(": ") : String(error)
+}
+
+const isTimeoutLike = (error: unknown): boolean =>
+  Predicate.isObject(error) &&
+  ((error as { name?: unknown }).name === "TimeoutError" ||
+    (error as { code?: unknown }).code === "UND_ERR_HEADERS_TIMEOUT" ||
+    (error as { code?: unknown }).code === "UND_ERR_BODY_TIMEOUT")
+
+/**
+ * Normalises anything the SDK throws, or a stream error, into a `ProviderFailure`. Messages and
+ * every other string are sanitised with the call's own secret; the key appears as id and
+ * fingerprint only.
+ *
+ * | thrown                                      | kind      | responseBytesReceived |
+ * | ------------------------------------------- | --------- | --------------------- |
+ * | `APIError` with `status` (4xx/5xx)          | `http`    | true                  |
+ * | `APIError` without status, with headers (SSE `error` event after 200) | `stream` | true |
+ * | `APIConnectionTimeoutError`, `TimeoutError` | `timeout` | from context          |
+ * | `APIUserAbortError` (our signal aborted)    | `timeout` | from context          |
+ * | `APIConnectionError`                        | `network` | from context          |
+ * | `SyntaxError` (malformed JSON / SSE JSON)   | `decode`  | true                  |
+ * | anything else                               | `stream` when streaming after bytes, else `network` | from context |
+ */
+export const toProviderFailure = (error: unknown, context: FailureContext): ProviderFailure => {
+  if (error instanceof ProviderFailure) return error
+  const secret = Redacted.value(context.key.secret)
+  const clean = (text: string) => sanitizeMessage(text, [secret])
+  const cleanOpt = (text: string | undefined) => (text === undefined ? {} : { value: clean(text) })
+  const bytes = context.responseBytesReceived ?? false
+  const base = {
+    provider: context.provider ?? "openai",
+    providerId: context.providerId,
+    model: context.model,
+    keyId: context.key.id,
+    keyFingerprint: context.key.fingerprint
+  }
+  const make = (fields: {
+    readonly kind: ProviderFailureKind
+    readonly message: string
+    readonly responseBytesReceived: boolean
+    readonly status?: number | undefined
+    readonly errorType?: string | undefined
+    readonly errorCode?: string | undefined
+    readonly retryAfterMs?: number | undefined
+    readonly rateLimit?: Record<string, string> | undefined
+    readonly requestId?: string | undefined
+  }) => {
+    const errorType = cleanOpt(fields.errorType)
+    const errorCode = cleanOpt(fields.errorCode)
+    const requestId = cleanOpt(fields.requestId)
+    const rateLimit =
+      fields.rateLimit === undefined
+        ? undefined
+        : Object.fromEntries(Object.entries(fields.rateLimit).map(([k, v]) => [k, clean(v)]))
+    return new ProviderFailure({
+      ...base,
+      kind: fields.kind,
+      message: clean(fields.message),
+      responseBytesReceived: fields.responseBytesReceived,
+      ...(fields.status !== undefined ? { status: fields.status } : {}),
+      ...("value" in errorType ? { errorType: errorType.value } : {}),
+      ...("value" in errorCode ? { errorCode: errorCode.value } : {}),
+      ...(fields.retryAfterMs !== undefined ? { retryAfterMs: fields.retryAfterMs } : {}),
+      ...(rateLimit !== undefined ? { rateLimit } : {}),
+      ...("value" in requestId ? { requestId: requestId.value } : {})
+    })
+  }
+  const headerRequestId = (headers: Headers | undefined) =>
+    headers?.get("x-request-id") ?? headers?.get("request-id") ?? undefined
+
+  if (error instanceof APIConnectionTimeoutError) {
+    return make({
+      kind: "timeout",
+      message: describe(error),
+      responseBytesReceived: bytes,
+      requestId: headerRequestId(context.headers)
+    })
+  }
+  if (error instanceof APIUserAbortError) {
+    // Only our own signal aborts a call: the attempt was interrupted or ran out of time.
+    return make({
+      kind: "timeout",
+      message: "request aborted",
+      responseBytesReceived: bytes,
+      requestId: headerRequestId(context.headers)
+    })
+  }
+  if (error instanceof APIConnectionError) {
+    const cause = (error as { cause?: unknown }).cause
+    return make({
+      kind: isTimeoutLike(cause) ? "timeout" : "network",
+      message: describe(error),
+      responseBytesReceived: bytes,
+      errorCode: causeCode(cause),
+      requestId: headerRequestId(context.headers)
+    })
+  }
+  if (error instanceof APIError) {
+    const body: unknown = error.error
+    const bodyMessage = Predicate.isString(body)
+      ? body
+      : stringOf(Predicate.isObject(body) ? (body as any).message : undefined)
+    const headers = error.headers
+    const common = {
+      message: bodyMessage ?? error.message,
+      errorType: stringOf(error.type),
+      errorCode: stringOf(error.code),
+      rateLimit: rateLimitHeaders(headers),
+      requestId: stringOf(error.requestID) ?? headerRequestId(headers) ?? headerRequestId(context.headers)
+    }
+    if (typeof error.status === "number") {
+      const retryAfterMs = headers === undefined ? undefined : parseRetryAfter(headers, context.now ?? Date.now())
+      return make({ ...common, kind: "http", status: error.status, responseBytesReceived: true, retryAfterMs })
+    }
+    if (headers !== undefined) return make({ ...common, kind: "stream", responseBytesReceived: true })
+    return make({ ...common, kind: "network", responseBytesReceived: bytes })
+  }
+  if (error instanceof SyntaxError) {
+    return make({
+      kind: "decode",
+      message: describe(error),
+      responseBytesReceived: true,
+      requestId: headerRequestId(context.headers)
+    })
+  }
+  if (isTimeoutLike(error)) {
+    return make({
+      kind: "timeout",
+      message: describe(error),
+      responseBytesReceived: bytes,
+      requestId: headerRequestId(context.headers)
+    })
+  }
+  return make({
+    kind: context.streaming === true && bytes ? "stream" : "network",
+    message: describe(error),
+    responseBytesReceived: bytes,
+    errorCode: causeCode(error),
+    requestId: headerRequestId(context.headers)
+  })
+}
+
+/** The failure for an attempt that ran out of its time (the adapter's own timer). */
+export const timeoutFailure = (context: FailureContext, timeoutMs: number): ProviderFailure =>
+  toProviderFailure(
+    Object.assign(new Error(`request timed out after ${timeoutMs} ms`), { name: "TimeoutError" }),
+    context
+  )
+
+/** The failure for a 200 answer the adapter could not read (not a completion, or a stream cut short). */
+export const decodeFailure = (
+  context: FailureContext,
+  reason: string,
+  kind: Extract<ProviderFailureKind, "decode" | "stream"> = "decode"
+): ProviderFailure =>
+  toProviderFailure(
+    kind === "decode" ? new SyntaxError(reason) : Object.assign(new Error(reason), { name: "StreamError" }),
+    { ...context, responseBytesReceived: true, streaming: kind === "stream" }
+  )

@@ -1,0 +1,201 @@
+/**
+ * The OpenAI adapter: a core `Provider` over the official `openai` SDK, for OpenAI itself and
+ * for any OpenAI-compatible server (Ollama, vLLM, Groq, llama.cpp, Azure-style gateways).
+ * One call, one answer or one `ProviderFailure` — no routing, no retries (`maxRetries: 0`).
+ *
+ * @example
+ * ```ts
+ * import { make } from "@am/provider-openai"
+ * import { ApiKey } from "@am/core"
+ * import { Effect, Redacted } from "effect"
+ *
+ * const provider = make({ id: "local", kind: "openai-compatible", baseURL: "http://127.0.0.1:11434/v1" })
+ * const answer = provider.complete({
+ *   request: { messages: [{ role: "user", content: "Say hi" }] },
+ *   model: "llama3.2",
+ *   key: ApiKey.make("k1", Redacted.make("ollama")),
+ *   timeoutMs: 30_000
+ * })
+ * Effect.runPromise(answer).then((c) => console.log(c.message.content))
+ * ```
+ * @since 0.1.0
+ */
+import type { ApiKey, CompletionChunk, Provider, ProviderCall, ProviderFailure } from "@am/core"
+import { Effect, Redacted, Result, Stream } from "effect"
+import OpenAI, { type ClientOptions } from "openai"
+import { decodeFailure, type FailureContext, timeoutFailure, toProviderFailure } from "./Failures.ts"
+import { type OpenAIKind, toChatCompletionRequest } from "./RequestTranslation.ts"
+import { fromChatCompletion, makeStreamTranslator } from "./ResponseTranslation.ts"
+
+/** What every provider adapter is configured with. */
+export interface AdapterConfig {
+  /** The configured provider id, e.g. `primary`. */
+  readonly id: string
+  readonly baseURL?: string
+  /** Per-call timeout when `ProviderCall.timeoutMs` is absent (default 60 000 ms). */
+  readonly timeoutMs?: number
+  /** Extra headers on every request (e.g. Azure `api-key` style gateways, `OpenAI-Organization`). */
+  readonly headers?: Readonly<Record<string, string>>
+}
+
+export interface OpenAIAdapterConfig extends AdapterConfig {
+  /** `openai` (default) or `openai-compatible` (then `baseURL` is required). */
+  readonly kind?: OpenAIKind
+  /** Ask for the final usage chunk when streaming (`stream_options.include_usage`); default true. */
+  readonly includeStreamUsage?: boolean
+  /**
+   * Builds the SDK client for one key (default `new OpenAI(options)`). For a custom `fetch` or
+   * dispatcher, and for tests that count client constructions.
+   */
+  readonly clientFactory?: (options: ClientOptions) => OpenAI
+}
+
+/** Used when neither the call nor the config gives a timeout. */
+export const DEFAULT_TIMEOUT_MS = 60_000
+
+const OPENAI_BASE_URL = "https://api.openai.com/v1"
+
+/**
+ * Builds the `Provider`. One SDK client per API key, created on first use and reused (cached by
+ * key id; a new fingerprint for the same id replaces the client) — never one per request.
+ * Throws at once for `openai-compatible` without a `baseURL` (there is no default server).
+ */
+export const make = (config: OpenAIAdapterConfig): Provider => {
+  const kind: OpenAIKind = config.kind ?? "openai"
+  if (kind === "openai-compatible" && (config.baseURL === undefined || config.baseURL.trim() === "")) {
+    throw new Error(`provider "${config.id}": kind "openai-compatible" requires a baseURL`)
+  }
+  const baseURL = config.baseURL ?? OPENAI_BASE_URL
+  const defaultTimeout = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const factory = config.clientFactory ?? ((options: ClientOptions) => new OpenAI(options))
+  const clients = new Map<string, { readonly fingerprint: string; readonly client: OpenAI }>()
+
+  const clientFor = (key: ApiKey): OpenAI => {
+    const cached = clients.get(key.id)
+    if (cached !== undefined && cached.fingerprint === key.fingerprint) return cached.client
+    const client = factory({
+      apiKey: Redacted.value(key.secret),
+      baseURL,
+      maxRetries: 0,
+      timeout: defaultTimeout,
+      ...(config.headers !== undefined ? { defaultHeaders: { ...config.headers } } : {}),
+      // Pin what the SDK would otherwise read from OPENAI_* environment variables.
+      organization: null,
+      project: null,
+      adminAPIKey: null,
+      webhookSecret: null,
+      // The SDK's logs are not ours to emit (and must never carry request details).
+      logLevel: "off"
+    })
+    clients.set(key.id, { fingerprint: key.fingerprint, client })
+    return client
+  }
+
+  const contextOf = (call: ProviderCall): FailureContext => ({
+    providerId: config.id,
+    model: call.model,
+    key: call.key,
+    provider: kind
+  })
+
+  const complete = Effect.fn("OpenAIProvider.complete")(function* (call: ProviderCall) {
+    const client = clientFor(call.key)
+    const timeoutMs = call.timeoutMs ?? defaultTimeout
+    const body = toChatCompletionRequest(call.request, { model: call.model, kind })
+    const seen: { headers: Headers | undefined } = { headers: undefined }
+    const context = (): FailureContext => ({
+      ...contextOf(call),
+      responseBytesReceived: seen.headers !== undefined,
+      headers: seen.headers
+    })
+    const data = yield* Effect.tryPromise({
+      try: (signal) => {
+        const pending = client.chat.completions.create(body, { signal, timeout: timeoutMs, maxRetries: 0 })
+        // Resolves when the headers arrive: a later failure happened after response bytes.
+        pending.asResponse().then(
+          (response) => {
+            seen.headers = response.headers
+          },
+          () => undefined
+        )
+        return pending
+      },
+      catch: (error) => toProviderFailure(error, context())
+    }).pipe(
+      // The SDK has its own timer; this one also covers the wait for the SDK to notice an abort.
+      Effect.timeoutOrElse({
+        duration: timeoutMs,
+        orElse: () => Effect.fail(timeoutFailure(context(), timeoutMs))
+      })
+    )
+    const requestId = seen.headers?.get("x-request-id") ?? seen.headers?.get("request-id") ?? undefined
+    const completion = fromChatCompletion(data, { kind, model: call.model, requestId })
+    return yield* Result.isSuccess(completion)
+      ? Effect.succeed(completion.success)
+      : Effect.fail(decodeFailure(context(), completion.failure))
+  })
+
+  const stream = (call: ProviderCall): Stream.Stream<CompletionChunk, ProviderFailure> =>
+    Stream.suspend(() => {
+      const client = clientFor(call.key)
+      const timeoutMs = call.timeoutMs ?? defaultTimeout
+      const body = toChatCompletionRequest(call.request, {
+        model: call.model,
+        kind,
+        stream: true,
+        ...(config.includeStreamUsage !== undefined ? { includeStreamUsage: config.includeStreamUsage } : {})
+      })
+      const seen: { headers: Headers | undefined } = { headers: undefined }
+      const context = (): FailureContext => ({
+        ...contextOf(call),
+        streaming: true,
+        responseBytesReceived: seen.headers !== undefined,
+        headers: seen.headers
+      })
+      const translator = makeStreamTranslator({ kind, model: call.model })
+
+      const chunks = Stream.unwrap(
+        Effect.gen(function* () {
+          // Our own controller, aborted when the stream's scope closes (end, failure, interruption
+          // or timeout): the SDK's iterator cannot be returned while a read is pending, an abort can.
+          const controller = yield* Effect.acquireRelease(
+            Effect.sync(() => new AbortController()),
+            (c) => Effect.sync(() => c.abort())
+          )
+          const { data: sdkStream, response } = yield* Effect.tryPromise({
+            try: () =>
+              client.chat.completions
+                .create(body, { signal: controller.signal, timeout: timeoutMs, maxRetries: 0 })
+                .withResponse(),
+            catch: (error) => toProviderFailure(error, context())
+          })
+          seen.headers = response.headers
+          const ended = Stream.suspend(() => {
+            const finish = translator.finish()
+            return Result.isSuccess(finish)
+              ? Stream.succeed(finish.success)
+              : Stream.fail(decodeFailure(context(), finish.failure, "stream"))
+          })
+          return Stream.fromAsyncIterable(sdkStream, (error) => toProviderFailure(error, context())).pipe(
+            Stream.mapEffect((chunk) => {
+              const out = translator.push(chunk)
+              return Result.isSuccess(out)
+                ? Effect.succeed(out.success)
+                : Effect.fail(decodeFailure(context(), out.failure))
+            }),
+            Stream.flattenIterable,
+            Stream.concat(ended)
+          )
+        })
+      )
+      return chunks.pipe(
+        Stream.interruptWhen(
+          Effect.sleep(timeoutMs).pipe(
+            Effect.andThen(Effect.suspend(() => Effect.fail(timeoutFailure(context(), timeoutMs))))
+          )
+        )
+      )
+    })
+
+  return { id: config.id, kind, complete, stream }
+}

@@ -1,0 +1,257 @@
+/**
+ * OpenAI Chat Completions responses and stream chunks → core `Completion` / `CompletionChunk`.
+ * Tolerant of what OpenAI-compatible servers leave out (id, usage, usage details, finish reason
+ * on a whole answer); strict only where a missing field would hide a broken answer (no choice
+ * at all, a stream that ends without a finish reason).
+ *
+ * @example
+ * ```ts
+ * import { fromChatCompletion } from "@am/provider-openai"
+ * import { Result } from "effect"
+ * const r = fromChatCompletion(
+ *   { id: "chatcmpl-1", model: "gpt-4o", choices: [{ message: { content: "Hi", refusal: null }, finish_reason: "stop" }] },
+ *   { kind: "openai", model: "gpt-4o" }
+ * )
+ * Result.isSuccess(r) // true
+ * ```
+ * @since 0.1.0
+ */
+import type { Completion, CompletionChunk, FinishReason, ToolCall, Usage } from "@am/core"
+import { emptyUsage } from "@am/core"
+import { Predicate, Result, Schema } from "effect"
+import {
+  WireChatCompletion,
+  WireChatCompletionChunk,
+  type WireMessage,
+  type WireToolCall,
+  type WireToolCallDelta
+} from "./internal/wire.ts"
+import type { OpenAIKind } from "./RequestTranslation.ts"
+
+export interface ResponseTranslationOptions {
+  readonly kind: OpenAIKind
+  /** The model that was asked for; used when the server does not report one. */
+  readonly model: string
+  /** The `x-request-id` response header, when there was one. */
+  readonly requestId?: string | undefined
+}
+
+/**
+ * Raw finish reasons other servers use, onto the normalised set. OpenAI's own values map to
+ * themselves; `function_call` (deprecated) is a tool call.
+ */
+const FINISH_REASONS: Readonly<Record<string, FinishReason>> = {
+  stop: "stop",
+  length: "length",
+  tool_calls: "tool_calls",
+  content_filter: "content_filter",
+  function_call: "tool_calls",
+  refusal: "refusal",
+  // OpenAI-compatible servers and proxies
+  eos: "stop",
+  eos_token: "stop",
+  end_turn: "stop",
+  stop_sequence: "stop",
+  max_tokens: "length",
+  model_length: "length",
+  tool_use: "tool_calls",
+  safety: "content_filter"
+}
+
+/**
+ * Normalises a raw finish reason. A refusal text wins (OpenAI Structured Outputs put the
+ * refusal in `message.refusal` with `finish_reason: "stop"`); `stop` with tool calls present is
+ * `tool_calls` (OpenAI answers a forced `tool_choice` with `stop`); a missing or unknown reason
+ * is `stop` — the raw value is kept in `rawFinishReason` either way.
+ */
+export const mapFinishReason = (
+  raw: string | null | undefined,
+  facts: { readonly refusal?: boolean; readonly toolCalls?: boolean } = {}
+): FinishReason => {
+  if (facts.refusal === true) return "refusal"
+  const mapped = (raw != null ? FINISH_REASONS[raw.toLowerCase()] : undefined) ?? "stop"
+  return mapped === "stop" && facts.toolCalls === true ? "tool_calls" : mapped
+}
+
+const count = (value: unknown): number | undefined =>
+  Predicate.isNumber(value) && Number.isFinite(value) && value >= 0 ? Math.trunc(value) : undefined
+
+const field = (value: unknown, key: string): unknown => (Predicate.isObject(value) ? (value as any)[key] : undefined)
+
+/**
+ * Reads OpenAI usage: `prompt_tokens` → input (cached included, as OpenAI counts it),
+ * `completion_tokens` → output (reasoning included), `prompt_tokens_details.cached_tokens` →
+ * cache read, `prompt_tokens_details.cache_write_tokens` → cache creation,
+ * `completion_tokens_details.reasoning_tokens` → reasoning. Missing or malformed counters are
+ * 0 (or absent for the optional details); a missing total is input + output.
+ */
+export const readUsage = (usage: unknown): Usage => {
+  if (!Predicate.isObject(usage)) return emptyUsage
+  const input = count(field(usage, "prompt_tokens")) ?? 0
+  const output = count(field(usage, "completion_tokens")) ?? 0
+  const total = count(field(usage, "total_tokens"))
+  const cached = count(field(field(usage, "prompt_tokens_details"), "cached_tokens"))
+  const cacheWrite = count(field(field(usage, "prompt_tokens_details"), "cache_write_tokens"))
+  const reasoning = count(field(field(usage, "completion_tokens_details"), "reasoning_tokens"))
+  return {
+    inputTokens: input,
+    outputTokens: output,
+    totalTokens: total !== undefined && total > 0 ? total : input + output,
+    ...(cached !== undefined ? { cacheReadInputTokens: cached } : {}),
+    ...(cacheWrite !== undefined ? { cacheCreationInputTokens: cacheWrite } : {}),
+    ...(reasoning !== undefined ? { reasoningOutputTokens: reasoning } : {})
+  }
+}
+
+const argumentsText = (value: unknown): string =>
+  value == null ? "" : typeof value === "string" ? value : JSON.stringify(value)
+
+const toToolCall = (tc: WireToolCall, position: number): ToolCall | undefined => {
+  const name = tc.function?.name ?? tc.custom?.name
+  if (name == null || name === "") return undefined
+  return {
+    // Some compatible servers omit tool-call ids; the caller needs one to answer the call.
+    id: tc.id != null && tc.id !== "" ? tc.id : `call_${position}`,
+    name,
+    arguments: tc.function != null ? argumentsText(tc.function.arguments) : (tc.custom?.input ?? "")
+  }
+}
+
+const messageText = (content: WireMessage["content"]): string | null => {
+  if (content == null) return null
+  if (typeof content === "string") return content
+  // A few servers answer with content parts; keep the text ones.
+  return content
+    .map((part) => (Predicate.isString(field(part, "text")) ? (field(part, "text") as string) : ""))
+    .join("")
+}
+
+const nonEmpty = (s: string | null | undefined): string | undefined => (s != null && s !== "" ? s : undefined)
+
+const decodeCompletion = Schema.decodeUnknownResult(WireChatCompletion)
+const decodeChunk = Schema.decodeUnknownResult(WireChatCompletionChunk)
+
+/**
+ * Translates a Chat Completions response body. Fails (with a short reason) when the body is
+ * not a chat completion or has no choice; the adapter turns that into a `decode` failure.
+ * HTTP-200 refusals and content filters are Completions (`refusal`, `content_filter`).
+ */
+export const fromChatCompletion = (
+  body: unknown,
+  options: ResponseTranslationOptions
+): Result.Result<Completion, string> => {
+  const decoded = decodeCompletion(body)
+  if (Result.isFailure(decoded)) return Result.fail(`response is not a chat completion: ${decoded.failure.message}`)
+  const wire = decoded.success
+  const choice = wire.choices.find((c) => c.index === 0 || c.index == null) ?? wire.choices[0]
+  if (choice === undefined) return Result.fail("response has no choices")
+  const message = choice.message
+  const toolCalls = (message.tool_calls ?? []).map(toToolCall).filter((tc): tc is ToolCall => tc !== undefined)
+  const legacy = message.function_call != null ? toToolCall({ function: message.function_call }, 0) : undefined
+  if (toolCalls.length === 0 && legacy !== undefined) toolCalls.push(legacy)
+  const refusal = nonEmpty(message.refusal)
+  const raw = choice.finish_reason ?? undefined
+  return Result.succeed({
+    message: {
+      role: "assistant",
+      content: messageText(message.content),
+      ...(toolCalls.length > 0 ? { toolCalls } : {}),
+      ...(refusal !== undefined ? { refusal } : {})
+    },
+    finishReason: mapFinishReason(raw, { refusal: refusal !== undefined, toolCalls: toolCalls.length > 0 }),
+    usage: readUsage(wire.usage),
+    provider: options.kind,
+    model: nonEmpty(wire.model) ?? options.model,
+    ...(raw !== undefined ? { rawFinishReason: raw } : {}),
+    ...(nonEmpty(wire.id) !== undefined ? { providerResponseId: wire.id! } : {}),
+    ...(nonEmpty(options.requestId) !== undefined ? { providerRequestId: options.requestId! } : {})
+  })
+}
+
+/** Turns a stream of Chat Completions chunks into core chunks; one per streamed call. */
+export interface StreamTranslator {
+  /** The core chunks one wire chunk yields (text and tool-call deltas), or why it is not a chunk. */
+  readonly push: (chunk: unknown) => Result.Result<ReadonlyArray<CompletionChunk>, string>
+  /** The closing `Finish` chunk, or why the stream is incomplete (no finish reason arrived). */
+  readonly finish: () => Result.Result<CompletionChunk, string>
+}
+
+/**
+ * A stateful translator for one stream. Only choice 0 is read. Usage comes from the final
+ * usage chunk (`stream_options.include_usage`) or Groq's `x_groq.usage`; the `Finish` chunk is
+ * produced at the end because the usage chunk follows the finish reason. Refusal deltas are
+ * collected, not emitted as text: they turn the finish reason into `refusal`.
+ *
+ * @example
+ * ```ts
+ * import { makeStreamTranslator } from "@am/provider-openai"
+ * const t = makeStreamTranslator({ kind: "openai", model: "gpt-4o" })
+ * t.push({ choices: [{ index: 0, delta: { content: "Hi" }, finish_reason: "stop" }] })
+ * t.finish() // Result.succeed({ _tag: "Finish", finishReason: "stop", ... })
+ * ```
+ */
+export const makeStreamTranslator = (options: ResponseTranslationOptions): StreamTranslator => {
+  let id: string | undefined
+  let model: string | undefined
+  let raw: string | undefined
+  let usage: Usage | undefined
+  let refusal = false
+  let toolCalls = false
+  let nextToolIndex = 0
+  const toolIndexById = new Map<string, number>()
+
+  const toolIndex = (tc: WireToolCallDelta): number => {
+    // Servers that omit `index` send whole calls; number them in order of appearance.
+    const known = tc.id != null ? toolIndexById.get(tc.id) : undefined
+    const index = count(tc.index) ?? known ?? nextToolIndex
+    if (tc.id != null && tc.id !== "") toolIndexById.set(tc.id, index)
+    nextToolIndex = Math.max(nextToolIndex, index + 1)
+    return index
+  }
+
+  const push = (chunk: unknown): Result.Result<ReadonlyArray<CompletionChunk>, string> => {
+    const decoded = decodeChunk(chunk)
+    if (Result.isFailure(decoded))
+      return Result.fail(`stream chunk is not a chat completion chunk: ${decoded.failure.message}`)
+    const wire = decoded.success
+    id ??= nonEmpty(wire.id)
+    model ??= nonEmpty(wire.model)
+    const reported = wire.usage ?? wire.x_groq?.usage
+    if (Predicate.isObject(reported)) usage = readUsage(reported)
+    const out: Array<CompletionChunk> = []
+    for (const choice of wire.choices ?? []) {
+      if (choice.index != null && choice.index !== 0) continue
+      const delta = choice.delta
+      if (delta?.content != null && delta.content !== "") out.push({ _tag: "TextDelta", text: delta.content })
+      if (delta?.refusal != null && delta.refusal !== "") refusal = true
+      for (const tc of delta?.tool_calls ?? []) {
+        toolCalls = true
+        const name = nonEmpty(tc.function?.name)
+        const args = tc.function?.arguments != null ? argumentsText(tc.function.arguments) : undefined
+        out.push({
+          _tag: "ToolCallDelta",
+          index: toolIndex(tc),
+          ...(nonEmpty(tc.id) !== undefined ? { id: tc.id! } : {}),
+          ...(name !== undefined ? { name } : {}),
+          ...(args !== undefined && args !== "" ? { argumentsDelta: args } : {})
+        })
+      }
+      if (choice.finish_reason != null && choice.finish_reason !== "") raw = choice.finish_reason
+    }
+    return Result.succeed(out)
+  }
+
+  const finish = (): Result.Result<CompletionChunk, string> => {
+    if (raw === undefined) return Result.fail("stream ended before a finish reason")
+    return Result.succeed({
+      _tag: "Finish",
+      finishReason: mapFinishReason(raw, { refusal, toolCalls }),
+      usage: usage ?? emptyUsage,
+      model: model ?? options.model,
+      rawFinishReason: raw,
+      ...(id !== undefined ? { providerResponseId: id } : {})
+    })
+  }
+
+  return { push, finish }
+}
