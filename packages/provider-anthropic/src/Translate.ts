@@ -1,0 +1,304 @@
+/**
+ * Pure translation between the core request/response shapes and Anthropic's Messages API.
+ *
+ * @example
+ * ```ts
+ * import { toMessageParams } from "@am/provider-anthropic"
+ * const params = toMessageParams(
+ *   { messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "Hi" }] },
+ *   "claude-haiku-4-5"
+ * )
+ * params.system // "Be brief."
+ * params.max_tokens // 1024 (DEFAULT_MAX_TOKENS)
+ * ```
+ * @since 0.1.0
+ */
+import type { ContentPart, ChatMessage, Completion, CompletionRequest, FinishReason, ToolCall, Usage } from "@am/core"
+import { makeUsage } from "@am/core"
+import type {
+  ContentBlockParam,
+  ImageBlockParam,
+  Message,
+  MessageCreateParamsNonStreaming,
+  MessageParam,
+  TextBlockParam,
+  Tool,
+  ToolChoice,
+  ToolResultBlockParam
+} from "@anthropic-ai/sdk/resources/messages"
+
+/**
+ * `max_tokens` sent when the request names none. Anthropic requires the field; 1024 is small
+ * enough to keep OTPM rate-limit estimates (which Anthropic derives from `max_tokens`) low and
+ * large enough for ordinary chat answers. Override per adapter with `defaultMaxTokens`.
+ */
+export const DEFAULT_MAX_TOKENS = 1024
+
+/**
+ * Appended to `system` for `responseFormat: { type: "json_object" }`: the Messages API has no
+ * schemaless JSON mode, so the instruction is the only lever (the answer is not guaranteed JSON).
+ */
+export const JSON_OBJECT_INSTRUCTION =
+  "Respond with a single valid JSON object and nothing else: no prose before or after it and no Markdown code fences."
+
+/** Options of the request translation. */
+export interface TranslateOptions {
+  /** `max_tokens` when the request has no `maxTokens`; defaults to {@link DEFAULT_MAX_TOKENS}. */
+  readonly defaultMaxTokens?: number
+}
+
+type Block = ContentBlockParam
+type Role = "user" | "assistant"
+
+const IMAGE_MEDIA_TYPES = new Set(["image/jpeg", "image/png", "image/gif", "image/webp"])
+type ImageMediaType = "image/jpeg" | "image/png" | "image/gif" | "image/webp"
+
+const imageBlock = (part: Extract<ContentPart, { type: "image" }>): ImageBlockParam => {
+  // data:[<media type>][;base64],<data> — Anthropic takes inline images as base64 + media type.
+  const match = /^data:([^;,]+)?(;base64)?,(.*)$/s.exec(part.url)
+  if (match !== null) {
+    const mediaType = (part.mediaType ?? match[1] ?? "image/png").toLowerCase()
+    const data = match[2] !== undefined ? match[3]! : Buffer.from(decodeURIComponent(match[3]!)).toString("base64")
+    return {
+      type: "image",
+      source: {
+        type: "base64",
+        media_type: (IMAGE_MEDIA_TYPES.has(mediaType) ? mediaType : "image/png") as ImageMediaType,
+        data
+      }
+    }
+  }
+  return { type: "image", source: { type: "url", url: part.url } }
+}
+
+const partBlocks = (content: string | ReadonlyArray<ContentPart>): Array<TextBlockParam | ImageBlockParam> =>
+  typeof content === "string"
+    ? content.length > 0
+      ? [{ type: "text", text: content }]
+      : []
+    : content.flatMap(
+        (part): Array<TextBlockParam | ImageBlockParam> =>
+          part.type === "text" ? (part.text.length > 0 ? [{ type: "text", text: part.text }] : []) : [imageBlock(part)]
+      )
+
+/** Tool-call arguments as Anthropic's `input`; invalid JSON is passed on as text for the API to reject. */
+const toolInput = (args: string): unknown => {
+  if (args.trim() === "") return {}
+  try {
+    return JSON.parse(args)
+  } catch {
+    return args
+  }
+}
+
+const toolResultContent = (content: string | ReadonlyArray<ContentPart>): ToolResultBlockParam["content"] =>
+  typeof content === "string" ? content : partBlocks(content)
+
+/** One core message as an Anthropic turn (role + blocks); `undefined` for a message with nothing to send. */
+const toTurn = (
+  message: Exclude<ChatMessage, { role: "system" }>
+): { role: Role; blocks: Array<Block> } | undefined => {
+  switch (message.role) {
+    case "user":
+      return { role: "user", blocks: partBlocks(message.content) }
+    case "tool":
+      return {
+        role: "user",
+        blocks: [{ type: "tool_result", tool_use_id: message.toolCallId, content: toolResultContent(message.content) }]
+      }
+    case "assistant": {
+      const text = message.content === null ? [] : partBlocks(message.content).filter((b) => b.type === "text")
+      const blocks: Array<Block> =
+        text.length === 0 && message.refusal !== undefined && message.refusal.length > 0
+          ? [{ type: "text", text: message.refusal }]
+          : text
+      for (const call of message.toolCalls ?? []) {
+        blocks.push({ type: "tool_use", id: call.id, name: call.name, input: toolInput(call.arguments) })
+      }
+      return blocks.length === 0 ? undefined : { role: "assistant", blocks }
+    }
+  }
+}
+
+/**
+ * Translates the conversation: system messages are lifted into `system` (joined by a blank line,
+ * wherever they occur), tool results become `tool_result` blocks in a user turn, and consecutive
+ * turns of the same role are merged into one (Anthropic requires alternating roles). In a merged
+ * user turn the `tool_result` blocks come first, as Anthropic requires after a `tool_use` turn.
+ */
+export const toAnthropicMessages = (
+  messages: ReadonlyArray<ChatMessage>
+): { readonly system: ReadonlyArray<string>; readonly messages: Array<MessageParam> } => {
+  const system: Array<string> = []
+  const turns: Array<{ role: Role; blocks: Array<Block> }> = []
+  for (const message of messages) {
+    if (message.role === "system") {
+      if (message.content.length > 0) system.push(message.content)
+      continue
+    }
+    const turn = toTurn(message)
+    if (turn === undefined) continue
+    const last = turns.at(-1)
+    if (last !== undefined && last.role === turn.role) last.blocks.push(...turn.blocks)
+    else turns.push(turn)
+  }
+  return {
+    system,
+    messages: turns.map(({ role, blocks }): MessageParam => {
+      const ordered =
+        role === "user"
+          ? [...blocks.filter((b) => b.type === "tool_result"), ...blocks.filter((b) => b.type !== "tool_result")]
+          : blocks
+      const only = ordered[0]
+      // A lone text block goes as a plain string: the common case stays readable on the wire.
+      return ordered.length === 1 && only !== undefined && only.type === "text"
+        ? { role, content: only.text }
+        : { role, content: ordered }
+    })
+  }
+}
+
+const toTool = (tool: NonNullable<CompletionRequest["tools"]>[number]): Tool => ({
+  name: tool.name,
+  ...(tool.description !== undefined ? { description: tool.description } : {}),
+  // Anthropic requires an object schema; a tool without parameters takes an empty object.
+  input_schema: { type: "object", ...(tool.parameters ?? { properties: {} }) } as Tool["input_schema"]
+})
+
+const toToolChoice = (choice: NonNullable<CompletionRequest["toolChoice"]>): ToolChoice =>
+  typeof choice === "object"
+    ? { type: "tool", name: choice.name }
+    : choice === "required"
+      ? { type: "any" }
+      : choice === "none"
+        ? { type: "none" }
+        : { type: "auto" }
+
+/**
+ * Translates a core request into Messages API parameters for `model`.
+ *
+ * - `maxTokens` → `max_tokens`, else `defaultMaxTokens` ({@link DEFAULT_MAX_TOKENS}).
+ * - `temperature` is clamped to Anthropic's 0–1 (core allows OpenAI's 0–2, so a request that
+ *   fails over from OpenAI still runs); `topP` → `top_p`; `stop` → `stop_sequences`.
+ * - `seed`, `presencePenalty`, `frequencyPenalty` have no Anthropic equivalent and are dropped.
+ * - `tools` → `tools[].input_schema`; `toolChoice` `auto|none|required|{name}` →
+ *   `auto|none|any|tool` (sent only with tools).
+ * - `responseFormat` `json_schema` → `output_config.format` (structured outputs);
+ *   `json_object` → {@link JSON_OBJECT_INSTRUCTION} appended to `system`.
+ */
+export const toMessageParams = (
+  request: CompletionRequest,
+  model: string,
+  options: TranslateOptions = {}
+): MessageCreateParamsNonStreaming => {
+  const { system, messages } = toAnthropicMessages(request.messages)
+  const format = request.responseFormat
+  const systemText = [...system, ...(format?.type === "json_object" ? [JSON_OBJECT_INSTRUCTION] : [])].join("\n\n")
+  const hasTools = request.tools !== undefined && request.tools.length > 0
+  return {
+    model,
+    messages,
+    max_tokens: request.maxTokens ?? options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS,
+    ...(systemText.length > 0 ? { system: systemText } : {}),
+    ...(request.temperature !== undefined ? { temperature: Math.min(1, Math.max(0, request.temperature)) } : {}),
+    ...(request.topP !== undefined ? { top_p: request.topP } : {}),
+    ...(request.stop !== undefined && request.stop.length > 0 ? { stop_sequences: [...request.stop] } : {}),
+    ...(hasTools ? { tools: request.tools!.map(toTool) } : {}),
+    ...(hasTools && request.toolChoice !== undefined ? { tool_choice: toToolChoice(request.toolChoice) } : {}),
+    ...(format?.type === "json_schema"
+      ? { output_config: { format: { type: "json_schema", schema: { ...format.schema } } } }
+      : {})
+  }
+}
+
+/**
+ * Anthropic `stop_reason` → core finish reason: `end_turn`/`stop_sequence` → `stop`;
+ * `max_tokens`/`model_context_window_exceeded` → `length`; `tool_use` → `tool_calls`;
+ * `refusal` → `refusal`; `pause_turn` (a server-tool loop paused; resend to continue) → `length`,
+ * because the answer is incomplete and continuable, like a truncation. Unknown or missing → `stop`
+ * (the raw value is kept in `rawFinishReason`).
+ */
+export const mapStopReason = (stopReason: string | null | undefined): FinishReason => {
+  switch (stopReason) {
+    case "max_tokens":
+    case "model_context_window_exceeded":
+    case "pause_turn":
+      return "length"
+    case "tool_use":
+      return "tool_calls"
+    case "refusal":
+      return "refusal"
+    default:
+      return "stop"
+  }
+}
+
+/** The usage fields Anthropic reports (`Message.usage`, or the merged stream usage). */
+export interface AnthropicUsage {
+  readonly input_tokens?: number | null
+  readonly output_tokens?: number | null
+  readonly cache_read_input_tokens?: number | null
+  readonly cache_creation_input_tokens?: number | null
+  readonly output_tokens_details?: { readonly thinking_tokens?: number | null } | null
+}
+
+const count = (n: number | null | undefined): number | undefined =>
+  typeof n === "number" && Number.isFinite(n) && n >= 0 ? Math.trunc(n) : undefined
+
+/**
+ * Anthropic usage → core usage. Anthropic's `input_tokens` counts only the uncached input, while
+ * core (OpenTelemetry `gen_ai.usage.input_tokens`) counts all of it, so
+ * `inputTokens = input_tokens + cache_read_input_tokens + cache_creation_input_tokens`; the two
+ * cache counts are also reported on their own. `reasoningOutputTokens` is
+ * `output_tokens_details.thinking_tokens` (already inside `output_tokens`).
+ */
+export const toUsage = (usage: AnthropicUsage | null | undefined): Usage => {
+  const uncached = count(usage?.input_tokens) ?? 0
+  const cacheRead = count(usage?.cache_read_input_tokens)
+  const cacheCreation = count(usage?.cache_creation_input_tokens)
+  const reasoning = count(usage?.output_tokens_details?.thinking_tokens)
+  return makeUsage({
+    inputTokens: uncached + (cacheRead ?? 0) + (cacheCreation ?? 0),
+    outputTokens: count(usage?.output_tokens) ?? 0,
+    ...(cacheRead !== undefined ? { cacheReadInputTokens: cacheRead } : {}),
+    ...(cacheCreation !== undefined ? { cacheCreationInputTokens: cacheCreation } : {}),
+    ...(reasoning !== undefined ? { reasoningOutputTokens: reasoning } : {})
+  })
+}
+
+/** The refusal text: Anthropic's `stop_details.explanation`, else the answer text, else a fixed note. */
+const refusalText = (message: Pick<Message, "stop_details">, text: string): string =>
+  message.stop_details?.explanation ?? (text.length > 0 ? text : "The model declined to answer (stop_reason: refusal).")
+
+/**
+ * A Messages API response → core `Completion`. Text blocks are joined into `content` (null when
+ * there is none), `tool_use` blocks become `toolCalls` (input re-serialised as JSON text), thinking
+ * blocks are dropped. A `refusal` is a Completion with `finishReason: "refusal"` and
+ * `message.refusal` set — not a failure; the engine classifies it.
+ */
+export const fromMessage = (message: Message, providerRequestId?: string | null): Completion => {
+  const text = message.content.flatMap((b) => (b.type === "text" ? [b.text] : [])).join("")
+  const toolCalls: Array<ToolCall> = message.content.flatMap((b) =>
+    b.type === "tool_use" ? [{ id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}) }] : []
+  )
+  const finishReason = mapStopReason(message.stop_reason)
+  return {
+    message: {
+      role: "assistant",
+      content: text.length > 0 ? text : null,
+      ...(toolCalls.length > 0 ? { toolCalls } : {}),
+      ...(finishReason === "refusal" ? { refusal: refusalText(message, text) } : {})
+    },
+    finishReason,
+    usage: toUsage(message.usage),
+    provider: "anthropic",
+    model: message.model,
+    ...(message.stop_reason !== null && message.stop_reason !== undefined
+      ? { rawFinishReason: message.stop_reason }
+      : {}),
+    ...(typeof message.id === "string" && message.id.length > 0 ? { providerResponseId: message.id } : {}),
+    ...(providerRequestId !== undefined && providerRequestId !== null && providerRequestId.length > 0
+      ? { providerRequestId }
+      : {})
+  }
+}
