@@ -19,8 +19,10 @@ export const classify = (e: Upstream): Classification => ({
   ...(e.retryAfterMs === undefined ? {} : { retryAfterMs: e.retryAfterMs })
 })
 
-export const providerDown = (retryAfterMs?: number) =>
-  new Upstream({ cls: "server_error", scope: "provider", ...(retryAfterMs === undefined ? {} : { retryAfterMs }) })
+export const failure = (scope: FailureScope, cls: FailureClass, retryAfterMs?: number) =>
+  new Upstream({ cls, scope, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) })
+
+export const providerDown = (retryAfterMs?: number) => failure("provider", "server_error", retryAfterMs)
 
 /** Breakers over a memory store, with the recording event bus (EventBus + EventLog) exposed too. */
 export const harness = (config?: BreakersConfig) =>
