@@ -1,0 +1,449 @@
+/**
+ * The engine's configuration: the `am.config.json` contract of DESIGN.md, environment
+ * overrides (environment wins), `env:NAME` secret references held as `Redacted`, and
+ * validation that fails closed at start with the path of the bad field.
+ *
+ * @example
+ * ```ts
+ * import { loadConfig } from "@am/engine"
+ * import { Effect } from "effect"
+ * const config = Effect.runSync(loadConfig({
+ *   providers: { primary: { kind: "openai", keys: [{ id: "k1", secret: "env:OPENAI_KEY" }], models: [{ name: "gpt-4o" }] } },
+ *   routes: { default: [{ provider: "primary", models: ["gpt-4o"] }] }
+ * }, { env: { OPENAI_KEY: "sk-..." } }))
+ * ```
+ * @since 0.1.0
+ */
+import { readFileSync } from "node:fs"
+import { ApiKey, ProviderKind } from "@am/core"
+import { Duration, Effect, Option, Redacted, Schema } from "effect"
+
+/** A duration as text ("200 millis", "30 seconds") or milliseconds. */
+const DurationText = Schema.Union([
+  Schema.String.check(
+    Schema.makeFilter((s: string) => Option.isSome(Duration.fromInput(s as Duration.Input)), {
+      expected: 'a duration such as "200 millis" or "30 seconds"'
+    })
+  ),
+  Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0))
+])
+const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0))
+
+const KeyEntry = Schema.Struct({
+  id: Schema.NonEmptyString,
+  /** `env:NAME` or a literal secret. */
+  secret: Schema.NonEmptyString,
+  weight: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThan(0)))
+})
+
+export const Capability = Schema.Literals(["tools", "json", "vision", "streaming"])
+export type Capability = typeof Capability.Type
+
+const ModelEntry = Schema.Struct({
+  name: Schema.NonEmptyString,
+  contextWindow: Schema.optionalKey(PositiveInt),
+  capabilities: Schema.optionalKey(Schema.Array(Capability))
+})
+
+const BreakerEntry = Schema.Struct({
+  consecutiveFailures: Schema.optionalKey(PositiveInt),
+  failureRate: Schema.optionalKey(
+    Schema.Struct({
+      threshold: Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1, exclusiveMinimum: true })),
+      minimumCalls: Schema.optionalKey(PositiveInt),
+      /** How many of the most recent calls the rate is computed over. */
+      window: Schema.optionalKey(PositiveInt)
+    })
+  ),
+  openFor: Schema.optionalKey(DurationText),
+  maxOpenFor: Schema.optionalKey(DurationText)
+})
+
+const ProviderEntry = Schema.Struct({
+  kind: ProviderKind,
+  baseURL: Schema.optionalKey(Schema.NonEmptyString),
+  keys: Schema.Array(KeyEntry),
+  models: Schema.Array(ModelEntry),
+  timeout: Schema.optionalKey(DurationText),
+  breaker: Schema.optionalKey(BreakerEntry),
+  keySelection: Schema.optionalKey(Schema.Literals(["round-robin", "weighted", "least-penalized"])),
+  headers: Schema.optionalKey(Schema.Record(Schema.String, Schema.String))
+})
+
+const RouteStep = Schema.Struct({
+  provider: Schema.NonEmptyString,
+  models: Schema.NonEmptyArray(Schema.NonEmptyString)
+})
+
+const RetryEntry = Schema.Struct({
+  /** First backoff delay. */
+  base: Schema.optionalKey(DurationText),
+  /** Cap on any one backoff delay. */
+  max: Schema.optionalKey(DurationText),
+  /** Growth per retry (2 = doubling, as in seed 003's 1 s / 2 s / 4 s). */
+  factor: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThanOrEqualTo(1))),
+  /** Full jitter (AWS "Full Jitter": uniform in [0, delay]); `false` for exact delays. */
+  jitter: Schema.optionalKey(Schema.Boolean),
+  /** Attempts per request, the first one included (seed 000's `max_attempts`). */
+  maxAttempts: Schema.optionalKey(PositiveInt),
+  /** Backoff retries on one provider (after provider-scoped failures) before failing over. */
+  providerRetries: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  /** The whole request's deadline. */
+  deadline: Schema.optionalKey(DurationText),
+  /** gRPC-style retry throttling per provider, shared by all requests. */
+  budget: Schema.optionalKey(
+    Schema.Struct({
+      maxTokens: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThan(0))),
+      tokenRatio: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThan(0)))
+    })
+  ),
+  /** Wait for a cooling key (Retry-After) when no other candidate is left, if the deadline allows. */
+  waitForKeys: Schema.optionalKey(Schema.Boolean)
+})
+
+const MitigationEntry = Schema.Struct({
+  contentPolicy: Schema.optionalKey(Schema.Literals(["rewrite", "fallback", "fail"])),
+  rewriter: Schema.optionalKey(
+    Schema.Union([
+      Schema.Struct({
+        provider: Schema.NonEmptyString,
+        model: Schema.NonEmptyString,
+        timeout: Schema.optionalKey(DurationText)
+      }),
+      Schema.Struct({ kind: Schema.Literal("rule") })
+    ])
+  )
+})
+
+/** The config file as written (before secrets and environment are resolved). */
+export const ConfigFile = Schema.Struct({
+  server: Schema.optionalKey(
+    Schema.Struct({
+      host: Schema.optionalKey(Schema.NonEmptyString),
+      port: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 })))
+    })
+  ),
+  providers: Schema.Record(Schema.NonEmptyString, ProviderEntry),
+  routes: Schema.Record(Schema.NonEmptyString, Schema.NonEmptyArray(RouteStep)),
+  retry: Schema.optionalKey(RetryEntry),
+  mitigation: Schema.optionalKey(MitigationEntry),
+  ledger: Schema.optionalKey(Schema.Struct({ store: Schema.NonEmptyString })),
+  state: Schema.optionalKey(Schema.Struct({ store: Schema.NonEmptyString })),
+  guards: Schema.optionalKey(
+    Schema.Struct({
+      pii: Schema.optionalKey(Schema.Literals(["redact", "off"])),
+      injection: Schema.optionalKey(Schema.Literals(["block", "flag", "off"]))
+    })
+  ),
+  gatewayKeys: Schema.optionalKey(
+    Schema.Array(
+      Schema.Struct({ id: Schema.NonEmptyString, secret: Schema.NonEmptyString, workspace: Schema.NonEmptyString })
+    )
+  )
+})
+export type ConfigFile = typeof ConfigFile.Type
+
+/** A configuration problem, with the dotted path of the bad field. */
+export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
+  path: Schema.String,
+  message: Schema.String
+}) {}
+
+export interface ModelSpec {
+  readonly name: string
+  readonly contextWindow: number
+  readonly capabilities: ReadonlySet<Capability>
+}
+
+export interface ProviderSpec {
+  readonly id: string
+  readonly kind: ProviderKind
+  readonly baseURL?: string
+  readonly keys: ReadonlyArray<ApiKey & { readonly weight?: number }>
+  readonly models: ReadonlyMap<string, ModelSpec>
+  readonly timeoutMs: number
+  readonly breaker: {
+    readonly consecutiveFailures?: number
+    readonly failureRate?: { readonly threshold: number; readonly minimumCalls?: number; readonly window?: number }
+    readonly openFor?: number
+    readonly maxOpenFor?: number
+  }
+  readonly keySelection: "round-robin" | "weighted" | "least-penalized"
+  readonly headers?: Readonly<Record<string, string>>
+}
+
+export interface RetrySpec {
+  readonly baseMs: number
+  readonly maxMs: number
+  readonly factor: number
+  readonly jitter: boolean
+  readonly maxAttempts: number
+  readonly providerRetries: number
+  readonly deadlineMs: number
+  readonly budget: { readonly maxTokens: number; readonly tokenRatio: number }
+  readonly waitForKeys: boolean
+}
+
+/** The resolved configuration the engine runs on. */
+export interface EngineConfig {
+  readonly server: { readonly host: string; readonly port: number }
+  readonly providers: ReadonlyMap<string, ProviderSpec>
+  readonly routes: ReadonlyMap<
+    string,
+    ReadonlyArray<{ readonly provider: string; readonly models: ReadonlyArray<string> }>
+  >
+  readonly retry: RetrySpec
+  readonly mitigation: {
+    readonly contentPolicy: "rewrite" | "fallback" | "fail"
+    readonly rewriter:
+      | { readonly kind: "llm"; readonly provider: string; readonly model: string; readonly timeoutMs: number }
+      | { readonly kind: "rule" }
+  }
+  readonly ledger: { readonly store: string }
+  readonly state: { readonly store: string }
+  readonly gatewayKeys: ReadonlyArray<{
+    readonly id: string
+    readonly secret: Redacted.Redacted<string>
+    readonly workspace: string
+  }>
+}
+
+/** Context windows used when a model entry gives none (a conservative default otherwise). */
+export const DEFAULT_CONTEXT_WINDOW = 128_000
+
+export const defaults = {
+  retry: {
+    baseMs: 200,
+    maxMs: 8_000,
+    factor: 2,
+    jitter: true,
+    maxAttempts: 10,
+    providerRetries: 2,
+    deadlineMs: 60_000,
+    budget: { maxTokens: 10, tokenRatio: 0.1 },
+    waitForKeys: true
+  } satisfies RetrySpec,
+  providerTimeoutMs: 30_000
+}
+
+const ms = (d: string | number): number => (typeof d === "number" ? d : Duration.toMillis(d as Duration.Input))
+
+const camel = (s: string) => s.toLowerCase().replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase())
+
+/**
+ * Applies environment overrides: `AM__<PATH>` where path segments are joined by `__` and
+ * written in SNAKE_CASE, e.g. `AM__RETRY__MAX_ATTEMPTS=3`, `AM__SERVER__PORT=8080`,
+ * `AM__PROVIDERS__PRIMARY__BASE_URL=http://…`. Values are parsed as JSON when they parse,
+ * else taken as strings. Environment wins over the file (seed `000_…` §3).
+ */
+export const applyEnvOverrides = (raw: unknown, env: Readonly<Record<string, string | undefined>>): unknown => {
+  const root: Record<string, unknown> = structuredClone((raw ?? {}) as Record<string, unknown>)
+  const entries = Object.entries(env).filter(([k, v]) => k.startsWith("AM__") && v !== undefined)
+  entries.sort(([a], [b]) => a.localeCompare(b))
+  entries.forEach(([name, value]) => {
+    const path = name
+      .slice(4)
+      .split("__")
+      .filter((s) => s.length > 0)
+    if (path.length === 0) return
+    let parsed: unknown = value
+    try {
+      parsed = JSON.parse(value!)
+    } catch {
+      parsed = value
+    }
+    const parent = path.slice(0, -1).reduce<Record<string, unknown>>((node, seg) => {
+      const existing = Object.keys(node).find((k) => k.toLowerCase() === camel(seg).toLowerCase())
+      const key = existing ?? camel(seg)
+      const next = node[key]
+      if (next === null || typeof next !== "object") node[key] = {}
+      return node[key] as Record<string, unknown>
+    }, root)
+    const last = path[path.length - 1]!
+    const existing = Object.keys(parent).find((k) => k.toLowerCase() === camel(last).toLowerCase())
+    const lastKey = existing ?? (camel(last) === "baseUrl" ? "baseURL" : camel(last))
+    parent[lastKey] = parsed
+  })
+  return root
+}
+
+const issuePath = (message: string): string => {
+  const m = /at \[(.*?)\]\s*$/m.exec(message) ?? /at \[(.*?)\]/.exec(message)
+  if (!m) return ""
+  return m[1]!
+    .split(/\]\[/)
+    .map((s) => s.replace(/^"|"$/g, ""))
+    .join(".")
+}
+
+export interface LoadOptions {
+  readonly env?: Readonly<Record<string, string | undefined>>
+}
+
+/**
+ * Decodes, overrides from the environment, resolves secrets and validates a config. Fails with
+ * `ConfigError` naming the path of the first bad field.
+ */
+export const loadConfig = Effect.fnUntraced(function* (raw: unknown, options?: LoadOptions) {
+  const env = options?.env ?? process.env
+  const merged = applyEnvOverrides(raw, env)
+  const file = yield* Schema.decodeUnknownEffect(ConfigFile)(merged, { errors: "first" }).pipe(
+    Effect.mapError((e) => new ConfigError({ path: issuePath(e.message) || "(root)", message: e.message }))
+  )
+  return yield* resolve(file, env)
+})
+
+/** Reads a JSON config file (path from `--config` or `AM_CONFIG`) and loads it. */
+export const loadConfigFile = (path: string, options?: LoadOptions) =>
+  Effect.try({
+    try: () => JSON.parse(readFileSync(path, "utf8")) as unknown,
+    catch: (e) => new ConfigError({ path: "(file)", message: `cannot read ${path}: ${(e as Error).message}` })
+  }).pipe(Effect.flatMap((raw) => loadConfig(raw, options)))
+
+const fail = (path: string, message: string) => Effect.fail(new ConfigError({ path, message }))
+
+const secretOf = (path: string, secret: string, env: Readonly<Record<string, string | undefined>>) => {
+  if (!secret.startsWith("env:")) return Effect.succeed(Redacted.make(secret))
+  const name = secret.slice(4)
+  const value = env[name]
+  return value === undefined || value === ""
+    ? fail(path, `environment variable ${name} is not set`)
+    : Effect.succeed(Redacted.make(value))
+}
+
+const SUPPORTED_LEDGER = ["memory"]
+const SUPPORTED_STATE = ["memory"]
+
+const resolve = Effect.fnUntraced(function* (file: ConfigFile, env: Readonly<Record<string, string | undefined>>) {
+  const providers = new Map<string, ProviderSpec>()
+  for (const [id, p] of Object.entries(file.providers)) {
+    const at = `providers.${id}`
+    if (p.kind === "openai-compatible" && p.baseURL === undefined) {
+      return yield* fail(`${at}.baseURL`, `a provider of kind "openai-compatible" needs a baseURL`)
+    }
+    const seen = new Set<string>()
+    const keys: Array<ApiKey & { weight?: number }> = []
+    for (const [i, k] of p.keys.entries()) {
+      if (seen.has(k.id)) return yield* fail(`${at}.keys.${i}.id`, `duplicate key id "${k.id}"`)
+      seen.add(k.id)
+      const secret = yield* secretOf(`${at}.keys.${i}.secret`, k.secret, env)
+      keys.push({ ...ApiKey.make(k.id, secret), ...(k.weight !== undefined ? { weight: k.weight } : {}) })
+    }
+    const models = new Map<string, ModelSpec>()
+    for (const [i, m] of p.models.entries()) {
+      if (models.has(m.name)) return yield* fail(`${at}.models.${i}.name`, `duplicate model "${m.name}"`)
+      models.set(m.name, {
+        name: m.name,
+        contextWindow: m.contextWindow ?? DEFAULT_CONTEXT_WINDOW,
+        capabilities: new Set(m.capabilities ?? ["tools", "json", "streaming"])
+      })
+    }
+    const b = p.breaker ?? {}
+    providers.set(id, {
+      id,
+      kind: p.kind,
+      ...(p.baseURL !== undefined ? { baseURL: p.baseURL } : {}),
+      keys,
+      models,
+      timeoutMs: p.timeout !== undefined ? ms(p.timeout) : defaults.providerTimeoutMs,
+      breaker: {
+        ...(b.consecutiveFailures !== undefined ? { consecutiveFailures: b.consecutiveFailures } : {}),
+        ...(b.failureRate !== undefined ? { failureRate: b.failureRate } : {}),
+        ...(b.openFor !== undefined ? { openFor: ms(b.openFor) } : {}),
+        ...(b.maxOpenFor !== undefined ? { maxOpenFor: ms(b.maxOpenFor) } : {})
+      },
+      keySelection: p.keySelection ?? "round-robin",
+      ...(p.headers !== undefined ? { headers: p.headers } : {})
+    })
+  }
+  const routes = new Map<string, ReadonlyArray<{ provider: string; models: ReadonlyArray<string> }>>()
+  for (const [name, steps] of Object.entries(file.routes)) {
+    for (const [i, step] of steps.entries()) {
+      const provider = providers.get(step.provider)
+      if (provider === undefined) {
+        return yield* fail(`routes.${name}.${i}.provider`, `unknown provider "${step.provider}"`)
+      }
+      for (const [j, model] of step.models.entries()) {
+        if (provider.models.size > 0 && !provider.models.has(model)) {
+          return yield* fail(
+            `routes.${name}.${i}.models.${j}`,
+            `model "${model}" is not listed under providers.${step.provider}.models`
+          )
+        }
+      }
+    }
+    routes.set(name, steps)
+  }
+  if (routes.size === 0) return yield* fail("routes", "at least one route is needed")
+
+  const r = file.retry ?? {}
+  const retry: RetrySpec = {
+    baseMs: r.base !== undefined ? ms(r.base) : defaults.retry.baseMs,
+    maxMs: r.max !== undefined ? ms(r.max) : defaults.retry.maxMs,
+    factor: r.factor ?? defaults.retry.factor,
+    jitter: r.jitter ?? defaults.retry.jitter,
+    maxAttempts: r.maxAttempts ?? defaults.retry.maxAttempts,
+    providerRetries: r.providerRetries ?? defaults.retry.providerRetries,
+    deadlineMs: r.deadline !== undefined ? ms(r.deadline) : defaults.retry.deadlineMs,
+    budget: {
+      maxTokens: r.budget?.maxTokens ?? defaults.retry.budget.maxTokens,
+      tokenRatio: r.budget?.tokenRatio ?? defaults.retry.budget.tokenRatio
+    },
+    waitForKeys: r.waitForKeys ?? defaults.retry.waitForKeys
+  }
+  if (retry.maxMs < retry.baseMs) return yield* fail("retry.max", "retry.max must be at least retry.base")
+
+  const mit = file.mitigation ?? {}
+  const rw = mit.rewriter
+  let rewriter: EngineConfig["mitigation"]["rewriter"] = { kind: "rule" }
+  if (rw !== undefined && "provider" in rw) {
+    const provider = providers.get(rw.provider)
+    if (provider === undefined) return yield* fail("mitigation.rewriter.provider", `unknown provider "${rw.provider}"`)
+    if (provider.keys.length === 0) {
+      return yield* fail("mitigation.rewriter.provider", `provider "${rw.provider}" has no keys for the rewriter`)
+    }
+    rewriter = {
+      kind: "llm",
+      provider: rw.provider,
+      model: rw.model,
+      timeoutMs: rw.timeout !== undefined ? ms(rw.timeout) : 10_000
+    }
+  }
+
+  const ledgerStore = file.ledger?.store ?? "memory"
+  if (!SUPPORTED_LEDGER.includes(ledgerStore)) {
+    return yield* fail(
+      "ledger.store",
+      `"${ledgerStore}" is not supported yet (supported: ${SUPPORTED_LEDGER.join(", ")})`
+    )
+  }
+  const stateStore = file.state?.store ?? "memory"
+  if (!SUPPORTED_STATE.includes(stateStore)) {
+    return yield* fail("state.store", `"${stateStore}" is not supported yet (supported: ${SUPPORTED_STATE.join(", ")})`)
+  }
+  if (file.guards?.pii !== undefined && file.guards.pii !== "off") {
+    return yield* fail("guards.pii", `"${file.guards.pii}" is not supported yet (supported: off)`)
+  }
+  if (file.guards?.injection !== undefined && file.guards.injection !== "off") {
+    return yield* fail("guards.injection", `"${file.guards.injection}" is not supported yet (supported: off)`)
+  }
+  const gatewayKeys: Array<EngineConfig["gatewayKeys"][number]> = []
+  for (const [i, g] of (file.gatewayKeys ?? []).entries()) {
+    gatewayKeys.push({
+      id: g.id,
+      workspace: g.workspace,
+      secret: yield* secretOf(`gatewayKeys.${i}.secret`, g.secret, env)
+    })
+  }
+  const config: EngineConfig = {
+    server: { host: file.server?.host ?? "127.0.0.1", port: file.server?.port ?? 4000 },
+    providers,
+    routes,
+    retry,
+    mitigation: { contentPolicy: mit.contentPolicy ?? "rewrite", rewriter },
+    ledger: { store: ledgerStore },
+    state: { store: stateStore },
+    gatewayKeys
+  }
+  return config
+})

@@ -1,0 +1,624 @@
+/**
+ * The orchestrator: `Engine.complete(request)` runs a request through its route's
+ * (provider, model) candidates as an `ExecutionPlan`, one step per candidate. What happens
+ * after a failure is decided by the failure's classification scope (DESIGN.md):
+ *
+ * - `key` → same step again: the keyring leases another key (the failing one was penalised);
+ * - `model` → next step (context length: only candidates with a larger window);
+ * - `provider` → same step after a jittered backoff (Retry-After as floor) while the provider
+ *   retry allowance and the shared retry budget last, then the next provider;
+ * - `request` → stop; `content` → stop, then mitigation (rewrite once and run the plan again).
+ *
+ * Each step's `Schedule` carries the decision (`Schedule.modifyDelay` for the delay,
+ * `Schedule.while` for whether to go on); there is no hand-written retry or failover loop.
+ * One deadline bounds the whole request, one maximum bounds its calls, and a retry budget
+ * shared by all requests bounds retries under an outage.
+ *
+ * @example
+ * ```ts
+ * import { Engine } from "@am/engine"
+ * import { Effect } from "effect"
+ * const program = Engine.use((engine) =>
+ *   engine.complete({ route: "default", messages: [{ role: "user", content: "Hello" }] })
+ * )
+ * ```
+ * @since 0.1.0
+ */
+import { Breakers, type BreakerSnapshot } from "@am/breaker"
+import { Classifier, contentFailureOf } from "@am/classifier"
+import {
+  type Classification,
+  type Completion,
+  type CompletionRequest,
+  CompletionRequest as CompletionRequestSchema,
+  EventBus,
+  type EventInput,
+  type KeyRef,
+  type ProviderFailure,
+  ProviderRegistry,
+  RequestContext,
+  RequestId
+} from "@am/core"
+import { Keyring, type KeySnapshot } from "@am/keyring"
+import { PromptRewriter } from "@am/rewriter"
+import { Clock, Context, Duration, Effect, ExecutionPlan, Layer, Random, Schedule, Schema } from "effect"
+import { backoffDelay } from "./Backoff.ts"
+import type { EngineConfig } from "./Config.ts"
+import { EngineError, type ErrorCode, type Resilience } from "./EngineError.ts"
+import {
+  type AttemptError,
+  BreakerRejected,
+  CallFailed,
+  KeysExhausted,
+  RequestState,
+  Target
+} from "./internal/Attempt.ts"
+import { type Candidate, planRoute } from "./internal/Planner.ts"
+import { RetryBudget } from "./RetryBudget.ts"
+
+/** A completion with the `resilience` record of how it was obtained. */
+export interface EngineCompletion extends Completion {
+  readonly resilience: Resilience
+}
+
+/** What operators can read about the engine's live state. Never secrets. */
+export interface EngineState {
+  readonly breakers: ReadonlyArray<BreakerSnapshot>
+  readonly keys: ReadonlyArray<KeySnapshot>
+  readonly budget: Readonly<Record<string, number>>
+}
+
+export interface EngineShape {
+  readonly complete: (request: CompletionRequest) => Effect.Effect<EngineCompletion, EngineError>
+  readonly state: Effect.Effect<EngineState>
+  readonly config: EngineConfig
+}
+
+// Breaker outcome for attempts that never reached the provider (no key): never counted.
+const NOT_A_CALL: Classification = {
+  class: "unknown",
+  scope: "key",
+  retryable: false,
+  errorType: "no_healthy_key",
+  rule: "engine.no_healthy_key"
+}
+
+const make = Effect.fnUntraced(function* (config: EngineConfig) {
+  const registry = yield* ProviderRegistry
+  const keyring = yield* Keyring
+  const breakers = yield* Breakers
+  const budget = yield* RetryBudget
+  const bus = yield* EventBus
+  const rewriter = yield* PromptRewriter
+  const classifier = yield* Classifier
+  const retry = config.retry
+  const providers = new Map(registry.all.map((p) => [p.id, p] as const))
+
+  const publish = (event: EventInput) => bus.publish(event)
+
+  const failureFields = (f: ProviderFailure) => ({
+    ...(f.status !== undefined ? { status: f.status } : {}),
+    ...(f.retryAfterMs !== undefined ? { retryAfterMs: f.retryAfterMs } : {})
+  })
+
+  /** Publishes what changed since the previous attempt: key rotation, model or provider failover. */
+  const announce = (state: RequestState, c: Candidate) => {
+    const last = state.last
+    if (last === undefined || last.error === undefined) return Effect.void
+    const reason =
+      last.error._tag === "CallFailed"
+        ? last.error.classification.class
+        : last.error._tag === "KeysExhausted"
+          ? "no_healthy_key"
+          : "circuit_open"
+    if (last.candidate.index === c.index) {
+      return last.error._tag === "CallFailed" && last.error.classification.scope === "key"
+        ? publish({
+            topic: "api.key.rotation",
+            requestId: state.requestId,
+            provider: c.provider.id,
+            model: c.model.name,
+            fromKeyId: last.error.key.id,
+            reason: last.error.classification.class
+          })
+        : Effect.void
+    }
+    return last.candidate.provider.id === c.provider.id
+      ? publish({
+          topic: "model.failover",
+          requestId: state.requestId,
+          provider: c.provider.id,
+          fromModel: last.candidate.model.name,
+          reason
+        })
+      : publish({
+          topic: "provider.failover",
+          requestId: state.requestId,
+          fromProvider: last.candidate.provider.id,
+          reason
+        })
+  }
+
+  const skip = (state: RequestState, c: Candidate, reason: "circuit_open" | "no_healthy_key", error: AttemptError) =>
+    Effect.suspend(() => {
+      state.attempts.push({
+        provider: c.provider.id,
+        model: c.model.name,
+        outcome: "skipped",
+        skipped: reason,
+        latencyMs: 0
+      })
+      state.last = { candidate: c, error }
+      return publish({
+        topic: "provider.skipped",
+        requestId: state.requestId,
+        provider: c.provider.id,
+        model: c.model.name,
+        reason
+      })
+    })
+
+  /** One call: lease a key, call the provider with the time left, classify, record. */
+  const call = (state: RequestState, request: CompletionRequest, c: Candidate) =>
+    Effect.gen(function* () {
+      const key = yield* keyring.lease(c.provider.id, c.model.name).pipe(
+        Effect.catchTag("NoHealthyKey", (e) => {
+          const error = new KeysExhausted({ candidate: c, availableAt: e.availableAt })
+          if (e.availableAt !== undefined) {
+            state.earliestKeyAt = Math.min(state.earliestKeyAt ?? Number.POSITIVE_INFINITY, e.availableAt)
+          }
+          return Effect.andThen(skip(state, c, "no_healthy_key", error), Effect.fail(error))
+        })
+      )
+      yield* announce(state, c)
+      state.calls++
+      const attempt = state.calls
+      const ref: KeyRef = { id: key.id, fingerprint: key.fingerprint }
+      const base = {
+        requestId: state.requestId,
+        provider: c.provider.id,
+        model: c.model.name,
+        keyId: key.id,
+        keyFingerprint: key.fingerprint,
+        attempt
+      }
+      yield* publish({ topic: "api.call.started", ...base })
+      const started = yield* Clock.currentTimeMillis
+      const timeoutMs = Math.max(1, Math.min(c.provider.timeoutMs, state.deadlineAt - started))
+      const provider = providers.get(c.provider.id)!
+      return yield* provider.complete({ request, model: c.model.name, key, timeoutMs }).pipe(
+        Effect.flatMap((completion) => {
+          const refused = contentFailureOf(completion, {
+            providerId: c.provider.id,
+            keyId: key.id,
+            keyFingerprint: key.fingerprint
+          })
+          return refused === undefined ? Effect.succeed(completion) : Effect.fail(refused)
+        }),
+        Effect.matchEffect({
+          onFailure: (failure) =>
+            Effect.gen(function* () {
+              const latencyMs = (yield* Clock.currentTimeMillis) - started
+              const classification = classifier.classify(failure)
+              const error = new CallFailed({ candidate: c, key: ref, failure, classification })
+              state.attempts.push({
+                provider: c.provider.id,
+                model: c.model.name,
+                keyId: key.id,
+                keyFingerprint: key.fingerprint,
+                class: classification.class,
+                scope: classification.scope,
+                errorType: classification.errorType,
+                outcome: "failure",
+                latencyMs,
+                message: failure.message,
+                ...failureFields(failure),
+                ...(state.mitigated ? { mitigated: true } : {})
+              })
+              state.last = { candidate: c, error }
+              yield* keyring.report(c.provider.id, c.model.name, key.id, { _tag: "Failure", classification })
+              if (classification.retryable && classification.scope === "provider")
+                yield* budget.recordFailure(c.provider.id)
+              yield* publish({
+                topic: "api.call.failure",
+                ...base,
+                latencyMs,
+                class: classification.class,
+                scope: classification.scope,
+                errorType: classification.errorType,
+                ...failureFields(failure)
+              })
+              return yield* Effect.fail(error)
+            }),
+          onSuccess: (completion) =>
+            Effect.gen(function* () {
+              const latencyMs = (yield* Clock.currentTimeMillis) - started
+              state.attempts.push({
+                provider: c.provider.id,
+                model: c.model.name,
+                keyId: key.id,
+                keyFingerprint: key.fingerprint,
+                outcome: "success",
+                latencyMs,
+                ...(state.mitigated ? { mitigated: true } : {})
+              })
+              state.last = { candidate: c }
+              state.lastKey = ref
+              yield* keyring.report(c.provider.id, c.model.name, key.id, { _tag: "Success" })
+              yield* budget.recordSuccess(c.provider.id)
+              yield* publish({ topic: "api.call.success", ...base, latencyMs })
+              return completion
+            })
+        })
+      )
+    })
+
+  /** One execution-plan attempt: the candidate's breakers admit it or it is skipped unsent. */
+  const attemptOnce = (state: RequestState, request: CompletionRequest) =>
+    Effect.flatMap(Effect.service(Target), (c) =>
+      breakers
+        .run({ provider: c.provider.id, model: c.model.name }, call(state, request, c), (e) =>
+          e._tag === "CallFailed" ? e.classification : NOT_A_CALL
+        )
+        .pipe(
+          Effect.catchTag("CircuitOpen", (e) => {
+            const error = new BreakerRejected({ candidate: c, retryAfterMs: e.retryAfterMs })
+            return Effect.andThen(skip(state, c, "circuit_open", error), Effect.fail(error))
+          })
+        )
+    )
+
+  /** The floor a provider put on the next retry, if any. */
+  const retryAfterOf = (e: AttemptError) =>
+    e._tag === "CallFailed" ? (e.failure.retryAfterMs ?? e.classification.retryAfterMs) : undefined
+
+  const isProviderRetry = (e: AttemptError, c: Candidate): e is CallFailed =>
+    e._tag === "CallFailed" && e.candidate.index === c.index && e.classification.scope === "provider"
+
+  /** The delay before this step's next attempt: backoff only for a provider-scoped retry of the same candidate. */
+  const delayFor = (state: RequestState, c: Candidate, e: AttemptError) =>
+    isProviderRetry(e, c)
+      ? Effect.map(retry.jitter ? Random.next : Effect.succeed(1), (u) =>
+          Duration.millis(backoffDelay(retry, state.providerRetries.get(c.index) ?? 0, u, retryAfterOf(e)))
+        )
+      : Effect.succeed(Duration.zero)
+
+  /** Whether this step runs (again) after `e`: the scope table of DESIGN.md, bounded by attempts, deadline and budget. */
+  const decide = (state: RequestState, c: Candidate, e: AttemptError, delayMs: number) =>
+    Effect.gen(function* () {
+      if (state.calls >= retry.maxAttempts) return false
+      const now = yield* Clock.currentTimeMillis
+      if (now + delayMs >= state.deadlineAt) return false
+      const same = e.candidate.index === c.index
+      if (e._tag !== "CallFailed") return !same
+      const { scope, class: cls } = e.classification
+      switch (scope) {
+        case "request":
+          return false
+        case "content":
+          return !same && config.mitigation.contentPolicy === "fallback" && c.provider.id !== e.candidate.provider.id
+        case "key":
+          return true
+        case "model":
+          return !same && (cls !== "context_length_exceeded" || c.model.contextWindow > e.candidate.model.contextWindow)
+        case "provider": {
+          if (!same && c.provider.id === e.candidate.provider.id) return false
+          if (same) {
+            const made = state.providerRetries.get(c.index) ?? 0
+            const floor = retryAfterOf(e) ?? 0
+            // A Retry-After beyond the backoff cap means "fail over instead of waiting".
+            if (made >= retry.providerRetries || floor > retry.maxMs) return false
+          }
+          if (!(yield* budget.canRetry(c.provider.id))) {
+            yield* publish({
+              topic: "retry.budget.exhausted",
+              requestId: state.requestId,
+              provider: c.provider.id,
+              tokens: yield* budget.tokens(c.provider.id)
+            })
+            return false
+          }
+          if (same) {
+            state.providerRetries.set(c.index, (state.providerRetries.get(c.index) ?? 0) + 1)
+            yield* publish({
+              topic: "retry.scheduled",
+              requestId: state.requestId,
+              provider: c.provider.id,
+              model: c.model.name,
+              attempt: state.calls + 1,
+              delayMs,
+              reason: cls
+            })
+          }
+          return true
+        }
+      }
+    })
+
+  const stepSchedule = (state: RequestState, c: Candidate) =>
+    Schedule.forever.pipe(
+      Schedule.setInputType<AttemptError>(),
+      Schedule.modifyDelay(({ input }) => delayFor(state, c, input)),
+      Schedule.while(({ input, duration }) => decide(state, c, input, Duration.toMillis(duration)))
+    )
+
+  const runPlan = (state: RequestState, request: CompletionRequest, candidates: ReadonlyArray<Candidate>) => {
+    const steps = candidates.map((c) => ({ provide: Context.make(Target, c), schedule: stepSchedule(state, c) }))
+    const plan = ExecutionPlan.make(...(steps as [(typeof steps)[number], ...Array<(typeof steps)[number]>]))
+    return Effect.suspend(() => {
+      state.earliestKeyAt = undefined
+      return Effect.withExecutionPlan(attemptOnce(state, request), plan)
+    })
+  }
+
+  /**
+   * When every candidate's keys are cooling (rate limits) and the deadline allows, wait until
+   * the earliest key frees up and run the plan again — after, never instead of, failing over.
+   */
+  const waitForKeys = (state: RequestState) =>
+    Schedule.forever.pipe(
+      Schedule.setInputType<AttemptError>(),
+      Schedule.modifyDelay(() =>
+        Effect.map(Clock.currentTimeMillis, (now) => Duration.millis(Math.max(0, (state.earliestKeyAt ?? now) - now)))
+      ),
+      Schedule.while(({ input, duration }) =>
+        Effect.map(
+          Clock.currentTimeMillis,
+          (now) =>
+            retry.waitForKeys &&
+            input._tag === "KeysExhausted" &&
+            state.earliestKeyAt !== undefined &&
+            state.calls < retry.maxAttempts &&
+            now + Duration.toMillis(duration) < state.deadlineAt
+        )
+      )
+    )
+
+  const runWithKeyWait = (state: RequestState, request: CompletionRequest, candidates: ReadonlyArray<Candidate>) =>
+    runPlan(state, request, candidates).pipe(Effect.retry(waitForKeys(state)))
+
+  const isContent = (e: AttemptError): e is CallFailed =>
+    e._tag === "CallFailed" && e.classification.scope === "content"
+
+  /** Content-policy mitigation: rewrite once, run the plan again; never twice, never through the engine. */
+  const mitigate = (
+    state: RequestState,
+    request: CompletionRequest,
+    candidates: ReadonlyArray<Candidate>,
+    e: CallFailed
+  ) =>
+    Effect.gen(function* () {
+      state.mitigated = true
+      yield* publish({
+        topic: "prompt.humanization.attempt",
+        requestId: state.requestId,
+        rewriter: "configured",
+        reason: e.classification.errorType
+      })
+      const rewritten = yield* rewriter
+        .rewrite({ messages: request.messages, reason: e.classification.errorType, requestId: state.requestId })
+        .pipe(
+          Effect.catchTag("RewriteFailed", (rf) =>
+            Effect.gen(function* () {
+              state.mitigation = {
+                attempted: true,
+                succeeded: false,
+                rewriter: rf.rewriter,
+                failure: `${rf.reason}: ${rf.message}`,
+                latencyMs: rf.latencyMs
+              }
+              yield* publish({
+                topic: "prompt.humanization.failure",
+                requestId: state.requestId,
+                rewriter: rf.rewriter,
+                latencyMs: rf.latencyMs,
+                reason: rf.reason
+              })
+              return yield* Effect.fail(e)
+            })
+          )
+        )
+      state.mitigation = {
+        attempted: true,
+        succeeded: false,
+        rewriter: rewritten.rewriter,
+        latencyMs: rewritten.latencyMs
+      }
+      yield* publish({
+        topic: "prompt.humanization.success",
+        requestId: state.requestId,
+        rewriter: rewritten.rewriter,
+        latencyMs: rewritten.latencyMs
+      })
+      const messages = rewritten.messages as CompletionRequest["messages"]
+      return yield* runWithKeyWait(state, { ...request, messages }, candidates)
+    })
+
+  const toEngineError = (state: RequestState, e: AttemptError, now: number): EngineError => {
+    const common = {
+      requestId: state.requestId,
+      attempts: state.attempts.slice(),
+      ...(state.mitigation !== undefined ? { mitigation: state.mitigation } : {})
+    }
+    const where = `${e.candidate.provider.id}/${e.candidate.model.name}`
+    if (e._tag === "CallFailed") {
+      const { scope, class: cls } = e.classification
+      const code: ErrorCode =
+        scope === "request"
+          ? cls === "request_too_large"
+            ? "request_too_large"
+            : "invalid_request"
+          : scope === "content"
+            ? "content_policy"
+            : "all_providers_failed"
+      const retryAfter = e.classification.retryAfterMs
+      return new EngineError({
+        code,
+        message:
+          code === "all_providers_failed"
+            ? `all providers failed after ${state.calls} call(s); last: ${where} ${cls}${e.failure.status !== undefined ? ` (${e.failure.status})` : ""}`
+            : code === "content_policy"
+              ? `${where} refused the request on content policy (${e.classification.errorType})${state.mitigation?.attempted ? "; the rewritten prompt did not pass either" : ""}`
+              : `${where} rejected the request: ${e.failure.message}`,
+        ...common,
+        ...(retryAfter !== undefined && code === "all_providers_failed" ? { retryAfterMs: retryAfter } : {})
+      })
+    }
+    const freeAt = e._tag === "KeysExhausted" ? (state.earliestKeyAt ?? e.availableAt) : undefined
+    const retryAfterMs =
+      e._tag === "BreakerRejected" ? e.retryAfterMs : freeAt !== undefined ? Math.max(0, freeAt - now) : undefined
+    return new EngineError({
+      code: "all_providers_failed",
+      message: `all providers failed after ${state.calls} call(s); last: ${where} ${e._tag === "KeysExhausted" ? "has no healthy key" : "circuit open"}`,
+      ...common,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {})
+    })
+  }
+
+  const complete = (request: CompletionRequest): Effect.Effect<EngineCompletion, EngineError> =>
+    Effect.gen(function* () {
+      const startedAt = yield* Clock.currentTimeMillis
+      const requestId = RequestId.make()
+      const deadlineMs = Math.min(request.deadlineMs ?? retry.deadlineMs, retry.deadlineMs)
+      const state = new RequestState(requestId, startedAt, startedAt + deadlineMs)
+      const planned = planRoute(config, request)
+      const route = planned?.route ?? request.route ?? request.model ?? "default"
+      yield* publish({
+        topic: "request.started",
+        requestId,
+        route,
+        ...(request.metadata?.workspaceId !== undefined ? { workspaceId: request.metadata.workspaceId } : {})
+      })
+      if (planned === undefined || planned.candidates.length === 0) {
+        const why =
+          planned === undefined
+            ? `no route or model named "${route}"`
+            : `no candidate of route "${route}" can serve this request (${planned.excluded.map((x) => `${x.provider}/${x.model}: ${x.reason}`).join(", ")})`
+        yield* publish({ topic: "request.failed", requestId, code: "no_route", attempts: 0, latencyMs: 0 })
+        return yield* new EngineError({ code: "no_route", message: why, requestId, attempts: [] })
+      }
+      yield* Effect.forEach(planned.excluded, (x) =>
+        publish({ topic: "provider.skipped", requestId, provider: x.provider, model: x.model, reason: x.reason })
+      )
+      const candidates = planned.candidates
+      const run = runWithKeyWait(state, request, candidates).pipe(
+        Effect.catchIf(
+          (e): e is CallFailed => isContent(e) && config.mitigation.contentPolicy === "rewrite" && !state.mitigated,
+          (e) => mitigate(state, request, candidates, e)
+        ),
+        Effect.mapError((e) => ({ e })),
+        Effect.timeoutOrElse({
+          duration: Duration.millis(Math.max(0, state.deadlineAt - startedAt)),
+          orElse: () => Effect.fail({ e: "deadline" as const })
+        }),
+        Effect.provideService(RequestContext, {
+          requestId,
+          route,
+          startedAt,
+          deadlineAt: state.deadlineAt,
+          ...(request.metadata?.workspaceId !== undefined ? { workspaceId: request.metadata.workspaceId } : {}),
+          ...(request.metadata?.pipelineRunId !== undefined ? { pipelineRunId: request.metadata.pipelineRunId } : {}),
+          ...(request.metadata?.stage !== undefined ? { stage: request.metadata.stage } : {})
+        })
+      )
+      return yield* run.pipe(
+        Effect.matchEffect({
+          onFailure: ({ e }) =>
+            Effect.gen(function* () {
+              const now = yield* Clock.currentTimeMillis
+              const error =
+                e === "deadline"
+                  ? new EngineError({
+                      code: "deadline_exceeded",
+                      message: `the request's deadline of ${deadlineMs} ms passed after ${state.calls} call(s)`,
+                      requestId,
+                      attempts: state.attempts.slice(),
+                      ...(state.mitigation !== undefined ? { mitigation: state.mitigation } : {})
+                    })
+                  : toEngineError(state, e, now)
+              if (e === "deadline")
+                yield* publish({ topic: "deadline.exceeded", requestId, elapsedMs: now - startedAt })
+              else if (error.code === "all_providers_failed")
+                yield* publish({ topic: "all.providers.failed", requestId, attempts: state.calls })
+              yield* publish({
+                topic: "request.failed",
+                requestId,
+                code: error.code,
+                attempts: state.calls,
+                latencyMs: now - startedAt
+              })
+              return yield* Effect.fail(error)
+            }),
+          onSuccess: (completion) =>
+            Effect.gen(function* () {
+              const now = yield* Clock.currentTimeMillis
+              const last = state.last!.candidate
+              if (state.mitigation !== undefined) state.mitigation = { ...state.mitigation, succeeded: true }
+              const outcome = state.mitigated ? "MITIGATED_SUCCESS" : "SUCCESS"
+              yield* publish({
+                topic: "request.succeeded",
+                requestId,
+                outcome,
+                provider: last.provider.id,
+                model: last.model.name,
+                attempts: state.calls,
+                latencyMs: now - startedAt
+              })
+              const resilience: Resilience = {
+                requestId,
+                outcome,
+                attempts: state.attempts,
+                provider: last.provider.id,
+                model: last.model.name,
+                ...(state.lastKey !== undefined ? { keyFingerprint: state.lastKey.fingerprint } : {}),
+                latencyMs: now - startedAt,
+                ...(state.mitigation !== undefined ? { mitigation: state.mitigation } : {})
+              }
+              return { ...completion, resilience }
+            })
+        })
+      )
+    })
+
+  const state = Effect.gen(function* () {
+    const ids = [...config.providers.keys()]
+    const tokens = yield* Effect.forEach(ids, (id) => budget.tokens(id))
+    return {
+      breakers: yield* breakers.snapshot,
+      keys: yield* keyring.snapshot,
+      budget: Object.fromEntries(ids.map((id, i) => [id, tokens[i]!]))
+    } satisfies EngineState
+  })
+
+  return Engine.of({ complete, state, config })
+})
+
+/**
+ * The engine service. `Engine.layer(config)` wires it from services (providers, keyring,
+ * breakers, retry budget, rewriter, classifier, event bus); see `layerConfig` in `Layers.ts`
+ * for the all-in-one layer built from a config.
+ */
+export class Engine extends Context.Service<Engine, EngineShape>()("@am/engine/Engine") {
+  static readonly layer = (config: EngineConfig) => Layer.effect(Engine, make(config))
+}
+
+/** Decodes untrusted input into a `CompletionRequest`, failing with `invalid_request` that names the field. */
+export const decodeRequest = (input: unknown): Effect.Effect<CompletionRequest, EngineError> =>
+  Schema.decodeUnknownEffect(CompletionRequestSchema)(input, { errors: "first" }).pipe(
+    Effect.mapError((e) => {
+      const m = /at \[(.*?)\]/.exec(e.message)
+      const field = m
+        ? m[1]!
+            .split("][")
+            .map((s) => s.replace(/^"|"$/g, ""))
+            .join(".")
+        : undefined
+      return new EngineError({
+        code: "invalid_request",
+        message: `invalid request: ${e.message}`,
+        requestId: RequestId.make(),
+        attempts: [],
+        ...(field !== undefined ? { field } : {})
+      })
+    })
+  )

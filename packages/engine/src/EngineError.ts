@@ -1,0 +1,87 @@
+/**
+ * What a request's answer or failure says about how it went: the attempt trail, and typed
+ * failures with stable codes.
+ *
+ * @example
+ * ```ts
+ * import { Engine, EngineError } from "@am/engine"
+ * import { Effect } from "effect"
+ * declare const program: Effect.Effect<unknown, EngineError>
+ * program.pipe(Effect.catchTag("EngineError", (e) => Effect.succeed(e.code)))
+ * ```
+ * @since 0.1.0
+ */
+import { FailureClass, FailureScope, RequestOutcome } from "@am/core"
+import { Schema } from "effect"
+
+/** One provider call (or one skipped candidate) in a request's trail. Never carries a secret. */
+export const AttemptRecord = Schema.Struct({
+  provider: Schema.String,
+  model: Schema.String,
+  /** The key id (`k1`); the fingerprint sits beside it. */
+  keyId: Schema.optionalKey(Schema.String),
+  keyFingerprint: Schema.optionalKey(Schema.String),
+  class: Schema.optionalKey(FailureClass),
+  scope: Schema.optionalKey(FailureScope),
+  errorType: Schema.optionalKey(Schema.String),
+  status: Schema.optionalKey(Schema.Int),
+  outcome: Schema.Literals(["success", "failure", "skipped"]),
+  /** Why a candidate was skipped without a call (`circuit_open`, `no_healthy_key`, …). */
+  skipped: Schema.optionalKey(Schema.String),
+  latencyMs: Schema.Finite,
+  retryAfterMs: Schema.optionalKey(Schema.Finite),
+  /** Set on attempts made after the prompt was rewritten. */
+  mitigated: Schema.optionalKey(Schema.Boolean),
+  /** The sanitised provider message, for operators. */
+  message: Schema.optionalKey(Schema.String)
+})
+export type AttemptRecord = typeof AttemptRecord.Type
+
+export const Mitigation = Schema.Struct({
+  attempted: Schema.Boolean,
+  succeeded: Schema.Boolean,
+  rewriter: Schema.optionalKey(Schema.String),
+  failure: Schema.optionalKey(Schema.String),
+  latencyMs: Schema.optionalKey(Schema.Finite)
+})
+export type Mitigation = typeof Mitigation.Type
+
+/** The `resilience` block every answer carries. */
+export const Resilience = Schema.Struct({
+  requestId: Schema.String,
+  outcome: RequestOutcome,
+  attempts: Schema.Array(AttemptRecord),
+  provider: Schema.String,
+  model: Schema.String,
+  keyFingerprint: Schema.optionalKey(Schema.String),
+  latencyMs: Schema.Finite,
+  mitigation: Schema.optionalKey(Mitigation)
+})
+export type Resilience = typeof Resilience.Type
+
+/** Stable error codes (the gateway's OpenAI error body uses them as `code`). */
+export const ErrorCode = Schema.Literals([
+  "all_providers_failed",
+  "content_policy",
+  "invalid_request",
+  "deadline_exceeded",
+  "no_route",
+  "request_too_large",
+  "interrupted"
+])
+export type ErrorCode = typeof ErrorCode.Type
+
+/**
+ * A request that did not succeed. `code` is stable; `attempts` is the sanitised trail;
+ * `retryAfterMs` tells a caller when trying again may help (earliest key or breaker).
+ */
+export class EngineError extends Schema.TaggedError<EngineError>()("EngineError", {
+  code: ErrorCode,
+  message: Schema.String,
+  requestId: Schema.String,
+  attempts: Schema.Array(AttemptRecord),
+  /** The bad field, for `invalid_request` raised by validation. */
+  field: Schema.optionalKey(Schema.String),
+  retryAfterMs: Schema.optionalKey(Schema.Finite),
+  mitigation: Schema.optionalKey(Mitigation)
+}) {}

@@ -1,0 +1,95 @@
+/**
+ * The all-in-one layer: from a resolved `EngineConfig` to a running `Engine` with the
+ * official-SDK adapters, the memory keyring, memory breakers, the retry budget, the
+ * classifier and the configured rewriter, over a memory event bus.
+ *
+ * @example
+ * ```ts
+ * import { Engine, layerConfig, loadConfig } from "@am/engine"
+ * import { Effect, Layer } from "effect"
+ * const EngineLive = Layer.unwrap(Effect.map(loadConfig(rawJson), (config) => layerConfig(config)))
+ * ```
+ * @since 0.1.0
+ */
+import { Breakers } from "@am/breaker"
+import { Classifier } from "@am/classifier"
+import { EventBus, type Provider, ProviderRegistry } from "@am/core"
+import { Keyring } from "@am/keyring"
+import { make as makeAnthropic } from "@am/provider-anthropic"
+import { make as makeGemini } from "@am/provider-gemini"
+import { make as makeOpenAI } from "@am/provider-openai"
+import { PromptRewriter } from "@am/rewriter"
+import { Effect, Layer } from "effect"
+import type { EngineConfig, ProviderSpec } from "./Config.ts"
+import { Engine } from "./Engine.ts"
+import { RetryBudget } from "./RetryBudget.ts"
+
+/** Builds the official-SDK adapter for a configured provider. */
+export const makeProvider = (spec: ProviderSpec): Provider => {
+  const common = {
+    id: spec.id,
+    timeoutMs: spec.timeoutMs,
+    ...(spec.baseURL !== undefined ? { baseURL: spec.baseURL } : {}),
+    ...(spec.headers !== undefined ? { headers: spec.headers } : {})
+  }
+  switch (spec.kind) {
+    case "openai":
+    case "openai-compatible":
+      return makeOpenAI({ ...common, kind: spec.kind })
+    case "anthropic":
+      return makeAnthropic(common)
+    case "gemini":
+      return makeGemini(common)
+  }
+}
+
+export interface LayerConfigOptions {
+  /** Use these providers instead of building the SDK adapters (tests, simulations). */
+  readonly providers?: ReadonlyArray<Provider>
+}
+
+/** The services the engine runs on, built from config; `EventBus` comes from outside. */
+export const layerServices = (config: EngineConfig, options?: LayerConfigOptions) => {
+  const providers = options?.providers ?? [...config.providers.values()].map(makeProvider)
+  const registry = ProviderRegistry.layerFromProviders(providers)
+  const keyring = Keyring.layerMemory({
+    pools: Object.fromEntries(
+      [...config.providers.values()].map((p) => [p.id, { keys: p.keys, strategy: p.keySelection }] as const)
+    )
+  })
+  const breakers = Breakers.layerMemory({
+    providers: Object.fromEntries([...config.providers.values()].map((p) => [p.id, p.breaker] as const))
+  })
+  const rw = config.mitigation.rewriter
+  const rewriter =
+    rw.kind === "rule"
+      ? PromptRewriter.layerRule()
+      : Layer.unwrap(
+          Effect.gen(function* () {
+            const provider = yield* (yield* ProviderRegistry).get(rw.provider)
+            const keys = yield* Keyring
+            return PromptRewriter.layerLLM({
+              provider,
+              model: rw.model,
+              key: keys.lease(rw.provider, rw.model),
+              timeout: rw.timeoutMs
+            })
+          }).pipe(Effect.orDie)
+        )
+  const base = Layer.mergeAll(
+    registry,
+    keyring,
+    breakers,
+    RetryBudget.layerMemory(config.retry.budget),
+    Classifier.layer
+  )
+  return Layer.provideMerge(rewriter, base)
+}
+
+/** Engine + its services (keyring, breakers, registry, budget) over the given `EventBus`. */
+export const layerConfig = (config: EngineConfig, options?: LayerConfigOptions) =>
+  Layer.provideMerge(Engine.layer(config), layerServices(config, options))
+
+/** `layerConfig` over a memory event bus (also exposing `EventLog`). */
+export const layerConfigMemory = (config: EngineConfig, options?: LayerConfigOptions) =>
+  Layer.provideMerge(layerConfig(config, options), EventBus.layerMemory)

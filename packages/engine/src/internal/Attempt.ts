@@ -1,0 +1,54 @@
+import type { Classification, KeyRef, ProviderFailure } from "@am/core"
+import { Context, Data } from "effect"
+import type { AttemptRecord, Mitigation } from "../EngineError.ts"
+import type { Candidate } from "./Planner.ts"
+
+/** The candidate an execution-plan step serves; provided per step. */
+export class Target extends Context.Service<Target, Candidate>()("@am/engine/internal/Target") {}
+
+/** A provider call that failed, with its classification. */
+export class CallFailed extends Data.TaggedError("CallFailed")<{
+  readonly candidate: Candidate
+  readonly key: KeyRef
+  readonly failure: ProviderFailure
+  readonly classification: Classification
+}> {}
+
+/** No key of the provider can serve the model right now. */
+export class KeysExhausted extends Data.TaggedError("KeysExhausted")<{
+  readonly candidate: Candidate
+  readonly availableAt: number | undefined
+}> {}
+
+/** The candidate's breaker rejected the call; nothing was sent. */
+export class BreakerRejected extends Data.TaggedError("BreakerRejected")<{
+  readonly candidate: Candidate
+  readonly retryAfterMs: number | undefined
+}> {}
+
+export type AttemptError = CallFailed | KeysExhausted | BreakerRejected
+
+/**
+ * Per-request bookkeeping. One request runs its attempts sequentially on one fiber, so plain
+ * fields are enough here (no other fiber reads or writes them).
+ */
+export class RequestState {
+  readonly attempts: Array<AttemptRecord> = []
+  calls = 0
+  /** Backoff retries already made per candidate index. */
+  readonly providerRetries = new Map<number, number>()
+  last: { readonly candidate: Candidate; readonly error?: AttemptError } | undefined = undefined
+  mitigated = false
+  mitigation: Mitigation | undefined = undefined
+  earliestKeyAt: number | undefined = undefined
+  lastKey: KeyRef | undefined = undefined
+  readonly requestId: string
+  readonly startedAt: number
+  readonly deadlineAt: number
+  // No parameter properties: sources run under Node's type stripping in benchmarks.
+  constructor(requestId: string, startedAt: number, deadlineAt: number) {
+    this.requestId = requestId
+    this.startedAt = startedAt
+    this.deadlineAt = deadlineAt
+  }
+}
