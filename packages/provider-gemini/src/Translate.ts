@@ -212,7 +212,7 @@ export const toGenerateContentParameters = (
   request: CompletionRequest,
   model: string,
   signatures?: ThoughtSignatures
-): GenerateContentParameters & { config: GenerateContentConfig } => {
+): GenerateContentParameters & { contents: Array<Content>; config: GenerateContentConfig } => {
   const system = request.messages.flatMap((m) => (m.role === "system" && m.content.length > 0 ? [m.content] : []))
   const config: GenerateContentConfig = {
     automaticFunctionCalling: { disable: true },

@@ -12,7 +12,7 @@ import {
   toUsage
 } from "../src/index.ts"
 
-const response = (r: Record<string, unknown>) => r as GenerateContentResponse
+const response = (r: Record<string, unknown>) => r as unknown as GenerateContentResponse
 
 describe("a Gemini response becomes a core Completion", () => {
   it("text, usage, model version, response id and request id are read", () => {
