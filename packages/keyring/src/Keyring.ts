@@ -170,7 +170,8 @@ const makeMemory = Effect.fnUntraced(function* (config: KeyringConfig) {
   for (const [provider, pool] of Object.entries(config.pools)) {
     const ids = pool.keys.map((k) => k.id)
     const dup = ids.find((id, i) => ids.indexOf(id) !== i)
-    if (dup !== undefined) return yield* Effect.die(new Error(`keyring: duplicate key id "${dup}" in pool "${provider}"`))
+    if (dup !== undefined)
+      return yield* Effect.die(new Error(`keyring: duplicate key id "${dup}" in pool "${provider}"`))
     const keys = pool.keys.map((k) => ({
       key: { id: k.id, secret: k.secret, fingerprint: k.fingerprint },
       weight: Math.max(0, k.weight ?? 1)

@@ -93,7 +93,9 @@ export interface KeySnapshot {
   readonly failures: number
 }
 
-export type Outcome = { readonly _tag: "Success" } | { readonly _tag: "Failure"; readonly classification: Classification }
+export type Outcome =
+  | { readonly _tag: "Success" }
+  | { readonly _tag: "Failure"; readonly classification: Classification }
 
 export interface LeaseResult {
   readonly key: ApiKey | undefined
@@ -176,7 +178,9 @@ export const refresh = (
   now: number,
   policy: ResolvedPolicy
 ): readonly [ReadonlyArray<EventInput>, PoolState] => {
-  let events: Array<EventInput> | undefined
+  // Every unhealthy or disabled key marks its pool degraded, so a healthy pool has nothing to do.
+  if (!pool.degraded) return [noEvents, pool]
+  const events: Array<EventInput> = []
   let keys: Array<KeyState> | undefined
   pool.keys.forEach((k0, i) => {
     let k = k0
@@ -195,16 +199,19 @@ export const refresh = (
     }
     if (k.unhealthy && isHealthy(k, now)) {
       k = { ...k, unhealthy: false }
-      ;(events ??= []).push({ topic: "resource.health.restored", ...keyRef(pool.provider, k) })
+      events.push({ topic: "resource.health.restored", ...keyRef(pool.provider, k) })
     }
-    if (k !== k0) (keys ??= pool.keys.slice())[i] = k
+    if (k !== k0) {
+      keys = keys ?? pool.keys.slice()
+      keys[i] = k
+    }
   })
   let next = keys === undefined ? pool : { ...pool, keys }
-  if (next.degraded && next.keys.every((k) => isHealthy(k, now))) {
+  if (next.keys.every((k) => isHealthy(k, now))) {
     next = { ...next, degraded: false }
-    ;(events ??= []).push({ topic: "resource.healed.all", provider: pool.provider })
+    events.push({ topic: "resource.healed.all", provider: pool.provider })
   }
-  return [events ?? noEvents, next]
+  return [events, next]
 }
 
 const replaceKey = (pool: PoolState, i: number, k: KeyState): PoolState => {
@@ -273,7 +280,10 @@ export const lease = (
   const i = pick(pool, eligible, now, input.random, policy)
   const k = pool.keys[i]!
   const next = replaceKey(pool, i, { ...k, leases: k.leases + 1 })
-  return [{ key: k.key, availableAt: undefined, events }, { ...next, cursor: (i + 1) % pool.keys.length }]
+  return [
+    { key: k.key, availableAt: undefined, events },
+    { ...next, cursor: (i + 1) % pool.keys.length }
+  ]
 }
 
 /** What a failure does to the key: cool-down (key-wide or for the model) or disable. */
