@@ -122,8 +122,8 @@ const isTimeoutLike = (error: unknown): boolean =>
  * | ------------------------------------------- | --------- | --------------------- |
  * | `APIError` with `status` (4xx/5xx)          | `http`    | true                  |
  * | `APIError` without status, with headers (SSE `error` event after 200) | `stream` | true |
- * | `APIConnectionTimeoutError`, `TimeoutError` | `timeout` | from context          |
- * | `APIUserAbortError` (our signal aborted)    | `timeout` | from context          |
+ * | `APIConnectionTimeoutError`, `TimeoutError` | `timeout`; `stream` once a stream's headers arrived (it stalled) | from context |
+ * | `APIUserAbortError` (our signal aborted)    | as a timeout | from context       |
  * | `APIConnectionError`                        | `network` | from context          |
  * | `SyntaxError` (malformed JSON / SSE JSON)   | `decode`  | true                  |
  * | anything else                               | `stream` when streaming after bytes, else `network` | from context |
@@ -175,9 +175,12 @@ export const toProviderFailure = (error: unknown, context: FailureContext): Prov
   const headerRequestId = (headers: Headers | undefined) =>
     headers?.get("x-request-id") ?? headers?.get("request-id") ?? undefined
 
+  // A stream whose headers arrived and then ran out of time stalled: a stream failure (output
+  // may have reached the caller), not a plain timeout.
+  const timeoutKind: ProviderFailureKind = context.streaming === true && bytes ? "stream" : "timeout"
   if (error instanceof APIConnectionTimeoutError) {
     return make({
-      kind: "timeout",
+      kind: timeoutKind,
       message: describe(error),
       responseBytesReceived: bytes,
       requestId: headerRequestId(context.headers)
@@ -186,7 +189,7 @@ export const toProviderFailure = (error: unknown, context: FailureContext): Prov
   if (error instanceof APIUserAbortError) {
     // Only our own signal aborts a call: the attempt was interrupted or ran out of time.
     return make({
-      kind: "timeout",
+      kind: timeoutKind,
       message: "request aborted",
       responseBytesReceived: bytes,
       requestId: headerRequestId(context.headers)
@@ -195,7 +198,7 @@ export const toProviderFailure = (error: unknown, context: FailureContext): Prov
   if (error instanceof APIConnectionError) {
     const cause = (error as { cause?: unknown }).cause
     return make({
-      kind: isTimeoutLike(cause) ? "timeout" : "network",
+      kind: isTimeoutLike(cause) ? timeoutKind : "network",
       message: describe(error),
       responseBytesReceived: bytes,
       errorCode: causeCode(cause),
@@ -232,7 +235,7 @@ export const toProviderFailure = (error: unknown, context: FailureContext): Prov
   }
   if (isTimeoutLike(error)) {
     return make({
-      kind: "timeout",
+      kind: timeoutKind,
       message: describe(error),
       responseBytesReceived: bytes,
       requestId: headerRequestId(context.headers)
