@@ -269,7 +269,11 @@ export const toProviderFailure = (error: unknown, context: FailureContext): Prov
   const describe = detail !== undefined && detail !== message ? `${message}: ${detail}` : message
 
   if (name === "AbortError" || name === "TimeoutError" || (code !== undefined && TIMEOUT_CODES.has(code))) {
-    return make("timeout", `request timed out (${describe})`, code !== undefined ? { errorType: code } : {})
+    return make(
+      "timeout",
+      `request timed out (${describe})`,
+      code !== undefined ? { errorType: code, errorCode: code } : {}
+    )
   }
   if (error instanceof EmptyResponseError || error instanceof SyntaxError || message.startsWith("exception parsing")) {
     return make("decode", describe, { responseBytesReceived: true })
@@ -280,10 +284,9 @@ export const toProviderFailure = (error: unknown, context: FailureContext): Prov
   const networkish =
     (error instanceof TypeError && (message === "fetch failed" || message === "terminated")) ||
     (code !== undefined && /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(code))
-  if (context.streaming === true) {
-    return make("stream", describe, { responseBytesReceived: true, ...(code !== undefined ? { errorType: code } : {}) })
-  }
-  if (networkish) return make("network", describe, code !== undefined ? { errorType: code } : {})
+  const codes = code !== undefined ? { errorType: code, errorCode: code } : {}
+  if (context.streaming === true) return make("stream", describe, { responseBytesReceived: true, ...codes })
+  if (networkish) return make("network", describe, codes)
   // Anything else the SDK throws (an unexpected body, an internal error) is a response we could not read.
   return make("decode", describe)
 }
