@@ -64,7 +64,8 @@ const DEFAULT_OPEN_FOR = "30 seconds"
 const DEFAULT_MAX_OPEN_FOR = "5 minutes"
 const DEFAULT_WINDOW = 100
 
-const isWholeAtLeast = (n: unknown, min: number): n is number => typeof n === "number" && Number.isInteger(n) && n >= min
+const isWholeAtLeast = (n: unknown, min: number): n is number =>
+  typeof n === "number" && Number.isInteger(n) && n >= min
 
 const decodeDuration = (input: unknown): Duration.Duration | undefined => {
   if (input === undefined || input === null) return undefined
@@ -138,7 +139,9 @@ export const validateBreakersConfig = (config: BreakersConfig): ReadonlyArray<st
     const check = (path: string, own?: BreakerPolicy) => {
       const { maxOpenFor, openFor } = resolvePolicy(config.defaults, own)
       if (Duration.isLessThan(maxOpenFor, openFor)) {
-        out.push(`${path}.maxOpenFor: must be at least openFor (${Duration.format(maxOpenFor)} < ${Duration.format(openFor)})`)
+        out.push(
+          `${path}.maxOpenFor: must be at least openFor (${Duration.format(maxOpenFor)} < ${Duration.format(openFor)})`
+        )
       }
     }
     check("defaults")

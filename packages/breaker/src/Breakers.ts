@@ -174,9 +174,7 @@ const parseName = (name: string): BreakerOwner => {
   if (name.startsWith("model:")) {
     const rest = name.slice("model:".length)
     const slash = rest.indexOf("/")
-    return slash < 0
-      ? { name, provider: rest }
-      : { name, provider: rest.slice(0, slash), model: rest.slice(slash + 1) }
+    return slash < 0 ? { name, provider: rest } : { name, provider: rest.slice(0, slash), model: rest.slice(slash + 1) }
   }
   return { name, provider: name.startsWith("provider:") ? name.slice("provider:".length) : name }
 }
@@ -231,7 +229,11 @@ const make = Effect.fnUntraced(function* (config: BreakersConfig) {
   const modelOwnerFor = (entry: ProviderEntry, model: string): BreakerOwner => {
     const existing = entry.models.get(model)
     if (existing !== undefined) return existing
-    const owner: BreakerOwner = { name: modelBreakerName(entry.owner.provider, model), provider: entry.owner.provider, model }
+    const owner: BreakerOwner = {
+      name: modelBreakerName(entry.owner.provider, model),
+      provider: entry.owner.provider,
+      model
+    }
     entry.models.set(model, owner)
     owners.set(owner.name, owner)
     return owner
@@ -240,7 +242,9 @@ const make = Effect.fnUntraced(function* (config: BreakersConfig) {
 
   const rejectWith =
     (owner: BreakerOwner) =>
-    <A, E, R>(self: Effect.Effect<A, E | CircuitBreaker.CircuitBreakerError, R>): Effect.Effect<A, E | CircuitOpen, R> =>
+    <A, E, R>(
+      self: Effect.Effect<A, E | CircuitBreaker.CircuitBreakerError, R>
+    ): Effect.Effect<A, E | CircuitOpen, R> =>
       Effect.catchIf(self, isRejectionOf(owner.name), (error) =>
         Effect.andThen(
           publishFor(bus, owner, { topic: "circuit.rejected" }),
@@ -249,7 +253,9 @@ const make = Effect.fnUntraced(function* (config: BreakersConfig) {
               breaker: owner.name,
               provider: owner.provider,
               ...(owner.model === undefined ? {} : { model: owner.model }),
-              ...(error.reason._tag === "CircuitOpen" ? { retryAfterMs: Duration.toMillis(error.reason.retryAfter) } : {})
+              ...(error.reason._tag === "CircuitOpen"
+                ? { retryAfterMs: Duration.toMillis(error.reason.retryAfter) }
+                : {})
             })
           )
         )

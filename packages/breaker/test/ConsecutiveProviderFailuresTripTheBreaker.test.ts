@@ -1,7 +1,16 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { Breakers, CircuitOpen } from "../src/index.ts"
-import { classify as classify_, circuitEvents, failWith, harness, makeUpstream, ok, providerDown, strip } from "./support.ts"
+import {
+  classify as classify_,
+  circuitEvents,
+  failWith,
+  harness,
+  makeUpstream,
+  ok,
+  providerDown,
+  strip
+} from "./support.ts"
 
 const target = { provider: "primary", model: "gpt-4o" }
 
@@ -30,7 +39,13 @@ describe("consecutive provider-scoped failures trip the breaker", () => {
       }
 
       assert.deepStrictEqual(strip(yield* circuitEvents), [
-        { topic: "circuit.tripped", breaker: "model:primary/gpt-4o", provider: "primary", model: "gpt-4o", openForMs: 30_000 },
+        {
+          topic: "circuit.tripped",
+          breaker: "model:primary/gpt-4o",
+          provider: "primary",
+          model: "gpt-4o",
+          openForMs: 30_000
+        },
         { topic: "circuit.tripped", breaker: "provider:primary", provider: "primary", openForMs: 30_000 },
         { topic: "circuit.rejected", breaker: "provider:primary", provider: "primary" }
       ])
@@ -62,7 +77,10 @@ describe("consecutive provider-scoped failures trip the breaker", () => {
       assert.deepInclude(tripped, { provider: "fragile", openForMs: 2_000 })
     }).pipe(
       Effect.provide(
-        harness({ defaults: { consecutiveFailures: 2 }, providers: { fragile: { consecutiveFailures: 1, openFor: "2 seconds" } } })
+        harness({
+          defaults: { consecutiveFailures: 2 },
+          providers: { fragile: { consecutiveFailures: 1, openFor: "2 seconds" } }
+        })
       )
     )
   )

@@ -17,7 +17,10 @@ const nonProviderFailure = fc
   .map((f) => new Upstream(f.retryAfterMs === undefined ? { cls: f.cls, scope: f.scope } : f))
 
 // One step of a script: the upstream succeeds, fails at provider scope, or fails at any other scope.
-type Step = { readonly kind: "ok" } | { readonly kind: "provider" } | { readonly kind: "other"; readonly error: Upstream }
+type Step =
+  | { readonly kind: "ok" }
+  | { readonly kind: "provider" }
+  | { readonly kind: "other"; readonly error: Upstream }
 const step: fc.Arbitrary<Step> = fc.oneof(
   fc.constant<Step>({ kind: "ok" }),
   fc.constant<Step>({ kind: "provider" }),

@@ -10,14 +10,19 @@ export class Upstream extends Schema.TaggedError<Upstream>()("Upstream", {
   retryAfterMs: Schema.optionalKey(Schema.Number)
 }) {}
 
-export const classify = (e: Upstream): Classification => ({
-  class: e.cls as FailureClass,
-  scope: e.scope as FailureScope,
-  retryable: e.scope === "provider",
-  errorType: e.cls,
-  rule: `test.${e.cls}`,
-  ...(e.retryAfterMs === undefined ? {} : { retryAfterMs: e.retryAfterMs })
-})
+// An error it does not recognise classifies as `unknown` at provider scope, as the real classifier
+// does; so were the breakers to hand it anything but the upstream's own failures, they would count.
+export const classify = (e: Upstream): Classification =>
+  e instanceof Upstream
+    ? {
+        class: e.cls as FailureClass,
+        scope: e.scope as FailureScope,
+        retryable: e.scope === "provider",
+        errorType: e.cls,
+        rule: `test.${e.cls}`,
+        ...(e.retryAfterMs === undefined ? {} : { retryAfterMs: e.retryAfterMs })
+      }
+    : { class: "unknown", scope: "provider", retryable: true, errorType: "unknown", rule: "test.unknown" }
 
 export const failure = (scope: FailureScope, cls: FailureClass, retryAfterMs?: number) =>
   new Upstream({ cls, scope, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) })
@@ -32,7 +37,16 @@ export const harness = (config?: BreakersConfig) =>
 export const makeUpstream = Effect.gen(function* () {
   const calls = yield* Ref.make(0)
   const call = <A>(target: BreakerTarget, outcome: Effect.Effect<A, Upstream>) =>
-    Breakers.use((b) => b.run(target, Effect.andThen(Ref.update(calls, (n) => n + 1), outcome), classify))
+    Breakers.use((b) =>
+      b.run(
+        target,
+        Effect.andThen(
+          Ref.update(calls, (n) => n + 1),
+          outcome
+        ),
+        classify
+      )
+    )
   return { calls: Ref.get(calls), call }
 })
 

@@ -1,4 +1,4 @@
-import { EventBus, RequestContext } from "@am/core"
+import { type EventBus, RequestContext } from "@am/core"
 import type { EventInput } from "@am/core"
 import { Duration, Effect, Option } from "effect"
 import { CircuitBreaker } from "effect/persistence"
