@@ -18,7 +18,12 @@ export type MemoryStep =
   | "ok"
   | "refusal"
   | "content_filter"
-  | { readonly fail: Omit<ConstructorParameters<typeof ProviderFailure>[0], "provider" | "message" | "responseBytesReceived"> & { readonly message?: string; readonly responseBytesReceived?: boolean } }
+  | {
+      readonly fail: Omit<
+        ConstructorParameters<typeof ProviderFailure>[0],
+        "provider" | "message" | "responseBytesReceived"
+      > & { readonly message?: string; readonly responseBytesReceived?: boolean }
+    }
   | { readonly delayMs: number; readonly then?: MemoryStep }
 
 export interface MemoryProviderOptions {

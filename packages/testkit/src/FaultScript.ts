@@ -1,0 +1,163 @@
+/**
+ * Fault scripts: which answer or failure a fake upstream gives each request.
+ *
+ * A script is a list of rules; the first rule whose `match` fits the request's model and
+ * key decides. A rule's `sequence` is consumed one step per request (then `"ok"` forever,
+ * or from the start again with `repeat: true`, or a `random` mix if the rule has one);
+ * `random` draws a fault with probability `rate` from a seeded, reproducible generator.
+ *
+ * @example
+ * ```ts
+ * import type { FaultScript } from "@am/testkit"
+ * const script: FaultScript = [
+ *   { match: { key: "sk-a" }, sequence: [429, 429, "ok"] },
+ *   { match: { model: "gpt-4o" }, sequence: [{ fault: "overloaded" }], repeat: true },
+ *   { random: { rate: 0.2, faults: ["rate_limit", "server_error", "reset_before_headers"], seed: 7 } }
+ * ]
+ * ```
+ * @since 0.1.0
+ */
+
+/**
+ * Faults that answer with an HTTP error (or, where the provider signals it that way,
+ * an HTTP 200 refusal/block) — one per row of provider-signals.md A.9, in each
+ * provider's own status, body and headers.
+ *
+ * @since 0.1.0
+ */
+export const ProviderFaultNames = [
+  "rate_limit",
+  "rate_limit_tokens",
+  "request_exceeds_tpm",
+  "slow_down",
+  "quota_exhausted",
+  "spend_limit",
+  "billing_error",
+  "overloaded",
+  "overloaded_in_stream",
+  "server_error",
+  "bad_gateway",
+  "gateway_timeout",
+  "invalid_key",
+  "permission_denied",
+  "model_not_found",
+  "context_length_exceeded",
+  "request_too_large",
+  "malformed_request",
+  "unprocessable",
+  "conflict",
+  "input_blocked",
+  "invalid_prompt"
+] as const
+
+/**
+ * Faults that are HTTP 200 answers the caller must not take as a plain success:
+ * filtered or refused output, truncation, tool calls (normal and malformed).
+ *
+ * @since 0.1.0
+ */
+export const AnswerFaultNames = [
+  "content_filter",
+  "refusal",
+  "max_tokens",
+  "model_context_window_exceeded",
+  "tool_call",
+  "malformed_tool_call"
+] as const
+
+/**
+ * Faults of the connection rather than of the provider: the same for every provider.
+ *
+ * @since 0.1.0
+ */
+export const TransportFaultNames = [
+  "latency",
+  "hang",
+  "reset_before_headers",
+  "reset_after_headers",
+  "stream_cut",
+  "stall",
+  "malformed_json",
+  "truncated_body"
+] as const
+
+/** @since 0.1.0 */
+export type ProviderFaultName = (typeof ProviderFaultNames)[number]
+/** @since 0.1.0 */
+export type AnswerFaultName = (typeof AnswerFaultNames)[number]
+/** @since 0.1.0 */
+export type TransportFaultName = (typeof TransportFaultNames)[number]
+
+/**
+ * Every fault a script can ask for.
+ *
+ * @since 0.1.0
+ */
+export type FaultName = ProviderFaultName | AnswerFaultName | TransportFaultName
+
+/**
+ * All fault names, for table-driven tests and for validating configuration files.
+ *
+ * @since 0.1.0
+ */
+export const FaultNames: ReadonlyArray<FaultName> = [...ProviderFaultNames, ...AnswerFaultNames, ...TransportFaultNames]
+
+/** @since 0.1.0 */
+export const isFaultName = (u: unknown): u is FaultName => typeof u === "string" && FaultNames.includes(u as FaultName)
+
+/**
+ * A step with options. Only the options that make sense for the fault are read.
+ *
+ * @since 0.1.0
+ */
+export interface FaultStep {
+  readonly fault: FaultName | "ok"
+  /** Rate limits: the wait the provider announces (retry-after, "try again in", RetryInfo). */
+  readonly retryAfterMs?: number
+  /** Extra delay before anything is sent (added to the upstream's base latency). */
+  readonly latencyMs?: number
+  /** Streams: events sent before a cut, stall, reset or in-stream error. */
+  readonly afterChunks?: number
+  /** `stall`: how long the answer pauses between two chunks. */
+  readonly stallMs?: number
+  /** Override the HTTP status of an error fault (e.g. OpenAI's older `slow_down` as 503). */
+  readonly status?: number
+  /** Override the provider's error message. */
+  readonly message?: string
+  /** Gemini `promptFeedback.blockReason` for `input_blocked` / `invalid_prompt` (default SAFETY / PROHIBITED_CONTENT). */
+  readonly blockReason?: string
+  /** Override the finish/stop reason of an answer fault (e.g. Gemini `RECITATION`, `TOO_MANY_TOOL_CALLS`). */
+  readonly finishReason?: string
+}
+
+/**
+ * One step of a script: `"ok"`, a fault by name, an HTTP status (answered with the
+ * provider's standard body for that status), or a fault with options.
+ *
+ * @since 0.1.0
+ */
+export type Step = "ok" | FaultName | number | FaultStep
+
+/**
+ * A rule of a script. The first rule whose `match` fits the request (every given field
+ * equal) decides the request's step.
+ *
+ * @since 0.1.0
+ */
+export interface FaultRule {
+  readonly match?: { readonly model?: string; readonly key?: string }
+  /** Consumed one step per matching request; afterwards `random` if set, else `"ok"` (or again from the start with `repeat`). */
+  readonly sequence?: ReadonlyArray<Step>
+  readonly repeat?: boolean
+  /** A seeded mix: each request fails with probability `rate`, with a fault drawn uniformly from `faults`. */
+  readonly random?: { readonly rate: number; readonly faults: ReadonlyArray<Step>; readonly seed?: number }
+  /** Keep a separate cursor (and random generator) per (model, key) instead of one for the rule. */
+  readonly perTarget?: boolean
+}
+
+/**
+ * A fault script: rules, first match wins; requests no rule matches are answered `"ok"`.
+ *
+ * @since 0.1.0
+ */
+export type FaultScript = ReadonlyArray<FaultRule>
