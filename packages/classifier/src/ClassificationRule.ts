@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noThenProperty: a rule's `then` is a plain object, never a function, so a rule is not a thenable.
 /**
  * A classification rule (one row of the table) and the matcher that runs a table.
  *

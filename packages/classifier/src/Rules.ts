@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noThenProperty: a rule's `then` is a plain object, never a function, so a rule is not a thenable.
 /**
  * The default classification table, as data, in match order. Sources: `provider-signals.md`
  * (A.6–A.9) and the providers' error pages. Provider codes and types are preferred; message text
