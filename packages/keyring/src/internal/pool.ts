@@ -220,38 +220,52 @@ const replaceKey = (pool: PoolState, i: number, k: KeyState): PoolState => {
   return { ...pool, keys }
 }
 
-/** Picks among eligible key indices (`eligible[i]` says whether key i may be leased). */
+/**
+ * Picks a key index among those `eligible(i)` allows, or -1. Plain index scans: this runs on
+ * every request, and a pool is a handful of keys.
+ */
 const pick = (
   pool: PoolState,
-  eligible: ReadonlyArray<boolean>,
+  eligible: (i: number) => boolean,
   now: number,
   random: number,
   policy: ResolvedPolicy
 ): number => {
   const n = pool.keys.length
-  // Candidates in round-robin order from the cursor: round-robin takes the first one,
-  // least-penalised breaks ties by it, so equally healthy keys still rotate.
-  const ordered = Array.from({ length: n }, (_, o) => (pool.cursor + o) % n).filter((i) => eligible[i])
-  if (pool.strategy === "least-penalized") {
-    return ordered.reduce((best, i) =>
-      effectivePenalty(pool.keys[i]!, now, policy) < effectivePenalty(pool.keys[best]!, now, policy) ? i : best
-    )
-  }
   if (pool.strategy === "weighted") {
-    const candidates = pool.keys.map((_, i) => i).filter((i) => eligible[i])
-    const total = candidates.reduce((sum, i) => sum + pool.keys[i]!.weight, 0)
-    // All remaining weights 0: the keys are last resorts; rotate among them.
+    let total = 0
+    for (let i = 0; i < n; i++) if (eligible(i)) total += pool.keys[i]!.weight
+    // All remaining weights 0 (or none eligible): fall through to rotation among last resorts.
     if (total > 0) {
       const target = random * total
       let acc = 0
-      const chosen = candidates.find((i) => {
-        acc += pool.keys[i]!.weight
-        return target < acc
-      })
-      return chosen ?? candidates[candidates.length - 1]!
+      let last = -1
+      for (let i = 0; i < n; i++) {
+        if (!eligible(i)) continue
+        const weight = pool.keys[i]!.weight
+        if (weight <= 0) continue
+        acc += weight
+        last = i
+        if (target < acc) return i
+      }
+      return last
     }
   }
-  return ordered[0]!
+  // Round-robin takes the first eligible key from the cursor; least-penalised scans in the same
+  // order and keeps the first of equal penalties, so equally healthy keys still rotate.
+  let best = -1
+  let bestPenalty = Number.POSITIVE_INFINITY
+  for (let o = 0; o < n; o++) {
+    const i = (pool.cursor + o) % n
+    if (!eligible(i)) continue
+    if (pool.strategy !== "least-penalized") return i
+    const penalty = effectivePenalty(pool.keys[i]!, now, policy)
+    if (penalty < bestPenalty) {
+      best = i
+      bestPenalty = penalty
+    }
+  }
+  return best
 }
 
 /** Leases a key for `model`, skipping `exclude`; counts the lease on the chosen key. */
@@ -269,20 +283,29 @@ export const lease = (
   const { model, exclude, now, policy } = input
   const [events, pool] = refresh(pool0, now, policy)
   const candidate = (k: KeyState) => exclude === undefined || !exclude.includes(k.key.id)
-  const eligible = pool.keys.map((k) => candidate(k) && blockedUntil(k, model, now) === 0)
-  if (!eligible.includes(true)) {
+  const i = pick(
+    pool,
+    (j) => {
+      const k = pool.keys[j]!
+      return candidate(k) && blockedUntil(k, model, now) === 0
+    },
+    now,
+    input.random,
+    policy
+  )
+  if (i < 0) {
     const earliest = pool.keys.reduce(
       (min, k) => (candidate(k) ? Math.min(min, blockedUntil(k, model, now)) : min),
       Number.POSITIVE_INFINITY
     )
     return [{ key: undefined, availableAt: Number.isFinite(earliest) ? earliest : undefined, events }, pool]
   }
-  const i = pick(pool, eligible, now, input.random, policy)
   const k = pool.keys[i]!
-  const next = replaceKey(pool, i, { ...k, leases: k.leases + 1 })
+  const keys = pool.keys.slice()
+  keys[i] = { ...k, leases: k.leases + 1 }
   return [
     { key: k.key, availableAt: undefined, events },
-    { ...next, cursor: (i + 1) % pool.keys.length }
+    { ...pool, keys, cursor: (i + 1) % keys.length }
   ]
 }
 
@@ -356,6 +379,8 @@ const penalized = (
 
 /** A success heals: one penalty point off and the model's rate-limit streak reset. */
 const success = (k: KeyState, model: string, now: number, policy: ResolvedPolicy): KeyState => {
+  // The common case: a healthy key stays as it is (no allocation on the happy path).
+  if (k.penalty === 0 && k.models[model] === undefined) return k
   const healed = withPenaltyAt(k, effectivePenalty(k, now, policy) - PENALTY.success, now, policy)
   const cooling = k.models[model]
   if (cooling === undefined) return healed
@@ -385,7 +410,10 @@ export const report = (
   const i = pool.keys.findIndex((k) => k.key.id === keyId)
   if (i < 0) return [events, pool]
   const k = pool.keys[i]!
-  if (!isFailure) return [events, replaceKey(pool, i, success(k, model, now, policy))]
+  if (!isFailure) {
+    const healed = success(k, model, now, policy)
+    return [events, healed === k ? pool : replaceKey(pool, i, healed)]
+  }
   const [event, next] = failure(k, pool.provider, model, outcome.classification, now, policy)
   const changed = replaceKey(pool, i, next)
   return [
