@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noThenProperty: a rule's `then` is a plain object, never a function, so a rule is not a thenable.
 import type { ProviderFailure } from "@am/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
