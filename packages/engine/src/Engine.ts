@@ -96,10 +96,13 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
 
   const publish = (event: EventInput) => bus.publish(event)
 
-  const failureFields = (f: ProviderFailure) => ({
-    ...(f.status !== undefined ? { status: f.status } : {}),
-    ...(f.retryAfterMs !== undefined ? { retryAfterMs: f.retryAfterMs } : {})
-  })
+  const failureFields = (f: ProviderFailure, c: Classification) => {
+    const retryAfterMs = f.retryAfterMs ?? c.retryAfterMs
+    return {
+      ...(f.status !== undefined ? { status: f.status } : {}),
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {})
+    }
+  }
 
   /** Publishes what changed since the previous attempt: key rotation, model or provider failover. */
   const announce = (state: RequestState, c: Candidate) => {
@@ -212,7 +215,7 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
                 outcome: "failure",
                 latencyMs,
                 message: failure.message,
-                ...failureFields(failure),
+                ...failureFields(failure, classification),
                 ...(state.mitigated ? { mitigated: true } : {})
               })
               state.last = { candidate: c, error }
@@ -226,7 +229,7 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
                 class: classification.class,
                 scope: classification.scope,
                 errorType: classification.errorType,
-                ...failureFields(failure)
+                ...failureFields(failure, classification)
               })
               return yield* Effect.fail(error)
             }),
