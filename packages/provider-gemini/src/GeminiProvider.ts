@@ -72,18 +72,30 @@ export interface GeminiConfig extends AdapterConfig {
 /** The default API version the adapter talks to. */
 export const DEFAULT_API_VERSION = "v1beta"
 
-const timeoutFailure = (call: ProviderCall, providerId: string, timeoutMs: number, capture: ResponseCapture) =>
-  new ProviderFailure({
+/**
+ * The call's own timeout fired. For a stream whose headers had arrived it stalled: a `stream`
+ * failure, since output may already have reached the caller.
+ */
+const timeoutFailure = (
+  call: ProviderCall,
+  providerId: string,
+  timeoutMs: number,
+  capture: ResponseCapture,
+  streaming: boolean
+) => {
+  const stalled = streaming && capture.headers() !== undefined
+  return new ProviderFailure({
     provider: PROVIDER_KIND,
     providerId,
     model: call.model,
     keyId: call.key.id,
     keyFingerprint: call.key.fingerprint,
-    kind: "timeout",
-    message: `no answer within ${timeoutMs} ms`,
+    kind: stalled ? "stream" : "timeout",
+    message: stalled ? `stream did not finish within ${timeoutMs} ms` : `no answer within ${timeoutMs} ms`,
     errorType: "timeout",
     responseBytesReceived: capture.headers() !== undefined
   })
+}
 
 /**
  * Builds the Gemini `Provider`. SDK clients are cached by key id and fingerprint: a key whose
@@ -160,7 +172,7 @@ export const make = (config: GeminiConfig): Provider => {
         ? attempt
         : Effect.timeoutOrElse(attempt, {
             duration: Duration.millis(timeoutMs),
-            orElse: () => Effect.fail(timeoutFailure(call, config.id, timeoutMs, capture))
+            orElse: () => Effect.fail(timeoutFailure(call, config.id, timeoutMs, capture, false))
           })
     })
 
@@ -215,7 +227,7 @@ export const make = (config: GeminiConfig): Provider => {
         : body.pipe(
             Stream.interruptWhen(
               Effect.sleep(Duration.millis(timeoutMs)).pipe(
-                Effect.andThen(Effect.failSync(() => timeoutFailure(call, config.id, timeoutMs, capture)))
+                Effect.andThen(Effect.failSync(() => timeoutFailure(call, config.id, timeoutMs, capture, true)))
               )
             )
           )

@@ -206,7 +206,8 @@ const isApiError = (e: unknown): e is Error & { status: number } =>
  *   `errorType` = `error.status` (`RESOURCE_EXHAUSTED`, `INVALID_ARGUMENT`, …), `errorCode` =
  *   `ErrorInfo.reason` (`API_KEY_INVALID`), else the `QuotaFailure` violation's `quotaId`;
  *   `retryAfterMs` from `RetryInfo.retryDelay`, else `retry-after-ms` / `retry-after` headers.
- * - `AbortError` / `TimeoutError` / undici timeouts → `kind: "timeout"`.
+ * - `AbortError` / `TimeoutError` / undici timeouts → `kind: "timeout"`; `"stream"` once a stream
+ *   had answered 200 (it stalled).
  * - connection failures (`fetch failed`, resets, `terminated`) → `kind: "network"`, or
  *   `"stream"` once a stream had answered 200.
  * - unparseable bodies or empty responses → `kind: "decode"`.
@@ -269,6 +270,11 @@ export const toProviderFailure = (error: unknown, context: FailureContext): Prov
   const describe = detail !== undefined && detail !== message ? `${message}: ${detail}` : message
 
   if (name === "AbortError" || name === "TimeoutError" || (code !== undefined && TIMEOUT_CODES.has(code))) {
+    // A stream that answered 200 and then ran out of time stalled: a stream failure (output may
+    // already have reached the caller), not a plain timeout.
+    if (context.streaming === true) {
+      return make("stream", `stream stalled (${describe})`, { responseBytesReceived: true, errorType: "timeout" })
+    }
     return make(
       "timeout",
       `request timed out (${describe})`,

@@ -134,6 +134,12 @@ describe("SDK errors become ProviderFailures", () => {
     )
     assert.strictEqual(headers.kind, "timeout")
     assert.strictEqual(headers.errorType, "UND_ERR_HEADERS_TIMEOUT")
+    const stalled = toProviderFailure(new DOMException("This operation was aborted", "AbortError"), {
+      ...ctx,
+      streaming: true
+    })
+    assert.strictEqual(stalled.kind, "stream")
+    assert.isTrue(stalled.responseBytesReceived)
   })
 
   it("connection failures are kind network; after a 200 stream they are kind stream", () => {
