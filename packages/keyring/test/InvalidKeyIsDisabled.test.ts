@@ -20,8 +20,8 @@ describe("an invalid key or a permission failure disables the key", () => {
 
       yield* keyring.enable("p", "k1")
       assert.strictEqual((yield* keyring.lease("p", "m")).id, "k1")
-      assert.strictEqual((yield* snapshotOf("k1")).status, "healthy")
-    }).pipe(Effect.provide(testLayer({ pools: { p: { keys: makeKeys(1) } } })))
+      assert.deepInclude(yield* snapshotOf("k1"), { status: "healthy", penalty: 0 })
+    }).pipe(Effect.provide(testLayer({ pools: { p: { keys: makeKeys(1) } }, policy: { healAfter: "1000 days" } })))
   )
 
   it.effect("403 disables too; other keys keep serving", () =>
@@ -44,12 +44,19 @@ describe("an invalid key or a permission failure disables the key", () => {
       assert.isTrue((yield* Effect.exit(keyring.lease("p", "m")))._tag === "Failure")
       yield* TestClock.adjust("1 minute")
       assert.strictEqual((yield* keyring.lease("p", "m")).id, "k1")
+      // On probation the key keeps its (decaying) penalty.
+      assert.isAbove((yield* snapshotOf("k1")).penalty, 0)
 
       yield* keyring.report("p", "m", "k1", failure("auth_invalid"))
       assert.strictEqual((yield* Effect.flip(keyring.lease("p", "m"))).availableAt, 1_200_000)
       assert.lengthOf(yield* eventsOf("resource.disabled"), 2)
     }).pipe(
-      Effect.provide(testLayer({ pools: { p: { keys: makeKeys(1) } }, policy: { disabledRecheck: "10 minutes" } }))
+      Effect.provide(
+        testLayer({
+          pools: { p: { keys: makeKeys(1) } },
+          policy: { disabledRecheck: "10 minutes", healAfter: "1 hour" }
+        })
+      )
     )
   )
 

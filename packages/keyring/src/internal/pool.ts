@@ -151,8 +151,8 @@ const addPenalty = (k: KeyState, points: number, now: number, policy: ResolvedPo
 
 /** Epoch ms until which the key can't serve `model`; 0 if it can now; Infinity if disabled for good. */
 const blockedUntil = (k: KeyState, model: string, now: number): number => {
-  if (k.disabled !== undefined) return k.disabled.recheckAt ?? Number.POSITIVE_INFINITY
   const until = Math.max(k.coolUntil, k.models[model]?.until ?? 0)
+  if (k.disabled !== undefined) return Math.max(k.disabled.recheckAt ?? Number.POSITIVE_INFINITY, until)
   return until > now ? until : 0
 }
 
@@ -422,7 +422,11 @@ export const report = (
   ]
 }
 
-/** Puts a disabled key back into service (cool-downs from Retry-After still apply). */
+/**
+ * Puts a disabled key back into service with a clean penalty: an operator vouches for it (unlike
+ * a recheck, which keeps the penalty while the key is on probation). Cool-downs a provider asked
+ * for still apply.
+ */
 export const enable = (
   pool0: PoolState,
   input: { readonly keyId: string; readonly now: number; readonly policy: ResolvedPolicy }
@@ -431,7 +435,7 @@ export const enable = (
   const k = pool0.keys[i]
   if (k?.disabled === undefined) return refresh(pool0, input.now, input.policy)
   const { disabled: _, ...rest } = k
-  return refresh(replaceKey(pool0, i, rest), input.now, input.policy)
+  return refresh(replaceKey(pool0, i, { ...rest, penalty: 0 }), input.now, input.policy)
 }
 
 /** Takes a key out of service until `enable()` (an operator's decision: no recheck). */
@@ -474,7 +478,9 @@ export const snapshot = (
         ...base,
         status: "disabled",
         disabledReason: k.disabled.reason,
-        ...(k.disabled.recheckAt === undefined ? {} : { availableAt: k.disabled.recheckAt }),
+        ...(k.disabled.recheckAt === undefined
+          ? {}
+          : { availableAt: Math.max(k.disabled.recheckAt, coolingUntil(k, now)) }),
         ...coolingModels
       }
     }
