@@ -1,5 +1,5 @@
 import { classify, contentFailureOf } from "@am/classifier"
-import type { CompletionChunk } from "@am/core"
+import type { CompletionChunk, CompletionRequest } from "@am/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
 import { call, gemini, keyA, MODEL, SECRET_A } from "./support.ts"
@@ -53,8 +53,8 @@ describe("the adapter answers through the official SDK against a fake Gemini ups
   it.live("a function call comes back as a tool call with a generated id, and as a ToolCallDelta when streamed", () =>
     Effect.gen(function* () {
       const { provider } = yield* gemini({ script: [{ sequence: ["tool_call", "tool_call"] }] })
-      const request = {
-        messages: [{ role: "user" as const, content: "Weather in Paris?" }],
+      const request: CompletionRequest = {
+        messages: [{ role: "user", content: "Weather in Paris?" }],
         tools: [{ name: "get_weather", parameters: { type: "object", properties: { location: { type: "string" } } } }]
       }
       const c = yield* provider.complete(call({ request }))
