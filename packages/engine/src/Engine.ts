@@ -37,11 +37,12 @@ import {
   type ProviderFailure,
   ProviderRegistry,
   RequestContext,
-  RequestId
+  RequestId,
+  sanitizeMessage
 } from "@am/core"
 import { Keyring, type KeySnapshot } from "@am/keyring"
 import { PromptRewriter } from "@am/rewriter"
-import { Clock, Context, Duration, Effect, ExecutionPlan, Layer, Random, Schedule, Schema } from "effect"
+import { Clock, Context, Duration, Effect, ExecutionPlan, Layer, Random, Redacted, Schedule, Schema } from "effect"
 import { backoffDelay } from "./Backoff.ts"
 import type { EngineConfig } from "./Config.ts"
 import { EngineError, type ErrorCode, type Resilience } from "./EngineError.ts"
@@ -214,11 +215,26 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
                 errorType: classification.errorType,
                 outcome: "failure",
                 latencyMs,
-                message: failure.message,
+                // Adapters sanitise already; the engine does it again with the key it used, so a
+                // third-party adapter that echoes the key cannot leak it into the trail.
+                message: sanitizeMessage(failure.message, [Redacted.value(key.secret)]),
                 ...failureFields(failure, classification),
                 ...(state.mitigated ? { mitigated: true } : {})
               })
               state.last = { candidate: c, error }
+              yield* Effect.logWarning("provider call failed").pipe(
+                Effect.annotateLogs({
+                  requestId: state.requestId,
+                  provider: c.provider.id,
+                  model: c.model.name,
+                  keyId: key.id,
+                  keyFingerprint: key.fingerprint,
+                  class: classification.class,
+                  scope: classification.scope,
+                  errorType: classification.errorType,
+                  latencyMs
+                })
+              )
               yield* keyring.report(c.provider.id, c.model.name, key.id, { _tag: "Failure", classification })
               if (classification.retryable && classification.scope === "provider")
                 yield* budget.recordFailure(c.provider.id)
