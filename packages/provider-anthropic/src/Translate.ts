@@ -178,8 +178,11 @@ const toToolChoice = (choice: NonNullable<CompletionRequest["toolChoice"]>): Too
  * Translates a core request into Messages API parameters for `model`.
  *
  * - `maxTokens` → `max_tokens`, else `defaultMaxTokens` ({@link DEFAULT_MAX_TOKENS}).
- * - `temperature` is clamped to Anthropic's 0–1 (core allows OpenAI's 0–2, so a request that
- *   fails over from OpenAI still runs); `topP` → `top_p`; `stop` → `stop_sequences`.
+ * - `stop` → `stop_sequences`.
+ * - `temperature` and `topP` are dropped: API version 2026-10-21 (what `@anthropic-ai/sdk` 1.x
+ *   sends) answers 400 "Extra inputs are not permitted" to any sampling parameter, even at its
+ *   default, and the SDK removed them from its types. Sending them would turn a request that is
+ *   fine elsewhere into a request-scoped failure with no fallback.
  * - `seed`, `presencePenalty`, `frequencyPenalty` have no Anthropic equivalent and are dropped.
  * - `tools` → `tools[].input_schema`; `toolChoice` `auto|none|required|{name}` →
  *   `auto|none|any|tool` (sent only with tools).
@@ -200,8 +203,6 @@ export const toMessageParams = (
     messages,
     max_tokens: request.maxTokens ?? options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS,
     ...(systemText.length > 0 ? { system: systemText } : {}),
-    ...(request.temperature !== undefined ? { temperature: Math.min(1, Math.max(0, request.temperature)) } : {}),
-    ...(request.topP !== undefined ? { top_p: request.topP } : {}),
     ...(request.stop !== undefined && request.stop.length > 0 ? { stop_sequences: [...request.stop] } : {}),
     ...(hasTools ? { tools: request.tools!.map(toTool) } : {}),
     ...(hasTools && request.toolChoice !== undefined ? { tool_choice: toToolChoice(request.toolChoice) } : {}),

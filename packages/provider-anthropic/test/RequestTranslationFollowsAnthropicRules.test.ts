@@ -149,7 +149,7 @@ describe("request translation", () => {
     ])
   })
 
-  it("maps sampling options, stop sequences, tools and tool choice", () => {
+  it("drops sampling options Anthropic rejects and maps stop sequences, tools and tool choice", () => {
     const params = toMessageParams(
       req({
         messages: [{ role: "user", content: "x" }],
@@ -170,8 +170,9 @@ describe("request translation", () => {
       }),
       "m"
     )
-    assert.strictEqual(params.temperature, 1, "clamped to Anthropic's 0..1")
-    assert.strictEqual(params.top_p, 0.9)
+    // API version 2026-10-21 rejects any sampling parameter with a 400.
+    assert.isFalse("temperature" in params)
+    assert.isFalse("top_p" in params)
     assert.deepStrictEqual(params.stop_sequences, ["END"])
     assert.deepStrictEqual(params.tool_choice, { type: "any" })
     assert.deepStrictEqual(params.tools, [
