@@ -107,6 +107,12 @@ const describe = (error: unknown): string => {
   return parts.length > 0 ? parts.join(": ") : String(error)
 }
 
+/** A proxy's HTML error page (`<title>502 Bad Gateway</title>`) says it all in its title. */
+const htmlTitle = (text: string): string | undefined => {
+  const title = /<title>([^<]{1,200})<\/title>/i.exec(text)?.[1]?.trim()
+  return title !== undefined && title !== "" ? title : undefined
+}
+
 const isTimeoutLike = (error: unknown): boolean =>
   Predicate.isObject(error) &&
   ((error as { name?: unknown }).name === "TimeoutError" ||
@@ -122,11 +128,14 @@ const isTimeoutLike = (error: unknown): boolean =>
  * | ------------------------------------------- | --------- | --------------------- |
  * | `APIError` with `status` (4xx/5xx)          | `http`    | true                  |
  * | `APIError` without status, with headers (SSE `error` event after 200) | `stream` | true |
- * | `APIConnectionTimeoutError`, `TimeoutError` | `timeout`; `stream` once a stream's headers arrived (it stalled) | from context |
- * | `APIUserAbortError` (our signal aborted)    | as a timeout | from context       |
- * | `APIConnectionError`                        | `network` | from context          |
+ * | `APIConnectionTimeoutError`, `TimeoutError` | `timeout` | from context          |
+ * | `APIUserAbortError` (our signal aborted)    | `timeout` | from context          |
+ * | `APIConnectionError`, anything else         | `network` | from context          |
  * | `SyntaxError` (malformed JSON / SSE JSON)   | `decode`  | true                  |
- * | anything else                               | `stream` when streaming after bytes, else `network` | from context |
+ *
+ * Once a stream's headers have arrived (`streaming` and `responseBytesReceived`), every failure
+ * is `stream`: output may already have reached the caller, so a stall, a cut, a reset or a
+ * malformed event must not look like a failure that is safe to retry.
  */
 export const toProviderFailure = (error: unknown, context: FailureContext): ProviderFailure => {
   if (error instanceof ProviderFailure) return error
@@ -161,7 +170,9 @@ export const toProviderFailure = (error: unknown, context: FailureContext): Prov
         : Object.fromEntries(Object.entries(fields.rateLimit).map(([k, v]) => [k, clean(v)]))
     return new ProviderFailure({
       ...base,
-      kind: fields.kind,
+      // After a stream's headers every failure is a broken stream (see the table above).
+      kind:
+        context.streaming === true && fields.responseBytesReceived && fields.kind !== "http" ? "stream" : fields.kind,
       message: clean(fields.message),
       responseBytesReceived: fields.responseBytesReceived,
       ...(fields.status !== undefined ? { status: fields.status } : {}),
@@ -175,12 +186,9 @@ export const toProviderFailure = (error: unknown, context: FailureContext): Prov
   const headerRequestId = (headers: Headers | undefined) =>
     headers?.get("x-request-id") ?? headers?.get("request-id") ?? undefined
 
-  // A stream whose headers arrived and then ran out of time stalled: a stream failure (output
-  // may have reached the caller), not a plain timeout.
-  const timeoutKind: ProviderFailureKind = context.streaming === true && bytes ? "stream" : "timeout"
   if (error instanceof APIConnectionTimeoutError) {
     return make({
-      kind: timeoutKind,
+      kind: "timeout",
       message: describe(error),
       responseBytesReceived: bytes,
       requestId: headerRequestId(context.headers)
@@ -189,7 +197,7 @@ export const toProviderFailure = (error: unknown, context: FailureContext): Prov
   if (error instanceof APIUserAbortError) {
     // Only our own signal aborts a call: the attempt was interrupted or ran out of time.
     return make({
-      kind: timeoutKind,
+      kind: "timeout",
       message: "request aborted",
       responseBytesReceived: bytes,
       requestId: headerRequestId(context.headers)
@@ -198,7 +206,7 @@ export const toProviderFailure = (error: unknown, context: FailureContext): Prov
   if (error instanceof APIConnectionError) {
     const cause = (error as { cause?: unknown }).cause
     return make({
-      kind: isTimeoutLike(cause) ? timeoutKind : "network",
+      kind: isTimeoutLike(cause) ? "timeout" : "network",
       message: describe(error),
       responseBytesReceived: bytes,
       errorCode: causeCode(cause),
@@ -212,7 +220,7 @@ export const toProviderFailure = (error: unknown, context: FailureContext): Prov
       : stringOf(Predicate.isObject(body) ? (body as any).message : undefined)
     const headers = error.headers
     const common = {
-      message: bodyMessage ?? error.message,
+      message: bodyMessage ?? htmlTitle(error.message) ?? error.message,
       errorType: stringOf(error.type),
       errorCode: stringOf(error.code),
       rateLimit: rateLimitHeaders(headers),
@@ -235,14 +243,14 @@ export const toProviderFailure = (error: unknown, context: FailureContext): Prov
   }
   if (isTimeoutLike(error)) {
     return make({
-      kind: timeoutKind,
+      kind: "timeout",
       message: describe(error),
       responseBytesReceived: bytes,
       requestId: headerRequestId(context.headers)
     })
   }
   return make({
-    kind: context.streaming === true && bytes ? "stream" : "network",
+    kind: "network",
     message: describe(error),
     responseBytesReceived: bytes,
     errorCode: causeCode(error),
@@ -257,13 +265,9 @@ export const timeoutFailure = (context: FailureContext, timeoutMs: number): Prov
     context
   )
 
-/** The failure for a 200 answer the adapter could not read (not a completion, or a stream cut short). */
-export const decodeFailure = (
-  context: FailureContext,
-  reason: string,
-  kind: Extract<ProviderFailureKind, "decode" | "stream"> = "decode"
-): ProviderFailure =>
-  toProviderFailure(
-    kind === "decode" ? new SyntaxError(reason) : Object.assign(new Error(reason), { name: "StreamError" }),
-    { ...context, responseBytesReceived: true, streaming: kind === "stream" }
-  )
+/**
+ * The failure for a 200 answer the adapter could not read: `decode` for a body that is not a
+ * chat completion, `stream` for a stream that broke off (bad chunk, no finish reason).
+ */
+export const decodeFailure = (context: FailureContext, reason: string): ProviderFailure =>
+  toProviderFailure(new SyntaxError(reason), { ...context, responseBytesReceived: true })

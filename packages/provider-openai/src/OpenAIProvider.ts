@@ -23,6 +23,7 @@
 import type { ApiKey, CompletionChunk, Provider, ProviderCall, ProviderFailure } from "@am/core"
 import { Effect, Redacted, Result, Stream } from "effect"
 import OpenAI, { type ClientOptions } from "openai"
+import { compatFetch } from "./internal/compatFetch.ts"
 import { decodeFailure, type FailureContext, timeoutFailure, toProviderFailure } from "./Failures.ts"
 import { type OpenAIKind, toChatCompletionRequest } from "./RequestTranslation.ts"
 import { fromChatCompletion, makeStreamTranslator } from "./ResponseTranslation.ts"
@@ -85,7 +86,8 @@ export const make = (config: OpenAIAdapterConfig): Provider => {
       adminAPIKey: null,
       webhookSecret: null,
       // The SDK's logs are not ours to emit (and must never carry request details).
-      logLevel: "off"
+      logLevel: "off",
+      ...(kind === "openai-compatible" ? { fetch: compatFetch(globalThis.fetch) } : {})
     })
     clients.set(key.id, { fingerprint: key.fingerprint, client })
     return client
@@ -174,7 +176,7 @@ export const make = (config: OpenAIAdapterConfig): Provider => {
             const finish = translator.finish()
             return Result.isSuccess(finish)
               ? Stream.succeed(finish.success)
-              : Stream.fail(decodeFailure(context(), finish.failure, "stream"))
+              : Stream.fail(decodeFailure(context(), finish.failure))
           })
           return Stream.fromAsyncIterable(sdkStream, (error) => toProviderFailure(error, context())).pipe(
             Stream.mapEffect((chunk) => {

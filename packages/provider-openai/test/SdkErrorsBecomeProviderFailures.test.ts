@@ -53,6 +53,12 @@ describe("SDK errors become ProviderFailures", () => {
     })
   })
 
+  it("a proxy's HTML error page is summarised by its title", () => {
+    const html = "<html>\r\n<head><title>502 Bad Gateway</title></head><body><center>cloudflare</center></body></html>"
+    const f = toProviderFailure(APIError.generate(502, undefined, html, new Headers()), context)
+    assert.strictEqual(f.message, "502 Bad Gateway")
+  })
+
   it("reads retry-after in seconds and as an HTTP date", () => {
     assert.strictEqual(
       toProviderFailure(httpError(503, { message: "busy" }, { "retry-after": "2" }), context).retryAfterMs,
@@ -145,10 +151,12 @@ describe("SDK errors become ProviderFailures", () => {
     })
   })
 
-  it("after a stream's headers, a timeout is a stalled stream and an unknown error a cut stream", () => {
+  it("after a stream's headers every failure but an HTTP status is a broken stream", () => {
     const streaming = { ...context, streaming: true, responseBytesReceived: true }
     assert.strictEqual(toProviderFailure(new APIConnectionTimeoutError(), streaming).kind, "stream")
     assert.strictEqual(toProviderFailure(new TypeError("terminated"), streaming).kind, "stream")
+    assert.strictEqual(toProviderFailure(new SyntaxError("malformed server-sent event JSON"), streaming).kind, "stream")
+    assert.strictEqual(toProviderFailure(httpError(503, { message: "busy" }), streaming).kind, "http")
     assert.strictEqual(
       toProviderFailure(new TypeError("terminated"), { ...context, responseBytesReceived: true }).kind,
       "network"
