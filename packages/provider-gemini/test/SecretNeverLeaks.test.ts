@@ -1,6 +1,6 @@
 import { FaultNames, type Step } from "@am/testkit"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Stream } from "effect"
+import { Cause, Effect, Exit, Stream } from "effect"
 import { call, gemini, SECRET_A, SECRET_B } from "./support.ts"
 
 const leaks = (value: unknown) => {
@@ -20,9 +20,18 @@ describe("the key's secret never appears in a ProviderFailure or a Completion", 
       for (const _ of steps) {
         const completed = yield* Effect.exit(provider.complete(call({ timeoutMs: 300 })))
         const streamed = yield* Effect.exit(Stream.runCollect(provider.stream(call({ timeoutMs: 300 }))))
-        for (const exit of [completed, streamed]) {
-          if (Exit.isFailure(exit)) failures++
-          assert.isFalse(leaks(exit), JSON.stringify(exit))
+        for (const exit of [completed, streamed] as ReadonlyArray<Exit.Exit<unknown, unknown>>) {
+          if (Exit.isFailure(exit)) {
+            failures++
+            const error = Cause.squash(exit.cause)
+            // The failure's fields, its message and the rendered cause (what a log line would print).
+            assert.isFalse(
+              leaks(error) || leaks(String(error)) || leaks(Cause.pretty(exit.cause)),
+              Cause.pretty(exit.cause)
+            )
+          } else {
+            assert.isFalse(leaks(exit.value), JSON.stringify(exit.value))
+          }
         }
       }
       // Most faults fail; the scan covered real failures, not only successes.
