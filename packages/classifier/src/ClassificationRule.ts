@@ -24,7 +24,7 @@ import { explicitRetryAfter, messageRetryAfter, nonNegativeMs, resetHeaderRetryA
  * - `"explicit"` — the failure's own `retryAfterMs` (`retry-after-ms`, `retry-after`, Gemini `RetryInfo`);
  * - `"rate-limit"` — the explicit one, else a delay quoted in the message ("Please try again in
  *   1.574s"), else the rate-limit reset headers;
- * - `"none"` — never (request- and content-scoped rows: waiting does not help).
+ * - `"none"` — never (model-, request- and content-scoped rows: waiting does not help).
  */
 export type RetryAfterSource = "explicit" | "rate-limit" | "none"
 
@@ -42,7 +42,7 @@ export interface ClassificationRule {
   readonly provider?: ProviderKind | ReadonlyArray<ProviderKind>
   readonly when: (failure: ProviderFailure) => boolean
   readonly then: Omit<Classification, "rule" | "retryAfterMs"> & {
-    /** Default: `"none"` for `request` and `content` scope, `"explicit"` otherwise. */
+    /** Default: `"explicit"` for `key` and `provider` scope; `"none"` for `model`, `request`, `content`. */
     readonly retryAfter?: RetryAfterSource
     /** Take `errorType` from these failure fields when present (else `then.errorType`). */
     readonly errorTypeFrom?: ReadonlyArray<ErrorTypeField>
@@ -80,7 +80,7 @@ const errorTypeOf = (rule: ClassificationRule, failure: ProviderFailure): string
 
 const retryAfterOf = (rule: ClassificationRule, failure: ProviderFailure, now: () => number): number | undefined => {
   const source =
-    rule.then.retryAfter ?? (rule.then.scope === "request" || rule.then.scope === "content" ? "none" : "explicit")
+    rule.then.retryAfter ?? (rule.then.scope === "key" || rule.then.scope === "provider" ? "explicit" : "none")
   if (source === "none") return undefined
   const explicit = explicitRetryAfter(failure)
   if (source === "explicit" || explicit !== undefined) return explicit

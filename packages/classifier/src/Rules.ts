@@ -543,12 +543,24 @@ const httpRules: ReadonlyArray<ClassificationRule> = [
     // Other client errors are deterministic: Anthropic documents "other unlisted 4XX" as invalid_request_error.
     name: "http.4xx",
     when: statusIn(400, 499),
-    then: { class: "invalid_request", scope: "request", retryable: false, errorType: "invalid_request" }
+    then: {
+      class: "invalid_request",
+      scope: "request",
+      retryable: false,
+      errorType: "invalid_request",
+      errorTypeFrom: ["errorCode", "errorType", "status"]
+    }
   },
   {
     name: "http.5xx",
     when: statusIn(500, 599),
-    then: { class: "server_error", scope: "provider", retryable: true, errorType: "server_error" }
+    then: {
+      class: "server_error",
+      scope: "provider",
+      retryable: true,
+      errorType: "server_error",
+      errorTypeFrom: ["errorCode", "errorType", "status"]
+    }
   },
   unknownRule
 ]

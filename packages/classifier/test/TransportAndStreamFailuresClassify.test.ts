@@ -87,8 +87,20 @@ describe("providers the table has no rows for", () => {
     assert.strictEqual(other({ status: 503, message: "" }).class, "overloaded")
     assert.strictEqual(other({ status: 504, message: "" }).class, "server_error")
     assert.strictEqual(other({ status: 529, message: "" }).class, "overloaded")
-    assert.strictEqual(other({ status: 418, message: "" }).rule, "http.4xx")
-    assert.strictEqual(other({ status: 599, message: "" }).rule, "http.5xx")
+    assert.deepStrictEqual(summary(other({ status: 418, message: "" })), [
+      "invalid_request",
+      "request",
+      false,
+      "http_418",
+      "http.4xx"
+    ])
+    assert.deepStrictEqual(summary(other({ status: 599, errorType: "edge_failure", message: "" })), [
+      "server_error",
+      "provider",
+      true,
+      "edge_failure",
+      "http.5xx"
+    ])
   })
 
   it("an unrecognised signal is unknown: provider scope, retryable, error.type from what the provider sent", () => {
