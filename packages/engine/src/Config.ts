@@ -17,6 +17,7 @@
 import { readFileSync } from "node:fs"
 import { ApiKey, ProviderKind } from "@am/core"
 import { Duration, Effect, Option, Redacted, Schema } from "effect"
+import { schemaErrorPath } from "./internal/SchemaPath.ts"
 
 /** A duration as text ("200 millis", "30 seconds") or milliseconds. */
 const DurationText = Schema.Union([
@@ -267,15 +268,6 @@ export const applyEnvOverrides = (raw: unknown, env: Readonly<Record<string, str
   return root
 }
 
-const issuePath = (message: string): string => {
-  const m = /at \[(.*?)\]\s*$/m.exec(message) ?? /at \[(.*?)\]/.exec(message)
-  if (!m) return ""
-  return m[1]!
-    .split(/\]\[/)
-    .map((s) => s.replace(/^"|"$/g, ""))
-    .join(".")
-}
-
 export interface LoadOptions {
   readonly env?: Readonly<Record<string, string | undefined>>
 }
@@ -288,7 +280,7 @@ export const loadConfig = Effect.fnUntraced(function* (raw: unknown, options?: L
   const env = options?.env ?? process.env
   const merged = applyEnvOverrides(raw, env)
   const file = yield* Schema.decodeUnknownEffect(ConfigFile)(merged, { errors: "first" }).pipe(
-    Effect.mapError((e) => new ConfigError({ path: issuePath(e.message) || "(root)", message: e.message }))
+    Effect.mapError((e) => new ConfigError({ path: schemaErrorPath(e.message) ?? "(root)", message: e.message }))
   )
   return yield* resolve(file, env)
 })

@@ -55,6 +55,7 @@ import {
   Target
 } from "./internal/Attempt.ts"
 import { type Candidate, planRoute } from "./internal/Planner.ts"
+import { schemaErrorPath } from "./internal/SchemaPath.ts"
 import { RetryBudget } from "./RetryBudget.ts"
 
 /** A completion with the `resilience` record of how it was obtained. */
@@ -625,13 +626,7 @@ export class Engine extends Context.Service<Engine, EngineShape>()("@am/engine/E
 export const decodeRequest = (input: unknown): Effect.Effect<CompletionRequest, EngineError> =>
   Schema.decodeUnknownEffect(CompletionRequestSchema)(input, { errors: "first" }).pipe(
     Effect.mapError((e) => {
-      const m = /at \[(.*?)\]/.exec(e.message)
-      const field = m
-        ? m[1]!
-            .split("][")
-            .map((s) => s.replace(/^"|"$/g, ""))
-            .join(".")
-        : undefined
+      const field = schemaErrorPath(e.message)
       return new EngineError({
         code: "invalid_request",
         message: `invalid request: ${e.message}`,
