@@ -30,7 +30,7 @@ const roundTrips = <S extends Schema.Codec<any, any, never, never>>(name: string
             Effect.flatMap((encoded) => decode(JSON.parse(JSON.stringify(encoded)))),
             Effect.map((decoded) => canonical(decoded) === canonical(value))
           ),
-        { numRuns: 200 }
+        { runs: 200 }
       )
       assert.strictEqual(Arbitrary.formatCheckFailure(result), undefined)
       assert.strictEqual(result._tag, "Passed")

@@ -142,7 +142,7 @@ describe("bounds hold under random fault scripts (properties)", () => {
                 return ok && !leaked
               }).pipe(Effect.provide(layerConfigMemory(config, { providers })))
             }).pipe(Effect.provide(Logger.layer([collect]))),
-          { numRuns: 60 }
+          { runs: 60 }
         )
         assert.strictEqual(Arbitrary.formatCheckFailure(result), undefined)
       })
