@@ -1,10 +1,11 @@
 import { defineConfig } from "tsup"
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  // The library, and the `am-upstream` command as a second entry (package.json `bin`).
+  entry: ["src/index.ts", "src/bin/am-upstream.ts"],
   format: ["esm"],
   target: "node22",
-  dts: { compilerOptions: { customConditions: [] } },
+  dts: { entry: "src/index.ts", compilerOptions: { customConditions: [] } },
   sourcemap: true,
   clean: true
 })

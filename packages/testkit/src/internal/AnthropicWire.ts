@@ -82,8 +82,10 @@ const failureFor = (name: ProviderFaultName, ctx: Ctx): Rendered | undefined => 
         ctx,
         429,
         "rate_limit_error",
-        "Your organization's usage increased too quickly and hit an acceleration limit. Please ramp up your traffic gradually and try again later.",
-        { "retry-after": retryAfter(ms), ...rateHeaders(ctx, "requests", ms) }
+        "This request would exceed your organization's ramp limit: usage is increasing too quickly. Please ramp up your traffic gradually and try again after the time in the retry-after header.",
+        { "retry-after": retryAfter(ms), ...rateHeaders(ctx, "requests", ms) },
+        // The acceleration limit; @anthropic-ai/sdk maps this code to RampLimitExceededError.
+        { error_code: "ramp_limit_exceeded" }
       )
     case "request_exceeds_tpm":
     case "request_too_large":
@@ -247,7 +249,7 @@ const parseRequest = (b: any): ParsedRequest => {
 
 export const AnthropicWire: Dialect = {
   kind: "anthropic",
-  defaultModel: "claude-sonnet-4-5",
+  defaultModel: "claude-sonnet-4-6",
   sseDelimiter: "\n\n",
   route: (method, path): Route | undefined => {
     if (method === "POST" && path === "/v1/messages") return { op: "generate" }

@@ -55,6 +55,9 @@ const EMPTY_PARSED: ParsedRequest = {
 }
 
 const STREAM_TYPE = "text/event-stream; charset=utf-8"
+const STREAM_TRUE = /"stream"\s*:\s*true/
+const MODEL = /"model"\s*:\s*"([^"]*)"/
+const NO_QUERY = new URLSearchParams("")
 
 /** Mutable running state of one fake upstream. */
 export class UpstreamServer {
@@ -69,6 +72,8 @@ export class UpstreamServer {
   private readonly maxLog: number
   private fastJson: Buffer | undefined
   private fastSse: Buffer | undefined
+  private fastJsonHeaders: Array<string> = []
+  private fastSseHeaders: Array<string> = []
 
   constructor(config: ServerConfig) {
     this.kind = config.kind
@@ -151,6 +156,9 @@ export class UpstreamServer {
     const a = this.dialect.fault("ok", ctx) as Answer
     this.fastJson = Buffer.from(this.dialect.json(a, ctx))
     this.fastSse = Buffer.from(this.dialect.events(a, ctx).join(""))
+    // Flat [name, value, …] arrays: the cheapest form writeHead accepts.
+    this.fastJsonHeaders = ["content-type", this.jsonType(), "content-length", String(this.fastJson.length)]
+    this.fastSseHeaders = ["content-type", STREAM_TYPE, "content-length", String(this.fastSse.length)]
   }
 
   private fast(req: http.IncomingMessage, res: http.ServerResponse, raw: Buffer) {
@@ -159,31 +167,29 @@ export class UpstreamServer {
     const path = q === -1 ? url : url.slice(0, q)
     const route = this.dialect.route(req.method ?? "GET", path)
     if (route === undefined || route.op !== "generate") return this.handle(req, res, raw)
+    // Minimal parsing: no JSON.parse, just what the log needs.
     const text = raw.toString("latin1")
-    const stream = route.stream ?? /"stream"\s*:\s*true/.test(text)
-    const m = route.model !== undefined ? undefined : /"model"\s*:\s*"([^"]*)"/.exec(text)
-    const key = this.dialect.keyOf(req.headers, new URLSearchParams(q === -1 ? "" : url.slice(q + 1)))
+    const stream = route.stream ?? STREAM_TRUE.test(text)
+    const key = this.dialect.keyOf(req.headers, q === -1 ? NO_QUERY : new URLSearchParams(url.slice(q + 1)))
     this.record({
       at: Date.now(),
       method: "POST",
       path,
-      model: route.model ?? m?.[1],
+      model: route.model ?? MODEL.exec(text)?.[1],
       key,
       stream,
       prompt: "",
       status: 200
     })
-    const body = stream ? this.fastSse! : this.fastJson!
-    const send = () => {
-      res.writeHead(200, {
-        "content-type": stream ? STREAM_TYPE : "application/json",
-        "content-length": body.length
-      })
-      res.end(body)
-    }
     const latency = this.config.latencyMs ?? 0
-    if (latency > 0) this.later(latency, send)
-    else send()
+    if (latency > 0) this.later(latency, () => this.sendFast(res, stream))
+    else this.sendFast(res, stream)
+  }
+
+  private sendFast(res: http.ServerResponse, stream: boolean) {
+    if (res.destroyed) return
+    res.writeHead(200, stream ? this.fastSseHeaders : this.fastJsonHeaders)
+    res.end(stream ? this.fastSse : this.fastJson)
   }
 
   private ctx(model: string, key: string | undefined, req: ParsedRequest, options: FaultStep | undefined): Ctx {
