@@ -15,6 +15,7 @@ export const request: CompletionRequest = { messages: [{ role: "user", content: 
 export const spied = (config: OpenAIAdapterConfig) => {
   const constructions: Array<ClientOptions> = []
   const signals: Array<AbortSignal> = []
+  const responses: Array<Response> = []
   const provider = make({
     ...config,
     clientFactory: (options) => {
@@ -22,12 +23,15 @@ export const spied = (config: OpenAIAdapterConfig) => {
       const inner = options.fetch ?? fetch
       const spyFetch: typeof fetch = (input, init) => {
         if (init?.signal != null) signals.push(init.signal)
-        return inner(input, init)
+        return inner(input, init).then((response) => {
+          responses.push(response)
+          return response
+        })
       }
       return new OpenAI({ ...options, fetch: spyFetch })
     }
   })
-  return { provider, constructions, signals }
+  return { provider, constructions, signals, responses }
 }
 
 /** Runs a call to its failure (the test fails if it succeeds). */
