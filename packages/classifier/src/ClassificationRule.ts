@@ -87,20 +87,31 @@ const retryAfterOf = (rule: ClassificationRule, failure: ProviderFailure, now: (
   return nonNegativeMs(messageRetryAfter(failure.message) ?? resetHeaderRetryAfter(failure, now))
 }
 
-const appliesTo = (rule: ClassificationRule, failure: ProviderFailure): boolean => {
-  const p = rule.provider
-  if (p === undefined) return true
-  return typeof p === "string" ? p === failure.provider : p.includes(failure.provider as ProviderKind)
+// A row prepared once per table: the provider filter as a set, checked before the predicate.
+interface CompiledRule {
+  readonly rule: ClassificationRule
+  readonly providers: ReadonlySet<string> | undefined
 }
 
-const matches = (rule: ClassificationRule, failure: ProviderFailure): boolean => {
-  try {
-    return appliesTo(rule, failure) && rule.when(failure) === true
-  } catch {
-    // A throwing rule (a user rule reading a field that is absent) is a rule that does not match.
-    return false
+const compile = (rule: ClassificationRule): CompiledRule => ({
+  rule,
+  providers:
+    rule.provider === undefined
+      ? undefined
+      : new Set(typeof rule.provider === "string" ? [rule.provider] : rule.provider)
+})
+
+const matches =
+  (failure: ProviderFailure) =>
+  ({ rule, providers }: CompiledRule): boolean => {
+    if (providers !== undefined && !providers.has(failure.provider)) return false
+    try {
+      return rule.when(failure) === true
+    } catch {
+      // A throwing rule (a user rule reading a field that is absent) is a rule that does not match.
+      return false
+    }
   }
-}
 
 /**
  * The last row of every table: a signal nothing recognised is transient, bounded by the engine's
@@ -150,11 +161,13 @@ const toClassification = (rule: ClassificationRule, failure: ProviderFailure, no
  * const classify = classifyWith(rules)
  * ```
  */
-export const classifyWith =
-  (table: ReadonlyArray<ClassificationRule>) =>
-  (failure: ProviderFailure, options?: ClassifyOptions): Classification => {
+export const classifyWith = (
+  table: ReadonlyArray<ClassificationRule>
+): ((failure: ProviderFailure, options?: ClassifyOptions) => Classification) => {
+  const compiled = table.map(compile)
+  return (failure, options) => {
     const now = options?.now ?? Date.now
-    const rule = table.find((r) => matches(r, failure)) ?? unknownRule
+    const rule = compiled.find(matches(failure))?.rule ?? unknownRule
     try {
       return toClassification(rule, failure, now)
     } catch {
@@ -162,3 +175,4 @@ export const classifyWith =
       return UNKNOWN
     }
   }
+}
