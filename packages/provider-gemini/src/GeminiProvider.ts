@@ -39,6 +39,7 @@ import {
   makeStreamState,
   makeThoughtSignatures,
   PROVIDER_KIND,
+  type StreamState,
   type ThoughtSignatures,
   toGenerateContentParameters
 } from "./Translate.ts"
@@ -73,17 +74,17 @@ export interface GeminiConfig extends AdapterConfig {
 export const DEFAULT_API_VERSION = "v1beta"
 
 /**
- * The call's own timeout fired. For a stream whose headers had arrived it stalled: a `stream`
- * failure, since output may already have reached the caller.
+ * The call's own timeout fired. A stream whose headers had arrived stalled: a `stream` failure,
+ * marked as having sent output if any delta had gone downstream.
  */
 const timeoutFailure = (
   call: ProviderCall,
   providerId: string,
   timeoutMs: number,
   capture: ResponseCapture,
-  streaming: boolean
+  stream?: StreamState
 ) => {
-  const stalled = streaming && capture.headers() !== undefined
+  const stalled = stream !== undefined && capture.headers() !== undefined
   return new ProviderFailure({
     provider: PROVIDER_KIND,
     providerId,
@@ -93,7 +94,7 @@ const timeoutFailure = (
     kind: stalled ? "stream" : "timeout",
     message: stalled ? `stream did not finish within ${timeoutMs} ms` : `no answer within ${timeoutMs} ms`,
     errorType: "timeout",
-    responseBytesReceived: capture.headers() !== undefined
+    responseBytesReceived: stream !== undefined ? stream.emitted : capture.headers() !== undefined
   })
 }
 
@@ -130,15 +131,16 @@ export const make = (config: GeminiConfig): Provider => {
     ...(timeoutMs !== undefined ? { timeout: timeoutMs } : {})
   })
 
-  const contextOf = (call: ProviderCall, capture: ResponseCapture, streaming = false): FailureContext => {
+  /** `stream` is set once a stream answered 200: failures are then stream failures. */
+  const contextOf = (call: ProviderCall, capture: ResponseCapture, stream?: StreamState): FailureContext => {
     const headers = capture.headers()
     return {
       providerId: config.id,
       model: call.model,
       key: call.key,
-      responseBytesReceived: streaming || headers !== undefined,
+      responseBytesReceived: stream !== undefined ? stream.emitted : headers !== undefined,
       ...(headers !== undefined ? { headers } : {}),
-      ...(streaming ? { streaming } : {})
+      ...(stream !== undefined ? { streaming: true } : {})
     }
   }
 
@@ -172,7 +174,7 @@ export const make = (config: GeminiConfig): Provider => {
         ? attempt
         : Effect.timeoutOrElse(attempt, {
             duration: Duration.millis(timeoutMs),
-            orElse: () => Effect.fail(timeoutFailure(call, config.id, timeoutMs, capture, false))
+            orElse: () => Effect.fail(timeoutFailure(call, config.id, timeoutMs, capture))
           })
     })
 
@@ -203,7 +205,7 @@ export const make = (config: GeminiConfig): Provider => {
             catch: (error) => toProviderFailure(error, contextOf(call, capture))
           })
           return Stream.fromAsyncIterable<GenerateContentResponse, ProviderFailure>(chunks, (error) =>
-            toProviderFailure(error, contextOf(call, capture, true))
+            toProviderFailure(error, contextOf(call, capture, state))
           ).pipe(
             Stream.flatMap((response) => Stream.fromIterable(chunkDeltas(state, response, signatures))),
             Stream.concat(
@@ -214,7 +216,7 @@ export const make = (config: GeminiConfig): Provider => {
                   : Stream.fail(
                       toProviderFailure(
                         new Error("stream ended without a finish reason"),
-                        contextOf(call, capture, true)
+                        contextOf(call, capture, state)
                       )
                     )
               })
@@ -227,7 +229,7 @@ export const make = (config: GeminiConfig): Provider => {
         : body.pipe(
             Stream.interruptWhen(
               Effect.sleep(Duration.millis(timeoutMs)).pipe(
-                Effect.andThen(Effect.failSync(() => timeoutFailure(call, config.id, timeoutMs, capture, true)))
+                Effect.andThen(Effect.failSync(() => timeoutFailure(call, config.id, timeoutMs, capture, state)))
               )
             )
           )

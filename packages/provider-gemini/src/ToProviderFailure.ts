@@ -38,7 +38,10 @@ export interface FailureContext {
   readonly providerId: string
   readonly model: string
   readonly key: ApiKey
-  /** Whether response bytes (headers or body) arrived before the failure. */
+  /**
+   * Non-stream calls: whether the HTTP response had arrived (default: whether `headers` are
+   * given). Streams: whether any content chunk had already gone downstream.
+   */
   readonly responseBytesReceived?: boolean
   /** Response headers the adapter captured (the SDK's `ApiError` carries none). */
   readonly headers?: Headers | Readonly<Record<string, string>>
@@ -60,8 +63,10 @@ export interface GoogleErrorStatus {
 export interface GoogleErrorDetails {
   /** `google.rpc.ErrorInfo.reason`, e.g. `API_KEY_INVALID`. */
   readonly reason?: string
-  /** The first `google.rpc.QuotaFailure` violation's `quotaId`, e.g. `GenerateRequestsPerDayPerProjectPerModel-FreeTier`. */
+  /** Every `google.rpc.QuotaFailure` violation's `quotaId`, joined with `,` (e.g. `GenerateRequestsPerDayPerProjectPerModel-FreeTier`). */
   readonly quotaId?: string
+  /** Every violation's `quotaMetric`, joined with `,`. */
+  readonly quotaMetric?: string
   /** `google.rpc.RetryInfo.retryDelay` in milliseconds. */
   readonly retryDelayMs?: number
 }
@@ -112,21 +117,24 @@ export const readGoogleErrorDetails = (
   details: ReadonlyArray<Record<string, unknown>> | undefined
 ): GoogleErrorDetails => {
   let reason: string | undefined
-  let quotaId: string | undefined
+  const quotaIds: Array<string> = []
+  const quotaMetrics: Array<string> = []
   let retryDelayMs: number | undefined
   for (const detail of details ?? []) {
     const type = typeof detail["@type"] === "string" ? detail["@type"] : ""
     if (type.endsWith("google.rpc.ErrorInfo") && typeof detail.reason === "string") reason ??= detail.reason
     else if (type.endsWith("google.rpc.QuotaFailure") && Array.isArray(detail.violations)) {
-      const violation = detail.violations.find(
-        (v): v is Record<string, unknown> => isRecord(v) && typeof v.quotaId === "string"
-      )
-      if (violation !== undefined) quotaId ??= violation.quotaId as string
+      for (const v of detail.violations) {
+        if (!isRecord(v)) continue
+        if (typeof v.quotaId === "string" && !quotaIds.includes(v.quotaId)) quotaIds.push(v.quotaId)
+        if (typeof v.quotaMetric === "string" && !quotaMetrics.includes(v.quotaMetric)) quotaMetrics.push(v.quotaMetric)
+      }
     } else if (type.endsWith("google.rpc.RetryInfo")) retryDelayMs ??= durationMs(detail.retryDelay)
   }
   return {
     ...(reason !== undefined ? { reason } : {}),
-    ...(quotaId !== undefined ? { quotaId } : {}),
+    ...(quotaIds.length > 0 ? { quotaId: quotaIds.join(",") } : {}),
+    ...(quotaMetrics.length > 0 ? { quotaMetric: quotaMetrics.join(",") } : {}),
     ...(retryDelayMs !== undefined ? { retryDelayMs: Math.max(0, retryDelayMs) } : {})
   }
 }
@@ -204,13 +212,16 @@ const isApiError = (e: unknown): e is Error & { status: number } =>
  *
  * - `ApiError` → `kind: "http"` (or `"stream"` for an error event after HTTP 200), `status`,
  *   `errorType` = `error.status` (`RESOURCE_EXHAUSTED`, `INVALID_ARGUMENT`, …), `errorCode` =
- *   `ErrorInfo.reason` (`API_KEY_INVALID`), else the `QuotaFailure` violation's `quotaId`;
+ *   `ErrorInfo.reason` (`API_KEY_INVALID`), else the `QuotaFailure` quota ids joined with `,`;
+ *   `rateLimit` = rate-limit headers plus `quota-id` / `quota-metric` from the `QuotaFailure`;
  *   `retryAfterMs` from `RetryInfo.retryDelay`, else `retry-after-ms` / `retry-after` headers.
- * - `AbortError` / `TimeoutError` / undici timeouts → `kind: "timeout"`; `"stream"` once a stream
- *   had answered 200 (it stalled).
- * - connection failures (`fetch failed`, resets, `terminated`) → `kind: "network"`, or
- *   `"stream"` once a stream had answered 200.
+ * - `AbortError` / `TimeoutError` / undici timeouts → `kind: "timeout"`.
+ * - connection failures (`fetch failed`, resets, `terminated`) → `kind: "network"`.
  * - unparseable bodies or empty responses → `kind: "decode"`.
+ * - anything that breaks a stream after HTTP 200 (`context.streaming`: a stall, a cut, an
+ *   unreadable event) → `kind: "stream"`, with `errorType` `timeout` / `decode` / the socket code.
+ *   `responseBytesReceived` is then `context.responseBytesReceived` (has content gone out?), and
+ *   `true` when unknown.
  *
  * The message is sanitised (`sanitizeMessage`) against the key that was used; the key appears
  * only as id and fingerprint.
@@ -250,16 +261,25 @@ export const toProviderFailure = (error: unknown, context: FailureContext): Prov
     const message = body?.message ?? raw
     const errorType = body?.status !== undefined && /^[A-Z][A-Z0-9_]*$/.test(body.status) ? body.status : undefined
     const errorCode = details.reason ?? details.quotaId
+    // Gemini sends no rate-limit headers; its quota ids are the nearest thing (the classifier reads `quota-*`).
+    const quotas = {
+      ...(details.quotaId !== undefined ? { "quota-id": details.quotaId } : {}),
+      ...(details.quotaMetric !== undefined ? { "quota-metric": details.quotaMetric } : {})
+    }
+    const limits = rateLimit !== undefined || Object.keys(quotas).length > 0 ? { ...rateLimit, ...quotas } : undefined
     const retryAfterMs =
       details.retryDelayMs ??
       (headers !== undefined ? parseRetryAfter(headers, context.now ?? Date.now()) : undefined) ??
       (error.status === 429 ? retryFromMessage(message) : undefined)
-    return make(fromStream || context.streaming === true ? "stream" : "http", message, {
+    const inStream = fromStream || context.streaming === true
+    return make(inStream ? "stream" : "http", message, {
       status: error.status,
-      responseBytesReceived: true,
+      // An error event mid-stream is retryable only if no content had gone out before it.
+      responseBytesReceived: inStream ? (context.responseBytesReceived ?? true) : true,
       ...(errorType !== undefined ? { errorType } : {}),
       ...(errorCode !== undefined ? { errorCode } : {}),
-      ...(retryAfterMs !== undefined ? { retryAfterMs } : {})
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      ...(limits !== undefined ? { rateLimit: limits } : {})
     })
   }
 
@@ -268,30 +288,27 @@ export const toProviderFailure = (error: unknown, context: FailureContext): Prov
   const message = errorMessage(error)
   const detail = causeMessage(error)
   const describe = detail !== undefined && detail !== message ? `${message}: ${detail}` : message
+  const isTimeout = name === "AbortError" || name === "TimeoutError" || (code !== undefined && TIMEOUT_CODES.has(code))
+  const isDecode =
+    error instanceof EmptyResponseError || error instanceof SyntaxError || message.startsWith("exception parsing")
+  const codes = code !== undefined ? { errorType: code, errorCode: code } : {}
 
-  if (name === "AbortError" || name === "TimeoutError" || (code !== undefined && TIMEOUT_CODES.has(code))) {
-    // A stream that answered 200 and then ran out of time stalled: a stream failure (output may
-    // already have reached the caller), not a plain timeout.
-    if (context.streaming === true) {
-      return make("stream", `stream stalled (${describe})`, { responseBytesReceived: true, errorType: "timeout" })
-    }
-    return make(
-      "timeout",
-      `request timed out (${describe})`,
-      code !== undefined ? { errorType: code, errorCode: code } : {}
-    )
+  if (context.streaming === true || message.startsWith("Incomplete JSON segment")) {
+    // A stream that fails after HTTP 200 is a stream failure whatever broke it (a stall, a cut, an
+    // unreadable event): part of the answer may already have reached the caller.
+    const label = isTimeout ? "stream stalled" : isDecode ? "unreadable stream event" : "stream interrupted"
+    const errorType = isTimeout ? "timeout" : isDecode ? "decode" : code
+    return make("stream", `${label} (${describe})`, {
+      responseBytesReceived: context.responseBytesReceived ?? true,
+      ...(errorType !== undefined ? { errorType } : {}),
+      ...(code !== undefined ? { errorCode: code } : {})
+    })
   }
-  if (error instanceof EmptyResponseError || error instanceof SyntaxError || message.startsWith("exception parsing")) {
-    return make("decode", describe, { responseBytesReceived: true })
-  }
-  if (message.startsWith("Incomplete JSON segment")) {
-    return make("stream", `stream cut mid-event (${describe})`, { responseBytesReceived: true })
-  }
+  if (isTimeout) return make("timeout", `request timed out (${describe})`, codes)
+  if (isDecode) return make("decode", describe, { responseBytesReceived: true })
   const networkish =
     (error instanceof TypeError && (message === "fetch failed" || message === "terminated")) ||
     (code !== undefined && /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(code))
-  const codes = code !== undefined ? { errorType: code, errorCode: code } : {}
-  if (context.streaming === true) return make("stream", describe, { responseBytesReceived: true, ...codes })
   if (networkish) return make("network", describe, codes)
   // Anything else the SDK throws (an unexpected body, an internal error) is a response we could not read.
   return make("decode", describe)

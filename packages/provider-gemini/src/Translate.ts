@@ -382,6 +382,8 @@ export const fromGenerateContentResponse = (
 
 /** What a stream has seen so far; Gemini repeats usage and ids on every chunk, the last wins. */
 export interface StreamState {
+  /** Whether a content delta (text or tool call) has been emitted: a retry would then duplicate it. */
+  emitted: boolean
   toolCallCount: number
   rawFinishReason: string | undefined
   blockReason: string | undefined
@@ -391,6 +393,7 @@ export interface StreamState {
 }
 
 export const makeStreamState = (): StreamState => ({
+  emitted: false,
   toolCallCount: 0,
   rawFinishReason: undefined,
   blockReason: undefined,
@@ -423,6 +426,7 @@ export const chunkDeltas = (
       argumentsDelta: call.arguments
     })
   }
+  if (out.length > 0) state.emitted = true
   return out
 }
 

@@ -59,6 +59,29 @@ describe("SDK errors become ProviderFailures", () => {
     assert.strictEqual(f.errorType, "RESOURCE_EXHAUSTED")
     assert.strictEqual(f.errorCode, "GenerateRequestsPerMinutePerProjectPerModel-FreeTier")
     assert.strictEqual(f.retryAfterMs, 22_000)
+    assert.deepStrictEqual(f.rateLimit, {
+      "quota-id": "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
+      "quota-metric": "generativelanguage.googleapis.com/generate_content_free_tier_requests"
+    })
+  })
+
+  it("several QuotaFailure violations are all kept, joined with commas", () => {
+    const f = toProviderFailure(
+      apiError(429, {
+        message: "quota",
+        status: "RESOURCE_EXHAUSTED",
+        details: [
+          QUOTA("GenerateRequestsPerMinutePerProjectPerModel"),
+          QUOTA("GenerateRequestsPerDayPerProjectPerModel")
+        ]
+      }),
+      ctx
+    )
+    assert.strictEqual(
+      f.errorCode,
+      "GenerateRequestsPerMinutePerProjectPerModel,GenerateRequestsPerDayPerProjectPerModel"
+    )
+    assert.strictEqual(f.rateLimit?.["quota-id"], f.errorCode)
   })
 
   it("without RetryInfo, retry-after headers, then the message's 'retry in' are used", () => {
@@ -162,11 +185,15 @@ describe("SDK errors become ProviderFailures", () => {
   it("unparseable bodies and empty responses are kind decode", () => {
     assert.strictEqual(toProviderFailure(new SyntaxError("Unexpected token < in JSON"), ctx).kind, "decode")
     assert.strictEqual(toProviderFailure(new EmptyResponseError("no candidates"), ctx).kind, "decode")
-    assert.strictEqual(
-      toProviderFailure(new Error("exception parsing stream chunk {oops. SyntaxError"), { ...ctx, streaming: true })
-        .kind,
-      "decode"
-    )
+    // Mid-stream, an unreadable event is a stream failure: part of the answer may be out already.
+    const midStream = toProviderFailure(new Error("exception parsing stream chunk {oops. SyntaxError"), {
+      ...ctx,
+      streaming: true,
+      responseBytesReceived: false
+    })
+    assert.strictEqual(midStream.kind, "stream")
+    assert.strictEqual(midStream.errorType, "decode")
+    assert.isFalse(midStream.responseBytesReceived)
     assert.strictEqual(
       toProviderFailure(new Error("Incomplete JSON segment at the end"), { ...ctx, streaming: true }).kind,
       "stream"

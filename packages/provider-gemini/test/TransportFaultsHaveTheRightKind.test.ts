@@ -63,7 +63,7 @@ describe("transport faults on complete()", () => {
 })
 
 describe("transport faults on stream()", () => {
-  it.live("an overloaded error event after HTTP 200 is stream, with the event's status and type", () =>
+  it.live("an overloaded error event after a delta is stream, with the event's status and type, not retryable", () =>
     Effect.gen(function* () {
       const f = yield* streamFails("overloaded_in_stream")
       check(f, { kind: "stream", bytes: true })
@@ -72,13 +72,22 @@ describe("transport faults on stream()", () => {
       assert.strictEqual(classify(f).class, "overloaded")
     })
   )
-  it.live("a stream cut between events is stream, bytes received", () =>
+  it.live("an overloaded error event before any delta is a retryable overloaded", () =>
+    Effect.gen(function* () {
+      const f = yield* streamFails({ fault: "overloaded_in_stream", afterChunks: 0 })
+      check(f, { kind: "stream", bytes: false })
+      const c = classify(f)
+      assert.strictEqual(c.class, "overloaded")
+      assert.isTrue(c.retryable)
+    })
+  )
+  it.live("a stream cut between events is stream, output already sent", () =>
     Effect.map(streamFails({ fault: "stream_cut", afterChunks: 1 }), (f) => check(f, { kind: "stream", bytes: true }))
   )
-  it.live("a stream cut inside an event is stream, bytes received", () =>
+  it.live("a stream cut inside an event is stream, output already sent", () =>
     Effect.map(streamFails("truncated_body"), (f) => check(f, { kind: "stream", bytes: true }))
   )
-  it.live("a stall past the call's timeout is stream (it stalled after HTTP 200), bytes received", () =>
+  it.live("a stall past the call's timeout is stream (it stalled after HTTP 200), output already sent", () =>
     Effect.gen(function* () {
       const f = yield* streamFails({ fault: "stall", stallMs: 5000 }, 300)
       check(f, { kind: "stream", bytes: true })
@@ -88,8 +97,12 @@ describe("transport faults on stream()", () => {
   it.live("a hang before headers past the call's timeout is timeout, nothing received", () =>
     Effect.map(streamFails("hang", 300), (f) => check(f, { kind: "timeout", bytes: false }))
   )
-  it.live("a malformed event is decode, bytes received", () =>
-    Effect.map(streamFails("malformed_json"), (f) => check(f, { kind: "decode", bytes: true }))
+  it.live("a malformed event after a delta is stream (errorType decode), output already sent", () =>
+    Effect.gen(function* () {
+      const f = yield* streamFails("malformed_json")
+      check(f, { kind: "stream", bytes: true })
+      assert.strictEqual(f.errorType, "decode")
+    })
   )
   it.live("a reset before headers is network, nothing received", () =>
     Effect.map(streamFails("reset_before_headers"), (f) => check(f, { kind: "network", bytes: false }))
