@@ -147,7 +147,7 @@ const failureFor = (name: ProviderFaultName, ctx: Ctx): Rendered | undefined => 
         ctx,
         404,
         "NOT_FOUND",
-        `models/${ctx.model} is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.`
+        `models/${ctx.model} is not found for API version ${ctx.req.apiVersion ?? "v1beta"}, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.`
       )
     case "context_length_exceeded":
       return err(
@@ -310,6 +310,7 @@ const parseRequest = (b: any, route: Route): ParsedRequest => {
     messageCount: Array.isArray(contents) ? contents.length : 0,
     maxTokens: typeof maxTokens === "number" ? maxTokens : undefined,
     includeUsage: true,
+    apiVersion: route.op === "generate" ? route.version : undefined,
     toolName: Array.isArray(tools) ? tools[0]?.functionDeclarations?.[0]?.name : undefined,
     invalid:
       !Array.isArray(contents) || contents.length === 0
@@ -328,7 +329,12 @@ export const GeminiWire: Dialect = {
     if (method === "POST") {
       const m = GENERATE.exec(path)
       if (m !== null)
-        return { op: "generate", model: decodeURIComponent(m[2]!), stream: m[3] === "streamGenerateContent" }
+        return {
+          op: "generate",
+          model: decodeURIComponent(m[2]!),
+          stream: m[3] === "streamGenerateContent",
+          version: m[1]!
+        }
     }
     if (method === "GET" && (path === "/v1beta/models" || path === "/v1/models")) return { op: "models" }
     return undefined

@@ -16,6 +16,8 @@ export interface ParsedRequest {
   readonly toolName: string | undefined
   /** Set when the body fails the provider's validation: the provider's message for it. */
   readonly invalid: { readonly message: string; readonly param?: string } | undefined
+  /** Gemini: the path's API version (v1 or v1beta), echoed in some messages. */
+  readonly apiVersion?: string
 }
 
 /** Everything a dialect needs to render one answer or failure. */
@@ -77,7 +79,7 @@ export interface Dialect {
 }
 
 export type Route =
-  | { readonly op: "generate"; readonly model?: string; readonly stream?: boolean }
+  | { readonly op: "generate"; readonly model?: string; readonly stream?: boolean; readonly version?: string }
   | { readonly op: "models" }
 
 export const estimateTokens = (chars: number): number => Math.max(1, Math.ceil(chars / 4))
