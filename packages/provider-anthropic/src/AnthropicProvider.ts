@@ -134,9 +134,12 @@ export const make = (config: AnthropicAdapterConfig): Provider => {
     Stream.suspend(() => streamOnce(call))
 
   const streamOnce = (call: ProviderCall): Stream.Stream<CompletionChunk, ProviderFailure> => {
-    const ctx = contextOf(call)
+    const ctx: FailureContext = { ...contextOf(call), streaming: true }
     const timeoutMs = call.timeoutMs ?? config.timeoutMs
-    let headersReceived = false
+    const translator = makeStreamTranslator(call.model)
+    // What a failure reports as responseBytesReceived: whether content already went downstream.
+    const now = (): FailureContext => ({ ...ctx, responseBytesReceived: translator.emitted(), now: Date.now() })
+    let requestId: string | null = null
     const body = Stream.unwrap(
       Effect.gen(function* () {
         const client = yield* acquireClient(call, ctx)
@@ -152,19 +155,19 @@ export const make = (config: AnthropicAdapterConfig): Provider => {
             client.messages
               .create(params, { signal: controller.signal, timeout: sdkTimeout(timeoutMs) })
               .withResponse(),
-          catch: (e) => toProviderFailure(e, { ...ctx, now: Date.now() })
+          catch: (e) => toProviderFailure(e, now())
         })
-        headersReceived = true
-        const requestId = response.headers.get("request-id")
-        const translator = makeStreamTranslator(call.model)
+        requestId = response.headers.get("request-id")
         return Stream.fromAsyncIterable(data as AsyncIterable<RawMessageStreamEvent>, (e) =>
-          toProviderFailure(e, { ...ctx, responseBytesReceived: true, streaming: true })
+          toProviderFailure(e, now())
         ).pipe(
           Stream.map(translator.push),
           Stream.flattenIterable,
           Stream.takeUntil((chunk) => chunk._tag === "Finish"),
           Stream.concat(
-            Stream.suspend(() => (translator.finished() ? Stream.empty : Stream.fail(streamCutFailure(ctx, requestId))))
+            Stream.suspend(() =>
+              translator.finished() ? Stream.empty : Stream.fail(streamCutFailure(now(), requestId))
+            )
           )
         )
       })
@@ -174,11 +177,7 @@ export const make = (config: AnthropicAdapterConfig): Provider => {
       : body.pipe(
           Stream.interruptWhen(
             Effect.sleep(timeoutMs).pipe(
-              Effect.andThen(
-                Effect.suspend(() =>
-                  Effect.fail(timeoutFailure({ ...ctx, responseBytesReceived: headersReceived }, timeoutMs))
-                )
-              )
+              Effect.andThen(Effect.suspend(() => Effect.fail(timeoutFailure(now(), timeoutMs, requestId))))
             )
           )
         )

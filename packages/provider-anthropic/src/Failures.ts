@@ -1,15 +1,15 @@
 /**
  * Normalises whatever `@anthropic-ai/sdk` throws into a core `ProviderFailure`.
  *
- * | thrown                                         | kind      | responseBytesReceived |
- * | ---------------------------------------------- | --------- | --------------------- |
- * | `APIError` with a status (4xx/5xx/529)          | `http`    | true                  |
- * | `APIError` without status, with headers (SSE `error` event after HTTP 200) | `stream` | true |
- * | `APIConnectionTimeoutError`, `APIUserAbortError`, Effect `TimeoutError` | `timeout` | as given |
- * | `APIConnectionError` (refused, reset before headers) | `network` | false           |
- * | `SyntaxError` (malformed JSON body or SSE data) | `decode`  | true                  |
- * | anything else after bytes arrived while streaming | `stream` | true                 |
- * | anything else                                    | `network` | as given              |
+ * | thrown                                                   | kind      | responseBytesReceived |
+ * | -------------------------------------------------------- | --------- | --------------------- |
+ * | `APIError` with a status (4xx/5xx/529)                   | `http`    | true                  |
+ * | `APIError` without status (the SDK's SSE `error` event)  | `stream`  | as given              |
+ * | `APIConnectionTimeoutError`, `APIUserAbortError`, `TimeoutError` | `timeout` | as given      |
+ * | `APIConnectionError` (refused, reset before headers)     | `network` | false                 |
+ * | `SyntaxError` (malformed JSON body or SSE data)          | `decode`  | as given, else true   |
+ * | anything else (a body or stream cut mid-read)            | `network` | as given              |
+ * | any of these but `http` with `streaming` and bytes given | `stream`  | true                  |
  *
  * @example
  * ```ts
@@ -32,9 +32,13 @@ export interface FailureContext {
   readonly providerId: string
   readonly model: string
   readonly key: ApiKey
-  /** Whether response bytes (headers or body) had arrived when the failure happened. */
+  /**
+   * `complete`: whether the response had started (status line and headers in). `stream`: whether
+   * a content chunk (`TextDelta`/`ToolCallDelta`) had gone downstream — only then would a retry
+   * duplicate output (the classifier's contract).
+   */
   readonly responseBytesReceived?: boolean
-  /** The failure interrupted a stream after HTTP 200: cuts and resets become kind `stream`. */
+  /** The failure ended a stream; with `responseBytesReceived`, every kind but `http` becomes `stream`. */
   readonly streaming?: boolean
   /** Epoch milliseconds, for an HTTP-date `retry-after`; defaults to `Date.now()`. */
   readonly now?: number
@@ -99,79 +103,78 @@ const apiMessageOf = (error: APIError): string => {
   return error.message
 }
 
-const fromApiError = (error: APIError, ctx: FailureContext): ProviderFailure => {
+type Fields = Omit<ConstructorParameters<typeof ProviderFailure>[0], "provider" | "_tag">
+
+const fromApiError = (error: APIError, ctx: FailureContext): Fields => {
   const headers = error.headers
   const retryAfterMs = headers !== undefined ? parseRetryAfter(headers, ctx.now ?? Date.now()) : undefined
   const rateLimit = rateLimitHeaders(headers)
   const requestId = requestIdOf(error)
   const errorType = error.type ?? undefined
   const errorCode = error.errorCode ?? undefined
-  // The SDK raises an SSE `error` event as an APIError with the 200 response's headers but no status.
-  const kind = typeof error.status === "number" ? "http" : "stream"
-  return new ProviderFailure({
-    ...base(ctx),
-    kind,
-    ...(typeof error.status === "number" ? { status: error.status } : {}),
+  const isHttp = typeof error.status === "number"
+  return {
+    // The SDK raises an SSE `error` event as an APIError with the 200 response's headers but no status.
+    kind: isHttp ? "http" : "stream",
+    ...(isHttp ? { status: error.status } : {}),
     ...(errorType !== undefined && errorType !== null ? { errorType } : {}),
     ...(errorCode !== undefined && errorCode !== null ? { errorCode } : {}),
-    message: clean(ctx, apiMessageOf(error)),
+    message: apiMessageOf(error),
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     ...(rateLimit !== undefined ? { rateLimit } : {}),
-    responseBytesReceived: true,
+    // An HTTP error status is a response; an SSE error event counts only after content went out.
+    responseBytesReceived: isHttp ? true : (ctx.responseBytesReceived ?? false),
     ...(requestId !== undefined ? { requestId } : {})
-  })
+  }
+}
+
+const fieldsOf = (error: unknown, ctx: FailureContext): Fields => {
+  const bytes = ctx.responseBytesReceived ?? false
+  // Order matters: the timeout, abort and connection classes are APIError subclasses without status.
+  if (error instanceof APIConnectionTimeoutError || Cause.isTimeoutError(error)) {
+    return { kind: "timeout", message: error.message || "Request timed out.", responseBytesReceived: bytes }
+  }
+  if (error instanceof APIUserAbortError) {
+    // Only the adapter's own timeout or interruption aborts a call.
+    return { kind: "timeout", message: error.message, responseBytesReceived: bytes }
+  }
+  if (error instanceof APIConnectionError) {
+    return { kind: "network", message: withCauses(error), responseBytesReceived: false }
+  }
+  if (error instanceof APIError) return fromApiError(error, ctx)
+  if (error instanceof SyntaxError) {
+    return {
+      kind: "decode",
+      message: `Malformed response: ${error.message}`,
+      responseBytesReceived: ctx.responseBytesReceived ?? true
+    }
+  }
+  return { kind: "network", message: withCauses(error), responseBytesReceived: bytes }
 }
 
 /**
  * Normalises anything the SDK throws (or a stream error) into a `ProviderFailure`. The message is
  * sanitised (the call's own secret and any key-shaped text removed) and capped; the key appears
  * only as its id and fingerprint. A `ProviderFailure` passes through unchanged.
+ *
+ * While streaming (`streaming: true`), `responseBytesReceived` means "a content chunk already went
+ * downstream" (the classifier's contract: only then would a retry duplicate output), and every
+ * failure after that point is kind `stream`, whatever broke — a retry must not be blind to it.
  */
 export const toProviderFailure = (error: unknown, ctx: FailureContext): ProviderFailure => {
   if (error instanceof ProviderFailure) return error
-  const bytes = ctx.responseBytesReceived ?? false
-  // Order matters: the timeout, abort and connection classes are APIError subclasses without status.
-  if (error instanceof APIConnectionTimeoutError || Cause.isTimeoutError(error)) {
-    return new ProviderFailure({
-      ...base(ctx),
-      kind: "timeout",
-      message: clean(ctx, error.message || "Request timed out."),
-      responseBytesReceived: bytes
-    })
-  }
-  if (error instanceof APIUserAbortError) {
-    // Only the adapter's own timeout or interruption aborts a call.
-    return new ProviderFailure({
-      ...base(ctx),
-      kind: "timeout",
-      message: clean(ctx, error.message),
-      responseBytesReceived: bytes
-    })
-  }
-  if (error instanceof APIConnectionError) {
-    return new ProviderFailure({
-      ...base(ctx),
-      kind: "network",
-      message: clean(ctx, withCauses(error)),
-      responseBytesReceived: false
-    })
-  }
-  if (error instanceof APIError) return fromApiError(error, ctx)
-  if (error instanceof SyntaxError) {
-    return new ProviderFailure({
-      ...base(ctx),
-      kind: "decode",
-      message: clean(ctx, `Malformed response: ${error.message}`),
-      responseBytesReceived: true
-    })
-  }
+  const fields = fieldsOf(error, ctx)
+  const midStream = ctx.streaming === true && ctx.responseBytesReceived === true && fields.kind !== "http"
   return new ProviderFailure({
     ...base(ctx),
-    kind: bytes && ctx.streaming === true ? "stream" : "network",
-    message: clean(ctx, withCauses(error)),
-    responseBytesReceived: bytes
+    ...fields,
+    ...(midStream ? { kind: "stream" as const, responseBytesReceived: true } : {}),
+    message: clean(ctx, fields.message)
   })
 }
+
+const withRequestId = (requestId: string | null | undefined) =>
+  requestId !== undefined && requestId !== null && requestId.length > 0 ? { requestId } : {}
 
 /** A failure for a 200 response the adapter cannot read (not a Message, not JSON). */
 export const decodeFailure = (ctx: FailureContext, message: string, requestId?: string | null): ProviderFailure =>
@@ -180,7 +183,7 @@ export const decodeFailure = (ctx: FailureContext, message: string, requestId?: 
     kind: "decode",
     message: clean(ctx, message),
     responseBytesReceived: true,
-    ...(requestId !== undefined && requestId !== null && requestId.length > 0 ? { requestId } : {})
+    ...withRequestId(requestId)
   })
 
 /** A stream that ended (cleanly, at the transport level) before `message_stop`. */
@@ -189,15 +192,27 @@ export const streamCutFailure = (ctx: FailureContext, requestId?: string | null)
     ...base(ctx),
     kind: "stream",
     message: "The stream ended before message_stop.",
-    responseBytesReceived: true,
-    ...(requestId !== undefined && requestId !== null && requestId.length > 0 ? { requestId } : {})
+    responseBytesReceived: ctx.responseBytesReceived ?? true,
+    ...withRequestId(requestId)
   })
 
-/** The adapter's own deadline (`timeoutMs`) elapsed. */
-export const timeoutFailure = (ctx: FailureContext, timeoutMs: number): ProviderFailure =>
-  new ProviderFailure({
-    ...base(ctx),
-    kind: "timeout",
-    message: `No complete answer within ${timeoutMs} ms.`,
-    responseBytesReceived: ctx.responseBytesReceived ?? false
-  })
+/**
+ * The adapter's own deadline (`timeoutMs`) elapsed: kind `timeout`, or kind `stream` (a stalled
+ * stream) once content went downstream.
+ */
+export const timeoutFailure = (ctx: FailureContext, timeoutMs: number, requestId?: string | null): ProviderFailure =>
+  ctx.streaming === true && ctx.responseBytesReceived === true
+    ? new ProviderFailure({
+        ...base(ctx),
+        kind: "stream",
+        message: `The stream stalled: no complete answer within ${timeoutMs} ms.`,
+        responseBytesReceived: true,
+        ...withRequestId(requestId)
+      })
+    : new ProviderFailure({
+        ...base(ctx),
+        kind: "timeout",
+        message: `No complete answer within ${timeoutMs} ms.`,
+        responseBytesReceived: ctx.responseBytesReceived ?? false,
+        ...withRequestId(requestId)
+      })

@@ -53,6 +53,7 @@ const rows: ReadonlyArray<Row> = [
     step: "slow_down",
     status: 429,
     errorType: "rate_limit_error",
+    errorCode: "ramp_limit_exceeded",
     rateLimited: true,
     class: "rate_limit",
     scope: "key"
@@ -155,15 +156,37 @@ describe("Anthropic error rows → ProviderFailure → classification", () => {
 
   it.effect("an SSE error event after HTTP 200 is a stream failure carrying the event's error type", () =>
     Effect.gen(function* () {
-      const h = yield* harness({ script: [{ sequence: [{ fault: "overloaded_in_stream", afterChunks: 3 }] }] })
-      const f = yield* Effect.flip(Stream.runDrain(h.provider.stream(call())))
-      assert.strictEqual(f.kind, "stream")
-      assert.isUndefined(f.status)
-      assert.strictEqual(f.errorType, "overloaded_error")
-      assert.strictEqual(f.message, "Overloaded")
-      assert.isTrue(f.responseBytesReceived)
-      assert.match(f.requestId ?? "", /^req_/)
-      assert.deepInclude(classify(f), { class: "overloaded", scope: "provider", rule: "stream.overloaded" })
+      const h = yield* harness({
+        script: [{ sequence: ["overloaded_in_stream", { fault: "overloaded_in_stream", afterChunks: 5 }] }]
+      })
+      // Right after message_start, before any content: retrying duplicates nothing.
+      const early = yield* Effect.flip(Stream.runDrain(h.provider.stream(call())))
+      assert.strictEqual(early.kind, "stream")
+      assert.isUndefined(early.status)
+      assert.strictEqual(early.errorType, "overloaded_error")
+      assert.strictEqual(early.message, "Overloaded")
+      assert.isFalse(early.responseBytesReceived)
+      assert.match(early.requestId ?? "", /^req_/)
+      assert.deepInclude(classify(early), {
+        class: "overloaded",
+        scope: "provider",
+        retryable: true,
+        rule: "stream.overloaded"
+      })
+      // After text went downstream: still overloaded, no longer retryable.
+      const texts: Array<string> = []
+      const late = yield* Effect.flip(
+        Stream.runForEach(h.provider.stream(call()), (c) =>
+          Effect.sync(() => {
+            if (c._tag === "TextDelta") texts.push(c.text)
+          })
+        )
+      )
+      assert.isAbove(texts.length, 0)
+      assert.strictEqual(late.kind, "stream")
+      assert.strictEqual(late.errorType, "overloaded_error")
+      assert.isTrue(late.responseBytesReceived)
+      assert.deepInclude(classify(late), { class: "overloaded", scope: "provider", retryable: false })
     }).pipe(Effect.scoped)
   )
 

@@ -82,6 +82,18 @@ describe("toProviderFailure", () => {
     assert.strictEqual(f.errorType, "overloaded_error")
     assert.strictEqual(f.requestId, "req_sse")
     assert.isTrue(f.responseBytesReceived)
+    const beforeContent = toProviderFailure(err, { ...ctx, streaming: true, responseBytesReceived: false })
+    assert.strictEqual(beforeContent.kind, "stream")
+    assert.isFalse(beforeContent.responseBytesReceived)
+  })
+
+  it("reports every failure after content went downstream as kind stream", () => {
+    const streaming = { ...ctx, streaming: true, responseBytesReceived: true }
+    assert.strictEqual(toProviderFailure(new SyntaxError("bad"), streaming).kind, "stream")
+    assert.strictEqual(toProviderFailure(new APIConnectionTimeoutError(), streaming).kind, "stream")
+    const early = toProviderFailure(new SyntaxError("bad"), { ...streaming, responseBytesReceived: false })
+    assert.strictEqual(early.kind, "decode")
+    assert.isFalse(early.responseBytesReceived)
   })
 
   it("maps connection errors, timeouts and decode errors to their kinds", () => {

@@ -8,7 +8,7 @@ import { classify } from "@am/classifier"
 import type { ProviderFailure } from "@am/core"
 import type { Step } from "@am/testkit"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Stream } from "effect"
+import { Deferred, Effect, Fiber, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { call, harness } from "./support/Harness.ts"
 
@@ -41,28 +41,37 @@ describe("transport faults", () => {
     })
   )
 
-  it.effect("a reset after headers is a network failure (JSON) or a stream failure (SSE) after bytes", () =>
+  it.effect("a reset after headers: network after the JSON headers; in a stream, network before content", () =>
     Effect.gen(function* () {
       expectKind(yield* completeFails("reset_after_headers"), "network", true)
       const s = yield* streamFails("reset_after_headers")
+      // Nothing went downstream yet, so a retry duplicates nothing.
+      expectKind(s, "network", false)
+      assert.deepInclude(classify(s), { class: "network", scope: "provider", retryable: true })
+    })
+  )
+
+  // The fake's Anthropic stream: message_start, content_block_start, ping, then text deltas.
+  const BEFORE_CONTENT = 3
+  const AFTER_CONTENT = 5
+
+  it.effect("a cut body fails after bytes; a cut stream is kind stream once content went out", () =>
+    Effect.gen(function* () {
+      expectKind(yield* completeFails("stream_cut"), "network", true)
+      expectKind(yield* streamFails({ fault: "stream_cut", afterChunks: BEFORE_CONTENT }), "network", false)
+      const s = yield* streamFails({ fault: "stream_cut", afterChunks: AFTER_CONTENT })
       expectKind(s, "stream", true)
       assert.deepInclude(classify(s), { class: "stream_interrupted", scope: "provider", retryable: false })
     })
   )
 
-  it.effect("a cut body or stream fails after bytes", () =>
-    Effect.gen(function* () {
-      expectKind(yield* completeFails("stream_cut"), "network", true)
-      expectKind(yield* streamFails({ fault: "stream_cut", afterChunks: 3 }), "stream", true)
-    })
-  )
-
-  it.effect("malformed JSON, in a body or in an SSE event, is a decode failure", () =>
+  it.effect("malformed JSON is a decode failure, or a stream failure once content went out", () =>
     Effect.gen(function* () {
       const f = yield* completeFails("malformed_json")
       expectKind(f, "decode", true)
       assert.deepInclude(classify(f), { class: "server_error", scope: "provider" })
-      expectKind(yield* streamFails({ fault: "malformed_json", afterChunks: 3 }), "decode", true)
+      expectKind(yield* streamFails({ fault: "malformed_json", afterChunks: BEFORE_CONTENT }), "decode", false)
+      expectKind(yield* streamFails({ fault: "malformed_json", afterChunks: AFTER_CONTENT }), "stream", true)
     })
   )
 
@@ -70,9 +79,13 @@ describe("transport faults", () => {
     Effect.gen(function* () {
       expectKind(yield* completeFails("truncated_body"), "decode", true)
       // The SDK drops the unfinished event, so the stream just ends without message_stop.
-      const s = yield* streamFails({ fault: "truncated_body", afterChunks: 3 })
-      expectKind(s, "stream", true)
-      assert.strictEqual(s.message, "The stream ended before message_stop.")
+      const early = yield* streamFails({ fault: "truncated_body", afterChunks: BEFORE_CONTENT })
+      expectKind(early, "stream", false)
+      assert.strictEqual(early.message, "The stream ended before message_stop.")
+      assert.isTrue(classify(early).retryable)
+      const late = yield* streamFails({ fault: "truncated_body", afterChunks: AFTER_CONTENT })
+      expectKind(late, "stream", true)
+      assert.isFalse(classify(late).retryable)
     })
   )
 
@@ -109,35 +122,39 @@ describe("transport faults", () => {
     }).pipe(Effect.scoped)
   )
 
-  it.effect("a stall after headers times out with responseBytesReceived true", () =>
+  it.effect("a stall times out: kind timeout before content, kind stream (stalled) after it", () =>
     Effect.gen(function* () {
-      const h = yield* harness({
-        script: [
-          {
-            sequence: [
-              { fault: "stall", stallMs: 60_000 },
-              { fault: "stall", stallMs: 60_000, afterChunks: 3 }
-            ]
-          }
-        ]
-      })
+      const stall = (afterChunks: number) => ({ fault: "stall" as const, stallMs: 60_000, afterChunks })
+      const h = yield* harness({ script: [{ sequence: [stall(1), stall(BEFORE_CONTENT), stall(AFTER_CONTENT)] }] })
       const fiber = yield* Effect.forkChild(Effect.flip(h.provider.complete(call({ timeoutMs: 5_000 }))))
       yield* Effect.promise(() => h.fetchStarted(0).then((c) => c.headers))
       yield* TestClock.adjust(5_000)
       expectKind(yield* Fiber.join(fiber), "timeout", true)
 
-      const chunks: Array<string> = []
-      const streamFiber = yield* Effect.forkChild(
-        Effect.flip(
-          Stream.runForEach(h.provider.stream(call({ timeoutMs: 5_000 })), (c) =>
-            Effect.sync(() => chunks.push(c._tag))
+      // Waits for the headers, and (when content precedes the stall) for the first text chunk,
+      // then moves the clock past the timeout.
+      const stalledStream = (n: number, waitForText: boolean) =>
+        Effect.gen(function* () {
+          const firstText = yield* Deferred.make<void>()
+          const fiber = yield* Effect.forkChild(
+            Effect.flip(
+              Stream.runForEach(h.provider.stream(call({ timeoutMs: 5_000 })), (c) =>
+                c._tag === "TextDelta" ? Deferred.succeed(firstText, undefined) : Effect.void
+              )
+            )
           )
-        )
-      )
-      yield* Effect.promise(() => h.fetchStarted(1).then((c) => c.headers))
-      yield* TestClock.adjust(5_000)
-      const s = yield* Fiber.join(streamFiber)
-      expectKind(s, "timeout", true)
+          yield* Effect.promise(() => h.fetchStarted(n).then((c) => c.headers))
+          if (waitForText) yield* Deferred.await(firstText)
+          yield* TestClock.adjust(5_000)
+          return yield* Fiber.join(fiber)
+        })
+      const early = yield* stalledStream(1, false)
+      expectKind(early, "timeout", false)
+      assert.deepInclude(classify(early), { class: "timeout", retryable: true })
+      const late = yield* stalledStream(2, true)
+      expectKind(late, "stream", true)
+      assert.match(late.message, /stalled/)
+      assert.deepInclude(classify(late), { class: "stream_interrupted", retryable: false })
     }).pipe(Effect.scoped)
   )
 
