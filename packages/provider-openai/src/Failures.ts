@@ -27,12 +27,16 @@ export interface FailureContext {
   readonly providerId: string
   readonly model: string
   readonly key: ApiKey
-  /** Whether response headers or body bytes had arrived when the error happened. */
+  /**
+   * Becomes `ProviderFailure.responseBytesReceived` (HTTP errors are always `true`). For
+   * `complete()`: the response headers had arrived. For a stream: a content chunk (`TextDelta` /
+   * `ToolCallDelta`) had gone downstream — the classifier's "a retry would duplicate output".
+   */
   readonly responseBytesReceived?: boolean
   /** `openai` (default) or `openai-compatible`; becomes `ProviderFailure.provider`. */
   readonly provider?: OpenAIKind
-  /** The error ended a stream (an unknown error after bytes arrived is then `stream`, not `network`). */
-  readonly streaming?: boolean
+  /** A stream's HTTP 200 had arrived: every failure but an HTTP status is then kind `stream`. */
+  readonly streamStarted?: boolean
   /** Response headers seen before the error (a stream's), for `requestId`. */
   readonly headers?: Headers | undefined
   /** Epoch milliseconds for an HTTP-date `retry-after`; defaults to the wall clock, which the date is relative to. */
@@ -127,15 +131,15 @@ const isTimeoutLike = (error: unknown): boolean =>
  * | thrown                                      | kind      | responseBytesReceived |
  * | ------------------------------------------- | --------- | --------------------- |
  * | `APIError` with `status` (4xx/5xx)          | `http`    | true                  |
- * | `APIError` without status, with headers (SSE `error` event after 200) | `stream` | true |
- * | `APIConnectionTimeoutError`, `TimeoutError` | `timeout` | from context          |
- * | `APIUserAbortError` (our signal aborted)    | `timeout` | from context          |
- * | `APIConnectionError`, anything else         | `network` | from context          |
- * | `SyntaxError` (malformed JSON / SSE JSON)   | `decode`  | true                  |
+ * | `APIError` without status, with headers (SSE `error` event after 200) | `stream` | from context (default true) |
+ * | `APIConnectionTimeoutError`, `TimeoutError` | `timeout` | from context (default false) |
+ * | `APIUserAbortError` (our signal aborted)    | `timeout` | from context (default false) |
+ * | `APIConnectionError`, anything else         | `network` | from context (default false) |
+ * | `SyntaxError` (malformed JSON / SSE JSON)   | `decode`  | from context (default true)  |
  *
- * Once a stream's headers have arrived (`streaming` and `responseBytesReceived`), every failure
- * is `stream`: output may already have reached the caller, so a stall, a cut, a reset or a
- * malformed event must not look like a failure that is safe to retry.
+ * Once a stream's HTTP 200 has arrived (`streamStarted`), every failure except an HTTP status is
+ * kind `stream` — a stall, a cut, a reset or a malformed event mid-stream — so the classifier's
+ * "retryable only before output" rule applies to it.
  */
 export const toProviderFailure = (error: unknown, context: FailureContext): ProviderFailure => {
   if (error instanceof ProviderFailure) return error
@@ -143,6 +147,8 @@ export const toProviderFailure = (error: unknown, context: FailureContext): Prov
   const clean = (text: string) => sanitizeMessage(text, [secret])
   const cleanOpt = (text: string | undefined) => (text === undefined ? {} : { value: clean(text) })
   const bytes = context.responseBytesReceived ?? false
+  // Bytes that can only come from a response body: assume they arrived unless told otherwise.
+  const bodyBytes = context.responseBytesReceived ?? true
   const base = {
     provider: context.provider ?? "openai",
     providerId: context.providerId,
@@ -171,8 +177,7 @@ export const toProviderFailure = (error: unknown, context: FailureContext): Prov
     return new ProviderFailure({
       ...base,
       // After a stream's headers every failure is a broken stream (see the table above).
-      kind:
-        context.streaming === true && fields.responseBytesReceived && fields.kind !== "http" ? "stream" : fields.kind,
+      kind: context.streamStarted === true && fields.kind !== "http" ? "stream" : fields.kind,
       message: clean(fields.message),
       responseBytesReceived: fields.responseBytesReceived,
       ...(fields.status !== undefined ? { status: fields.status } : {}),
@@ -230,14 +235,14 @@ export const toProviderFailure = (error: unknown, context: FailureContext): Prov
       const retryAfterMs = headers === undefined ? undefined : parseRetryAfter(headers, context.now ?? Date.now())
       return make({ ...common, kind: "http", status: error.status, responseBytesReceived: true, retryAfterMs })
     }
-    if (headers !== undefined) return make({ ...common, kind: "stream", responseBytesReceived: true })
+    if (headers !== undefined) return make({ ...common, kind: "stream", responseBytesReceived: bodyBytes })
     return make({ ...common, kind: "network", responseBytesReceived: bytes })
   }
   if (error instanceof SyntaxError) {
     return make({
       kind: "decode",
       message: describe(error),
-      responseBytesReceived: true,
+      responseBytesReceived: bodyBytes,
       requestId: headerRequestId(context.headers)
     })
   }
@@ -270,4 +275,4 @@ export const timeoutFailure = (context: FailureContext, timeoutMs: number): Prov
  * chat completion, `stream` for a stream that broke off (bad chunk, no finish reason).
  */
 export const decodeFailure = (context: FailureContext, reason: string): ProviderFailure =>
-  toProviderFailure(new SyntaxError(reason), { ...context, responseBytesReceived: true })
+  toProviderFailure(new SyntaxError(reason), context)

@@ -147,11 +147,12 @@ export const make = (config: OpenAIAdapterConfig): Provider => {
         stream: true,
         ...(config.includeStreamUsage !== undefined ? { includeStreamUsage: config.includeStreamUsage } : {})
       })
-      const seen: { headers: Headers | undefined } = { headers: undefined }
+      const seen: { headers: Headers | undefined; emitted: boolean } = { headers: undefined, emitted: false }
       const context = (): FailureContext => ({
         ...contextOf(call),
-        streaming: true,
-        responseBytesReceived: seen.headers !== undefined,
+        streamStarted: seen.headers !== undefined,
+        // The classifier's contract: true once output (not just headers) went downstream.
+        responseBytesReceived: seen.emitted,
         headers: seen.headers
       })
       const translator = makeStreamTranslator({ kind, model: call.model })
@@ -181,6 +182,7 @@ export const make = (config: OpenAIAdapterConfig): Provider => {
           return Stream.fromAsyncIterable(sdkStream, (error) => toProviderFailure(error, context())).pipe(
             Stream.mapEffect((chunk) => {
               const out = translator.push(chunk)
+              if (Result.isSuccess(out) && out.success.length > 0) seen.emitted = true
               return Result.isSuccess(out)
                 ? Effect.succeed(out.success)
                 : Effect.fail(decodeFailure(context(), out.failure))

@@ -108,20 +108,27 @@ describe("SDK errors become ProviderFailures", () => {
     assert.isUndefined(parseRateLimitReset("soon"))
   })
 
-  it("an SSE error event after HTTP 200 is a stream failure with bytes received and the event's type", () => {
+  it("an SSE error event after HTTP 200 is a stream failure with the event's type; bytes mean output sent", () => {
     const sse = new APIError(
       undefined,
       { message: "The engine is currently overloaded", type: "server_error", code: "server_is_overloaded" },
       undefined,
       new Headers({ "x-request-id": "req_sse" })
     )
-    assert.deepInclude(toProviderFailure(sse, { ...context, streaming: true, responseBytesReceived: true }), {
+    assert.deepInclude(toProviderFailure(sse, { ...context, streamStarted: true, responseBytesReceived: true }), {
       kind: "stream",
       errorType: "server_error",
       errorCode: "server_is_overloaded",
       responseBytesReceived: true,
       requestId: "req_sse"
     })
+    // Before any content went downstream the same event is safe to retry.
+    assert.deepInclude(toProviderFailure(sse, { ...context, streamStarted: true, responseBytesReceived: false }), {
+      kind: "stream",
+      responseBytesReceived: false
+    })
+    // Told nothing, assume output went out.
+    assert.isTrue(toProviderFailure(sse, context).responseBytesReceived)
   })
 
   it("connection errors are network, timeouts are timeout, bad JSON is decode", () => {
@@ -152,17 +159,18 @@ describe("SDK errors become ProviderFailures", () => {
   })
 
   it("after a stream's headers every failure but an HTTP status is a broken stream", () => {
-    const streaming = { ...context, streaming: true, responseBytesReceived: true }
+    const streaming = { ...context, streamStarted: true, responseBytesReceived: false }
     assert.strictEqual(toProviderFailure(new APIConnectionTimeoutError(), streaming).kind, "stream")
     assert.strictEqual(toProviderFailure(new TypeError("terminated"), streaming).kind, "stream")
     assert.strictEqual(toProviderFailure(new SyntaxError("malformed server-sent event JSON"), streaming).kind, "stream")
     assert.strictEqual(toProviderFailure(httpError(503, { message: "busy" }), streaming).kind, "http")
+    assert.isFalse(toProviderFailure(new SyntaxError("bad event"), streaming).responseBytesReceived)
     assert.strictEqual(
       toProviderFailure(new TypeError("terminated"), { ...context, responseBytesReceived: true }).kind,
       "network"
     )
     assert.strictEqual(
-      toProviderFailure(new APIConnectionTimeoutError(), { ...context, streaming: true }).kind,
+      toProviderFailure(new APIConnectionTimeoutError(), { ...context, streamStarted: false }).kind,
       "timeout"
     )
   })

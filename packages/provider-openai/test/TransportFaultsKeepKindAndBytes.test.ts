@@ -123,17 +123,19 @@ describe("transport faults keep their kind and whether response bytes arrived", 
         ]
       })
       const provider = make({ id: "primary", baseURL: upstream.baseURL })
-      for (const expectText of [false, true, true, true]) {
+      // A reset right after the headers sent no content: a stream failure that is still safe to retry.
+      for (const sentText of [false, true, true, true]) {
         const seen: Array<CompletionChunk> = []
         const f = yield* streamUntilFailure(provider.stream({ request, model: "gpt-4o", key: key1 }), seen)
-        assert.deepInclude(f, { kind: "stream", responseBytesReceived: true })
-        assert.strictEqual(classify(f).scope, "provider")
+        assert.deepInclude(f, { kind: "stream", responseBytesReceived: sentText }, JSON.stringify(f))
         assert.strictEqual(
           seen.some((c) => c._tag === "TextDelta"),
-          expectText,
-          JSON.stringify(f)
+          sentText
         )
         assert.isFalse(seen.some((c) => c._tag === "Finish"))
+        const c = classify(f)
+        assert.strictEqual(c.scope, "provider")
+        assert.strictEqual(c.retryable, !sentText)
       }
     })
   )
@@ -142,25 +144,34 @@ describe("transport faults keep their kind and whether response bytes arrived", 
     Effect.gen(function* () {
       const upstream = yield* Upstream.scoped({
         kind: "openai",
-        script: [{ sequence: [{ fault: "overloaded_in_stream", afterChunks: 2 }] }]
+        script: [
+          {
+            sequence: [
+              { fault: "overloaded_in_stream", afterChunks: 3 },
+              { fault: "overloaded_in_stream", afterChunks: 1 }
+            ]
+          }
+        ]
       })
+      const provider = make({ id: "primary", baseURL: upstream.baseURL })
       const seen: Array<CompletionChunk> = []
-      const f = yield* streamUntilFailure(
-        make({ id: "primary", baseURL: upstream.baseURL }).stream({ request, model: "gpt-4o", key: key1 }),
-        seen
-      )
-      assert.deepInclude(f, {
+      const late = yield* streamUntilFailure(provider.stream({ request, model: "gpt-4o", key: key1 }), seen)
+      assert.deepInclude(late, {
         kind: "stream",
         responseBytesReceived: true,
         errorType: "server_error",
         errorCode: "server_is_overloaded",
         message: "The engine is currently overloaded, please try again later."
       })
-      assert.match(f.requestId ?? "", /^req_/)
+      assert.match(late.requestId ?? "", /^req_/)
       assert.isTrue(seen.some((c) => c._tag === "TextDelta"))
-      const c = classify(f)
-      assert.strictEqual(c.scope, "provider")
-      assert.isFalse(c.retryable)
+      assert.strictEqual(classify(late).scope, "provider")
+      assert.isFalse(classify(late).retryable, "text went out before the error")
+
+      // Only the role chunk came before the error: nothing reached the caller, a retry is safe.
+      const early = yield* streamUntilFailure(provider.stream({ request, model: "gpt-4o", key: key1 }), [])
+      assert.deepInclude(early, { kind: "stream", responseBytesReceived: false, errorCode: "server_is_overloaded" })
+      assert.isTrue(classify(early).retryable)
     })
   )
 })
