@@ -84,6 +84,12 @@ const tryJson = (text: string): unknown => {
 /**
  * Finds the `error` object in an `ApiError` message: the whole message as JSON (HTTP errors),
  * or the JSON after `got status: …. ` (stream error events). Array bodies use their first element.
+ *
+ * @example
+ * ```ts
+ * parseGoogleError('{"error":{"code":503,"message":"overloaded","status":"UNAVAILABLE"}}')
+ * // { code: 503, message: "overloaded", status: "UNAVAILABLE" }
+ * ```
  */
 export const parseGoogleError = (text: string): GoogleErrorStatus | undefined => {
   const brace = text.search(/[[{]/)
@@ -112,7 +118,15 @@ const durationMs = (value: unknown): number | undefined => {
   return undefined
 }
 
-/** Reads `ErrorInfo`, `QuotaFailure` and `RetryInfo` out of a Google error's `details[]`. */
+/**
+ * Reads `ErrorInfo`, `QuotaFailure` and `RetryInfo` out of a Google error's `details[]`.
+ *
+ * @example
+ * ```ts
+ * readGoogleErrorDetails([{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "22s" }])
+ * // { retryDelayMs: 22000 }
+ * ```
+ */
 export const readGoogleErrorDetails = (
   details: ReadonlyArray<Record<string, unknown>> | undefined
 ): GoogleErrorDetails => {

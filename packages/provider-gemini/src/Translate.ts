@@ -54,7 +54,16 @@ export interface ThoughtSignatures {
   readonly set: (toolCallId: string, signature: string) => void
 }
 
-/** A bounded in-memory `ThoughtSignatures` store (insertion-ordered `Map`, oldest evicted). */
+/**
+ * A bounded in-memory `ThoughtSignatures` store (insertion-ordered `Map`, oldest evicted).
+ *
+ * @example
+ * ```ts
+ * const signatures = makeThoughtSignatures(1000)
+ * signatures.set("fc-1", "sig")
+ * signatures.get("fc-1") // "sig"
+ * ```
+ */
 export const makeThoughtSignatures = (capacity = 10_000): ThoughtSignatures => {
   const map = new Map<string, string>()
   return {
@@ -274,6 +283,12 @@ const CONTENT_FILTER_REASONS: ReadonlySet<string> = new Set([
  * | `MAX_TOKENS`, `CONTINUATION`                                                | `length`         |
  * | `SAFETY`, `RECITATION`, `BLOCKLIST`, `PROHIBITED_CONTENT`, `SPII`, `LANGUAGE`, `OTHER`, `IMAGE_*` | `content_filter` |
  * | `MALFORMED_FUNCTION_CALL`, `UNEXPECTED_TOOL_CALL`, `TOO_MANY_TOOL_CALLS`, `MALFORMED_RESPONSE`, `NO_IMAGE`, anything new | `stop` (the raw reason stays in `rawFinishReason`) |
+ *
+ * @example
+ * ```ts
+ * mapFinishReason("SAFETY", false) // "content_filter"
+ * mapFinishReason("STOP", true) // "tool_calls"
+ * ```
  */
 export const mapFinishReason = (raw: string | undefined, hasToolCalls: boolean): FinishReason => {
   if (raw === "MAX_TOKENS" || raw === "CONTINUATION") return "length"
@@ -286,6 +301,12 @@ export const mapFinishReason = (raw: string | undefined, hasToolCalls: boolean):
  * included, as OpenTelemetry counts it); output = candidates + thoughts (thinking is billed as
  * output); `cachedContentTokenCount` → `cacheReadInputTokens`; `thoughtsTokenCount` →
  * `reasoningOutputTokens`; total as Gemini reports it.
+ *
+ * @example
+ * ```ts
+ * toUsage({ promptTokenCount: 10, candidatesTokenCount: 5, thoughtsTokenCount: 3, totalTokenCount: 18 })
+ * // { inputTokens: 10, outputTokens: 8, totalTokens: 18, reasoningOutputTokens: 3 }
+ * ```
  */
 export const toUsage = (meta: GenerateContentResponseUsageMetadata | undefined): Usage => {
   if (meta === undefined) return emptyUsage
@@ -402,7 +423,16 @@ export const makeStreamState = (): StreamState => ({
   responseId: undefined
 })
 
-/** The deltas one streamed `GenerateContentResponse` carries; updates `state`. */
+/**
+ * The deltas one streamed `GenerateContentResponse` carries; updates `state`.
+ *
+ * @example
+ * ```ts
+ * const state = makeStreamState()
+ * chunkDeltas(state, chunk) // [{ _tag: "TextDelta", text: "Hel" }]
+ * finishChunk(state, "gemini-2.5-flash") // the closing Finish, or undefined if the stream was cut
+ * ```
+ */
 export const chunkDeltas = (
   state: StreamState,
   response: GenerateContentResponse,
