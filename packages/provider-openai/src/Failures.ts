@@ -46,7 +46,17 @@ export interface FailureContext {
 /** Header names that carry rate-limit state: OpenAI/Azure/Groq `x-ratelimit-*` and the IETF `ratelimit-*` draft. */
 const isRateLimitHeader = (name: string): boolean => /(^|-)ratelimit-/.test(name) || name === "ratelimit"
 
-/** The rate-limit headers of a response, as received (names lower-cased). */
+/**
+ * The rate-limit headers of a response, as received (names lower-cased), or `undefined` when
+ * there are none.
+ *
+ * @example
+ * ```ts
+ * import { rateLimitHeaders } from "@am/provider-openai"
+ * rateLimitHeaders(new Headers({ "x-ratelimit-remaining-requests": "0", "x-request-id": "req_1" }))
+ * // { "x-ratelimit-remaining-requests": "0" }
+ * ```
+ */
 export const rateLimitHeaders = (headers: Headers | undefined): Record<string, string> | undefined => {
   if (headers === undefined) return undefined
   const out: Record<string, string> = {}
@@ -127,6 +137,17 @@ const isTimeoutLike = (error: unknown): boolean =>
  * Normalises anything the SDK throws, or a stream error, into a `ProviderFailure`. Messages and
  * every other string are sanitised with the call's own secret; the key appears as id and
  * fingerprint only.
+ *
+ * @example
+ * ```ts
+ * import { toProviderFailure } from "@am/provider-openai"
+ * import { ApiKey } from "@am/core"
+ * import { Redacted } from "effect"
+ * import { APIError } from "openai"
+ * const key = ApiKey.make("k1", Redacted.make("sk-test-123456789"))
+ * const error = APIError.generate(429, { error: { type: "insufficient_quota", code: "insufficient_quota", message: "You exceeded your current quota" } }, undefined, new Headers())
+ * toProviderFailure(error, { providerId: "primary", model: "gpt-4o", key }).errorCode // "insufficient_quota"
+ * ```
  *
  * | thrown                                      | kind      | responseBytesReceived |
  * | ------------------------------------------- | --------- | --------------------- |

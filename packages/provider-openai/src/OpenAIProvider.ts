@@ -60,6 +60,13 @@ const OPENAI_BASE_URL = "https://api.openai.com/v1"
  * Builds the `Provider`. One SDK client per API key, created on first use and reused (cached by
  * key id; a new fingerprint for the same id replaces the client) — never one per request.
  * Throws at once for `openai-compatible` without a `baseURL` (there is no default server).
+ *
+ * @example
+ * ```ts
+ * import { make } from "@am/provider-openai"
+ * const primary = make({ id: "primary", timeoutMs: 30_000 })
+ * const groq = make({ id: "groq", kind: "openai-compatible", baseURL: "https://api.groq.com/openai/v1" })
+ * ```
  */
 export const make = (config: OpenAIAdapterConfig): Provider => {
   const kind: OpenAIKind = config.kind ?? "openai"

@@ -101,6 +101,16 @@ const toResponseFormat = (
  * `max_completion_tokens` for `openai` (reasoning models reject `max_tokens`) and `max_tokens`
  * for `openai-compatible` servers (most of them know only that one). `metadata` and the
  * idempotency key are gateway concerns and are not sent.
+ *
+ * @example
+ * ```ts
+ * import { toChatCompletionRequest } from "@am/provider-openai"
+ * const body = toChatCompletionRequest(
+ *   { messages: [{ role: "user", content: "List three colours" }], responseFormat: { type: "json_object" } },
+ *   { model: "llama3.2", kind: "openai-compatible", stream: true }
+ * )
+ * // { model, messages, response_format: { type: "json_object" }, stream: true, stream_options: { include_usage: true } }
+ * ```
  */
 export function toChatCompletionRequest(
   request: CompletionRequest,

@@ -63,6 +63,13 @@ const FINISH_REASONS: Readonly<Record<string, FinishReason>> = {
  * refusal in `message.refusal` with `finish_reason: "stop"`); `stop` with tool calls present is
  * `tool_calls` (OpenAI answers a forced `tool_choice` with `stop`); a missing or unknown reason
  * is `stop` — the raw value is kept in `rawFinishReason` either way.
+ *
+ * @example
+ * ```ts
+ * import { mapFinishReason } from "@am/provider-openai"
+ * mapFinishReason("stop", { refusal: true }) // "refusal"
+ * mapFinishReason("eos") // "stop"
+ * ```
  */
 export const mapFinishReason = (
   raw: string | null | undefined,
@@ -84,6 +91,13 @@ const field = (value: unknown, key: string): unknown => (Predicate.isObject(valu
  * cache read, `prompt_tokens_details.cache_write_tokens` → cache creation,
  * `completion_tokens_details.reasoning_tokens` → reasoning. Missing or malformed counters are
  * 0 (or absent for the optional details); a missing total is input + output.
+ *
+ * @example
+ * ```ts
+ * import { readUsage } from "@am/provider-openai"
+ * readUsage({ prompt_tokens: 10, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 4 } })
+ * // { inputTokens: 10, outputTokens: 5, totalTokens: 15, cacheReadInputTokens: 4 }
+ * ```
  */
 export const readUsage = (usage: unknown): Usage => {
   if (!Predicate.isObject(usage)) return emptyUsage
@@ -135,6 +149,13 @@ const decodeChunk = Schema.decodeUnknownResult(WireChatCompletionChunk)
  * Translates a Chat Completions response body. Fails (with a short reason) when the body is
  * not a chat completion or has no choice; the adapter turns that into a `decode` failure.
  * HTTP-200 refusals and content filters are Completions (`refusal`, `content_filter`).
+ *
+ * @example
+ * ```ts
+ * import { fromChatCompletion } from "@am/provider-openai"
+ * fromChatCompletion({ choices: [{ message: { content: null, refusal: "No." }, finish_reason: "stop" }] }, { kind: "openai", model: "gpt-4o" })
+ * // Result.succeed({ finishReason: "refusal", message: { role: "assistant", content: null, refusal: "No." }, … })
+ * ```
  */
 export const fromChatCompletion = (
   body: unknown,

@@ -5,7 +5,14 @@
  *
  * @since 0.1.0
  */
-export * from "./Failures.ts"
-export * from "./OpenAIProvider.ts"
-export * from "./RequestTranslation.ts"
-export * from "./ResponseTranslation.ts"
+export { type FailureContext, parseRateLimitReset, rateLimitHeaders, toProviderFailure } from "./Failures.ts"
+export { type AdapterConfig, DEFAULT_TIMEOUT_MS, make, type OpenAIAdapterConfig } from "./OpenAIProvider.ts"
+export { type OpenAIKind, type RequestTranslationOptions, toChatCompletionRequest } from "./RequestTranslation.ts"
+export {
+  fromChatCompletion,
+  makeStreamTranslator,
+  mapFinishReason,
+  type ResponseTranslationOptions,
+  readUsage,
+  type StreamTranslator
+} from "./ResponseTranslation.ts"
