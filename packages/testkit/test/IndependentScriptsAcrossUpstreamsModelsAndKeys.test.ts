@@ -76,7 +76,9 @@ describe("3 upstreams × 2 models × 3 keys with independent scripts", () => {
       // Each round: all 18 targets concurrently, in a different order.
       const order = round % 2 === 0 ? targets : [...targets].reverse()
       const outcomes = await Promise.all(order.map((t) => call(t, round)))
-      order.forEach((t, i) => seen.get(t)!.push(statusOf(outcomes[i]!)))
+      order.forEach((t, i) => {
+        seen.get(t)!.push(statusOf(outcomes[i]!))
+      })
     }
     for (const t of targets) assert.deepStrictEqual(seen.get(t), [...t.expected], `${t.kind} ${t.model} ${t.key}`)
 

@@ -48,14 +48,14 @@ describe("the request log", () => {
         body: JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] })
       })
       assert.strictEqual(r1.status, 401)
-      assert.match((await r1.json()).error.message, /You didn't provide an API key/)
+      assert.match(((await r1.json()) as any).error.message, /You didn't provide an API key/)
       const r2 = await fetch(`${g!.origin}/v1beta/models/gemini-2.5-flash:generateContent`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ contents: [{ parts: [{ text: "hi" }] }] })
       })
       assert.strictEqual(r2.status, 403)
-      assert.strictEqual((await r2.json()).error.status, "PERMISSION_DENIED")
+      assert.strictEqual(((await r2.json()) as any).error.status, "PERMISSION_DENIED")
       assert.deepStrictEqual(
         [o!.requests[0]!.fault, o!.requests[0]!.key, g!.requests[0]!.fault],
         ["invalid_key", undefined, "invalid_key"]
@@ -71,18 +71,18 @@ describe("the request log", () => {
     try {
       const bad = await fetch(`${u.baseURL}/chat/completions`, { method: "POST", headers, body: "{not json" })
       assert.strictEqual(bad.status, 400)
-      assert.match((await bad.json()).error.message, /We could not parse the JSON body/)
+      assert.match(((await bad.json()) as any).error.message, /We could not parse the JSON body/)
       const missing = await fetch(`${u.baseURL}/chat/completions`, {
         method: "POST",
         headers,
         body: JSON.stringify({ model: "gpt-4o" })
       })
-      assert.deepStrictEqual((await missing.json()).error.param, "messages")
+      assert.deepStrictEqual(((await missing.json()) as any).error.param, "messages")
       const unknown = await fetch(`${u.baseURL}/completions/nope`, { method: "POST", headers, body: "{}" })
       assert.strictEqual(unknown.status, 404)
       const models = await fetch(`${u.baseURL}/models`, { headers })
       assert.deepStrictEqual(
-        (await models.json()).data.map((m: { id: string }) => m.id),
+        ((await models.json()) as any).data.map((m: { id: string }) => m.id),
         ["gpt-4o", "gpt-4o-mini"]
       )
       assert.deepStrictEqual(
