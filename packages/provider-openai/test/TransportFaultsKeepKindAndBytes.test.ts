@@ -35,7 +35,7 @@ describe("transport faults keep their kind and whether response bytes arrived", 
         kind: "openai",
         script: [{ sequence: [{ fault: "stall", stallMs: 10_000 }] }]
       })
-      const f = yield* failureOf(make({ id: "primary", baseURL: upstream.baseURL }), "gpt-4o", 300)
+      const f = yield* failureOf(make({ id: "primary", baseURL: upstream.baseURL }), "gpt-4o", 1000)
       assert.deepInclude(f, { kind: "timeout", responseBytesReceived: true })
       assert.match(f.requestId ?? "", /^req_/, "the headers' request id is kept")
     })
