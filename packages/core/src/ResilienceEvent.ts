@@ -75,7 +75,14 @@ export const ResilienceEvent = Schema.Union([
   t("provider.skipped", {
     provider: Schema.String,
     model: Schema.optionalKey(Schema.String),
-    reason: Schema.Literals(["circuit_open", "capability", "context_window", "no_healthy_key", "retry_budget"])
+    reason: Schema.Literals([
+      "circuit_open",
+      "capability",
+      "context_window",
+      "no_healthy_key",
+      "retry_budget",
+      "model_unavailable"
+    ])
   }),
   t("retry.scheduled", {
     provider: Schema.String,

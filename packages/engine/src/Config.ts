@@ -98,6 +98,8 @@ const RetryEntry = Schema.Struct({
       tokenRatio: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThan(0)))
     })
   ),
+  /** How long a model the provider reported missing (404) is skipped without a call. */
+  modelQuarantine: Schema.optionalKey(DurationText),
   /** Wait for a cooling key (Retry-After) when no other candidate is left, if the deadline allows. */
   waitForKeys: Schema.optionalKey(Schema.Boolean)
 })
@@ -183,6 +185,7 @@ export interface RetrySpec {
   readonly deadlineMs: number
   readonly budget: { readonly maxTokens: number; readonly tokenRatio: number }
   readonly waitForKeys: boolean
+  readonly modelQuarantineMs: number
 }
 
 /** The resolved configuration the engine runs on. */
@@ -222,7 +225,8 @@ export const defaults = {
     providerRetries: 2,
     deadlineMs: 60_000,
     budget: { maxTokens: 10, tokenRatio: 0.1 },
-    waitForKeys: true
+    waitForKeys: true,
+    modelQuarantineMs: 300_000
   } satisfies RetrySpec,
   providerTimeoutMs: 30_000
 }
@@ -381,7 +385,8 @@ const resolve = Effect.fnUntraced(function* (file: ConfigFile, env: Readonly<Rec
       maxTokens: r.budget?.maxTokens ?? defaults.retry.budget.maxTokens,
       tokenRatio: r.budget?.tokenRatio ?? defaults.retry.budget.tokenRatio
     },
-    waitForKeys: r.waitForKeys ?? defaults.retry.waitForKeys
+    waitForKeys: r.waitForKeys ?? defaults.retry.waitForKeys,
+    modelQuarantineMs: r.modelQuarantine !== undefined ? ms(r.modelQuarantine) : defaults.retry.modelQuarantineMs
   }
   if (retry.maxMs < retry.baseMs) return yield* fail("retry.max", "retry.max must be at least retry.base")
 

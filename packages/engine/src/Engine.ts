@@ -56,6 +56,7 @@ import {
 } from "./internal/Attempt.ts"
 import { type Candidate, planRoute } from "./internal/Planner.ts"
 import { schemaErrorPath } from "./internal/SchemaPath.ts"
+import { ModelHealth, type ModelQuarantine } from "./ModelHealth.ts"
 import { RetryBudget } from "./RetryBudget.ts"
 
 /** A completion with the `resilience` record of how it was obtained. */
@@ -93,6 +94,7 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
   const bus = yield* EventBus
   const rewriter = yield* PromptRewriter
   const classifier = yield* Classifier
+  const modelHealth = yield* ModelHealth
   const retry = config.retry
   const providers = new Map(registry.all.map((p) => [p.id, p] as const))
 
@@ -161,6 +163,37 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
         model: c.model.name,
         reason
       })
+    })
+
+  /** Drops candidates whose model the provider said it doesn't have (see `ModelHealth`); records the skips. */
+  const dropUnavailable = (
+    state: RequestState,
+    candidates: ReadonlyArray<Candidate>,
+    unavailable: ReadonlyMap<string, ModelQuarantine>
+  ) =>
+    Effect.gen(function* () {
+      const keep: Array<Candidate> = []
+      yield* Effect.forEach(candidates, (c) => {
+        if (!unavailable.has(`${c.provider.id}/${c.model.name}`)) {
+          keep.push({ ...c, index: keep.length })
+          return Effect.void
+        }
+        state.attempts.push({
+          provider: c.provider.id,
+          model: c.model.name,
+          outcome: "skipped",
+          skipped: "model_unavailable",
+          latencyMs: 0
+        })
+        return publish({
+          topic: "provider.skipped",
+          requestId: state.requestId,
+          provider: c.provider.id,
+          model: c.model.name,
+          reason: "model_unavailable"
+        })
+      })
+      return keep
     })
 
   /** One call: lease a key, call the provider with the time left, classify, record. */
@@ -239,6 +272,9 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
               yield* keyring.report(c.provider.id, c.model.name, key.id, { _tag: "Failure", classification })
               if (classification.retryable && classification.scope === "provider")
                 yield* budget.recordFailure(c.provider.id)
+              if (classification.class === "model_not_found") {
+                yield* modelHealth.markUnavailable(c.provider.id, c.model.name, classification.errorType)
+              }
               yield* publish({
                 topic: "api.call.failure",
                 ...base,
@@ -520,7 +556,18 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
       yield* Effect.forEach(planned.excluded, (x) =>
         publish({ topic: "provider.skipped", requestId, provider: x.provider, model: x.model, reason: x.reason })
       )
-      const candidates = planned.candidates
+      const unavailable = yield* modelHealth.unavailable
+      const candidates =
+        unavailable.size === 0 ? planned.candidates : yield* dropUnavailable(state, planned.candidates, unavailable)
+      if (candidates.length === 0) {
+        yield* publish({ topic: "request.failed", requestId, code: "no_route", attempts: 0, latencyMs: 0 })
+        return yield* new EngineError({
+          code: "no_route",
+          message: `every model of route "${route}" is unavailable (${[...unavailable.keys()].join(", ")})`,
+          requestId,
+          attempts: state.attempts.slice()
+        })
+      }
       const run = runWithKeyWait(state, request, candidates).pipe(
         Effect.catchIf(
           (e): e is CallFailed => isContent(e) && config.mitigation.contentPolicy === "rewrite" && !state.mitigated,

@@ -22,6 +22,7 @@ import { PromptRewriter } from "@am/rewriter"
 import { Effect, Layer } from "effect"
 import type { EngineConfig, ProviderSpec } from "./Config.ts"
 import { Engine } from "./Engine.ts"
+import { ModelHealth } from "./ModelHealth.ts"
 import { RetryBudget } from "./RetryBudget.ts"
 
 /** Builds the official-SDK adapter for a configured provider. */
@@ -81,6 +82,7 @@ export const layerServices = (config: EngineConfig, options?: LayerConfigOptions
     keyring,
     breakers,
     RetryBudget.layerMemory(config.retry.budget),
+    ModelHealth.layerMemory({ quarantineMs: config.retry.modelQuarantineMs }),
     Classifier.layer
   )
   return Layer.provideMerge(rewriter, base)
