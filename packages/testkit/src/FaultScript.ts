@@ -98,11 +98,22 @@ export type FaultName = ProviderFaultName | AnswerFaultName | TransportFaultName
 /**
  * All fault names, for table-driven tests and for validating configuration files.
  *
+ * @example
+ * ```ts
+ * import { FaultNames } from "@am/testkit"
+ * for (const fault of FaultNames) upstream.setScript([{ sequence: [fault] }])
+ * ```
  * @since 0.1.0
  */
 export const FaultNames: ReadonlyArray<FaultName> = [...ProviderFaultNames, ...AnswerFaultNames, ...TransportFaultNames]
 
-/** @since 0.1.0 */
+/**
+ * @example
+ * ```ts
+ * isFaultName("rate_limit") // true
+ * ```
+ * @since 0.1.0
+ */
 export const isFaultName = (u: unknown): u is FaultName => typeof u === "string" && FaultNames.includes(u as FaultName)
 
 /**
@@ -134,6 +145,10 @@ export interface FaultStep {
  * One step of a script: `"ok"`, a fault by name, an HTTP status (answered with the
  * provider's standard body for that status), or a fault with options.
  *
+ * @example
+ * ```ts
+ * const steps: ReadonlyArray<Step> = ["ok", "overloaded", 503, { fault: "stream_cut", afterChunks: 3 }]
+ * ```
  * @since 0.1.0
  */
 export type Step = "ok" | FaultName | number | FaultStep

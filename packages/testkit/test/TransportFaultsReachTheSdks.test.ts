@@ -99,12 +99,13 @@ const ROWS: ReadonlyArray<Row> = [
   },
   {
     name: "stall between chunks",
-    step: { fault: "stall", stallMs: 300, afterChunks: 1 },
+    step: { fault: "stall", stallMs: 400, afterChunks: 1 },
     logged: 200,
     expect: (_kind, mode) => ({
       check: (o) => {
-        if (mode === "stream") assert.isAtLeast(o.maxGapMs, 250)
-        else assert.isAtLeast(o.elapsedMs, 250)
+        // Lower bounds with slack: a busy test process may read the first chunk late.
+        if (mode === "stream") assert.isAtLeast(o.maxGapMs, 200)
+        else assert.isAtLeast(o.elapsedMs, 390)
         assert.isAbove(o.text.length, 0)
       }
     })

@@ -7,7 +7,7 @@ import { GeminiWire } from "./GeminiWire.ts"
 import { OpenAIWire } from "./OpenAIWire.ts"
 import type { ResolvedStep } from "./ScriptRunner.ts"
 import { ScriptRunner } from "./ScriptRunner.ts"
-import type { Answer, Ctx, Dialect, Failure, ParsedRequest, Route } from "./Wire.ts"
+import type { Answer, Ctx, Dialect, Failure, ParsedRequest } from "./Wire.ts"
 import { estimateTokens, makeIds } from "./Wire.ts"
 
 export type Kind = "openai" | "anthropic" | "gemini"
@@ -271,14 +271,13 @@ export class UpstreamServer {
     } catch {
       step = { _tag: "Ok", options: undefined }
     }
-    this.respond(req, res, entry, route, parsed, model, key, step)
+    this.respond(req, res, entry, parsed, model, key, step)
   }
 
   private respond(
     req: http.IncomingMessage,
     res: http.ServerResponse,
     entry: LogEntry,
-    _route: Route,
     parsed: ParsedRequest,
     model: string,
     key: string,
