@@ -86,6 +86,19 @@ const NOT_A_CALL: Classification = {
   rule: "engine.no_healthy_key"
 }
 
+/**
+ * `effect`, except that its first run fails with `error` at once: lets a retry or a plan that is
+ * only built after a first failure start from that failure instead of repeating the call.
+ */
+const resumeFrom = <A, E, R>(error: E, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
+  let pending = true
+  return Effect.suspend(() => {
+    if (!pending) return effect
+    pending = false
+    return Effect.fail(error)
+  })
+}
+
 const make = Effect.fnUntraced(function* (config: EngineConfig) {
   const registry = yield* ProviderRegistry
   const keyring = yield* Keyring
@@ -398,14 +411,20 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
       Schedule.while(({ input, duration }) => decide(state, c, input, Duration.toMillis(duration)))
     )
 
-  const runPlan = (state: RequestState, request: CompletionRequest, candidates: ReadonlyArray<Candidate>) => {
-    const steps = candidates.map((c) => ({ provide: Context.make(Target, c), schedule: stepSchedule(state, c) }))
-    const plan = ExecutionPlan.make(...(steps as [(typeof steps)[number], ...Array<(typeof steps)[number]>]))
-    return Effect.suspend(() => {
+  const runPlan = (state: RequestState, request: CompletionRequest, candidates: ReadonlyArray<Candidate>) =>
+    Effect.suspend(() => {
       state.earliestKeyAt = undefined
-      return Effect.withExecutionPlan(attemptOnce(state, request), plan)
+      // The happy path skips the plan machinery: the first attempt runs on its own, and only a
+      // failure builds the ExecutionPlan, whose first step resumes from that failure.
+      return attemptOnce(state, request).pipe(
+        Effect.provideService(Target, candidates[0]!),
+        Effect.catch((first) => {
+          const steps = candidates.map((c) => ({ provide: Context.make(Target, c), schedule: stepSchedule(state, c) }))
+          const plan = ExecutionPlan.make(...(steps as [(typeof steps)[number], ...Array<(typeof steps)[number]>]))
+          return Effect.withExecutionPlan(resumeFrom(first, attemptOnce(state, request)), plan)
+        })
+      )
     })
-  }
 
   /**
    * When every candidate's keys are cooling (rate limits) and the deadline allows, wait until
@@ -430,8 +449,10 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
       )
     )
 
-  const runWithKeyWait = (state: RequestState, request: CompletionRequest, candidates: ReadonlyArray<Candidate>) =>
-    runPlan(state, request, candidates).pipe(Effect.retry(waitForKeys(state)))
+  const runWithKeyWait = (state: RequestState, request: CompletionRequest, candidates: ReadonlyArray<Candidate>) => {
+    const run = runPlan(state, request, candidates)
+    return run.pipe(Effect.catch((e) => Effect.retry(resumeFrom(e, run), waitForKeys(state))))
+  }
 
   const isContent = (e: AttemptError): e is CallFailed =>
     e._tag === "CallFailed" && e.classification.scope === "content"

@@ -27,6 +27,13 @@ describe("model- and provider-scoped failures fail over (official SDKs against t
         assert.strictEqual(k.penalty, 0)
         assert.include(topics(yield* events), "model.failover")
         assert.notInclude(topics(yield* events), "resource.penalized")
+        // The retired model is quarantined: the next request skips it without a call.
+        const second = yield* (yield* Engine).complete(user("again"))
+        assert.strictEqual(second.resilience.attempts[0]!.skipped, "model_unavailable")
+        assert.deepStrictEqual(
+          h.openai.requests.map((r) => r.model),
+          ["gpt-4o", "gpt-4o-mini", "gpt-4o-mini"]
+        )
       }).pipe(Effect.provide(h.layer))
     }).pipe(Effect.scoped)
   )
