@@ -28,6 +28,6 @@ export const render = (stats: Stats, total: number, state: EngineState, phase: s
     )
   })
   lines.push("recent:")
-  stats.recent.forEach((r) => lines.push(`  ${r}`))
+  lines.push(...stats.recent.map((r) => `  ${r}`))
   return lines.join("\n")
 }

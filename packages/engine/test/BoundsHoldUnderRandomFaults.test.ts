@@ -59,7 +59,7 @@ const STEPS: ReadonlyArray<MemoryStep> = [
   { fail: { kind: "timeout", responseBytesReceived: false } },
   { fail: { kind: "network", responseBytesReceived: false } },
   { delayMs: 1500 },
-  { delayMs: 4000, then: { fail: { kind: "http", status: 503 } } }
+  { delayMs: 4000, next: { fail: { kind: "http", status: 503 } } }
 ]
 
 const Scenario = Schema.Struct({

@@ -24,7 +24,7 @@ export type MemoryStep =
         "provider" | "message" | "responseBytesReceived"
       > & { readonly message?: string; readonly responseBytesReceived?: boolean }
     }
-  | { readonly delayMs: number; readonly then?: MemoryStep }
+  | { readonly delayMs: number; readonly next?: MemoryStep }
 
 export interface MemoryProviderOptions {
   readonly id: string
@@ -66,7 +66,7 @@ export const MemoryProvider = {
     }
     const answer = (call: ProviderCall, step: MemoryStep): Effect.Effect<Completion, ProviderFailure> => {
       if (typeof step === "object" && "delayMs" in step) {
-        return Effect.flatMap(Effect.sleep(step.delayMs), () => answer(call, step.then ?? "ok"))
+        return Effect.flatMap(Effect.sleep(step.delayMs), () => answer(call, step.next ?? "ok"))
       }
       if (typeof step === "object") {
         return Effect.fail(
