@@ -12,7 +12,7 @@
  * ```
  * @since 0.1.0
  */
-import { Clock, Context, Effect, Layer, PubSub, Ref, Stream } from "effect"
+import { Context, Effect, Layer, PubSub, Stream } from "effect"
 import type { EventInput, ResilienceEvent } from "./ResilienceEvent.ts"
 
 export interface EventBusShape {
@@ -22,28 +22,35 @@ export interface EventBusShape {
   readonly subscribe: Stream.Stream<ResilienceEvent>
 }
 
+/** Most events `EventBus.layerMemory` keeps for `EventLog`. */
+export const MAX_LOG = 20_000
+
 export class EventBus extends Context.Service<EventBus, EventBusShape>()("@am/core/EventBus") {
   /** Drops every event. */
   static readonly layerNoop = Layer.succeed(EventBus, { publish: () => Effect.void, subscribe: Stream.empty })
 
   /**
    * An in-process bus over a sliding `PubSub` (a slow live view loses the oldest events, never
-   * the publisher's time) that also keeps every event in memory for inspection (`EventLog`).
+   * the publisher's time) that also keeps the most recent `MAX_LOG` events in memory for inspection (`EventLog`).
    */
   static readonly layerMemory = Layer.effectContext(
     Effect.gen(function* () {
       const pubsub = yield* PubSub.sliding<ResilienceEvent>(4096)
-      const log = yield* Ref.make<Array<ResilienceEvent>>([])
+      const log: Array<ResilienceEvent> = []
+      // One synchronous step per event (publishing is on every request's path): the log is
+      // append-only and only this function writes it; the sliding PubSub never blocks.
       const publish = (event: EventInput) =>
-        Effect.flatMap(Clock.currentTimeMillis, (at) => {
-          const full = { ...event, at } as ResilienceEvent
-          return Ref.update(log, (xs) => {
-            xs.push(full)
-            return xs
-          }).pipe(Effect.andThen(PubSub.publish(pubsub, full)), Effect.asVoid)
-        })
+        Effect.clockWith((clock) =>
+          Effect.sync(() => {
+            const full = { ...event, at: clock.currentTimeMillisUnsafe() } as ResilienceEvent
+            // Bounded: keep the most recent events (drop the oldest half when full, amortised O(1)).
+            if (log.length >= MAX_LOG) log.splice(0, MAX_LOG / 2)
+            log.push(full)
+            PubSub.publishUnsafe(pubsub, full)
+          })
+        )
       return Context.make(EventBus, { publish, subscribe: Stream.fromPubSub(pubsub) }).pipe(
-        Context.add(EventLog, { all: Ref.get(log).pipe(Effect.map((xs) => xs.slice())) })
+        Context.add(EventLog, { all: Effect.sync(() => log.slice()) })
       )
     })
   )

@@ -17,9 +17,14 @@ export const RequestIdSchema = Schema.String.check(Schema.isPattern(/^req_[a-z0-
 )
 export type RequestId = typeof RequestIdSchema.Type
 
+// A random 16-hex-digit prefix per process plus a counter: unique across replicas (the prefix)
+// and within a process (the counter), without a random draw on every request.
+const processPrefix = randomBytes(8).toString("hex")
+let counter = 0
+
 export const RequestId = {
   schema: RequestIdSchema,
-  make: (): RequestId => `req_${randomBytes(15).toString("hex")}` as RequestId
+  make: (): RequestId => `req_${processPrefix}${(counter++).toString(36).padStart(8, "0")}` as RequestId
 }
 
 export const RequestContextSchema = Schema.Struct({

@@ -15,7 +15,7 @@
  * ```
  * @since 0.1.0
  */
-import { Context, Effect, Layer, SynchronizedRef } from "effect"
+import { Context, Effect, Layer } from "effect"
 
 export interface RetryBudgetShape {
   /** Whether a retry (any attempt after a request's first) may go to `provider` now. */
@@ -32,22 +32,25 @@ export interface RetryBudgetOptions {
 
 export class RetryBudget extends Context.Service<RetryBudget, RetryBudgetShape>()("@am/engine/RetryBudget") {
   static readonly layerMemory = (options: RetryBudgetOptions) =>
-    Layer.effect(
-      RetryBudget,
-      Effect.map(SynchronizedRef.make(new Map<string, number>()), (ref) => {
-        const get = (m: ReadonlyMap<string, number>, p: string) => m.get(p) ?? options.maxTokens
-        const update = (provider: string, f: (n: number) => number) =>
-          SynchronizedRef.update(ref, (m) =>
-            new Map(m).set(provider, Math.min(options.maxTokens, Math.max(0, f(get(m, provider)))))
-          )
-        return RetryBudget.of({
-          canRetry: (provider) => Effect.map(SynchronizedRef.get(ref), (m) => get(m, provider) > options.maxTokens / 2),
-          recordFailure: (provider) => update(provider, (n) => n - 1),
-          recordSuccess: (provider) => update(provider, (n) => n + options.tokenRatio),
-          tokens: (provider) => Effect.map(SynchronizedRef.get(ref), (m) => get(m, provider))
-        })
+    Layer.sync(RetryBudget, () => {
+      // Each operation is one synchronous read-modify-write of this map, so it is atomic under
+      // concurrency without a Ref (and allocates nothing on the hot success path).
+      const tokens = new Map<string, number>()
+      const get = (p: string) => tokens.get(p) ?? options.maxTokens
+      const set = (p: string, n: number) => {
+        tokens.set(p, Math.min(options.maxTokens, Math.max(0, n)))
+      }
+      return RetryBudget.of({
+        canRetry: (provider) => Effect.sync(() => get(provider) > options.maxTokens / 2),
+        recordFailure: (provider) => Effect.sync(() => set(provider, get(provider) - 1)),
+        recordSuccess: (provider) =>
+          Effect.sync(() => {
+            const n = get(provider)
+            if (n < options.maxTokens) set(provider, n + options.tokenRatio)
+          }),
+        tokens: (provider) => Effect.sync(() => get(provider))
       })
-    )
+    })
   /** No throttling (tests that isolate other behaviour). */
   static readonly layerUnlimited = Layer.succeed(RetryBudget, {
     canRetry: () => Effect.succeed(true),
