@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 export * from "./ApiKey.ts"
+export * from "./Audit.ts"
 export * from "./ChatMessage.ts"
 export * from "./Completion.ts"
 export * from "./CompletionRequest.ts"

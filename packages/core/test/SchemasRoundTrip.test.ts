@@ -5,7 +5,8 @@ import {
   Classification,
   Completion,
   CompletionRequest,
-  ProviderFailure,
+  LedgerEntry,
+  LlmRun,
   ResilienceEvent,
   Usage
 } from "../src/index.ts"
@@ -44,4 +45,6 @@ describe("@am/core schemas", () => {
   roundTrips("Usage", Usage)
   roundTrips("Classification", Classification)
   roundTrips("ResilienceEvent", ResilienceEvent)
+  roundTrips("LedgerEntry", LedgerEntry)
+  roundTrips("LlmRun", LlmRun)
 })

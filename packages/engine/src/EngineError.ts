@@ -11,31 +11,10 @@
  * ```
  * @since 0.1.0
  */
-import { FailureClass, FailureScope, RequestOutcome } from "@am/core"
+import { AttemptRecord, RequestOutcome } from "@am/core"
 import { Schema } from "effect"
 
-/** One provider call (or one skipped candidate) in a request's trail. Never carries a secret. */
-export const AttemptRecord = Schema.Struct({
-  provider: Schema.String,
-  model: Schema.String,
-  /** The key id (`k1`); the fingerprint sits beside it. */
-  keyId: Schema.optionalKey(Schema.String),
-  keyFingerprint: Schema.optionalKey(Schema.String),
-  class: Schema.optionalKey(FailureClass),
-  scope: Schema.optionalKey(FailureScope),
-  errorType: Schema.optionalKey(Schema.String),
-  status: Schema.optionalKey(Schema.Int),
-  outcome: Schema.Literals(["success", "failure", "skipped"]),
-  /** Why a candidate was skipped without a call (`circuit_open`, `no_healthy_key`, …). */
-  skipped: Schema.optionalKey(Schema.String),
-  latencyMs: Schema.Finite,
-  retryAfterMs: Schema.optionalKey(Schema.Finite),
-  /** Set on attempts made after the prompt was rewritten. */
-  mitigated: Schema.optionalKey(Schema.Boolean),
-  /** The sanitised provider message, for operators. */
-  message: Schema.optionalKey(Schema.String)
-})
-export type AttemptRecord = typeof AttemptRecord.Type
+export { AttemptRecord }
 
 export const Mitigation = Schema.Struct({
   attempted: Schema.Boolean,

@@ -1,0 +1,162 @@
+/**
+ * The audit and persistence contracts: what a request's record looks like (`LedgerEntry`,
+ * `LlmRun`), and the store interfaces the ledger, the telemetry writer and the SQL layers
+ * implement. Declared here so `@am/ledger`, `@am/telemetry`, `@am/store-sql` and the engine
+ * depend on interfaces, not on each other.
+ *
+ * @example
+ * ```ts
+ * import { LedgerStore } from "@am/core"
+ * import { Effect } from "effect"
+ * const lastSeq = Effect.flatMap(Effect.service(LedgerStore), (s) => s.head)
+ * ```
+ * @since 0.1.0
+ */
+import { Context, type Effect, Schema } from "effect"
+import { FailureClass, FailureScope } from "./Failure.ts"
+import { RequestOutcome, type ResilienceEvent } from "./ResilienceEvent.ts"
+import { Usage } from "./Usage.ts"
+
+/** One provider call (or one skipped candidate) in a request's trail. Never carries a secret. */
+export const AttemptRecord = Schema.Struct({
+  provider: Schema.String,
+  model: Schema.String,
+  /** The key id (`k1`); the fingerprint sits beside it. */
+  keyId: Schema.optionalKey(Schema.String),
+  keyFingerprint: Schema.optionalKey(Schema.String),
+  class: Schema.optionalKey(FailureClass),
+  scope: Schema.optionalKey(FailureScope),
+  errorType: Schema.optionalKey(Schema.String),
+  status: Schema.optionalKey(Schema.Int),
+  outcome: Schema.Literals(["success", "failure", "skipped"]),
+  /** Why a candidate was skipped without a call (`circuit_open`, `no_healthy_key`, …). */
+  skipped: Schema.optionalKey(Schema.String),
+  latencyMs: Schema.Finite,
+  retryAfterMs: Schema.optionalKey(Schema.Finite),
+  /** Set on attempts made after the prompt was rewritten. */
+  mitigated: Schema.optionalKey(Schema.Boolean),
+  /** The sanitised provider message, for operators. */
+  message: Schema.optionalKey(Schema.String),
+  /** Tokens the provider billed for this attempt, when it reported them. */
+  usage: Schema.optionalKey(Usage)
+})
+export type AttemptRecord = typeof AttemptRecord.Type
+
+/** A lifecycle event in a ledger entry: its topic and time (the full events go to the event store). */
+export const LedgerEvent = Schema.Struct({ topic: Schema.String, at: Schema.Finite })
+export type LedgerEvent = typeof LedgerEvent.Type
+
+/**
+ * One audit entry per request, whatever the outcome. `seq`, `prevHash` and `hash` chain the
+ * entries (`@am/ledger` computes them; a store persists them as given).
+ */
+export const LedgerEntry = Schema.Struct({
+  seq: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
+  requestId: Schema.String,
+  /** Epoch milliseconds. */
+  startedAt: Schema.Finite,
+  finishedAt: Schema.Finite,
+  workspaceId: Schema.optionalKey(Schema.String),
+  pipelineRunId: Schema.optionalKey(Schema.String),
+  stage: Schema.optionalKey(Schema.String),
+  route: Schema.String,
+  /** SHA-256 (hex) of the NFC-normalised, trimmed UTF-8 user content. */
+  promptSha256: Schema.String,
+  /** PII-redacted previews (default lengths 512 / 512 / 1024 characters). */
+  initialPromptPreview: Schema.String,
+  finalPromptPreview: Schema.optionalKey(Schema.String),
+  responsePreview: Schema.optionalKey(Schema.String),
+  outcome: RequestOutcome,
+  failureCode: Schema.optionalKey(Schema.String),
+  attempts: Schema.Array(AttemptRecord),
+  events: Schema.Array(LedgerEvent),
+  provider: Schema.optionalKey(Schema.String),
+  model: Schema.optionalKey(Schema.String),
+  keyFingerprint: Schema.optionalKey(Schema.String),
+  latencyMs: Schema.Finite,
+  apiCalls: Schema.Int,
+  usage: Schema.optionalKey(Usage),
+  costUsd: Schema.optionalKey(Schema.Finite),
+  mitigationAttempted: Schema.Boolean,
+  mitigationSucceeded: Schema.Boolean,
+  resilienceScore: Schema.Finite,
+  prevHash: Schema.String,
+  hash: Schema.String
+})
+export type LedgerEntry = typeof LedgerEntry.Type
+
+/** A storage backend failed (connection, constraint, timeout). */
+export class StoreError extends Schema.TaggedError<StoreError>()("StoreError", {
+  store: Schema.String,
+  operation: Schema.String,
+  message: Schema.String
+}) {}
+
+/** Where ledger entries are persisted, in `seq` order. */
+export interface LedgerStoreShape {
+  /** Appends entries whose `seq`/`prevHash`/`hash` are already set; fails on a duplicate `seq`. */
+  readonly append: (entries: ReadonlyArray<LedgerEntry>) => Effect.Effect<void, StoreError>
+  /** The last entry's `seq` and `hash` (`undefined` when empty). */
+  readonly head: Effect.Effect<{ readonly seq: number; readonly hash: string } | undefined, StoreError>
+  /** Entries with `seq >= fromSeq`, ascending, at most `limit`. */
+  readonly range: (fromSeq: number, limit: number) => Effect.Effect<ReadonlyArray<LedgerEntry>, StoreError>
+  readonly byRequestId: (requestId: string) => Effect.Effect<LedgerEntry | undefined, StoreError>
+}
+export class LedgerStore extends Context.Service<LedgerStore, LedgerStoreShape>()("@am/core/LedgerStore") {}
+
+/** A row of `llm_runs` (seed `001_…` §3). */
+export const LlmRun = Schema.Struct({
+  id: Schema.String,
+  workspaceId: Schema.String,
+  pipelineRunId: Schema.optionalKey(Schema.String),
+  stage: Schema.optionalKey(Schema.String),
+  idempotencyKey: Schema.optionalKey(Schema.String),
+  promptSha256: Schema.String,
+  status: Schema.Literals(["STARTED", "SUCCEEDED", "FAILED"]),
+  provider: Schema.optionalKey(Schema.String),
+  model: Schema.optionalKey(Schema.String),
+  inputTokens: Schema.optionalKey(Schema.Int),
+  outputTokens: Schema.optionalKey(Schema.Int),
+  totalTokens: Schema.optionalKey(Schema.Int),
+  costUsd: Schema.optionalKey(Schema.Finite),
+  latencyMs: Schema.optionalKey(Schema.Finite),
+  errorCode: Schema.optionalKey(Schema.String),
+  /** Epoch milliseconds. */
+  createdAt: Schema.Finite,
+  finishedAt: Schema.optionalKey(Schema.Finite)
+})
+export type LlmRun = typeof LlmRun.Type
+
+/** One row of a usage report: per workspace, provider and model over a date range. */
+export interface UsageRow {
+  readonly workspaceId: string
+  readonly provider: string
+  readonly model: string
+  readonly requests: number
+  readonly inputTokens: number
+  readonly outputTokens: number
+  readonly costUsd: number
+}
+
+/** `llm_runs`: a row per request, started then finished. */
+export interface RunStoreShape {
+  readonly start: (run: LlmRun) => Effect.Effect<void, StoreError>
+  readonly finish: (
+    id: string,
+    fields: Pick<LlmRun, "status"> & Partial<Omit<LlmRun, "id" | "workspaceId" | "createdAt" | "promptSha256">>
+  ) => Effect.Effect<void, StoreError>
+  readonly get: (id: string) => Effect.Effect<LlmRun | undefined, StoreError>
+  readonly usage: (options: {
+    readonly workspaceId?: string
+    readonly from: number
+    readonly to: number
+  }) => Effect.Effect<ReadonlyArray<UsageRow>, StoreError>
+}
+export class RunStore extends Context.Service<RunStore, RunStoreShape>()("@am/core/RunStore") {}
+
+/** Where telemetry events are persisted, in batches. */
+export interface EventStoreShape {
+  readonly write: (events: ReadonlyArray<ResilienceEvent>) => Effect.Effect<void, StoreError>
+  readonly since: (at: number, limit: number) => Effect.Effect<ReadonlyArray<ResilienceEvent>, StoreError>
+}
+export class EventStore extends Context.Service<EventStore, EventStoreShape>()("@am/core/EventStore") {}
