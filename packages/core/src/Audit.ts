@@ -160,3 +160,49 @@ export interface EventStoreShape {
   readonly since: (at: number, limit: number) => Effect.Effect<ReadonlyArray<ResilienceEvent>, StoreError>
 }
 export class EventStore extends Context.Service<EventStore, EventStoreShape>()("@am/core/EventStore") {}
+
+/** What the engine hands the ledger when a request ends (however it ends). */
+export interface LedgerInput {
+  readonly requestId: string
+  readonly startedAt: number
+  readonly finishedAt: number
+  readonly workspaceId?: string
+  readonly pipelineRunId?: string
+  readonly stage?: string
+  readonly route: string
+  /** The request's messages as received (the ledger hashes and previews the user content). */
+  readonly initialMessages: ReadonlyArray<import("./ChatMessage.ts").ChatMessage>
+  /** The messages actually sent after a rewrite, when there was one. */
+  readonly finalMessages?: ReadonlyArray<import("./ChatMessage.ts").ChatMessage>
+  /** The answer's text (for a preview), when there was one. */
+  readonly responseText?: string
+  readonly outcome: RequestOutcome
+  readonly failureCode?: string
+  readonly attempts: ReadonlyArray<AttemptRecord>
+  readonly events: ReadonlyArray<LedgerEvent>
+  readonly provider?: string
+  readonly model?: string
+  readonly keyFingerprint?: string
+  readonly latencyMs: number
+  readonly apiCalls: number
+  readonly usage?: Usage
+  readonly costUsd?: number
+  readonly mitigationAttempted: boolean
+  readonly mitigationSucceeded: boolean
+}
+
+/**
+ * The audit ledger: turns a finished request into a chained `LedgerEntry` (prompt hash,
+ * redacted previews, resilience score, `seq`/`prevHash`/`hash`) and persists it. `record` never
+ * fails: when the store cannot write, the entry is spooled and replayed later.
+ */
+export interface LedgerShape {
+  readonly record: (input: LedgerInput) => Effect.Effect<LedgerEntry>
+}
+export class Ledger extends Context.Service<Ledger, LedgerShape>()("@am/core/Ledger") {}
+
+/** Prices usage: USD for `usage` on (provider kind, model), `undefined` when the model has no price. */
+export interface PricingShape {
+  readonly cost: (providerKind: string, model: string, usage: Usage) => number | undefined
+}
+export class Pricing extends Context.Service<Pricing, PricingShape>()("@am/core/Pricing") {}
