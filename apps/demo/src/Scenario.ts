@@ -32,7 +32,7 @@ export const upstreams = (latencyMs: number): ReadonlyArray<UpstreamConfig> => [
   {
     kind: "anthropic",
     keys: [KEYS.a1, KEYS.a2],
-    models: ["claude-sonnet-4-5"],
+    models: ["claude-sonnet-4-6"],
     latencyMs: latencyMs * 1.5,
     script: [{ random: { rate: 0.08, faults: ["overloaded"], seed: 11 } }]
   },
@@ -71,7 +71,7 @@ export const engineConfig = (urls: ReadonlyArray<string>) => ({
       ],
       models: [
         { name: "claude-3-opus", contextWindow: 200000 },
-        { name: "claude-sonnet-4-5", contextWindow: 200000 }
+        { name: "claude-sonnet-4-6", contextWindow: 200000 }
       ],
       timeout: "5 seconds",
       breaker: { consecutiveFailures: 6, openFor: "3 seconds" }
@@ -90,7 +90,7 @@ export const engineConfig = (urls: ReadonlyArray<string>) => ({
   routes: {
     default: [
       { provider: "primary", models: ["gpt-4o", "gpt-4o-mini"] },
-      { provider: "secondary", models: ["claude-3-opus", "claude-sonnet-4-5"] },
+      { provider: "secondary", models: ["claude-3-opus", "claude-sonnet-4-6"] },
       { provider: "tertiary", models: ["gemini-2.5-flash"] }
     ]
   },

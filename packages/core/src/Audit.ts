@@ -12,7 +12,9 @@
  * ```
  * @since 0.1.0
  */
+import { createHash } from "node:crypto"
 import { Context, type Effect, Schema } from "effect"
+import { contentText } from "./ChatMessage.ts"
 import { FailureClass, FailureScope } from "./Failure.ts"
 import { RequestOutcome, type ResilienceEvent } from "./ResilienceEvent.ts"
 import { Usage } from "./Usage.ts"
@@ -206,3 +208,21 @@ export interface PricingShape {
   readonly cost: (providerKind: string, model: string, usage: Usage) => number | undefined
 }
 export class Pricing extends Context.Service<Pricing, PricingShape>()("@am/core/Pricing") {}
+
+/**
+ * The prompt hash rule: the text of every user message (text parts joined, images dropped),
+ * joined with "\n", Unicode NFC-normalised, trimmed, encoded as UTF-8, SHA-256, lowercase hex.
+ * The same prompt hashes the same whatever its composition form or surrounding whitespace.
+ */
+export const promptSha256 = (messages: ReadonlyArray<import("./ChatMessage.ts").ChatMessage>): string =>
+  createHash("sha256")
+    .update(
+      messages
+        .filter((m) => m.role === "user")
+        .map((m) => contentText(m.content))
+        .join("\n")
+        .normalize("NFC")
+        .trim(),
+      "utf8"
+    )
+    .digest("hex")

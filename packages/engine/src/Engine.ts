@@ -36,13 +36,35 @@ import {
   type KeyRef,
   type ProviderFailure,
   ProviderRegistry,
+  addUsage,
+  contentText,
+  Ledger,
+  type LedgerInput,
+  Pricing,
+  promptSha256,
   RequestContext,
   RequestId,
-  sanitizeMessage
+  RunStore,
+  sanitizeMessage,
+  type Usage
 } from "@am/core"
 import { Keyring, type KeySnapshot } from "@am/keyring"
 import { PromptRewriter } from "@am/rewriter"
-import { Clock, Context, Duration, Effect, ExecutionPlan, Layer, Random, Redacted, Schedule, Schema } from "effect"
+import {
+  Cause,
+  Clock,
+  Context,
+  Duration,
+  Effect,
+  ExecutionPlan,
+  Exit,
+  Layer,
+  Option,
+  Random,
+  Redacted,
+  Schedule,
+  Schema
+} from "effect"
 import { backoffDelay } from "./Backoff.ts"
 import type { EngineConfig } from "./Config.ts"
 import { EngineError, type ErrorCode, type Resilience } from "./EngineError.ts"
@@ -108,10 +130,24 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
   const rewriter = yield* PromptRewriter
   const classifier = yield* Classifier
   const modelHealth = yield* ModelHealth
+  // Audit and persistence are optional: wired when their layers are provided.
+  const ledger = Option.getOrUndefined(yield* Effect.serviceOption(Ledger))
+  const runs = Option.getOrUndefined(yield* Effect.serviceOption(RunStore))
+  const pricing = Option.getOrUndefined(yield* Effect.serviceOption(Pricing))
   const retry = config.retry
   const providers = new Map(registry.all.map((p) => [p.id, p] as const))
 
-  const publish = (event: EventInput) => bus.publish(event)
+  // Requests in flight, so each event lands in its request's trail for the ledger entry.
+  const active = new Map<string, RequestState>()
+  const publish = (event: EventInput) => {
+    const owner = event.requestId !== undefined ? active.get(event.requestId) : undefined
+    return owner === undefined
+      ? bus.publish(event)
+      : Effect.clockWith((clock) => {
+          owner.events.push({ topic: event.topic, at: clock.currentTimeMillisUnsafe() })
+          return bus.publish(event)
+        })
+  }
 
   const failureFields = (f: ProviderFailure, c: Classification) => {
     const retryAfterMs = f.retryAfterMs ?? c.retryAfterMs
@@ -309,6 +345,7 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
                 keyFingerprint: key.fingerprint,
                 outcome: "success",
                 latencyMs,
+                usage: completion.usage,
                 ...(state.mitigated ? { mitigated: true } : {})
               })
               state.last = { candidate: c }
@@ -508,6 +545,7 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
         latencyMs: rewritten.latencyMs
       })
       const messages = rewritten.messages as CompletionRequest["messages"]
+      state.finalMessages = messages
       return yield* runWithKeyWait(state, { ...request, messages }, candidates)
     })
 
@@ -552,6 +590,91 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
     })
   }
 
+  /** The ledger entry and the `llm_runs` row of a finished request, whatever its exit. */
+  const record = (
+    state: RequestState,
+    request: CompletionRequest,
+    route: string,
+    exit: Exit.Exit<EngineCompletion, EngineError>
+  ) =>
+    Effect.gen(function* () {
+      active.delete(state.requestId)
+      const finishedAt = yield* Clock.currentTimeMillis
+      const answer = Exit.isSuccess(exit) ? exit.value : undefined
+      const error = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.findErrorOption(exit.cause)) : undefined
+      const failureCode = answer !== undefined ? undefined : (error?.code ?? "interrupted")
+      const usage = state.attempts.reduce<Usage | undefined>(
+        (sum, a) => (a.usage === undefined ? sum : sum === undefined ? a.usage : addUsage(sum, a.usage)),
+        undefined
+      )
+      // Cost of every billed attempt (an attempt that reported usage), priced by its provider kind.
+      const costUsd =
+        pricing === undefined
+          ? undefined
+          : state.attempts.reduce<number | undefined>((sum, a) => {
+              if (a.usage === undefined) return sum
+              const kind = config.providers.get(a.provider)?.kind ?? a.provider
+              const c = pricing.cost(kind, a.model, a.usage)
+              return c === undefined ? sum : (sum ?? 0) + c
+            }, undefined)
+      const meta = request.metadata
+      const input: LedgerInput = {
+        requestId: state.requestId,
+        startedAt: state.startedAt,
+        finishedAt,
+        ...(meta?.workspaceId !== undefined ? { workspaceId: meta.workspaceId } : {}),
+        ...(meta?.pipelineRunId !== undefined ? { pipelineRunId: meta.pipelineRunId } : {}),
+        ...(meta?.stage !== undefined ? { stage: meta.stage } : {}),
+        route,
+        initialMessages: request.messages,
+        ...(state.finalMessages !== undefined ? { finalMessages: state.finalMessages } : {}),
+        ...(answer !== undefined ? { responseText: contentText(answer.message.content) } : {}),
+        outcome: answer?.resilience.outcome ?? "FAILURE",
+        ...(failureCode !== undefined ? { failureCode } : {}),
+        attempts: state.attempts,
+        events: state.events,
+        ...(answer !== undefined ? { provider: answer.resilience.provider, model: answer.resilience.model } : {}),
+        ...(state.lastKey !== undefined && answer !== undefined ? { keyFingerprint: state.lastKey.fingerprint } : {}),
+        latencyMs: finishedAt - state.startedAt,
+        apiCalls: state.calls,
+        ...(usage !== undefined ? { usage } : {}),
+        ...(costUsd !== undefined ? { costUsd } : {}),
+        mitigationAttempted: state.mitigation?.attempted ?? false,
+        mitigationSucceeded: answer !== undefined && state.mitigated
+      }
+      if (ledger !== undefined) {
+        const entry = yield* ledger.record(input)
+        yield* bus.publish({
+          topic: "bias.ledger.entry.created",
+          requestId: state.requestId,
+          seq: entry.seq,
+          hash: entry.hash,
+          outcome: entry.outcome
+        })
+      }
+      if (runs !== undefined && meta?.workspaceId !== undefined) {
+        yield* runs
+          .finish(state.requestId, {
+            status: answer !== undefined ? "SUCCEEDED" : "FAILED",
+            ...(answer !== undefined ? { provider: answer.resilience.provider, model: answer.resilience.model } : {}),
+            ...(usage !== undefined
+              ? { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, totalTokens: usage.totalTokens }
+              : {}),
+            ...(costUsd !== undefined ? { costUsd } : {}),
+            latencyMs: finishedAt - state.startedAt,
+            ...(failureCode !== undefined ? { errorCode: failureCode } : {}),
+            finishedAt
+          })
+          .pipe(
+            Effect.catch((e) =>
+              Effect.logError("llm_runs finish failed").pipe(
+                Effect.annotateLogs({ store: e.store, message: e.message })
+              )
+            )
+          )
+      }
+    })
+
   const complete = (request: CompletionRequest): Effect.Effect<EngineCompletion, EngineError> =>
     Effect.gen(function* () {
       const startedAt = yield* Clock.currentTimeMillis
@@ -560,6 +683,51 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
       const state = new RequestState(requestId, startedAt, startedAt + deadlineMs)
       const planned = planRoute(config, request)
       const route = planned?.route ?? request.route ?? request.model ?? "default"
+      const workspaceId = request.metadata?.workspaceId
+      if (runs !== undefined) {
+        // With persistence on, every run belongs to a workspace (seed 001 §2.3): fail fast, call nothing.
+        if (workspaceId === undefined) {
+          return yield* new EngineError({
+            code: "invalid_request",
+            message: "persistence is on: metadata.workspaceId is required (the workspace contract)",
+            requestId,
+            attempts: [],
+            field: "metadata.workspaceId"
+          })
+        }
+        yield* runs
+          .start({
+            id: requestId,
+            workspaceId,
+            ...(request.metadata?.pipelineRunId !== undefined ? { pipelineRunId: request.metadata.pipelineRunId } : {}),
+            ...(request.metadata?.stage !== undefined ? { stage: request.metadata.stage } : {}),
+            ...(request.idempotencyKey !== undefined ? { idempotencyKey: request.idempotencyKey } : {}),
+            promptSha256: promptSha256(request.messages),
+            status: "STARTED",
+            createdAt: startedAt
+          })
+          .pipe(
+            Effect.catch((e) =>
+              Effect.logError("llm_runs start failed").pipe(Effect.annotateLogs({ store: e.store, message: e.message }))
+            )
+          )
+      }
+      if (ledger === undefined && runs === undefined) return yield* body(state, request, planned, route, deadlineMs)
+      active.set(requestId, state)
+      return yield* body(state, request, planned, route, deadlineMs).pipe(
+        Effect.onExit((exit) => record(state, request, route, exit))
+      )
+    })
+
+  const body = (
+    state: RequestState,
+    request: CompletionRequest,
+    planned: ReturnType<typeof planRoute>,
+    route: string,
+    deadlineMs: number
+  ): Effect.Effect<EngineCompletion, EngineError> =>
+    Effect.gen(function* () {
+      const { requestId, startedAt } = state
       yield* publish({
         topic: "request.started",
         requestId,

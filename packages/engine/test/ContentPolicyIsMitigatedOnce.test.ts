@@ -7,7 +7,7 @@ import { events, makeHarness, topics, user } from "./support/Harness.ts"
 
 const singleProvider = (raw: any) => ({
   ...raw,
-  routes: { default: [{ provider: "secondary", models: ["claude-sonnet-4-5"] }] }
+  routes: { default: [{ provider: "secondary", models: ["claude-sonnet-4-6"] }] }
 })
 
 describe("content-policy refusals are mitigated once (official SDKs against the testkit)", () => {
@@ -95,7 +95,7 @@ describe("content-policy refusals are mitigated once (official SDKs against the 
             default: [
               { provider: "primary", models: ["gpt-4o"] },
               { provider: "tertiary", models: ["gemini-2.5-flash"] },
-              { provider: "secondary", models: ["claude-sonnet-4-5"] }
+              { provider: "secondary", models: ["claude-sonnet-4-6"] }
             ]
           }
         })

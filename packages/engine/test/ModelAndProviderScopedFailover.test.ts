@@ -51,7 +51,7 @@ describe("model- and provider-scoped failures fail over (official SDKs against t
           "primary/gpt-4o:failure:server_error",
           "primary/gpt-4o:failure:server_error",
           "primary/gpt-4o:failure:server_error",
-          "secondary/claude-sonnet-4-5:success"
+          "secondary/claude-sonnet-4-6:success"
         ])
         assert.include(topics(yield* events), "provider.failover")
         assert.include(topics(yield* events), "retry.scheduled")
@@ -100,14 +100,14 @@ describe("model- and provider-scoped failures fail over (official SDKs against t
           routes: {
             default: [
               { provider: "primary", models: ["gpt-4o"] },
-              { provider: "secondary", models: ["claude-sonnet-4-5"] },
+              { provider: "secondary", models: ["claude-sonnet-4-6"] },
               { provider: "primary", models: ["gpt-4o-mini"] }
             ]
           },
           providers: {
             ...raw.providers,
             // A model with a window no larger than gpt-4o's: must be skipped.
-            secondary: { ...raw.providers.secondary, models: [{ name: "claude-sonnet-4-5", contextWindow: 8192 }] }
+            secondary: { ...raw.providers.secondary, models: [{ name: "claude-sonnet-4-6", contextWindow: 8192 }] }
           }
         })
       })

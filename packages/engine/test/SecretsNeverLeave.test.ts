@@ -19,7 +19,7 @@ describe("secrets never leave (official SDKs against the testkit)", () => {
       yield* Effect.gen(function* () {
         const engine = yield* Engine
         const ok = yield* runDriven(engine.complete(user("hello")))
-        const failed = yield* runDriven(Effect.flip(engine.complete({ ...user("x"), model: "claude-sonnet-4-5" })))
+        const failed = yield* runDriven(Effect.flip(engine.complete({ ...user("x"), model: "claude-sonnet-4-6" })))
         const state = yield* engine.state
         const scan = [
           JSON.stringify(ok),

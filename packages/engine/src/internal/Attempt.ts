@@ -1,4 +1,4 @@
-import type { Classification, KeyRef, ProviderFailure } from "@am/core"
+import type { ChatMessage, Classification, KeyRef, LedgerEvent, ProviderFailure } from "@am/core"
 import { Context, Data } from "effect"
 import type { AttemptRecord, Mitigation } from "../EngineError.ts"
 import type { Candidate } from "./Planner.ts"
@@ -42,6 +42,10 @@ export class RequestState {
   mitigation: Mitigation | undefined = undefined
   earliestKeyAt: number | undefined = undefined
   lastKey: KeyRef | undefined = undefined
+  /** The messages sent after a rewrite. */
+  finalMessages: ReadonlyArray<ChatMessage> | undefined = undefined
+  /** This request's lifecycle events (topic and time), for its ledger entry. */
+  readonly events: Array<LedgerEvent> = []
   readonly requestId: string
   readonly startedAt: number
   readonly deadlineAt: number

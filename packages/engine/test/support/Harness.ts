@@ -49,7 +49,7 @@ export const baseConfig = (urls: { openai: string; anthropic: string; gemini: st
       kind: "anthropic",
       baseURL: urls.anthropic,
       keys: [{ id: "a1", secret: "env:T_A1" }],
-      models: [{ name: "claude-sonnet-4-5", contextWindow: 200000, capabilities: ["tools"] }],
+      models: [{ name: "claude-sonnet-4-6", contextWindow: 200000, capabilities: ["tools"] }],
       timeout: "10 seconds"
     },
     tertiary: {
@@ -63,7 +63,7 @@ export const baseConfig = (urls: { openai: string; anthropic: string; gemini: st
   routes: {
     default: [
       { provider: "primary", models: ["gpt-4o", "gpt-4o-mini"] },
-      { provider: "secondary", models: ["claude-sonnet-4-5"] },
+      { provider: "secondary", models: ["claude-sonnet-4-6"] },
       { provider: "tertiary", models: ["gemini-2.5-flash"] }
     ]
   },
