@@ -76,7 +76,9 @@ import {
   RequestState,
   Target
 } from "./internal/Attempt.ts"
+import { toEngineError } from "./internal/Errors.ts"
 import { type Candidate, planRoute } from "./internal/Planner.ts"
+import { record } from "./internal/Recording.ts"
 import { schemaErrorPath } from "./internal/SchemaPath.ts"
 import { ModelHealth, type ModelQuarantine } from "./ModelHealth.ts"
 import { RetryBudget } from "./RetryBudget.ts"
@@ -549,132 +551,6 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
       return yield* runWithKeyWait(state, { ...request, messages }, candidates)
     })
 
-  const toEngineError = (state: RequestState, e: AttemptError, now: number): EngineError => {
-    const common = {
-      requestId: state.requestId,
-      attempts: state.attempts.slice(),
-      ...(state.mitigation !== undefined ? { mitigation: state.mitigation } : {})
-    }
-    const where = `${e.candidate.provider.id}/${e.candidate.model.name}`
-    if (e._tag === "CallFailed") {
-      const { scope, class: cls } = e.classification
-      const code: ErrorCode =
-        scope === "request"
-          ? cls === "request_too_large"
-            ? "request_too_large"
-            : "invalid_request"
-          : scope === "content"
-            ? "content_policy"
-            : "all_providers_failed"
-      const retryAfter = e.classification.retryAfterMs
-      return new EngineError({
-        code,
-        message:
-          code === "all_providers_failed"
-            ? `all providers failed after ${state.calls} call(s); last: ${where} ${cls}${e.failure.status !== undefined ? ` (${e.failure.status})` : ""}`
-            : code === "content_policy"
-              ? `${where} refused the request on content policy (${e.classification.errorType})${state.mitigation?.attempted ? "; the rewritten prompt did not pass either" : ""}`
-              : `${where} rejected the request: ${e.failure.message}`,
-        ...common,
-        ...(retryAfter !== undefined && code === "all_providers_failed" ? { retryAfterMs: retryAfter } : {})
-      })
-    }
-    const freeAt = e._tag === "KeysExhausted" ? (state.earliestKeyAt ?? e.availableAt) : undefined
-    const retryAfterMs =
-      e._tag === "BreakerRejected" ? e.retryAfterMs : freeAt !== undefined ? Math.max(0, freeAt - now) : undefined
-    return new EngineError({
-      code: "all_providers_failed",
-      message: `all providers failed after ${state.calls} call(s); last: ${where} ${e._tag === "KeysExhausted" ? "has no healthy key" : "circuit open"}`,
-      ...common,
-      ...(retryAfterMs !== undefined ? { retryAfterMs } : {})
-    })
-  }
-
-  /** The ledger entry and the `llm_runs` row of a finished request, whatever its exit. */
-  const record = (
-    state: RequestState,
-    request: CompletionRequest,
-    route: string,
-    exit: Exit.Exit<EngineCompletion, EngineError>
-  ) =>
-    Effect.gen(function* () {
-      active.delete(state.requestId)
-      const finishedAt = yield* Clock.currentTimeMillis
-      const answer = Exit.isSuccess(exit) ? exit.value : undefined
-      const error = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.findErrorOption(exit.cause)) : undefined
-      const failureCode = answer !== undefined ? undefined : (error?.code ?? "interrupted")
-      const usage = state.attempts.reduce<Usage | undefined>(
-        (sum, a) => (a.usage === undefined ? sum : sum === undefined ? a.usage : addUsage(sum, a.usage)),
-        undefined
-      )
-      // Cost of every billed attempt (an attempt that reported usage), priced by its provider kind.
-      const costUsd =
-        pricing === undefined
-          ? undefined
-          : state.attempts.reduce<number | undefined>((sum, a) => {
-              if (a.usage === undefined) return sum
-              const kind = config.providers.get(a.provider)?.kind ?? a.provider
-              const c = pricing.cost(kind, a.model, a.usage)
-              return c === undefined ? sum : (sum ?? 0) + c
-            }, undefined)
-      const meta = request.metadata
-      const input: LedgerInput = {
-        requestId: state.requestId,
-        startedAt: state.startedAt,
-        finishedAt,
-        ...(meta?.workspaceId !== undefined ? { workspaceId: meta.workspaceId } : {}),
-        ...(meta?.pipelineRunId !== undefined ? { pipelineRunId: meta.pipelineRunId } : {}),
-        ...(meta?.stage !== undefined ? { stage: meta.stage } : {}),
-        route,
-        initialMessages: request.messages,
-        ...(state.finalMessages !== undefined ? { finalMessages: state.finalMessages } : {}),
-        ...(answer !== undefined ? { responseText: contentText(answer.message.content) } : {}),
-        outcome: answer?.resilience.outcome ?? "FAILURE",
-        ...(failureCode !== undefined ? { failureCode } : {}),
-        attempts: state.attempts,
-        events: state.events,
-        ...(answer !== undefined ? { provider: answer.resilience.provider, model: answer.resilience.model } : {}),
-        ...(state.lastKey !== undefined && answer !== undefined ? { keyFingerprint: state.lastKey.fingerprint } : {}),
-        latencyMs: finishedAt - state.startedAt,
-        apiCalls: state.calls,
-        ...(usage !== undefined ? { usage } : {}),
-        ...(costUsd !== undefined ? { costUsd } : {}),
-        mitigationAttempted: state.mitigation?.attempted ?? false,
-        mitigationSucceeded: answer !== undefined && state.mitigated
-      }
-      if (ledger !== undefined) {
-        const entry = yield* ledger.record(input)
-        yield* bus.publish({
-          topic: "bias.ledger.entry.created",
-          requestId: state.requestId,
-          seq: entry.seq,
-          hash: entry.hash,
-          outcome: entry.outcome
-        })
-      }
-      if (runs !== undefined && meta?.workspaceId !== undefined) {
-        yield* runs
-          .finish(state.requestId, {
-            status: answer !== undefined ? "SUCCEEDED" : "FAILED",
-            ...(answer !== undefined ? { provider: answer.resilience.provider, model: answer.resilience.model } : {}),
-            ...(usage !== undefined
-              ? { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, totalTokens: usage.totalTokens }
-              : {}),
-            ...(costUsd !== undefined ? { costUsd } : {}),
-            latencyMs: finishedAt - state.startedAt,
-            ...(failureCode !== undefined ? { errorCode: failureCode } : {}),
-            finishedAt
-          })
-          .pipe(
-            Effect.catch((e) =>
-              Effect.logError("llm_runs finish failed").pipe(
-                Effect.annotateLogs({ store: e.store, message: e.message })
-              )
-            )
-          )
-      }
-    })
-
   const complete = (request: CompletionRequest): Effect.Effect<EngineCompletion, EngineError> =>
     Effect.gen(function* () {
       const startedAt = yield* Clock.currentTimeMillis
@@ -715,7 +591,12 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
       if (ledger === undefined && runs === undefined) return yield* body(state, request, planned, route, deadlineMs)
       active.set(requestId, state)
       return yield* body(state, request, planned, route, deadlineMs).pipe(
-        Effect.onExit((exit) => record(state, request, route, exit))
+        Effect.onExit((exit) =>
+          Effect.andThen(
+            Effect.sync(() => active.delete(requestId)),
+            record({ config, bus, ledger, runs, pricing }, state, request, route, exit)
+          )
+        )
       )
     })
 
