@@ -36,28 +36,22 @@ import {
   type KeyRef,
   type ProviderFailure,
   ProviderRegistry,
-  addUsage,
-  contentText,
   Ledger,
-  type LedgerInput,
   Pricing,
   promptSha256,
   RequestContext,
   RequestId,
   RunStore,
-  sanitizeMessage,
-  type Usage
+  sanitizeMessage
 } from "@am/core"
 import { Keyring, type KeySnapshot } from "@am/keyring"
 import { PromptRewriter } from "@am/rewriter"
 import {
-  Cause,
   Clock,
   Context,
   Duration,
   Effect,
   ExecutionPlan,
-  Exit,
   Layer,
   Option,
   Random,
@@ -67,7 +61,7 @@ import {
 } from "effect"
 import { backoffDelay } from "./Backoff.ts"
 import type { EngineConfig } from "./Config.ts"
-import { EngineError, type ErrorCode, type Resilience } from "./EngineError.ts"
+import { EngineError, type Resilience } from "./EngineError.ts"
 import {
   type AttemptError,
   BreakerRejected,
