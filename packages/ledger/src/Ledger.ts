@@ -1,0 +1,304 @@
+/**
+ * The audit ledger (`@am/core`'s `Ledger` service): one chained, redacted entry per request.
+ *
+ * - `record` builds the entry (prompt hash, redacted previews, resilience score, `seq` /
+ *   `prevHash` / `hash`) and appends it through a single writer (a one-permit semaphore), so
+ *   concurrent requests never race on the chain.
+ * - A store failure never fails the request: the entry goes to a JSONL spool
+ *   (`<spoolDir>/ledger-spool.jsonl`), the failure is logged and counted (`am.ledger.spooled`),
+ *   and a background fiber replays the spool, oldest first, on `replaySchedule`. While the spool
+ *   is non-empty new entries queue behind it, so the store always receives entries in `seq` order.
+ * - When `EventBus` is in context, each entry publishes `bias.ledger.entry.created`.
+ *
+ * @example
+ * ```ts
+ * import { Ledger as LedgerService } from "@am/core"
+ * import { Ledger, MemoryLedgerStore } from "@am/ledger"
+ * import { Effect, Layer } from "effect"
+ * const layer = Ledger.layer({ spoolDir: "./data/ledger-spool" }).pipe(Layer.provide(MemoryLedgerStore.layer))
+ * const program = LedgerService.use((ledger) => ledger.record(input))
+ * declare const input: import("@am/core").LedgerInput
+ * ```
+ * @since 0.1.0
+ */
+import {
+  type AttemptRecord,
+  type ChatMessage,
+  contentText,
+  EventBus,
+  type LedgerEntry,
+  type LedgerInput,
+  Ledger as LedgerService,
+  type LedgerShape,
+  LedgerStore,
+  promptSha256
+} from "@am/core"
+import { Effect, Layer, Metric, Option, Schedule, Semaphore } from "effect"
+import { GENESIS_HASH, hashEntry } from "./Chain.ts"
+import { makeSpool } from "./internal/Spool.ts"
+import { preview, redact } from "./Redact.ts"
+import { resilienceScore } from "./ResilienceScore.ts"
+
+/** Preview lengths in characters (seed 004: 512 for prompts, 1024 for the response). */
+export interface PreviewLengths {
+  readonly initialPrompt: number
+  readonly finalPrompt: number
+  readonly response: number
+}
+
+export const DEFAULT_PREVIEW_LENGTHS: PreviewLengths = { initialPrompt: 512, finalPrompt: 512, response: 1024 }
+export const DEFAULT_SPOOL_DIR = "./data/ledger-spool"
+
+export interface LedgerOptions {
+  readonly previewLengths?: Partial<PreviewLengths>
+  /** Where the outage spool lives (default `./data/ledger-spool`). */
+  readonly spoolDir?: string
+  /** When the background fiber tries to replay the spool (default every 2 seconds). */
+  readonly replaySchedule?: Schedule.Schedule<unknown>
+  /** Most entries per `append` during replay (default 500). */
+  readonly replayBatchSize?: number
+  /** Most characters kept of an attempt's (redacted) provider message (default 1024). */
+  readonly attemptMessageLength?: number
+}
+
+/** Entries written to the spool because the store failed. */
+export const spooledCounter = Metric.counter("am.ledger.spooled", {
+  description: "Ledger entries spooled to the local file because the ledger store failed",
+  incremental: true
+})
+/** Spooled entries later written to the store. */
+export const replayedCounter = Metric.counter("am.ledger.replayed", {
+  description: "Spooled ledger entries replayed into the ledger store",
+  incremental: true
+})
+
+const userText = (messages: ReadonlyArray<ChatMessage>): string =>
+  messages
+    .filter((m) => m.role === "user")
+    .map((m) => contentText(m.content))
+    .join("\n")
+
+const redactAttempt = (a: AttemptRecord, max: number): AttemptRecord =>
+  a.message === undefined ? a : { ...a, message: preview(a.message, max) }
+
+type Head = { readonly seq: number; readonly hash: string }
+
+/**
+ * Builds an entry (without touching any store): everything but the chain fields is a pure
+ * function of the input; `head` supplies `seq` and `prevHash`.
+ *
+ * @example
+ * ```ts
+ * import { buildEntry } from "@am/ledger"
+ * declare const input: import("@am/core").LedgerInput
+ * const first = buildEntry(input, undefined) // seq 1, prevHash = GENESIS_HASH
+ * ```
+ */
+export const buildEntry = (
+  input: LedgerInput,
+  head: Head | undefined,
+  options?: { readonly previewLengths?: Partial<PreviewLengths>; readonly attemptMessageLength?: number }
+): LedgerEntry => {
+  const lengths = { ...DEFAULT_PREVIEW_LENGTHS, ...options?.previewLengths }
+  const messageMax = options?.attemptMessageLength ?? 1024
+  const initial = userText(input.initialMessages)
+  const final = input.finalMessages === undefined ? undefined : userText(input.finalMessages)
+  const body: Omit<LedgerEntry, "hash"> = {
+    seq: (head?.seq ?? 0) + 1,
+    requestId: input.requestId,
+    startedAt: input.startedAt,
+    finishedAt: input.finishedAt,
+    ...(input.workspaceId !== undefined ? { workspaceId: input.workspaceId } : {}),
+    ...(input.pipelineRunId !== undefined ? { pipelineRunId: input.pipelineRunId } : {}),
+    ...(input.stage !== undefined ? { stage: input.stage } : {}),
+    route: input.route,
+    promptSha256: promptSha256(input.initialMessages),
+    initialPromptPreview: preview(initial, lengths.initialPrompt),
+    ...(final !== undefined && final !== initial ? { finalPromptPreview: preview(final, lengths.finalPrompt) } : {}),
+    ...(input.responseText !== undefined && input.responseText !== ""
+      ? { responsePreview: preview(input.responseText, lengths.response) }
+      : {}),
+    outcome: input.outcome,
+    ...(input.failureCode !== undefined ? { failureCode: redact(input.failureCode) } : {}),
+    attempts: input.attempts.map((a) => redactAttempt(a, messageMax)),
+    events: input.events.map((e) => ({ topic: e.topic, at: e.at })),
+    ...(input.provider !== undefined ? { provider: input.provider } : {}),
+    ...(input.model !== undefined ? { model: input.model } : {}),
+    ...(input.keyFingerprint !== undefined ? { keyFingerprint: input.keyFingerprint } : {}),
+    latencyMs: input.latencyMs,
+    apiCalls: input.apiCalls,
+    ...(input.usage !== undefined ? { usage: input.usage } : {}),
+    ...(input.costUsd !== undefined ? { costUsd: input.costUsd } : {}),
+    mitigationAttempted: input.mitigationAttempted,
+    mitigationSucceeded: input.mitigationSucceeded,
+    resilienceScore: resilienceScore(input),
+    prevHash: head?.hash ?? GENESIS_HASH
+  }
+  return { ...body, hash: hashEntry(body) }
+}
+
+/** Re-chains entries onto `head` (used for spooled entries whose provisional seq is taken). */
+const rechain = (entries: ReadonlyArray<LedgerEntry>, head: Head | undefined): Array<LedgerEntry> =>
+  entries.reduce<Array<LedgerEntry>>((acc, e) => {
+    const prev = acc[acc.length - 1] ?? head
+    const { hash: _old, ...rest } = e
+    const body = { ...rest, seq: (prev?.seq ?? 0) + 1, prevHash: prev?.hash ?? GENESIS_HASH }
+    acc.push({ ...body, hash: hashEntry(body) })
+    return acc
+  }, [])
+
+/**
+ * Builds the ledger service over the `LedgerStore` in context (and the `EventBus`, if any). The
+ * replay fiber lives as long as the surrounding scope.
+ */
+export const make = Effect.fnUntraced(function* (options: LedgerOptions = {}) {
+  const store = yield* LedgerStore
+  const bus = yield* Effect.serviceOption(EventBus)
+  const spool = makeSpool(options.spoolDir ?? DEFAULT_SPOOL_DIR)
+  const batchSize = Math.max(1, options.replayBatchSize ?? 500)
+  const writer = yield* Semaphore.make(1)
+
+  const pending: Array<LedgerEntry> = yield* Effect.try(() => spool.load()).pipe(
+    Effect.catch((e) => Effect.as(Effect.logError("ledger: cannot read the spool; starting without it", String(e)), []))
+  )
+  const storeHead = yield* store.head.pipe(
+    Effect.map((h) => ({ known: true, head: h })),
+    Effect.catch((e) =>
+      Effect.as(Effect.logWarning("ledger: store unreachable at start", e.message), {
+        known: false,
+        head: undefined
+      })
+    )
+  )
+  const lastPending = pending[pending.length - 1]
+  // The chain head as the ledger knows it: the newest spooled entry, else the store's head.
+  let head: Head | undefined =
+    lastPending !== undefined ? { seq: lastPending.seq, hash: lastPending.hash } : storeHead.head
+  // False while the store's head has never been read and nothing is spooled: entries chained
+  // meanwhile are provisional and re-chained onto the real head on replay.
+  let headKnown = storeHead.known || pending.length > 0
+
+  const persistSpool = (what: string, f: () => void) =>
+    Effect.try(f).pipe(
+      Effect.catch((e) => Effect.logError(`ledger: cannot ${what} the spool file (entries kept in memory)`, String(e)))
+    )
+
+  /** One replay pass: aligns the spool with the store's head, then appends it in batches. */
+  const replayOnce: Effect.Effect<void, import("@am/core").StoreError> = Effect.gen(function* () {
+    if (pending.length === 0) return
+    const current = yield* store.head
+    const first = pending[0] as LedgerEntry
+    if (current !== undefined && first.seq <= current.seq) {
+      const [stored] = yield* store.range(first.seq, 1)
+      if (stored !== undefined && stored.hash === first.hash) {
+        // An earlier replay landed but the spool was not trimmed: drop what is already stored.
+        const landed = pending.findIndex((e) => e.seq > current.seq)
+        pending.splice(0, landed === -1 ? pending.length : landed)
+      }
+    }
+    const next = pending[0]
+    if (next === undefined) {
+      yield* persistSpool("trim", () => spool.rewrite([]))
+      return
+    }
+    if (next.seq !== (current?.seq ?? 0) + 1 || next.prevHash !== (current?.hash ?? GENESIS_HASH)) {
+      // Provisional entries (chained while the head was unknown): move them onto the real head.
+      const moved = rechain(pending, current)
+      pending.splice(0, pending.length, ...moved)
+      const last = moved[moved.length - 1] as LedgerEntry
+      head = { seq: last.seq, hash: last.hash }
+      yield* Effect.logWarning(`ledger: re-chained ${moved.length} spooled entries onto seq ${current?.seq ?? 0}`)
+      yield* persistSpool("rewrite", () => spool.rewrite(pending))
+    }
+    const appendAll: Effect.Effect<void, import("@am/core").StoreError> = Effect.suspend(() => {
+      const batch = pending.slice(0, batchSize)
+      if (batch.length === 0) return Effect.void
+      return store.append(batch).pipe(
+        Effect.tap(() =>
+          Effect.suspend(() => {
+            pending.splice(0, batch.length)
+            return Effect.andThen(
+              persistSpool("trim", () => spool.rewrite(pending)),
+              Metric.update(replayedCounter, batch.length)
+            )
+          })
+        ),
+        Effect.andThen(appendAll)
+      )
+    })
+    yield* appendAll
+    headKnown = true
+    yield* Effect.logInfo("ledger: spool replayed into the store")
+  })
+
+  const publish = (entry: LedgerEntry) =>
+    Option.match(bus, {
+      onNone: () => Effect.void,
+      onSome: (b) =>
+        b.publish({
+          topic: "bias.ledger.entry.created",
+          requestId: entry.requestId,
+          seq: entry.seq,
+          hash: entry.hash,
+          outcome: entry.outcome
+        })
+    })
+
+  const toSpool = (entry: LedgerEntry, reason: string) =>
+    Effect.gen(function* () {
+      pending.push(entry)
+      yield* persistSpool("append to", () => spool.append(entry))
+      yield* Metric.update(spooledCounter, 1)
+      yield* Effect.logWarning(`ledger: entry ${entry.seq} spooled (${reason})`).pipe(
+        Effect.annotateLogs({ requestId: entry.requestId, spool: spool.path })
+      )
+    })
+
+  const write = (input: LedgerInput): Effect.Effect<LedgerEntry> =>
+    Effect.gen(function* () {
+      if (pending.length > 0) {
+        // Try the spool first so new entries never overtake it.
+        yield* replayOnce.pipe(Effect.ignore)
+      } else if (!headKnown) {
+        const h = yield* store.head.pipe(Effect.option)
+        if (Option.isSome(h)) {
+          head = h.value
+          headKnown = true
+        }
+      }
+      const entry = buildEntry(input, head, options)
+      if (pending.length > 0) {
+        yield* toSpool(entry, "older entries are still spooled")
+      } else if (!headKnown) {
+        yield* toSpool(entry, "store head unknown")
+      } else {
+        yield* store.append([entry]).pipe(Effect.catch((e) => toSpool(entry, `${e.operation}: ${e.message}`)))
+      }
+      head = { seq: entry.seq, hash: entry.hash }
+      return entry
+    })
+
+  const record = (input: LedgerInput): Effect.Effect<LedgerEntry> =>
+    // One writer, and never cut half-way: the chain head and the spool stay consistent.
+    Effect.uninterruptible(writer.withPermits(1)(write(input))).pipe(Effect.tap(publish))
+
+  const replayPass = writer
+    .withPermits(1)(replayOnce)
+    .pipe(Effect.catch((e) => Effect.logWarning(`ledger: replay failed (${e.operation}: ${e.message}); will retry`)))
+  yield* Effect.forkScoped(Effect.repeat(replayPass, options.replaySchedule ?? Schedule.spaced("2 seconds")))
+
+  return LedgerService.of({ record } satisfies LedgerShape)
+})
+
+/**
+ * The `Ledger` layer: needs core's `LedgerStore`; publishes on `EventBus` when it is provided.
+ *
+ * @example
+ * ```ts
+ * import { Ledger, MemoryLedgerStore } from "@am/ledger"
+ * import { Layer } from "effect"
+ * const LedgerLive = Ledger.layer().pipe(Layer.provide(MemoryLedgerStore.layer))
+ * ```
+ */
+export const layer = (options: LedgerOptions = {}): Layer.Layer<LedgerService, never, LedgerStore> =>
+  Layer.effect(LedgerService, make(options))

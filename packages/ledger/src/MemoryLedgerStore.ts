@@ -1,0 +1,94 @@
+/**
+ * An in-memory `LedgerStore` for tests, the demo and benchmarks; also the outage seam: a handle's
+ * `setDown(true)` makes every operation fail with `StoreError` until `setDown(false)`.
+ *
+ * @example
+ * ```ts
+ * import { MemoryLedgerStore } from "@am/ledger"
+ * const handle = MemoryLedgerStore.make()
+ * handle.setDown(true) // simulate an outage
+ * const layer = handle.layer // provides core's LedgerStore
+ * ```
+ * @since 0.1.0
+ */
+import { type LedgerEntry, LedgerStore, type LedgerStoreShape, StoreError } from "@am/core"
+import { Effect, Layer } from "effect"
+
+/** A memory store plus the controls tests need. */
+export interface MemoryLedgerStoreHandle {
+  readonly store: LedgerStoreShape
+  /** Provides this store as core's `LedgerStore`. */
+  readonly layer: Layer.Layer<LedgerStore>
+  /** While down, every operation fails with `StoreError`. */
+  readonly setDown: (down: boolean) => void
+  /** Everything stored, in `seq` order (a copy). */
+  readonly entries: () => ReadonlyArray<LedgerEntry>
+  /** How many `append` calls succeeded (batching shows here). */
+  readonly appendCalls: () => number
+}
+
+const make = (): MemoryLedgerStoreHandle => {
+  const entries: Array<LedgerEntry> = []
+  const byRequest = new Map<string, LedgerEntry>()
+  let down = false
+  let appends = 0
+  const guard = <A>(operation: string, f: () => A): Effect.Effect<A, StoreError> =>
+    Effect.suspend(() =>
+      down
+        ? Effect.fail(new StoreError({ store: "memory", operation, message: "store is down" }))
+        : Effect.try({
+            try: f,
+            catch: (e) => new StoreError({ store: "memory", operation, message: String((e as Error).message ?? e) })
+          })
+    )
+  const store: LedgerStoreShape = {
+    append: (batch) =>
+      guard("append", () => {
+        // All or nothing, like a transaction: check the whole batch first.
+        let last = entries[entries.length - 1]?.seq ?? 0
+        for (const e of batch) {
+          if (e.seq <= last) throw new Error(`duplicate seq ${e.seq}`)
+          last = e.seq
+        }
+        for (const e of batch) {
+          entries.push(e)
+          byRequest.set(e.requestId, e)
+        }
+        appends++
+      }),
+    head: guard("head", () => {
+      const last = entries[entries.length - 1]
+      return last === undefined ? undefined : { seq: last.seq, hash: last.hash }
+    }),
+    range: (fromSeq, limit) =>
+      guard("range", () => {
+        // Entries are kept in ascending seq; binary search the start.
+        let lo = 0
+        let hi = entries.length
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1
+          if ((entries[mid] as LedgerEntry).seq < fromSeq) lo = mid + 1
+          else hi = mid
+        }
+        return entries.slice(lo, lo + Math.max(0, limit))
+      }),
+    byRequestId: (requestId) => guard("byRequestId", () => byRequest.get(requestId))
+  }
+  return {
+    store,
+    layer: Layer.succeed(LedgerStore, store),
+    setDown: (d) => {
+      down = d
+    },
+    entries: () => entries.slice(),
+    appendCalls: () => appends
+  }
+}
+
+/** The in-memory ledger store. */
+export const MemoryLedgerStore = {
+  /** A fresh store with its controls. */
+  make,
+  /** A fresh in-memory `LedgerStore` per layer build. */
+  layer: Layer.suspend(() => make().layer)
+} as const
