@@ -1,0 +1,52 @@
+// The backends every store test runs against: SQLite in memory, and the PostgreSQL on this
+// machine in a schema of its own (created for the test, dropped after), so test files can run
+// in parallel. Set AM_TEST_PG_URL to point elsewhere; when no server answers, the Postgres
+// cases are skipped (with a note) rather than failed.
+import { connect } from "node:net"
+import type { EventStore, LedgerStore, RunStore, StoreError } from "@am/core"
+import { Effect, Layer } from "effect"
+import { SqlClient } from "effect/sql"
+import { PgStore, SqliteStore } from "../../src/index.ts"
+
+export const pgUrl = process.env.AM_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test"
+
+const reachable = (url: string): Promise<boolean> =>
+  new Promise((resolve) => {
+    const { hostname, port } = new URL(url)
+    const socket = connect({ host: hostname, port: Number(port || 5432) })
+    const done = (ok: boolean) => {
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.setTimeout(1000, () => done(false))
+    socket.once("connect", () => done(true))
+    socket.once("error", () => done(false))
+  })
+
+export const pgAvailable = await reachable(pgUrl)
+if (!pgAvailable) console.warn(`@am/store-sql tests: no PostgreSQL at ${pgUrl}; Postgres cases skipped`)
+
+export type Stores = LedgerStore | RunStore | EventStore | SqlClient.SqlClient
+
+export const randomSchema = () => `am_test_${Math.random().toString(36).slice(2, 10)}`
+
+/** A Postgres store in a fresh schema that is dropped when the layer closes. */
+export const pgLayer = (schema = randomSchema()): Layer.Layer<Stores, StoreError> =>
+  Layer.effectDiscard(
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      yield* Effect.addFinalizer(() => Effect.ignore(sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)))
+    })
+  ).pipe(Layer.provideMerge(PgStore.layer({ url: pgUrl, schema, maxConnections: 4 })))
+
+export interface Backend {
+  readonly name: string
+  readonly skip: boolean
+  /** A fresh, empty, migrated store. */
+  readonly layer: () => Layer.Layer<Stores, StoreError>
+}
+
+export const backends: ReadonlyArray<Backend> = [
+  { name: "sqlite", skip: false, layer: () => SqliteStore.layer({ filename: ":memory:" }) },
+  { name: "postgres", skip: !pgAvailable, layer: () => pgLayer() }
+]
