@@ -11,7 +11,9 @@ export {
   DEFAULT_PREVIEW_LENGTHS,
   DEFAULT_SPOOL_DIR,
   type LedgerOptions,
-  type PreviewLengths
+  type PreviewLengths,
+  replayedCounter,
+  spooledCounter
 } from "./Ledger.ts"
 export * from "./MemoryLedgerStore.ts"
 export * from "./Redact.ts"

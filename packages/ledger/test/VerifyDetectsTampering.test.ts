@@ -20,7 +20,7 @@ describe("verify", () => {
       lastSeq: 10_000,
       lastHash: (entries[9_999] as LedgerEntry).hash
     })
-    assert.isBelow(performance.now() - started, 5_000)
+    assert.isBelow(performance.now() - started, 10_000)
   })
 
   it("chains from the genesis hash with seq 1, 2, …", () => {
