@@ -2,9 +2,10 @@
  * The built-in, dated price table: USD per million tokens per (provider kind, model), with the
  * source and the date of every price. Data only — `Pricing.ts` does the matching and the maths.
  *
- * These are public list prices (standard tier, short-context band, no batch discount) as recalled
- * when the table was written; the build had no internet access, so none was re-checked online and
- * each entry says so. Override any of them in config (`pricingLayer({ overrides })`) when the
+ * These are public list prices (standard tier, short-context band, no batch discount). The table
+ * was written without internet access: most prices are as recalled from the providers' pricing
+ * pages (their `source` says so); a few Anthropic ones were checked against stored copies of the
+ * model pages (their `source` says that). `asOf` is the date the price was last known to hold. Override any of them in config (`pricingLayer({ overrides })`) when the
  * provider's page says otherwise.
  *
  * @example
@@ -18,6 +19,10 @@ import type { PriceEntry } from "./Price.ts"
 
 const OPENAI = "https://openai.com/api/pricing (list price as recalled; not re-checked online)"
 const ANTHROPIC = "https://www.anthropic.com/pricing#api (list price as recalled; not re-checked online)"
+// Input/output checked against a stored copy of the model's page (crawl date unknown) found through
+// a document search on 2026-11-22; cache prices follow Anthropic's standard 1.25× / 0.1× multipliers.
+const anthropicPage = (slug: string) =>
+  `https://platform.claude.com/docs/en/models/${slug}/overview (input/output checked on a stored copy, 2026-11-22; cache prices by the standard multipliers)`
 const GEMINI = "https://ai.google.dev/gemini-api/docs/pricing (paid tier, as recalled; not re-checked online)"
 
 // OpenAI: prompt caching is automatic and writing the cache costs nothing extra, so cache-write = input.
@@ -33,14 +38,21 @@ const openai = (model: string, input: number, cachedInput: number, output: numbe
 })
 
 // Anthropic: a 5-minute cache write is 1.25× input, a cache read 0.1× input.
-const anthropic = (model: string, input: number, output: number, asOf: string, note?: string): PriceEntry => ({
+const anthropic = (
+  model: string,
+  input: number,
+  output: number,
+  asOf: string,
+  note?: string,
+  source: string = ANTHROPIC
+): PriceEntry => ({
   kind: "anthropic",
   model,
   input,
   output,
   cachedInput: round(input * 0.1),
   cacheWrite: round(input * 1.25),
-  source: ANTHROPIC,
+  source,
   asOf,
   ...(note !== undefined ? { note } : {})
 })
@@ -81,12 +93,20 @@ export const defaultPriceTable: ReadonlyArray<PriceEntry> = [
   openai("gpt-5", 1.25, 0.125, 10, "2025-10-01"),
   openai("gpt-5-mini", 0.25, 0.025, 2, "2025-10-01"),
   openai("gpt-5-nano", 0.05, 0.005, 0.4, "2025-10-01"),
-  anthropic("claude-sonnet-4-5", 3, 15, "2025-10-01", "prompts over 200k tokens (1M-context beta) bill at 6 / 22.50"),
-  anthropic("claude-sonnet-4-6", 3, 15, "2026-02-17", "assumed unchanged from Sonnet 4.5; verify"),
-  anthropic("claude-sonnet-4-0", 3, 15, "2025-10-01"),
+  anthropic(
+    "claude-sonnet-4-5",
+    3,
+    15,
+    "2026-11-22",
+    "deprecated, retires 2026-11-30; prompts over 200k tokens (1M-context beta) bill at 6 / 22.50",
+    anthropicPage("sonnet-4-5")
+  ),
+  anthropic("claude-sonnet-4-6", 3, 15, "2026-11-22", "released 2026-02-17", anthropicPage("sonnet-4-6")),
+  anthropic("claude-sonnet-4", 3, 15, "2025-10-01", "the alias claude-sonnet-4-0 is listed too"),
+  anthropic("claude-sonnet-4-0", 3, 15, "2025-10-01", "alias of claude-sonnet-4"),
   anthropic("claude-opus-4-1", 15, 75, "2025-10-01"),
-  anthropic("claude-opus-4-5", 5, 25, "2025-11-24"),
-  anthropic("claude-haiku-4-5", 1, 5, "2025-10-15"),
+  anthropic("claude-opus-4-5", 5, 25, "2026-11-22", "released 2025-11-24", anthropicPage("opus-4-5")),
+  anthropic("claude-haiku-4-5", 1, 5, "2026-11-22", undefined, anthropicPage("haiku-4-5")),
   anthropic("claude-3-5-haiku", 0.8, 4, "2025-10-01"),
   gemini("gemini-2.5-pro", 1.25, 0.125, 10, "2025-10-01", "prompts over 200k tokens bill at 2.50 in / 15 out"),
   gemini("gemini-2.5-flash", 0.3, 0.03, 2.5, "2025-10-01", "text/image/video input; audio input bills at 1.00"),

@@ -16,7 +16,7 @@
  * import { Pricing } from "@am/core"
  * import { pricingLayer } from "@am/usage"
  * import { Effect } from "effect"
- * const usd = Effect.map(Pricing.asEffect(), (p) =>
+ * const usd = Effect.map(Pricing, (p) =>
  *   p.cost("openai", "gpt-4o-2024-08-06", { inputTokens: 1000, outputTokens: 100, totalTokens: 1100 })
  * ).pipe(Effect.provide(pricingLayer({ overrides: { "openai/gpt-4o": { input: 2 } } })))
  * ```
