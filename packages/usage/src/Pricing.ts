@@ -106,6 +106,8 @@ export const validatePricingConfig = (config: PricingConfig): Array<string> => {
       continue
     }
     checkPrices(path, o as Record<string, unknown>, false)
+    if (o.asOf !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(o.asOf))
+      issues.push(`${path}.asOf: must be a date YYYY-MM-DD (got ${describe(o.asOf)})`)
     if (!seen.has(key.toLowerCase()) && (o.input === undefined || o.output === undefined))
       issues.push(`${path}: ${key} is not in the table, so the override must set at least input and output`)
   }

@@ -20,7 +20,8 @@ describe("an invalid pricing config is a typed error naming the path", () => {
           "openai/gpt-4o": { input: -1 },
           "anthropic/claude-opus-4-1": { output: Number.NaN, cacheWrite: "3" as unknown as number },
           "gpt-4o": { input: 1 },
-          "gemini/gemini-9": { input: 1 }
+          "gemini/gemini-9": { input: 1 },
+          "gemini/gemini-2.5-pro": { input: 1, asOf: "yesterday" }
         }
       }),
       [
@@ -28,7 +29,8 @@ describe("an invalid pricing config is a typed error naming the path", () => {
         'overrides["anthropic/claude-opus-4-1"].output: must be a finite number >= 0 (USD per million tokens) (got NaN)',
         'overrides["anthropic/claude-opus-4-1"].cacheWrite: must be a finite number >= 0 (USD per million tokens) (got "3")',
         'overrides["gpt-4o"]: the key must be "kind/model" (for example "openai/gpt-4o")',
-        'overrides["gemini/gemini-9"]: gemini/gemini-9 is not in the table, so the override must set at least input and output'
+        'overrides["gemini/gemini-9"]: gemini/gemini-9 is not in the table, so the override must set at least input and output',
+        'overrides["gemini/gemini-2.5-pro"].asOf: must be a date YYYY-MM-DD (got "yesterday")'
       ]
     )
   })
