@@ -26,6 +26,11 @@ export interface SqliteClientConfig {
   readonly filename: string
   /** How long a statement waits on a locked database file (ms); default 5000. */
   readonly busyTimeoutMs?: number
+  /**
+   * Write-ahead logging for a file database (readers don't block the writer, commits
+   * are cheaper); default `true`. Ignored for `":memory:"`.
+   */
+  readonly wal?: boolean
 }
 
 type Transform = (<A extends object>(row: ReadonlyArray<A>) => ReadonlyArray<A>) | undefined
@@ -103,7 +108,11 @@ const makeConnection = (db: DatabaseSync): SqliteConnection => {
 export const make = Effect.fnUntraced(function* (config: SqliteClientConfig) {
   const connection = yield* Effect.acquireRelease(
     Effect.try({
-      try: () => makeConnection(new DatabaseSync(config.filename, { timeout: config.busyTimeoutMs ?? 5000 })),
+      try: () => {
+        const db = new DatabaseSync(config.filename, { timeout: config.busyTimeoutMs ?? 5000 })
+        if (config.filename !== ":memory:" && config.wal !== false) db.exec("PRAGMA journal_mode = WAL")
+        return makeConnection(db)
+      },
       catch: (cause) => toSqlError(cause, "open")
     }),
     (conn) => Effect.sync(() => conn.db.isOpen && conn.db.close())
