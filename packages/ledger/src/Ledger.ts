@@ -33,7 +33,7 @@ import {
   LedgerStore,
   promptSha256
 } from "@am/core"
-import { Effect, Layer, Metric, Option, Schedule, Semaphore } from "effect"
+import { Deferred, Effect, Layer, Metric, Option, Queue, Schedule, Semaphore } from "effect"
 import { GENESIS_HASH, hashEntry } from "./Chain.ts"
 import { makeSpool } from "./internal/Spool.ts"
 import { preview, redact } from "./Redact.ts"
@@ -57,6 +57,11 @@ export interface LedgerOptions {
   readonly replaySchedule?: Schedule.Schedule<unknown>
   /** Most entries per `append` during replay (default 500). */
   readonly replayBatchSize?: number
+  /**
+   * Most entries the single writer appends in one `store.append` (default 100): it takes whatever
+   * has queued up, so batching adds no wait. `1` turns batching off.
+   */
+  readonly maxBatchSize?: number
   /** Most characters kept of an attempt's (redacted) provider message (default 1024). */
   readonly attemptMessageLength?: number
 }
@@ -244,17 +249,26 @@ export const make = Effect.fnUntraced(function* (options: LedgerOptions = {}) {
         })
     })
 
-  const toSpool = (entry: LedgerEntry, reason: string) =>
+  const toSpool = (entries: ReadonlyArray<LedgerEntry>, reason: string) =>
     Effect.gen(function* () {
-      pending.push(entry)
-      yield* persistSpool("append to", () => spool.append(entry))
-      yield* Metric.update(spooledCounter, 1)
-      yield* Effect.logWarning(`ledger: entry ${entry.seq} spooled (${reason})`).pipe(
-        Effect.annotateLogs({ requestId: entry.requestId, spool: spool.path })
+      pending.push(...entries)
+      yield* persistSpool("append to", () => {
+        for (const e of entries) spool.append(e)
+      })
+      yield* Metric.update(spooledCounter, entries.length)
+      yield* Effect.logWarning(
+        `ledger: ${entries.length} entr${entries.length === 1 ? "y" : "ies"} spooled (${reason})`
+      ).pipe(
+        Effect.annotateLogs({
+          requestIds: entries.map((e) => e.requestId).join(","),
+          seq: entries.map((e) => e.seq).join(","),
+          spool: spool.path
+        })
       )
     })
 
-  const write = (input: LedgerInput): Effect.Effect<LedgerEntry> =>
+  /** Chains and persists one batch of requests (the single writer: callers hold `writer`). */
+  const writeBatch = (inputs: ReadonlyArray<LedgerInput>): Effect.Effect<ReadonlyArray<LedgerEntry>> =>
     Effect.gen(function* () {
       if (pending.length > 0) {
         // Try the spool first so new entries never overtake it.
@@ -266,21 +280,64 @@ export const make = Effect.fnUntraced(function* (options: LedgerOptions = {}) {
           headKnown = true
         }
       }
-      const entry = buildEntry(input, head, options)
+      const entries = inputs.reduce<Array<LedgerEntry>>((acc, input) => {
+        acc.push(buildEntry(input, acc[acc.length - 1] ?? head, options))
+        return acc
+      }, [])
       if (pending.length > 0) {
-        yield* toSpool(entry, "older entries are still spooled")
+        yield* toSpool(entries, "older entries are still spooled")
       } else if (!headKnown) {
-        yield* toSpool(entry, "store head unknown")
+        yield* toSpool(entries, "store head unknown")
       } else {
-        yield* store.append([entry]).pipe(Effect.catch((e) => toSpool(entry, `${e.operation}: ${e.message}`)))
+        yield* store.append(entries).pipe(Effect.catch((e) => toSpool(entries, `${e.operation}: ${e.message}`)))
       }
-      head = { seq: entry.seq, hash: entry.hash }
-      return entry
+      const last = entries[entries.length - 1]
+      if (last !== undefined) head = { seq: last.seq, hash: last.hash }
+      return entries
     })
 
+  interface Job {
+    readonly input: LedgerInput
+    readonly done: Deferred.Deferred<LedgerEntry>
+  }
+  const queue = yield* Queue.unbounded<Job>()
+  const maxBatch = Math.max(1, options.maxBatchSize ?? 100)
+
+  const runJobs = (jobs: ReadonlyArray<Job>): Effect.Effect<void> =>
+    writer
+      .withPermits(1)(writeBatch(jobs.map((j) => j.input)))
+      .pipe(
+        Effect.flatMap((entries) =>
+          Effect.forEach(entries, (entry, i) =>
+            Effect.andThen(publish(entry), Deferred.succeed((jobs[i] as Job).done, entry))
+          )
+        ),
+        // A defect must not strand the callers: they see it instead of waiting forever.
+        Effect.catchCause((cause) => Effect.forEach(jobs, (j) => Deferred.failCause(j.done, cause))),
+        Effect.asVoid,
+        Effect.uninterruptible
+      )
+
+  // The single writer: takes whatever has queued up (at most `maxBatch`) and appends it at once.
+  yield* Effect.forkScoped(Effect.forever(Effect.flatMap(Queue.takeBetween(queue, 1, maxBatch), runJobs)))
+  // On shutdown, write what is still queued before the writer is interrupted.
+  yield* Effect.addFinalizer(() =>
+    Effect.flatMap(Queue.clear(queue), (jobs) =>
+      Effect.forEach(
+        Array.from({ length: Math.ceil(jobs.length / maxBatch) }, (_, i) =>
+          jobs.slice(i * maxBatch, (i + 1) * maxBatch)
+        ),
+        runJobs
+      )
+    ).pipe(Effect.ignore)
+  )
+
   const record = (input: LedgerInput): Effect.Effect<LedgerEntry> =>
-    // One writer, and never cut half-way: the chain head and the spool stay consistent.
-    Effect.uninterruptible(writer.withPermits(1)(write(input))).pipe(Effect.tap(publish))
+    Effect.gen(function* () {
+      const done = yield* Deferred.make<LedgerEntry>()
+      yield* Queue.offer(queue, { input, done })
+      return yield* Deferred.await(done)
+    })
 
   const replayPass = writer
     .withPermits(1)(replayOnce)
