@@ -21,6 +21,8 @@ export interface OtlpOptions {
   readonly serviceVersion?: string | undefined
   readonly headers?: Record<string, string> | undefined
   readonly exportInterval?: Duration.Input | undefined
+  /** How long shutdown may spend exporting what is buffered (default: Effect's). */
+  readonly shutdownTimeout?: Duration.Input | undefined
 }
 
 /** Traces, metrics and logs to an OTLP/HTTP collector (JSON encoding, `fetch` client). */
@@ -31,5 +33,6 @@ export const layer = (options: OtlpOptions): Layer.Layer<OtlpExporter.Flusher> =
     headers: options.headers,
     metricsExportInterval: options.exportInterval,
     tracerExportInterval: options.exportInterval,
-    loggerExportInterval: options.exportInterval
+    loggerExportInterval: options.exportInterval,
+    shutdownTimeout: options.shutdownTimeout
   }).pipe(Layer.provide(FetchHttpClient.layer))
