@@ -186,8 +186,16 @@ export const makeRunStore = (sql: SqlClient.SqlClient): RunStore["Service"] => (
       row[column] = value === undefined ? null : key === "finishedAt" ? ms(value as number) : value
     }
     yield* sql`INSERT INTO llm_runs ${sql.insert(row)}`.pipe(
-      Effect.mapError(
-        storeError("llm_runs", "start", `duplicate run: id ${run.id} or its idempotency_key is already recorded`)
+      Effect.mapError((error) =>
+        storeError(
+          "llm_runs",
+          "start",
+          /idempotency_key/.test(
+            `${error.message} ${error.reason._tag === "UniqueViolation" ? error.reason.constraint : ""}`
+          )
+            ? `duplicate idempotency_key: a run with key "${run.idempotencyKey}" is already recorded`
+            : `duplicate run id: ${run.id} is already recorded`
+        )(error)
       )
     )
   }),
