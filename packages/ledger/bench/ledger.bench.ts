@@ -26,7 +26,16 @@ const input = (i: number): LedgerInput => ({
   responseText: "A two-line summary. ".repeat(20),
   outcome: "SUCCESS",
   attempts: [
-    { provider: "primary", model: "gpt-4o", keyId: "k1", keyFingerprint: "fp", outcome: "failure", latencyMs: 40, class: "server_error", message: "500 upstream error" },
+    {
+      provider: "primary",
+      model: "gpt-4o",
+      keyId: "k1",
+      keyFingerprint: "fp",
+      outcome: "failure",
+      latencyMs: 40,
+      class: "server_error",
+      message: "500 upstream error"
+    },
     { provider: "primary", model: "gpt-4o", keyId: "k2", keyFingerprint: "fp2", outcome: "success", latencyMs: 80 }
   ],
   events: [
