@@ -131,6 +131,8 @@ interface Slot {
   readonly capacity: number
   readonly queue: Queue.Queue<ResilienceEvent, Cause.Done>
   dropped: number
+  /** Events a `handle` subscriber has taken but not finished (lost if it is interrupted). */
+  inHand: number
   fiber?: Fiber.Fiber<void>
 }
 
@@ -150,8 +152,8 @@ const makeBus = Effect.fnUntraced(function* (options: {
   let rejected = 0
   let inflight = 0
 
-  const countDrop = (slot: Slot, n: number) =>
-    Metric.update(Metric.withAttributes(eventsDropped, { subscriber: slot.name, reason: "overflow" }), n).pipe(
+  const countDrop = (slot: Slot, n: number, reason: "overflow" | "shutdown_timeout" = "overflow") =>
+    Metric.update(Metric.withAttributes(eventsDropped, { subscriber: slot.name, reason }), n).pipe(
       Effect.provideService(Metric.MetricRegistry, registry)
     )
 
@@ -160,7 +162,7 @@ const makeBus = Effect.fnUntraced(function* (options: {
       policy === "sliding"
         ? Queue.sliding<ResilienceEvent, Cause.Done>(capacity)
         : Queue.bounded<ResilienceEvent, Cause.Done>(capacity),
-      (queue): Slot => ({ name, policy, capacity, queue, dropped: 0 })
+      (queue): Slot => ({ name, policy, capacity, queue, dropped: 0, inHand: 0 })
     )
 
   const runHandler = (slot: Slot, s: Subscriber) => {
@@ -175,7 +177,10 @@ const makeBus = Effect.fnUntraced(function* (options: {
     if (s.consume) return guard(s.consume(slot.queue))
     const handle = s.handle ?? (() => Effect.void)
     return Queue.takeBetween(slot.queue, 1, s.maxBatch ?? 256).pipe(
-      Effect.flatMap((batch) => guard(handle(batch))),
+      Effect.flatMap((batch) => {
+        slot.inHand = batch.length
+        return guard(handle(batch)).pipe(Effect.ensuring(Effect.sync(() => (slot.inHand = 0))))
+      }),
       Effect.forever,
       // The queue fails with `Done` once the bus closed and the queue is empty: the loop ends.
       Effect.catch(() => Effect.void)
@@ -214,7 +219,17 @@ const makeBus = Effect.fnUntraced(function* (options: {
             }
             Queue.offerUnsafe(slot.queue, event)
           } else if (!Queue.offerUnsafe(slot.queue, event)) {
-            effects.push(Queue.offer(slot.queue, event))
+            effects.push(
+              // `false` only when shutdown timed out waiting for this offer: count it.
+              Effect.flatMap(Queue.offer(slot.queue, event), (ok) =>
+                ok
+                  ? Effect.void
+                  : Effect.suspend(() => {
+                      slot.dropped++
+                      return countDrop(slot, 1, "shutdown_timeout")
+                    })
+              )
+            )
           }
         }
         if (effects.length === 0) return Effect.void
@@ -238,27 +253,34 @@ const makeBus = Effect.fnUntraced(function* (options: {
   )
 
   const shutdownTimeout = options.shutdownTimeout ?? Duration.seconds(30)
+  // Drains one subscriber: its loop ends on `Done` once its queue is empty. A subscriber stuck
+  // past the timeout is interrupted and whatever it still held is counted as dropped.
+  const drain = (slot: Slot) => {
+    const fiber = slot.fiber
+    if (!fiber) return Effect.void
+    return Fiber.join(fiber).pipe(
+      Effect.timeoutOption(shutdownTimeout),
+      Effect.flatMap((done) =>
+        Option.isSome(done)
+          ? Effect.void
+          : Effect.gen(function* () {
+              // Read before interrupting: the handler's finalizer clears `inHand`.
+              const lost = Queue.sizeUnsafe(slot.queue) + slot.inHand
+              yield* Fiber.interrupt(fiber)
+              yield* Effect.logWarning("telemetry subscriber did not drain in time", { subscriber: slot.name, lost })
+              slot.dropped += lost
+              yield* countDrop(slot, lost, "shutdown_timeout")
+            })
+      )
+    )
+  }
   yield* Effect.addFinalizer(() =>
     Effect.gen(function* () {
-      closed = true
       // Stop intake, then let publishers blocked on a backpressured queue finish their offers.
-      if (inflight > 0) yield* Deferred.await(idle)
+      closed = true
+      if (inflight > 0) yield* Deferred.await(idle).pipe(Effect.timeoutOption(shutdownTimeout))
       for (const slot of slots) yield* Queue.end(slot.queue)
-      // Each subscriber drains what is queued, then its loop ends on `Done`.
-      for (const slot of slots) {
-        if (!slot.fiber) continue
-        const done = yield* Fiber.join(slot.fiber).pipe(Effect.timeoutOption(shutdownTimeout))
-        if (Option.isNone(done)) {
-          const lost = Queue.sizeUnsafe(slot.queue)
-          yield* Fiber.interrupt(slot.fiber)
-          yield* Effect.logWarning("telemetry subscriber did not drain in time", { subscriber: slot.name, lost })
-          slot.dropped += lost
-          yield* Metric.update(
-            Metric.withAttributes(eventsDropped, { subscriber: slot.name, reason: "shutdown_timeout" }),
-            lost
-          )
-        }
-      }
+      yield* Effect.forEach(slots, drain, { concurrency: "unbounded", discard: true })
     })
   )
 
@@ -266,8 +288,18 @@ const makeBus = Effect.fnUntraced(function* (options: {
     (): TelemetryStats => ({
       accepted,
       rejected,
-      subscribers: Object.fromEntries(
-        [...slots].map((s) => [s.name, { policy: s.policy, dropped: s.dropped, pending: Queue.sizeUnsafe(s.queue) }])
+      // Stream subscriptions share the name "stream": their numbers add up.
+      subscribers: [...slots].reduce<Record<string, { policy: OverflowPolicy; dropped: number; pending: number }>>(
+        (acc, s) => {
+          const prev = acc[s.name]
+          acc[s.name] = {
+            policy: s.policy,
+            dropped: (prev?.dropped ?? 0) + s.dropped,
+            pending: (prev?.pending ?? 0) + Queue.sizeUnsafe(s.queue)
+          }
+          return acc
+        },
+        {}
       )
     })
   )
