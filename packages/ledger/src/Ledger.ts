@@ -321,19 +321,26 @@ export const make = Effect.fnUntraced(function* (options: LedgerOptions = {}) {
   // The single writer: takes whatever has queued up (at most `maxBatch`) and appends it at once.
   yield* Effect.forkScoped(Effect.forever(Effect.flatMap(Queue.takeBetween(queue, 1, maxBatch), runJobs)))
   // On shutdown, write what is still queued before the writer is interrupted.
+  let closed = false
   yield* Effect.addFinalizer(() =>
-    Effect.flatMap(Queue.clear(queue), (jobs) =>
-      Effect.forEach(
-        Array.from({ length: Math.ceil(jobs.length / maxBatch) }, (_, i) =>
-          jobs.slice(i * maxBatch, (i + 1) * maxBatch)
-        ),
-        runJobs
-      )
+    Effect.flatMap(
+      Effect.suspend(() => {
+        closed = true
+        return Queue.clear(queue)
+      }),
+      (jobs) =>
+        Effect.forEach(
+          Array.from({ length: Math.ceil(jobs.length / maxBatch) }, (_, i) =>
+            jobs.slice(i * maxBatch, (i + 1) * maxBatch)
+          ),
+          runJobs
+        )
     ).pipe(Effect.ignore)
   )
 
   const record = (input: LedgerInput): Effect.Effect<LedgerEntry> =>
     Effect.gen(function* () {
+      if (closed) return yield* Effect.die(new Error("Ledger.record called after the ledger's scope closed"))
       const done = yield* Deferred.make<LedgerEntry>()
       yield* Queue.offer(queue, { input, done })
       return yield* Deferred.await(done)
