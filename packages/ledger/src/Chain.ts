@@ -18,7 +18,7 @@
  */
 import { createHash } from "node:crypto"
 import { type LedgerEntry, LedgerStore, type StoreError } from "@am/core"
-import { Effect } from "effect"
+import { Effect, Stream } from "effect"
 
 /** `prevHash` of the entry with seq 1: 64 zeros. */
 export const GENESIS_HASH = "0".repeat(64)
@@ -178,12 +178,38 @@ export const verify = (entries: Iterable<LedgerEntry>, from?: VerifyFrom): Verif
 }
 
 /**
+ * `verify` over a `Stream` (e.g. entries read from a file or a cursor); stops at the first break.
+ *
+ * @example
+ * ```ts
+ * import { verifyStream } from "@am/ledger"
+ * import { Stream } from "effect"
+ * declare const entries: ReadonlyArray<import("@am/core").LedgerEntry>
+ * const result = verifyStream(Stream.fromIterable(entries))
+ * ```
+ */
+export const verifyStream = <E, R>(
+  entries: Stream.Stream<LedgerEntry, E, R>,
+  from?: VerifyFrom
+): Effect.Effect<VerifyResult, E, R> =>
+  Effect.suspend(() => {
+    const verifier = new Verifier(from)
+    let found: VerifyResult | undefined
+    return Stream.runForEachWhile(entries, (entry) =>
+      Effect.sync(() => {
+        found = verifier.push(entry)
+        return found === undefined
+      })
+    ).pipe(Effect.map(() => found ?? verifier.end()))
+  })
+
+/**
  * Verifies everything in the `LedgerStore`, paging through `range` (`pageSize` entries at a time).
  *
  * @example
  * ```ts
  * import { verifyStore } from "@am/ledger"
- * import { Effect } from "effect"
+ * import { Effect, Stream } from "effect"
  * const program = Effect.map(verifyStore(), (r) => (r.ok ? `ok: ${r.count}` : `broken at ${r.seq}`))
  * ```
  */
