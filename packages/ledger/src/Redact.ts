@@ -125,6 +125,11 @@ export const redact = (text: string): string =>
  * ```
  */
 export const preview = (text: string, max: number): string => {
-  const redacted = redact(text)
-  return redacted.length <= max ? redacted : redacted.slice(0, Math.max(0, max))
+  const limit = Math.max(0, max)
+  // Only a bounded head of a huge text is scanned (a preview never needs more). If redaction
+  // shrank that head so much that the cut point could show up in the preview, scan it all.
+  const window = 8 * limit + 4096
+  const head = text.length > window ? redact(text.slice(0, window)) : undefined
+  const redacted = head !== undefined && head.length > limit + 256 ? head : redact(text)
+  return redacted.length <= limit ? redacted : redacted.slice(0, limit)
 }

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { buildEntry, redact } from "../src/index.ts"
+import { buildEntry, preview, redact } from "../src/index.ts"
 import { failedAttempt, input } from "./support.ts"
 
 const planted = {
@@ -71,5 +71,28 @@ describe("secret scan", () => {
   it("a digit run failing Luhn is not a card, an IBAN failing mod-97 is not an IBAN", () => {
     assert.notInclude(redact("order 4111 1111 1111 1112"), "[CARD]")
     assert.notInclude(redact("ref DE00 3704 0044 0532 0130 00"), "[IBAN]")
+  })
+})
+
+describe("preview of a huge text", () => {
+  it("scans a bounded head, yet never shows a secret cut at the scan boundary", () => {
+    const key = "sk-proj-AbCdEf0123456789XyZaBcDeF"
+    // Mostly keys: redaction shrinks the head a lot, so the boundary could reach the preview.
+    const keys = Array.from({ length: 2_000 }, () => key).join(" ")
+    const p = preview(keys, 64)
+    assert.strictEqual(p.length, 64)
+    assert.notInclude(p, "sk-proj")
+    assert.notInclude(p, "AbCdEf")
+    // Very long keys shrink ~20×: the head alone would end inside the preview, so all is scanned.
+    const longKey = `sk-ant-${"x".repeat(200)}`
+    const longKeys = Array.from({ length: 200 }, () => longKey).join(" ")
+    assert.strictEqual(
+      preview(longKeys, 64),
+      Array.from({ length: 7 }, () => "[API_KEY]")
+        .join(" ")
+        .slice(0, 64)
+    )
+    const huge = `${"word ".repeat(400_000)} ${key}`
+    assert.strictEqual(preview(huge, 10), "word word ")
   })
 })
