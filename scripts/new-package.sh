@@ -45,7 +45,9 @@ export default defineConfig({
   target: "node22",
   dts: { compilerOptions: { customConditions: [] } },
   sourcemap: true,
-  clean: true
+  clean: true,
+  // Keep `node:` specifiers: node:sqlite has no bare-name alias.
+  removeNodeProtocol: false
 })
 TS
 [ -f "$p/src/index.ts" ] || echo "export {}" >"$p/src/index.ts"

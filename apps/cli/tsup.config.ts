@@ -5,5 +5,7 @@ export default defineConfig({
   format: ["esm"],
   target: "node22",
   sourcemap: true,
-  clean: true
+  clean: true,
+  // Keep `node:` specifiers: node:sqlite has no bare-name alias.
+  removeNodeProtocol: false
 })

@@ -6,5 +6,7 @@ export default defineConfig({
   target: "node22",
   dts: { compilerOptions: { customConditions: [] } },
   sourcemap: true,
-  clean: true
+  clean: true,
+  // Keep `node:` specifiers: node:sqlite has no bare-name alias.
+  removeNodeProtocol: false
 })

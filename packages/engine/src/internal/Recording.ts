@@ -33,7 +33,7 @@ export const record = (
   exit: Exit.Exit<EngineCompletion, EngineError>
 ) =>
   Effect.gen(function* () {
-    const { bus, config, ledger, pricing, runs } = deps
+    const { config, ledger, pricing, runs } = deps
     const finishedAt = yield* Clock.currentTimeMillis
     const answer = Exit.isSuccess(exit) ? exit.value : undefined
     const error = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.findErrorOption(exit.cause)) : undefined
@@ -77,16 +77,8 @@ export const record = (
       mitigationAttempted: state.mitigation?.attempted ?? false,
       mitigationSucceeded: answer !== undefined && state.mitigated
     }
-    if (ledger !== undefined) {
-      const entry = yield* ledger.record(input)
-      yield* bus.publish({
-        topic: "bias.ledger.entry.created",
-        requestId: state.requestId,
-        seq: entry.seq,
-        hash: entry.hash,
-        outcome: entry.outcome
-      })
-    }
+    // The ledger publishes bias.ledger.entry.created itself when an EventBus is present.
+    if (ledger !== undefined) yield* ledger.record(input)
     if (runs !== undefined && meta?.workspaceId !== undefined) {
       yield* runs
         .finish(state.requestId, {
