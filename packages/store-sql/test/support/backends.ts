@@ -1,7 +1,6 @@
 // The backends every store test runs against: SQLite in memory, and the PostgreSQL on this
 // machine in a schema of its own (created for the test, dropped after), so test files can run
-// in parallel. Set AM_TEST_PG_URL to point elsewhere; when no server answers, the Postgres
-// cases are skipped (with a note) rather than failed.
+// in parallel. Set AM_TEST_PG_URL to point elsewhere.
 import { connect } from "node:net"
 import type { EventStore, LedgerStore, RunStore, StoreError } from "@am/core"
 import { Effect, Layer } from "effect"
