@@ -95,5 +95,8 @@ export const engineConfig = (urls: ReadonlyArray<string>) => ({
     ]
   },
   retry: { base: "50 millis", max: "1 second", maxAttempts: 8, providerRetries: 1, deadline: "15 seconds" },
-  mitigation: { contentPolicy: "rewrite", rewriter: { kind: "rule" } }
+  mitigation: { contentPolicy: "rewrite", rewriter: { kind: "rule" } },
+  // The audit trail: ledger, llm_runs and events in SQLite (see apps/demo/src/Audit.ts).
+  ledger: { store: "sqlite:./data/am.db", spoolDir: "./data/ledger-spool" },
+  telemetry: { logs: false, events: { batchSize: 256, flushInterval: "1 second" } }
 })

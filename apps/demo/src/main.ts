@@ -4,16 +4,12 @@
  * it (until the gateway exists). Options: --requests N (600), --rate R per second (40),
  * --concurrency C (32), --latency MS (25).
  */
-import { mkdirSync } from "node:fs"
 import { EventBus, LedgerStore } from "@am/core"
 import { Engine, layerConfig, loadConfig } from "@am/engine"
-import { Ledger } from "@am/ledger"
-import { SqliteStore } from "@am/store-sql"
-import { Telemetry } from "@am/telemetry"
 import { Upstream } from "@am/testkit"
-import { PricingDefault } from "@am/usage"
 import { NodeRuntime } from "@effect/platform-node"
 import { Clock, Duration, Effect, Exit, Fiber, Layer, References, Schedule, Stream } from "effect"
+import { layerAudit } from "./Audit.ts"
 import { render } from "./LiveView.ts"
 import { engineConfig, primaryNormal, primaryOutage, upstreams } from "./Scenario.ts"
 import { percentile, Stats } from "./Stats.ts"
@@ -32,21 +28,6 @@ const durationMs = (REQUESTS / RATE) * 1000
 const OUTAGE_AT = Math.round(durationMs * 0.35)
 const RECOVER_AT = Math.round(durationMs * 0.6)
 const tty = process.stdout.isTTY === true
-const DATA_DIR = "./data"
-const DB = `${DATA_DIR}/am.db`
-
-/**
- * The engine with its audit trail: ledger, llm_runs and events in SQLite under ./data, events
- * through the telemetry bus (the batched writer persists them), and the default price table.
- */
-const layerFor = (config: Parameters<typeof layerConfig>[0]) => {
-  mkdirSync(DATA_DIR, { recursive: true })
-  const stores = SqliteStore.layer({ filename: DB })
-  const telemetry = Telemetry.layer({ logs: false }).pipe(Layer.provide(stores))
-  const ledger = Ledger.layer({ spoolDir: `${DATA_DIR}/ledger-spool` }).pipe(Layer.provide(stores))
-  return layerConfig(config).pipe(Layer.provideMerge(Layer.mergeAll(stores, telemetry, ledger, PricingDefault)))
-}
-
 const program = Effect.gen(function* () {
   const ups = yield* Upstream.scopedMany(upstreams(LATENCY))
   const primary = ups[0]!
@@ -138,13 +119,13 @@ const program = Effect.gen(function* () {
     ]
     const head = yield* (yield* LedgerStore).head
     lines.push(
-      `audit               ${head?.seq ?? 0} ledger entries (hash-chained), llm_runs and events in ${DB}`,
-      `                    ./am cli --store sqlite:${DB} ledger tail        (verify | show ID)`,
-      `                    ./am cli --store sqlite:${DB} usage report --workspace demo`,
-      `                    ./am cli --store sqlite:${DB} events summarize --since 1h`
+      `audit               ${head?.seq ?? 0} ledger entries (hash-chained), llm_runs and events in ${config.ledger.store}`,
+      `                    ./am cli --store ${config.ledger.store} ledger tail        (verify | show ID)`,
+      `                    ./am cli --store ${config.ledger.store} usage report --workspace demo`,
+      `                    ./am cli --store ${config.ledger.store} events summarize --since 1h`
     )
     process.stdout.write(`${lines.join("\n")}\n`)
-  }).pipe(Effect.provide(layerFor(config)))
+  }).pipe(Effect.provide(layerConfig(config).pipe(Layer.provideMerge(layerAudit(config)))))
 }).pipe(
   Effect.scoped,
   // The live view shows what the per-attempt warning logs would; keep the terminal readable.

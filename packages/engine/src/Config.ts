@@ -130,7 +130,35 @@ export const ConfigFile = Schema.Struct({
   routes: Schema.Record(Schema.NonEmptyString, Schema.NonEmptyArray(RouteStep)),
   retry: Schema.optionalKey(RetryEntry),
   mitigation: Schema.optionalKey(MitigationEntry),
-  ledger: Schema.optionalKey(Schema.Struct({ store: Schema.NonEmptyString })),
+  ledger: Schema.optionalKey(
+    Schema.Struct({
+      /** `memory`, `sqlite:PATH` or `postgres://…`; the host wires the matching store. */
+      store: Schema.NonEmptyString,
+      /** Where entries spool while the store is down (default `./data/ledger-spool`). */
+      spoolDir: Schema.optionalKey(Schema.NonEmptyString),
+      previewLengths: Schema.optionalKey(
+        Schema.Struct({
+          initialPrompt: Schema.optionalKey(PositiveInt),
+          finalPrompt: Schema.optionalKey(PositiveInt),
+          response: Schema.optionalKey(PositiveInt)
+        })
+      )
+    })
+  ),
+  telemetry: Schema.optionalKey(
+    Schema.Struct({
+      /** One JSON log line per attempt on stdout. */
+      logs: Schema.optionalKey(Schema.Boolean),
+      /** Batched event writer into the ledger's store. */
+      events: Schema.optionalKey(
+        Schema.Struct({ batchSize: Schema.optionalKey(PositiveInt), flushInterval: Schema.optionalKey(DurationText) })
+      ),
+      /** OTLP export of traces and metrics. */
+      otlp: Schema.optionalKey(
+        Schema.Struct({ url: Schema.NonEmptyString, serviceName: Schema.optionalKey(Schema.String) })
+      )
+    })
+  ),
   state: Schema.optionalKey(Schema.Struct({ store: Schema.NonEmptyString })),
   guards: Schema.optionalKey(
     Schema.Struct({
@@ -203,7 +231,20 @@ export interface EngineConfig {
       | { readonly kind: "llm"; readonly provider: string; readonly model: string; readonly timeoutMs: number }
       | { readonly kind: "rule" }
   }
-  readonly ledger: { readonly store: string }
+  readonly ledger: {
+    readonly store: string
+    readonly spoolDir?: string
+    readonly previewLengths?: {
+      readonly initialPrompt?: number
+      readonly finalPrompt?: number
+      readonly response?: number
+    }
+  }
+  readonly telemetry: {
+    readonly logs: boolean
+    readonly events: { readonly batchSize?: number; readonly flushIntervalMs?: number }
+    readonly otlp?: { readonly url: string; readonly serviceName?: string }
+  }
   readonly state: { readonly store: string }
   readonly gatewayKeys: ReadonlyArray<{
     readonly id: string
@@ -307,7 +348,7 @@ const secretOf = (path: string, secret: string, env: Readonly<Record<string, str
     : Effect.succeed(Redacted.make(value))
 }
 
-const SUPPORTED_LEDGER = ["memory"]
+const SUPPORTED_LEDGER = ["memory", "sqlite:", "postgres://", "postgresql://"]
 const SUPPORTED_STATE = ["memory"]
 
 const resolve = Effect.fnUntraced(function* (file: ConfigFile, env: Readonly<Record<string, string | undefined>>) {
@@ -408,11 +449,10 @@ const resolve = Effect.fnUntraced(function* (file: ConfigFile, env: Readonly<Rec
   }
 
   const ledgerStore = file.ledger?.store ?? "memory"
-  if (!SUPPORTED_LEDGER.includes(ledgerStore)) {
-    return yield* fail(
-      "ledger.store",
-      `"${ledgerStore}" is not supported yet (supported: ${SUPPORTED_LEDGER.join(", ")})`
-    )
+  if (
+    !SUPPORTED_LEDGER.some((prefix) => (prefix === "memory" ? ledgerStore === prefix : ledgerStore.startsWith(prefix)))
+  ) {
+    return yield* fail("ledger.store", `"${ledgerStore}" is not supported (use memory, sqlite:PATH or postgres://…)`)
   }
   const stateStore = file.state?.store ?? "memory"
   if (!SUPPORTED_STATE.includes(stateStore)) {
@@ -438,7 +478,21 @@ const resolve = Effect.fnUntraced(function* (file: ConfigFile, env: Readonly<Rec
     routes,
     retry,
     mitigation: { contentPolicy: mit.contentPolicy ?? "rewrite", rewriter },
-    ledger: { store: ledgerStore },
+    ledger: {
+      store: ledgerStore,
+      ...(file.ledger?.spoolDir !== undefined ? { spoolDir: file.ledger.spoolDir } : {}),
+      ...(file.ledger?.previewLengths !== undefined ? { previewLengths: file.ledger.previewLengths } : {})
+    },
+    telemetry: {
+      logs: file.telemetry?.logs ?? false,
+      events: {
+        ...(file.telemetry?.events?.batchSize !== undefined ? { batchSize: file.telemetry.events.batchSize } : {}),
+        ...(file.telemetry?.events?.flushInterval !== undefined
+          ? { flushIntervalMs: ms(file.telemetry.events.flushInterval) }
+          : {})
+      },
+      ...(file.telemetry?.otlp !== undefined ? { otlp: file.telemetry.otlp } : {})
+    },
     state: { store: stateStore },
     gatewayKeys
   }

@@ -78,10 +78,15 @@ describe("config validation fails closed with the path of the bad field", () => 
   )
   it.effect("a store whose backend is not built yet fails at start, never silently", () =>
     Effect.gen(function* () {
-      const raw = { ...valid(), ledger: { store: "postgres://localhost/test" } }
+      const raw = { ...valid(), ledger: { store: "mysql://localhost/test" } }
       const e = yield* Effect.flip(loadConfig(raw, { env: { OPENAI_KEY_1: "x" } }))
       assert.strictEqual(e.path, "ledger.store")
-      assert.include(e.message, "not supported yet")
+      assert.include(e.message, "not supported")
+      const ok = yield* loadConfig(
+        { ...valid(), ledger: { store: "sqlite:./data/am.db" } },
+        { env: { OPENAI_KEY_1: "x" } }
+      )
+      assert.strictEqual(ok.ledger.store, "sqlite:./data/am.db")
       assert.strictEqual(yield* pathOf({ ...valid(), state: { store: "redis://127.0.0.1:6379" } }), "state.store")
     })
   )
