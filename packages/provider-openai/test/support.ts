@@ -45,7 +45,7 @@ export const streamFailureOf = (provider: Provider, model = "gpt-4o", timeoutMs?
 
 export const collect = (stream: Stream.Stream<CompletionChunk, ProviderFailure>) => Stream.runCollect(stream)
 
-/** Waits (on real I/O, polling every few ms) until `check` holds; fails the test after `limitMs`. */
+/** Waits (yielding to the event loop, no timers) until `check` holds; fails the test after `limitMs`. */
 export const until = (check: () => boolean, limitMs = 5000) =>
   Effect.promise(
     () =>
@@ -54,7 +54,7 @@ export const until = (check: () => boolean, limitMs = 5000) =>
         const tick = () => {
           if (check()) return resolve()
           if (Date.now() - started > limitMs) return reject(new Error("condition not reached"))
-          setTimeout(tick, 5)
+          setImmediate(tick)
         }
         tick()
       })
