@@ -15,6 +15,7 @@
  */
 import { Schema } from "effect"
 import { FailureClass, FailureScope } from "./Failure.ts"
+import { Usage } from "./Usage.ts"
 
 const base = {
   /** Epoch milliseconds from the Clock. */
@@ -50,7 +51,7 @@ export const ResilienceEvent = Schema.Union([
   }),
   t("request.failed", { code: Schema.String, attempts: Schema.Int, latencyMs: Schema.Finite }),
   t("api.call.started", call),
-  t("api.call.success", { ...call, latencyMs: Schema.Finite }),
+  t("api.call.success", { ...call, latencyMs: Schema.Finite, usage: Schema.optionalKey(Usage) }),
   t("api.call.failure", {
     ...call,
     latencyMs: Schema.Finite,

@@ -348,7 +348,7 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
               state.lastKey = ref
               yield* keyring.report(c.provider.id, c.model.name, key.id, { _tag: "Success" })
               yield* budget.recordSuccess(c.provider.id)
-              yield* publish({ topic: "api.call.success", ...base, latencyMs })
+              yield* publish({ topic: "api.call.success", ...base, latencyMs, usage: completion.usage })
               return completion
             })
         })

@@ -95,6 +95,8 @@ describe("no key or PII reaches the audit trail (ledger rows, events, logs, metr
         metrics
       ].join("\n")
       assert.isAbove(events.length, 0)
+      // Token usage reached the GenAI metric through the events.
+      assert.match(metrics, /gen_ai_client_token_usage_count\{[^}]*gen_ai_token_type="input"[^}]*\} [1-9]/)
       assert.isAbove(scanned.rows.length, 0)
       assert.isAbove(logLines.length, 0)
       assert.include(haystack, "[EMAIL]", "the ledger kept a redacted preview")

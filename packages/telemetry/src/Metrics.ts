@@ -74,7 +74,7 @@ const inc = (m: Metric.Metric<number, unknown>, attrs: Record<string, string>) =
 
 /**
  * Records `gen_ai.client.token.usage` for one call (`gen_ai.token.type` input and output).
- * Events carry no usage, so the engine (or a caller holding the `Completion`) calls this.
+ * The metrics subscriber calls it for every `api.call.success` that carries usage.
  */
 export const recordUsage = (options: {
   readonly provider: string
@@ -113,7 +113,7 @@ export const recordEvent = (event: ResilienceEvent, providerName: ProviderName =
         "gen_ai.request.model": event.model
       }
       const failed = event.topic === "api.call.failure"
-      const usage = (event as { readonly usage?: Usage }).usage
+      const usage = event.topic === "api.call.success" ? event.usage : undefined
       return Effect.all(
         [
           Metric.update(
@@ -126,7 +126,6 @@ export const recordEvent = (event: ResilienceEvent, providerName: ProviderName =
             outcome: failed ? "failure" : "success",
             ...(failed ? { class: event.class } : {})
           }),
-          // Forward-compatible: should events ever carry usage, it is recorded here.
           usage ? recordUsage({ provider: genai["gen_ai.provider.name"], model: event.model, usage }) : Effect.void
         ],
         { discard: true }
