@@ -43,7 +43,9 @@ const makeProxy = () =>
       await listen()
       const cut = () =>
         new Promise<void>((resolve) => {
-          sockets.forEach((s) => s.destroy())
+          sockets.forEach((s) => {
+            s.destroy()
+          })
           sockets.clear()
           server!.close(() => resolve())
         })
