@@ -38,17 +38,9 @@ JSON
 JSON
 [ -f "$p/tsup.config.ts" ] || cat >"$p/tsup.config.ts" <<'TS'
 import { defineConfig } from "tsup"
+import { library } from "../../tsup.base.ts"
 
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm"],
-  target: "node22",
-  dts: { compilerOptions: { customConditions: [] } },
-  sourcemap: true,
-  clean: true,
-  // Keep `node:` specifiers: node:sqlite has no bare-name alias.
-  removeNodeProtocol: false
-})
+export default defineConfig(library)
 TS
 [ -f "$p/src/index.ts" ] || echo "export {}" >"$p/src/index.ts"
 echo "$p"

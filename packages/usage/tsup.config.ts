@@ -1,12 +1,4 @@
 import { defineConfig } from "tsup"
+import { library } from "../../tsup.base.ts"
 
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm"],
-  target: "node22",
-  dts: { compilerOptions: { customConditions: [] } },
-  sourcemap: true,
-  clean: true,
-  // Keep `node:` specifiers: node:sqlite has no bare-name alias.
-  removeNodeProtocol: false
-})
+export default defineConfig(library)
