@@ -14,8 +14,8 @@ export const KEYS = {
   k3: "sk-demo-primary-key-three-22222222",
   a1: "sk-ant-demo-secondary-key-3333333",
   a2: "sk-ant-demo-secondary-key-4444444",
-  g1: "AIzaDemoTertiaryKeyOne000000000000000000",
-  g2: "AIzaDemoTertiaryKeyTwo000000000000000000"
+  g1: "AIzaDemoTertiaryKeyOne-demo",
+  g2: "AIzaDemoTertiaryKeyTwo-demo"
 }
 
 export const primaryNormal: FaultScript = [{ random: { rate: 0.3, faults: ["overloaded"], seed: 7 } }]

@@ -14,7 +14,7 @@ export const SECRETS = {
   k1: "sk-test-primary-key-one-0000000000",
   k2: "sk-test-primary-key-two-1111111111",
   a1: "sk-ant-test-secondary-aaaaaaaaaaaa",
-  g1: "AIzaTestTertiaryKey00000000000000000000"
+  g1: "AIzaTestTertiaryKey-g1-fake"
 }
 
 export interface HarnessOptions {
