@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs"
 import type { EventStore, LedgerStore, RunStore, StoreError } from "@am/core"
-import { PgStore, SqliteStore } from "@am/store-sql"
+import { StoreUrl } from "@am/store-sql"
 import { Effect, Layer, Schema } from "effect"
 
 export class CliError extends Schema.TaggedError<CliError>()("CliError", { message: Schema.String }) {}
@@ -33,17 +33,16 @@ export const resolveStoreSpec = (
     return spec
   })
 
-export const storeLayer = (spec: string): Layer.Layer<Stores, StoreError | CliError> => {
-  if (spec.startsWith("sqlite:")) return SqliteStore.layer({ filename: spec.slice("sqlite:".length) })
-  if (spec.startsWith("postgres://") || spec.startsWith("postgresql://")) return PgStore.layer({ url: spec })
-  return Layer.effectDiscard(
-    Effect.fail(
-      new CliError({
-        message:
-          spec === "memory"
-            ? 'the store is "memory": nothing outlives the process that wrote it; use sqlite:PATH or postgres://…'
-            : `unknown store "${spec}" (expected sqlite:PATH or postgres://…)`
-      })
-    )
-  ) as Layer.Layer<Stores, CliError>
-}
+export const storeLayer = (spec: string): Layer.Layer<Stores, StoreError | CliError> =>
+  StoreUrl.isSql(spec)
+    ? StoreUrl.layer(spec)
+    : (Layer.effectDiscard(
+        Effect.fail(
+          new CliError({
+            message:
+              spec === "memory"
+                ? 'the store is "memory": nothing outlives the process that wrote it; use sqlite:PATH or postgres://…'
+                : `unknown store "${spec}" (expected sqlite:PATH or postgres://…)`
+          })
+        )
+      ) as Layer.Layer<Stores, CliError>)

@@ -3,24 +3,15 @@
  * `postgres://…` or `memory`), the ledger spools to `ledger.spoolDir`, and `telemetry` sets
  * the event bus's subscribers. The engine reads these services when they are present.
  */
-import { mkdirSync } from "node:fs"
-import { dirname } from "node:path"
 import type { EngineConfig } from "@am/engine"
 import { Ledger, MemoryLedgerStore } from "@am/ledger"
-import { PgStore, SqliteStore } from "@am/store-sql"
+import { StoreUrl } from "@am/store-sql"
 import { EventWriter, Telemetry } from "@am/telemetry"
 import { PricingDefault } from "@am/usage"
 import { Duration, Layer } from "effect"
 
-const storesFor = (spec: string) => {
-  if (spec.startsWith("sqlite:")) {
-    const filename = spec.slice("sqlite:".length)
-    if (filename !== ":memory:") mkdirSync(dirname(filename), { recursive: true })
-    return SqliteStore.layer({ filename })
-  }
-  if (spec.startsWith("postgres")) return PgStore.layer({ url: spec })
-  return Layer.merge(MemoryLedgerStore.layer, EventWriter.layerMemoryStore)
-}
+const storesFor = (spec: string) =>
+  StoreUrl.isSql(spec) ? StoreUrl.layer(spec) : Layer.merge(MemoryLedgerStore.layer, EventWriter.layerMemoryStore)
 
 export const layerAudit = (config: EngineConfig) => {
   const stores = storesFor(config.ledger.store)

@@ -1,6 +1,7 @@
 import * as http from "node:http"
 import type { Socket } from "node:net"
-import type { FaultName, FaultScript, FaultStep, TransportFaultName } from "../FaultScript.ts"
+import type { FaultName, FaultStep, TransportFaultName } from "../FaultScript.ts"
+import type { UpstreamConfig, UpstreamKind } from "../Upstream.ts"
 import { TransportFaultNames } from "../FaultScript.ts"
 import { AnthropicWire } from "./AnthropicWire.ts"
 import { GeminiWire } from "./GeminiWire.ts"
@@ -10,21 +11,9 @@ import { ScriptRunner } from "./ScriptRunner.ts"
 import type { Answer, Ctx, Dialect, Failure, ParsedRequest } from "./Wire.ts"
 import { estimateTokens, makeIds } from "./Wire.ts"
 
-export type Kind = "openai" | "anthropic" | "gemini"
-
-export interface ServerConfig {
-  readonly kind: Kind
-  readonly host?: string
-  readonly port?: number
-  readonly models?: ReadonlyArray<string>
-  readonly keys?: ReadonlyArray<string>
-  readonly reply?: string
-  readonly fast?: boolean
-  readonly latencyMs?: number
-  readonly script?: FaultScript
-  readonly seed?: number
-  readonly maxLog?: number
-}
+// One definition of the config, the public one.
+type Kind = UpstreamKind
+type ServerConfig = UpstreamConfig
 
 export interface LogEntry {
   at: number
