@@ -49,6 +49,18 @@ export const LedgerEvent = Schema.Struct({ topic: Schema.String, at: Schema.Fini
 export type LedgerEvent = typeof LedgerEvent.Type
 
 /**
+ * How a streamed answer went: the characters of output that reached the client, the time to the
+ * first content token (from the request's start), and whether it was cut (ended without a finish).
+ * Absent for non-streamed requests.
+ */
+export const LedgerStream = Schema.Struct({
+  outputChars: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+  firstTokenMs: Schema.optionalKey(Schema.Finite),
+  cut: Schema.Boolean
+})
+export type LedgerStream = typeof LedgerStream.Type
+
+/**
  * One audit entry per request, whatever the outcome. `seq`, `prevHash` and `hash` chain the
  * entries (`@am/ledger` computes them; a store persists them as given).
  */
@@ -81,6 +93,8 @@ export const LedgerEntry = Schema.Struct({
   costUsd: Schema.optionalKey(Schema.Finite),
   mitigationAttempted: Schema.Boolean,
   mitigationSucceeded: Schema.Boolean,
+  /** Set for streamed requests. */
+  stream: Schema.optionalKey(LedgerStream),
   resilienceScore: Schema.Finite,
   prevHash: Schema.String,
   hash: Schema.String
@@ -191,6 +205,8 @@ export interface LedgerInput {
   readonly costUsd?: number
   readonly mitigationAttempted: boolean
   readonly mitigationSucceeded: boolean
+  /** Set for streamed requests: output length, time to first token, whether the stream was cut. */
+  readonly stream?: LedgerStream
 }
 
 /**

@@ -95,6 +95,14 @@ export const ResilienceEvent = Schema.Union([
   t("retry.budget.exhausted", { provider: Schema.String, tokens: Schema.Finite }),
   t("all.providers.failed", { attempts: Schema.Int }),
   t("deadline.exceeded", { elapsedMs: Schema.Finite }),
+  /** A stream failed after its first content token reached the client: the answer is cut. */
+  t("stream.interrupted", {
+    provider: Schema.String,
+    model: Schema.String,
+    outputChars: Schema.Int,
+    class: Schema.optionalKey(FailureClass),
+    reason: Schema.String
+  }),
   t("circuit.tripped", {
     breaker: Schema.String,
     provider: Schema.String,

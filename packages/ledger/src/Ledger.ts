@@ -136,6 +136,7 @@ export const buildEntry = (
     ...(input.costUsd !== undefined ? { costUsd: input.costUsd } : {}),
     mitigationAttempted: input.mitigationAttempted,
     mitigationSucceeded: input.mitigationSucceeded,
+    ...(input.stream !== undefined ? { stream: { ...input.stream } } : {}),
     resilienceScore: resilienceScore(input),
     prevHash: head?.hash ?? GENESIS_HASH
   }

@@ -34,6 +34,25 @@ for (const backend of backends) {
       }).pipe(Effect.provide(backend.layer()))
     )
 
+    it.effect("keeps a streamed request's stream field (output length, first token, cut)", () =>
+      Effect.gen(function* () {
+        const ledger = yield* LedgerStore
+        const cut = entry(1, {
+          outcome: "FAILURE",
+          failureCode: "stream_interrupted",
+          stream: { outputChars: 42, firstTokenMs: 87.5, cut: true }
+        })
+        const whole = entry(2, { stream: { outputChars: 7, cut: false } })
+        yield* ledger.append([cut, whole])
+        assert.deepStrictEqual(yield* ledger.range(1, 10), [cut, whole])
+        assert.deepStrictEqual((yield* ledger.byRequestId("req-1"))?.stream, {
+          outputChars: 42,
+          firstTokenMs: 87.5,
+          cut: true
+        })
+      }).pipe(Effect.provide(backend.layer()))
+    )
+
     it.effect("rejects a duplicate seq and writes nothing of that batch", () =>
       Effect.gen(function* () {
         const ledger = yield* LedgerStore
