@@ -49,6 +49,12 @@ export interface BreakerPolicy {
 export interface BreakersConfig {
   readonly defaults?: BreakerPolicy
   readonly providers?: Readonly<Record<string, BreakerPolicy>>
+  /**
+   * The models each provider is known to serve. Their `model:<id>/<model>` circuits (and the
+   * provider's own) are listed in `snapshot` from the start, before this instance has called
+   * them: with a shared store, a circuit another replica tripped shows here too.
+   */
+  readonly models?: Readonly<Record<string, ReadonlyArray<string>>>
 }
 
 /** A policy resolved into what `CircuitBreaker.make` takes. */
@@ -117,6 +123,20 @@ const policyProblems = (path: string, policy: unknown): Array<string> => {
   return out
 }
 
+const modelsProblems = (models: unknown): Array<string> => {
+  if (models === undefined) return []
+  if (typeof models !== "object" || models === null) return ["models: must be an object of model lists by provider"]
+  const out: Array<string> = []
+  for (const [id, list] of Object.entries(models)) {
+    if (!Array.isArray(list)) out.push(`models.${id}: must be an array of model names`)
+    else
+      list.forEach((m, i) => {
+        if (typeof m !== "string" || m.length === 0) out.push(`models.${id}.${i}: must be a non-empty string`)
+      })
+  }
+  return out
+}
+
 /**
  * Every problem in a breaker configuration, each prefixed with the path of the bad field
  * (`providers.primary.failureRate.threshold: …`). Empty when the configuration is valid.
@@ -134,6 +154,7 @@ export const validateBreakersConfig = (config: BreakersConfig): ReadonlyArray<st
   for (const [id, policy] of Object.entries(config.providers ?? {})) {
     out.push(...policyProblems(`providers.${id}`, policy))
   }
+  out.push(...modelsProblems(config.models))
   // The cap is checked on the merged policy, where openFor and maxOpenFor may come from different levels.
   if (out.length === 0) {
     const check = (path: string, own?: BreakerPolicy) => {

@@ -27,7 +27,7 @@
  */
 import { type Classification, EventBus } from "@am/core"
 import { Cause, Clock, Context, Duration, Effect, Exit, Layer, Option, Schema } from "effect"
-import { CircuitBreaker } from "effect/persistence"
+import { CircuitBreaker, type Redis } from "effect/persistence"
 import { type BreakerPolicy, type BreakersConfig, resolvePolicy, validateBreakersConfig } from "./BreakerPolicy.ts"
 import { type BreakerOwner, observeStore, publishFor } from "./internal/observe.ts"
 
@@ -114,15 +114,19 @@ export interface BreakersShape {
    * cannot be read reports `closed` (the breaker fails open, like the calls it guards).
    */
   readonly status: (target: { readonly provider: string; readonly model?: string }) => Effect.Effect<BreakerStatus>
-  /** Every circuit this instance knows (configured providers and every target it ran), by provider. */
+  /**
+   * Every circuit this instance knows, by provider: the configured providers, the configured
+   * `models` and every target it ran. Each status is read from the store, so over a shared store
+   * it is the shared state (a circuit another replica tripped reads open here).
+   */
   readonly snapshot: Effect.Effect<ReadonlyArray<BreakerSnapshot>>
 }
 
 /**
- * The breakers service. `layerMemory` keeps circuits in the process; `layerStore` uses whatever
- * `CircuitBreakerStore` is provided (for example `CircuitBreaker.layerStoreRedis` to share
- * circuits between replicas). Transitions are published on the `EventBus` as `circuit.tripped`,
- * `circuit.half_open`, `circuit.reset` and `circuit.rejected`.
+ * The breakers service. `layerMemory` keeps circuits in the process; `layerRedis` shares them
+ * between replicas through Redis; `layerStore` uses whatever `CircuitBreakerStore` is provided.
+ * Transitions are published on the `EventBus` as `circuit.tripped`, `circuit.half_open`,
+ * `circuit.reset` and `circuit.rejected` — by the instance that caused them only.
  *
  * @example
  * ```ts
@@ -145,6 +149,35 @@ export class Breakers extends Context.Service<Breakers, BreakersShape>()("@am/br
   /** Breakers over an in-process store (`CircuitBreaker.layerStoreMemory`). */
   static layerMemory(config?: BreakersConfig): Layer.Layer<Breakers, never, EventBus> {
     return Breakers.layerStore(config).pipe(Layer.provide(CircuitBreaker.layerStoreMemory()))
+  }
+
+  /**
+   * Breakers whose circuits live in Redis (`CircuitBreaker.layerStoreRedis`), shared by every
+   * replica built with the same `prefix` (default `"am:"`; circuits are stored under
+   * `<prefix>breaker:<circuit name>`). A circuit tripped through one replica rejects calls in
+   * the others, and `status` / `snapshot` read the shared state. Open times run on the Redis
+   * server's clock. If Redis cannot be reached calls run unrecorded (the breaker fails open).
+   * Replicas should share one configuration: the store does not check that policies match.
+   *
+   * @example
+   * ```ts
+   * import { NodeRedis } from "@effect/platform-node"
+   * import { Breakers } from "@am/breaker"
+   * import { EventBus } from "@am/core"
+   * import { Layer } from "effect"
+   * const live = Breakers.layerRedis(
+   *   { providers: { primary: { consecutiveFailures: 5 } }, models: { primary: ["gpt-4o"] } },
+   *   { prefix: "am:" }
+   * ).pipe(Layer.provide([NodeRedis.layer({ url: "redis://127.0.0.1:6379" }), EventBus.layerMemory]))
+   * ```
+   */
+  static layerRedis(
+    config?: BreakersConfig,
+    options?: { readonly prefix?: string }
+  ): Layer.Layer<Breakers, never, EventBus | Redis.Redis> {
+    return Breakers.layerStore(config).pipe(
+      Layer.provide(CircuitBreaker.layerStoreRedis({ prefix: `${options?.prefix ?? "am:"}breaker:` }))
+    )
   }
 }
 
@@ -239,6 +272,10 @@ const make = Effect.fnUntraced(function* (config: BreakersConfig) {
     return owner
   }
   for (const id of configured.keys()) entryFor(id)
+  for (const [id, models] of Object.entries(config.models ?? {})) {
+    const entry = entryFor(id)
+    for (const model of models) modelOwnerFor(entry, model)
+  }
 
   const rejectWith =
     (owner: BreakerOwner) =>
@@ -298,27 +335,31 @@ const make = Effect.fnUntraced(function* (config: BreakersConfig) {
     const known = [...owners.values()].sort(
       (a, b) => a.provider.localeCompare(b.provider) || (a.model ?? "").localeCompare(b.model ?? "")
     )
-    return yield* Effect.forEach(known, (owner) =>
-      store.state(owner.name).pipe(
-        Effect.map((state): BreakerSnapshot => {
-          const s = statusOf(state)
-          return {
-            name: owner.name,
-            provider: owner.provider,
-            ...(owner.model === undefined ? {} : { model: owner.model }),
-            status: s,
-            ...(state._tag === "Open" && s === "open" ? { openUntil: now + Duration.toMillis(state.retryAfter) } : {})
-          }
-        }),
-        Effect.catch(() =>
-          Effect.succeed<BreakerSnapshot>({
-            name: owner.name,
-            provider: owner.provider,
-            ...(owner.model === undefined ? {} : { model: owner.model }),
-            status: "closed"
-          })
-        )
-      )
+    return yield* Effect.forEach(
+      known,
+      (owner) =>
+        store.state(owner.name).pipe(
+          Effect.map((state): BreakerSnapshot => {
+            const s = statusOf(state)
+            return {
+              name: owner.name,
+              provider: owner.provider,
+              ...(owner.model === undefined ? {} : { model: owner.model }),
+              status: s,
+              ...(state._tag === "Open" && s === "open" ? { openUntil: now + Duration.toMillis(state.retryAfter) } : {})
+            }
+          }),
+          Effect.catch(() =>
+            Effect.succeed<BreakerSnapshot>({
+              name: owner.name,
+              provider: owner.provider,
+              ...(owner.model === undefined ? {} : { model: owner.model }),
+              status: "closed"
+            })
+          )
+        ),
+      // Over Redis each read is a round trip; in flight together they pipeline on one connection.
+      { concurrency: "unbounded" }
     )
   })
 

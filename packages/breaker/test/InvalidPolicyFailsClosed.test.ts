@@ -26,6 +26,13 @@ describe("an invalid breaker configuration fails at start with the path of the b
     )
   })
 
+  it("names a bad known-models list", () => {
+    assert.deepStrictEqual(validateBreakersConfig({ models: { primary: ["gpt-4o", ""], other: "gpt-4o" as never } }), [
+      "models.primary.1: must be a non-empty string",
+      "models.other: must be an array of model names"
+    ])
+  })
+
   it("checks the cap against the merged openFor", () => {
     assert.deepStrictEqual(
       validateBreakersConfig({ defaults: { openFor: "1 minute" }, providers: { p: { maxOpenFor: "30 seconds" } } }),

@@ -53,6 +53,16 @@ describe("state is readable and transitions are events", () => {
     )
   )
 
+  it.effect("known models are listed from the start, before any call", () =>
+    Effect.gen(function* () {
+      const breakers = yield* Breakers
+      assert.deepStrictEqual(
+        (yield* breakers.snapshot).map((s) => s.name),
+        ["provider:primary", "model:primary/gpt-4o", "model:primary/gpt-4o-mini", "provider:secondary"]
+      )
+    }).pipe(Effect.provide(harness({ providers: { secondary: {} }, models: { primary: ["gpt-4o-mini", "gpt-4o"] } })))
+  )
+
   it.effect("events carry the breaker, provider, model, open duration and the request's id", () =>
     Effect.gen(function* () {
       const upstream = yield* makeUpstream
