@@ -1,0 +1,139 @@
+/**
+ * Child processes of `pnpm bench gateway`: each pinned to a core with `taskset`, its
+ * output sent to a log file (the kernel writes it; no reader on a measured core), all
+ * killed on exit, error or signal. Each child also preloads ChildGuard.ts, which ends it
+ * if the bench dies without cleaning up.
+ */
+import type { ChildProcess, StdioOptions } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
+import { closeSync, openSync, readFileSync } from "node:fs"
+import { createServer } from "node:net"
+import { cpus } from "node:os"
+import { join } from "node:path"
+
+export const guard = new URL("./ChildGuard.ts", import.meta.url).pathname
+
+/** Whether processes can be pinned: `taskset` present and at least two cores. */
+export const pinning = cpus().length >= 2 && spawnSync("taskset", ["-V"], { stdio: "ignore" }).status === 0
+
+const children = new Set<ChildProcess>()
+
+const killAll = (signal: NodeJS.Signals) => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+}
+process.on("exit", () => killAll("SIGKILL"))
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.once(signal, () => {
+    killAll("SIGKILL")
+    process.exit(130)
+  })
+}
+
+/** Pin this process (all its threads) to `core`: the bench's own bookkeeping stays off the measured core. */
+export const pinSelf = (core: number) => {
+  if (pinning) spawnSync("taskset", ["-a", "-pc", String(core), String(process.pid)], { stdio: "ignore" })
+}
+
+export interface Child {
+  readonly name: string
+  readonly process: ChildProcess
+  readonly log: string
+  /** The last lines the child wrote (stdout and stderr). */
+  tail(lines?: number): string
+  /** SIGTERM, then SIGKILL after 3 s; resolves when it has exited. */
+  stop(): Promise<void>
+}
+
+export interface SpawnOptions {
+  readonly name: string
+  readonly core: number
+  /** Node arguments: flags, script, script arguments. */
+  readonly args: ReadonlyArray<string>
+  readonly logDir: string
+  readonly cwd: string
+  readonly env?: Record<string, string>
+  /** Add an IPC channel (the load worker). */
+  readonly ipc?: boolean
+}
+
+/** Start `node ARGS` pinned to `core` (taskset execs node, so the pid is node's). */
+export const spawnNode = (options: SpawnOptions): Child => {
+  const log = join(options.logDir, `${options.name.replace(/[^\w.-]+/g, "_")}.log`)
+  const fd = openSync(log, "w")
+  const node = [process.execPath, "--import", guard, ...options.args]
+  const [command, ...args] = pinning ? ["taskset", "-c", String(options.core), ...node] : node
+  const stdio: StdioOptions = options.ipc === true ? ["ignore", fd, fd, "ipc"] : ["ignore", fd, fd]
+  const child = spawn(command!, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio })
+  closeSync(fd)
+  children.add(child)
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
+  void exited.then(() => children.delete(child))
+  return {
+    name: options.name,
+    process: child,
+    log,
+    tail: (lines = 20) => {
+      try {
+        return readFileSync(log, "utf8").trimEnd().split("\n").slice(-lines).join("\n")
+      } catch {
+        return ""
+      }
+    },
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      child.kill("SIGTERM")
+      const timer = setTimeout(() => child.kill("SIGKILL"), 3000)
+      await exited
+      clearTimeout(timer)
+    }
+  }
+}
+
+/** A port free on 127.0.0.1 right now (the OS picks it). */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+
+/**
+ * Poll `url` until `ready(status)` holds; fails if the child exits first or after `timeoutMs`.
+ */
+export const waitReady = async (
+  child: Child,
+  url: string,
+  ready: (status: number) => boolean,
+  timeoutMs = 60_000
+): Promise<void> => {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (child.process.exitCode !== null || child.process.signalCode !== null)
+      throw new Error(`${child.name} exited (${child.process.exitCode ?? child.process.signalCode}):\n${child.tail()}`)
+    const status = await fetch(url, { signal: AbortSignal.timeout(2000) }).then(
+      async (r) => {
+        await r.arrayBuffer()
+        return r.status
+      },
+      () => 0
+    )
+    if (status !== 0 && ready(status)) return
+    if (Date.now() > deadline) throw new Error(`${child.name} not ready at ${url} after ${timeoutMs} ms:\n${child.tail()}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+/** Peak resident set size (VmHWM) of a live process, in MB; NaN when unknown. */
+export const peakRssMB = (pid: number | undefined): number => {
+  if (pid === undefined) return Number.NaN
+  try {
+    const kB = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]
+    return kB === undefined ? Number.NaN : Number(kB) / 1024
+  } catch {
+    return Number.NaN
+  }
+}

@@ -1,0 +1,508 @@
+/**
+ * `pnpm bench gateway [--duration S] [--warmup S] [--quick] [--only a,b,bf,c,d,o]` — what
+ * a gateway costs, measured side by side in one run with one load tool, one concurrency
+ * and one duration per cell. The server under test runs alone on core 0; the fake
+ * upstream (@am/testkit, fast mode), the load generator and this script share core 1.
+ *
+ *   (a)  the upstream called directly — the ceiling
+ *   (b)  MinimalProxy.ts: node:http + undici Pool, JSON parsed and re-serialised both
+ *        ways — the floor for any Node gateway; (b') the same over global fetch
+ *   (c)  our gateway (apps/gateway/src/main.ts) with a memory ledger
+ *   (d)  Portkey's open-source gateway (@portkey-ai/gateway, headless, loopback), routed
+ *        to the same upstream with x-portkey-provider / x-portkey-custom-host
+ *
+ * Each: requests/s closed loop at 1 and 50 connections, p50/p99 at 50, added p50 over
+ * (a) at 1 connection, open-loop p99 at 500 and 1,000 req/s (LoadWorker.ts explains why
+ * open loop is our own generator), peak RSS. Then (c) again with two providers, the
+ * first failing 10 % of requests as overloaded: success rate and p99. Prints figures;
+ * asserts nothing. Target: (c) at least 60 % of (b)'s requests/s at 50 connections.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { cpus, tmpdir } from "node:os"
+import { join } from "node:path"
+import { parseArgs } from "node:util"
+import type { Load, LoadResult } from "./LoadWorker.ts"
+import type { Child } from "./Processes.ts"
+import { freePort, peakRssMB, pinning, pinSelf, spawnNode, waitReady } from "./Processes.ts"
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: "string" },
+    warmup: { type: "string" },
+    quick: { type: "boolean", default: false },
+    only: { type: "string" }
+  }
+})
+const SECONDS = Number(values.duration ?? (values.quick ? 2 : 10))
+const WARMUP = Number(values.warmup ?? (values.quick ? 0.5 : 2))
+const ONLY = values.only === undefined ? undefined : new Set(values.only.split(","))
+const wanted = (row: string) => ONLY === undefined || ONLY.has(row)
+
+const SERVER_CORE = 0
+const LOAD_CORE = 1
+const CONNECTIONS = [1, 50] as const
+const RATES = [500, 1000] as const
+const OVERLOAD_RATE = 0.1
+
+const root = new URL("../../../", import.meta.url).pathname
+const appDir = new URL("../", import.meta.url).pathname
+const here = new URL("./", import.meta.url).pathname
+const gatewayMain = join(appDir, "src/main.ts")
+const portkeyMain = join(appDir, "node_modules/@portkey-ai/gateway/build/start-server.js")
+const work = mkdtempSync(join(tmpdir(), "am-gateway-bench-"))
+process.on("exit", () => rmSync(work, { recursive: true, force: true }))
+const SOURCE = ["--conditions=@am/source", "--no-warnings"]
+
+const PATH = "/v1/chat/completions"
+const MODEL = "gpt-4o-mini"
+const BODY = JSON.stringify({ model: MODEL, messages: [{ role: "user", content: "Say hello in one short sentence." }] })
+const UPSTREAM_KEY = "sk-bench-upstream-0000"
+const GATEWAY_KEY = "am-bench-gateway-key-0000"
+const json = { "content-type": "application/json" }
+
+pinSelf(LOAD_CORE)
+
+// ---- upstreams and load generator (core 1) --------------------------------------------
+
+interface UpstreamInfo {
+  readonly name: string
+  readonly origin: string
+  readonly baseURL: string
+}
+
+const startUpstreams = async (): Promise<{ child: Child; byName: Map<string, UpstreamInfo> }> => {
+  const config = join(work, "upstreams.json")
+  const fast = { kind: "openai", fast: true, maxLog: 1000 }
+  writeFileSync(
+    config,
+    JSON.stringify({
+      upstreams: [
+        { name: "fast", ...fast },
+        {
+          name: "flaky",
+          ...fast,
+          script: [{ random: { rate: OVERLOAD_RATE, faults: ["overloaded", 503, 529], seed: 7 } }]
+        },
+        { name: "healthy", ...fast }
+      ]
+    })
+  )
+  const child = spawnNode({
+    name: "upstream",
+    core: LOAD_CORE,
+    args: [...SOURCE, join(root, "packages/testkit/src/bin/am-upstream.ts"), "--config", config, "--json"],
+    logDir: work,
+    cwd: root
+  })
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    const line = readFileSync(child.log, "utf8")
+      .split("\n")
+      .find((l) => l.startsWith('{"upstreams"'))
+    if (line !== undefined) {
+      const list = (JSON.parse(line) as { upstreams: Array<UpstreamInfo> }).upstreams
+      return { child, byName: new Map(list.map((u) => [u.name, u])) }
+    }
+    if (child.process.exitCode !== null || Date.now() > deadline)
+      throw new Error(`the fake upstream did not start:\n${child.tail()}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+const startLoadWorker = () => {
+  const child = spawnNode({
+    name: "load",
+    core: LOAD_CORE,
+    args: [...SOURCE, join(here, "LoadWorker.ts")],
+    logDir: work,
+    cwd: root,
+    ipc: true
+  })
+  const pending = new Map<number, { resolve: (r: LoadResult) => void; reject: (e: Error) => void }>()
+  let ids = 0
+  child.process.on("message", (m: { id: number; result?: LoadResult; error?: string }) => {
+    const p = pending.get(m.id)
+    pending.delete(m.id)
+    if (m.result !== undefined) p?.resolve(m.result)
+    else p?.reject(new Error(m.error))
+  })
+  child.process.once("exit", () => {
+    for (const p of pending.values()) p.reject(new Error(`load generator exited:\n${child.tail()}`))
+  })
+  const run = (load: Load): Promise<LoadResult> =>
+    new Promise((resolve, reject) => {
+      const id = ++ids
+      pending.set(id, { resolve, reject })
+      child.process.send({ id, load })
+    })
+  return { child, run }
+}
+
+// ---- one row: a server under test -----------------------------------------------------
+
+interface Target {
+  readonly key: string
+  readonly label: string
+  /** Starts the server (core 0) and returns its origin; undefined: call the upstream itself. */
+  readonly start?: () => Promise<{ child: Child; origin: string }>
+  readonly headers: Record<string, string>
+}
+
+interface Row {
+  readonly target: Target
+  readonly skipped?: string
+  readonly closed?: ReadonlyArray<LoadResult>
+  readonly open?: ReadonlyArray<LoadResult>
+  readonly rssMB?: number
+}
+
+const fmtMs = (ms: number | undefined) =>
+  ms === undefined || Number.isNaN(ms) ? "—" : ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : ms.toFixed(0)
+const fmtInt = (n: number | undefined) =>
+  n === undefined || Number.isNaN(n) ? "—" : Math.round(n).toLocaleString("en-US")
+const describe = (r: LoadResult) =>
+  `${fmtInt(r.rps)} req/s, p50 ${fmtMs(r.p50)} p90 ${fmtMs(r.p90)} p99 ${fmtMs(r.p99)} max ${fmtMs(r.max)} ms` +
+  (r.non2xx + r.errors > 0 ? `, ${r.non2xx} non-2xx, ${r.errors} errors of ${r.answered + r.errors}` : "")
+
+/** One request through the target; it must answer 200 with a chat completion. */
+const probe = async (url: string, headers: Record<string, string>) => {
+  const res = await fetch(url, { method: "POST", headers, body: BODY, signal: AbortSignal.timeout(10_000) })
+  const text = await res.text()
+  let choices: unknown
+  try {
+    choices = (JSON.parse(text) as { choices?: unknown }).choices
+  } catch {}
+  if (res.status !== 200 || !Array.isArray(choices))
+    throw new Error(`probe answered ${res.status}: ${text.slice(0, 300)}`)
+}
+
+const measure = async (
+  target: Target,
+  upstreamOrigin: string,
+  run: (load: Load) => Promise<LoadResult>
+): Promise<Row> => {
+  let server: { child: Child; origin: string } | undefined
+  try {
+    server = target.start === undefined ? undefined : await target.start()
+    const url = (server?.origin ?? upstreamOrigin) + PATH
+    await probe(url, target.headers)
+    const base = { url, headers: target.headers, body: BODY }
+    if (WARMUP > 0) await run({ kind: "closed", ...base, connections: 50, seconds: WARMUP })
+    const closed: Array<LoadResult> = []
+    for (const connections of CONNECTIONS) {
+      const r = await run({ kind: "closed", ...base, connections, seconds: SECONDS })
+      console.log(`  ${target.key} closed ${String(connections).padStart(2)} conn: ${describe(r)}`)
+      closed.push(r)
+    }
+    const open: Array<LoadResult> = []
+    for (const rate of RATES) {
+      const r = await run({ kind: "open", ...base, rate, seconds: SECONDS })
+      console.log(`  ${target.key} open ${rate} req/s: ${describe(r)}`)
+      open.push(r)
+    }
+    return { target, closed, open, rssMB: peakRssMB(server?.child.process.pid) }
+  } catch (e) {
+    console.log(`  ${target.key} failed: ${(e as Error).message}`)
+    return { target, skipped: `failed: ${(e as Error).message.split("\n")[0]}` }
+  } finally {
+    await server?.child.stop()
+  }
+}
+
+// ---- the servers under test -----------------------------------------------------------
+
+const startOnCore0 = async (
+  name: string,
+  args: (port: number) => ReadonlyArray<string>,
+  readyPath: string,
+  ready: (status: number) => boolean,
+  env?: Record<string, string>
+) => {
+  const port = await freePort()
+  const child = spawnNode({ name, core: SERVER_CORE, args: args(port), logDir: work, cwd: root, ...(env && { env }) })
+  const origin = `http://127.0.0.1:${port}`
+  await waitReady(child, origin + readyPath, ready)
+  return { child, origin }
+}
+
+const minimalProxy = (client: "undici" | "fetch", upstream: string) => () =>
+  startOnCore0(
+    `minimal-proxy-${client}`,
+    (port) => [...SOURCE, join(here, "MinimalProxy.ts"), "--upstream", upstream, "--port", String(port), "--client", client],
+    "/healthz",
+    (s) => s === 200
+  )
+
+interface GatewayProvider {
+  readonly id: string
+  readonly baseURL: string
+}
+
+const gatewayConfig = (port: number, providers: ReadonlyArray<GatewayProvider>) => ({
+  server: { host: "127.0.0.1", port },
+  providers: Object.fromEntries(
+    providers.map((p) => [
+      p.id,
+      {
+        kind: "openai",
+        baseURL: p.baseURL,
+        keys: [{ id: `${p.id}-k1`, secret: `${UPSTREAM_KEY}-${p.id}` }],
+        models: [{ name: MODEL }]
+      }
+    ])
+  ),
+  routes: { default: providers.map((p) => ({ provider: p.id, models: [MODEL] })) },
+  ledger: { store: "memory" },
+  gatewayKeys: [{ id: "bench", secret: GATEWAY_KEY, workspace: "bench" }]
+})
+
+const gateway = (name: string, providers: ReadonlyArray<GatewayProvider>) => () =>
+  startOnCore0(
+    name,
+    (port) => {
+      const file = join(work, `${name}.json`)
+      writeFileSync(file, JSON.stringify(gatewayConfig(port, providers), null, 2))
+      return [...SOURCE, gatewayMain, "--config", file]
+    },
+    "/healthz",
+    (s) => s === 200
+  )
+
+const portkey = () =>
+  startOnCore0(
+    "portkey",
+    (port) => [portkeyMain, "--headless", `--port=${port}`],
+    "/",
+    () => true, // any answer: it is listening
+    { AM_BENCH_LOOPBACK: "1" }
+  )
+
+// ---- run ------------------------------------------------------------------------------
+
+const cpu = cpus()
+console.log(`gateway bench — node ${process.version}, ${cpu.length} cores (${cpu[0]?.model.trim() ?? "?"})`)
+console.log(
+  pinning
+    ? `server under test pinned to core ${SERVER_CORE}; upstream, load generator and this script to core ${LOAD_CORE}`
+    : "NOT pinned (taskset missing or a single core): figures are not comparable with pinned runs"
+)
+console.log(
+  `${SECONDS} s per cell, ${WARMUP} s warm-up (50 connections) per server; closed loop: autocannon at ${CONNECTIONS.join(" and ")} connections; open loop: fixed schedule at ${RATES.join(" and ")} req/s, latency from the scheduled time`
+)
+console.log(`POST ${PATH} ${BODY}\n`)
+
+const upstreams = await startUpstreams()
+const load = startLoadWorker()
+const fast = upstreams.byName.get("fast")!
+const flaky = upstreams.byName.get("flaky")!
+const healthy = upstreams.byName.get("healthy")!
+const upstreamHeaders = { ...json, authorization: `Bearer ${UPSTREAM_KEY}` }
+const gatewayHeaders = { ...json, authorization: `Bearer ${GATEWAY_KEY}` }
+const haveGateway = (() => {
+  try {
+    readFileSync(gatewayMain)
+    return true
+  } catch {
+    return false
+  }
+})()
+const havePortkey = (() => {
+  try {
+    readFileSync(portkeyMain)
+    return true
+  } catch {
+    return false
+  }
+})()
+
+const targets: ReadonlyArray<Target & { readonly skip?: string }> = [
+  { key: "a", label: "(a) upstream direct", headers: upstreamHeaders },
+  {
+    key: "b",
+    label: "(b) minimal proxy, undici",
+    start: minimalProxy("undici", fast.origin),
+    headers: upstreamHeaders
+  },
+  {
+    key: "bf",
+    label: "(b') minimal proxy, fetch",
+    start: minimalProxy("fetch", fast.origin),
+    headers: upstreamHeaders
+  },
+  {
+    key: "c",
+    label: "(c) our gateway",
+    start: gateway("gateway", [{ id: "primary", baseURL: fast.baseURL }]),
+    headers: gatewayHeaders,
+    ...(!haveGateway && { skip: "apps/gateway/src/main.ts not found" })
+  },
+  {
+    key: "d",
+    label: "(d) Portkey gateway",
+    start: portkey,
+    headers: {
+      ...json,
+      authorization: "Bearer sk-fake",
+      "x-portkey-provider": "openai",
+      "x-portkey-custom-host": fast.baseURL
+    },
+    ...(!havePortkey && { skip: "@portkey-ai/gateway not installed" })
+  }
+]
+
+const rows: Array<Row> = []
+for (const target of targets) {
+  if (!wanted(target.key)) continue
+  if (target.skip !== undefined) {
+    console.log(`${target.label.slice(0, 3)} skipped: ${target.skip}`)
+    rows.push({ target, skipped: target.skip })
+    continue
+  }
+  console.log(target.label)
+  rows.push(await measure(target, fast.origin, load.run))
+}
+
+// ---- overload: (c) with two providers, the first failing 10 % as overloaded -------------
+
+interface OverloadRow {
+  readonly label: string
+  readonly results?: ReadonlyArray<LoadResult>
+  readonly skipped?: string
+}
+
+const overloadRows: Array<OverloadRow> = []
+if (wanted("o")) {
+  console.log(
+    `overload: provider 1 answers ${OVERLOAD_RATE * 100} % of requests overloaded (503 / 529, seeded), provider 2 healthy`
+  )
+  const cells = async (url: string, headers: Record<string, string>) => {
+    const base = { url, headers, body: BODY }
+    const closed = await load.run({ kind: "closed", ...base, connections: 50, seconds: SECONDS })
+    const open = await load.run({ kind: "open", ...base, rate: RATES[0], seconds: SECONDS })
+    return [closed, open]
+  }
+  try {
+    const results = await cells(flaky.origin + PATH, upstreamHeaders)
+    console.log(`  provider 1 direct: closed 50 conn: ${describe(results[0]!)}; open: ${describe(results[1]!)}`)
+    overloadRows.push({ label: "provider 1 called directly (the fault mix)", results })
+  } catch (e) {
+    overloadRows.push({ label: "provider 1 called directly (the fault mix)", skipped: (e as Error).message })
+  }
+  if (!haveGateway) {
+    console.log("(c) overload skipped: apps/gateway/src/main.ts not found")
+    overloadRows.push({ label: "(c) our gateway, 2 providers", skipped: "apps/gateway/src/main.ts not found" })
+  } else {
+    let server: { child: Child; origin: string } | undefined
+    try {
+      server = await gateway("gateway-overload", [
+        { id: "primary", baseURL: flaky.baseURL },
+        { id: "secondary", baseURL: healthy.baseURL }
+      ])()
+      const url = server.origin + PATH
+      if (WARMUP > 0) await load.run({ kind: "closed", url, headers: gatewayHeaders, body: BODY, connections: 50, seconds: WARMUP })
+      const results = await cells(url, gatewayHeaders)
+      console.log(`  (c) closed 50 conn: ${describe(results[0]!)}; open: ${describe(results[1]!)}`)
+      overloadRows.push({ label: "(c) our gateway, 2 providers", results })
+    } catch (e) {
+      console.log(`  (c) overload failed: ${(e as Error).message}`)
+      overloadRows.push({ label: "(c) our gateway, 2 providers", skipped: (e as Error).message.split("\n")[0]! })
+    } finally {
+      await server?.child.stop()
+    }
+  }
+}
+
+const upstreamRss = peakRssMB(upstreams.child.process.pid)
+await load.child.stop()
+await upstreams.child.stop()
+
+// ---- the table ------------------------------------------------------------------------
+
+const table = (head: ReadonlyArray<string>, body: ReadonlyArray<ReadonlyArray<string>>) => {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? "").length)))
+  const line = (cells: ReadonlyArray<string>) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ")} |`
+  console.log(line(head))
+  console.log(`|${widths.map((w, i) => (i === 0 ? `:${"-".repeat(w + 1)}` : `${"-".repeat(w + 1)}:`)).join("|")}|`)
+  for (const r of body) console.log(line(r))
+}
+
+const direct = rows.find((r) => r.target.key === "a" && r.closed !== undefined)
+const floor = rows.find((r) => r.target.key === "b" && r.closed !== undefined)
+const ratio = (r: Row) =>
+  r.closed === undefined || floor?.closed === undefined ? "—" : `${(r.closed[1]!.rps / floor.closed[1]!.rps).toFixed(2)}`
+const added = (r: Row) =>
+  r.closed === undefined || direct?.closed === undefined
+    ? "—"
+    : r === direct
+      ? "0"
+      : `+${fmtMs(r.closed[0]!.p50 - direct.closed[0]!.p50)}`
+
+console.log(
+  `\nnode ${process.version}, ${cpu.length} cores, ${pinning ? "server on core 0, upstream + load on core 1" : "not pinned"}, ${SECONDS} s per cell; latencies in ms\n`
+)
+table(
+  [
+    "",
+    "rps@1",
+    "rps@50",
+    "p50@50",
+    "p99@50",
+    "added p50@1 over (a)",
+    "open p99@500",
+    "open p99@1000",
+    "peak RSS MB",
+    "rps@50 / (b)"
+  ],
+  rows.map((r) =>
+    r.closed === undefined
+      ? [r.target.label, `skipped: ${r.skipped ?? ""}`, "", "", "", "", "", "", "", ""]
+      : [
+          r.target.label,
+          fmtInt(r.closed[0]!.rps),
+          fmtInt(r.closed[1]!.rps),
+          fmtMs(r.closed[1]!.p50),
+          fmtMs(r.closed[1]!.p99),
+          added(r),
+          fmtMs(r.open![0]!.p99),
+          fmtMs(r.open![1]!.p99),
+          r.target.start === undefined ? "—" : fmtInt(r.rssMB),
+          ratio(r)
+        ]
+  )
+)
+const failures = rows.filter((r) => [...(r.closed ?? []), ...(r.open ?? [])].some((x) => x.non2xx + x.errors > 0))
+for (const r of failures) console.log(`note: ${r.target.label} had non-2xx answers or errors (see its lines above)`)
+console.log(`(fake upstream peak RSS: ${fmtInt(upstreamRss)} MB)`)
+
+if (overloadRows.length > 0) {
+  const pct = (r: LoadResult) => `${((100 * r.ok) / Math.max(1, r.answered + r.errors)).toFixed(2)} %`
+  console.log(
+    `\noverload: provider 1 fails ${OVERLOAD_RATE * 100} % (overloaded, 503, 529), provider 2 healthy; closed loop 50 connections, open loop ${RATES[0]} req/s\n`
+  )
+  table(
+    ["", "success @50", "rps@50", "p50@50", "p99@50", `success @${RATES[0]}/s`, `open p99@${RATES[0]}`],
+    overloadRows.map((o) =>
+      o.results === undefined
+        ? [o.label, `skipped: ${o.skipped ?? ""}`, "", "", "", "", ""]
+        : [
+            o.label,
+            pct(o.results[0]!),
+            fmtInt(o.results[0]!.rps),
+            fmtMs(o.results[0]!.p50),
+            fmtMs(o.results[0]!.p99),
+            pct(o.results[1]!),
+            fmtMs(o.results[1]!.p99)
+          ]
+    )
+  )
+}
+
+const ours = rows.find((r) => r.target.key === "c" && r.closed !== undefined)
+if (ours?.closed !== undefined && floor?.closed !== undefined) {
+  const share = ours.closed[1]!.rps / floor.closed[1]!.rps
+  console.log(
+    `\ntarget: (c) at least 60 % of (b)'s requests/s at 50 connections — ${(share * 100).toFixed(0)} %: ${share >= 0.6 ? "met" : "NOT met"}`
+  )
+}
+process.exit(0)

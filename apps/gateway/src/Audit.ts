@@ -1,0 +1,42 @@
+/**
+ * Wires the audit trail a config asks for: `ledger.store` picks the store (`sqlite:PATH`,
+ * `postgres://…` or `memory`), the ledger spools to `ledger.spoolDir`, and `telemetry` sets
+ * the event bus's subscribers (JSON logs, metrics, the batched event writer). The engine reads
+ * these services when they are present. The demo uses the same wiring.
+ *
+ * @example
+ * ```ts
+ * import { layerAudit } from "@am/gateway"
+ * declare const config: import("@am/engine").EngineConfig
+ * const audit = layerAudit(config)
+ * ```
+ * @since 0.1.0
+ */
+import type { EngineConfig } from "@am/engine"
+import { Ledger, MemoryLedgerStore } from "@am/ledger"
+import { StoreUrl } from "@am/store-sql"
+import { EventWriter, Telemetry } from "@am/telemetry"
+import { PricingDefault } from "@am/usage"
+import { Duration, Layer } from "effect"
+
+const storesFor = (spec: string) =>
+  StoreUrl.isSql(spec) ? StoreUrl.layer(spec) : Layer.merge(MemoryLedgerStore.layer, EventWriter.layerMemoryStore)
+
+/** Stores, telemetry bus (the `EventBus`), ledger and pricing for a config. */
+export const layerAudit = (config: EngineConfig, options?: { readonly logs?: boolean }) => {
+  const stores = storesFor(config.ledger.store)
+  const telemetry = Telemetry.layer({
+    logs: (options?.logs ?? config.telemetry.logs) ? {} : false,
+    writer: {
+      ...(config.telemetry.events.batchSize !== undefined ? { batchSize: config.telemetry.events.batchSize } : {}),
+      ...(config.telemetry.events.flushIntervalMs !== undefined
+        ? { flushInterval: Duration.millis(config.telemetry.events.flushIntervalMs) }
+        : {})
+    }
+  }).pipe(Layer.provide(stores))
+  const ledger = Ledger.layer({
+    ...(config.ledger.spoolDir !== undefined ? { spoolDir: config.ledger.spoolDir } : {}),
+    ...(config.ledger.previewLengths !== undefined ? { previewLengths: config.ledger.previewLengths } : {})
+  }).pipe(Layer.provide(stores))
+  return Layer.mergeAll(stores, telemetry, ledger, PricingDefault)
+}

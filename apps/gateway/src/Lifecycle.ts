@@ -1,0 +1,83 @@
+/**
+ * The gateway's own lifecycle: requests in flight, the drain flag set on SIGTERM (new requests
+ * get `503 shutting_down`, `/readyz` turns unready so a load balancer stops sending), and the
+ * in-flight `Idempotency-Key`s of this process (a duplicate while the first runs gets
+ * `409 idempotency_in_progress`).
+ *
+ * @example
+ * ```ts
+ * import { Lifecycle } from "@am/gateway"
+ * const layer = Lifecycle.layer
+ * ```
+ * @since 0.1.0
+ */
+import { Clock, Context, Effect, Layer } from "effect"
+import type { HttpServerResponse } from "effect/http"
+import { apiError } from "./ApiError.ts"
+import type { Principal } from "./GatewayAuth.ts"
+
+export interface LifecycleShape {
+  readonly startedAt: number
+  readonly draining: boolean
+  readonly inFlight: number
+  /** Starts draining: new requests are refused; those in flight finish. */
+  readonly drain: Effect.Effect<void>
+  /** Runs a request, counted in flight and, with an idempotency key, exclusive per workspace. */
+  readonly track: <E, R>(
+    principal: Principal,
+    idempotencyKey: string | undefined,
+    run: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
+  ) => Effect.Effect<HttpServerResponse.HttpServerResponse, E | HttpServerResponse.HttpServerResponse, R>
+}
+
+export class Lifecycle extends Context.Service<Lifecycle, LifecycleShape>()("@am/gateway/Lifecycle") {
+  static readonly layer = Layer.effect(
+    Lifecycle,
+    Effect.gen(function* () {
+      const startedAt = yield* Clock.currentTimeMillis
+      let draining = false
+      let inFlight = 0
+      const keys = new Set<string>()
+      const track = <E, R>(
+        principal: Principal,
+        idempotencyKey: string | undefined,
+        run: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
+      ): Effect.Effect<HttpServerResponse.HttpServerResponse, E | HttpServerResponse.HttpServerResponse, R> =>
+        Effect.suspend((): Effect.Effect<HttpServerResponse.HttpServerResponse, E | HttpServerResponse.HttpServerResponse, R> => {
+          const slot = idempotencyKey === undefined ? undefined : `${principal.workspaceId}\u0000${idempotencyKey}`
+          if (slot !== undefined && keys.has(slot)) {
+            return Effect.fail(
+              apiError({
+                code: "idempotency_in_progress",
+                message: "a request with this Idempotency-Key is still in progress",
+                param: "Idempotency-Key",
+                retryAfterMs: 1000
+              })
+            )
+          }
+          inFlight++
+          if (slot !== undefined) keys.add(slot)
+          return Effect.ensuring(
+            run,
+            Effect.sync(() => {
+              inFlight--
+              if (slot !== undefined) keys.delete(slot)
+            })
+          )
+        })
+      return Lifecycle.of({
+        startedAt,
+        get draining() {
+          return draining
+        },
+        get inFlight() {
+          return inFlight
+        },
+        drain: Effect.sync(() => {
+          draining = true
+        }),
+        track
+      })
+    })
+  )
+}

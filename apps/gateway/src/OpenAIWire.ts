@@ -1,0 +1,330 @@
+/**
+ * OpenAI's Chat Completions wire format at the gateway's edge: the request body as a Schema
+ * (so a bad field is named in the error), its translation into the engine's
+ * `CompletionRequest`, and the answer back as `chat.completion` / `chat.completion.chunk`.
+ *
+ * @example
+ * ```ts
+ * import { decodeChatBody, toCompletionRequest } from "@am/gateway"
+ * ```
+ * @since 0.1.0
+ */
+import type { ChatMessage, CompletionChunk, CompletionRequest, ContentPart, Usage } from "@am/core"
+import type { EngineCompletion } from "@am/engine"
+import { Effect, Schema } from "effect"
+
+const Text = Schema.String
+const WireTextPart = Schema.Struct({ type: Schema.Literal("text"), text: Text })
+const WireImagePart = Schema.Struct({
+  type: Schema.Literal("image_url"),
+  image_url: Schema.Struct({ url: Schema.NonEmptyString, detail: Schema.optionalKey(Schema.String) })
+})
+const WireContent = Schema.Union([Text, Schema.Array(Schema.Union([WireTextPart, WireImagePart]))])
+const WireToolCall = Schema.Struct({
+  id: Schema.NonEmptyString,
+  type: Schema.optionalKey(Schema.Literal("function")),
+  function: Schema.Struct({ name: Schema.NonEmptyString, arguments: Schema.String })
+})
+
+const WireMessage = Schema.Union([
+  Schema.Struct({ role: Schema.Literals(["system", "developer"]), content: WireContent }),
+  Schema.Struct({ role: Schema.Literal("user"), content: WireContent, name: Schema.optionalKey(Schema.String) }),
+  Schema.Struct({
+    role: Schema.Literal("assistant"),
+    content: Schema.optionalKey(Schema.NullOr(WireContent)),
+    tool_calls: Schema.optionalKey(Schema.Array(WireToolCall)),
+    refusal: Schema.optionalKey(Schema.NullOr(Schema.String))
+  }),
+  Schema.Struct({ role: Schema.Literal("tool"), tool_call_id: Schema.NonEmptyString, content: WireContent })
+])
+type WireMessage = typeof WireMessage.Type
+
+const WireTool = Schema.Struct({
+  type: Schema.Literal("function"),
+  function: Schema.Struct({
+    name: Schema.NonEmptyString,
+    description: Schema.optionalKey(Schema.String),
+    parameters: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown)),
+    strict: Schema.optionalKey(Schema.NullOr(Schema.Boolean))
+  })
+})
+
+const WireToolChoice = Schema.Union([
+  Schema.Literals(["auto", "none", "required"]),
+  Schema.Struct({ type: Schema.Literal("function"), function: Schema.Struct({ name: Schema.NonEmptyString }) })
+])
+
+const WireResponseFormat = Schema.Union([
+  Schema.Struct({ type: Schema.Literals(["text", "json_object"]) }),
+  Schema.Struct({
+    type: Schema.Literal("json_schema"),
+    json_schema: Schema.Struct({
+      name: Schema.NonEmptyString,
+      schema: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown)),
+      strict: Schema.optionalKey(Schema.NullOr(Schema.Boolean))
+    })
+  })
+])
+
+const OptionalNullable = <S extends Schema.Top>(s: S) => Schema.optionalKey(Schema.NullOr(s))
+
+/** The request body of `POST /v1/chat/completions` (fields we don't use are ignored, as OpenAI does). */
+export const ChatBody = Schema.Struct({
+  model: Schema.NonEmptyString,
+  messages: Schema.NonEmptyArray(WireMessage),
+  stream: OptionalNullable(Schema.Boolean),
+  stream_options: OptionalNullable(Schema.Struct({ include_usage: Schema.optionalKey(Schema.Boolean) })),
+  temperature: OptionalNullable(Schema.Finite),
+  top_p: OptionalNullable(Schema.Finite),
+  max_tokens: OptionalNullable(Schema.Int),
+  max_completion_tokens: OptionalNullable(Schema.Int),
+  stop: OptionalNullable(Schema.Union([Schema.String, Schema.Array(Schema.String)])),
+  seed: OptionalNullable(Schema.Int),
+  presence_penalty: OptionalNullable(Schema.Finite),
+  frequency_penalty: OptionalNullable(Schema.Finite),
+  n: OptionalNullable(Schema.Int),
+  tools: Schema.optionalKey(Schema.Array(WireTool)),
+  tool_choice: Schema.optionalKey(WireToolChoice),
+  response_format: Schema.optionalKey(WireResponseFormat),
+  user: Schema.optionalKey(Schema.String)
+})
+export type ChatBody = typeof ChatBody.Type
+
+/** A body that isn't a valid Chat Completions request; `param` is the dotted path of the bad field. */
+export class InvalidBody extends Schema.TaggedError<InvalidBody>()("InvalidBody", {
+  message: Schema.String,
+  param: Schema.optionalKey(Schema.String)
+}) {}
+
+const pathOf = (message: string): string | undefined => {
+  const line = /at ((?:\[[^\]]*\])+)\s*$/m.exec(message)
+  if (!line) return undefined
+  return [...line[1]!.matchAll(/\[("?)(.*?)\1\]/g)].map((m) => m[2]).join(".")
+}
+
+const decodeBody = Schema.decodeUnknownEffect(ChatBody)
+
+/** Decodes a parsed JSON body, failing with `InvalidBody` naming the first bad field. */
+export const decodeChatBody = (json: unknown): Effect.Effect<ChatBody, InvalidBody> =>
+  typeof json !== "object" || json === null || Array.isArray(json)
+    ? Effect.fail(new InvalidBody({ message: "the request body must be a JSON object" }))
+    : decodeBody(json, { errors: "first" }).pipe(
+        Effect.mapError((e) => {
+          const param = pathOf(e.message)
+          const first = e.message.split("\n")[0] ?? e.message
+          return new InvalidBody({
+            message: param !== undefined ? `invalid field ${param}: ${first}` : `invalid request body: ${first}`,
+            ...(param !== undefined ? { param } : {})
+          })
+        })
+      )
+
+const content = (c: typeof WireContent.Type): string | ReadonlyArray<ContentPart> =>
+  typeof c === "string"
+    ? c
+    : c.map((p): ContentPart => (p.type === "text" ? { type: "text", text: p.text } : { type: "image", url: p.image_url.url }))
+
+const textOf = (c: typeof WireContent.Type): string =>
+  typeof c === "string" ? c : c.map((p) => (p.type === "text" ? p.text : "")).join("")
+
+const message = (m: WireMessage): ChatMessage => {
+  switch (m.role) {
+    case "system":
+    case "developer":
+      return { role: "system", content: textOf(m.content) }
+    case "user":
+      return { role: "user", content: content(m.content), ...(m.name !== undefined ? { name: m.name } : {}) }
+    case "assistant":
+      return {
+        role: "assistant",
+        content: m.content === undefined || m.content === null ? null : content(m.content),
+        ...(m.tool_calls !== undefined && m.tool_calls.length > 0
+          ? { toolCalls: m.tool_calls.map((t) => ({ id: t.id, name: t.function.name, arguments: t.function.arguments })) }
+          : {})
+      }
+    case "tool":
+      return { role: "tool", toolCallId: m.tool_call_id, content: content(m.content) }
+  }
+}
+
+/** Who is calling and how, from the HTTP request around the body. */
+export interface CallerContext {
+  readonly workspaceId: string
+  readonly idempotencyKey?: string | undefined
+  readonly deadlineMs?: number | undefined
+}
+
+/**
+ * The engine request for a Chat Completions body. `model` is a route name or a concrete model
+ * name (DESIGN.md): the engine resolves either. Range checks (temperature, top_p, …) are the
+ * engine's `decodeRequest`, so the gateway and the library validate alike.
+ */
+export const toCompletionRequest = (body: ChatBody, caller: CallerContext): unknown => {
+  const stop = body.stop === undefined || body.stop === null ? undefined : typeof body.stop === "string" ? [body.stop] : body.stop
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens
+  const format = body.response_format
+  const opt = <K extends string, V>(k: K, v: V | null | undefined) =>
+    (v === undefined || v === null ? {} : { [k]: v }) as { [P in K]?: V }
+  return {
+    model: body.model,
+    messages: body.messages.map(message),
+    ...opt("temperature", body.temperature),
+    ...opt("topP", body.top_p),
+    ...opt("maxTokens", maxTokens),
+    ...opt("stop", stop),
+    ...opt("seed", body.seed),
+    ...opt("presencePenalty", body.presence_penalty),
+    ...opt("frequencyPenalty", body.frequency_penalty),
+    ...(body.tools !== undefined && body.tools.length > 0
+      ? {
+          tools: body.tools.map((t) => ({
+            name: t.function.name,
+            ...(t.function.description !== undefined ? { description: t.function.description } : {}),
+            ...(t.function.parameters !== undefined ? { parameters: t.function.parameters } : {})
+          }))
+        }
+      : {}),
+    ...(body.tool_choice !== undefined
+      ? { toolChoice: typeof body.tool_choice === "string" ? body.tool_choice : { name: body.tool_choice.function.name } }
+      : {}),
+    ...(format === undefined
+      ? {}
+      : format.type === "json_schema"
+        ? {
+            responseFormat: {
+              type: "json_schema",
+              name: format.json_schema.name,
+              schema: format.json_schema.schema ?? {},
+              ...(typeof format.json_schema.strict === "boolean" ? { strict: format.json_schema.strict } : {})
+            }
+          }
+        : { responseFormat: { type: format.type } }),
+    metadata: { workspaceId: caller.workspaceId },
+    ...opt("idempotencyKey", caller.idempotencyKey),
+    ...opt("deadlineMs", caller.deadlineMs)
+  } satisfies Partial<Record<keyof CompletionRequest, unknown>>
+}
+
+const usageWire = (u: Usage) => ({
+  prompt_tokens: u.inputTokens,
+  completion_tokens: u.outputTokens,
+  total_tokens: u.totalTokens,
+  ...(u.cacheReadInputTokens !== undefined ? { prompt_tokens_details: { cached_tokens: u.cacheReadInputTokens } } : {}),
+  ...(u.reasoningOutputTokens !== undefined
+    ? { completion_tokens_details: { reasoning_tokens: u.reasoningOutputTokens } }
+    : {})
+})
+
+/** The response id clients see: stable per request, so it matches the ledger's request id. */
+export const responseId = (requestId: string): string => `chatcmpl-${requestId}`
+
+/** A `chat.completion` object for an engine answer. */
+export const toChatCompletion = (answer: EngineCompletion, created: number) => {
+  const m = answer.message
+  const text = m.content === null ? null : typeof m.content === "string" ? m.content : m.content.map((p) => (p.type === "text" ? p.text : "")).join("")
+  return {
+    id: responseId(answer.resilience.requestId),
+    object: "chat.completion",
+    created,
+    model: answer.model,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: "assistant",
+          content: text,
+          refusal: m.refusal ?? null,
+          ...(m.toolCalls !== undefined && m.toolCalls.length > 0
+            ? {
+                tool_calls: m.toolCalls.map((t) => ({
+                  id: t.id,
+                  type: "function",
+                  function: { name: t.name, arguments: t.arguments }
+                }))
+              }
+            : {})
+        },
+        logprobs: null,
+        finish_reason: answer.finishReason === "refusal" ? "stop" : answer.finishReason
+      }
+    ],
+    usage: usageWire(answer.usage)
+  }
+}
+
+/** Encodes engine chunks as `chat.completion.chunk` SSE frames. One encoder per response. */
+export class ChunkEncoder {
+  private sentRole = false
+  readonly id: string
+  readonly created: number
+  readonly model: string
+  readonly includeUsage: boolean
+  constructor(options: { requestId: string; created: number; model: string; includeUsage: boolean }) {
+    this.id = responseId(options.requestId)
+    this.created = options.created
+    this.model = options.model
+    this.includeUsage = options.includeUsage
+  }
+
+  private frame(choices: ReadonlyArray<unknown>, extra?: Record<string, unknown>): string {
+    const obj = {
+      id: this.id,
+      object: "chat.completion.chunk",
+      created: this.created,
+      model: this.model,
+      choices,
+      ...(this.includeUsage ? { usage: null } : {}),
+      ...extra
+    }
+    return `data: ${JSON.stringify(obj)}\n\n`
+  }
+
+  private delta(delta: Record<string, unknown>): Record<string, unknown> {
+    if (this.sentRole) return delta
+    this.sentRole = true
+    return { role: "assistant", ...delta }
+  }
+
+  /** The SSE text for one engine chunk (the Finish chunk also ends the stream with `[DONE]`). */
+  encode(chunk: CompletionChunk): string {
+    switch (chunk._tag) {
+      case "TextDelta":
+        return this.frame([{ index: 0, delta: this.delta({ content: chunk.text }), logprobs: null, finish_reason: null }])
+      case "ToolCallDelta":
+        return this.frame([
+          {
+            index: 0,
+            delta: this.delta({
+              tool_calls: [
+                {
+                  index: chunk.index,
+                  ...(chunk.id !== undefined ? { id: chunk.id, type: "function" } : {}),
+                  function: {
+                    ...(chunk.name !== undefined ? { name: chunk.name } : {}),
+                    ...(chunk.argumentsDelta !== undefined ? { arguments: chunk.argumentsDelta } : {})
+                  }
+                }
+              ]
+            }),
+            logprobs: null,
+            finish_reason: null
+          }
+        ])
+      case "Finish": {
+        const finish = chunk.finishReason === "refusal" ? "stop" : chunk.finishReason
+        let out = this.frame([{ index: 0, delta: this.delta({}), logprobs: null, finish_reason: finish }])
+        if (this.includeUsage) {
+          out += `data: ${JSON.stringify({
+            id: this.id,
+            object: "chat.completion.chunk",
+            created: this.created,
+            model: this.model,
+            choices: [],
+            usage: usageWire(chunk.usage)
+          })}\n\n`
+        }
+        return `${out}data: [DONE]\n\n`
+      }
+    }
+  }
+}
