@@ -18,6 +18,47 @@ export const pinning = cpus().length >= 2 && spawnSync("taskset", ["-V"], { stdi
 
 const children = new Set<ChildProcess>()
 
+// ---- how much of the machine other work took during the run -----------------------------
+// Both cores are shared with whatever else runs here; every figure moves with it. /proc/stat
+// counts all busy time, /proc/PID/stat ours (USER_HZ ticks, 100 a second).
+
+const busyTicks = (): number => {
+  const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number)
+  // user nice system (irq/softirq left out: loopback traffic is ours but not charged to a pid)
+  return f[0]! + f[1]! + f[2]!
+}
+const processTicks = (pid: number | undefined): number => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    return Number(f[11]) + Number(f[12]) // utime stime
+  } catch {
+    return 0
+  }
+}
+let childTicks = 0
+
+/** A reading of the CPU time other processes used so far; compare two with `foreignShare`. */
+export interface CpuReading {
+  readonly foreign: number
+  readonly at: number
+}
+
+export const readCpu = (): CpuReading => {
+  try {
+    const cpu = process.cpuUsage()
+    let live = 0
+    for (const child of children) live += processTicks(child.pid)
+    return { foreign: busyTicks() - (cpu.user + cpu.system) / 10_000 - childTicks - live, at: performance.now() }
+  } catch {
+    return { foreign: Number.NaN, at: performance.now() }
+  }
+}
+
+/** Share of the machine's cores (0–1) that processes other than the bench kept busy between two readings. */
+export const foreignShare = (from: CpuReading, to: CpuReading = readCpu()): number =>
+  Math.max(0, (to.foreign - from.foreign) / (((to.at - from.at) / 10) * cpus().length))
+
 const killAll = (signal: NodeJS.Signals) => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill(signal)
 }
@@ -81,6 +122,7 @@ export const spawnNode = (options: SpawnOptions): Child => {
     },
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return
+      childTicks += processTicks(child.pid)
       child.kill("SIGTERM")
       const timer = setTimeout(() => child.kill("SIGKILL"), 3000)
       await exited
@@ -122,7 +164,8 @@ export const waitReady = async (
       () => 0
     )
     if (status !== 0 && ready(status)) return
-    if (Date.now() > deadline) throw new Error(`${child.name} not ready at ${url} after ${timeoutMs} ms:\n${child.tail()}`)
+    if (Date.now() > deadline)
+      throw new Error(`${child.name} not ready at ${url} after ${timeoutMs} ms:\n${child.tail()}`)
     await new Promise((r) => setTimeout(r, 100))
   }
 }

@@ -18,12 +18,12 @@
  * asserts nothing. Target: (c) at least 60 % of (b)'s requests/s at 50 connections.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { cpus, tmpdir } from "node:os"
+import { cpus, loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import { parseArgs } from "node:util"
 import type { Load, LoadResult } from "./LoadWorker.ts"
 import type { Child } from "./Processes.ts"
-import { freePort, peakRssMB, pinning, pinSelf, spawnNode, waitReady } from "./Processes.ts"
+import { foreignShare, freePort, readCpu, peakRssMB, pinning, pinSelf, spawnNode, waitReady } from "./Processes.ts"
 
 const { values } = parseArgs({
   options: {
@@ -154,6 +154,8 @@ interface Row {
   readonly closed?: ReadonlyArray<LoadResult>
   readonly open?: ReadonlyArray<LoadResult>
   readonly rssMB?: number
+  /** Share of the cores other processes on the machine used while this row ran. */
+  readonly foreign?: number
 }
 
 const fmtMs = (ms: number | undefined) =>
@@ -182,6 +184,7 @@ const measure = async (
   run: (load: Load) => Promise<LoadResult>
 ): Promise<Row> => {
   let server: { child: Child; origin: string } | undefined
+  const cpu = readCpu()
   try {
     server = target.start === undefined ? undefined : await target.start()
     const url = (server?.origin ?? upstreamOrigin) + PATH
@@ -200,7 +203,10 @@ const measure = async (
       console.log(`  ${target.key} open ${rate} req/s: ${describe(r)}`)
       open.push(r)
     }
-    return { target, closed, open, rssMB: peakRssMB(server?.child.process.pid) }
+    const rssMB = peakRssMB(server?.child.process.pid)
+    const foreign = foreignShare(cpu)
+    console.log(`  ${target.key}: other processes took ${(foreign * 100).toFixed(0)} % of the cores meanwhile`)
+    return { target, closed, open, rssMB, foreign }
   } catch (e) {
     console.log(`  ${target.key} failed: ${(e as Error).message}`)
     return { target, skipped: `failed: ${(e as Error).message.split("\n")[0]}` }
@@ -228,7 +234,16 @@ const startOnCore0 = async (
 const minimalProxy = (client: "undici" | "fetch", upstream: string) => () =>
   startOnCore0(
     `minimal-proxy-${client}`,
-    (port) => [...SOURCE, join(here, "MinimalProxy.ts"), "--upstream", upstream, "--port", String(port), "--client", client],
+    (port) => [
+      ...SOURCE,
+      join(here, "MinimalProxy.ts"),
+      "--upstream",
+      upstream,
+      "--port",
+      String(port),
+      "--client",
+      client
+    ],
     "/healthz",
     (s) => s === 200
   )
@@ -289,8 +304,14 @@ console.log(
 console.log(
   `${SECONDS} s per cell, ${WARMUP} s warm-up (50 connections) per server; closed loop: autocannon at ${CONNECTIONS.join(" and ")} connections; open loop: fixed schedule at ${RATES.join(" and ")} req/s, latency from the scheduled time`
 )
-console.log(`POST ${PATH} ${BODY}\n`)
+console.log(`POST ${PATH} ${BODY}`)
+// Other work on the machine shares both cores and moves every figure: say how busy it was.
+const load1 = () => loadavg()[0]!.toFixed(2)
+console.log(
+  `load average (1 min) at start: ${load1()}${loadavg()[0]! > 0.5 ? " — the machine is busy; figures will be lower and noisier" : ""}\n`
+)
 
+const runCpu = readCpu()
 const upstreams = await startUpstreams()
 const load = startLoadWorker()
 const fast = upstreams.byName.get("fast")!
@@ -399,7 +420,8 @@ if (wanted("o")) {
         { id: "secondary", baseURL: healthy.baseURL }
       ])()
       const url = server.origin + PATH
-      if (WARMUP > 0) await load.run({ kind: "closed", url, headers: gatewayHeaders, body: BODY, connections: 50, seconds: WARMUP })
+      if (WARMUP > 0)
+        await load.run({ kind: "closed", url, headers: gatewayHeaders, body: BODY, connections: 50, seconds: WARMUP })
       const results = await cells(url, gatewayHeaders)
       console.log(`  (c) closed 50 conn: ${describe(results[0]!)}; open: ${describe(results[1]!)}`)
       overloadRows.push({ label: "(c) our gateway, 2 providers", results })
@@ -430,16 +452,18 @@ const table = (head: ReadonlyArray<string>, body: ReadonlyArray<ReadonlyArray<st
 const direct = rows.find((r) => r.target.key === "a" && r.closed !== undefined)
 const floor = rows.find((r) => r.target.key === "b" && r.closed !== undefined)
 const ratio = (r: Row) =>
-  r.closed === undefined || floor?.closed === undefined ? "—" : `${(r.closed[1]!.rps / floor.closed[1]!.rps).toFixed(2)}`
+  r.closed === undefined || floor?.closed === undefined
+    ? "—"
+    : `${(r.closed[1]!.rps / floor.closed[1]!.rps).toFixed(2)}`
 const added = (r: Row) =>
   r.closed === undefined || direct?.closed === undefined
     ? "—"
     : r === direct
       ? "0"
-      : `+${fmtMs(r.closed[0]!.p50 - direct.closed[0]!.p50)}`
+      : `${r.closed[0]!.p50 >= direct.closed[0]!.p50 ? "+" : "-"}${fmtMs(Math.abs(r.closed[0]!.p50 - direct.closed[0]!.p50))}`
 
 console.log(
-  `\nnode ${process.version}, ${cpu.length} cores, ${pinning ? "server on core 0, upstream + load on core 1" : "not pinned"}, ${SECONDS} s per cell; latencies in ms\n`
+  `\nnode ${process.version}, ${cpu.length} cores, ${pinning ? "server on core 0, upstream + load on core 1" : "not pinned"}, ${SECONDS} s per cell, other processes took ${(foreignShare(runCpu) * 100).toFixed(0)} % of the cores during the run; latencies in ms\n`
 )
 table(
   [
@@ -452,11 +476,12 @@ table(
     "open p99@500",
     "open p99@1000",
     "peak RSS MB",
-    "rps@50 / (b)"
+    "rps@50 / (b)",
+    "other load"
   ],
   rows.map((r) =>
     r.closed === undefined
-      ? [r.target.label, `skipped: ${r.skipped ?? ""}`, "", "", "", "", "", "", "", ""]
+      ? [r.target.label, `skipped: ${r.skipped ?? ""}`, "", "", "", "", "", "", "", "", ""]
       : [
           r.target.label,
           fmtInt(r.closed[0]!.rps),
@@ -467,9 +492,13 @@ table(
           fmtMs(r.open![0]!.p99),
           fmtMs(r.open![1]!.p99),
           r.target.start === undefined ? "—" : fmtInt(r.rssMB),
-          ratio(r)
+          ratio(r),
+          r.foreign === undefined || Number.isNaN(r.foreign) ? "—" : `${(r.foreign * 100).toFixed(0)} %`
         ]
   )
+)
+console.log(
+  "rps@N: closed loop, N connections; open p99@R: R req/s on a fixed schedule; other load: share of the cores processes outside this bench used while the row ran (above ~10 % the row is disturbed)"
 )
 const failures = rows.filter((r) => [...(r.closed ?? []), ...(r.open ?? [])].some((x) => x.non2xx + x.errors > 0))
 for (const r of failures) console.log(`note: ${r.target.label} had non-2xx answers or errors (see its lines above)`)
