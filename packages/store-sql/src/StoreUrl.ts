@@ -1,6 +1,6 @@
 /**
  * The SQL stores a `ledger.store` value names: `sqlite:PATH` (the directory is created) or
- * `postgres://…` / `postgresql://…`. One parser for every host (the demo, the CLI, the gateway).
+ * `postgres://…` / `postgresql://…` (with `?schema=NAME` to keep the tables in that schema). One parser for every host (the demo, the CLI, the gateway).
  *
  * @example
  * ```ts
@@ -27,7 +27,14 @@ export const layer = (spec: string) => {
     if (filename !== ":memory:") mkdirSync(dirname(filename), { recursive: true })
     return SqliteStore.layer({ filename })
   }
-  if (spec.startsWith("postgres://") || spec.startsWith("postgresql://")) return PgStore.layer({ url: spec })
+  if (spec.startsWith("postgres://") || spec.startsWith("postgresql://")) {
+    // `?schema=NAME` keeps the tables in their own schema (replicas of one deployment share it;
+    // tests use one per run). The driver doesn't know the parameter, so it is taken off the URL.
+    const url = new URL(spec)
+    const schema = url.searchParams.get("schema") ?? undefined
+    url.searchParams.delete("schema")
+    return PgStore.layer({ url: url.toString(), ...(schema !== undefined ? { schema } : {}) })
+  }
   return Layer.effectDiscard(
     Effect.fail(
       new StoreError({
