@@ -60,9 +60,7 @@ export const makeAuth = (keys: ReadonlyArray<GatewayKey>): Auth => {
       for (const d of digests) {
         if (timingSafeEqual(presented, d.digest) && found === undefined) found = d.key
       }
-      return found === undefined
-        ? { error: "invalid gateway key" }
-        : { keyId: found.id, workspaceId: found.workspace }
+      return found === undefined ? { error: "invalid gateway key" } : { keyId: found.id, workspaceId: found.workspace }
     }
   }
 }

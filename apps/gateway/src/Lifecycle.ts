@@ -43,28 +43,30 @@ export class Lifecycle extends Context.Service<Lifecycle, LifecycleShape>()("@am
         idempotencyKey: string | undefined,
         run: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
       ): Effect.Effect<HttpServerResponse.HttpServerResponse, E | HttpServerResponse.HttpServerResponse, R> =>
-        Effect.suspend((): Effect.Effect<HttpServerResponse.HttpServerResponse, E | HttpServerResponse.HttpServerResponse, R> => {
-          const slot = idempotencyKey === undefined ? undefined : `${principal.workspaceId}\u0000${idempotencyKey}`
-          if (slot !== undefined && keys.has(slot)) {
-            return Effect.fail(
-              apiError({
-                code: "idempotency_in_progress",
-                message: "a request with this Idempotency-Key is still in progress",
-                param: "Idempotency-Key",
-                retryAfterMs: 1000
+        Effect.suspend(
+          (): Effect.Effect<HttpServerResponse.HttpServerResponse, E | HttpServerResponse.HttpServerResponse, R> => {
+            const slot = idempotencyKey === undefined ? undefined : `${principal.workspaceId}\u0000${idempotencyKey}`
+            if (slot !== undefined && keys.has(slot)) {
+              return Effect.fail(
+                apiError({
+                  code: "idempotency_in_progress",
+                  message: "a request with this Idempotency-Key is still in progress",
+                  param: "Idempotency-Key",
+                  retryAfterMs: 1000
+                })
+              )
+            }
+            inFlight++
+            if (slot !== undefined) keys.add(slot)
+            return Effect.ensuring(
+              run,
+              Effect.sync(() => {
+                inFlight--
+                if (slot !== undefined) keys.delete(slot)
               })
             )
           }
-          inFlight++
-          if (slot !== undefined) keys.add(slot)
-          return Effect.ensuring(
-            run,
-            Effect.sync(() => {
-              inFlight--
-              if (slot !== undefined) keys.delete(slot)
-            })
-          )
-        })
+        )
       return Lifecycle.of({
         startedAt,
         get draining() {

@@ -122,7 +122,10 @@ export const decodeChatBody = (json: unknown): Effect.Effect<ChatBody, InvalidBo
 const content = (c: typeof WireContent.Type): string | ReadonlyArray<ContentPart> =>
   typeof c === "string"
     ? c
-    : c.map((p): ContentPart => (p.type === "text" ? { type: "text", text: p.text } : { type: "image", url: p.image_url.url }))
+    : c.map(
+        (p): ContentPart =>
+          p.type === "text" ? { type: "text", text: p.text } : { type: "image", url: p.image_url.url }
+      )
 
 const textOf = (c: typeof WireContent.Type): string =>
   typeof c === "string" ? c : c.map((p) => (p.type === "text" ? p.text : "")).join("")
@@ -139,7 +142,9 @@ const message = (m: WireMessage): ChatMessage => {
         role: "assistant",
         content: m.content === undefined || m.content === null ? null : content(m.content),
         ...(m.tool_calls !== undefined && m.tool_calls.length > 0
-          ? { toolCalls: m.tool_calls.map((t) => ({ id: t.id, name: t.function.name, arguments: t.function.arguments })) }
+          ? {
+              toolCalls: m.tool_calls.map((t) => ({ id: t.id, name: t.function.name, arguments: t.function.arguments }))
+            }
           : {})
       }
     case "tool":
@@ -160,7 +165,8 @@ export interface CallerContext {
  * engine's `decodeRequest`, so the gateway and the library validate alike.
  */
 export const toCompletionRequest = (body: ChatBody, caller: CallerContext): unknown => {
-  const stop = body.stop === undefined || body.stop === null ? undefined : typeof body.stop === "string" ? [body.stop] : body.stop
+  const stop =
+    body.stop === undefined || body.stop === null ? undefined : typeof body.stop === "string" ? [body.stop] : body.stop
   const maxTokens = body.max_completion_tokens ?? body.max_tokens
   const format = body.response_format
   const opt = <K extends string, V>(k: K, v: V | null | undefined) =>
@@ -185,7 +191,9 @@ export const toCompletionRequest = (body: ChatBody, caller: CallerContext): unkn
         }
       : {}),
     ...(body.tool_choice !== undefined
-      ? { toolChoice: typeof body.tool_choice === "string" ? body.tool_choice : { name: body.tool_choice.function.name } }
+      ? {
+          toolChoice: typeof body.tool_choice === "string" ? body.tool_choice : { name: body.tool_choice.function.name }
+        }
       : {}),
     ...(format === undefined
       ? {}
@@ -221,7 +229,12 @@ export const responseId = (requestId: string): string => `chatcmpl-${requestId}`
 /** A `chat.completion` object for an engine answer. */
 export const toChatCompletion = (answer: EngineCompletion, created: number) => {
   const m = answer.message
-  const text = m.content === null ? null : typeof m.content === "string" ? m.content : m.content.map((p) => (p.type === "text" ? p.text : "")).join("")
+  const text =
+    m.content === null
+      ? null
+      : typeof m.content === "string"
+        ? m.content
+        : m.content.map((p) => (p.type === "text" ? p.text : "")).join("")
   return {
     id: responseId(answer.resilience.requestId),
     object: "chat.completion",
@@ -252,9 +265,14 @@ export const toChatCompletion = (answer: EngineCompletion, created: number) => {
   }
 }
 
+/** The SSE frame that ends a completed stream. */
+export const DONE = "data: [DONE]\n\n"
+
 /** Encodes engine chunks as `chat.completion.chunk` SSE frames. One encoder per response. */
 export class ChunkEncoder {
   private sentRole = false
+  /** Whether the Finish chunk was encoded (only then may `[DONE]` follow). */
+  finished = false
   readonly id: string
   readonly created: number
   readonly model: string
@@ -285,11 +303,13 @@ export class ChunkEncoder {
     return { role: "assistant", ...delta }
   }
 
-  /** The SSE text for one engine chunk (the Finish chunk also ends the stream with `[DONE]`). */
+  /** The SSE text for one engine chunk. `[DONE]` is the caller's (`DONE`), sent after the ledger entry. */
   encode(chunk: CompletionChunk): string {
     switch (chunk._tag) {
       case "TextDelta":
-        return this.frame([{ index: 0, delta: this.delta({ content: chunk.text }), logprobs: null, finish_reason: null }])
+        return this.frame([
+          { index: 0, delta: this.delta({ content: chunk.text }), logprobs: null, finish_reason: null }
+        ])
       case "ToolCallDelta":
         return this.frame([
           {
@@ -311,6 +331,7 @@ export class ChunkEncoder {
           }
         ])
       case "Finish": {
+        this.finished = true
         const finish = chunk.finishReason === "refusal" ? "stop" : chunk.finishReason
         let out = this.frame([{ index: 0, delta: this.delta({}), logprobs: null, finish_reason: finish }])
         if (this.includeUsage) {
@@ -323,7 +344,7 @@ export class ChunkEncoder {
             usage: usageWire(chunk.usage)
           })}\n\n`
         }
-        return `${out}data: [DONE]\n\n`
+        return out
       }
     }
   }

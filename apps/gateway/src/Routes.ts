@@ -19,7 +19,14 @@ import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse 
 import { type ApiErrorCode, apiError, errorBody } from "./ApiError.ts"
 import type { Auth } from "./GatewayAuth.ts"
 import { Lifecycle } from "./Lifecycle.ts"
-import { ChunkEncoder, decodeChatBody, InvalidBody, toChatCompletion, toCompletionRequest } from "./OpenAIWire.ts"
+import {
+  ChunkEncoder,
+  DONE,
+  decodeChatBody,
+  type InvalidBody,
+  toChatCompletion,
+  toCompletionRequest
+} from "./OpenAIWire.ts"
 import { readiness } from "./Readiness.ts"
 
 /** Options of the HTTP surface. */
@@ -66,7 +73,9 @@ export const engineErrorResponse = (e: EngineError) =>
 
 const authenticate = (auth: Auth, request: HttpServerRequest.HttpServerRequest) => {
   const result = auth.authenticate(request.headers.authorization)
-  return "error" in result ? Effect.fail(apiError({ code: "unauthorized", message: result.error })) : Effect.succeed(result)
+  return "error" in result
+    ? Effect.fail(apiError({ code: "unauthorized", message: result.error }))
+    : Effect.succeed(result)
 }
 
 const readJson = (request: HttpServerRequest.HttpServerRequest, maxBodyBytes: number) =>
@@ -123,7 +132,11 @@ const deadlineOf = (request: HttpServerRequest.HttpServerRequest) => {
   return Number.isInteger(n) && n > 0
     ? Effect.succeed(n)
     : Effect.fail(
-        apiError({ code: "invalid_request", message: "x-am-deadline-ms must be a positive integer", param: "x-am-deadline-ms" })
+        apiError({
+          code: "invalid_request",
+          message: "x-am-deadline-ms must be a positive integer",
+          param: "x-am-deadline-ms"
+        })
       )
 }
 
@@ -143,9 +156,7 @@ const chat = (options: RoutesOptions) =>
         Effect.mapError((e: InvalidBody) => apiError({ code: "invalid_request", message: e.message, param: e.param }))
       )
       if (body.n !== undefined && body.n !== null && body.n !== 1) {
-        return yield* Effect.fail(
-          apiError({ code: "invalid_request", message: "only n = 1 is supported", param: "n" })
-        )
+        return yield* Effect.fail(apiError({ code: "invalid_request", message: "only n = 1 is supported", param: "n" }))
       }
       const idempotencyKey = yield* idempotencyKeyOf(request)
       const deadlineMs = yield* deadlineOf(request)
@@ -200,7 +211,13 @@ const streamed = (
       includeUsage
     })
     const encode = new TextEncoder()
+    // `[DONE]` only after the scope closed (the ledger entry is written), so a client that saw
+    // the end of its answer can rely on its audit record.
+    const done = Stream.unwrap(
+      Effect.map(Scope.close(scope, Exit.void), () => (encoder.finished ? Stream.succeed(DONE) : Stream.empty))
+    )
     const body = sseBody(started, encoder).pipe(
+      Stream.concat(done),
       Stream.map((s) => encode.encode(s)),
       Stream.onExit((exit) => Scope.close(scope, exit))
     )
@@ -285,19 +302,25 @@ const keyAction = (options: RoutesOptions, action: "disable" | "enable") =>
       if (action === "disable") yield* keyring.disable(provider, keyId, "disabled by an operator")
       else yield* keyring.enable(provider, keyId)
       const fingerprint = spec.keys.find((k) => k.id === keyId)!.fingerprint
-      return HttpServerResponse.jsonUnsafe({ provider, id: keyId, fingerprint, status: action === "disable" ? "disabled" : "enabled" })
+      return HttpServerResponse.jsonUnsafe({
+        provider,
+        id: keyId,
+        fingerprint,
+        status: action === "disable" ? "disabled" : "enabled"
+      })
     }).pipe(Effect.catch((response) => Effect.succeed(response)))
   })
 
 const notFound = Effect.gen(function* () {
   const request = yield* HttpServerRequest.HttpServerRequest
-  return apiError({ code: "not_found", message: `no route ${request.method} ${request.url.split("?")[0]!.slice(0, 200)}` })
+  return apiError({
+    code: "not_found",
+    message: `no route ${request.method} ${request.url.split("?")[0]!.slice(0, 200)}`
+  })
 })
 
 const methodNotAllowed = (allowed: string) =>
-  Effect.succeed(
-    apiError({ code: "method_not_allowed", message: `use ${allowed}`, headers: { allow: allowed } })
-  )
+  Effect.succeed(apiError({ code: "method_not_allowed", message: `use ${allowed}`, headers: { allow: allowed } }))
 
 /**
  * Never answers 5xx for what a client sent: a defect is logged with its cause and answered
@@ -328,7 +351,11 @@ export const routes = (options: RoutesOptions) =>
         HttpRouter.route("DELETE", "/v1/chat/completions", guarded("chat", methodNotAllowed("POST"))),
         HttpRouter.route("PATCH", "/v1/chat/completions", guarded("chat", methodNotAllowed("POST"))),
         HttpRouter.route("GET", "/v1/models", guarded("models", models)),
-        HttpRouter.route("GET", "/healthz", guarded("healthz", Effect.succeed(HttpServerResponse.jsonUnsafe({ status: "ok" })))),
+        HttpRouter.route(
+          "GET",
+          "/healthz",
+          guarded("healthz", Effect.succeed(HttpServerResponse.jsonUnsafe({ status: "ok" })))
+        ),
         HttpRouter.route("GET", "/readyz", guarded("readyz", readiness)),
         HttpRouter.route(
           "GET",
@@ -347,4 +374,3 @@ export const routes = (options: RoutesOptions) =>
       ])
     })
   )
-

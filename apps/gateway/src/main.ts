@@ -34,7 +34,9 @@ const parseArgs = (argv: ReadonlyArray<string>): Args => {
     else if (flag === "--host") out.host = value()
     else if (flag === "--port" || flag === "-p") out.port = Number(value())
     else if (flag === "--help" || flag === "-h") {
-      console.log("usage: am-gateway [--config FILE] [--host HOST] [--port PORT]\n(AM_CONFIG=FILE also selects a config)")
+      console.log(
+        "usage: am-gateway [--config FILE] [--host HOST] [--port PORT]\n(AM_CONFIG=FILE also selects a config)"
+      )
       process.exit(0)
     } else {
       console.error(`am-gateway: unknown argument ${a}`)

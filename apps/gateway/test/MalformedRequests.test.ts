@@ -40,14 +40,17 @@ const wrongType = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.arr
 
 const badRequest: fc.Arbitrary<Bad> = fc.oneof(
   // Not JSON at all.
-  fc.string({ minLength: 1 }).filter((s) => {
-    try {
-      JSON.parse(s)
-      return false
-    } catch {
-      return true
-    }
-  }).map((body) => ({ kind: "invalid-json", method: "POST", path: "/v1/chat/completions", headers: auth, body })),
+  fc
+    .string({ minLength: 1 })
+    .filter((s) => {
+      try {
+        JSON.parse(s)
+        return false
+      } catch {
+        return true
+      }
+    })
+    .map((body) => ({ kind: "invalid-json", method: "POST", path: "/v1/chat/completions", headers: auth, body })),
   // Truncated JSON.
   fc.integer({ min: 1, max: json(valid).length - 1 }).map((n) => ({
     kind: "truncated-json",
@@ -57,10 +60,19 @@ const badRequest: fc.Arbitrary<Bad> = fc.oneof(
     body: json(valid).slice(0, n)
   })),
   // JSON that isn't an object.
-  anyJsonButObject.map((v) => ({ kind: "not-object", method: "POST", path: "/v1/chat/completions", headers: auth, body: json(v) })),
+  anyJsonButObject.map((v) => ({
+    kind: "not-object",
+    method: "POST",
+    path: "/v1/chat/completions",
+    headers: auth,
+    body: json(v)
+  })),
   // A field of the wrong type.
   fc
-    .tuple(fc.constantFrom("model", "messages", "temperature", "stream", "max_tokens", "tools", "stop", "n", "top_p"), wrongType)
+    .tuple(
+      fc.constantFrom("model", "messages", "temperature", "stream", "max_tokens", "tools", "stop", "n", "top_p"),
+      wrongType
+    )
     // Drop the values that happen to be valid (null for nullable fields, a string list for stop, no tools).
     .filter(
       ([k, v]) =>
@@ -78,20 +90,34 @@ const badRequest: fc.Arbitrary<Bad> = fc.oneof(
   // A message of the wrong shape.
   fc
     .oneof(
-      fc.record({ role: fc.string().filter((r) => !["system", "developer", "user", "assistant", "tool"].includes(r)), content: fc.string() }),
-      fc.record({ role: fc.constant("user"), content: wrongType.filter((v) => typeof v !== "string" && !Array.isArray(v)) }),
+      fc.record({
+        role: fc.string().filter((r) => !["system", "developer", "user", "assistant", "tool"].includes(r)),
+        content: fc.string()
+      }),
+      fc.record({
+        role: fc.constant("user"),
+        content: wrongType.filter((v) => typeof v !== "string" && !Array.isArray(v))
+      }),
       fc.record({ role: fc.constant("tool"), content: fc.string() }),
       fc.constant({ content: "no role" })
     )
-    .map((m) => ({ kind: "bad-message", method: "POST", path: "/v1/chat/completions", headers: auth, body: json({ model: "default", messages: [m] }) })),
+    .map((m) => ({
+      kind: "bad-message",
+      method: "POST",
+      path: "/v1/chat/completions",
+      headers: auth,
+      body: json({ model: "default", messages: [m] })
+    })),
   // Missing required fields.
-  fc.constantFrom({ messages: valid.messages }, { model: "default" }, { model: "default", messages: [] }, {}).map((b) => ({
-    kind: "missing-field",
-    method: "POST",
-    path: "/v1/chat/completions",
-    headers: auth,
-    body: json(b)
-  })),
+  fc
+    .constantFrom({ messages: valid.messages }, { model: "default" }, { model: "default", messages: [] }, {})
+    .map((b) => ({
+      kind: "missing-field",
+      method: "POST",
+      path: "/v1/chat/completions",
+      headers: auth,
+      body: json(b)
+    })),
   // Out-of-range values the engine rejects.
   fc
     .oneof(
@@ -99,7 +125,13 @@ const badRequest: fc.Arbitrary<Bad> = fc.oneof(
       fc.integer({ max: 0 }).map((m) => ({ max_tokens: m })),
       fc.integer({ min: 2, max: 10 }).map((n) => ({ n }))
     )
-    .map((extra) => ({ kind: "out-of-range", method: "POST", path: "/v1/chat/completions", headers: auth, body: json({ ...valid, ...extra }) })),
+    .map((extra) => ({
+      kind: "out-of-range",
+      method: "POST",
+      path: "/v1/chat/completions",
+      headers: auth,
+      body: json({ ...valid, ...extra })
+    })),
   // Bodies over the limit.
   fc.integer({ min: LIMIT + 1, max: LIMIT * 4 }).map((n) => ({
     kind: "too-large",
@@ -109,16 +141,25 @@ const badRequest: fc.Arbitrary<Bad> = fc.oneof(
     body: json({ ...valid, messages: [{ role: "user", content: "x".repeat(n) }] })
   })),
   // Wrong content type.
-  fc.constantFrom("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml").map((t) => ({
-    kind: "content-type",
-    method: "POST",
-    path: "/v1/chat/completions",
-    headers: { ...auth, "content-type": t },
-    body: json(valid)
-  })),
+  fc
+    .constantFrom(
+      "text/plain",
+      "application/x-www-form-urlencoded",
+      "multipart/form-data; boundary=x",
+      "application/xml"
+    )
+    .map((t) => ({
+      kind: "content-type",
+      method: "POST",
+      path: "/v1/chat/completions",
+      headers: { ...auth, "content-type": t },
+      body: json(valid)
+    })),
   // Unknown routes and wrong methods.
   fc.webPath().map((p) => ({ kind: "unknown-route", method: "GET", path: `/nope${p}`, headers: auth })),
-  fc.constantFrom("GET", "PUT", "DELETE", "PATCH").map((method) => ({ kind: "wrong-method", method, path: "/v1/chat/completions", headers: auth })),
+  fc
+    .constantFrom("GET", "PUT", "DELETE", "PATCH")
+    .map((method) => ({ kind: "wrong-method", method, path: "/v1/chat/completions", headers: auth })),
   // Bad auth.
   fc
     .oneof(
@@ -134,13 +175,15 @@ const badRequest: fc.Arbitrary<Bad> = fc.oneof(
       body: json(valid)
     })),
   // Bad Idempotency-Key and deadline headers.
-  fc.constantFrom({ "idempotency-key": "x".repeat(300) }, { "x-am-deadline-ms": "-5" }, { "x-am-deadline-ms": "soon" }).map((h) => ({
-    kind: "bad-header",
-    method: "POST",
-    path: "/v1/chat/completions",
-    headers: { ...auth, ...h },
-    body: json(valid)
-  }))
+  fc
+    .constantFrom({ "idempotency-key": "x".repeat(300) }, { "x-am-deadline-ms": "-5" }, { "x-am-deadline-ms": "soon" })
+    .map((h) => ({
+      kind: "bad-header",
+      method: "POST",
+      path: "/v1/chat/completions",
+      headers: { ...auth, ...h },
+      body: json(valid)
+    }))
 )
 
 const send = async (bad: Bad) => {

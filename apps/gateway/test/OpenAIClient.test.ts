@@ -100,7 +100,9 @@ describe("the official openai client through the gateway", () => {
   it("answers 401 unauthorized for a wrong or missing gateway key, without calling a provider", async () => {
     await start()
     const wrong = new OpenAI({ baseURL: `${gateway!.url}/v1`, apiKey: "not-a-gateway-key", maxRetries: 0 })
-    const e = await failureOf(wrong.chat.completions.create({ model: "default", messages: [{ role: "user", content: "x" }] }))
+    const e = await failureOf(
+      wrong.chat.completions.create({ model: "default", messages: [{ role: "user", content: "x" }] })
+    )
     expect(e.status).toBe(401)
     expect(e.code).toBe("unauthorized")
     expect(e.headers?.get("x-should-retry")).toBe("false")
@@ -120,7 +122,9 @@ describe("the official openai client through the gateway", () => {
 
   it("answers 404 no_route for an unknown model", async () => {
     const client = await start()
-    const e = await failureOf(client.chat.completions.create({ model: "gpt-9", messages: [{ role: "user", content: "x" }] }))
+    const e = await failureOf(
+      client.chat.completions.create({ model: "gpt-9", messages: [{ role: "user", content: "x" }] })
+    )
     expect(e.status).toBe(404)
     expect(e.code).toBe("no_route")
   })
@@ -135,7 +139,9 @@ describe("the official openai client through the gateway", () => {
         raw.mitigation = { contentPolicy: "fail" }
       }
     )
-    const e = await failureOf(client.chat.completions.create({ model: "default", messages: [{ role: "user", content: "x" }] }))
+    const e = await failureOf(
+      client.chat.completions.create({ model: "default", messages: [{ role: "user", content: "x" }] })
+    )
     expect(e.status).toBe(400)
     expect(e.code).toBe("content_policy")
     expect(e.headers?.get("x-should-retry")).toBe("false")
@@ -147,7 +153,9 @@ describe("the official openai client through the gateway", () => {
       primary: [{ sequence: ["overloaded"], repeat: true }],
       secondary: [{ sequence: ["overloaded"], repeat: true }]
     })
-    const e = await failureOf(client.chat.completions.create({ model: "default", messages: [{ role: "user", content: "x" }] }))
+    const e = await failureOf(
+      client.chat.completions.create({ model: "default", messages: [{ role: "user", content: "x" }] })
+    )
     expect(e.status).toBe(502)
     expect(e.code).toBe("all_providers_failed")
     expect(e.headers?.get("x-should-retry")).toBeNull()
