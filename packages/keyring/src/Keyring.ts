@@ -24,8 +24,10 @@
  */
 import { type ApiKey, type Classification, EventBus, type EventInput } from "@am/core"
 import { Clock, Context, type Duration, Effect, Layer, Random, Ref, Schema } from "effect"
+import type { Redis } from "effect/persistence"
 import * as Pool from "./internal/pool.ts"
 import { resolvePolicy } from "./internal/policy.ts"
+import { makeRedisCell, type PoolCell } from "./internal/shared.ts"
 
 /**
  * How a pool picks among its healthy keys: `round-robin` (default) rotates; `weighted` draws at
@@ -139,9 +141,10 @@ export interface KeyringShape {
 }
 
 /**
- * The key pools. Every operation is one atomic state transition (`Ref.modify` over a pure
- * function of the pool, the Clock's time and, for `weighted`, one random draw); events are
- * published on the `EventBus` after the transition.
+ * The key pools. Every operation is one atomic state transition (a pure function of the pool,
+ * the Clock's time and, for `weighted`, one random draw); events are published on the
+ * `EventBus` after the transition. `layerMemory` keeps the pools in the process; `layerRedis`
+ * shares them between replicas.
  *
  * @example
  * ```ts
@@ -158,14 +161,55 @@ export interface KeyringShape {
 export class Keyring extends Context.Service<Keyring, KeyringShape>()("@am/keyring/Keyring") {
   /** In-process pools (one `Ref` per provider). Duplicate key ids within a pool are a defect. */
   static layerMemory(config: KeyringConfig): Layer.Layer<Keyring, never, EventBus> {
-    return Layer.effect(Keyring, makeMemory(config))
+    return Layer.effect(
+      Keyring,
+      make(config, (_, initial) =>
+        Effect.map(Ref.make(initial), (ref): PoolCell => ({ modify: (f) => Ref.modify(ref, f) }))
+      )
+    )
+  }
+
+  /**
+   * Pools shared by every replica built with the same `prefix` (default `"am:"`), in Redis
+   * under `<prefix>keyring:<provider>`: same semantics as `layerMemory`, each operation one
+   * atomic transition of the shared pool (a compare-and-set Lua script). A key disabled, cooled
+   * down or leased through one replica is seen so by all; `snapshot` reads the shared state.
+   * Only key ids go to Redis: each replica holds the `Redacted` secrets of its own config.
+   * Replicas should configure the same keys, in the same order, and keep their clocks in sync
+   * (cool-downs are stored as epoch ms). If Redis fails, a replica carries on with its own copy
+   * of the pool (logging a warning) until Redis answers again.
+   *
+   * @example
+   * ```ts
+   * import { NodeRedis } from "@effect/platform-node"
+   * import { ApiKey, EventBus } from "@am/core"
+   * import { Keyring } from "@am/keyring"
+   * import { Layer, Redacted } from "effect"
+   * const KeyringShared = Keyring.layerRedis(
+   *   { pools: { primary: { keys: [ApiKey.make("k1", Redacted.make("sk-1"))] } } },
+   *   { prefix: "am:" }
+   * ).pipe(Layer.provide([NodeRedis.layer({ url: "redis://127.0.0.1:6379" }), EventBus.layerNoop]))
+   * ```
+   */
+  static layerRedis(
+    config: KeyringConfig,
+    options?: { readonly prefix?: string }
+  ): Layer.Layer<Keyring, never, EventBus | Redis.Redis> {
+    const prefix = `${options?.prefix ?? "am:"}keyring:`
+    return Layer.effect(
+      Keyring,
+      make(config, (provider, initial) => makeRedisCell(`${prefix}${provider}`, initial))
+    )
   }
 }
 
-const makeMemory = Effect.fnUntraced(function* (config: KeyringConfig) {
+const make = Effect.fnUntraced(function* <R>(
+  config: KeyringConfig,
+  cellFor: (provider: string, initial: Pool.PoolState) => Effect.Effect<PoolCell, never, R>
+) {
   const bus = yield* EventBus
   const policy = yield* resolvePolicy(config.policy)
-  const pools = new Map<string, Ref.Ref<Pool.PoolState>>()
+  const pools = new Map<string, PoolCell>()
   const weighted = new Set<string>()
   for (const [provider, pool] of Object.entries(config.pools)) {
     const ids = pool.keys.map((k) => k.id)
@@ -176,24 +220,24 @@ const makeMemory = Effect.fnUntraced(function* (config: KeyringConfig) {
       key: { id: k.id, secret: k.secret, fingerprint: k.fingerprint },
       weight: Math.max(0, k.weight ?? 1)
     }))
-    pools.set(provider, yield* Ref.make(Pool.makePool(provider, pool.strategy ?? "round-robin", keys)))
+    pools.set(provider, yield* cellFor(provider, Pool.makePool(provider, pool.strategy ?? "round-robin", keys)))
     if (pool.strategy === "weighted") weighted.add(provider)
   }
 
   const publish = (events: ReadonlyArray<EventInput>): Effect.Effect<void> =>
     events.length === 0 ? Effect.void : Effect.forEach(events, bus.publish, { discard: true })
 
-  // lease and report sit on every request's path: untraced, one Clock read, one Ref.modify.
+  // lease and report sit on every request's path: untraced, one Clock read, one transition.
   const lease = Effect.fnUntraced(function* (
     provider: string,
     model: string,
     options?: { readonly exclude?: ReadonlyArray<string> }
   ) {
-    const ref = pools.get(provider)
-    if (ref === undefined) return yield* new NoHealthyKey({ provider, model })
+    const cell = pools.get(provider)
+    if (cell === undefined) return yield* new NoHealthyKey({ provider, model })
     const now = yield* Clock.currentTimeMillis
     const random = weighted.has(provider) ? yield* Random.next : 0
-    const result = yield* Ref.modify(ref, (pool) =>
+    const result = yield* cell.modify((pool) =>
       Pool.lease(pool, { model, exclude: options?.exclude, now, random, policy })
     )
     yield* publish(result.events)
@@ -204,30 +248,30 @@ const makeMemory = Effect.fnUntraced(function* (config: KeyringConfig) {
   })
 
   const report = Effect.fnUntraced(function* (provider: string, model: string, keyId: string, outcome: KeyOutcome) {
-    const ref = pools.get(provider)
-    if (ref === undefined) return
+    const cell = pools.get(provider)
+    if (cell === undefined) return
     const now = yield* Clock.currentTimeMillis
-    yield* publish(yield* Ref.modify(ref, (pool) => Pool.report(pool, { model, keyId, outcome, now, policy })))
+    yield* publish(yield* cell.modify((pool) => Pool.report(pool, { model, keyId, outcome, now, policy })))
   })
 
   const enable = Effect.fn("Keyring.enable")(function* (provider: string, keyId: string) {
-    const ref = pools.get(provider)
-    if (ref === undefined) return
+    const cell = pools.get(provider)
+    if (cell === undefined) return
     const now = yield* Clock.currentTimeMillis
-    yield* publish(yield* Ref.modify(ref, (pool) => Pool.enable(pool, { keyId, now, policy })))
+    yield* publish(yield* cell.modify((pool) => Pool.enable(pool, { keyId, now, policy })))
   })
 
   const disable = Effect.fn("Keyring.disable")(function* (provider: string, keyId: string, reason: string) {
-    const ref = pools.get(provider)
-    if (ref === undefined) return
+    const cell = pools.get(provider)
+    if (cell === undefined) return
     const now = yield* Clock.currentTimeMillis
-    yield* publish(yield* Ref.modify(ref, (pool) => Pool.disable(pool, { keyId, reason, now, policy })))
+    yield* publish(yield* cell.modify((pool) => Pool.disable(pool, { keyId, reason, now, policy })))
   })
 
   const snapshot = Effect.gen(function* () {
     const now = yield* Clock.currentTimeMillis
-    const perPool = yield* Effect.forEach(pools.values(), (ref) =>
-      Ref.modify(ref, (pool) => Pool.snapshot(pool, now, policy))
+    const perPool = yield* Effect.forEach(pools.values(), (cell) =>
+      cell.modify((pool) => Pool.snapshot(pool, now, policy))
     )
     yield* publish(perPool.flatMap(([, events]) => events))
     return perPool.flatMap(([keys]) => keys)

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Random } from "effect"
 import { Keyring, type KeyringConfig } from "../src/index.ts"
-import { failure, makeKeys, success, testLayer } from "./fixtures.ts"
+import { failure, makeKeys, success, backends } from "./fixtures.ts"
 
 const N = 1_000
 
@@ -30,7 +30,7 @@ const config = (strategy: "round-robin" | "weighted" | "least-penalized"): Keyri
   policy: { transientPenalty: "0 millis" }
 })
 
-describe("1,000 concurrent leases and reports lose no update", () => {
+describe.each(backends)("1,000 concurrent leases and reports lose no update ($name)", ({ testLayer }) => {
   it.effect("round-robin: every key leased exactly 250 times, every failure counted", () =>
     Effect.gen(function* () {
       const { outcomes, snapshot } = yield* workload

@@ -1,9 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Exit } from "effect"
 import { Keyring } from "../src/index.ts"
-import { makeKeys, testLayer } from "./fixtures.ts"
+import { makeKeys, backends } from "./fixtures.ts"
 
-describe("configuration", () => {
+describe.each(backends)("configuration ($name)", ({ testLayer }) => {
   it.effect("two keys with the same id in one pool are a defect when the layer is built", () =>
     Effect.gen(function* () {
       const [k1] = makeKeys(1)

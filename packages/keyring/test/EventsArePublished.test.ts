@@ -2,9 +2,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { TestClock } from "effect/testing"
 import { Keyring } from "../src/index.ts"
-import { events, failure, makeKeys, testLayer } from "./fixtures.ts"
+import { events, failure, makeKeys, backends } from "./fixtures.ts"
 
-describe("the keyring publishes its events on the EventBus", () => {
+describe.each(backends)("the keyring publishes its events on the EventBus ($name)", ({ testLayer }) => {
   it.effect("penalized, disabled, health restored per key, then healed.all for the provider", () =>
     Effect.gen(function* () {
       const keyring = yield* Keyring

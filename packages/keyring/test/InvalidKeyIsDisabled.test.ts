@@ -2,9 +2,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { TestClock } from "effect/testing"
 import { Keyring } from "../src/index.ts"
-import { eventsOf, failure, makeKeys, snapshotOf, testLayer } from "./fixtures.ts"
+import { eventsOf, failure, makeKeys, snapshotOf, backends } from "./fixtures.ts"
 
-describe("an invalid key or a permission failure disables the key", () => {
+describe.each(backends)("an invalid key or a permission failure disables the key ($name)", ({ testLayer }) => {
   it.effect("401: disabled with a reason until enable(), however long it waits", () =>
     Effect.gen(function* () {
       const keyring = yield* Keyring

@@ -1,15 +1,15 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { Keyring } from "../src/index.ts"
-import { failure, leaseIds, makeKeys, success, testLayer } from "./fixtures.ts"
+import { failure, leaseIds, makeKeys, success, backends } from "./fixtures.ts"
 
-// A zero transient cool-down keeps every key leasable, so only the penalty decides.
-const layer = testLayer({
-  pools: { p: { strategy: "least-penalized", keys: makeKeys(3) } },
-  policy: { transientPenalty: "0 millis" }
-})
+describe.each(backends)("least-penalised selection ($name)", ({ testLayer }) => {
+  // A zero transient cool-down keeps every key leasable, so only the penalty decides.
+  const layer = testLayer({
+    pools: { p: { strategy: "least-penalized", keys: makeKeys(3) } },
+    policy: { transientPenalty: "0 millis" }
+  })
 
-describe("least-penalised selection", () => {
   it.effect("picks the key with the lowest penalty", () =>
     Effect.gen(function* () {
       const keyring = yield* Keyring

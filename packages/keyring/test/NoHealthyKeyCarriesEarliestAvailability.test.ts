@@ -2,9 +2,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { TestClock } from "effect/testing"
 import { Keyring, NoHealthyKey } from "../src/index.ts"
-import { failure, makeKeys, testLayer } from "./fixtures.ts"
+import { failure, makeKeys, backends } from "./fixtures.ts"
 
-describe("NoHealthyKey", () => {
+describe.each(backends)("NoHealthyKey ($name)", ({ testLayer }) => {
   it.effect("carries the earliest time a key frees up for that model", () =>
     Effect.gen(function* () {
       const keyring = yield* Keyring

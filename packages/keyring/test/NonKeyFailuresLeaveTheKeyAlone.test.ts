@@ -1,9 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { Keyring } from "../src/index.ts"
-import { events, failure, makeKeys, snapshotOf, testLayer } from "./fixtures.ts"
+import { events, failure, makeKeys, snapshotOf, backends } from "./fixtures.ts"
 
-describe("failures that are not the key's fault are no-ops", () => {
+describe.each(backends)("failures that are not the key's fault are no-ops ($name)", ({ testLayer }) => {
   it.effect("model, provider, request and content scoped failures don't penalise, count or cool the key", () =>
     Effect.gen(function* () {
       const keyring = yield* Keyring

@@ -2,9 +2,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { TestClock } from "effect/testing"
 import { Keyring } from "../src/index.ts"
-import { failure, makeKeys, snapshotOf, testLayer } from "./fixtures.ts"
+import { failure, makeKeys, snapshotOf, backends } from "./fixtures.ts"
 
-describe("quota exhausted", () => {
+describe.each(backends)("quota exhausted ($name)", ({ testLayer }) => {
   it.effect("cools the whole key (every model) for the quota cool-down, default one hour", () =>
     Effect.gen(function* () {
       const keyring = yield* Keyring

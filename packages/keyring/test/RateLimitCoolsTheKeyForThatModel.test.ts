@@ -2,9 +2,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { TestClock } from "effect/testing"
 import { Keyring, NoHealthyKey } from "../src/index.ts"
-import { eventsOf, failure, makeKeys, success, testLayer } from "./fixtures.ts"
+import { eventsOf, failure, makeKeys, success, backends } from "./fixtures.ts"
 
-describe("a rate limit cools the (key, model) down", () => {
+describe.each(backends)("a rate limit cools the (key, model) down ($name)", ({ testLayer }) => {
   it.effect("429 with Retry-After 5 s: not leased for that model before 5 s, still leased for another", () =>
     Effect.gen(function* () {
       const keyring = yield* Keyring

@@ -1,9 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { Keyring } from "../src/index.ts"
-import { failure, leaseIds, makeKeys, testLayer } from "./fixtures.ts"
+import { failure, leaseIds, makeKeys, backends } from "./fixtures.ts"
 
-describe("round-robin (the default strategy)", () => {
+describe.each(backends)("round-robin (the default strategy) ($name)", ({ testLayer }) => {
   it.effect("rotates through the keys in order", () =>
     Effect.gen(function* () {
       assert.deepStrictEqual(yield* leaseIds("p", "m", 7), ["k1", "k2", "k3", "k1", "k2", "k3", "k1"])

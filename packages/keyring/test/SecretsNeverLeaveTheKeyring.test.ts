@@ -4,7 +4,7 @@ import * as fc from "fast-check"
 import { Effect, Exit, Schema } from "effect"
 import { TestClock } from "effect/testing"
 import { type KeyOutcome, Keyring } from "../src/index.ts"
-import { events, failure, makeKeys, secretOf, success, testLayer } from "./fixtures.ts"
+import { events, failure, makeKeys, secretOf, success, backends } from "./fixtures.ts"
 
 const SECRETS = [1, 2, 3].map(secretOf)
 
@@ -43,7 +43,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant("wait" as const), ms: fc.integer({ min: 0, max: 700_000 }) })
 )
 
-describe("no secret leaves the keyring except in the leased ApiKey", () => {
+describe.each(backends)("no secret leaves the keyring except in the leased ApiKey ($name)", ({ testLayer }) => {
   it.effect("snapshots, events and NoHealthyKey errors never contain a secret, over random operation scripts", () =>
     Effect.promise(() =>
       fc.assert(

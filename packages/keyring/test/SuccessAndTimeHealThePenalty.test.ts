@@ -2,9 +2,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { TestClock } from "effect/testing"
 import { Keyring } from "../src/index.ts"
-import { failure, makeKeys, snapshotOf, success, testLayer } from "./fixtures.ts"
+import { failure, makeKeys, snapshotOf, success, backends } from "./fixtures.ts"
 
-describe("keys heal", () => {
+describe.each(backends)("keys heal ($name)", ({ testLayer }) => {
   it.effect("a success takes one penalty point off", () =>
     Effect.gen(function* () {
       const keyring = yield* Keyring

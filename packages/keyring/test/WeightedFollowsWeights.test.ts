@@ -1,10 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Random } from "effect"
-import { leaseIds, makeKeys, testLayer } from "./fixtures.ts"
+import { leaseIds, makeKeys, backends } from "./fixtures.ts"
 
 const share = (ids: ReadonlyArray<string>, id: string) => ids.filter((x) => x === id).length / ids.length
 
-describe("weighted selection", () => {
+describe.each(backends)("weighted selection ($name)", ({ testLayer }) => {
   it.effect("leases keys in proportion to their weights over many leases", () =>
     Effect.gen(function* () {
       const ids = yield* leaseIds("p", "m", 10_000)

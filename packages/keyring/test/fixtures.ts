@@ -1,6 +1,8 @@
 import { ApiKey, type Classification, EventBus, EventLog, type FailureClass, type ResilienceEvent } from "@am/core"
 import { Effect, Layer, Redacted } from "effect"
+import type { RedisError } from "effect/persistence/Redis"
 import { type KeyOutcome, Keyring, type KeyringConfig } from "../src/index.ts"
+import { cleanupAfter, connection, skipRedis, uniquePrefix } from "./redis.ts"
 
 /** The secret of key `k<i>`: distinctive, so a leak is easy to find in any JSON. */
 export const secretOf = (i: number) => `sk-test-keyring-SECRET-${i}-0123456789`
@@ -13,8 +15,36 @@ export const makeKeys = (n: number, weights: ReadonlyArray<number> = []) =>
   })
 
 /** The keyring plus the recording event bus (EventBus + EventLog). */
-export const testLayer = (config: KeyringConfig) =>
+const memoryLayer = (config: KeyringConfig) =>
   Keyring.layerMemory(config).pipe(Layer.provideMerge(EventBus.layerMemory))
+
+/**
+ * The same over Redis: a fresh key prefix (and connection) each time the layer is built, so
+ * every test starts from empty pools; its keys are deleted when the test ends.
+ */
+export const redisLayer = (config: KeyringConfig, prefix?: string) =>
+  Layer.unwrap(
+    Effect.sync(() => {
+      const at = prefix ?? uniquePrefix()
+      return Keyring.layerRedis(config, { prefix: at }).pipe(
+        Layer.provideMerge(EventBus.layerMemory),
+        Layer.provide(connection()),
+        Layer.provideMerge(Layer.effectDiscard(cleanupAfter(at)))
+      )
+    })
+  )
+
+/**
+ * The layers every behaviour is proved on: the same suite runs against the memory keyring and
+ * the Redis one (skipped with AM_TEST_SKIP_REDIS=1).
+ */
+export const backends: ReadonlyArray<{
+  readonly name: string
+  readonly testLayer: (config: KeyringConfig) => Layer.Layer<Keyring | EventBus | EventLog, RedisError>
+}> = [
+  { name: "memory", testLayer: memoryLayer },
+  ...(skipRedis ? [] : [{ name: "redis", testLayer: (config: KeyringConfig) => redisLayer(config) }])
+]
 
 export const classification = (cls: FailureClass, extra: Partial<Classification> = {}): Classification => ({
   class: cls,
