@@ -105,7 +105,12 @@ export type LedgerEntry = typeof LedgerEntry.Type
 export class StoreError extends Schema.TaggedError<StoreError>()("StoreError", {
   store: Schema.String,
   operation: Schema.String,
-  message: Schema.String
+  message: Schema.String,
+  /**
+   * The write lost a race (a unique key — e.g. a ledger `seq` — already taken by another
+   * writer): re-reading and retrying can succeed, unlike an outage.
+   */
+  conflict: Schema.optionalKey(Schema.Boolean)
 }) {}
 
 /** Where ledger entries are persisted, in `seq` order. */

@@ -8,6 +8,9 @@
  *   (`<spoolDir>/ledger-spool.jsonl`), the failure is logged and counted (`am.ledger.spooled`),
  *   and a background fiber replays the spool, oldest first, on `replaySchedule`. While the spool
  *   is non-empty new entries queue behind it, so the store always receives entries in `seq` order.
+ * - Several writers (gateway replicas) may share one store: an append that loses the race for a
+ *   `seq` (`StoreError.conflict`) is re-chained onto the store's new head and retried, so the
+ *   replicas build one chain.
  * - When `EventBus` is in context, each entry publishes `bias.ledger.entry.created`.
  *
  * @example
@@ -87,6 +90,10 @@ const redactAttempt = (a: AttemptRecord, max: number): AttemptRecord =>
   a.message === undefined ? a : { ...a, message: preview(a.message, max) }
 
 type Head = { readonly seq: number; readonly hash: string }
+
+// Retries after losing a seq race to another replica: immediate at first, then a short jittered
+// spacing so two writers don't keep colliding; a store that keeps conflicting gets the spool.
+const conflictSchedule = Schedule.max([Schedule.recurs(30), Schedule.jittered(Schedule.spaced("2 millis"))])
 
 /**
  * Builds an entry (without touching any store): everything but the chain fields is a pure
@@ -281,16 +288,37 @@ export const make = Effect.fnUntraced(function* (options: LedgerOptions = {}) {
           headKnown = true
         }
       }
-      const entries = inputs.reduce<Array<LedgerEntry>>((acc, input) => {
-        acc.push(buildEntry(input, acc[acc.length - 1] ?? head, options))
-        return acc
-      }, [])
+      const chain = () =>
+        inputs.reduce<Array<LedgerEntry>>((acc, input) => {
+          acc.push(buildEntry(input, acc[acc.length - 1] ?? head, options))
+          return acc
+        }, [])
+      let entries = chain()
       if (pending.length > 0) {
         yield* toSpool(entries, "older entries are still spooled")
       } else if (!headKnown) {
         yield* toSpool(entries, "store head unknown")
       } else {
-        yield* store.append(entries).pipe(Effect.catch((e) => toSpool(entries, `${e.operation}: ${e.message}`)))
+        // Replicas share one chain in one store: when another writer took our seq, read the new
+        // head, chain the batch onto it and try again (optimistic concurrency, bounded).
+        let first = true
+        const append = Effect.suspend(() => {
+          if (first) {
+            first = false
+            return store.append(entries)
+          }
+          return store.head.pipe(
+            Effect.flatMap((h) => {
+              head = h
+              entries = chain()
+              return store.append(entries)
+            })
+          )
+        })
+        yield* append.pipe(
+          Effect.retry({ schedule: conflictSchedule, while: (e) => e.conflict === true }),
+          Effect.catch((e) => toSpool(entries, `${e.operation}: ${e.message}`))
+        )
       }
       const last = entries[entries.length - 1]
       if (last !== undefined) head = { seq: last.seq, hash: last.hash }

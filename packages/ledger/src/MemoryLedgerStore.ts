@@ -14,6 +14,8 @@
 import { type LedgerEntry, LedgerStore, type LedgerStoreShape, StoreError } from "@am/core"
 import { Effect, Layer } from "effect"
 
+class SeqTaken extends Error {}
+
 /** A memory store plus the controls tests need. */
 export interface MemoryLedgerStoreHandle {
   readonly store: LedgerStoreShape
@@ -38,7 +40,13 @@ const make = (): MemoryLedgerStoreHandle => {
         ? Effect.fail(new StoreError({ store: "memory", operation, message: "store is down" }))
         : Effect.try({
             try: f,
-            catch: (e) => new StoreError({ store: "memory", operation, message: String((e as Error).message ?? e) })
+            catch: (e) =>
+              new StoreError({
+                store: "memory",
+                operation,
+                message: String((e as Error).message ?? e),
+                ...(e instanceof SeqTaken ? { conflict: true } : {})
+              })
           })
     )
   const store: LedgerStoreShape = {
@@ -47,7 +55,7 @@ const make = (): MemoryLedgerStoreHandle => {
         // All or nothing, like a transaction: check the whole batch first.
         let last = entries[entries.length - 1]?.seq ?? 0
         for (const e of batch) {
-          if (e.seq <= last) throw new Error(`duplicate seq ${e.seq}`)
+          if (e.seq <= last) throw new SeqTaken(`duplicate seq ${e.seq}`)
           last = e.seq
         }
         for (const e of batch) {

@@ -46,7 +46,12 @@ const describe = (error: SqlError.SqlError, unique?: string): string =>
 const storeError =
   (store: string, operation: string, unique?: string) =>
   (error: SqlError.SqlError): StoreError =>
-    new StoreError({ store, operation, message: describe(error, unique) })
+    new StoreError({
+      store,
+      operation,
+      message: describe(error, unique),
+      ...(unique !== undefined && isDuplicate(error) ? { conflict: true } : {})
+    })
 
 const decodeWith = <A>(store: string, operation: string, f: () => A): Effect.Effect<A, StoreError> =>
   Effect.try({

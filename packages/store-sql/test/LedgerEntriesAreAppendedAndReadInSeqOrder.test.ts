@@ -61,6 +61,8 @@ for (const backend of backends) {
         assert.strictEqual(error._tag, "StoreError")
         assert.strictEqual(error.operation, "append")
         assert.match(error.message, /duplicate seq/)
+        // A lost race, not an outage: the ledger re-chains and retries on `conflict`.
+        assert.strictEqual(error.conflict, true)
         assert.deepStrictEqual(yield* ledger.head, { seq: 2, hash: "h2" })
         assert.isUndefined(yield* ledger.byRequestId("other"))
       }).pipe(Effect.provide(backend.layer()))
