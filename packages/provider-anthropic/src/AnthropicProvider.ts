@@ -21,6 +21,7 @@
 import type { ApiKey, Completion, CompletionChunk, Provider, ProviderCall, ProviderFailure } from "@am/core"
 import Anthropic, { type ClientOptions } from "@anthropic-ai/sdk"
 import type { Message, RawMessageStreamEvent } from "@anthropic-ai/sdk/resources/messages"
+import { sharedFetch } from "@am/transport"
 import { Effect, Predicate, Redacted, Stream } from "effect"
 import { decodeFailure, type FailureContext, streamCutFailure, timeoutFailure, toProviderFailure } from "./Failures.ts"
 import { makeStreamTranslator } from "./StreamTranslator.ts"
@@ -35,6 +36,11 @@ export interface AdapterConfig {
   readonly timeoutMs?: number
   /** Extra headers sent with every request. */
   readonly headers?: Readonly<Record<string, string>>
+  /**
+   * The HTTP client the SDK uses. Default: `@am/transport`'s `sharedFetch` (undici keep-alive
+   * pools shared by every adapter in the process); `globalThis.fetch` opts out.
+   */
+  readonly fetch?: typeof globalThis.fetch
 }
 
 /** Anthropic-specific options on top of {@link AdapterConfig}. */
@@ -42,8 +48,8 @@ export interface AnthropicAdapterConfig extends AdapterConfig {
   /** `max_tokens` when a request names none (Anthropic requires it); default `DEFAULT_MAX_TOKENS` (1024). */
   readonly defaultMaxTokens?: number
   /**
-   * Builds the SDK client for one key (default `new Anthropic(options)`). A seam for tests (count
-   * constructions) and for a custom `fetch`; keep `options.maxRetries` at 0.
+   * Builds the SDK client for one key (default `new Anthropic(options)`; `options.fetch` is the
+   * configured fetch). A seam for tests (count constructions); keep `options.maxRetries` at 0.
    */
   readonly createClient?: (options: ClientOptions) => Anthropic
 }
@@ -66,6 +72,7 @@ const isMessage = (data: unknown): data is Message =>
 export const make = (config: AnthropicAdapterConfig): Provider => {
   const clients = new Map<string, { readonly fingerprint: string; readonly client: Anthropic }>()
   const createClient = config.createClient ?? ((options: ClientOptions) => new Anthropic(options))
+  const fetch = config.fetch ?? sharedFetch
 
   const clientFor = (key: ApiKey): Anthropic => {
     const cached = clients.get(key.id)
@@ -76,6 +83,7 @@ export const make = (config: AnthropicAdapterConfig): Provider => {
       maxRetries: 0,
       timeout: sdkTimeout(config.timeoutMs),
       logLevel: "off",
+      fetch,
       ...(config.baseURL !== undefined ? { baseURL: config.baseURL } : {}),
       ...(config.headers !== undefined ? { defaultHeaders: { ...config.headers } } : {})
     })

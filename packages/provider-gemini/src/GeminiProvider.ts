@@ -28,6 +28,7 @@ import {
   type ProviderCall,
   ProviderFailure
 } from "@am/core"
+import { sharedFetch } from "@am/transport"
 import { type GenerateContentResponse, GoogleGenAI, type GoogleGenAIOptions, type HttpOptions } from "@google/genai"
 import { Duration, Effect, Redacted, Stream } from "effect"
 import { makeResponseCapture, type ResponseCapture } from "./internal/ResponseCapture.ts"
@@ -54,6 +55,11 @@ export interface AdapterConfig {
   readonly timeoutMs?: number
   /** Extra headers sent on every request. */
   readonly headers?: Readonly<Record<string, string>>
+  /**
+   * The HTTP client the SDK uses (`httpOptions.fetch`). Default: `@am/transport`'s `sharedFetch`
+   * (undici keep-alive pools shared by every adapter in the process); `globalThis.fetch` opts out.
+   */
+  readonly fetch?: typeof globalThis.fetch
 }
 
 /** Gemini-specific options on top of the shared contract. */
@@ -106,6 +112,7 @@ export const make = (config: GeminiConfig): Provider => {
   const clients = new Map<string, { readonly fingerprint: string; readonly client: GoogleGenAI }>()
   const signatures: ThoughtSignatures = makeThoughtSignatures()
   const createClient = config.createClient ?? ((options: GoogleGenAIOptions) => new GoogleGenAI(options))
+  const fetch = config.fetch ?? sharedFetch
 
   const clientFor = (key: ApiKey): GoogleGenAI => {
     const cached = clients.get(key.id)
@@ -146,7 +153,7 @@ export const make = (config: GeminiConfig): Provider => {
 
   const complete = (call: ProviderCall): Effect.Effect<Completion, ProviderFailure> =>
     Effect.suspend(() => {
-      const capture = makeResponseCapture()
+      const capture = makeResponseCapture(fetch)
       const timeoutMs = call.timeoutMs ?? config.timeoutMs
       const client = clientFor(call.key)
       const params = toGenerateContentParameters(call.request, call.model, signatures)
@@ -180,7 +187,7 @@ export const make = (config: GeminiConfig): Provider => {
 
   const stream = (call: ProviderCall): Stream.Stream<CompletionChunk, ProviderFailure> =>
     Stream.suspend(() => {
-      const capture = makeResponseCapture()
+      const capture = makeResponseCapture(fetch)
       const state = makeStreamState()
       const timeoutMs = call.timeoutMs ?? config.timeoutMs
       const body = Stream.unwrap(

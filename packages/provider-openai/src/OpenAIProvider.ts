@@ -21,6 +21,7 @@
  * @since 0.1.0
  */
 import type { ApiKey, CompletionChunk, Provider, ProviderCall, ProviderFailure } from "@am/core"
+import { sharedFetch } from "@am/transport"
 import { Effect, Redacted, Result, Stream } from "effect"
 import OpenAI, { type ClientOptions } from "openai"
 import { compatFetch } from "./internal/compatFetch.ts"
@@ -37,6 +38,11 @@ export interface AdapterConfig {
   readonly timeoutMs?: number
   /** Extra headers on every request (e.g. Azure `api-key` style gateways, `OpenAI-Organization`). */
   readonly headers?: Readonly<Record<string, string>>
+  /**
+   * The HTTP client the SDK uses. Default: `@am/transport`'s `sharedFetch` (undici keep-alive
+   * pools shared by every adapter in the process); `globalThis.fetch` opts out.
+   */
+  readonly fetch?: typeof globalThis.fetch
 }
 
 export interface OpenAIAdapterConfig extends AdapterConfig {
@@ -45,8 +51,8 @@ export interface OpenAIAdapterConfig extends AdapterConfig {
   /** Ask for the final usage chunk when streaming (`stream_options.include_usage`); default true. */
   readonly includeStreamUsage?: boolean
   /**
-   * Builds the SDK client for one key (default `new OpenAI(options)`). For a custom `fetch` or
-   * dispatcher, and for tests that count client constructions.
+   * Builds the SDK client for one key (default `new OpenAI(options)`; `options.fetch` is the
+   * configured fetch). For instrumentation and for tests that count client constructions.
    */
   readonly clientFactory?: (options: ClientOptions) => OpenAI
 }
@@ -77,6 +83,9 @@ export const make = (config: OpenAIAdapterConfig): Provider => {
   const defaultTimeout = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const factory = config.clientFactory ?? ((options: ClientOptions) => new OpenAI(options))
   const clients = new Map<string, { readonly fingerprint: string; readonly client: OpenAI }>()
+  const fetch = config.fetch ?? sharedFetch
+  // Built once: every key's client shares it (and with it the pool).
+  const clientFetch = kind === "openai-compatible" ? compatFetch(fetch) : fetch
 
   const clientFor = (key: ApiKey): OpenAI => {
     const cached = clients.get(key.id)
@@ -94,7 +103,7 @@ export const make = (config: OpenAIAdapterConfig): Provider => {
       webhookSecret: null,
       // The SDK's logs are not ours to emit (and must never carry request details).
       logLevel: "off",
-      ...(kind === "openai-compatible" ? { fetch: compatFetch(globalThis.fetch) } : {})
+      fetch: clientFetch
     })
     clients.set(key.id, { fingerprint: key.fingerprint, client })
     return client

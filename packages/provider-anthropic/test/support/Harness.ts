@@ -1,7 +1,8 @@
 /**
  * Test harness: the real adapter and the real SDK against a `@am/testkit` fake Anthropic upstream.
- * The only seam is `createClient`, which counts constructions and wraps the global `fetch` to
- * observe (not alter) each request's abort signal and the moment its headers arrive.
+ * The only seam is `createClient`, which counts constructions and wraps the adapter's `fetch`
+ * (`@am/transport`'s pooled one by default) to observe (not alter) each request's abort signal and
+ * the moment its headers arrive.
  */
 import { ApiKey, type CompletionRequest, type Provider, type ProviderCall } from "@am/core"
 import { make } from "@am/provider-anthropic"
@@ -47,8 +48,9 @@ export const harness = (options: {
     let created = 0
     const fetches: Array<FetchCall> = []
     const waiters: Array<{ n: number; resolve: (c: FetchCall) => void }> = []
+    let inner: typeof fetch = fetch
     const observingFetch: typeof fetch = (input, init) => {
-      const headers = fetch(input, init)
+      const headers = inner(input, init)
       headers.catch(() => undefined)
       const call = { signal: init?.signal ?? undefined, headers }
       fetches.push(call)
@@ -61,6 +63,7 @@ export const harness = (options: {
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       createClient: (clientOptions) => {
         created++
+        inner = clientOptions.fetch ?? fetch
         return new Anthropic({ ...clientOptions, fetch: observingFetch })
       }
     })

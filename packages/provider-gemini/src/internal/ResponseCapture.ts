@@ -1,7 +1,9 @@
 /**
  * A per-call `fetch` wrapper that remembers the HTTP response's status and headers. The SDK's
  * `ApiError` drops the headers (request id, `retry-after`, rate-limit headers), and whether any
- * response arrived at all decides `responseBytesReceived` on a transport failure.
+ * response arrived at all decides `responseBytesReceived` on a transport failure. It wraps the
+ * adapter's fetch (`@am/transport`'s pooled one by default) and is handed to the SDK per call as
+ * `httpOptions.fetch`, which `@google/genai` 3.1 uses instead of the global fetch.
  */
 export interface ResponseCapture {
   readonly fetch: typeof globalThis.fetch
@@ -17,7 +19,8 @@ interface Dispatcher {
 
 /**
  * Given its own `fetch`, the SDK no longer installs the dispatcher that turns off undici's 300 s
- * header and body timeouts; this does the same (the call's timeout is enforced by the adapter).
+ * header and body timeouts; for the global fetch this does the same (the call's timeout is
+ * enforced by the adapter). `@am/transport` has its own timeouts (no headers timeout) and pool.
  */
 const noUndiciTimeouts = (): Dispatcher | undefined => {
   const read = () => (globalThis as Record<symbol, unknown>)[UNDICI_GLOBAL_DISPATCHER] as Dispatcher | undefined
@@ -31,18 +34,17 @@ const noUndiciTimeouts = (): Dispatcher | undefined => {
   }
 }
 
-export const makeResponseCapture = (): ResponseCapture => {
+export const makeResponseCapture = (inner: typeof globalThis.fetch): ResponseCapture => {
   let headers: Headers | undefined
   let status: number | undefined
   const fetch: typeof globalThis.fetch = (input, init) => {
-    const dispatcher = init !== undefined && "dispatcher" in init ? undefined : noUndiciTimeouts()
-    return globalThis
-      .fetch(input, dispatcher !== undefined ? ({ ...init, dispatcher } as RequestInit) : init)
-      .then((response) => {
-        headers = response.headers
-        status = response.status
-        return response
-      })
+    const dispatcher =
+      inner !== globalThis.fetch || (init !== undefined && "dispatcher" in init) ? undefined : noUndiciTimeouts()
+    return inner(input, dispatcher !== undefined ? ({ ...init, dispatcher } as RequestInit) : init).then((response) => {
+      headers = response.headers
+      status = response.status
+      return response
+    })
   }
   return { fetch, headers: () => headers, status: () => status }
 }
