@@ -159,7 +159,14 @@ export const ConfigFile = Schema.Struct({
       )
     })
   ),
-  state: Schema.optionalKey(Schema.Struct({ store: Schema.NonEmptyString })),
+  state: Schema.optionalKey(
+    Schema.Struct({
+      /** `memory` (default) or `redis://host:port[/db]`: where replicas share breakers, keys, budget and quarantines. */
+      store: Schema.NonEmptyString,
+      /** Namespace of every Redis key (default `am:`); distinct prefixes isolate deployments or tests. */
+      prefix: Schema.optionalKey(Schema.NonEmptyString)
+    })
+  ),
   guards: Schema.optionalKey(
     Schema.Struct({
       pii: Schema.optionalKey(Schema.Literals(["redact", "off"])),
@@ -245,7 +252,8 @@ export interface EngineConfig {
     readonly events: { readonly batchSize?: number; readonly flushIntervalMs?: number }
     readonly otlp?: { readonly url: string; readonly serviceName?: string }
   }
-  readonly state: { readonly store: string }
+  /** `store` is `memory` or a validated `redis://` / `rediss://` URL; `prefix` namespaces the Redis keys. */
+  readonly state: { readonly store: string; readonly prefix: string }
   readonly gatewayKeys: ReadonlyArray<{
     readonly id: string
     readonly secret: Redacted.Redacted<string>
@@ -349,7 +357,28 @@ const secretOf = (path: string, secret: string, env: Readonly<Record<string, str
 }
 
 const SUPPORTED_LEDGER = ["memory", "sqlite:", "postgres://", "postgresql://"]
-const SUPPORTED_STATE = ["memory"]
+/** Default namespace of the shared state's Redis keys. */
+export const DEFAULT_STATE_PREFIX = "am:"
+
+/** Why `store` is not `memory` or a usable `redis://host:port[/db]` URL, or undefined if it is. */
+const stateStoreProblem = (store: string): string | undefined => {
+  if (store === "memory") return undefined
+  let url: URL
+  try {
+    url = new URL(store)
+  } catch {
+    return `"${store}" is neither memory nor a redis://host:port[/db] URL`
+  }
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
+    return `"${url.protocol}" is not supported (use memory or redis://host:port[/db])`
+  }
+  if (url.hostname === "") return "the Redis URL names no host (redis://host:port[/db])"
+  if (url.search !== "" || url.hash !== "") return "the Redis URL takes no query or fragment (redis://host:port[/db])"
+  if (!/^(\/(0|[1-9]\d*)?)?$/.test(url.pathname)) {
+    return `the Redis database must be a number (redis://host:port/DB), got "${url.pathname.slice(1)}"`
+  }
+  return undefined
+}
 
 const resolve = Effect.fnUntraced(function* (file: ConfigFile, env: Readonly<Record<string, string | undefined>>) {
   const providers = new Map<string, ProviderSpec>()
@@ -455,9 +484,8 @@ const resolve = Effect.fnUntraced(function* (file: ConfigFile, env: Readonly<Rec
     return yield* fail("ledger.store", `"${ledgerStore}" is not supported (use memory, sqlite:PATH or postgres://…)`)
   }
   const stateStore = file.state?.store ?? "memory"
-  if (!SUPPORTED_STATE.includes(stateStore)) {
-    return yield* fail("state.store", `"${stateStore}" is not supported yet (supported: ${SUPPORTED_STATE.join(", ")})`)
-  }
+  const stateProblem = stateStoreProblem(stateStore)
+  if (stateProblem !== undefined) return yield* fail("state.store", stateProblem)
   if (file.guards?.pii !== undefined && file.guards.pii !== "off") {
     return yield* fail("guards.pii", `"${file.guards.pii}" is not supported yet (supported: off)`)
   }
@@ -493,7 +521,7 @@ const resolve = Effect.fnUntraced(function* (file: ConfigFile, env: Readonly<Rec
       },
       ...(file.telemetry?.otlp !== undefined ? { otlp: file.telemetry.otlp } : {})
     },
-    state: { store: stateStore },
+    state: { store: stateStore, prefix: file.state?.prefix ?? DEFAULT_STATE_PREFIX },
     gatewayKeys
   }
   return config

@@ -1,7 +1,8 @@
 /**
  * The all-in-one layer: from a resolved `EngineConfig` to a running `Engine` with the
- * official-SDK adapters, the memory keyring, memory breakers, the retry budget, the
- * classifier and the configured rewriter, over a memory event bus.
+ * official-SDK adapters, the keyring, the breakers, the retry budget and model health (in the
+ * process, or shared between replicas through Redis when `state.store` is a `redis://` URL),
+ * the classifier and the configured rewriter, over a memory event bus.
  *
  * @example
  * ```ts
@@ -19,6 +20,7 @@ import { make as makeAnthropic } from "@am/provider-anthropic"
 import { make as makeGemini } from "@am/provider-gemini"
 import { make as makeOpenAI } from "@am/provider-openai"
 import { PromptRewriter } from "@am/rewriter"
+import { NodeRedis } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import type { EngineConfig, ProviderSpec } from "./Config.ts"
 import { Engine } from "./Engine.ts"
@@ -49,18 +51,56 @@ export interface LayerConfigOptions {
   readonly providers?: ReadonlyArray<Provider>
 }
 
+/** Every model each provider may be called with: its listed models, the routes' and the rewriter's. */
+const knownModels = (config: EngineConfig): Record<string, ReadonlyArray<string>> => {
+  const models = new Map([...config.providers.values()].map((p) => [p.id, new Set(p.models.keys())] as const))
+  for (const steps of config.routes.values()) {
+    for (const step of steps) for (const model of step.models) models.get(step.provider)?.add(model)
+  }
+  const rw = config.mitigation.rewriter
+  if (rw.kind === "llm") models.get(rw.provider)?.add(rw.model)
+  return Object.fromEntries([...models].map(([id, set]) => [id, [...set]] as const))
+}
+
+/**
+ * The state replicas may share: keyring, breakers, retry budget and model health. With
+ * `state.store` = `memory` each lives in the process; with a `redis://` URL all four live in
+ * Redis under `state.prefix` over one connection, which must be reachable at start (the layer
+ * dies otherwise). Commands fail fast while the connection is down (no offline queue), and each
+ * service then runs on this process's own state until Redis answers.
+ */
+export const layerState = (config: EngineConfig) => {
+  const keyringConfig = {
+    pools: Object.fromEntries(
+      [...config.providers.values()].map((p) => [p.id, { keys: p.keys, strategy: p.keySelection }] as const)
+    )
+  }
+  const breakersConfig = {
+    providers: Object.fromEntries([...config.providers.values()].map((p) => [p.id, p.breaker] as const)),
+    models: knownModels(config)
+  }
+  const health = { quarantineMs: config.retry.modelQuarantineMs }
+  if (config.state.store === "memory") {
+    return Layer.mergeAll(
+      Keyring.layerMemory(keyringConfig),
+      Breakers.layerMemory(breakersConfig),
+      RetryBudget.layerMemory(config.retry.budget),
+      ModelHealth.layerMemory(health)
+    )
+  }
+  const shared = { prefix: config.state.prefix }
+  return Layer.mergeAll(
+    Keyring.layerRedis(keyringConfig, shared),
+    Breakers.layerRedis(breakersConfig, shared),
+    RetryBudget.layerRedis(config.retry.budget, shared),
+    ModelHealth.layerRedis(health, shared)
+  ).pipe(Layer.provide(NodeRedis.layer({ url: config.state.store, disableOfflineQueue: true }).pipe(Layer.orDie)))
+}
+
 /** The services the engine runs on, built from config; `EventBus` comes from outside. */
 export const layerServices = (config: EngineConfig, options?: LayerConfigOptions) => {
   const providers = options?.providers ?? [...config.providers.values()].map(makeProvider)
   const registry = ProviderRegistry.layerFromProviders(providers)
-  const keyring = Keyring.layerMemory({
-    pools: Object.fromEntries(
-      [...config.providers.values()].map((p) => [p.id, { keys: p.keys, strategy: p.keySelection }] as const)
-    )
-  })
-  const breakers = Breakers.layerMemory({
-    providers: Object.fromEntries([...config.providers.values()].map((p) => [p.id, p.breaker] as const))
-  })
   const rw = config.mitigation.rewriter
   const rewriter =
     rw.kind === "rule"
@@ -77,14 +117,7 @@ export const layerServices = (config: EngineConfig, options?: LayerConfigOptions
             })
           }).pipe(Effect.orDie)
         )
-  const base = Layer.mergeAll(
-    registry,
-    keyring,
-    breakers,
-    RetryBudget.layerMemory(config.retry.budget),
-    ModelHealth.layerMemory({ quarantineMs: config.retry.modelQuarantineMs }),
-    Classifier.layer
-  )
+  const base = Layer.mergeAll(registry, layerState(config), Classifier.layer)
   return Layer.provideMerge(rewriter, base)
 }
 

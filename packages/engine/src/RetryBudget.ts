@@ -6,7 +6,8 @@
  * about (1 + tokenRatio) × requests + maxTokens / 2 per provider.
  *
  * Effect has no retry-throttling primitive (its RateLimiter limits rate, not the ratio of
- * retries to successes), hence this small service.
+ * retries to successes), hence this small service. `layerMemory` keeps the buckets in the
+ * process; `layerRedis` shares them between gateway replicas.
  *
  * @example
  * ```ts
@@ -16,6 +17,8 @@
  * @since 0.1.0
  */
 import { Context, Effect, Layer } from "effect"
+import { Redis } from "effect/persistence"
+import { withFallback } from "./internal/Shared.ts"
 
 export interface RetryBudgetShape {
   /** Whether a retry (any attempt after a request's first) may go to `provider` now. */
@@ -30,27 +33,97 @@ export interface RetryBudgetOptions {
   readonly tokenRatio: number
 }
 
+const makeMemory = (options: RetryBudgetOptions): RetryBudgetShape => {
+  // Each operation is one synchronous read-modify-write of this map, so it is atomic under
+  // concurrency without a Ref (and allocates nothing on the hot success path).
+  const tokens = new Map<string, number>()
+  const get = (p: string) => tokens.get(p) ?? options.maxTokens
+  const set = (p: string, n: number) => {
+    tokens.set(p, Math.min(options.maxTokens, Math.max(0, n)))
+  }
+  return {
+    canRetry: (provider) => Effect.sync(() => get(provider) > options.maxTokens / 2),
+    recordFailure: (provider) => Effect.sync(() => set(provider, get(provider) - 1)),
+    recordSuccess: (provider) =>
+      Effect.sync(() => {
+        const n = get(provider)
+        if (n < options.maxTokens) set(provider, n + options.tokenRatio)
+      }),
+    tokens: (provider) => Effect.sync(() => get(provider))
+  }
+}
+
+// Adds ARGV[2] tokens (negative: takes) to the bucket, clamped to [0, max]; a success (positive)
+// on a full bucket does nothing. A full bucket is no key at all, so an idle provider leaves
+// nothing behind. Returns the new count as a string: Redis would truncate a Lua number.
+const adjustScript = Redis.script((key: string, maxTokens: number, delta: number) => [key, maxTokens, delta], {
+  numberOfKeys: 1,
+  lua: `
+local max = tonumber(ARGV[1])
+local delta = tonumber(ARGV[2])
+local n = tonumber(redis.call("GET", KEYS[1])) or max
+if delta > 0 and n >= max then
+  return string.format("%.17g", n)
+end
+n = math.min(max, math.max(0, n + delta))
+if n >= max then
+  redis.call("DEL", KEYS[1])
+else
+  redis.call("SET", KEYS[1], string.format("%.17g", n))
+end
+return string.format("%.17g", n)
+`
+}).withReturnType<string>()
+
+const makeRedis = Effect.fnUntraced(function* (options: RetryBudgetOptions, prefix: string) {
+  const redis = yield* Redis.Redis
+  const adjust = redis.eval(adjustScript)
+  const local = makeMemory(options)
+  const shared = withFallback("the retry budget")
+  const key = (provider: string) => `${prefix}budget:${provider}`
+  const tokens = (provider: string) =>
+    shared(
+      Effect.map(redis.send<string | null>("GET", key(provider)), (n) => (n === null ? options.maxTokens : Number(n))),
+      local.tokens(provider)
+    )
+  return RetryBudget.of({
+    canRetry: (provider) => Effect.map(tokens(provider), (n) => n > options.maxTokens / 2),
+    recordFailure: (provider) =>
+      shared(Effect.asVoid(adjust(key(provider), options.maxTokens, -1)), local.recordFailure(provider)),
+    recordSuccess: (provider) =>
+      shared(
+        Effect.asVoid(adjust(key(provider), options.maxTokens, options.tokenRatio)),
+        local.recordSuccess(provider)
+      ),
+    tokens
+  })
+})
+
 export class RetryBudget extends Context.Service<RetryBudget, RetryBudgetShape>()("@am/engine/RetryBudget") {
-  static readonly layerMemory = (options: RetryBudgetOptions) =>
-    Layer.sync(RetryBudget, () => {
-      // Each operation is one synchronous read-modify-write of this map, so it is atomic under
-      // concurrency without a Ref (and allocates nothing on the hot success path).
-      const tokens = new Map<string, number>()
-      const get = (p: string) => tokens.get(p) ?? options.maxTokens
-      const set = (p: string, n: number) => {
-        tokens.set(p, Math.min(options.maxTokens, Math.max(0, n)))
-      }
-      return RetryBudget.of({
-        canRetry: (provider) => Effect.sync(() => get(provider) > options.maxTokens / 2),
-        recordFailure: (provider) => Effect.sync(() => set(provider, get(provider) - 1)),
-        recordSuccess: (provider) =>
-          Effect.sync(() => {
-            const n = get(provider)
-            if (n < options.maxTokens) set(provider, n + options.tokenRatio)
-          }),
-        tokens: (provider) => Effect.sync(() => get(provider))
-      })
-    })
+  static readonly layerMemory = (options: RetryBudgetOptions) => Layer.sync(RetryBudget, () => makeMemory(options))
+
+  /**
+   * One bucket per provider shared by every replica with the same `prefix` (default `"am:"`),
+   * in Redis at `<prefix>budget:<provider>`. Each failure and success is one atomic Lua update,
+   * so N failures anywhere take exactly N tokens. Every operation is a round trip. If Redis
+   * fails, this process counts on its own bucket until Redis answers (one warning).
+   *
+   * @example
+   * ```ts
+   * import { NodeRedis } from "@effect/platform-node"
+   * import { RetryBudget } from "@am/engine"
+   * import { Layer } from "effect"
+   * const layer = RetryBudget.layerRedis({ maxTokens: 10, tokenRatio: 0.1 }, { prefix: "am:" }).pipe(
+   *   Layer.provide(NodeRedis.layer({ url: "redis://127.0.0.1:6379" }))
+   * )
+   * ```
+   */
+  static readonly layerRedis = (
+    options: RetryBudgetOptions,
+    redisOptions?: { readonly prefix?: string }
+  ): Layer.Layer<RetryBudget, never, Redis.Redis> =>
+    Layer.effect(RetryBudget, makeRedis(options, redisOptions?.prefix ?? "am:"))
+
   /** No throttling (tests that isolate other behaviour). */
   static readonly layerUnlimited = Layer.succeed(RetryBudget, {
     canRetry: () => Effect.succeed(true),

@@ -87,7 +87,35 @@ describe("config validation fails closed with the path of the bad field", () => 
         { env: { OPENAI_KEY_1: "x" } }
       )
       assert.strictEqual(ok.ledger.store, "sqlite:./data/am.db")
-      assert.strictEqual(yield* pathOf({ ...valid(), state: { store: "redis://127.0.0.1:6379" } }), "state.store")
+    })
+  )
+  it.effect("state.store is memory or a redis://host:port[/db] URL; prefix defaults to am:", () =>
+    Effect.gen(function* () {
+      const env = { env: { OPENAI_KEY_1: "x" } }
+      const memory = yield* loadConfig(valid(), env)
+      assert.deepStrictEqual(memory.state, { store: "memory", prefix: "am:" })
+      const redis = yield* loadConfig(
+        { ...valid(), state: { store: "redis://10.0.0.5:6380/2", prefix: "am:eu:" } },
+        env
+      )
+      assert.deepStrictEqual(redis.state, { store: "redis://10.0.0.5:6380/2", prefix: "am:eu:" })
+      assert.strictEqual(
+        (yield* loadConfig({ ...valid(), state: { store: "rediss://cache.internal" } }, env)).state.prefix,
+        "am:"
+      )
+      for (const bad of [
+        "mysql://localhost/test",
+        "redis://",
+        "redis://h:6379/cache",
+        "redis://h:6379/1?x=y",
+        "somewhere"
+      ]) {
+        const e = yield* Effect.flip(loadConfig({ ...valid(), state: { store: bad } }, env))
+        assert.strictEqual(e.path, "state.store", bad)
+      }
+      const e = yield* Effect.flip(loadConfig({ ...valid(), state: { store: "redis://h:6379/cache" } }, env))
+      assert.include(e.message, "database must be a number")
+      assert.strictEqual(yield* pathOf({ ...valid(), state: { store: "memory", prefix: "" } }), "state.prefix")
     })
   )
   it.effect("environment overrides win over the file", () =>
