@@ -1,10 +1,90 @@
 /**
- * `GET /dashboard` — placeholder until the live dashboard lands.
+ * The live dashboard. `GET /dashboard` is one self-contained page (inline CSS, script and SVG
+ * charts: no build step, nothing fetched from elsewhere); `GET /dashboard/events` is its
+ * Server-Sent Events feed: a `snapshot` event at connect, then one whenever something changed
+ * (within 250 ms) and at least every second — circuit breakers per provider and model, key
+ * health per pool, requests/s, success and failover rates per 5 s over the last 10 minutes,
+ * and the ledger's newest entries with their attempt trails (no prompt previews).
  *
+ * One feed per gateway, whatever the number of viewers: a background fiber counts the
+ * resilience events and a ticker serialises each snapshot once for everyone. A viewer's stream
+ * ends when it disconnects, when the gateway starts draining, and when the routes' scope closes.
+ *
+ * With gateway keys configured, both routes need one: `Authorization: Bearer <key>`, or
+ * `?key=<key>` (a browser cannot set headers on a page load; the page forwards it to its feed).
+ *
+ * @example
+ * ```ts
+ * import { dashboardRoutes, makeAuth } from "@am/gateway"
+ * const routes = dashboardRoutes({ auth: makeAuth([]) }) // merged into the app by Gateway.layer
+ * ```
  * @since 0.1.0
  */
-import { Layer } from "effect"
+import { Effect, Layer } from "effect"
+import { HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
+import { apiError } from "./ApiError.ts"
 import type { Auth } from "./GatewayAuth.ts"
+import { type DashboardFeed, makeFeed } from "./internal/DashboardFeed.ts"
+import { DASHBOARD_CSP, DASHBOARD_HTML } from "./internal/DashboardPage.ts"
 
-/** The dashboard's routes. */
-export const dashboardRoutes = (_options: { readonly auth: Auth }) => Layer.empty
+export type { DashboardSnapshot, LedgerRow, TrailStep } from "./internal/DashboardFeed.ts"
+
+const queryKey = (url: string): string | undefined => {
+  const q = url.indexOf("?")
+  if (q < 0) return undefined
+  const key = new URLSearchParams(url.slice(q + 1)).get("key")
+  return key === null || key.length === 0 ? undefined : key
+}
+
+/** `undefined` when the caller may see the dashboard, else the 401 to answer. */
+const refusal = (auth: Auth, request: HttpServerRequest.HttpServerRequest) => {
+  if (!auth.required) return undefined
+  const header = request.headers.authorization
+  const key = header === undefined ? queryKey(request.url) : undefined
+  if (header === undefined && key === undefined) {
+    return apiError({
+      code: "unauthorized",
+      message: "the dashboard needs a gateway key: send Authorization: Bearer <key> or open /dashboard?key=<key>"
+    })
+  }
+  const result = auth.authenticate(header ?? `Bearer ${key}`)
+  return "error" in result ? apiError({ code: "unauthorized", message: result.error }) : undefined
+}
+
+const page = (auth: Auth) => (request: HttpServerRequest.HttpServerRequest) =>
+  Effect.succeed(
+    refusal(auth, request) ??
+      HttpServerResponse.text(DASHBOARD_HTML, {
+        contentType: "text/html; charset=utf-8",
+        headers: {
+          "cache-control": "no-store",
+          "content-security-policy": DASHBOARD_CSP,
+          "referrer-policy": "no-referrer",
+          "x-content-type-options": "nosniff"
+        }
+      })
+  )
+
+const events = (auth: Auth, feed: DashboardFeed) => (request: HttpServerRequest.HttpServerRequest) =>
+  Effect.succeed(
+    refusal(auth, request) ??
+      HttpServerResponse.stream(feed.frames, {
+        contentType: "text/event-stream",
+        headers: { "cache-control": "no-store", "x-accel-buffering": "no" }
+      })
+  )
+
+/**
+ * The dashboard's routes, and its feed (started when the layer builds, stopped when it is
+ * released). Needs `Engine` and `EventBus`; reads `LedgerStore` and `Lifecycle` when present.
+ */
+export const dashboardRoutes = (options: { readonly auth: Auth }) =>
+  Layer.unwrap(
+    Effect.gen(function* () {
+      const feed = yield* makeFeed()
+      return HttpRouter.addAll([
+        HttpRouter.route("GET", "/dashboard", page(options.auth)),
+        HttpRouter.route("GET", "/dashboard/events", events(options.auth, feed))
+      ])
+    })
+  )
