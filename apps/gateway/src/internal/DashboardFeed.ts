@@ -154,25 +154,29 @@ export const makeFeed = Effect.fnUntraced(function* (options?: FeedOptions) {
 
   let viewers = 0
   let dirty = true
-  let ledgerRetryAt = 0
   let lastPushAt = 0
   let ledger: DashboardSnapshot["ledger"] = { available: Option.isSome(ledgerStore), entries: [] }
+  let ledgerDirty = true
+  let ledgerReadAt = 0
+  let ledgerRetryAt = 0
+  let ledgerHead: number | undefined
 
   yield* bus.subscribe.pipe(
     Stream.runForEachArray((events) =>
       Effect.sync(() => {
         for (const e of events) {
           if (rates.record(e)) dirty = true
+          if (e.topic === "request.succeeded" || e.topic === "request.failed") ledgerDirty = true
         }
       })
     ),
     Effect.forkScoped
   )
 
-  // The ledger's head is read at each snapshot (one cheap query, only while someone watches);
-  // the entries only when it moved. Not driven by events: the ledger may write after them.
-  let ledgerHead: number | undefined
-  const readLedger = (store: LedgerStoreShape, now: number) =>
+  // The ledger is read by its own loop, so a slow store never delays a snapshot: its head soon
+  // after requests finish and at least every `heartbeatMs` (the entry may be written after the
+  // request's event), the entries only when the head moved — and only while someone watches.
+  const readLedger = (store: LedgerStoreShape) =>
     store.head.pipe(
       Effect.flatMap((head) =>
         head === undefined
@@ -184,21 +188,39 @@ export const makeFeed = Effect.fnUntraced(function* (options?: FeedOptions) {
                 return { available: true, entries: entries.toReversed().map(toRow) }
               })
       ),
-      Effect.timeout(Duration.seconds(2)),
-      Effect.catch(() =>
-        Effect.sync((): DashboardSnapshot["ledger"] => {
-          // Keep what we had; try again in a few seconds rather than on every tick.
-          ledgerRetryAt = now + 5_000
-          return { ...ledger, error: "the ledger store did not answer" }
-        })
-      )
+      Effect.timeout(Duration.seconds(2))
     )
+
+  if (Option.isSome(ledgerStore)) {
+    const store = ledgerStore.value
+    const refresh = Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      if (viewers === 0 || now < ledgerRetryAt || (!ledgerDirty && now - ledgerReadAt < heartbeatMs)) return
+      ledgerDirty = false
+      ledgerReadAt = now
+      const next = yield* readLedger(store).pipe(
+        Effect.catch(() =>
+          Effect.sync((): DashboardSnapshot["ledger"] => {
+            // Keep what we had; try again in a few seconds rather than on every tick.
+            ledgerRetryAt = now + 5_000
+            return { ...ledger, error: "the ledger store did not answer" }
+          })
+        )
+      )
+      if (next !== ledger) {
+        ledger = next
+        dirty = true
+      }
+    })
+    yield* refresh.pipe(
+      Effect.catchCause((cause) => Effect.logWarning("dashboard: reading the ledger failed", cause)),
+      Effect.repeat(Schedule.spaced(Duration.millis(tickMs))),
+      Effect.forkScoped
+    )
+  }
 
   const build = Effect.gen(function* () {
     const now = yield* Clock.currentTimeMillis
-    if (Option.isSome(ledgerStore) && now >= ledgerRetryAt) {
-      ledger = yield* readLedger(ledgerStore.value, now)
-    }
     const state = yield* engine.state
     const snapshot: DashboardSnapshot = {
       at: now,
@@ -266,6 +288,7 @@ export const makeFeed = Effect.fnUntraced(function* (options?: FeedOptions) {
       const subscription = yield* PubSub.subscribe(snapshots)
       viewers++
       dirty = true
+      ledgerDirty = true
       yield* Effect.addFinalizer(() =>
         Effect.sync(() => {
           viewers--
