@@ -104,6 +104,13 @@ const RetryEntry = Schema.Struct({
   waitForKeys: Schema.optionalKey(Schema.Boolean)
 })
 
+const StreamEntry = Schema.Struct({
+  /** Longest wait for a stream's first content token; past it the engine fails over. */
+  firstTokenTimeout: Schema.optionalKey(DurationText),
+  /** Longest pause between two chunks: before the first token it fails over, after it the stream ends cut. */
+  stallTimeout: Schema.optionalKey(DurationText)
+})
+
 const MitigationEntry = Schema.Struct({
   contentPolicy: Schema.optionalKey(Schema.Literals(["rewrite", "fallback", "fail"])),
   rewriter: Schema.optionalKey(
@@ -130,6 +137,7 @@ export const ConfigFile = Schema.Struct({
   routes: Schema.Record(Schema.NonEmptyString, Schema.NonEmptyArray(RouteStep)),
   retry: Schema.optionalKey(RetryEntry),
   mitigation: Schema.optionalKey(MitigationEntry),
+  stream: Schema.optionalKey(StreamEntry),
   ledger: Schema.optionalKey(
     Schema.Struct({
       /** `memory`, `sqlite:PATH` or `postgres://…`; the host wires the matching store. */
@@ -223,6 +231,12 @@ export interface RetrySpec {
   readonly modelQuarantineMs: number
 }
 
+/** Streaming timeouts (`Engine.stream`). */
+export interface StreamSpec {
+  readonly firstTokenTimeoutMs: number
+  readonly stallTimeoutMs: number
+}
+
 /** The resolved configuration the engine runs on. */
 export interface EngineConfig {
   readonly server: { readonly host: string; readonly port: number }
@@ -238,6 +252,7 @@ export interface EngineConfig {
       | { readonly kind: "llm"; readonly provider: string; readonly model: string; readonly timeoutMs: number }
       | { readonly kind: "rule" }
   }
+  readonly stream: StreamSpec
   readonly ledger: {
     readonly store: string
     readonly spoolDir?: string
@@ -277,7 +292,8 @@ export const defaults = {
     waitForKeys: true,
     modelQuarantineMs: 300_000
   } satisfies RetrySpec,
-  providerTimeoutMs: 30_000
+  providerTimeoutMs: 30_000,
+  stream: { firstTokenTimeoutMs: 15_000, stallTimeoutMs: 30_000 } satisfies StreamSpec
 }
 
 const ms = (d: string | number): number => (typeof d === "number" ? d : Duration.toMillis(d as Duration.Input))
@@ -460,6 +476,17 @@ const resolve = Effect.fnUntraced(function* (file: ConfigFile, env: Readonly<Rec
   }
   if (retry.maxMs < retry.baseMs) return yield* fail("retry.max", "retry.max must be at least retry.base")
 
+  const stream: StreamSpec = {
+    firstTokenTimeoutMs:
+      file.stream?.firstTokenTimeout !== undefined
+        ? ms(file.stream.firstTokenTimeout)
+        : defaults.stream.firstTokenTimeoutMs,
+    stallTimeoutMs:
+      file.stream?.stallTimeout !== undefined ? ms(file.stream.stallTimeout) : defaults.stream.stallTimeoutMs
+  }
+  if (stream.firstTokenTimeoutMs <= 0) return yield* fail("stream.firstTokenTimeout", "must be longer than 0")
+  if (stream.stallTimeoutMs <= 0) return yield* fail("stream.stallTimeout", "must be longer than 0")
+
   const mit = file.mitigation ?? {}
   const rw = mit.rewriter
   let rewriter: EngineConfig["mitigation"]["rewriter"] = { kind: "rule" }
@@ -506,6 +533,7 @@ const resolve = Effect.fnUntraced(function* (file: ConfigFile, env: Readonly<Rec
     routes,
     retry,
     mitigation: { contentPolicy: mit.contentPolicy ?? "rewrite", rewriter },
+    stream,
     ledger: {
       store: ledgerStore,
       ...(file.ledger?.spoolDir !== undefined ? { spoolDir: file.ledger.spoolDir } : {}),

@@ -14,6 +14,12 @@
  * One deadline bounds the whole request, one maximum bounds its calls, and a retry budget
  * shared by all requests bounds retries under an outage.
  *
+ * `Engine.stream(request)` runs the same plan with streaming calls: an attempt succeeds when its
+ * stream yields the first content token (empty deltas before it are dropped), so every failure
+ * before that point — an error, no first token in time, a stall, a filtered empty answer — fails
+ * over exactly as in `complete`. After the commit the stream is the client's: a failure or a
+ * stall ends it with `stream_interrupted`, never with a clean finish.
+ *
  * @example
  * ```ts
  * import { Engine } from "@am/engine"
@@ -27,14 +33,19 @@
 import { Breakers, type BreakerSnapshot } from "@am/breaker"
 import { Classifier, contentFailureOf } from "@am/classifier"
 import {
+  type ApiKey,
+  type AttemptRecord,
   type Classification,
   type Completion,
+  type CompletionChunk,
   type CompletionRequest,
   CompletionRequest as CompletionRequestSchema,
   EventBus,
   type EventInput,
   type KeyRef,
-  type ProviderFailure,
+  type Provider,
+  type ProviderCall,
+  ProviderFailure,
   ProviderRegistry,
   Ledger,
   Pricing,
@@ -42,25 +53,34 @@ import {
   RequestContext,
   RequestId,
   RunStore,
-  sanitizeMessage
+  sanitizeMessage,
+  type Usage
 } from "@am/core"
 import { Keyring, type KeySnapshot } from "@am/keyring"
 import { PromptRewriter } from "@am/rewriter"
 import {
+  type Array as Arr,
+  Cause,
   Clock,
   Context,
+  Deferred,
   Duration,
   Effect,
   ExecutionPlan,
+  Exit,
+  Fiber,
   Layer,
   Option,
+  Pull,
   Random,
   Redacted,
   Schedule,
-  Schema
+  Schema,
+  Scope,
+  Stream
 } from "effect"
 import { backoffDelay } from "./Backoff.ts"
-import type { EngineConfig } from "./Config.ts"
+import type { EngineConfig, StreamSpec } from "./Config.ts"
 import { EngineError, type Resilience } from "./EngineError.ts"
 import {
   type AttemptError,
@@ -72,7 +92,7 @@ import {
 } from "./internal/Attempt.ts"
 import { toEngineError } from "./internal/Errors.ts"
 import { type Candidate, planRoute } from "./internal/Planner.ts"
-import { record } from "./internal/Recording.ts"
+import { endOfCompletion, endOfFailure, type RequestEnd, record } from "./internal/Recording.ts"
 import { schemaErrorPath } from "./internal/SchemaPath.ts"
 import { ModelHealth, type ModelQuarantine } from "./ModelHealth.ts"
 import { RetryBudget } from "./RetryBudget.ts"
@@ -89,8 +109,44 @@ export interface EngineState {
   readonly budget: Readonly<Record<string, number>>
 }
 
+/**
+ * A streamed answer, returned once a candidate produced its first content token (the commit).
+ * `chunks` must be consumed once; the request's ledger entry is written when it ends (finished,
+ * failed, or stopped by the consumer) or when the `Scope` `stream` ran in closes, whichever is first.
+ */
+export interface EngineStream {
+  readonly requestId: string
+  /** The committed candidate's provider id. */
+  readonly provider: string
+  readonly model: string
+  /** Calls made up to and including the committed one. */
+  readonly attempts: number
+  /** The trail up to the commit (outcome `SUCCESS` or `MITIGATED_SUCCESS` so far). */
+  readonly resilience: Resilience
+  /**
+   * From the first content chunk on (empty deltas dropped), ending with exactly one `Finish`.
+   * Fails with code `stream_interrupted` when the provider fails or stalls after the first token,
+   * `deadline_exceeded` when the request's deadline passes mid-stream.
+   */
+  readonly chunks: Stream.Stream<CompletionChunk, EngineError>
+}
+
+/** Per-request overrides of the config's `stream` timeouts. */
+export interface StreamOptions {
+  readonly firstTokenTimeoutMs?: number
+  readonly stallTimeoutMs?: number
+}
+
 export interface EngineShape {
   readonly complete: (request: CompletionRequest) => Effect.Effect<EngineCompletion, EngineError>
+  /**
+   * Streams the answer with failover until the first content token (see `EngineStream`). Fails,
+   * before any chunk, with the same `EngineError` `complete` would give when no candidate commits.
+   */
+  readonly stream: (
+    request: CompletionRequest,
+    options?: StreamOptions
+  ) => Effect.Effect<EngineStream, EngineError, Scope.Scope>
   readonly state: Effect.Effect<EngineState>
   readonly config: EngineConfig
 }
@@ -103,6 +159,56 @@ const NOT_A_CALL: Classification = {
   errorType: "no_healthy_key",
   rule: "engine.no_healthy_key"
 }
+
+/** One plan attempt: runs the `Target` candidate (provided per step). */
+type Attempt<B> = (state: RequestState, request: CompletionRequest) => Effect.Effect<B, AttemptError, Target>
+
+/** A provider call in flight: what settling it needs. */
+interface CallHandle {
+  readonly c: Candidate
+  readonly key: ApiKey
+  readonly ref: KeyRef
+  readonly base: {
+    readonly requestId: string
+    readonly provider: string
+    readonly model: string
+    readonly keyId: string
+    readonly keyFingerprint: string
+    readonly attempt: number
+  }
+  readonly started: number
+}
+
+/**
+ * How a call is made and what its success means. `complete` settles at once; a stream succeeds
+ * at its first content token and is settled when it ends.
+ */
+interface Exchange<A, B> {
+  readonly invoke: (provider: Provider, call: ProviderCall, h: CallHandle) => Effect.Effect<A, ProviderFailure>
+  readonly onSuccess: (state: RequestState, h: CallHandle, a: A) => Effect.Effect<B>
+}
+
+type NonEmptyChunks = Arr.NonEmptyReadonlyArray<CompletionChunk>
+type Finish = Extract<CompletionChunk, { readonly _tag: "Finish" }>
+
+/** A stream at its first content token: that token (and what came with it), and the rest to pull. */
+interface Opened {
+  readonly first: NonEmptyChunks
+  readonly pull: Pull.Pull<NonEmptyChunks, ProviderFailure>
+  readonly firstTokenAt: number
+}
+
+/** The committed stream's call: settled when the stream ends; `ended` tells its breaker-guarded fiber how. */
+interface Committed extends Opened {
+  readonly handle: CallHandle
+  /** Its attempt record's position in the trail. */
+  readonly index: number
+  readonly ended: Deferred.Deferred<void, CallFailed>
+  readonly fiber: Fiber.Fiber<void, AttemptError>
+}
+
+/** Content a client can see: not an empty (role-only) delta. */
+const isContent = (c: CompletionChunk) => c._tag !== "TextDelta" || c.text.length > 0
 
 /**
  * `effect`, except that its first run fails with `error` at once: lets a retry or a plan that is
@@ -241,8 +347,102 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
       return keep
     })
 
+  /** Records the attempt at `at` (the committed stream's) or appends it. */
+  const put = (state: RequestState, record: AttemptRecord, at: number | undefined) => {
+    if (at === undefined) state.attempts.push(record)
+    else state.attempts[at] = record
+  }
+
+  /** A failed call: classify, record, tell the keyring, the budget and the model health. */
+  const settleFailure = (state: RequestState, h: CallHandle, failure: ProviderFailure, at?: number) =>
+    Effect.gen(function* () {
+      const { c, key, ref, base, started } = h
+      const latencyMs = (yield* Clock.currentTimeMillis) - started
+      const classification = classifier.classify(failure)
+      const error = new CallFailed({ candidate: c, key: ref, failure, classification })
+      put(
+        state,
+        {
+          provider: c.provider.id,
+          model: c.model.name,
+          keyId: key.id,
+          keyFingerprint: key.fingerprint,
+          class: classification.class,
+          scope: classification.scope,
+          errorType: classification.errorType,
+          outcome: "failure",
+          latencyMs,
+          // Adapters sanitise already; the engine does it again with the key it used, so a
+          // third-party adapter that echoes the key cannot leak it into the trail.
+          message: sanitizeMessage(failure.message, [Redacted.value(key.secret)]),
+          ...failureFields(failure, classification),
+          ...(state.mitigated ? { mitigated: true } : {})
+        },
+        at
+      )
+      state.last = { candidate: c, error }
+      yield* Effect.logWarning("provider call failed").pipe(
+        Effect.annotateLogs({
+          requestId: state.requestId,
+          provider: c.provider.id,
+          model: c.model.name,
+          keyId: key.id,
+          keyFingerprint: key.fingerprint,
+          class: classification.class,
+          scope: classification.scope,
+          errorType: classification.errorType,
+          latencyMs
+        })
+      )
+      yield* keyring.report(c.provider.id, c.model.name, key.id, { _tag: "Failure", classification })
+      if (classification.retryable && classification.scope === "provider") yield* budget.recordFailure(c.provider.id)
+      if (classification.class === "model_not_found") {
+        yield* modelHealth.markUnavailable(c.provider.id, c.model.name, classification.errorType)
+      }
+      yield* publish({
+        topic: "api.call.failure",
+        ...base,
+        latencyMs,
+        class: classification.class,
+        scope: classification.scope,
+        errorType: classification.errorType,
+        ...failureFields(failure, classification)
+      })
+      return error
+    })
+
+  /** A successful call: record it (with the usage it billed), heal the key, refill the budget. */
+  const settleSuccess = (state: RequestState, h: CallHandle, usage: Usage | undefined, at?: number) =>
+    Effect.gen(function* () {
+      const { c, key, ref, base, started } = h
+      const latencyMs = (yield* Clock.currentTimeMillis) - started
+      put(
+        state,
+        {
+          provider: c.provider.id,
+          model: c.model.name,
+          keyId: key.id,
+          keyFingerprint: key.fingerprint,
+          outcome: "success",
+          latencyMs,
+          ...(usage !== undefined ? { usage } : {}),
+          ...(state.mitigated ? { mitigated: true } : {})
+        },
+        at
+      )
+      state.last = { candidate: c }
+      state.lastKey = ref
+      yield* keyring.report(c.provider.id, c.model.name, key.id, { _tag: "Success" })
+      yield* budget.recordSuccess(c.provider.id)
+      yield* publish({ topic: "api.call.success", ...base, latencyMs, ...(usage !== undefined ? { usage } : {}) })
+    })
+
+  /** An answer that is a refusal or a content filter, as the failure the classifier reads. */
+  const refusalOf = (h: CallHandle, completion: Completion) =>
+    contentFailureOf(completion, { providerId: h.c.provider.id, keyId: h.key.id, keyFingerprint: h.key.fingerprint })
+
   /** One call: lease a key, call the provider with the time left, classify, record. */
-  const call = (state: RequestState, request: CompletionRequest, c: Candidate) =>
+  const call = <A, B>(state: RequestState, request: CompletionRequest, c: Candidate, exchange: Exchange<A, B>) =>
     Effect.gen(function* () {
       const key = yield* keyring.lease(c.provider.id, c.model.name).pipe(
         Effect.catchTag("NoHealthyKey", (e) => {
@@ -255,120 +455,168 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
       )
       yield* announce(state, c)
       state.calls++
-      const attempt = state.calls
-      const ref: KeyRef = { id: key.id, fingerprint: key.fingerprint }
       const base = {
         requestId: state.requestId,
         provider: c.provider.id,
         model: c.model.name,
         keyId: key.id,
         keyFingerprint: key.fingerprint,
-        attempt
+        attempt: state.calls
       }
       yield* publish({ topic: "api.call.started", ...base })
       const started = yield* Clock.currentTimeMillis
+      const h: CallHandle = { c, key, ref: { id: key.id, fingerprint: key.fingerprint }, base, started }
       const timeoutMs = Math.max(1, Math.min(c.provider.timeoutMs, state.deadlineAt - started))
       const provider = providers.get(c.provider.id)!
-      return yield* provider.complete({ request, model: c.model.name, key, timeoutMs }).pipe(
-        Effect.flatMap((completion) => {
-          const refused = contentFailureOf(completion, {
-            providerId: c.provider.id,
-            keyId: key.id,
-            keyFingerprint: key.fingerprint
-          })
-          return refused === undefined ? Effect.succeed(completion) : Effect.fail(refused)
-        }),
+      return yield* exchange.invoke(provider, { request, model: c.model.name, key, timeoutMs }, h).pipe(
         Effect.matchEffect({
-          onFailure: (failure) =>
-            Effect.gen(function* () {
-              const latencyMs = (yield* Clock.currentTimeMillis) - started
-              const classification = classifier.classify(failure)
-              const error = new CallFailed({ candidate: c, key: ref, failure, classification })
-              state.attempts.push({
-                provider: c.provider.id,
-                model: c.model.name,
-                keyId: key.id,
-                keyFingerprint: key.fingerprint,
-                class: classification.class,
-                scope: classification.scope,
-                errorType: classification.errorType,
-                outcome: "failure",
-                latencyMs,
-                // Adapters sanitise already; the engine does it again with the key it used, so a
-                // third-party adapter that echoes the key cannot leak it into the trail.
-                message: sanitizeMessage(failure.message, [Redacted.value(key.secret)]),
-                ...failureFields(failure, classification),
-                ...(state.mitigated ? { mitigated: true } : {})
-              })
-              state.last = { candidate: c, error }
-              yield* Effect.logWarning("provider call failed").pipe(
-                Effect.annotateLogs({
-                  requestId: state.requestId,
-                  provider: c.provider.id,
-                  model: c.model.name,
-                  keyId: key.id,
-                  keyFingerprint: key.fingerprint,
-                  class: classification.class,
-                  scope: classification.scope,
-                  errorType: classification.errorType,
-                  latencyMs
-                })
-              )
-              yield* keyring.report(c.provider.id, c.model.name, key.id, { _tag: "Failure", classification })
-              if (classification.retryable && classification.scope === "provider")
-                yield* budget.recordFailure(c.provider.id)
-              if (classification.class === "model_not_found") {
-                yield* modelHealth.markUnavailable(c.provider.id, c.model.name, classification.errorType)
-              }
-              yield* publish({
-                topic: "api.call.failure",
-                ...base,
-                latencyMs,
-                class: classification.class,
-                scope: classification.scope,
-                errorType: classification.errorType,
-                ...failureFields(failure, classification)
-              })
-              return yield* Effect.fail(error)
-            }),
-          onSuccess: (completion) =>
-            Effect.gen(function* () {
-              const latencyMs = (yield* Clock.currentTimeMillis) - started
-              state.attempts.push({
-                provider: c.provider.id,
-                model: c.model.name,
-                keyId: key.id,
-                keyFingerprint: key.fingerprint,
-                outcome: "success",
-                latencyMs,
-                usage: completion.usage,
-                ...(state.mitigated ? { mitigated: true } : {})
-              })
-              state.last = { candidate: c }
-              state.lastKey = ref
-              yield* keyring.report(c.provider.id, c.model.name, key.id, { _tag: "Success" })
-              yield* budget.recordSuccess(c.provider.id)
-              yield* publish({ topic: "api.call.success", ...base, latencyMs, usage: completion.usage })
-              return completion
-            })
+          onFailure: (failure) => Effect.flatMap(settleFailure(state, h, failure), Effect.fail),
+          onSuccess: (a) => exchange.onSuccess(state, h, a)
         })
       )
     })
 
-  /** One execution-plan attempt: the candidate's breakers admit it or it is skipped unsent. */
-  const attemptOnce = (state: RequestState, request: CompletionRequest) =>
-    Effect.flatMap(Effect.service(Target), (c) =>
-      breakers
-        .run({ provider: c.provider.id, model: c.model.name }, call(state, request, c), (e) =>
-          e._tag === "CallFailed" ? e.classification : NOT_A_CALL
-        )
-        .pipe(
-          Effect.catchTag("CircuitOpen", (e) => {
-            const error = new BreakerRejected({ candidate: c, retryAfterMs: e.retryAfterMs })
-            return Effect.andThen(skip(state, c, "circuit_open", error), Effect.fail(error))
+  const completing: Exchange<Completion, Completion> = {
+    invoke: (provider, request, h) =>
+      Effect.flatMap(provider.complete(request), (completion) => {
+        const refused = refusalOf(h, completion)
+        return refused === undefined ? Effect.succeed(completion) : Effect.fail(refused)
+      }),
+    onSuccess: (state, h, completion) => Effect.as(settleSuccess(state, h, completion.usage), completion)
+  }
+
+  /** A failure the engine observes on a stream itself (no token in time, a stall, an early end). */
+  const streamFailure = (h: CallHandle, kind: "timeout" | "stream", message: string, responseBytesReceived: boolean) =>
+    new ProviderFailure({
+      provider: providers.get(h.c.provider.id)!.kind,
+      providerId: h.c.provider.id,
+      model: h.c.model.name,
+      keyId: h.key.id,
+      keyFingerprint: h.key.fingerprint,
+      kind,
+      message,
+      responseBytesReceived
+    })
+
+  /**
+   * Streaming calls: open the provider's stream in its own scope (closed at once if the attempt
+   * fails, so the upstream is released before failing over) and read it up to the first content
+   * token within the first-token and stall timeouts. A finish before any content is an empty
+   * answer, unless it is a refusal or a content filter — then it fails like `complete` would.
+   */
+  const streaming = (scope: Scope.Scope, limits: StreamSpec): Exchange<Opened, Omit<Committed, "ended" | "fiber">> => ({
+    invoke: (provider, request, h) =>
+      Effect.flatMap(Scope.fork(scope), (attemptScope) =>
+        Effect.gen(function* () {
+          const pull = yield* Stream.toPull(provider.stream(request)).pipe(Scope.provide(attemptScope))
+          const firstBy = h.started + limits.firstTokenTimeoutMs
+          // Until the first chunk only the first-token timeout runs; between chunks the stall timeout too.
+          let chunked = false
+          const awaitFirst: Effect.Effect<Opened, ProviderFailure> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+            const noToken = !chunked || firstBy - now <= limits.stallTimeoutMs
+            return pull.pipe(
+              Effect.timeoutOrElse({
+                duration: Duration.millis(Math.max(0, noToken ? firstBy - now : limits.stallTimeoutMs)),
+                orElse: () =>
+                  Effect.fail(
+                    noToken
+                      ? streamFailure(h, "timeout", `no first token within ${limits.firstTokenTimeoutMs} ms`, false)
+                      : streamFailure(
+                          h,
+                          "timeout",
+                          `stream stalled for ${limits.stallTimeoutMs} ms before its first token`,
+                          false
+                        )
+                  )
+              }),
+              Pull.catchDone(() =>
+                Effect.fail(streamFailure(h, "stream", "stream ended before any content or finish", false))
+              ),
+              Effect.flatMap((batch) => {
+                chunked = true
+                const at = batch.findIndex(isContent)
+                // Only empty (role-only) deltas so far: drop them and read on.
+                if (at === -1) return awaitFirst
+                const head = batch[at]!
+                if (head._tag === "Finish") {
+                  const refused = refusalOf(h, {
+                    message: { role: "assistant", content: "" },
+                    finishReason: head.finishReason,
+                    usage: head.usage,
+                    provider: provider.kind,
+                    model: head.model,
+                    ...(head.rawFinishReason !== undefined ? { rawFinishReason: head.rawFinishReason } : {}),
+                    ...(head.blockReason !== undefined ? { blockReason: head.blockReason } : {})
+                  })
+                  if (refused !== undefined) return Effect.fail(refused)
+                }
+                const first = batch.slice(at).filter(isContent) as unknown as NonEmptyChunks
+                return Effect.map(Clock.currentTimeMillis, (firstTokenAt): Opened => ({ first, pull, firstTokenAt }))
+              })
+            )
           })
-        )
-    )
+          return yield* awaitFirst
+        }).pipe(Effect.onExit((exit) => (Exit.isFailure(exit) ? Scope.close(attemptScope, exit) : Effect.void)))
+      ),
+    // Committed: the attempt counts as a success so far; the stream's end settles it for good.
+    onSuccess: (state, h, opened) =>
+      Effect.sync(() => {
+        const index =
+          state.attempts.push({
+            provider: h.c.provider.id,
+            model: h.c.model.name,
+            keyId: h.key.id,
+            keyFingerprint: h.key.fingerprint,
+            outcome: "success",
+            latencyMs: opened.firstTokenAt - h.started,
+            ...(state.mitigated ? { mitigated: true } : {})
+          }) - 1
+        state.last = { candidate: h.c }
+        state.lastKey = h.ref
+        return { ...opened, handle: h, index }
+      })
+  })
+
+  /** `effect` under the candidate's breakers: admitted, or skipped unsent. */
+  const guarded = <B>(state: RequestState, c: Candidate, effect: Effect.Effect<B, AttemptError>) =>
+    breakers
+      .run({ provider: c.provider.id, model: c.model.name }, effect, (e) =>
+        e._tag === "CallFailed" ? e.classification : NOT_A_CALL
+      )
+      .pipe(
+        Effect.catchTag("CircuitOpen", (e) => {
+          const error = new BreakerRejected({ candidate: c, retryAfterMs: e.retryAfterMs })
+          return Effect.andThen(skip(state, c, "circuit_open", error), Effect.fail(error))
+        })
+      )
+
+  /** One execution-plan attempt of `complete`. */
+  const attemptComplete: Attempt<Completion> = (state, request) =>
+    Effect.flatMap(Effect.service(Target), (c) => guarded(state, c, call(state, request, c, completing)))
+
+  /**
+   * One execution-plan attempt of `stream`: succeeds at the first content token. The call runs on
+   * a fiber of the stream's scope whose breaker-guarded effect lasts until the stream ends, so the
+   * breakers see one outcome per call — the stream's — just as for `complete`.
+   */
+  const attemptStream =
+    (scope: Scope.Scope, limits: StreamSpec): Attempt<Committed> =>
+    (state, request) =>
+      Effect.flatMap(Effect.service(Target), (c) =>
+        Effect.gen(function* () {
+          const committed = yield* Deferred.make<Omit<Committed, "ended" | "fiber">>()
+          const ended = yield* Deferred.make<void, CallFailed>()
+          const lifetime = Effect.flatMap(call(state, request, c, streaming(scope, limits)), (opened) =>
+            Effect.andThen(Deferred.succeed(committed, opened), Deferred.await(ended))
+          )
+          const fiber = yield* Effect.forkIn(guarded(state, c, lifetime), scope)
+          const opened = yield* Effect.raceFirst(
+            Deferred.await(committed),
+            Effect.flatMap(Fiber.join(fiber), () => Effect.die(new Error("stream call settled before its commit")))
+          ).pipe(Effect.onInterrupt(() => Fiber.interrupt(fiber)))
+          return { ...opened, ended, fiber } satisfies Committed
+        })
+      )
 
   /** The floor a provider put on the next retry, if any. */
   const retryAfterOf = (e: AttemptError) =>
@@ -444,7 +692,12 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
       Schedule.while(({ input, duration }) => decide(state, c, input, Duration.toMillis(duration)))
     )
 
-  const runPlan = (state: RequestState, request: CompletionRequest, candidates: ReadonlyArray<Candidate>) =>
+  const runPlan = <B>(
+    state: RequestState,
+    request: CompletionRequest,
+    candidates: ReadonlyArray<Candidate>,
+    attemptOnce: Attempt<B>
+  ): Effect.Effect<B, AttemptError> =>
     Effect.suspend(() => {
       state.earliestKeyAt = undefined
       // The happy path skips the plan machinery: the first attempt runs on its own, and only a
@@ -482,19 +735,25 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
       )
     )
 
-  const runWithKeyWait = (state: RequestState, request: CompletionRequest, candidates: ReadonlyArray<Candidate>) => {
-    const run = runPlan(state, request, candidates)
-    return run.pipe(Effect.catch((e) => Effect.retry(resumeFrom(e, run), waitForKeys(state))))
-  }
-
-  const isContent = (e: AttemptError): e is CallFailed =>
-    e._tag === "CallFailed" && e.classification.scope === "content"
-
-  /** Content-policy mitigation: rewrite once, run the plan again; never twice, never through the engine. */
-  const mitigate = (
+  const runWithKeyWait = <B>(
     state: RequestState,
     request: CompletionRequest,
     candidates: ReadonlyArray<Candidate>,
+    attemptOnce: Attempt<B>
+  ) => {
+    const run = runPlan(state, request, candidates, attemptOnce)
+    return run.pipe(Effect.catch((e) => Effect.retry(resumeFrom(e, run), waitForKeys(state))))
+  }
+
+  const isContentFailure = (e: AttemptError): e is CallFailed =>
+    e._tag === "CallFailed" && e.classification.scope === "content"
+
+  /** Content-policy mitigation: rewrite once, run the plan again; never twice, never through the engine. */
+  const mitigate = <B>(
+    state: RequestState,
+    request: CompletionRequest,
+    candidates: ReadonlyArray<Candidate>,
+    attemptOnce: Attempt<B>,
     e: CallFailed
   ) =>
     Effect.gen(function* () {
@@ -542,10 +801,11 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
       })
       const messages = rewritten.messages as CompletionRequest["messages"]
       state.finalMessages = messages
-      return yield* runWithKeyWait(state, { ...request, messages }, candidates)
+      return yield* runWithKeyWait(state, { ...request, messages }, candidates, attemptOnce)
     })
 
-  const complete = (request: CompletionRequest): Effect.Effect<EngineCompletion, EngineError> =>
+  /** A request's start: its id, deadline and route; with persistence on, its `llm_runs` row. */
+  const begin = (request: CompletionRequest) =>
     Effect.gen(function* () {
       const startedAt = yield* Clock.currentTimeMillis
       const requestId = RequestId.make()
@@ -582,25 +842,331 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
             )
           )
       }
-      if (ledger === undefined && runs === undefined) return yield* body(state, request, planned, route, deadlineMs)
-      active.set(requestId, state)
-      return yield* body(state, request, planned, route, deadlineMs).pipe(
-        Effect.onExit((exit) =>
-          Effect.andThen(
-            Effect.sync(() => active.delete(requestId)),
-            record({ config, bus, ledger, runs, pricing }, state, request, route, exit)
-          )
-        )
-      )
+      return { state, planned, route, deadlineMs }
     })
 
-  const body = (
+  const audited = ledger !== undefined || runs !== undefined
+
+  /** Writes the request's ledger entry and finishes its run (when audit is on); the request leaves `active`. */
+  const finishRequest = (state: RequestState, request: CompletionRequest, route: string, end: RequestEnd) =>
+    Effect.andThen(
+      Effect.sync(() => active.delete(state.requestId)),
+      audited ? record({ config, bus, ledger, runs, pricing }, state, request, route, end) : Effect.void
+    )
+
+  const publishSucceeded = (state: RequestState, resilience: Resilience) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      publish({
+        topic: "request.succeeded",
+        requestId: state.requestId,
+        outcome: resilience.outcome,
+        provider: resilience.provider,
+        model: resilience.model,
+        attempts: state.calls,
+        latencyMs: now - state.startedAt
+      })
+    )
+
+  const complete = (request: CompletionRequest): Effect.Effect<EngineCompletion, EngineError> =>
+    Effect.gen(function* () {
+      const { state, planned, route, deadlineMs } = yield* begin(request)
+      const run = body(state, request, planned, route, deadlineMs, attemptComplete).pipe(
+        Effect.tap(([, resilience]) => publishSucceeded(state, resilience)),
+        Effect.map(([completion, resilience]): EngineCompletion => ({ ...completion, resilience }))
+      )
+      if (!audited) return yield* run
+      active.set(state.requestId, state)
+      return yield* run.pipe(Effect.onExit((exit) => finishRequest(state, request, route, endOfCompletion(exit))))
+    })
+
+  const stream = (request: CompletionRequest, options?: StreamOptions) =>
+    Effect.gen(function* () {
+      const { state, planned, route, deadlineMs } = yield* begin(request)
+      const limits: StreamSpec = {
+        firstTokenTimeoutMs: options?.firstTokenTimeoutMs ?? config.stream.firstTokenTimeoutMs,
+        stallTimeoutMs: options?.stallTimeoutMs ?? config.stream.stallTimeoutMs
+      }
+      const outer = yield* Effect.scope
+      // The stream's own scope: its calls' fibers and upstream connections; closed when it ends.
+      const scope = yield* Scope.fork(outer)
+      if (audited) active.set(state.requestId, state)
+      const [committed, resilience] = yield* body(
+        state,
+        request,
+        planned,
+        route,
+        deadlineMs,
+        attemptStream(scope, limits)
+      ).pipe(
+        Effect.onExit((exit) =>
+          Exit.isSuccess(exit)
+            ? Effect.void
+            : Effect.andThen(finishRequest(state, request, route, endOfFailure(exit.cause)), Scope.close(scope, exit))
+        )
+      )
+      return yield* streamFrom(state, request, route, outer, scope, limits, committed, resilience)
+    })
+
+  type StreamEnd =
+    | { readonly _tag: "Completed" }
+    | { readonly _tag: "Cut"; readonly failure: ProviderFailure }
+    | { readonly _tag: "Deadline" }
+    | { readonly _tag: "Interrupted" }
+
+  /**
+   * The committed stream: `chunks` relays the provider's stream (stall- and deadline-bounded)
+   * and ends it exactly once — completed, cut, past the deadline, or interrupted — settling the
+   * call (attempt record, keyring, budget, breakers), publishing and recording the request.
+   */
+  const streamFrom = (
+    state: RequestState,
+    request: CompletionRequest,
+    route: string,
+    outer: Scope.Scope,
+    scope: Scope.Closeable,
+    limits: StreamSpec,
+    committed: Committed,
+    resilience: Resilience
+  ) =>
+    Effect.gen(function* () {
+      const h = committed.handle
+      const { requestId } = state
+      const where = `${h.c.provider.id}/${h.c.model.name}`
+      const firstTokenMs = committed.firstTokenAt - state.startedAt
+      let text = ""
+      let outputChars = 0
+      let finish: Finish | undefined
+      let pending: ReadonlyArray<CompletionChunk> | undefined = committed.first
+      let ending = false
+      const ended = yield* Deferred.make<EngineError | undefined>()
+
+      const settle = (how: StreamEnd): Effect.Effect<EngineError | undefined> =>
+        Effect.gen(function* () {
+          const now = yield* Clock.currentTimeMillis
+          const common = {
+            provider: h.c.provider.id,
+            model: h.c.model.name,
+            responseText: text,
+            stream: { outputChars, firstTokenMs, cut: how._tag !== "Completed" }
+          }
+          const failed = (code: EngineError["code"]) =>
+            publish({
+              topic: "request.failed",
+              requestId,
+              code,
+              attempts: state.calls,
+              latencyMs: now - state.startedAt
+            })
+          const error = (code: EngineError["code"], message: string) =>
+            new EngineError({
+              code,
+              message,
+              requestId,
+              attempts: state.attempts.slice(),
+              ...(state.mitigation !== undefined ? { mitigation: state.mitigation } : {})
+            })
+          switch (how._tag) {
+            case "Completed": {
+              const done = finish!
+              const refused = refusalOf(h, {
+                message: { role: "assistant", content: text },
+                finishReason: done.finishReason,
+                usage: done.usage,
+                provider: providers.get(h.c.provider.id)!.kind,
+                model: done.model,
+                ...(done.rawFinishReason !== undefined ? { rawFinishReason: done.rawFinishReason } : {}),
+                ...(done.blockReason !== undefined ? { blockReason: done.blockReason } : {})
+              })
+              if (refused !== undefined) {
+                // Filtered after content: the client saw the finish reason; the audit records a refusal.
+                yield* Deferred.fail(committed.ended, yield* settleFailure(state, h, refused, committed.index))
+                yield* Fiber.await(committed.fiber)
+                yield* failed("content_policy")
+                yield* finishRequest(state, request, route, {
+                  outcome: "FAILURE",
+                  failureCode: "content_policy",
+                  ...common
+                })
+                return undefined
+              }
+              yield* settleSuccess(state, h, done.usage, committed.index)
+              yield* Deferred.succeed(committed.ended, undefined)
+              yield* Fiber.await(committed.fiber)
+              yield* publishSucceeded(state, resilience)
+              yield* finishRequest(state, request, route, { outcome: resilience.outcome, ...common })
+              return undefined
+            }
+            case "Cut": {
+              const cause = yield* settleFailure(state, h, how.failure, committed.index)
+              yield* Deferred.fail(committed.ended, cause)
+              yield* Fiber.await(committed.fiber)
+              yield* publish({
+                topic: "stream.interrupted",
+                requestId,
+                provider: h.c.provider.id,
+                model: h.c.model.name,
+                outputChars,
+                class: cause.classification.class,
+                reason: cause.classification.errorType
+              })
+              yield* failed("stream_interrupted")
+              yield* finishRequest(state, request, route, {
+                outcome: "FAILURE",
+                failureCode: "stream_interrupted",
+                ...common
+              })
+              return error(
+                "stream_interrupted",
+                `${where} failed after the first token (${cause.classification.class}): the answer was cut after ${outputChars} characters`
+              )
+            }
+            case "Deadline":
+            case "Interrupted": {
+              // Not the provider's doing: its breakers ignore an interrupted call, as in `complete`.
+              yield* Fiber.interrupt(committed.fiber)
+              const deadline = how._tag === "Deadline"
+              const attempt = state.attempts[committed.index]!
+              state.attempts[committed.index] = {
+                ...attempt,
+                latencyMs: now - h.started,
+                ...(deadline ? { outcome: "failure", errorType: "deadline_exceeded" } : {})
+              }
+              if (deadline) {
+                yield* publish({ topic: "deadline.exceeded", requestId, elapsedMs: now - state.startedAt })
+                yield* failed("deadline_exceeded")
+              }
+              yield* finishRequest(state, request, route, {
+                outcome: "FAILURE",
+                failureCode: deadline ? "deadline_exceeded" : "interrupted",
+                ...common
+              })
+              return deadline
+                ? error(
+                    "deadline_exceeded",
+                    `the request's deadline passed mid-stream: the answer was cut after ${outputChars} characters`
+                  )
+                : undefined
+            }
+          }
+        }).pipe(Effect.ensuring(Scope.close(scope, Exit.void)))
+
+      /** Ends the stream once; later callers get the first end's error. */
+      const end = (how: StreamEnd): Effect.Effect<EngineError | undefined> =>
+        Effect.suspend(() => {
+          if (ending) return Deferred.await(ended)
+          ending = true
+          return settle(how).pipe(
+            Effect.onExit((exit) => Deferred.done(ended, exit)),
+            Effect.uninterruptible
+          )
+        })
+      const stopped = Effect.suspend(() => end(finish !== undefined ? { _tag: "Completed" } : { _tag: "Interrupted" }))
+      // Runs before the stream's scope closes (finalizers run in reverse order): a consumer that
+      // never read `chunks`, or went away, still gets its request recorded.
+      yield* Scope.addFinalizer(outer, stopped)
+
+      const interrupted = () =>
+        new EngineError({
+          code: "interrupted",
+          message: "the stream was stopped",
+          requestId,
+          attempts: state.attempts.slice()
+        })
+
+      /**
+       * Counts what goes out and stops at the finish, which goes out alone: a consumer that stops
+       * before pulling it has not seen it, so the stream counts as interrupted, not complete.
+       */
+      const emit = (batch: ReadonlyArray<CompletionChunk>): Pull.Pull<NonEmptyChunks, EngineError> => {
+        const out: Array<CompletionChunk> = []
+        for (const [i, chunk] of batch.entries()) {
+          if (!isContent(chunk)) continue
+          if (chunk._tag === "Finish") {
+            if (out.length > 0) {
+              pending = batch.slice(i)
+              break
+            }
+            finish = chunk
+            out.push(chunk)
+            break
+          }
+          if (chunk._tag === "TextDelta") {
+            text += chunk.text
+            outputChars += chunk.text.length
+          } else {
+            outputChars += chunk.argumentsDelta?.length ?? 0
+          }
+          out.push(chunk)
+        }
+        return out.length > 0 ? Effect.succeed(out as unknown as NonEmptyChunks) : next
+      }
+
+      const next: Pull.Pull<NonEmptyChunks, EngineError> = Effect.suspend(() => {
+        if (pending !== undefined) {
+          const batch = pending
+          pending = undefined
+          return emit(batch)
+        }
+        if (finish !== undefined) {
+          return Effect.flatMap(
+            end({ _tag: "Completed" }),
+            (e): Pull.Pull<never, EngineError> => (e === undefined ? Cause.done() : Effect.fail(e))
+          )
+        }
+        return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const untilDeadline = state.deadlineAt - now
+          const deadline = untilDeadline <= limits.stallTimeoutMs
+          return committed.pull.pipe(
+            Effect.timeoutOrElse({
+              duration: Duration.millis(Math.max(0, deadline ? untilDeadline : limits.stallTimeoutMs)),
+              orElse: () =>
+                Effect.fail(
+                  deadline
+                    ? ("deadline" as const)
+                    : streamFailure(
+                        h,
+                        "stream",
+                        `stream stalled for ${limits.stallTimeoutMs} ms after ${outputChars} characters`,
+                        true
+                      )
+                )
+            }),
+            Pull.catchDone(() =>
+              Effect.fail(
+                streamFailure(h, "stream", `stream ended without a finish after ${outputChars} characters`, true)
+              )
+            ),
+            Effect.matchEffect({
+              onSuccess: emit,
+              onFailure: (f) =>
+                Effect.flatMap(end(f === "deadline" ? { _tag: "Deadline" } : { _tag: "Cut", failure: f }), (e) =>
+                  Effect.fail(e ?? interrupted())
+                )
+            })
+          )
+        })
+      })
+
+      const chunks = Stream.fromPull(Effect.succeed(next)).pipe(Stream.onExit(() => stopped))
+      return {
+        requestId,
+        provider: h.c.provider.id,
+        model: h.c.model.name,
+        attempts: state.calls,
+        resilience,
+        chunks
+      } satisfies EngineStream
+    })
+
+  /** Runs the plan for a started request; its answer with the `resilience` trail, or its `EngineError`. */
+  const body = <B>(
     state: RequestState,
     request: CompletionRequest,
     planned: ReturnType<typeof planRoute>,
     route: string,
-    deadlineMs: number
-  ): Effect.Effect<EngineCompletion, EngineError> =>
+    deadlineMs: number,
+    attemptOnce: Attempt<B>
+  ): Effect.Effect<readonly [B, Resilience], EngineError> =>
     Effect.gen(function* () {
       const { requestId, startedAt } = state
       yield* publish({
@@ -632,10 +1198,11 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
           attempts: state.attempts.slice()
         })
       }
-      const run = runWithKeyWait(state, request, candidates).pipe(
+      const run = runWithKeyWait(state, request, candidates, attemptOnce).pipe(
         Effect.catchIf(
-          (e): e is CallFailed => isContent(e) && config.mitigation.contentPolicy === "rewrite" && !state.mitigated,
-          (e) => mitigate(state, request, candidates, e)
+          (e): e is CallFailed =>
+            isContentFailure(e) && config.mitigation.contentPolicy === "rewrite" && !state.mitigated,
+          (e) => mitigate(state, request, candidates, attemptOnce, e)
         ),
         Effect.mapError((e) => ({ e })),
         Effect.timeoutOrElse({
@@ -680,32 +1247,23 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
               })
               return yield* Effect.fail(error)
             }),
-          onSuccess: (completion) =>
+          onSuccess: (answer) =>
             Effect.gen(function* () {
               const now = yield* Clock.currentTimeMillis
               const last = state.last!.candidate
               if (state.mitigation !== undefined) state.mitigation = { ...state.mitigation, succeeded: true }
               const outcome = state.mitigated ? "MITIGATED_SUCCESS" : "SUCCESS"
-              yield* publish({
-                topic: "request.succeeded",
-                requestId,
-                outcome,
-                provider: last.provider.id,
-                model: last.model.name,
-                attempts: state.calls,
-                latencyMs: now - startedAt
-              })
               const resilience: Resilience = {
                 requestId,
                 outcome,
-                attempts: state.attempts,
+                attempts: state.attempts.slice(),
                 provider: last.provider.id,
                 model: last.model.name,
                 ...(state.lastKey !== undefined ? { keyFingerprint: state.lastKey.fingerprint } : {}),
                 latencyMs: now - startedAt,
                 ...(state.mitigation !== undefined ? { mitigation: state.mitigation } : {})
               }
-              return { ...completion, resilience }
+              return [answer, resilience] as const
             })
         })
       )
@@ -721,7 +1279,7 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
     } satisfies EngineState
   })
 
-  return Engine.of({ complete, state, config })
+  return Engine.of({ complete, stream, state, config })
 })
 
 /**

@@ -46,7 +46,9 @@ export const ErrorCode = Schema.Literals([
   "deadline_exceeded",
   "no_route",
   "request_too_large",
-  "interrupted"
+  "interrupted",
+  /** A stream failed or stalled after its first content token reached the client: the answer is cut. */
+  "stream_interrupted"
 ])
 export type ErrorCode = typeof ErrorCode.Type
 

@@ -12,14 +12,18 @@
  * })
  * const answer = await engine.complete({ messages: [{ role: "user", content: "Hello" }] })
  * console.log(answer.message.content, answer.resilience.attempts.length)
+ * // Streaming: failover until the first token; a cut stream throws StreamInterruptedError.
+ * const chunks = engine.stream({ messages: [{ role: "user", content: "Hello" }] })
+ * for await (const chunk of chunks) if (chunk._tag === "TextDelta") process.stdout.write(chunk.text)
+ * console.log(chunks.commit?.provider)
  * ```
  * @since 0.1.0
  */
-import type { Provider } from "@am/core"
-import { Cause, Effect, Exit, ManagedRuntime } from "effect"
+import type { CompletionChunk, Provider } from "@am/core"
+import { Cause, Effect, Exit, ManagedRuntime, Stream } from "effect"
 import { ConfigError, type EngineConfig, loadConfig } from "./Config.ts"
-import { decodeRequest, Engine, type EngineCompletion, type EngineState } from "./Engine.ts"
-import type { AttemptRecord, EngineError, ErrorCode, Mitigation } from "./EngineError.ts"
+import { decodeRequest, Engine, type EngineCompletion, type EngineState, type StreamOptions } from "./Engine.ts"
+import { type AttemptRecord, EngineError, type ErrorCode, type Mitigation, type Resilience } from "./EngineError.ts"
 import { layerConfigMemory } from "./Layers.ts"
 
 /** Base class of every error the facade rejects with. */
@@ -58,6 +62,8 @@ export class RequestTooLargeError extends AmError {}
 export class DeadlineExceededError extends AmError {}
 export class NoRouteError extends AmError {}
 export class InterruptedError extends AmError {}
+/** A stream failed or stalled after its first token reached the caller: the answer is cut. */
+export class StreamInterruptedError extends AmError {}
 /** The config was invalid; `field` is the dotted path of the bad field. */
 export class ConfigurationError extends AmError {}
 
@@ -68,7 +74,8 @@ const classes: Record<ErrorCode, typeof AmError> = {
   request_too_large: RequestTooLargeError,
   deadline_exceeded: DeadlineExceededError,
   no_route: NoRouteError,
-  interrupted: InterruptedError
+  interrupted: InterruptedError,
+  stream_interrupted: StreamInterruptedError
 }
 
 /** Maps an `EngineError` to its facade class. */
@@ -88,9 +95,33 @@ export interface CreateEngineOptions {
   readonly providers?: ReadonlyArray<Provider>
 }
 
+/** Which candidate a stream committed to (its first content token). */
+export interface StreamCommit {
+  readonly requestId: string
+  readonly provider: string
+  readonly model: string
+  /** Calls made up to and including the committed one. */
+  readonly attempts: number
+  readonly resilience: Resilience
+}
+
+/**
+ * A streamed answer: `for await` its chunks (from the first content token on, ending with one
+ * `Finish`). Nothing runs until iteration starts; the request is validated then. Errors are thrown
+ * as `AmError` subclasses: before the first chunk the same ones `complete` rejects with, after it
+ * `StreamInterruptedError` (the answer is cut). Breaking out of the loop, or aborting the signal,
+ * stops the upstream call and ends the request (recorded as `interrupted` where a ledger is wired).
+ */
+export interface AmStream extends AsyncIterable<CompletionChunk> {
+  /** Set once the stream committed (before its first chunk is yielded); `undefined` until then. */
+  readonly commit: StreamCommit | undefined
+}
+
 export interface AmEngine extends AsyncDisposable {
   readonly config: EngineConfig
   readonly complete: (request: unknown, options?: { readonly signal?: AbortSignal }) => Promise<EngineCompletion>
+  /** Streams the answer with failover until its first token; see `AmStream`. */
+  readonly stream: (request: unknown, options?: StreamOptions & { readonly signal?: AbortSignal }) => AmStream
   readonly state: () => Promise<EngineState>
   readonly close: () => Promise<void>
 }
@@ -123,6 +154,67 @@ export const createEngine = (config: unknown, options?: CreateEngineOptions): Am
       throw Cause.squash(exit.cause)
     })
   const close = () => runtime.dispose()
+
+  const stream = (request: unknown, options?: StreamOptions & { readonly signal?: AbortSignal }): AmStream => {
+    let commit: StreamCommit | undefined
+    const { signal, ...limits } = options ?? {}
+    const source = Stream.unwrap(
+      Effect.gen(function* () {
+        const req = yield* decodeRequest(request)
+        const s = yield* (yield* Engine).stream(req, limits)
+        commit = {
+          requestId: s.requestId,
+          provider: s.provider,
+          model: s.model,
+          attempts: s.attempts,
+          resilience: s.resilience
+        }
+        return s.chunks
+      })
+    )
+    const aborted = () => new InterruptedError("interrupted", "the stream was aborted by the caller")
+    const toThrown = (e: unknown) => (e instanceof EngineError ? toAmError(e) : e)
+    return {
+      get commit() {
+        return commit
+      },
+      [Symbol.asyncIterator]: (): AsyncIterator<CompletionChunk> => {
+        let inner: AsyncIterator<CompletionChunk> | undefined
+        // Aborting stops the iteration like a `break` does: the upstream call is interrupted.
+        const onAbort = () => void inner?.return?.()
+        const detach = () => signal?.removeEventListener("abort", onAbort)
+        const stop = async (): Promise<IteratorResult<CompletionChunk>> => {
+          detach()
+          await inner?.return?.()
+          return { done: true, value: undefined }
+        }
+        return {
+          next: async () => {
+            if (signal?.aborted) {
+              await stop()
+              throw aborted()
+            }
+            if (inner === undefined) {
+              const context = await runtime.context()
+              inner = Stream.toAsyncIterableWith(source, context)[Symbol.asyncIterator]()
+              signal?.addEventListener("abort", onAbort, { once: true })
+            }
+            try {
+              const result = await inner.next()
+              if (signal?.aborted) throw aborted()
+              if (result.done === true) detach()
+              return result
+            } catch (e) {
+              detach()
+              throw signal?.aborted ? aborted() : toThrown(e)
+            }
+          },
+          return: stop
+        }
+      }
+    }
+  }
+
   return {
     config: resolved,
     complete: (request, opts) =>
@@ -132,6 +224,7 @@ export const createEngine = (config: unknown, options?: CreateEngineOptions): Am
         ),
         opts?.signal
       ),
+    stream,
     state: () => runtime.runPromise(Effect.flatMap(Effect.service(Engine), (engine) => engine.state)),
     close,
     [Symbol.asyncDispose]: close

@@ -4,7 +4,9 @@ import {
   type EventBusShape,
   type LedgerInput,
   type LedgerShape,
+  type LedgerStream,
   type PricingShape,
+  type RequestOutcome,
   type RunStoreShape,
   type CompletionRequest,
   type Usage
@@ -24,20 +26,47 @@ export interface RecordingDeps {
   readonly pricing: PricingShape | undefined
 }
 
-/** The ledger entry and the `llm_runs` row of a finished request, whatever its exit. */
+/** How a request ended, as its ledger entry and `llm_runs` row tell it. */
+export interface RequestEnd {
+  readonly outcome: RequestOutcome
+  readonly failureCode?: string
+  /** The candidate that answered (for a stream: the one it committed to, cut or not). */
+  readonly provider?: string
+  readonly model?: string
+  readonly responseText?: string
+  readonly stream?: LedgerStream
+}
+
+/** A request that failed before any answer: its error's code, `interrupted` when there is none. */
+export const endOfFailure = (cause: Cause.Cause<EngineError>): RequestEnd => ({
+  outcome: "FAILURE",
+  failureCode: Option.getOrUndefined(Cause.findErrorOption(cause))?.code ?? "interrupted"
+})
+
+/** How a `complete()` request ended. */
+export const endOfCompletion = (exit: Exit.Exit<EngineCompletion, EngineError>): RequestEnd =>
+  Exit.isSuccess(exit)
+    ? {
+        outcome: exit.value.resilience.outcome,
+        provider: exit.value.resilience.provider,
+        model: exit.value.resilience.model,
+        responseText: contentText(exit.value.message.content)
+      }
+    : endOfFailure(exit.cause)
+
+/** The ledger entry and the `llm_runs` row of a finished request, whatever its end. */
 export const record = (
   deps: RecordingDeps,
   state: RequestState,
   request: CompletionRequest,
   route: string,
-  exit: Exit.Exit<EngineCompletion, EngineError>
+  end: RequestEnd
 ) =>
   Effect.gen(function* () {
     const { config, ledger, pricing, runs } = deps
     const finishedAt = yield* Clock.currentTimeMillis
-    const answer = Exit.isSuccess(exit) ? exit.value : undefined
-    const error = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.findErrorOption(exit.cause)) : undefined
-    const failureCode = answer !== undefined ? undefined : (error?.code ?? "interrupted")
+    const answered = end.outcome !== "FAILURE"
+    const failureCode = answered ? undefined : (end.failureCode ?? "interrupted")
     const usage = state.attempts.reduce<Usage | undefined>(
       (sum, a) => (a.usage === undefined ? sum : sum === undefined ? a.usage : addUsage(sum, a.usage)),
       undefined
@@ -63,27 +92,32 @@ export const record = (
       route,
       initialMessages: request.messages,
       ...(state.finalMessages !== undefined ? { finalMessages: state.finalMessages } : {}),
-      ...(answer !== undefined ? { responseText: contentText(answer.message.content) } : {}),
-      outcome: answer?.resilience.outcome ?? "FAILURE",
+      ...(end.responseText !== undefined ? { responseText: end.responseText } : {}),
+      outcome: end.outcome,
       ...(failureCode !== undefined ? { failureCode } : {}),
       attempts: state.attempts,
       events: state.events,
-      ...(answer !== undefined ? { provider: answer.resilience.provider, model: answer.resilience.model } : {}),
-      ...(state.lastKey !== undefined && answer !== undefined ? { keyFingerprint: state.lastKey.fingerprint } : {}),
+      ...(end.provider !== undefined && end.model !== undefined ? { provider: end.provider, model: end.model } : {}),
+      ...(state.lastKey !== undefined && end.provider !== undefined
+        ? { keyFingerprint: state.lastKey.fingerprint }
+        : {}),
       latencyMs: finishedAt - state.startedAt,
       apiCalls: state.calls,
       ...(usage !== undefined ? { usage } : {}),
       ...(costUsd !== undefined ? { costUsd } : {}),
       mitigationAttempted: state.mitigation?.attempted ?? false,
-      mitigationSucceeded: answer !== undefined && state.mitigated
+      mitigationSucceeded: answered && state.mitigated,
+      ...(end.stream !== undefined ? { stream: end.stream } : {})
     }
     // The ledger publishes bias.ledger.entry.created itself when an EventBus is present.
     if (ledger !== undefined) yield* ledger.record(input)
     if (runs !== undefined && meta?.workspaceId !== undefined) {
       yield* runs
         .finish(state.requestId, {
-          status: answer !== undefined ? "SUCCEEDED" : "FAILED",
-          ...(answer !== undefined ? { provider: answer.resilience.provider, model: answer.resilience.model } : {}),
+          status: answered ? "SUCCEEDED" : "FAILED",
+          ...(end.provider !== undefined && end.model !== undefined
+            ? { provider: end.provider, model: end.model }
+            : {}),
           ...(usage !== undefined
             ? { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, totalTokens: usage.totalTokens }
             : {}),
