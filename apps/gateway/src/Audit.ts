@@ -37,6 +37,6 @@ export const layerAudit = (config: EngineConfig, options?: { readonly logs?: boo
   const ledger = Ledger.layer({
     ...(config.ledger.spoolDir !== undefined ? { spoolDir: config.ledger.spoolDir } : {}),
     ...(config.ledger.previewLengths !== undefined ? { previewLengths: config.ledger.previewLengths } : {})
-  }).pipe(Layer.provide(stores))
+  }).pipe(Layer.provide(Layer.merge(stores, telemetry))) // with the bus: bias.ledger.entry.created is published
   return Layer.mergeAll(stores, telemetry, ledger, PricingDefault)
 }

@@ -88,12 +88,21 @@ export const Gateway = {
         gracefulShutdownTimeout: options.shutdownTimeout ?? Duration.seconds(10)
       }
     )
+    // Built last, so released first: draining starts before the server closes, so late requests
+    // get 503 shutting_down and live dashboard streams end instead of holding the close open.
+    const drainFirst = Layer.effectDiscard(
+      Effect.flatMap(Effect.service(Lifecycle), (lifecycle) => Effect.addFinalizer(() => lifecycle.drain))
+    )
     return Layer.unwrap(
       Effect.as(
         checkBind(options),
-        HttpRouter.serve(app, { disableLogger: true, disableListenLog: true }).pipe(
-          Layer.provideMerge(server),
-          Layer.provideMerge(layerServices(options))
+        drainFirst.pipe(
+          Layer.provideMerge(
+            HttpRouter.serve(app, { disableLogger: true, disableListenLog: true }).pipe(
+              Layer.provideMerge(server),
+              Layer.provideMerge(layerServices(options))
+            )
+          )
         )
       )
     )

@@ -259,8 +259,8 @@ const models = Effect.gen(function* () {
       [...p.models.values()].map((m) => ({ id: m.name, object: "model", created: 0, owned_by: p.id }))
     )
   ]
-  const seen = new Set<string>()
-  const unique = data.filter((d) => (seen.has(d.id) ? false : (seen.add(d.id), true)))
+  // A route and a model may share a name; the route (listed first) wins.
+  const unique = [...new Map(data.reverse().map((d) => [d.id, d] as const)).values()].reverse()
   return HttpServerResponse.jsonUnsafe({ object: "list", data: unique })
 })
 

@@ -176,12 +176,16 @@ const badRequest: fc.Arbitrary<Bad> = fc.oneof(
     })),
   // Bad Idempotency-Key and deadline headers.
   fc
-    .constantFrom({ "idempotency-key": "x".repeat(300) }, { "x-am-deadline-ms": "-5" }, { "x-am-deadline-ms": "soon" })
+    .constantFrom<ReadonlyArray<[string, string]>>(
+      [["idempotency-key", "x".repeat(300)]],
+      [["x-am-deadline-ms", "-5"]],
+      [["x-am-deadline-ms", "soon"]]
+    )
     .map((h) => ({
       kind: "bad-header",
       method: "POST",
       path: "/v1/chat/completions",
-      headers: { ...auth, ...h },
+      headers: { ...auth, ...Object.fromEntries(h) },
       body: json(valid)
     }))
 )

@@ -3,11 +3,11 @@
  * tripped through one is open in the other; a key disabled through one is skipped by the other;
  * killing one under load loses no ledger entry for any request that was answered.
  */
-import { LedgerStore } from "@am/core"
+import type { LedgerStore } from "@am/core"
 import { verifyStore } from "@am/ledger"
 import { StoreUrl } from "@am/store-sql"
 import { startUpstreams, type Upstream } from "@am/testkit"
-import { Effect, Layer } from "effect"
+import { Effect, type Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { GATEWAY_KEY, KEYS } from "./support/Harness.ts"
@@ -24,7 +24,9 @@ let b: GatewayProcess | undefined
 
 const withStore = <A>(f: Effect.Effect<A, unknown, LedgerStore | SqlClient.SqlClient>) =>
   Effect.runPromise(
-    Effect.scoped(f.pipe(Effect.provide(StoreUrl.layer(pgUrl) as Layer.Layer<LedgerStore | SqlClient.SqlClient, unknown>)))
+    Effect.scoped(
+      f.pipe(Effect.provide(StoreUrl.layer(pgUrl) as Layer.Layer<LedgerStore | SqlClient.SqlClient, unknown>))
+    )
   )
 
 const chat = (gw: GatewayProcess) =>
@@ -84,12 +86,12 @@ afterAll(async () => {
   a?.kill("SIGKILL")
   b?.kill("SIGKILL")
   await Promise.all(upstreams.map((u) => u.close()))
-  await withStore(Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`))).catch(
-    () => undefined
-  )
+  await withStore(
+    Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`))
+  ).catch(() => undefined)
 })
 
-describe.sequential("two replicas on Redis and Postgres", () => {
+describe("two replicas on Redis and Postgres", () => {
   it("a key disabled through one replica is skipped by the other", async () => {
     const disabled = await fetch(`${a!.url}/v1/am/keys/primary/p1/disable`, {
       method: "POST",
@@ -104,7 +106,10 @@ describe.sequential("two replicas on Redis and Postgres", () => {
     const keyInB = (await state(b!)).keys.find((k) => k.provider === "primary" && k.id === "p1")
     expect(keyInB?.status).toBe("disabled")
     // Back into rotation, through the other replica this time.
-    await fetch(`${b!.url}/v1/am/keys/primary/p1/enable`, { method: "POST", headers: { authorization: `Bearer ${GATEWAY_KEY}` } })
+    await fetch(`${b!.url}/v1/am/keys/primary/p1/enable`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${GATEWAY_KEY}` }
+    })
     expect((await state(a!)).keys.find((k) => k.provider === "primary" && k.id === "p1")?.status).not.toBe("disabled")
   })
 

@@ -51,10 +51,13 @@ export class RateWindow {
   private readonly buckets = new Map<number, Mutable<RateBucket>>()
   private readonly failingOver = new Set<string>()
 
-  constructor(
-    readonly bucketMs = 5_000,
-    readonly size = 120
-  ) {}
+  // Plain fields, not parameter properties: the gateway also runs from source with Node's type stripping.
+  readonly bucketMs: number
+  readonly size: number
+  constructor(bucketMs = 5_000, size = 120) {
+    this.bucketMs = bucketMs
+    this.size = size
+  }
 
   private bucket(at: number): Mutable<RateBucket> {
     const t = Math.floor(at / this.bucketMs) * this.bucketMs

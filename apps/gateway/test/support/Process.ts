@@ -74,7 +74,7 @@ export const spawnGateway = async (
 export interface LoadResult {
   readonly answered: Array<string>
   readonly failedStatus: Array<number>
-  readonly refused: number
+  refused: number
 }
 
 /**
