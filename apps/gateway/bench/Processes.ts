@@ -155,7 +155,9 @@ export const waitReady = async (
   const deadline = Date.now() + timeoutMs
   for (;;) {
     if (child.process.exitCode !== null || child.process.signalCode !== null)
-      throw new Error(`${child.name} exited (${child.process.exitCode ?? child.process.signalCode}):\n${child.tail()}`)
+      throw new Error(
+        `${child.name} exited (${child.process.exitCode ?? child.process.signalCode}): ${child.tail(1)}\n${child.tail()}`
+      )
     const status = await fetch(url, { signal: AbortSignal.timeout(2000) }).then(
       async (r) => {
         await r.arrayBuffer()

@@ -1,5 +1,5 @@
 /**
- * `pnpm bench gateway [--duration S] [--warmup S] [--quick] [--only a,b,bf,c,d,o]` — what
+ * `pnpm bench gateway [--duration S] [--warmup S] [--quick] [--only a,b,bf,c,d,o] [--wait-idle S]` — what
  * a gateway costs, measured side by side in one run with one load tool, one concurrency
  * and one duration per cell. The server under test runs alone on core 0; the fake
  * upstream (@am/testkit, fast mode), the load generator and this script share core 1.
@@ -30,13 +30,15 @@ const { values } = parseArgs({
     duration: { type: "string" },
     warmup: { type: "string" },
     quick: { type: "boolean", default: false },
-    only: { type: "string" }
+    only: { type: "string" },
+    "wait-idle": { type: "string" }
   }
 })
 const SECONDS = Number(values.duration ?? (values.quick ? 2 : 10))
 const WARMUP = Number(values.warmup ?? (values.quick ? 0.5 : 2))
 const ONLY = values.only === undefined ? undefined : new Set(values.only.split(","))
 const wanted = (row: string) => ONLY === undefined || ONLY.has(row)
+const WAIT_IDLE = Number(values["wait-idle"] ?? 0)
 
 const SERVER_CORE = 0
 const LOAD_CORE = 1
@@ -371,14 +373,30 @@ const targets: ReadonlyArray<Target & { readonly skip?: string }> = [
   }
 ]
 
+/**
+ * `--wait-idle S`: on a shared machine, wait up to S seconds before each row for a 2 s
+ * window in which other processes use under 10 % of the cores.
+ */
+const waitIdle = async () => {
+  const deadline = Date.now() + WAIT_IDLE * 1000
+  while (Date.now() < deadline) {
+    const from = readCpu()
+    await new Promise((r) => setTimeout(r, 2000))
+    const share = foreignShare(from)
+    if (share < 0.1) return
+    console.log(`  (waiting: other processes use ${(share * 100).toFixed(0)} % of the cores)`)
+  }
+}
+
 const rows: Array<Row> = []
 for (const target of targets) {
   if (!wanted(target.key)) continue
   if (target.skip !== undefined) {
     console.log(`${target.label.slice(0, 3)} skipped: ${target.skip}`)
-    rows.push({ target, skipped: target.skip })
+    rows.push({ target, skipped: `skipped: ${target.skip}` })
     continue
   }
+  await waitIdle()
   console.log(target.label)
   rows.push(await measure(target, fast.origin, load.run))
 }
@@ -389,6 +407,7 @@ interface OverloadRow {
   readonly label: string
   readonly results?: ReadonlyArray<LoadResult>
   readonly skipped?: string
+  readonly foreign?: number
 }
 
 const overloadRows: Array<OverloadRow> = []
@@ -402,18 +421,25 @@ if (wanted("o")) {
     const open = await load.run({ kind: "open", ...base, rate: RATES[0], seconds: SECONDS })
     return [closed, open]
   }
+  await waitIdle()
+  const cpu = readCpu()
   try {
     const results = await cells(flaky.origin + PATH, upstreamHeaders)
     console.log(`  provider 1 direct: closed 50 conn: ${describe(results[0]!)}; open: ${describe(results[1]!)}`)
-    overloadRows.push({ label: "provider 1 called directly (the fault mix)", results })
+    overloadRows.push({ label: "provider 1 called directly (the fault mix)", results, foreign: foreignShare(cpu) })
   } catch (e) {
-    overloadRows.push({ label: "provider 1 called directly (the fault mix)", skipped: (e as Error).message })
+    overloadRows.push({
+      label: "provider 1 called directly (the fault mix)",
+      skipped: `failed: ${(e as Error).message.split("\n")[0]}`
+    })
   }
   if (!haveGateway) {
     console.log("(c) overload skipped: apps/gateway/src/main.ts not found")
-    overloadRows.push({ label: "(c) our gateway, 2 providers", skipped: "apps/gateway/src/main.ts not found" })
+    overloadRows.push({ label: "(c) our gateway, 2 providers", skipped: "skipped: apps/gateway/src/main.ts not found" })
   } else {
     let server: { child: Child; origin: string } | undefined
+    await waitIdle()
+    const cpu = readCpu()
     try {
       server = await gateway("gateway-overload", [
         { id: "primary", baseURL: flaky.baseURL },
@@ -424,10 +450,13 @@ if (wanted("o")) {
         await load.run({ kind: "closed", url, headers: gatewayHeaders, body: BODY, connections: 50, seconds: WARMUP })
       const results = await cells(url, gatewayHeaders)
       console.log(`  (c) closed 50 conn: ${describe(results[0]!)}; open: ${describe(results[1]!)}`)
-      overloadRows.push({ label: "(c) our gateway, 2 providers", results })
+      overloadRows.push({ label: "(c) our gateway, 2 providers", results, foreign: foreignShare(cpu) })
     } catch (e) {
       console.log(`  (c) overload failed: ${(e as Error).message}`)
-      overloadRows.push({ label: "(c) our gateway, 2 providers", skipped: (e as Error).message.split("\n")[0]! })
+      overloadRows.push({
+        label: "(c) our gateway, 2 providers",
+        skipped: `failed: ${(e as Error).message.split("\n")[0]}`
+      })
     } finally {
       await server?.child.stop()
     }
@@ -449,6 +478,8 @@ const table = (head: ReadonlyArray<string>, body: ReadonlyArray<ReadonlyArray<st
   for (const r of body) console.log(line(r))
 }
 
+const pctShare = (share: number | undefined) =>
+  share === undefined || Number.isNaN(share) ? "—" : `${(share * 100).toFixed(0)} %`
 const direct = rows.find((r) => r.target.key === "a" && r.closed !== undefined)
 const floor = rows.find((r) => r.target.key === "b" && r.closed !== undefined)
 const ratio = (r: Row) =>
@@ -481,7 +512,7 @@ table(
   ],
   rows.map((r) =>
     r.closed === undefined
-      ? [r.target.label, `skipped: ${r.skipped ?? ""}`, "", "", "", "", "", "", "", "", ""]
+      ? [r.target.label, "—", "—", "—", "—", "—", "—", "—", "—", "—", "—"]
       : [
           r.target.label,
           fmtInt(r.closed[0]!.rps),
@@ -493,13 +524,14 @@ table(
           fmtMs(r.open![1]!.p99),
           r.target.start === undefined ? "—" : fmtInt(r.rssMB),
           ratio(r),
-          r.foreign === undefined || Number.isNaN(r.foreign) ? "—" : `${(r.foreign * 100).toFixed(0)} %`
+          pctShare(r.foreign)
         ]
   )
 )
 console.log(
   "rps@N: closed loop, N connections; open p99@R: R req/s on a fixed schedule; other load: share of the cores processes outside this bench used while the row ran (above ~10 % the row is disturbed)"
 )
+for (const r of rows) if (r.skipped !== undefined) console.log(`${r.target.label.slice(0, 4).trim()} ${r.skipped}`)
 const failures = rows.filter((r) => [...(r.closed ?? []), ...(r.open ?? [])].some((x) => x.non2xx + x.errors > 0))
 for (const r of failures) console.log(`note: ${r.target.label} had non-2xx answers or errors (see its lines above)`)
 console.log(`(fake upstream peak RSS: ${fmtInt(upstreamRss)} MB)`)
@@ -510,10 +542,10 @@ if (overloadRows.length > 0) {
     `\noverload: provider 1 fails ${OVERLOAD_RATE * 100} % (overloaded, 503, 529), provider 2 healthy; closed loop 50 connections, open loop ${RATES[0]} req/s\n`
   )
   table(
-    ["", "success @50", "rps@50", "p50@50", "p99@50", `success @${RATES[0]}/s`, `open p99@${RATES[0]}`],
+    ["", "success @50", "rps@50", "p50@50", "p99@50", `success @${RATES[0]}/s`, `open p99@${RATES[0]}`, "other load"],
     overloadRows.map((o) =>
       o.results === undefined
-        ? [o.label, `skipped: ${o.skipped ?? ""}`, "", "", "", "", ""]
+        ? [o.label, "—", "—", "—", "—", "—", "—", "—"]
         : [
             o.label,
             pct(o.results[0]!),
@@ -521,10 +553,12 @@ if (overloadRows.length > 0) {
             fmtMs(o.results[0]!.p50),
             fmtMs(o.results[0]!.p99),
             pct(o.results[1]!),
-            fmtMs(o.results[1]!.p99)
+            fmtMs(o.results[1]!.p99),
+            pctShare(o.foreign)
           ]
     )
   )
+  for (const o of overloadRows) if (o.skipped !== undefined) console.log(`${o.label}: ${o.skipped}`)
 }
 
 const ours = rows.find((r) => r.target.key === "c" && r.closed !== undefined)
