@@ -33,7 +33,6 @@
 import { Breakers, type BreakerSnapshot } from "@am/breaker"
 import { Classifier, contentFailureOf } from "@am/classifier"
 import {
-  type ApiKey,
   type AttemptRecord,
   type Classification,
   type Completion,
@@ -42,7 +41,6 @@ import {
   CompletionRequest as CompletionRequestSchema,
   EventBus,
   type EventInput,
-  type KeyRef,
   type Provider,
   type ProviderCall,
   ProviderFailure,
@@ -59,8 +57,6 @@ import {
 import { Keyring, type KeySnapshot } from "@am/keyring"
 import { PromptRewriter } from "@am/rewriter"
 import {
-  type Array as Arr,
-  Cause,
   Clock,
   Context,
   Deferred,
@@ -85,6 +81,7 @@ import { EngineError, type Resilience } from "./EngineError.ts"
 import {
   type AttemptError,
   BreakerRejected,
+  type CallHandle,
   CallFailed,
   KeysExhausted,
   RequestState,
@@ -94,6 +91,7 @@ import { toEngineError } from "./internal/Errors.ts"
 import { type Candidate, planRoute } from "./internal/Planner.ts"
 import { endOfCompletion, endOfFailure, type RequestEnd, record } from "./internal/Recording.ts"
 import { schemaErrorPath } from "./internal/SchemaPath.ts"
+import { type Committed, isContent, type NonEmptyChunks, type Opened, relay } from "./internal/StreamRelay.ts"
 import { ModelHealth, type ModelQuarantine } from "./ModelHealth.ts"
 import { RetryBudget } from "./RetryBudget.ts"
 
@@ -163,22 +161,6 @@ const NOT_A_CALL: Classification = {
 /** One plan attempt: runs the `Target` candidate (provided per step). */
 type Attempt<B> = (state: RequestState, request: CompletionRequest) => Effect.Effect<B, AttemptError, Target>
 
-/** A provider call in flight: what settling it needs. */
-interface CallHandle {
-  readonly c: Candidate
-  readonly key: ApiKey
-  readonly ref: KeyRef
-  readonly base: {
-    readonly requestId: string
-    readonly provider: string
-    readonly model: string
-    readonly keyId: string
-    readonly keyFingerprint: string
-    readonly attempt: number
-  }
-  readonly started: number
-}
-
 /**
  * How a call is made and what its success means. `complete` settles at once; a stream succeeds
  * at its first content token and is settled when it ends.
@@ -187,28 +169,6 @@ interface Exchange<A, B> {
   readonly invoke: (provider: Provider, call: ProviderCall, h: CallHandle) => Effect.Effect<A, ProviderFailure>
   readonly onSuccess: (state: RequestState, h: CallHandle, a: A) => Effect.Effect<B>
 }
-
-type NonEmptyChunks = Arr.NonEmptyReadonlyArray<CompletionChunk>
-type Finish = Extract<CompletionChunk, { readonly _tag: "Finish" }>
-
-/** A stream at its first content token: that token (and what came with it), and the rest to pull. */
-interface Opened {
-  readonly first: NonEmptyChunks
-  readonly pull: Pull.Pull<NonEmptyChunks, ProviderFailure>
-  readonly firstTokenAt: number
-}
-
-/** The committed stream's call: settled when the stream ends; `ended` tells its breaker-guarded fiber how. */
-interface Committed extends Opened {
-  readonly handle: CallHandle
-  /** Its attempt record's position in the trail. */
-  readonly index: number
-  readonly ended: Deferred.Deferred<void, CallFailed>
-  readonly fiber: Fiber.Fiber<void, AttemptError>
-}
-
-/** Content a client can see: not an empty (role-only) delta. */
-const isContent = (c: CompletionChunk) => c._tag !== "TextDelta" || c.text.length > 0
 
 /**
  * `effect`, except that its first run fails with `error` at once: lets a retry or a plan that is
@@ -904,258 +864,19 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
             : Effect.andThen(finishRequest(state, request, route, endOfFailure(exit.cause)), Scope.close(scope, exit))
         )
       )
-      return yield* streamFrom(state, request, route, outer, scope, limits, committed, resilience)
-    })
-
-  type StreamEnd =
-    | { readonly _tag: "Completed" }
-    | { readonly _tag: "Cut"; readonly failure: ProviderFailure }
-    | { readonly _tag: "Deadline" }
-    | { readonly _tag: "Interrupted" }
-
-  /**
-   * The committed stream: `chunks` relays the provider's stream (stall- and deadline-bounded)
-   * and ends it exactly once — completed, cut, past the deadline, or interrupted — settling the
-   * call (attempt record, keyring, budget, breakers), publishing and recording the request.
-   */
-  const streamFrom = (
-    state: RequestState,
-    request: CompletionRequest,
-    route: string,
-    outer: Scope.Scope,
-    scope: Scope.Closeable,
-    limits: StreamSpec,
-    committed: Committed,
-    resilience: Resilience
-  ) =>
-    Effect.gen(function* () {
-      const h = committed.handle
-      const { requestId } = state
-      const where = `${h.c.provider.id}/${h.c.model.name}`
-      const firstTokenMs = committed.firstTokenAt - state.startedAt
-      let text = ""
-      let outputChars = 0
-      let finish: Finish | undefined
-      let pending: ReadonlyArray<CompletionChunk> | undefined = committed.first
-      let ending = false
-      const ended = yield* Deferred.make<EngineError | undefined>()
-
-      const settle = (how: StreamEnd): Effect.Effect<EngineError | undefined> =>
-        Effect.gen(function* () {
-          const now = yield* Clock.currentTimeMillis
-          const common = {
-            provider: h.c.provider.id,
-            model: h.c.model.name,
-            responseText: text,
-            stream: { outputChars, firstTokenMs, cut: how._tag !== "Completed" }
-          }
-          const failed = (code: EngineError["code"]) =>
-            publish({
-              topic: "request.failed",
-              requestId,
-              code,
-              attempts: state.calls,
-              latencyMs: now - state.startedAt
-            })
-          const error = (code: EngineError["code"], message: string) =>
-            new EngineError({
-              code,
-              message,
-              requestId,
-              attempts: state.attempts.slice(),
-              ...(state.mitigation !== undefined ? { mitigation: state.mitigation } : {})
-            })
-          switch (how._tag) {
-            case "Completed": {
-              const done = finish!
-              const refused = refusalOf(h, {
-                message: { role: "assistant", content: text },
-                finishReason: done.finishReason,
-                usage: done.usage,
-                provider: providers.get(h.c.provider.id)!.kind,
-                model: done.model,
-                ...(done.rawFinishReason !== undefined ? { rawFinishReason: done.rawFinishReason } : {}),
-                ...(done.blockReason !== undefined ? { blockReason: done.blockReason } : {})
-              })
-              if (refused !== undefined) {
-                // Filtered after content: the client saw the finish reason; the audit records a refusal.
-                yield* Deferred.fail(committed.ended, yield* settleFailure(state, h, refused, committed.index))
-                yield* Fiber.await(committed.fiber)
-                yield* failed("content_policy")
-                yield* finishRequest(state, request, route, {
-                  outcome: "FAILURE",
-                  failureCode: "content_policy",
-                  ...common
-                })
-                return undefined
-              }
-              yield* settleSuccess(state, h, done.usage, committed.index)
-              yield* Deferred.succeed(committed.ended, undefined)
-              yield* Fiber.await(committed.fiber)
-              yield* publishSucceeded(state, resilience)
-              yield* finishRequest(state, request, route, { outcome: resilience.outcome, ...common })
-              return undefined
-            }
-            case "Cut": {
-              const cause = yield* settleFailure(state, h, how.failure, committed.index)
-              yield* Deferred.fail(committed.ended, cause)
-              yield* Fiber.await(committed.fiber)
-              yield* publish({
-                topic: "stream.interrupted",
-                requestId,
-                provider: h.c.provider.id,
-                model: h.c.model.name,
-                outputChars,
-                class: cause.classification.class,
-                reason: cause.classification.errorType
-              })
-              yield* failed("stream_interrupted")
-              yield* finishRequest(state, request, route, {
-                outcome: "FAILURE",
-                failureCode: "stream_interrupted",
-                ...common
-              })
-              return error(
-                "stream_interrupted",
-                `${where} failed after the first token (${cause.classification.class}): the answer was cut after ${outputChars} characters`
-              )
-            }
-            case "Deadline":
-            case "Interrupted": {
-              // Not the provider's doing: its breakers ignore an interrupted call, as in `complete`.
-              yield* Fiber.interrupt(committed.fiber)
-              const deadline = how._tag === "Deadline"
-              const attempt = state.attempts[committed.index]!
-              state.attempts[committed.index] = {
-                ...attempt,
-                latencyMs: now - h.started,
-                ...(deadline ? { outcome: "failure", errorType: "deadline_exceeded" } : {})
-              }
-              if (deadline) {
-                yield* publish({ topic: "deadline.exceeded", requestId, elapsedMs: now - state.startedAt })
-                yield* failed("deadline_exceeded")
-              }
-              yield* finishRequest(state, request, route, {
-                outcome: "FAILURE",
-                failureCode: deadline ? "deadline_exceeded" : "interrupted",
-                ...common
-              })
-              return deadline
-                ? error(
-                    "deadline_exceeded",
-                    `the request's deadline passed mid-stream: the answer was cut after ${outputChars} characters`
-                  )
-                : undefined
-            }
-          }
-        }).pipe(Effect.ensuring(Scope.close(scope, Exit.void)))
-
-      /** Ends the stream once; later callers get the first end's error. */
-      const end = (how: StreamEnd): Effect.Effect<EngineError | undefined> =>
-        Effect.suspend(() => {
-          if (ending) return Deferred.await(ended)
-          ending = true
-          return settle(how).pipe(
-            Effect.onExit((exit) => Deferred.done(ended, exit)),
-            Effect.uninterruptible
-          )
-        })
-      const stopped = Effect.suspend(() => end(finish !== undefined ? { _tag: "Completed" } : { _tag: "Interrupted" }))
-      // Runs before the stream's scope closes (finalizers run in reverse order): a consumer that
-      // never read `chunks`, or went away, still gets its request recorded.
-      yield* Scope.addFinalizer(outer, stopped)
-
-      const interrupted = () =>
-        new EngineError({
-          code: "interrupted",
-          message: "the stream was stopped",
-          requestId,
-          attempts: state.attempts.slice()
-        })
-
-      /**
-       * Counts what goes out and stops at the finish, which goes out alone: a consumer that stops
-       * before pulling it has not seen it, so the stream counts as interrupted, not complete.
-       */
-      const emit = (batch: ReadonlyArray<CompletionChunk>): Pull.Pull<NonEmptyChunks, EngineError> => {
-        const out: Array<CompletionChunk> = []
-        for (const [i, chunk] of batch.entries()) {
-          if (!isContent(chunk)) continue
-          if (chunk._tag === "Finish") {
-            if (out.length > 0) {
-              pending = batch.slice(i)
-              break
-            }
-            finish = chunk
-            out.push(chunk)
-            break
-          }
-          if (chunk._tag === "TextDelta") {
-            text += chunk.text
-            outputChars += chunk.text.length
-          } else {
-            outputChars += chunk.argumentsDelta?.length ?? 0
-          }
-          out.push(chunk)
-        }
-        return out.length > 0 ? Effect.succeed(out as unknown as NonEmptyChunks) : next
-      }
-
-      const next: Pull.Pull<NonEmptyChunks, EngineError> = Effect.suspend(() => {
-        if (pending !== undefined) {
-          const batch = pending
-          pending = undefined
-          return emit(batch)
-        }
-        if (finish !== undefined) {
-          return Effect.flatMap(
-            end({ _tag: "Completed" }),
-            (e): Pull.Pull<never, EngineError> => (e === undefined ? Cause.done() : Effect.fail(e))
-          )
-        }
-        return Effect.flatMap(Clock.currentTimeMillis, (now) => {
-          const untilDeadline = state.deadlineAt - now
-          const deadline = untilDeadline <= limits.stallTimeoutMs
-          return committed.pull.pipe(
-            Effect.timeoutOrElse({
-              duration: Duration.millis(Math.max(0, deadline ? untilDeadline : limits.stallTimeoutMs)),
-              orElse: () =>
-                Effect.fail(
-                  deadline
-                    ? ("deadline" as const)
-                    : streamFailure(
-                        h,
-                        "stream",
-                        `stream stalled for ${limits.stallTimeoutMs} ms after ${outputChars} characters`,
-                        true
-                      )
-                )
-            }),
-            Pull.catchDone(() =>
-              Effect.fail(
-                streamFailure(h, "stream", `stream ended without a finish after ${outputChars} characters`, true)
-              )
-            ),
-            Effect.matchEffect({
-              onSuccess: emit,
-              onFailure: (f) =>
-                Effect.flatMap(end(f === "deadline" ? { _tag: "Deadline" } : { _tag: "Cut", failure: f }), (e) =>
-                  Effect.fail(e ?? interrupted())
-                )
-            })
-          )
-        })
-      })
-
-      const chunks = Stream.fromPull(Effect.succeed(next)).pipe(Stream.onExit(() => stopped))
-      return {
-        requestId,
-        provider: h.c.provider.id,
-        model: h.c.model.name,
-        attempts: state.calls,
-        resilience,
-        chunks
-      } satisfies EngineStream
+      return yield* relay(
+        {
+          publish,
+          settleFailure,
+          settleSuccess,
+          refusalOf,
+          streamFailure,
+          finishRequest: (end) => finishRequest(state, request, route, end),
+          publishSucceeded: publishSucceeded(state, resilience),
+          providerKind: providers.get(committed.handle.c.provider.id)!.kind
+        },
+        { state, outer, scope, limits, committed, resilience }
+      )
     })
 
   /** Runs the plan for a started request; its answer with the `resilience` trail, or its `EngineError`. */

@@ -1,10 +1,27 @@
-import type { ChatMessage, Classification, KeyRef, LedgerEvent, ProviderFailure } from "@am/core"
+import type { ApiKey, ChatMessage, Classification, KeyRef, LedgerEvent, ProviderFailure } from "@am/core"
 import { Context, Data } from "effect"
 import type { AttemptRecord, Mitigation } from "../EngineError.ts"
 import type { Candidate } from "./Planner.ts"
 
 /** The candidate an execution-plan step serves; provided per step. */
 export class Target extends Context.Service<Target, Candidate>()("@am/engine/internal/Target") {}
+
+/** A provider call in flight: what settling it needs. */
+export interface CallHandle {
+  readonly c: Candidate
+  readonly key: ApiKey
+  readonly ref: KeyRef
+  /** The fields every `api.call.*` event of this call carries. */
+  readonly base: {
+    readonly requestId: string
+    readonly provider: string
+    readonly model: string
+    readonly keyId: string
+    readonly keyFingerprint: string
+    readonly attempt: number
+  }
+  readonly started: number
+}
 
 /** A provider call that failed, with its classification. */
 export class CallFailed extends Data.TaggedError("CallFailed")<{
