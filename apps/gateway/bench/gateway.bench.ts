@@ -1,5 +1,5 @@
 /**
- * `pnpm bench gateway [--duration S] [--warmup S] [--quick] [--only a,b,bf,c,d,o] [--wait-idle S]` — what
+ * `pnpm bench gateway [--duration S] [--warmup S] [--quick] [--only a,b,bf,c,d,o] [--wait-idle S] [--gateway FILE]` — what
  * a gateway costs, measured side by side in one run with one load tool, one concurrency
  * and one duration per cell. The server under test runs alone on core 0; the fake
  * upstream (@am/testkit, fast mode), the load generator and this script share core 1.
@@ -19,7 +19,7 @@
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { cpus, loadavg, tmpdir } from "node:os"
-import { join } from "node:path"
+import { join, relative, resolve } from "node:path"
 import { parseArgs } from "node:util"
 import type { Load, LoadResult } from "./LoadWorker.ts"
 import type { Child } from "./Processes.ts"
@@ -31,7 +31,8 @@ const { values } = parseArgs({
     warmup: { type: "string" },
     quick: { type: "boolean", default: false },
     only: { type: "string" },
-    "wait-idle": { type: "string" }
+    "wait-idle": { type: "string" },
+    gateway: { type: "string" }
   }
 })
 const SECONDS = Number(values.duration ?? (values.quick ? 2 : 10))
@@ -49,7 +50,9 @@ const OVERLOAD_RATE = 0.1
 const root = new URL("../../../", import.meta.url).pathname
 const appDir = new URL("../", import.meta.url).pathname
 const here = new URL("./", import.meta.url).pathname
-const gatewayMain = join(appDir, "src/main.ts")
+// `--gateway FILE`: another entry point (e.g. the built dist/main.js).
+const gatewayMain = values.gateway === undefined ? join(appDir, "src/main.ts") : resolve(values.gateway)
+const gatewayName = relative(root, gatewayMain)
 const portkeyMain = join(appDir, "node_modules/@portkey-ai/gateway/build/start-server.js")
 const work = mkdtempSync(join(tmpdir(), "am-gateway-bench-"))
 process.on("exit", () => rmSync(work, { recursive: true, force: true }))
@@ -357,7 +360,7 @@ const targets: ReadonlyArray<Target & { readonly skip?: string }> = [
     label: "(c) our gateway",
     start: gateway("gateway", [{ id: "primary", baseURL: fast.baseURL }]),
     headers: gatewayHeaders,
-    ...(!haveGateway && { skip: "apps/gateway/src/main.ts not found" })
+    ...(!haveGateway && { skip: `${gatewayName} not found` })
   },
   {
     key: "d",
@@ -434,8 +437,8 @@ if (wanted("o")) {
     })
   }
   if (!haveGateway) {
-    console.log("(c) overload skipped: apps/gateway/src/main.ts not found")
-    overloadRows.push({ label: "(c) our gateway, 2 providers", skipped: "skipped: apps/gateway/src/main.ts not found" })
+    console.log(`(c) overload skipped: ${gatewayName} not found`)
+    overloadRows.push({ label: "(c) our gateway, 2 providers", skipped: `skipped: ${gatewayName} not found` })
   } else {
     let server: { child: Child; origin: string } | undefined
     await waitIdle()
