@@ -336,7 +336,16 @@ const guarded = <R>(route: string, handler: Effect.Effect<HttpServerResponse.Htt
             apiError({ code: "internal_error", message: "internal error (logged)" })
           )
     ),
-    Effect.tap((response) => count(route, response.status))
+    Effect.tap((response) => count(route, response.status)),
+    // While draining, every answer closes its connection so keep-alive clients reconnect
+    // elsewhere instead of holding this process open until the shutdown bound.
+    Effect.flatMap((response) =>
+      Effect.map(Effect.serviceOption(Lifecycle), (lifecycle) =>
+        lifecycle._tag === "Some" && lifecycle.value.draining
+          ? HttpServerResponse.setHeader(response, "connection", "close")
+          : response
+      )
+    )
   )
 
 /** All routes as one layer (needs `Engine`, `Keyring`, `Breakers`, `Lifecycle`; `LedgerStore` optional). */

@@ -11,7 +11,7 @@ import { mkdirSync } from "node:fs"
 import { type EngineConfig, loadConfig, loadConfigFile } from "@am/engine"
 import { Upstream } from "@am/testkit"
 import { NodeRuntime } from "@effect/platform-node"
-import { Console, Effect, Layer } from "effect"
+import { Cause, Console, Effect, Exit, Layer, Runtime } from "effect"
 import { HttpServer } from "effect/http"
 import { NetAddress } from "effect/net"
 import { embeddedConfig, embeddedUpstreams } from "./Embedded.ts"
@@ -103,4 +103,9 @@ const main = Effect.gen(function* () {
   )
 }).pipe(Effect.scoped)
 
-NodeRuntime.runMain(main)
+// A drain on SIGTERM/SIGINT is the normal way to stop: exit 0 (the default would be 130).
+// Anything else keeps the default's code.
+const teardown: Runtime.Teardown = (exit, onExit) =>
+  Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) ? onExit(0) : Runtime.defaultTeardown(exit, onExit)
+
+NodeRuntime.runMain(main, { teardown })
