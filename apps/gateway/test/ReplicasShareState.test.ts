@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process"
 /**
  * Two gateway processes sharing this machine's Redis (state) and Postgres (ledger): a breaker
  * tripped through one is open in the other; a key disabled through one is skipped by the other;
