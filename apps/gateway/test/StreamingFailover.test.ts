@@ -28,7 +28,7 @@ const start = async (primary: Parameters<typeof twoProviders>[0]) => {
 }
 
 const ledgerEntry = (requestId: string) =>
-  gateway!.run(Effect.flatMap(LedgerStore.asEffect(), (store) => store.byRequestId(requestId)))
+  gateway!.run(Effect.flatMap(Effect.service(LedgerStore), (store) => store.byRequestId(requestId)))
 
 const body = {
   model: "default",

@@ -945,18 +945,21 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
           onFailure: ({ e }) =>
             Effect.gen(function* () {
               const now = yield* Clock.currentTimeMillis
-              const error =
-                e === "deadline"
-                  ? new EngineError({
-                      code: "deadline_exceeded",
-                      message: `the request's deadline of ${deadlineMs} ms passed after ${state.calls} call(s)`,
-                      requestId,
-                      attempts: state.attempts.slice(),
-                      ...(state.mitigation !== undefined ? { mitigation: state.mitigation } : {})
-                    })
-                  : toEngineError(state, e, now)
-              if (e === "deadline")
-                yield* publish({ topic: "deadline.exceeded", requestId, elapsedMs: now - startedAt })
+              // An attempt's timeout is clipped to the deadline, so the last call can fail (as a
+              // timeout) at the very moment the deadline passes: that request ran out of time.
+              const expired =
+                e === "deadline" ||
+                (now >= state.deadlineAt && toEngineError(state, e, now).code === "all_providers_failed")
+              const error = expired
+                ? new EngineError({
+                    code: "deadline_exceeded",
+                    message: `the request's deadline of ${deadlineMs} ms passed after ${state.calls} call(s)`,
+                    requestId,
+                    attempts: state.attempts.slice(),
+                    ...(state.mitigation !== undefined ? { mitigation: state.mitigation } : {})
+                  })
+                : toEngineError(state, e, now)
+              if (expired) yield* publish({ topic: "deadline.exceeded", requestId, elapsedMs: now - startedAt })
               else if (error.code === "all_providers_failed")
                 yield* publish({ topic: "all.providers.failed", requestId, attempts: state.calls })
               yield* publish({
