@@ -1,9 +1,9 @@
-import { spawnSync } from "node:child_process"
 /**
  * Two gateway processes sharing this machine's Redis (state) and Postgres (ledger): a breaker
  * tripped through one is open in the other; a key disabled through one is skipped by the other;
  * killing one under load loses no ledger entry for any request that was answered.
  */
+import { spawnSync } from "node:child_process"
 import type { LedgerStore } from "@am/core"
 import { verifyStore } from "@am/ledger"
 import { StoreUrl } from "@am/store-sql"
@@ -90,6 +90,13 @@ afterAll(async () => {
   await withStore(
     Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`))
   ).catch(() => undefined)
+  // Keyring and budget keys have no TTL: remove this run's namespace.
+  const { hostname, port } = new URL(redisUrl)
+  const cli = ["-h", hostname, "-p", port || "6379"]
+  const keys = spawnSync("redis-cli", [...cli, "--scan", "--pattern", `am:test-${run}:*`], { encoding: "utf8" })
+    .stdout.split("\n")
+    .filter((k) => k.length > 0)
+  if (keys.length > 0) spawnSync("redis-cli", [...cli, "DEL", ...keys])
 })
 
 describe("two replicas on Redis and Postgres", () => {
