@@ -2,7 +2,7 @@ import { Engine, layerConfig, loadConfig } from "@am/engine"
 import { Upstream } from "@am/testkit"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer, References } from "effect"
-import { layerAudit } from "../src/Audit.ts"
+import { layerAudit } from "@am/gateway"
 import { engineConfig, primaryOutage, upstreams } from "../src/Scenario.ts"
 import { percentile, Stats } from "../src/Stats.ts"
 
