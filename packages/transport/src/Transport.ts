@@ -5,8 +5,10 @@
  * request (Request/Response objects, header guards, spec'd body extraction, a stream pipe and
  * redirect machinery) on top of the very same kind of pool. This transport calls
  * `Dispatcher.request()` and builds one plain `Response` whose body is fed from undici's socket
- * chunk by chunk. `./am bench transport` measures the three behind the real OpenAI SDK in one
- * run (figures in the README).
+ * chunk by chunk. Measured by `./am bench transport` (OpenAI SDK, testkit fast upstream, 50
+ * concurrent calls, one run): undici's fetch 3,028 req/s at 371 µs of client CPU per call, global
+ * fetch 2,894 at 392, this transport 5,780 at 189; without the SDK (bare fetch + `json()`) 4,103
+ * at 227, 2,359 at 239 and 12,074 at 69. undici's fetch saves nothing over the global one.
  *
  * @example
  * ```ts
@@ -50,7 +52,11 @@ export interface TransportOptions {
   readonly keepAliveTimeoutMs?: number
   /** Longest keep-alive a server's `Keep-Alive: timeout=` hint may set (default 600 000 ms). */
   readonly keepAliveMaxTimeoutMs?: number
-  /** Negotiate HTTP/2 over TLS via ALPN (undici's default: on). */
+  /**
+   * Offer HTTP/2 over TLS via ALPN. Default off: HTTP/1.1, as Node's global fetch speaks it and as
+   * the adapters are tested; one h2 connection would multiplex every stream to an origin over a
+   * single TCP window.
+   */
   readonly allowH2?: boolean
 }
 
@@ -92,7 +98,8 @@ export const DEFAULT_TRANSPORT_OPTIONS = {
   headersTimeoutMs: 0,
   bodyTimeoutMs: 300_000,
   keepAliveTimeoutMs: 4_000,
-  keepAliveMaxTimeoutMs: 600_000
+  keepAliveMaxTimeoutMs: 600_000,
+  allowH2: false
 } as const satisfies TransportOptions
 
 /** The `fetch` over a dispatcher (an `Agent` here, or a caller's `init.dispatcher`). */
@@ -148,7 +155,7 @@ export const makeTransport = (options: TransportOptions = {}): Transport => {
     bodyTimeout: o.bodyTimeoutMs,
     keepAliveTimeout: o.keepAliveTimeoutMs,
     keepAliveMaxTimeout: o.keepAliveMaxTimeoutMs,
-    ...(o.allowH2 !== undefined ? { allowH2: o.allowH2 } : {})
+    allowH2: o.allowH2
   })
   const stats = () => {
     const out: Record<string, OriginStats> = {}
