@@ -38,6 +38,12 @@ const processTicks = (pid: number | undefined): number => {
 }
 let childTicks = 0
 
+/**
+ * CPU time (user + system) a live process has used, in ms (10 ms steps). Per request it
+ * is the figure other work on the machine disturbs least: stolen time is not charged.
+ */
+export const cpuMs = (pid: number | undefined): number => processTicks(pid) * 10
+
 /** A reading of the CPU time other processes used so far; compare two with `foreignShare`. */
 export interface CpuReading {
   readonly foreign: number

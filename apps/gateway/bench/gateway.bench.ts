@@ -1,5 +1,5 @@
 /**
- * `pnpm bench gateway [--duration S] [--warmup S] [--quick] [--only a,b,bf,c,d,o] [--wait-idle S] [--gateway FILE]` — what
+ * `pnpm bench gateway [--duration S] [--warmup S] [--quick] [--only a,b,bf,c,d,o] [--wait-idle S] [--gateway FILE] [--keep]` — what
  * a gateway costs, measured side by side in one run with one load tool, one concurrency
  * and one duration per cell. The server under test runs alone on core 0; the fake
  * upstream (@am/testkit, fast mode), the load generator and this script share core 1.
@@ -23,7 +23,17 @@ import { join, relative, resolve } from "node:path"
 import { parseArgs } from "node:util"
 import type { Load, LoadResult } from "./LoadWorker.ts"
 import type { Child } from "./Processes.ts"
-import { foreignShare, freePort, readCpu, peakRssMB, pinning, pinSelf, spawnNode, waitReady } from "./Processes.ts"
+import {
+  cpuMs,
+  foreignShare,
+  freePort,
+  readCpu,
+  peakRssMB,
+  pinning,
+  pinSelf,
+  spawnNode,
+  waitReady
+} from "./Processes.ts"
 
 const { values } = parseArgs({
   options: {
@@ -32,7 +42,8 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     only: { type: "string" },
     "wait-idle": { type: "string" },
-    gateway: { type: "string" }
+    gateway: { type: "string" },
+    keep: { type: "boolean", default: false }
   }
 })
 const SECONDS = Number(values.duration ?? (values.quick ? 2 : 10))
@@ -55,7 +66,11 @@ const gatewayMain = values.gateway === undefined ? join(appDir, "src/main.ts") :
 const gatewayName = relative(root, gatewayMain)
 const portkeyMain = join(appDir, "node_modules/@portkey-ai/gateway/build/start-server.js")
 const work = mkdtempSync(join(tmpdir(), "am-gateway-bench-"))
-process.on("exit", () => rmSync(work, { recursive: true, force: true }))
+// `--keep`: leave the servers' logs and config files for a look afterwards.
+process.on("exit", () => {
+  if (values.keep) console.log(`logs and configs kept in ${work}`)
+  else rmSync(work, { recursive: true, force: true })
+})
 const SOURCE = ["--conditions=@am/source", "--no-warnings"]
 
 const PATH = "/v1/chat/completions"
@@ -158,6 +173,8 @@ interface Row {
   readonly skipped?: string
   readonly closed?: ReadonlyArray<LoadResult>
   readonly open?: ReadonlyArray<LoadResult>
+  /** CPU time of the server under test per request, closed loop at 50 connections, µs. */
+  readonly cpuUs?: number
   readonly rssMB?: number
   /** Share of the cores other processes on the machine used while this row ran. */
   readonly foreign?: number
@@ -183,24 +200,40 @@ const probe = async (url: string, headers: Record<string, string>) => {
     throw new Error(`probe answered ${res.status}: ${text.slice(0, 300)}`)
 }
 
+/** A closed-loop cell, with the CPU time `pid` spent per answered request (µs). */
+const closedCell = async (
+  load: Omit<Extract<Load, { kind: "closed" }>, "kind">,
+  pid: number | undefined,
+  run: (load: Load) => Promise<LoadResult>
+): Promise<{ result: LoadResult; cpuUs: number }> => {
+  const before = cpuMs(pid)
+  const result = await run({ kind: "closed", ...load })
+  return { result, cpuUs: ((cpuMs(pid) - before) * 1000) / Math.max(1, result.answered) }
+}
+
 const measure = async (
   target: Target,
-  upstreamOrigin: string,
+  upstream: { origin: string; pid: number | undefined },
   run: (load: Load) => Promise<LoadResult>
 ): Promise<Row> => {
   let server: { child: Child; origin: string } | undefined
   const cpu = readCpu()
   try {
     server = target.start === undefined ? undefined : await target.start()
-    const url = (server?.origin ?? upstreamOrigin) + PATH
+    const url = (server?.origin ?? upstream.origin) + PATH
+    const pid = server?.child.process.pid ?? upstream.pid
     await probe(url, target.headers)
     const base = { url, headers: target.headers, body: BODY }
     if (WARMUP > 0) await run({ kind: "closed", ...base, connections: 50, seconds: WARMUP })
     const closed: Array<LoadResult> = []
+    let cpuUs = Number.NaN
     for (const connections of CONNECTIONS) {
-      const r = await run({ kind: "closed", ...base, connections, seconds: SECONDS })
-      console.log(`  ${target.key} closed ${String(connections).padStart(2)} conn: ${describe(r)}`)
-      closed.push(r)
+      const cell = await closedCell({ ...base, connections, seconds: SECONDS }, pid, run)
+      console.log(
+        `  ${target.key} closed ${String(connections).padStart(2)} conn: ${describe(cell.result)}, server CPU ${cell.cpuUs.toFixed(0)} µs/req`
+      )
+      closed.push(cell.result)
+      cpuUs = cell.cpuUs
     }
     const open: Array<LoadResult> = []
     for (const rate of RATES) {
@@ -211,7 +244,7 @@ const measure = async (
     const rssMB = peakRssMB(server?.child.process.pid)
     const foreign = foreignShare(cpu)
     console.log(`  ${target.key}: other processes took ${(foreign * 100).toFixed(0)} % of the cores meanwhile`)
-    return { target, closed, open, rssMB, foreign }
+    return { target, closed, open, cpuUs, rssMB, foreign }
   } catch (e) {
     console.log(`  ${target.key} failed: ${(e as Error).message}`)
     return { target, skipped: `failed: ${(e as Error).message.split("\n")[0]}` }
@@ -401,7 +434,7 @@ for (const target of targets) {
   }
   await waitIdle()
   console.log(target.label)
-  rows.push(await measure(target, fast.origin, load.run))
+  rows.push(await measure(target, { origin: fast.origin, pid: upstreams.child.process.pid }, load.run))
 }
 
 // ---- overload: (c) with two providers, the first failing 10 % as overloaded -------------
@@ -410,6 +443,7 @@ interface OverloadRow {
   readonly label: string
   readonly results?: ReadonlyArray<LoadResult>
   readonly skipped?: string
+  readonly cpuUs?: number
   readonly foreign?: number
 }
 
@@ -418,18 +452,23 @@ if (wanted("o")) {
   console.log(
     `overload: provider 1 answers ${OVERLOAD_RATE * 100} % of requests overloaded (503 / 529, seeded), provider 2 healthy`
   )
-  const cells = async (url: string, headers: Record<string, string>) => {
+  const cells = async (url: string, headers: Record<string, string>, pid: number | undefined) => {
     const base = { url, headers, body: BODY }
-    const closed = await load.run({ kind: "closed", ...base, connections: 50, seconds: SECONDS })
+    const closed = await closedCell({ ...base, connections: 50, seconds: SECONDS }, pid, load.run)
     const open = await load.run({ kind: "open", ...base, rate: RATES[0], seconds: SECONDS })
-    return [closed, open]
+    return { results: [closed.result, open], cpuUs: closed.cpuUs }
   }
   await waitIdle()
   const cpu = readCpu()
   try {
-    const results = await cells(flaky.origin + PATH, upstreamHeaders)
+    const { results, cpuUs } = await cells(flaky.origin + PATH, upstreamHeaders, upstreams.child.process.pid)
     console.log(`  provider 1 direct: closed 50 conn: ${describe(results[0]!)}; open: ${describe(results[1]!)}`)
-    overloadRows.push({ label: "provider 1 called directly (the fault mix)", results, foreign: foreignShare(cpu) })
+    overloadRows.push({
+      label: "provider 1 called directly (the fault mix)",
+      results,
+      cpuUs,
+      foreign: foreignShare(cpu)
+    })
   } catch (e) {
     overloadRows.push({
       label: "provider 1 called directly (the fault mix)",
@@ -451,9 +490,9 @@ if (wanted("o")) {
       const url = server.origin + PATH
       if (WARMUP > 0)
         await load.run({ kind: "closed", url, headers: gatewayHeaders, body: BODY, connections: 50, seconds: WARMUP })
-      const results = await cells(url, gatewayHeaders)
+      const { results, cpuUs } = await cells(url, gatewayHeaders, server.child.process.pid)
       console.log(`  (c) closed 50 conn: ${describe(results[0]!)}; open: ${describe(results[1]!)}`)
-      overloadRows.push({ label: "(c) our gateway, 2 providers", results, foreign: foreignShare(cpu) })
+      overloadRows.push({ label: "(c) our gateway, 2 providers", results, cpuUs, foreign: foreignShare(cpu) })
     } catch (e) {
       console.log(`  (c) overload failed: ${(e as Error).message}`)
       overloadRows.push({
@@ -509,13 +548,14 @@ table(
     "added p50@1 over (a)",
     "open p99@500",
     "open p99@1000",
+    "CPU µs/req@50",
     "peak RSS MB",
     "rps@50 / (b)",
     "other load"
   ],
   rows.map((r) =>
     r.closed === undefined
-      ? [r.target.label, "—", "—", "—", "—", "—", "—", "—", "—", "—", "—"]
+      ? [r.target.label, "—", "—", "—", "—", "—", "—", "—", "—", "—", "—", "—"]
       : [
           r.target.label,
           fmtInt(r.closed[0]!.rps),
@@ -525,6 +565,7 @@ table(
           added(r),
           fmtMs(r.open![0]!.p99),
           fmtMs(r.open![1]!.p99),
+          fmtInt(r.cpuUs),
           r.target.start === undefined ? "—" : fmtInt(r.rssMB),
           ratio(r),
           pctShare(r.foreign)
@@ -532,7 +573,7 @@ table(
   )
 )
 console.log(
-  "rps@N: closed loop, N connections; open p99@R: R req/s on a fixed schedule; other load: share of the cores processes outside this bench used while the row ran (above ~10 % the row is disturbed)"
+  "rps@N: closed loop, N connections; open p99@R: R req/s on a fixed schedule; CPU µs/req: the server's own CPU time per request (for (a) the upstream's), the figure other load disturbs least; other load: share of the cores processes outside this bench used while the row ran (above ~10 % the row is disturbed)"
 )
 for (const r of rows) if (r.skipped !== undefined) console.log(`${r.target.label.slice(0, 4).trim()} ${r.skipped}`)
 const failures = rows.filter((r) => [...(r.closed ?? []), ...(r.open ?? [])].some((x) => x.non2xx + x.errors > 0))
@@ -545,16 +586,27 @@ if (overloadRows.length > 0) {
     `\noverload: provider 1 fails ${OVERLOAD_RATE * 100} % (overloaded, 503, 529), provider 2 healthy; closed loop 50 connections, open loop ${RATES[0]} req/s\n`
   )
   table(
-    ["", "success @50", "rps@50", "p50@50", "p99@50", `success @${RATES[0]}/s`, `open p99@${RATES[0]}`, "other load"],
+    [
+      "",
+      "success @50",
+      "rps@50",
+      "p50@50",
+      "p99@50",
+      "CPU µs/req@50",
+      `success @${RATES[0]}/s`,
+      `open p99@${RATES[0]}`,
+      "other load"
+    ],
     overloadRows.map((o) =>
       o.results === undefined
-        ? [o.label, "—", "—", "—", "—", "—", "—", "—"]
+        ? [o.label, "—", "—", "—", "—", "—", "—", "—", "—"]
         : [
             o.label,
             pct(o.results[0]!),
             fmtInt(o.results[0]!.rps),
             fmtMs(o.results[0]!.p50),
             fmtMs(o.results[0]!.p99),
+            fmtInt(o.cpuUs),
             pct(o.results[1]!),
             fmtMs(o.results[1]!.p99),
             pctShare(o.foreign)
@@ -570,5 +622,9 @@ if (ours?.closed !== undefined && floor?.closed !== undefined) {
   console.log(
     `\ntarget: (c) at least 60 % of (b)'s requests/s at 50 connections — ${(share * 100).toFixed(0)} %: ${share >= 0.6 ? "met" : "NOT met"}`
   )
+  // Throughput of a saturated single-core server is about 1 / (CPU per request); this ratio
+  // holds up when other work on the machine moves the requests/s.
+  const byCpu = (floor.cpuUs ?? Number.NaN) / (ours.cpuUs ?? Number.NaN)
+  console.log(`        by CPU time per request, (b) / (c): ${(byCpu * 100).toFixed(0)} %`)
 }
 process.exit(0)
