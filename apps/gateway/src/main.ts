@@ -10,6 +10,7 @@
 import { mkdirSync } from "node:fs"
 import { type EngineConfig, loadConfig, loadConfigFile } from "@am/engine"
 import { Upstream } from "@am/testkit"
+import { closeSharedTransport } from "@am/transport"
 import { NodeRuntime } from "@effect/platform-node"
 import { Cause, Console, Effect, Exit, Layer, Runtime } from "effect"
 import { HttpServer } from "effect/http"
@@ -90,6 +91,9 @@ const main = Effect.gen(function* () {
     ...(args.host !== undefined ? { host: args.host } : {}),
     ...(args.port !== undefined ? { port: args.port } : {})
   })
+  // Runs after the gateway's layer is released (finalizers run in reverse): in-flight calls are
+  // done by then, so the pooled upstream connections can close.
+  yield* Effect.addFinalizer(() => Effect.promise(() => closeSharedTransport()))
   yield* Layer.build(gateway).pipe(
     Effect.flatMap((context) =>
       Effect.gen(function* () {
