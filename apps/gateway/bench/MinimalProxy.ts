@@ -3,7 +3,8 @@
  * an undici Pool behind, the request and the response each parsed and re-serialised as
  * JSON (any gateway reads the body to route and the answer to count usage). It is the
  * floor our gateway is compared with. `--client fetch` does the same over global `fetch`
- * (reported for reference: its per-request overhead is several times undici's).
+ * (reported for reference: its per-request overhead is several times undici's). Streamed
+ * requests are relayed chunk by chunk without parsing.
  *
  *   node MinimalProxy.ts --upstream http://127.0.0.1:PORT --port PORT [--client undici|fetch]
  *
@@ -60,10 +61,29 @@ const send = (res: ServerResponse, status: number, body: string) => {
   res.end(body)
 }
 
+/** Streams (`"stream": true`): the upstream's SSE bytes are relayed as they come, unparsed. */
+const relay = async (path: string, authorization: string, body: string, res: ServerResponse) => {
+  const headers = { "content-type": "application/json", authorization }
+  if (useFetch) {
+    const up = await fetch(origin + path, { method: "POST", headers, body })
+    res.writeHead(up.status, { "content-type": up.headers.get("content-type") ?? "text/event-stream" })
+    if (up.body !== null) for await (const chunk of up.body) res.write(chunk)
+    res.end()
+    return
+  }
+  const up = await pool.request({ path, method: "POST", headers, body })
+  res.writeHead(up.statusCode, { "content-type": String(up.headers["content-type"] ?? "text/event-stream") })
+  for await (const chunk of up.body) res.write(chunk)
+  res.end()
+}
+
 const handle = async (req: IncomingMessage, res: ServerResponse, raw: string) => {
   if (req.method === "GET" && req.url === "/healthz") return send(res, 200, '{"status":"ok"}')
-  const request = JSON.parse(raw) as unknown
-  const upstream = await forward(req.url ?? "/", req.headers.authorization ?? "", JSON.stringify(request))
+  const request = JSON.parse(raw) as { stream?: unknown }
+  const path = req.url ?? "/"
+  const authorization = req.headers.authorization ?? ""
+  if (request.stream === true) return relay(path, authorization, JSON.stringify(request), res)
+  const upstream = await forward(path, authorization, JSON.stringify(request))
   send(res, upstream.status, JSON.stringify(JSON.parse(upstream.text)))
 }
 

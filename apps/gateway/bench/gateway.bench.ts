@@ -1,5 +1,5 @@
 /**
- * `pnpm bench gateway [--duration S] [--warmup S] [--quick] [--only a,b,bf,c,d,o] [--wait-idle S] [--gateway FILE] [--keep]` — what
+ * `pnpm bench gateway [--duration S] [--warmup S] [--quick] [--only a,b,bf,c,d,o] [--wait-idle S] [--gateway FILE] [--keep] [--no-stream]` — what
  * a gateway costs, measured side by side in one run with one load tool, one concurrency
  * and one duration per cell. The server under test runs alone on core 0; the fake
  * upstream (@am/testkit, fast mode), the load generator and this script share core 1.
@@ -43,14 +43,17 @@ const { values } = parseArgs({
     only: { type: "string" },
     "wait-idle": { type: "string" },
     gateway: { type: "string" },
-    keep: { type: "boolean", default: false }
-  }
+    keep: { type: "boolean", default: false },
+    stream: { type: "boolean", default: true }
+  },
+  allowNegative: true
 })
 const SECONDS = Number(values.duration ?? (values.quick ? 2 : 10))
 const WARMUP = Number(values.warmup ?? (values.quick ? 0.5 : 2))
 const ONLY = values.only === undefined ? undefined : new Set(values.only.split(","))
 const wanted = (row: string) => ONLY === undefined || ONLY.has(row)
 const WAIT_IDLE = Number(values["wait-idle"] ?? 0)
+const STREAM = values.stream
 
 const SERVER_CORE = 0
 const LOAD_CORE = 1
@@ -75,7 +78,9 @@ const SOURCE = ["--conditions=@am/source", "--no-warnings"]
 
 const PATH = "/v1/chat/completions"
 const MODEL = "gpt-4o-mini"
-const BODY = JSON.stringify({ model: MODEL, messages: [{ role: "user", content: "Say hello in one short sentence." }] })
+const MESSAGES = [{ role: "user", content: "Say hello in one short sentence." }]
+const BODY = JSON.stringify({ model: MODEL, messages: MESSAGES })
+const STREAM_BODY = JSON.stringify({ model: MODEL, messages: MESSAGES, stream: true })
 const UPSTREAM_KEY = "sk-bench-upstream-0000"
 const GATEWAY_KEY = "am-bench-gateway-key-0000"
 const json = { "content-type": "application/json" }
@@ -176,6 +181,8 @@ interface Row {
   /** CPU time of the server under test per request, closed loop at 50 connections, µs. */
   readonly cpuUs?: number
   readonly rssMB?: number
+  /** `--stream` (default): SSE at 50 connections. */
+  readonly stream?: { readonly result: LoadResult; readonly cpuUs: number } | { readonly failed: string }
   /** Share of the cores other processes on the machine used while this row ran. */
   readonly foreign?: number
 }
@@ -189,9 +196,19 @@ const describe = (r: LoadResult) =>
   (r.non2xx + r.errors > 0 ? `, ${r.non2xx} non-2xx, ${r.errors} errors of ${r.answered + r.errors}` : "")
 
 /** One request through the target; it must answer 200 with a chat completion. */
-const probe = async (url: string, headers: Record<string, string>) => {
-  const res = await fetch(url, { method: "POST", headers, body: BODY, signal: AbortSignal.timeout(10_000) })
+const probe = async (url: string, headers: Record<string, string>, stream = false) => {
+  const res = await fetch(url, {
+    method: "POST",
+    headers,
+    body: stream ? STREAM_BODY : BODY,
+    signal: AbortSignal.timeout(10_000)
+  })
   const text = await res.text()
+  if (stream) {
+    if (res.status !== 200 || !text.includes("data: [DONE]"))
+      throw new Error(`stream probe answered ${res.status}: ${text.slice(0, 300)}`)
+    return
+  }
   let choices: unknown
   try {
     choices = (JSON.parse(text) as { choices?: unknown }).choices
@@ -209,6 +226,30 @@ const closedCell = async (
   const before = cpuMs(pid)
   const result = await run({ kind: "closed", ...load })
   return { result, cpuUs: ((cpuMs(pid) - before) * 1000) / Math.max(1, result.answered) }
+}
+
+/** The streaming cell (SSE, closed loop at 50 connections); a failure here spares the row. */
+const streamCell = async (
+  target: Target,
+  url: string,
+  pid: number | undefined,
+  run: (load: Load) => Promise<LoadResult>
+): Promise<{ result: LoadResult; cpuUs: number } | { failed: string }> => {
+  try {
+    await probe(url, target.headers, true)
+    const cell = await closedCell(
+      { url, headers: target.headers, body: STREAM_BODY, connections: 50, seconds: SECONDS },
+      pid,
+      run
+    )
+    console.log(
+      `  ${target.key} stream, closed 50 conn: ${describe(cell.result)}, server CPU ${cell.cpuUs.toFixed(0)} µs/req`
+    )
+    return cell
+  } catch (e) {
+    console.log(`  ${target.key} stream failed: ${(e as Error).message}`)
+    return { failed: (e as Error).message.split("\n")[0]! }
+  }
 }
 
 const measure = async (
@@ -241,10 +282,11 @@ const measure = async (
       console.log(`  ${target.key} open ${rate} req/s: ${describe(r)}`)
       open.push(r)
     }
+    const stream = STREAM ? await streamCell(target, url, pid, run) : undefined
     const rssMB = peakRssMB(server?.child.process.pid)
     const foreign = foreignShare(cpu)
     console.log(`  ${target.key}: other processes took ${(foreign * 100).toFixed(0)} % of the cores meanwhile`)
-    return { target, closed, open, cpuUs, rssMB, foreign }
+    return { target, closed, open, cpuUs, rssMB, foreign, ...(stream && { stream }) }
   } catch (e) {
     console.log(`  ${target.key} failed: ${(e as Error).message}`)
     return { target, skipped: `failed: ${(e as Error).message.split("\n")[0]}` }
@@ -579,6 +621,39 @@ for (const r of rows) if (r.skipped !== undefined) console.log(`${r.target.label
 const failures = rows.filter((r) => [...(r.closed ?? []), ...(r.open ?? [])].some((x) => x.non2xx + x.errors > 0))
 for (const r of failures) console.log(`note: ${r.target.label} had non-2xx answers or errors (see its lines above)`)
 console.log(`(fake upstream peak RSS: ${fmtInt(upstreamRss)} MB)`)
+
+const streamed = rows.filter((r) => r.stream !== undefined)
+if (streamed.length > 0) {
+  console.log(
+    "\nstreaming (SSE, stream: true), closed loop 50 connections; latency to the last byte; (b) relays the bytes unparsed\n"
+  )
+  const floorStream = floor?.stream !== undefined && "result" in floor.stream ? floor.stream : undefined
+  table(
+    ["", "rps@50", "p50@50", "p99@50", "CPU µs/req@50", "rps@50 / (b)"],
+    streamed.map((r) => {
+      const s = r.stream!
+      if (!("result" in s)) return [r.target.label, "—", "—", "—", "—", "—"]
+      return [
+        r.target.label,
+        fmtInt(s.result.rps),
+        fmtMs(s.result.p50),
+        fmtMs(s.result.p99),
+        fmtInt(s.cpuUs),
+        floorStream === undefined ? "—" : (s.result.rps / floorStream.result.rps).toFixed(2)
+      ]
+    })
+  )
+  for (const r of streamed)
+    if (r.stream !== undefined && "failed" in r.stream)
+      console.log(`${r.target.label}: stream failed: ${r.stream.failed}`)
+  const broken = streamed.filter(
+    (r) =>
+      r.stream !== undefined &&
+      "result" in r.stream &&
+      r.stream.result.ok !== r.stream.result.answered + r.stream.result.errors
+  )
+  for (const r of broken) console.log(`note: ${r.target.label} had non-2xx answers or errors while streaming`)
+}
 
 if (overloadRows.length > 0) {
   const pct = (r: LoadResult) => `${((100 * r.ok) / Math.max(1, r.answered + r.errors)).toFixed(2)} %`
