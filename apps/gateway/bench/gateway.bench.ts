@@ -622,6 +622,11 @@ const failures = rows.filter((r) => [...(r.closed ?? []), ...(r.open ?? [])].som
 for (const r of failures) console.log(`note: ${r.target.label} had non-2xx answers or errors (see its lines above)`)
 console.log(`(fake upstream peak RSS: ${fmtInt(upstreamRss)} MB)`)
 
+// Seen with @portkey-ai/gateway 1.15.2 on Node 24: its ResponseService.updateHeaders appends
+// to the upstream fetch Response's immutable headers on the streaming path ("TypeError:
+// immutable" in its log); reported upstream as Portkey gateway issues #1389 and #1550.
+const PORTKEY_STREAM_NOTE =
+  " — Portkey's own bug on Node with @hono/node-server > 1.14.2 (its issues #1389, #1550: updateHeaders on an immutable fetch Response)"
 const streamed = rows.filter((r) => r.stream !== undefined)
 if (streamed.length > 0) {
   console.log(
@@ -645,7 +650,9 @@ if (streamed.length > 0) {
   )
   for (const r of streamed)
     if (r.stream !== undefined && "failed" in r.stream)
-      console.log(`${r.target.label}: stream failed: ${r.stream.failed}`)
+      console.log(
+        `${r.target.label}: stream failed: ${r.stream.failed}${r.target.key === "d" ? PORTKEY_STREAM_NOTE : ""}`
+      )
   const broken = streamed.filter(
     (r) =>
       r.stream !== undefined &&
