@@ -138,7 +138,7 @@ const startLoadWorker = () => {
   const child = spawnNode({
     name: "load",
     core: LOAD_CORE,
-    args: [...SOURCE, join(here, "LoadWorker.ts")],
+    args: [...SOURCE, "--expose-gc", join(here, "LoadWorker.ts")],
     logDir: work,
     cwd: root,
     ipc: true
@@ -265,7 +265,11 @@ const measure = async (
     const pid = server?.child.process.pid ?? upstream.pid
     await probe(url, target.headers)
     const base = { url, headers: target.headers, body: BODY }
-    if (WARMUP > 0) await run({ kind: "closed", ...base, connections: 50, seconds: WARMUP })
+    if (WARMUP > 0) {
+      // Both load paths warm (JIT, sockets) on both sides before anything is recorded.
+      await run({ kind: "closed", ...base, connections: 50, seconds: WARMUP })
+      await run({ kind: "open", ...base, rate: RATES[0], seconds: Math.min(1, WARMUP) })
+    }
     const closed: Array<LoadResult> = []
     let cpuUs = Number.NaN
     for (const connections of CONNECTIONS) {
@@ -530,8 +534,11 @@ if (wanted("o")) {
         { id: "secondary", baseURL: healthy.baseURL }
       ])()
       const url = server.origin + PATH
-      if (WARMUP > 0)
-        await load.run({ kind: "closed", url, headers: gatewayHeaders, body: BODY, connections: 50, seconds: WARMUP })
+      if (WARMUP > 0) {
+        const base = { url, headers: gatewayHeaders, body: BODY }
+        await load.run({ kind: "closed", ...base, connections: 50, seconds: WARMUP })
+        await load.run({ kind: "open", ...base, rate: RATES[0], seconds: Math.min(1, WARMUP) })
+      }
       const { results, cpuUs } = await cells(url, gatewayHeaders, server.child.process.pid)
       console.log(`  (c) closed 50 conn: ${describe(results[0]!)}; open: ${describe(results[1]!)}`)
       overloadRows.push({ label: "(c) our gateway, 2 providers", results, cpuUs, foreign: foreignShare(cpu) })
