@@ -18,7 +18,7 @@
  * asserts nothing. Target: (c) at least 60 % of (b)'s requests/s at 50 connections.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { cpus, loadavg, tmpdir } from "node:os"
+import { cpus, tmpdir } from "node:os"
 import { join, relative, resolve } from "node:path"
 import { parseArgs } from "node:util"
 import type { Load, LoadResult } from "./LoadWorker.ts"
@@ -389,10 +389,12 @@ console.log(
   `${SECONDS} s per cell, ${WARMUP} s warm-up (50 connections) per server; closed loop: autocannon at ${CONNECTIONS.join(" and ")} connections; open loop: fixed schedule at ${RATES.join(" and ")} req/s, latency from the scheduled time`
 )
 console.log(`POST ${PATH} ${BODY}`)
-// Other work on the machine shares both cores and moves every figure: say how busy it was.
-const load1 = () => loadavg()[0]!.toFixed(2)
+// Other work on the machine shares both cores and moves every figure: say how busy it is.
+const idle = readCpu()
+await new Promise((r) => setTimeout(r, 1000))
+const busy = foreignShare(idle)
 console.log(
-  `load average (1 min) at start: ${load1()}${loadavg()[0]! > 0.5 ? " — the machine is busy; figures will be lower and noisier" : ""}\n`
+  `other processes use ${(busy * 100).toFixed(0)} % of the cores right now${busy > 0.1 ? " — figures will be lower and noisier (see --wait-idle)" : ""}\n`
 )
 
 const runCpu = readCpu()
