@@ -19,8 +19,16 @@ import { EventWriter, Telemetry } from "@am/telemetry"
 import { PricingDefault } from "@am/usage"
 import { Duration, Layer } from "effect"
 
+/** What the memory stores keep in a long-running process (the newest; use SQL for everything). */
+export const MEMORY_STORE_LIMIT = 50_000
+
 const storesFor = (spec: string) =>
-  StoreUrl.isSql(spec) ? StoreUrl.layer(spec) : Layer.merge(MemoryLedgerStore.layer, EventWriter.layerMemoryStore)
+  StoreUrl.isSql(spec)
+    ? StoreUrl.layer(spec)
+    : Layer.merge(
+        MemoryLedgerStore.layerBounded(MEMORY_STORE_LIMIT),
+        EventWriter.layerMemoryStoreBounded(MEMORY_STORE_LIMIT)
+      )
 
 /** Stores, telemetry bus (the `EventBus`), ledger and pricing for a config. */
 export const layerAudit = (config: EngineConfig, options?: { readonly logs?: boolean }) => {

@@ -29,7 +29,18 @@ export interface MemoryLedgerStoreHandle {
   readonly appendCalls: () => number
 }
 
-const make = (): MemoryLedgerStoreHandle => {
+/** Options of a memory store. */
+export interface MemoryLedgerStoreOptions {
+  /**
+   * Keep only the newest `maxEntries` (default: all). A long-running process on the memory
+   * store (a gateway in development) then holds bounded memory; the chain of what is kept
+   * still verifies from its first kept entry. Use a SQL store for a complete ledger.
+   */
+  readonly maxEntries?: number
+}
+
+const make = (options?: MemoryLedgerStoreOptions): MemoryLedgerStoreHandle => {
+  const max = options?.maxEntries ?? Number.POSITIVE_INFINITY
   const entries: Array<LedgerEntry> = []
   const byRequest = new Map<string, LedgerEntry>()
   let down = false
@@ -61,6 +72,12 @@ const make = (): MemoryLedgerStoreHandle => {
         for (const e of batch) {
           entries.push(e)
           byRequest.set(e.requestId, e)
+        }
+        // Trim in chunks (an eighth over the bound), so the cost is amortised.
+        if (entries.length > max + Math.ceil(max / 8)) {
+          for (const old of entries.splice(0, entries.length - max)) {
+            if (byRequest.get(old.requestId) === old) byRequest.delete(old.requestId)
+          }
         }
         appends++
       }),
@@ -98,5 +115,7 @@ export const MemoryLedgerStore = {
   /** A fresh store with its controls. */
   make,
   /** A fresh in-memory `LedgerStore` per layer build. */
-  layer: Layer.suspend(() => make().layer)
+  layer: Layer.suspend(() => make().layer),
+  /** A fresh in-memory `LedgerStore` that keeps only the newest `maxEntries`. */
+  layerBounded: (maxEntries: number) => Layer.suspend(() => make({ maxEntries }).layer)
 } as const

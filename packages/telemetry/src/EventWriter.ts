@@ -87,10 +87,20 @@ export const subscriber = (options?: WriterOptions): Effect.Effect<Subscriber, n
  * An in-memory `EventStore` (tests, the demo): keeps every written event; `since` returns events
  * with `at >= since`, oldest first.
  */
-export const layerMemoryStore: Layer.Layer<EventStore> = Layer.sync(EventStore, () => {
-  const events: Array<ResilienceEvent> = []
-  return {
-    write: (batch) => Effect.sync(() => void events.push(...batch)),
-    since: (at, limit) => Effect.sync(() => events.filter((e) => e.at >= at).slice(0, limit))
-  }
-})
+export const layerMemoryStore: Layer.Layer<EventStore> = Layer.suspend(() => layerMemoryStoreBounded(Infinity))
+
+/** An in-memory `EventStore` keeping only the newest `maxEvents` (bounded memory in a long-running process). */
+export const layerMemoryStoreBounded = (maxEvents: number): Layer.Layer<EventStore> =>
+  Layer.sync(EventStore, () => {
+    const events: Array<ResilienceEvent> = []
+    // Trimmed in chunks (an eighth over the bound) so the cost is amortised.
+    const slack = Number.isFinite(maxEvents) ? Math.ceil(maxEvents / 8) : 0
+    return {
+      write: (batch) =>
+        Effect.sync(() => {
+          for (const e of batch) events.push(e)
+          if (events.length > maxEvents + slack) events.splice(0, events.length - maxEvents)
+        }),
+      since: (at, limit) => Effect.sync(() => events.filter((e) => e.at >= at).slice(0, limit))
+    }
+  })
