@@ -20,7 +20,7 @@ import { PricingDefault } from "@am/usage"
 import { Duration, Layer } from "effect"
 
 /** What the memory stores keep in a long-running process (the newest; use SQL for everything). */
-export const MEMORY_STORE_LIMIT = 50_000
+export const MEMORY_STORE_LIMIT = 10_000
 
 const storesFor = (spec: string) =>
   StoreUrl.isSql(spec)
