@@ -57,7 +57,16 @@ describe("graceful shutdown", () => {
       request_id: string
       workspace_id: string
     }>
+    const runs = sqlite.prepare("SELECT id, workspace_id, status FROM llm_runs").all() as Array<{
+      id: string
+      workspace_id: string
+      status: string
+    }>
     sqlite.close()
+    // llm_runs too: every answered request finished, in the gateway key's workspace.
+    const finished = new Map(runs.map((r) => [r.id, r]))
+    expect(result.answered.filter((id) => finished.get(id)?.status !== "SUCCEEDED")).toEqual([])
+    expect(new Set(runs.map((r) => r.workspace_id))).toEqual(new Set(["team-t"]))
     const ledgered = new Set(rows.map((r) => r.request_id))
     const missing = result.answered.filter((id) => !ledgered.has(id))
     expect(missing).toEqual([])
