@@ -31,6 +31,8 @@ const parseArgs = (argv: ReadonlyArray<string>): Args => {
     const a = argv[i]!
     const [flag, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined]
     const value = () => inline ?? argv[++i]
+    // `pnpm run start -- --config x` passes the separator through.
+    if (a === "--") continue
     if (flag === "--config" || flag === "-c") out.config = value()
     else if (flag === "--host") out.host = value()
     else if (flag === "--port" || flag === "-p") out.port = Number(value())
