@@ -283,6 +283,19 @@ const state = Effect.gen(function* () {
   })
 })
 
+/**
+ * `/v1/models` (as OpenAI's) and the operator views need a gateway key when keys are configured
+ * (like the dashboard): they show no secret, but they do show the deployment's providers, keys by
+ * id and traffic. `/healthz`, `/readyz` and `/metrics` stay open for probes and scrapers.
+ */
+const authenticated = <E, R>(
+  options: RoutesOptions,
+  handler: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
+) =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+    Effect.flatMap(authenticate(options.auth, request), () => handler)
+  ).pipe(Effect.catch((e) => (HttpServerResponse.isHttpServerResponse(e) ? Effect.succeed(e) : Effect.fail(e))))
+
 const keyAction = (options: RoutesOptions, action: "disable" | "enable") =>
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
@@ -359,7 +372,7 @@ export const routes = (options: RoutesOptions) =>
         HttpRouter.route("PUT", "/v1/chat/completions", guarded("chat", methodNotAllowed("POST"))),
         HttpRouter.route("DELETE", "/v1/chat/completions", guarded("chat", methodNotAllowed("POST"))),
         HttpRouter.route("PATCH", "/v1/chat/completions", guarded("chat", methodNotAllowed("POST"))),
-        HttpRouter.route("GET", "/v1/models", guarded("models", models)),
+        HttpRouter.route("GET", "/v1/models", guarded("models", authenticated(options, models))),
         HttpRouter.route(
           "GET",
           "/healthz",
@@ -376,7 +389,7 @@ export const routes = (options: RoutesOptions) =>
             )
           )
         ),
-        HttpRouter.route("GET", "/v1/am/state", guarded("state", state)),
+        HttpRouter.route("GET", "/v1/am/state", guarded("state", authenticated(options, state))),
         HttpRouter.route("POST", "/v1/am/keys/:provider/:key/disable", guarded("keys", keyAction(options, "disable"))),
         HttpRouter.route("POST", "/v1/am/keys/:provider/:key/enable", guarded("keys", keyAction(options, "enable"))),
         HttpRouter.route("*", "*", guarded("not_found", notFound))

@@ -38,7 +38,7 @@ const chat = (gw: GatewayProcess) =>
   })
 
 const state = async (gw: GatewayProcess) =>
-  (await (await fetch(`${gw.url}/v1/am/state`)).json()) as {
+  (await (await fetch(`${gw.url}/v1/am/state`, { headers: { authorization: `Bearer ${GATEWAY_KEY}` } })).json()) as {
     breakers: Array<{ name: string; status: string }>
     keys: Array<{ provider: string; id: string; status: string; fingerprint: string }>
   }

@@ -57,7 +57,10 @@ describe("secrets", () => {
     await post({ model: "default", messages: [{ role: "user", content: "hi" }], stream: true })
     await post({ model: "default", messages: [{ role: "user", content: "hi" }] }, `${GATEWAY_KEY}x`)
     await post({ model: "default", messages: [{ role: "user", content: "x" }], temperature: 9 })
-    for (const path of ["/v1/am/state", "/readyz", "/metrics", "/v1/models", "/healthz"]) await call({ path })
+    // Operator views need a gateway key; probes and scrapers don't.
+    expect((await fetch(`${gateway.url}/v1/am/state`)).status).toBe(401)
+    await call({ path: "/v1/am/state", headers: { authorization: `Bearer ${GATEWAY_KEY}` } })
+    for (const path of ["/readyz", "/metrics", "/v1/models", "/healthz"]) await call({ path })
     // One dashboard snapshot.
     const feed = await fetch(`${gateway.url}/dashboard/events?key=${GATEWAY_KEY}`)
     const reader = feed.body!.getReader()
