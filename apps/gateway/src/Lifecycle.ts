@@ -11,7 +11,7 @@
  * ```
  * @since 0.1.0
  */
-import { Clock, Context, Effect, Layer } from "effect"
+import { Clock, Context, Effect, Exit, Layer } from "effect"
 import type { HttpServerResponse } from "effect/http"
 import { apiError } from "./ApiError.ts"
 import type { Principal } from "./GatewayAuth.ts"
@@ -22,11 +22,15 @@ export interface LifecycleShape {
   readonly inFlight: number
   /** Starts draining: new requests are refused; those in flight finish. */
   readonly drain: Effect.Effect<void>
-  /** Runs a request, counted in flight and, with an idempotency key, exclusive per workspace. */
+  /**
+   * Runs a request, counted in flight and, with an idempotency key, exclusive per workspace,
+   * until `run` ends — or, when `run` calls `keep()` (a streamed answer that outlives the
+   * handler), until the effect `keep()` returned runs.
+   */
   readonly track: <E, R>(
     principal: Principal,
     idempotencyKey: string | undefined,
-    run: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
+    run: (keep: () => Effect.Effect<void>) => Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
   ) => Effect.Effect<HttpServerResponse.HttpServerResponse, E | HttpServerResponse.HttpServerResponse, R>
 }
 
@@ -41,7 +45,7 @@ export class Lifecycle extends Context.Service<Lifecycle, LifecycleShape>()("@am
       const track = <E, R>(
         principal: Principal,
         idempotencyKey: string | undefined,
-        run: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
+        run: (keep: () => Effect.Effect<void>) => Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
       ): Effect.Effect<HttpServerResponse.HttpServerResponse, E | HttpServerResponse.HttpServerResponse, R> =>
         Effect.suspend(
           (): Effect.Effect<HttpServerResponse.HttpServerResponse, E | HttpServerResponse.HttpServerResponse, R> => {
@@ -58,13 +62,19 @@ export class Lifecycle extends Context.Service<Lifecycle, LifecycleShape>()("@am
             }
             inFlight++
             if (slot !== undefined) keys.add(slot)
-            return Effect.ensuring(
-              run,
-              Effect.sync(() => {
-                inFlight--
-                if (slot !== undefined) keys.delete(slot)
-              })
-            )
+            let released = false
+            let kept = false
+            const release = Effect.sync(() => {
+              if (released) return
+              released = true
+              inFlight--
+              if (slot !== undefined) keys.delete(slot)
+            })
+            const keep = () => {
+              kept = true
+              return release
+            }
+            return Effect.onExit(run(keep), (exit) => (kept && Exit.isSuccess(exit) ? Effect.void : release))
           }
         )
       return Lifecycle.of({

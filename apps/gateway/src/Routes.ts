@@ -163,9 +163,9 @@ const chat = (options: RoutesOptions) =>
       const completionRequest = yield* decodeRequest(
         toCompletionRequest(body, { workspaceId: principal.workspaceId, idempotencyKey, deadlineMs })
       ).pipe(Effect.mapError(engineErrorResponse))
-      const run =
+      const run = (keep: () => Effect.Effect<void>) =>
         body.stream === true
-          ? streamed(engine, completionRequest, body.stream_options?.include_usage === true, body.model)
+          ? streamed(engine, completionRequest, body.stream_options?.include_usage === true, body.model, keep)
           : Effect.gen(function* () {
               const answer = yield* engine.complete(completionRequest).pipe(Effect.mapError(engineErrorResponse))
               const created = Math.floor((yield* Clock.currentTimeMillis) / 1000)
@@ -194,7 +194,8 @@ const streamed = (
   engine: Engine["Service"],
   request: Parameters<Engine["Service"]["stream"]>[0],
   includeUsage: boolean,
-  requestedModel: string
+  requestedModel: string,
+  keep: () => Effect.Effect<void>
 ) =>
   Effect.gen(function* () {
     const scope = yield* Scope.make()
@@ -216,11 +217,19 @@ const streamed = (
     const done = Stream.unwrap(
       Effect.map(Scope.close(scope, Exit.void), () => (encoder.finished ? Stream.succeed(DONE) : Stream.empty))
     )
-    const body = sseBody(started, encoder).pipe(
+    const frames = sseBody(started, encoder).pipe(
       Stream.concat(done),
       Stream.map((s) => encode.encode(s)),
       Stream.onExit((exit) => Scope.close(scope, exit))
     )
+    // In flight (and holding its Idempotency-Key) until the last frame is written.
+    const release = keep()
+    const body = frames.pipe(Stream.ensuring(release))
+    // Safety net: the request's scope closes once the response is written or abandoned (the Node
+    // server writes a stream body before closing it), so a body that never starts — the client
+    // gone between headers and body — still closes the engine's scope (its ledger entry) and
+    // releases the slot. Both are idempotent.
+    yield* Effect.addFinalizer((exit) => Effect.andThen(Scope.close(scope, exit), release))
     return HttpServerResponse.stream(body, {
       contentType: "text/event-stream",
       headers: {

@@ -87,6 +87,30 @@ describe("streaming failover through the gateway", () => {
     expect(upstreams[1]!.requests).toHaveLength(0)
   })
 
+  it("holds a stream's Idempotency-Key until its last frame, and counts it in flight meanwhile", async () => {
+    // The primary sends its first chunks, then pauses before the rest.
+    const client = await start({
+      primary: [{ sequence: [{ fault: "stall", afterChunks: 3, stallMs: 400 }], repeat: true }]
+    })
+    const send = () =>
+      client.chat.completions.create(body, { headers: { "Idempotency-Key": "stream-7", "x-am-deadline-ms": "5000" } })
+    const first = await send()
+    const iterator = first[Symbol.asyncIterator]()
+    expect((await iterator.next()).done).toBe(false)
+    const state = await fetch(`${gateway!.url}/v1/am/state`, { headers: { authorization: `Bearer ${GATEWAY_KEY}` } })
+    expect(((await state.json()) as { gateway: { inFlight: number } }).gateway.inFlight).toBe(1)
+    const duplicate = await send().then(
+      () => undefined,
+      (e: unknown) => e
+    )
+    expect((duplicate as InstanceType<typeof OpenAI.APIError>).status).toBe(409)
+    for (let r = await iterator.next(); !r.done; r = await iterator.next()) {}
+    // The key is free once the first stream ended.
+    const again = await send()
+    for await (const _ of again) {
+    }
+  })
+
   it("streams tool calls and the finish reason in OpenAI's chunk shape", async () => {
     const client = await start({ primary: [{ sequence: ["tool_call"], repeat: true }] })
     const stream = await client.chat.completions.create({
