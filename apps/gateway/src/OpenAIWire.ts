@@ -9,7 +9,14 @@
  * ```
  * @since 0.1.0
  */
-import type { ChatMessage, CompletionChunk, CompletionRequest, ContentPart, Usage } from "@am/core"
+import {
+  type ChatMessage,
+  type CompletionChunk,
+  type CompletionRequest,
+  type ContentPart,
+  schemaErrorPath,
+  type Usage
+} from "@am/core"
 import type { EngineCompletion } from "@am/engine"
 import { Effect, Schema } from "effect"
 
@@ -96,12 +103,6 @@ export class InvalidBody extends Schema.TaggedError<InvalidBody>()("InvalidBody"
   param: Schema.optionalKey(Schema.String)
 }) {}
 
-const pathOf = (message: string): string | undefined => {
-  const line = /at ((?:\[[^\]]*\])+)\s*$/m.exec(message)
-  if (!line) return undefined
-  return [...line[1]!.matchAll(/\[("?)(.*?)\1\]/g)].map((m) => m[2]).join(".")
-}
-
 const decodeBody = Schema.decodeUnknownEffect(ChatBody)
 
 /** Decodes a parsed JSON body, failing with `InvalidBody` naming the first bad field. */
@@ -110,7 +111,7 @@ export const decodeChatBody = (json: unknown): Effect.Effect<ChatBody, InvalidBo
     ? Effect.fail(new InvalidBody({ message: "the request body must be a JSON object" }))
     : decodeBody(json, { errors: "first" }).pipe(
         Effect.mapError((e) => {
-          const param = pathOf(e.message)
+          const param = schemaErrorPath(e.message)
           const first = e.message.split("\n")[0] ?? e.message
           return new InvalidBody({
             message: param !== undefined ? `invalid field ${param}: ${first}` : `invalid request body: ${first}`,

@@ -15,9 +15,8 @@
  * @since 0.1.0
  */
 import { readFileSync } from "node:fs"
-import { ApiKey, ProviderKind } from "@am/core"
+import { ApiKey, ProviderKind, schemaErrorPath } from "@am/core"
 import { Duration, Effect, Option, Redacted, Schema } from "effect"
-import { schemaErrorPath } from "./internal/SchemaPath.ts"
 
 /** A duration as text ("200 millis", "30 seconds") or milliseconds. */
 const DurationText = Schema.Union([

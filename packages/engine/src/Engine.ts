@@ -52,6 +52,7 @@ import {
   RequestId,
   RunStore,
   sanitizeMessage,
+  schemaErrorPath,
   type Usage
 } from "@am/core"
 import { Keyring, type KeySnapshot } from "@am/keyring"
@@ -90,7 +91,6 @@ import {
 import { toEngineError } from "./internal/Errors.ts"
 import { type Candidate, planRoute } from "./internal/Planner.ts"
 import { endOfCompletion, endOfFailure, type RequestEnd, record } from "./internal/Recording.ts"
-import { schemaErrorPath } from "./internal/SchemaPath.ts"
 import { type Committed, isContent, type NonEmptyChunks, type Opened, relay } from "./internal/StreamRelay.ts"
 import { ModelHealth, type ModelQuarantine } from "./ModelHealth.ts"
 import { RetryBudget } from "./RetryBudget.ts"
