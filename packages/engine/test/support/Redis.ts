@@ -1,45 +1,6 @@
-// The Redis on this machine (127.0.0.1:6379, or AM_TEST_REDIS_URL). Redis is part of the suite:
-// an unreachable server fails the tests rather than skipping them silently; AM_TEST_SKIP_REDIS=1
-// opts out explicitly. Every test gets a key prefix of its own, deleted when it ends.
-import { connect } from "node:net"
-import { NodeRedis } from "@effect/platform-node"
-import { Clock, Effect, Layer } from "effect"
-import { Redis } from "effect/persistence"
+// The machine's Redis for this package's Redis-layer tests (one helper for every package).
+import { checkRedis } from "@am/testkit/redis"
 
-export const redisUrl = process.env.AM_TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
+export * from "@am/testkit/redis"
 
-const reachable = (url: string): Promise<boolean> =>
-  new Promise((resolve) => {
-    const { hostname, port } = new URL(url)
-    const socket = connect({ host: hostname, port: Number(port || 6379) })
-    const done = (ok: boolean) => {
-      socket.destroy()
-      resolve(ok)
-    }
-    socket.setTimeout(1000, () => done(false))
-    socket.once("connect", () => done(true))
-    socket.once("error", () => done(false))
-  })
-
-export const skipRedis = process.env.AM_TEST_SKIP_REDIS === "1"
-if (skipRedis) console.warn("@am/engine tests: AM_TEST_SKIP_REDIS=1, Redis cases skipped")
-else if (!(await reachable(redisUrl))) console.warn(`@am/engine tests: no Redis at ${redisUrl}; Redis cases will fail`)
-
-export const uniquePrefix = () => `am:test-${Math.random().toString(36).slice(2, 10)}:`
-
-/**
- * A connection of its own, as one replica has. Built on the live clock: the client's idle-pool
- * timer must not sleep on a test's TestClock (it would only warn that time is not advancing).
- */
-export const connection = () =>
-  NodeRedis.layer({ url: redisUrl }).pipe(Layer.provide(Layer.succeed(Clock.Clock, Clock.Clock.defaultValue())))
-
-/** Deletes every key under `prefix` when the test's scope closes. */
-export const cleanupAfter = (prefix: string) =>
-  Effect.addFinalizer(() =>
-    Effect.gen(function* () {
-      const redis = yield* Redis.Redis
-      const keys = yield* redis.send<Array<string>>("KEYS", `${prefix}*`)
-      if (keys.length > 0) yield* redis.send("DEL", ...keys)
-    }).pipe(Effect.provide(Layer.fresh(connection())), Effect.ignore)
-  )
+await checkRedis("@am/engine tests")
