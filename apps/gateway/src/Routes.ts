@@ -42,7 +42,7 @@ const httpRequests = Metric.counter("am.gateway.http.requests", {
 })
 
 const count = (route: string, status: number) =>
-  Metric.update(Metric.withAttributes(httpRequests, { route, status: String(status) }), 1)
+  Metric.update(Metrics.tagged(httpRequests, { route, status: String(status) }), 1)
 
 const amHeaders = (h: {
   readonly requestId: string
@@ -348,33 +348,34 @@ const methodNotAllowed = (allowed: string) =>
  * Never answers 5xx for what a client sent: a defect is logged with its cause and answered
  * `500 internal_error` (a bug of ours), never a dropped connection.
  */
-const guarded = <R>(route: string, handler: Effect.Effect<HttpServerResponse.HttpServerResponse, never, R>) =>
-  handler.pipe(
-    Effect.catchCause((cause) =>
-      Cause.hasInterruptsOnly(cause)
-        ? Effect.failCause(cause)
-        : Effect.as(
-            Effect.logError("gateway handler failed").pipe(Effect.annotateLogs({ route, cause: Cause.pretty(cause) })),
-            apiError({ code: "internal_error", message: "internal error (logged)" })
-          )
-    ),
-    Effect.tap((response) => count(route, response.status)),
-    // While draining, every answer closes its connection so keep-alive clients reconnect
-    // elsewhere instead of holding this process open until the shutdown bound.
-    Effect.flatMap((response) =>
-      Effect.map(Effect.serviceOption(Lifecycle), (lifecycle) =>
-        lifecycle._tag === "Some" && lifecycle.value.draining
-          ? HttpServerResponse.setHeader(response, "connection", "close")
-          : response
+const guardWith =
+  (lifecycle: Lifecycle["Service"]) =>
+  <R>(route: string, handler: Effect.Effect<HttpServerResponse.HttpServerResponse, never, R>) =>
+    handler.pipe(
+      Effect.catchCause((cause) =>
+        Cause.hasInterruptsOnly(cause)
+          ? Effect.failCause(cause)
+          : Effect.as(
+              Effect.logError("gateway handler failed").pipe(
+                Effect.annotateLogs({ route, cause: Cause.pretty(cause) })
+              ),
+              apiError({ code: "internal_error", message: "internal error (logged)" })
+            )
+      ),
+      Effect.tap((response) => count(route, response.status)),
+      // While draining, every answer closes its connection so keep-alive clients reconnect
+      // elsewhere instead of holding this process open until the shutdown bound.
+      Effect.map((response) =>
+        lifecycle.draining ? HttpServerResponse.setHeader(response, "connection", "close") : response
       )
     )
-  )
 
 /** All routes as one layer (needs `Engine`, `Keyring`, `Breakers`, `Lifecycle`; `LedgerStore` optional). */
 export const routes = (options: RoutesOptions) =>
   Layer.unwrap(
     Effect.gen(function* () {
       const chatHandler = yield* chat(options)
+      const guarded = guardWith(yield* Lifecycle)
       return HttpRouter.addAll([
         HttpRouter.route("POST", "/v1/chat/completions", guarded("chat", chatHandler)),
         HttpRouter.route("GET", "/v1/chat/completions", guarded("chat", methodNotAllowed("POST"))),

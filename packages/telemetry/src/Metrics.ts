@@ -69,8 +69,39 @@ export const subscriberErrors = Metric.counter("am.telemetry.subscriber.errors",
 /** Maps a provider (instance) name to `gen_ai.provider.name`; identity by default. */
 export type ProviderName = (provider: string) => string
 
-const inc = (m: Metric.Metric<number, unknown>, attrs: Record<string, string>) =>
-  Metric.update(Metric.withAttributes(m, attrs), 1)
+const series = new WeakMap<object, Map<string, Metric.Metric<any, any>>>()
+
+/**
+ * `Metric.withAttributes`, memoised per metric and attribute set. A metric instance hashes its
+ * attributes into its series key once; a fresh `withAttributes` per update would hash them on
+ * every event. Attribute values here have bounded cardinality (providers, models, classes,
+ * routes, statuses), so the cache stays small.
+ *
+ * @example
+ * ```ts
+ * import { Metrics } from "@am/telemetry"
+ * import { Metric } from "effect"
+ * const requests = Metric.counter("requests", { incremental: true })
+ * Metric.update(Metrics.tagged(requests, { route: "chat", status: "200" }), 1)
+ * ```
+ */
+export const tagged = <I, S>(metric: Metric.Metric<I, S>, attributes: Record<string, string>): Metric.Metric<I, S> => {
+  let byKey = series.get(metric)
+  if (byKey === undefined) {
+    byKey = new Map()
+    series.set(metric, byKey)
+  }
+  let key = ""
+  for (const k in attributes) key += `${k}\u0000${attributes[k]}\u0001`
+  let m = byKey.get(key)
+  if (m === undefined) {
+    m = Metric.withAttributes(metric, attributes)
+    byKey.set(key, m)
+  }
+  return m
+}
+
+const inc = (m: Metric.Metric<number, unknown>, attrs: Record<string, string>) => Metric.update(tagged(m, attrs), 1)
 
 /**
  * Records `gen_ai.client.token.usage` for one call (`gen_ai.token.type` input and output).
@@ -89,14 +120,8 @@ export const recordUsage = (options: {
   }
   return Effect.all(
     [
-      Metric.update(
-        Metric.withAttributes(tokenUsage, { ...base, "gen_ai.token.type": "input" }),
-        options.usage.inputTokens
-      ),
-      Metric.update(
-        Metric.withAttributes(tokenUsage, { ...base, "gen_ai.token.type": "output" }),
-        options.usage.outputTokens
-      )
+      Metric.update(tagged(tokenUsage, { ...base, "gen_ai.token.type": "input" }), options.usage.inputTokens),
+      Metric.update(tagged(tokenUsage, { ...base, "gen_ai.token.type": "output" }), options.usage.outputTokens)
     ],
     { discard: true }
   )
@@ -117,7 +142,7 @@ export const recordEvent = (event: ResilienceEvent, providerName: ProviderName =
       return Effect.all(
         [
           Metric.update(
-            Metric.withAttributes(operationDuration, failed ? { ...genai, "error.type": event.errorType } : genai),
+            tagged(operationDuration, failed ? { ...genai, "error.type": event.errorType } : genai),
             event.latencyMs / 1000
           ),
           inc(attempts, {
