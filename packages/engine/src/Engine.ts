@@ -947,10 +947,10 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
               const now = yield* Clock.currentTimeMillis
               // An attempt's timeout is clipped to the deadline, so the last call can fail (as a
               // timeout) at the very moment the deadline passes: that request ran out of time.
+              const failed = e === "deadline" ? undefined : toEngineError(state, e, now)
               const expired =
-                e === "deadline" ||
-                (now >= state.deadlineAt && toEngineError(state, e, now).code === "all_providers_failed")
-              const error = expired
+                failed === undefined || (now >= state.deadlineAt && failed.code === "all_providers_failed")
+              const error: EngineError = expired
                 ? new EngineError({
                     code: "deadline_exceeded",
                     message: `the request's deadline of ${deadlineMs} ms passed after ${state.calls} call(s)`,
@@ -958,7 +958,7 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
                     attempts: state.attempts.slice(),
                     ...(state.mitigation !== undefined ? { mitigation: state.mitigation } : {})
                   })
-                : toEngineError(state, e, now)
+                : failed
               if (expired) yield* publish({ topic: "deadline.exceeded", requestId, elapsedMs: now - startedAt })
               else if (error.code === "all_providers_failed")
                 yield* publish({ topic: "all.providers.failed", requestId, attempts: state.calls })
