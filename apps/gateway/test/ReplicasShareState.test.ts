@@ -3,11 +3,11 @@
  * tripped through one is open in the other; a key disabled through one is skipped by the other;
  * killing one under load loses no ledger entry for any request that was answered.
  */
-import { spawnSync } from "node:child_process"
 import type { LedgerStore } from "@am/core"
 import { verifyStore } from "@am/ledger"
 import { StoreUrl } from "@am/store-sql"
 import { startUpstreams, type Upstream } from "@am/testkit"
+import { cleanupAfter, redisUrl } from "@am/testkit/redis"
 import { Effect, type Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -17,7 +17,6 @@ import { type GatewayProcess, load, spawnGateway } from "./support/Process.ts"
 const run = Math.random().toString(36).slice(2, 10)
 const schema = `am_gw_${run}`
 const pgUrl = `${process.env.AM_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test"}?schema=${schema}`
-const redisUrl = process.env.AM_TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
 
 let upstreams: ReadonlyArray<Upstream> = []
 let a: GatewayProcess | undefined
@@ -91,12 +90,7 @@ afterAll(async () => {
     Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`))
   ).catch(() => undefined)
   // Keyring and budget keys have no TTL: remove this run's namespace.
-  const { hostname, port } = new URL(redisUrl)
-  const cli = ["-h", hostname, "-p", port || "6379"]
-  const keys = spawnSync("redis-cli", [...cli, "--scan", "--pattern", `am:test-${run}:*`], { encoding: "utf8" })
-    .stdout.split("\n")
-    .filter((k) => k.length > 0)
-  if (keys.length > 0) spawnSync("redis-cli", [...cli, "DEL", ...keys])
+  await Effect.runPromise(Effect.scoped(cleanupAfter(`am:test-${run}:`)))
 })
 
 // Real processes under load: generous bounds, as the machine may be busy (no timing is asserted).
