@@ -12,32 +12,19 @@
  * ```
  * @since 0.1.0
  */
-import { connect } from "node:net"
 import { NodeRedis } from "@effect/platform-node"
 import { Clock, Effect, Layer } from "effect"
 import { Redis } from "effect/persistence"
+import { reachable } from "./Reachable.ts"
 
 export const redisUrl = process.env.AM_TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
 
 export const skipRedis = process.env.AM_TEST_SKIP_REDIS === "1"
 
-const reachable = (url: string): Promise<boolean> =>
-  new Promise((resolve) => {
-    const { hostname, port } = new URL(url)
-    const socket = connect({ host: hostname, port: Number(port || 6379) })
-    const done = (ok: boolean) => {
-      socket.destroy()
-      resolve(ok)
-    }
-    socket.setTimeout(1000, () => done(false))
-    socket.once("connect", () => done(true))
-    socket.once("error", () => done(false))
-  })
-
 /** Warns once, up front, when the Redis cases are skipped or will fail for want of a server. */
 export const checkRedis = async (suite: string): Promise<void> => {
   if (skipRedis) console.warn(`${suite}: AM_TEST_SKIP_REDIS=1, Redis cases skipped`)
-  else if (!(await reachable(redisUrl))) console.warn(`${suite}: no Redis at ${redisUrl}; Redis cases will fail`)
+  else if (!(await reachable(redisUrl, 6379))) console.warn(`${suite}: no Redis at ${redisUrl}; Redis cases will fail`)
 }
 
 export const uniquePrefix = () => `am:test-${Math.random().toString(36).slice(2, 10)}:`

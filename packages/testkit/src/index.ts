@@ -7,3 +7,4 @@
 export * from "./FaultScript.ts"
 export * from "./MemoryProvider.ts"
 export * from "./Upstream.ts"
+export * from "./Reachable.ts"

@@ -1,32 +1,19 @@
 // The backends every store test runs against: SQLite in memory, and the PostgreSQL on this
 // machine in a schema of its own (created for the test, dropped after), so test files can run
 // in parallel. Set AM_TEST_PG_URL to point elsewhere.
-import { connect } from "node:net"
 import type { EventStore, LedgerStore, RunStore, StoreError } from "@am/core"
+import { reachable } from "@am/testkit"
 import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { PgStore, SqliteStore } from "../../src/index.ts"
 
 export const pgUrl = process.env.AM_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test"
 
-const reachable = (url: string): Promise<boolean> =>
-  new Promise((resolve) => {
-    const { hostname, port } = new URL(url)
-    const socket = connect({ host: hostname, port: Number(port || 5432) })
-    const done = (ok: boolean) => {
-      socket.destroy()
-      resolve(ok)
-    }
-    socket.setTimeout(1000, () => done(false))
-    socket.once("connect", () => done(true))
-    socket.once("error", () => done(false))
-  })
-
 // Postgres is part of the suite (.ci/run starts it): an unreachable server fails the tests
 // rather than skipping them silently. AM_TEST_SKIP_PG=1 opts out explicitly.
 export const pgAvailable = process.env.AM_TEST_SKIP_PG !== "1"
 if (!pgAvailable) console.warn("@am/store-sql tests: AM_TEST_SKIP_PG=1, Postgres cases skipped")
-else if (!(await reachable(pgUrl)))
+else if (!(await reachable(pgUrl, 5432)))
   console.warn(`@am/store-sql tests: no PostgreSQL at ${pgUrl}; Postgres cases will fail`)
 
 export type Stores = LedgerStore | RunStore | EventStore | SqlClient.SqlClient
