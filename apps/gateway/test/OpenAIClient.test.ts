@@ -182,7 +182,8 @@ describe("the official openai client through the gateway", () => {
         { headers: { "Idempotency-Key": "order-42" } }
       )
     const first = send()
-    await new Promise((r) => setTimeout(r, 100))
+    // The first is in flight once the upstream has it (it answers 400 ms later).
+    while (upstreams[0]!.requests.length === 0) await new Promise((r) => setImmediate(r))
     const e = await failureOf(send())
     expect(e.status).toBe(409)
     expect(e.code).toBe("idempotency_in_progress")
