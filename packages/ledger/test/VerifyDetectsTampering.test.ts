@@ -12,7 +12,6 @@ const broken = (r: ReturnType<typeof verify>) => {
 describe("verify", () => {
   it("passes an untouched chain of 10,000 entries", () => {
     const entries = chain(10_000)
-    const started = performance.now()
     const r = verify(entries)
     assert.deepStrictEqual(r, {
       ok: true,
@@ -20,7 +19,6 @@ describe("verify", () => {
       lastSeq: 10_000,
       lastHash: (entries[9_999] as LedgerEntry).hash
     })
-    assert.isBelow(performance.now() - started, 10_000)
   })
 
   it("chains from the genesis hash with seq 1, 2, …", () => {
