@@ -5,11 +5,11 @@
  * --concurrency C (32), --latency MS (25).
  */
 import { EventBus, LedgerStore } from "@am/core"
-import { Engine, layerConfig, loadConfig } from "@am/engine"
+import { Engine } from "@am/engine"
+import { layerEngine, loadConfig } from "@am/runtime"
 import { Upstream } from "@am/testkit"
 import { NodeRuntime } from "@effect/platform-node"
 import { Clock, Duration, Effect, Exit, Fiber, Layer, References, Schedule, Stream } from "effect"
-import { layerAudit } from "@am/gateway"
 import { render } from "./LiveView.ts"
 import { engineConfig, primaryNormal, primaryOutage, upstreams } from "./Scenario.ts"
 import { percentile, Stats } from "./Stats.ts"
@@ -125,7 +125,7 @@ const program = Effect.gen(function* () {
       `                    ./am cli --store ${config.ledger.store} events summarize --since 1h`
     )
     process.stdout.write(`${lines.join("\n")}\n`)
-  }).pipe(Effect.provide(layerConfig(config).pipe(Layer.provideMerge(layerAudit(config)))))
+  }).pipe(Effect.provide(layerEngine(config)))
 }).pipe(
   Effect.scoped,
   // The live view shows what the per-attempt warning logs would; keep the terminal readable.

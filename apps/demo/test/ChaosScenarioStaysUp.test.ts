@@ -1,8 +1,8 @@
-import { Engine, layerConfig, loadConfig } from "@am/engine"
+import { Engine } from "@am/engine"
+import { layerEngine, loadConfig } from "@am/runtime"
 import { Upstream } from "@am/testkit"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer, References } from "effect"
-import { layerAudit } from "@am/gateway"
 import { engineConfig, primaryOutage, upstreams } from "../src/Scenario.ts"
 import { percentile, Stats } from "../src/Stats.ts"
 
@@ -41,10 +41,7 @@ describe("the demo's chaos scenario", () => {
           ups[1]!.requests.slice(5).some((r) => r.model === "claude-3-opus"),
           "the retired model is quarantined"
         )
-      }).pipe(
-        Effect.provide(layerConfig(config).pipe(Layer.provideMerge(layerAudit(config)))),
-        Effect.provideService(References.MinimumLogLevel, "None")
-      )
+      }).pipe(Effect.provide(layerEngine(config)), Effect.provideService(References.MinimumLogLevel, "None"))
     }).pipe(Effect.scoped)
   )
 

@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * import { Gateway } from "@am/gateway"
- * import { loadConfigFile } from "@am/engine"
+ * import { loadConfigFile } from "@am/runtime"
  * import { NodeRuntime } from "@effect/platform-node"
  * import { Effect, Layer } from "effect"
  *
@@ -21,18 +21,17 @@
  */
 import { createServer } from "node:http"
 import type { Provider } from "@am/core"
-import { type EngineConfig, layerConfig } from "@am/engine"
+import { type AmConfig, layerEngine } from "@am/runtime"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Duration, Effect, Layer, Schema } from "effect"
 import { HttpRouter } from "effect/http"
-import { layerAudit } from "./Audit.ts"
 import { dashboardRoutes } from "./Dashboard.ts"
 import { isLoopback, makeAuth } from "./GatewayAuth.ts"
 import { Lifecycle } from "./Lifecycle.ts"
 import { routes } from "./Routes.ts"
 
 export interface GatewayOptions {
-  readonly config: EngineConfig
+  readonly config: AmConfig
   /** Use these providers instead of the SDK adapters (simulations, tests). */
   readonly providers?: ReadonlyArray<Provider> | undefined
   /** Override `server.host` / `server.port` (port 0: any free port). */
@@ -53,10 +52,10 @@ export class GatewayStartError extends Schema.TaggedError<GatewayStartError>()("
 
 /** Engine, audit and lifecycle services for a config (shared by every route). */
 export const layerServices = (options: GatewayOptions) =>
-  layerConfig(options.config, options.providers !== undefined ? { providers: options.providers } : undefined).pipe(
-    Layer.provideMerge(layerAudit(options.config, options.logs !== undefined ? { logs: options.logs } : undefined)),
-    Layer.provideMerge(Lifecycle.layer)
-  )
+  layerEngine(options.config, {
+    ...(options.providers !== undefined ? { providers: options.providers } : {}),
+    ...(options.logs !== undefined ? { logs: options.logs } : {})
+  }).pipe(Layer.provideMerge(Lifecycle.layer))
 
 const checkBind = (options: GatewayOptions) => {
   const host = options.host ?? options.config.server.host

@@ -5,7 +5,6 @@
  * @since 0.1.0
  */
 export * from "./ApiError.ts"
-export * from "./Audit.ts"
 export * from "./Dashboard.ts"
 export * from "./Embedded.ts"
 export * from "./Gateway.ts"

@@ -8,7 +8,7 @@
  * dashboard URL and a `curl` line that works. SIGTERM/SIGINT drain it gracefully (exit 0).
  */
 import { mkdirSync } from "node:fs"
-import { type EngineConfig, loadConfig, loadConfigFile } from "@am/engine"
+import { type AmConfig, loadConfig, loadConfigFile } from "@am/runtime"
 import { Upstream } from "@am/testkit"
 import { closeSharedTransport } from "@am/transport"
 import { NodeRuntime } from "@effect/platform-node"
@@ -64,7 +64,7 @@ const embedded = Effect.gen(function* () {
   return config
 })
 
-const announce = (config: EngineConfig, simulated: boolean) =>
+const announce = (config: AmConfig, simulated: boolean) =>
   Effect.gen(function* () {
     const server = yield* HttpServer.HttpServer
     const address = server.address

@@ -2,7 +2,7 @@
  * Without gateway keys the gateway serves loopback only: asked to bind anything else it refuses
  * to start and says why; on loopback every caller is the `local` workspace.
  */
-import { loadConfig } from "@am/engine"
+import { loadConfig } from "@am/runtime"
 import { Effect, Layer } from "effect"
 import { describe, expect, it } from "vitest"
 import { Gateway, isLoopback, makeAuth } from "../src/index.ts"

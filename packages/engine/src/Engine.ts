@@ -77,7 +77,7 @@ import {
   Stream
 } from "effect"
 import { backoffDelay } from "./Backoff.ts"
-import type { EngineConfig, StreamSpec } from "./Config.ts"
+import type { EngineConfig, StreamSpec } from "./EngineConfig.ts"
 import { EngineError, type Resilience } from "./EngineError.ts"
 import {
   type AttemptError,

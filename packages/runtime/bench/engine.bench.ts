@@ -8,7 +8,8 @@ import type { Completion, Provider, ProviderCall } from "@am/core"
 import { ApiKey, ProviderFailure } from "@am/core"
 import { ConsecutiveBreaker, circuitBreaker, handleAll, retry, TimeoutStrategy, timeout, wrap } from "cockatiel"
 import { Effect, ManagedRuntime, Redacted, References, Stream } from "effect"
-import { Engine, layerConfigMemory, loadConfig } from "../src/index.ts"
+import { Engine } from "@am/engine"
+import { layerConfigMemory, loadConfig } from "../src/index.ts"
 
 const N = Number(process.env.BENCH_N ?? 50_000)
 const ROUNDS = 5

@@ -6,13 +6,13 @@
  *
  * @example
  * ```ts
- * import { layerAudit } from "@am/gateway"
- * declare const config: import("@am/engine").EngineConfig
+ * import { layerAudit } from "@am/runtime"
+ * declare const config: import("@am/runtime").AmConfig
  * const audit = layerAudit(config)
  * ```
  * @since 0.1.0
  */
-import type { EngineConfig } from "@am/engine"
+import type { AmConfig } from "./Config.ts"
 import { Ledger, MemoryLedgerStore } from "@am/ledger"
 import { StoreUrl } from "@am/store-sql"
 import { EventWriter, Telemetry } from "@am/telemetry"
@@ -31,7 +31,7 @@ const storesFor = (spec: string) =>
       )
 
 /** Stores, telemetry bus (the `EventBus`), ledger and pricing for a config. */
-export const layerAudit = (config: EngineConfig, options?: { readonly logs?: boolean }) => {
+export const layerAudit = (config: AmConfig, options?: { readonly logs?: boolean }) => {
   const stores = storesFor(config.ledger.store)
   const telemetry = Telemetry.layer({
     logs: (options?.logs ?? config.telemetry.logs) ? {} : false,

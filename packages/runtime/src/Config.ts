@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { loadConfig } from "@am/engine"
+ * import { loadConfig } from "@am/runtime"
  * import { Effect } from "effect"
  * const config = Effect.runSync(loadConfig({
  *   providers: { primary: { kind: "openai", keys: [{ id: "k1", secret: "env:OPENAI_KEY" }], models: [{ name: "gpt-4o" }] } },
@@ -16,6 +16,16 @@
  */
 import { readFileSync } from "node:fs"
 import { ApiKey, ProviderKind, schemaErrorPath } from "@am/core"
+import {
+  DEFAULT_CAPABILITIES,
+  DEFAULT_CONTEXT_WINDOW,
+  defaults,
+  type EngineConfig,
+  type ModelSpec,
+  type ProviderSpec,
+  type RetrySpec,
+  type StreamSpec
+} from "@am/engine"
 import { Duration, Effect, Option, Redacted, Schema } from "effect"
 
 /** A duration as text ("200 millis", "30 seconds") or milliseconds. */
@@ -36,8 +46,7 @@ const KeyEntry = Schema.Struct({
   weight: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThan(0)))
 })
 
-export const Capability = Schema.Literals(["tools", "json", "vision", "streaming"])
-export type Capability = typeof Capability.Type
+const Capability = Schema.Literals(["tools", "json", "vision", "streaming"])
 
 const ModelEntry = Schema.Struct({
   name: Schema.NonEmptyString,
@@ -194,64 +203,9 @@ export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError"
   message: Schema.String
 }) {}
 
-export interface ModelSpec {
-  readonly name: string
-  readonly contextWindow: number
-  readonly capabilities: ReadonlySet<Capability>
-}
-
-export interface ProviderSpec {
-  readonly id: string
-  readonly kind: ProviderKind
-  readonly baseURL?: string
-  readonly keys: ReadonlyArray<ApiKey & { readonly weight?: number }>
-  readonly models: ReadonlyMap<string, ModelSpec>
-  readonly timeoutMs: number
-  readonly breaker: {
-    readonly consecutiveFailures?: number
-    readonly failureRate?: { readonly threshold: number; readonly minimumCalls?: number; readonly window?: number }
-    readonly openFor?: number
-    readonly maxOpenFor?: number
-  }
-  readonly keySelection: "round-robin" | "weighted" | "least-penalized"
-  readonly headers?: Readonly<Record<string, string>>
-}
-
-export interface RetrySpec {
-  readonly baseMs: number
-  readonly maxMs: number
-  readonly factor: number
-  readonly jitter: boolean
-  readonly maxAttempts: number
-  readonly providerRetries: number
-  readonly deadlineMs: number
-  readonly budget: { readonly maxTokens: number; readonly tokenRatio: number }
-  readonly waitForKeys: boolean
-  readonly modelQuarantineMs: number
-}
-
-/** Streaming timeouts (`Engine.stream`). */
-export interface StreamSpec {
-  readonly firstTokenTimeoutMs: number
-  readonly stallTimeoutMs: number
-}
-
-/** The resolved configuration the engine runs on. */
-export interface EngineConfig {
+/** The resolved configuration every host runs on: the engine's part plus the hosts' stores, telemetry and keys. */
+export interface AmConfig extends EngineConfig {
   readonly server: { readonly host: string; readonly port: number }
-  readonly providers: ReadonlyMap<string, ProviderSpec>
-  readonly routes: ReadonlyMap<
-    string,
-    ReadonlyArray<{ readonly provider: string; readonly models: ReadonlyArray<string> }>
-  >
-  readonly retry: RetrySpec
-  readonly mitigation: {
-    readonly contentPolicy: "rewrite" | "fallback" | "fail"
-    readonly rewriter:
-      | { readonly kind: "llm"; readonly provider: string; readonly model: string; readonly timeoutMs: number }
-      | { readonly kind: "rule" }
-  }
-  readonly stream: StreamSpec
   readonly ledger: {
     readonly store: string
     readonly spoolDir?: string
@@ -273,26 +227,6 @@ export interface EngineConfig {
     readonly secret: Redacted.Redacted<string>
     readonly workspace: string
   }>
-}
-
-/** Context windows used when a model entry gives none (a conservative default otherwise). */
-export const DEFAULT_CONTEXT_WINDOW = 128_000
-
-export const defaults = {
-  retry: {
-    baseMs: 200,
-    maxMs: 8_000,
-    factor: 2,
-    jitter: true,
-    maxAttempts: 10,
-    providerRetries: 2,
-    deadlineMs: 60_000,
-    budget: { maxTokens: 10, tokenRatio: 0.1 },
-    waitForKeys: true,
-    modelQuarantineMs: 300_000
-  } satisfies RetrySpec,
-  providerTimeoutMs: 30_000,
-  stream: { firstTokenTimeoutMs: 15_000, stallTimeoutMs: 30_000 } satisfies StreamSpec
 }
 
 const ms = (d: string | number): number => (typeof d === "number" ? d : Duration.toMillis(d as Duration.Input))
@@ -416,7 +350,7 @@ const resolve = Effect.fnUntraced(function* (file: ConfigFile, env: Readonly<Rec
       models.set(m.name, {
         name: m.name,
         contextWindow: m.contextWindow ?? DEFAULT_CONTEXT_WINDOW,
-        capabilities: new Set(m.capabilities ?? ["tools", "json", "streaming"])
+        capabilities: new Set(m.capabilities ?? DEFAULT_CAPABILITIES)
       })
     }
     const b = p.breaker ?? {}
@@ -488,7 +422,7 @@ const resolve = Effect.fnUntraced(function* (file: ConfigFile, env: Readonly<Rec
 
   const mit = file.mitigation ?? {}
   const rw = mit.rewriter
-  let rewriter: EngineConfig["mitigation"]["rewriter"] = { kind: "rule" }
+  let rewriter: AmConfig["mitigation"]["rewriter"] = { kind: "rule" }
   if (rw !== undefined && "provider" in rw) {
     const provider = providers.get(rw.provider)
     if (provider === undefined) return yield* fail("mitigation.rewriter.provider", `unknown provider "${rw.provider}"`)
@@ -518,7 +452,7 @@ const resolve = Effect.fnUntraced(function* (file: ConfigFile, env: Readonly<Rec
   if (file.guards?.injection !== undefined && file.guards.injection !== "off") {
     return yield* fail("guards.injection", `"${file.guards.injection}" is not supported yet (supported: off)`)
   }
-  const gatewayKeys: Array<EngineConfig["gatewayKeys"][number]> = []
+  const gatewayKeys: Array<AmConfig["gatewayKeys"][number]> = []
   for (const [i, g] of (file.gatewayKeys ?? []).entries()) {
     gatewayKeys.push({
       id: g.id,
@@ -526,7 +460,7 @@ const resolve = Effect.fnUntraced(function* (file: ConfigFile, env: Readonly<Rec
       secret: yield* secretOf(`gatewayKeys.${i}.secret`, g.secret, env)
     })
   }
-  const config: EngineConfig = {
+  const config: AmConfig = {
     server: { host: file.server?.host ?? "127.0.0.1", port: file.server?.port ?? 4000 },
     providers,
     routes,

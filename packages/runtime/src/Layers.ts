@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { Engine, layerConfig, loadConfig } from "@am/engine"
+ * import { Engine, layerConfig, loadConfig } from "@am/runtime"
  * import { Effect, Layer } from "effect"
  * const EngineLive = Layer.unwrap(Effect.map(loadConfig(rawJson), (config) => layerConfig(config)))
  * ```
@@ -21,11 +21,10 @@ import { make as makeGemini } from "@am/provider-gemini"
 import { make as makeOpenAI } from "@am/provider-openai"
 import { PromptRewriter } from "@am/rewriter"
 import { NodeRedis } from "@effect/platform-node"
+import { layerAudit } from "./Audit.ts"
+import type { AmConfig } from "./Config.ts"
 import { Effect, Layer } from "effect"
-import type { EngineConfig, ProviderSpec } from "./Config.ts"
-import { Engine } from "./Engine.ts"
-import { ModelHealth } from "./ModelHealth.ts"
-import { RetryBudget } from "./RetryBudget.ts"
+import { Engine, type EngineConfig, ModelHealth, type ProviderSpec, RetryBudget } from "@am/engine"
 
 /** Builds the official-SDK adapter for a configured provider. */
 export const makeProvider = (spec: ProviderSpec): Provider => {
@@ -69,7 +68,7 @@ const knownModels = (config: EngineConfig): Record<string, ReadonlyArray<string>
  * dies otherwise). Commands fail fast while the connection is down (no offline queue), and each
  * service then runs on this process's own state until Redis answers.
  */
-export const layerState = (config: EngineConfig) => {
+export const layerState = (config: EngineConfig & { readonly state: AmConfig["state"] }) => {
   const keyringConfig = {
     pools: Object.fromEntries(
       [...config.providers.values()].map((p) => [p.id, { keys: p.keys, strategy: p.keySelection }] as const)
@@ -98,7 +97,7 @@ export const layerState = (config: EngineConfig) => {
 }
 
 /** The services the engine runs on, built from config; `EventBus` comes from outside. */
-export const layerServices = (config: EngineConfig, options?: LayerConfigOptions) => {
+export const layerServices = (config: AmConfig, options?: LayerConfigOptions) => {
   const providers = options?.providers ?? [...config.providers.values()].map(makeProvider)
   const registry = ProviderRegistry.layerFromProviders(providers)
   const rw = config.mitigation.rewriter
@@ -122,9 +121,25 @@ export const layerServices = (config: EngineConfig, options?: LayerConfigOptions
 }
 
 /** Engine + its services (keyring, breakers, registry, budget) over the given `EventBus`. */
-export const layerConfig = (config: EngineConfig, options?: LayerConfigOptions) =>
+export const layerConfig = (config: AmConfig, options?: LayerConfigOptions) =>
   Layer.provideMerge(Engine.layer(config), layerServices(config, options))
 
 /** `layerConfig` over a memory event bus (also exposing `EventLog`). */
-export const layerConfigMemory = (config: EngineConfig, options?: LayerConfigOptions) =>
+export const layerConfigMemory = (config: AmConfig, options?: LayerConfigOptions) =>
   Layer.provideMerge(layerConfig(config, options), EventBus.layerMemory)
+
+export interface LayerEngineOptions extends LayerConfigOptions {
+  /** JSON attempt logs on stdout (default: the config's `telemetry.logs`). */
+  readonly logs?: boolean | undefined
+}
+
+/**
+ * What every host (the gateway, the demo, `createEngine`) runs on for a config: the engine and
+ * its services over the audit trail the config asks for — `ledger.store` (memory, `sqlite:PATH`,
+ * `postgres://…`) with `llm_runs`, the telemetry bus (`telemetry.logs`, `telemetry.events`) and
+ * pricing. One wiring, so a config field means the same in every host.
+ */
+export const layerEngine = (config: AmConfig, options?: LayerEngineOptions) =>
+  layerConfig(config, options?.providers !== undefined ? { providers: options.providers } : undefined).pipe(
+    Layer.provideMerge(layerAudit(config, options?.logs !== undefined ? { logs: options.logs } : undefined))
+  )

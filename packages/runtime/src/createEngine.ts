@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { createEngine } from "@am/engine"
+ * import { createEngine } from "@am/runtime"
  * await using engine = createEngine({
  *   providers: { primary: { kind: "openai", keys: [{ id: "k1", secret: "env:OPENAI_API_KEY" }], models: [{ name: "gpt-4o-mini" }] } },
  *   routes: { default: [{ provider: "primary", models: ["gpt-4o-mini"] }] }
@@ -21,14 +21,24 @@
  */
 import type { CompletionChunk, Provider } from "@am/core"
 import { Cause, Effect, Exit, ManagedRuntime, Stream } from "effect"
-import { ConfigError, type EngineConfig, loadConfig } from "./Config.ts"
-import { decodeRequest, Engine, type EngineCompletion, type EngineState, type StreamOptions } from "./Engine.ts"
-import { type AttemptRecord, EngineError, type ErrorCode, type Mitigation, type Resilience } from "./EngineError.ts"
-import { layerConfigMemory } from "./Layers.ts"
+import {
+  type AttemptRecord,
+  decodeRequest,
+  Engine,
+  type EngineCompletion,
+  EngineError,
+  type EngineState,
+  type ErrorCode,
+  type Mitigation,
+  type Resilience,
+  type StreamOptions
+} from "@am/engine"
+import { type AmConfig, ConfigError, loadConfig } from "./Config.ts"
+import { layerEngine } from "./Layers.ts"
 
 /** Base class of every error the facade rejects with. */
 export class AmError extends Error {
-  readonly code: ErrorCode | "configuration"
+  readonly code: ErrorCode | "configuration" | "store_unavailable"
   readonly requestId: string | undefined
   readonly attempts: ReadonlyArray<AttemptRecord>
   readonly retryAfterMs: number | undefined
@@ -64,6 +74,8 @@ export class NoRouteError extends AmError {}
 export class InterruptedError extends AmError {}
 /** A stream failed or stalled after its first token reached the caller: the answer is cut. */
 export class StreamInterruptedError extends AmError {}
+/** A store the config names (`ledger.store`, `state.store`) could not be opened. */
+export class StoreUnavailableError extends AmError {}
 /** The config was invalid; `field` is the dotted path of the bad field. */
 export class ConfigurationError extends AmError {}
 
@@ -93,6 +105,11 @@ export interface CreateEngineOptions {
   readonly env?: Readonly<Record<string, string | undefined>>
   /** Providers to use instead of the SDK adapters (tests, simulations). */
   readonly providers?: ReadonlyArray<Provider>
+  /**
+   * The workspace a request is recorded under when it names none in `metadata.workspaceId`
+   * (default `"default"`); `llm_runs` rows always belong to a workspace.
+   */
+  readonly workspace?: string
 }
 
 /** Which candidate a stream committed to (its first content token). */
@@ -118,7 +135,7 @@ export interface AmStream extends AsyncIterable<CompletionChunk> {
 }
 
 export interface AmEngine extends AsyncDisposable {
-  readonly config: EngineConfig
+  readonly config: AmConfig
   readonly complete: (request: unknown, options?: { readonly signal?: AbortSignal }) => Promise<EngineCompletion>
   /** Streams the answer with failover until its first token; see `AmStream`. */
   readonly stream: (request: unknown, options?: StreamOptions & { readonly signal?: AbortSignal }) => AmStream
@@ -141,26 +158,37 @@ export const createEngine = (config: unknown, options?: CreateEngineOptions): Am
   }
   const resolved = loaded.value
   const runtime = ManagedRuntime.make(
-    layerConfigMemory(resolved, options?.providers !== undefined ? { providers: options.providers } : undefined)
+    layerEngine(resolved, options?.providers !== undefined ? { providers: options.providers } : undefined)
   )
   const run = <A>(effect: Effect.Effect<A, EngineError, Engine>, signal?: AbortSignal) =>
     runtime.runPromiseExit(effect, signal !== undefined ? { signal } : undefined).then((exit) => {
       if (Exit.isSuccess(exit)) return exit.value
       const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
-      if (failure !== undefined && failure._tag === "Fail") throw toAmError(failure.error)
+      if (failure !== undefined && failure._tag === "Fail") {
+        const e = failure.error
+        if (e instanceof EngineError) throw toAmError(e)
+        // The layer could not start: a store named in the config is unreachable or unusable.
+        throw new StoreUnavailableError("store_unavailable", `cannot open the ${e.store} store: ${e.message}`)
+      }
       if (Cause.hasInterruptsOnly(exit.cause)) {
         throw new InterruptedError("interrupted", "the request was aborted by the caller")
       }
       throw Cause.squash(exit.cause)
     })
   const close = () => runtime.dispose()
+  const workspace = options?.workspace ?? "default"
+  // The facade's callers rarely think in workspaces: a request that names none is the default one's.
+  const decode = (request: unknown) =>
+    Effect.map(decodeRequest(request), (req) =>
+      req.metadata?.workspaceId !== undefined ? req : { ...req, metadata: { ...req.metadata, workspaceId: workspace } }
+    )
 
   const stream = (request: unknown, options?: StreamOptions & { readonly signal?: AbortSignal }): AmStream => {
     let commit: StreamCommit | undefined
     const { signal, ...limits } = options ?? {}
     const source = Stream.unwrap(
       Effect.gen(function* () {
-        const req = yield* decodeRequest(request)
+        const req = yield* decode(request)
         const s = yield* (yield* Engine).stream(req, limits)
         commit = {
           requestId: s.requestId,
@@ -219,7 +247,7 @@ export const createEngine = (config: unknown, options?: CreateEngineOptions): Am
     config: resolved,
     complete: (request, opts) =>
       run(
-        Effect.flatMap(decodeRequest(request), (req) =>
+        Effect.flatMap(decode(request), (req) =>
           Effect.flatMap(Effect.service(Engine), (engine) => engine.complete(req))
         ),
         opts?.signal

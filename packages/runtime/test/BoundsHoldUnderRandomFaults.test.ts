@@ -3,7 +3,8 @@ import { EventLog } from "@am/core"
 import { type MemoryStep, MemoryProvider } from "@am/testkit"
 import { Arbitrary, Clock, Effect, Exit, Fiber, Logger, References, Schema } from "effect"
 import { TestClock } from "effect/testing"
-import { Engine, type EngineError, layerConfigMemory, loadConfig } from "../src/index.ts"
+import { Engine, type EngineError } from "@am/engine"
+import { layerConfigMemory, loadConfig } from "../src/index.ts"
 
 const SECRET = {
   p1: "sk-prop-secret-alpha-000000",

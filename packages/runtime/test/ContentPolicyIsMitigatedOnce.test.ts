@@ -2,7 +2,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { type ChatMessage, EventBus } from "@am/core"
 import { PromptRewriter, RewriteFailed } from "@am/rewriter"
 import { Effect, Layer } from "effect"
-import { Engine, layerServices } from "../src/index.ts"
+import { Engine } from "@am/engine"
+import { layerServices } from "../src/index.ts"
 import { events, makeHarness, topics, user } from "./support/Harness.ts"
 
 const singleProvider = (raw: any) => ({

@@ -11,7 +11,7 @@ import { Arbitrary, Effect, Exit, Fiber, Layer, References, Schema } from "effec
 import { SqlClient } from "effect/sql"
 import { TestClock } from "effect/testing"
 import { layerConfig, loadConfig } from "../src/index.ts"
-import { Engine } from "../src/Engine.ts"
+import { Engine } from "@am/engine"
 
 const rawConfig = (deadlineMs: number) => ({
   providers: {

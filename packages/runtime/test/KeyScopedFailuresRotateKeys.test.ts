@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Keyring } from "@am/keyring"
 import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
-import { Engine } from "../src/index.ts"
+import { Engine } from "@am/engine"
 import { events, makeHarness, SECRETS, topics, until, user } from "./support/Harness.ts"
 
 describe("key-scoped failures rotate keys (official SDKs against the testkit)", () => {

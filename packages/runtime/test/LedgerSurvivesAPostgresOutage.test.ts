@@ -10,7 +10,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, References } from "effect"
 import { SqlClient } from "effect/sql"
 import { TestClock } from "effect/testing"
-import { Engine } from "../src/Engine.ts"
+import { Engine } from "@am/engine"
 import { layerConfig, loadConfig } from "../src/index.ts"
 
 const PG = { host: "127.0.0.1", port: 5432 }

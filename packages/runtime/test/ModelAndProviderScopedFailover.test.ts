@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Breakers } from "@am/breaker"
 import { Keyring } from "@am/keyring"
 import { Effect } from "effect"
-import { Engine } from "../src/index.ts"
+import { Engine } from "@am/engine"
 import { events, makeHarness, runDriven, topics, user } from "./support/Harness.ts"
 
 const calls = (attempts: ReadonlyArray<{ provider: string; model: string; outcome: string; class?: string }>) =>

@@ -9,7 +9,7 @@ import { MemoryProvider } from "@am/testkit"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Logger, References } from "effect"
 import { SqlClient } from "effect/sql"
-import { Engine } from "../src/Engine.ts"
+import { Engine } from "@am/engine"
 import { layerConfig, loadConfig } from "../src/index.ts"
 
 const SECRETS = ["sk-e2e-secret-key-one-0000000000", "sk-e2e-secret-key-two-1111111111"]

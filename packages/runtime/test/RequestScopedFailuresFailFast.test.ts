@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { Engine } from "../src/index.ts"
+import { Engine } from "@am/engine"
 import { makeHarness, user } from "./support/Harness.ts"
 
 describe("request-scoped failures fail fast", () => {

@@ -4,7 +4,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Layer } from "effect"
 import type { Redis } from "effect/persistence"
 import { TestClock } from "effect/testing"
-import { ModelHealth, RetryBudget } from "../src/index.ts"
+import { ModelHealth, RetryBudget } from "@am/engine"
 import { cleanupAfter, connection, skipRedis, uniquePrefix } from "./support/Redis.ts"
 
 /** Builds `make(prefix)` twice, each over a connection of its own, with a fresh shared prefix. */

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Logger, References } from "effect"
-import { Engine } from "../src/index.ts"
+import { Engine } from "@am/engine"
 import { events, makeHarness, runDriven, SECRETS, user } from "./support/Harness.ts"
 
 describe("secrets never leave (official SDKs against the testkit)", () => {

@@ -2,7 +2,7 @@ import { Breakers } from "@am/breaker"
 import { Keyring } from "@am/keyring"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Stream } from "effect"
-import { Engine, type EngineError } from "../src/index.ts"
+import { Engine, type EngineError } from "@am/engine"
 import { drive, entries, request, runOf, seen, streamSetup, topics } from "./support/StreamSetup.ts"
 
 const breakerOf = (provider: string) =>

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
-import { Engine } from "../src/index.ts"
+import { Engine } from "@am/engine"
 import { drive, entries, request, seen, streamSetup, topics } from "./support/StreamSetup.ts"
 
 const hello = { stream: [{ text: "" }, { text: "Hel" }, { text: "" }, { text: "lo" }, { finish: "stop" as const }] }

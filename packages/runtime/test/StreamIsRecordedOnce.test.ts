@@ -3,7 +3,7 @@ import type { MemoryStep } from "@am/testkit"
 import { assert, describe, it } from "@effect/vitest"
 import { Arbitrary, Effect, Exit, Fiber, References, Schema, Stream } from "effect"
 import { SqlClient } from "effect/sql"
-import { Engine, type EngineError } from "../src/index.ts"
+import { Engine, type EngineError } from "@am/engine"
 import { drive, entries, request, runOf, seen, streamSetup, topics } from "./support/StreamSetup.ts"
 
 describe("every streamed request is recorded exactly once", () => {

@@ -2,7 +2,7 @@ import { Breakers } from "@am/breaker"
 import type { CompletionChunk } from "@am/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Stream } from "effect"
-import { Engine } from "../src/index.ts"
+import { Engine } from "@am/engine"
 import { events, makeHarness, runDriven, topics, user } from "./support/Harness.ts"
 
 const text = (chunks: ReadonlyArray<CompletionChunk>) =>

@@ -3,7 +3,7 @@
  * formats, reached through the official SDK adapters) and `Gateway.layer` on a free loopback
  * port, in this process.
  */
-import { type EngineConfig, loadConfig } from "@am/engine"
+import { type AmConfig, loadConfig } from "@am/runtime"
 import { startUpstreams, type Upstream, type UpstreamConfig } from "@am/testkit"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import { HttpServer } from "effect/http"
@@ -14,7 +14,7 @@ export const OTHER_KEY = "am-test-gateway-key-0002"
 
 export interface RunningGateway {
   readonly url: string
-  readonly config: EngineConfig
+  readonly config: AmConfig
   readonly context: Context.Context<never>
   /** Runs an effect against the gateway's services (Engine, Keyring, LedgerStore…). */
   readonly run: <A, E>(effect: Effect.Effect<A, E, any>) => Promise<A>

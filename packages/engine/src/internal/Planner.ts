@@ -1,5 +1,5 @@
 import type { CompletionRequest } from "@am/core"
-import type { EngineConfig, ModelSpec, ProviderSpec } from "../Config.ts"
+import type { EngineConfig, ModelSpec, ProviderSpec } from "../EngineConfig.ts"
 
 /** One (provider, model) the plan may try, in route order. */
 export interface Candidate {

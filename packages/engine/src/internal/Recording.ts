@@ -12,7 +12,7 @@ import {
   type Usage
 } from "@am/core"
 import { Cause, Clock, Effect, Exit, Option } from "effect"
-import type { EngineConfig } from "../Config.ts"
+import type { EngineConfig } from "../EngineConfig.ts"
 import type { EngineCompletion } from "../Engine.ts"
 import type { EngineError } from "../EngineError.ts"
 import type { RequestState } from "./Attempt.ts"

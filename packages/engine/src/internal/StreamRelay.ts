@@ -5,7 +5,7 @@
  */
 import type { Completion, CompletionChunk, EventInput, ProviderFailure, Usage } from "@am/core"
 import { type Array as Arr, Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, Pull, Scope, Stream } from "effect"
-import type { StreamSpec } from "../Config.ts"
+import type { StreamSpec } from "../EngineConfig.ts"
 import type { EngineStream } from "../Engine.ts"
 import { EngineError, type Resilience } from "../EngineError.ts"
 import type { AttemptError, CallFailed, CallHandle, RequestState } from "./Attempt.ts"

@@ -8,7 +8,9 @@ import type { Keyring } from "@am/keyring"
 import { type FaultScript, Upstream } from "@am/testkit"
 import { Context, Effect, Fiber, Layer } from "effect"
 import { TestClock } from "effect/testing"
-import { type Engine, type EngineConfig, layerConfig, loadConfig } from "../../src/index.ts"
+import type { Engine } from "@am/engine"
+import type { AmConfig } from "../../src/index.ts"
+import { layerConfig, loadConfig } from "../../src/index.ts"
 
 export const SECRETS = {
   k1: "sk-test-primary-key-one-0000000000",
@@ -77,7 +79,7 @@ export interface Harness {
   readonly openai: Upstream
   readonly anthropic: Upstream
   readonly gemini: Upstream
-  readonly config: EngineConfig
+  readonly config: AmConfig
   readonly layer: Layer.Layer<Engine | EventBus | EventLog | Keyring | Breakers>
 }
 

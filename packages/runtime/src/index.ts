@@ -1,0 +1,11 @@
+/**
+ * `@am/runtime` — the wiring every host shares: the config file (schema, environment overrides,
+ * `env:` secrets), providers by `kind`, stores by URL (`memory`, `sqlite:PATH`, `postgres://…`,
+ * `redis://…`), telemetry and audit, and `createEngine`, the Promise facade.
+ *
+ * @since 0.1.0
+ */
+export * from "./Audit.ts"
+export * from "./Config.ts"
+export * from "./createEngine.ts"
+export * from "./Layers.ts"
