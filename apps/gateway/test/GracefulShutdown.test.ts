@@ -7,19 +7,12 @@ import { DatabaseSync } from "node:sqlite"
 import { startUpstreams, type Upstream } from "@am/testkit"
 import { afterAll, describe, expect, it } from "vitest"
 import { GATEWAY_KEY, KEYS } from "./support/Harness.ts"
-import { load, spawnGateway, tempDir } from "./support/Process.ts"
+import { load, spawnGateway, tempDir, until } from "./support/Process.ts"
 
 let upstreams: ReadonlyArray<Upstream> = []
 afterAll(async () => {
   await Promise.all(upstreams.map((u) => u.close()))
 })
-
-const until = async (cond: () => boolean, what: string) => {
-  for (let i = 0; !cond(); i++) {
-    if (i > 600) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
 
 // Real processes under load: generous bounds, as the machine may be busy (no timing is asserted).
 describe("graceful shutdown", { timeout: 120_000 }, () => {

@@ -71,6 +71,18 @@ export const spawnGateway = async (
   return { url, proc, output: () => out, exited, kill: (s) => proc.kill(s) }
 }
 
+/**
+ * Waits until `cond` holds, checking every 25 ms; fails naming `what` after `limitMs` (a bound
+ * for a broken run, generous because the machine may be busy: no timing is asserted).
+ */
+export const until = async (cond: () => boolean, what: string, limitMs = 15_000) => {
+  const started = Date.now()
+  while (!cond()) {
+    if (Date.now() - started > limitMs) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
 export interface LoadResult {
   readonly answered: Array<string>
   readonly failedStatus: Array<number>
