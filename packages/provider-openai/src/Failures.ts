@@ -16,31 +16,32 @@
  * ```
  * @since 0.1.0
  */
-import type { ApiKey, ProviderFailureKind } from "@am/core"
-import { ProviderFailure, parseDurationText, parseRetryAfter, sanitizeMessage } from "@am/core"
-import { Predicate, Redacted } from "effect"
+import type { ProviderFailureKind } from "@am/core"
+import { ProviderFailure, parseDurationText, parseRetryAfter } from "@am/core"
+import {
+  failureIdentity,
+  firstHeader,
+  pickHeaders,
+  REQUEST_ID_HEADERS,
+  type FailureContext as SharedFailureContext,
+  scrub
+} from "@am/provider-utils"
+import { Predicate } from "effect"
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai"
 import type { OpenAIKind } from "./RequestTranslation.ts"
 
-export interface FailureContext {
-  /** The configured provider id (`primary`). */
-  readonly providerId: string
-  readonly model: string
-  readonly key: ApiKey
-  /**
-   * Becomes `ProviderFailure.responseBytesReceived` (HTTP errors are always `true`). For
-   * `complete()`: the response headers had arrived. For a stream: a content chunk (`TextDelta` /
-   * `ToolCallDelta`) had gone downstream — the classifier's "a retry would duplicate output".
-   */
-  readonly responseBytesReceived?: boolean
+/**
+ * Where a failure happened: the shared context of `@am/provider-utils` plus what only the OpenAI
+ * adapter knows. `streaming`: the stream's HTTP 200 had arrived, so every failure but an HTTP
+ * status is kind `stream`.
+ */
+export interface FailureContext extends SharedFailureContext {
   /** `openai` (default) or `openai-compatible`; becomes `ProviderFailure.provider`. */
   readonly provider?: OpenAIKind
-  /** A stream's HTTP 200 had arrived: every failure but an HTTP status is then kind `stream`. */
+  /** @deprecated The old name of `streaming`; read when `streaming` is absent. */
   readonly streamStarted?: boolean
   /** Response headers seen before the error (a stream's), for `requestId`. */
   readonly headers?: Headers | undefined
-  /** Epoch milliseconds for an HTTP-date `retry-after`; defaults to the wall clock, which the date is relative to. */
-  readonly now?: number
 }
 
 /** Header names that carry rate-limit state: OpenAI/Azure/Groq `x-ratelimit-*` and the IETF `ratelimit-*` draft. */
@@ -57,18 +58,8 @@ const isRateLimitHeader = (name: string): boolean => /(^|-)ratelimit-/.test(name
  * // { "x-ratelimit-remaining-requests": "0" }
  * ```
  */
-export const rateLimitHeaders = (headers: Headers | undefined): Record<string, string> | undefined => {
-  if (headers === undefined) return undefined
-  const out: Record<string, string> = {}
-  let any = false
-  headers.forEach((value, name) => {
-    if (isRateLimitHeader(name.toLowerCase())) {
-      out[name.toLowerCase()] = value
-      any = true
-    }
-  })
-  return any ? out : undefined
-}
+export const rateLimitHeaders = (headers: Headers | undefined): Record<string, string> | undefined =>
+  pickHeaders(headers, isRateLimitHeader)
 
 /**
  * Reads an `x-ratelimit-reset-*` value in milliseconds: OpenAI's Go durations (`1s`, `6m0s`,
@@ -158,25 +149,19 @@ const isTimeoutLike = (error: unknown): boolean =>
  * | `APIConnectionError`, anything else         | `network` | from context (default false) |
  * | `SyntaxError` (malformed JSON / SSE JSON)   | `decode`  | from context (default true)  |
  *
- * Once a stream's HTTP 200 has arrived (`streamStarted`), every failure except an HTTP status is
+ * Once a stream's HTTP 200 has arrived (`streaming`), every failure except an HTTP status is
  * kind `stream` — a stall, a cut, a reset or a malformed event mid-stream — so the classifier's
  * "retryable only before output" rule applies to it.
  */
 export const toProviderFailure = (error: unknown, context: FailureContext): ProviderFailure => {
   if (error instanceof ProviderFailure) return error
-  const secret = Redacted.value(context.key.secret)
-  const clean = (text: string) => sanitizeMessage(text, [secret])
+  const clean = (text: string) => scrub(text, context.key)
   const cleanOpt = (text: string | undefined) => (text === undefined ? {} : { value: clean(text) })
   const bytes = context.responseBytesReceived ?? false
   // Bytes that can only come from a response body: assume they arrived unless told otherwise.
   const bodyBytes = context.responseBytesReceived ?? true
-  const base = {
-    provider: context.provider ?? "openai",
-    providerId: context.providerId,
-    model: context.model,
-    keyId: context.key.id,
-    keyFingerprint: context.key.fingerprint
-  }
+  const base = failureIdentity(context.provider ?? "openai", context)
+  const streaming = context.streaming ?? context.streamStarted ?? false
   const make = (fields: {
     readonly kind: ProviderFailureKind
     readonly message: string
@@ -198,7 +183,7 @@ export const toProviderFailure = (error: unknown, context: FailureContext): Prov
     return new ProviderFailure({
       ...base,
       // After a stream's headers every failure is a broken stream (see the table above).
-      kind: context.streamStarted === true && fields.kind !== "http" ? "stream" : fields.kind,
+      kind: streaming && fields.kind !== "http" ? "stream" : fields.kind,
       message: clean(fields.message),
       responseBytesReceived: fields.responseBytesReceived,
       ...(fields.status !== undefined ? { status: fields.status } : {}),
@@ -209,8 +194,7 @@ export const toProviderFailure = (error: unknown, context: FailureContext): Prov
       ...("value" in requestId ? { requestId: requestId.value } : {})
     })
   }
-  const headerRequestId = (headers: Headers | undefined) =>
-    headers?.get("x-request-id") ?? headers?.get("request-id") ?? undefined
+  const headerRequestId = (headers: Headers | undefined) => firstHeader(headers, REQUEST_ID_HEADERS)
 
   if (error instanceof APIConnectionTimeoutError) {
     return make({

@@ -20,45 +20,37 @@
  * ```
  * @since 0.1.0
  */
-import type { ApiKey, CompletionChunk, Provider, ProviderCall, ProviderFailure } from "@am/core"
-import { sharedFetch } from "@am/transport"
+import type { CompletionChunk, Provider, ProviderCall, ProviderFailure } from "@am/core"
+import {
+  type AdapterConfig,
+  abortOnClose,
+  clientFactoryOf,
+  fetchOf,
+  firstHeader,
+  makeClientCache,
+  REQUEST_ID_HEADERS,
+  timeoutCall,
+  timeoutFor,
+  timeoutStream
+} from "@am/provider-utils"
 import { Effect, Redacted, Result, Stream } from "effect"
 import OpenAI, { type ClientOptions } from "openai"
-import { compatFetch } from "./internal/compatFetch.ts"
 import { decodeFailure, type FailureContext, timeoutFailure, toProviderFailure } from "./Failures.ts"
+import { compatFetch } from "./internal/compatFetch.ts"
 import { type OpenAIKind, toChatCompletionRequest } from "./RequestTranslation.ts"
-import { fromChatCompletion, makeStreamTranslator } from "./ResponseTranslation.ts"
+import { fromChatCompletion } from "./ResponseTranslation.ts"
+import { makeStreamTranslator } from "./StreamTranslation.ts"
 
-/** What every provider adapter is configured with. */
-export interface AdapterConfig {
-  /** The configured provider id, e.g. `primary`. */
-  readonly id: string
-  readonly baseURL?: string
-  /** Per-call timeout when `ProviderCall.timeoutMs` is absent (default 60 000 ms). */
-  readonly timeoutMs?: number
-  /** Extra headers on every request (e.g. Azure `api-key` style gateways, `OpenAI-Organization`). */
-  readonly headers?: Readonly<Record<string, string>>
-  /**
-   * The HTTP client the SDK uses. Default: `@am/transport`'s `sharedFetch` (undici keep-alive
-   * pools shared by every adapter in the process); `globalThis.fetch` opts out.
-   */
-  readonly fetch?: typeof globalThis.fetch
-}
+export { type AdapterConfig, DEFAULT_TIMEOUT_MS } from "@am/provider-utils"
 
-export interface OpenAIAdapterConfig extends AdapterConfig {
-  /** `openai` (default) or `openai-compatible` (then `baseURL` is required). */
-  readonly kind?: OpenAIKind
+/** The OpenAI adapter's config: the shared {@link AdapterConfig} plus what only OpenAI needs. */
+export interface OpenAIConfig extends AdapterConfig<OpenAIKind, ClientOptions, OpenAI> {
   /** Ask for the final usage chunk when streaming (`stream_options.include_usage`); default true. */
   readonly includeStreamUsage?: boolean
-  /**
-   * Builds the SDK client for one key (default `new OpenAI(options)`; `options.fetch` is the
-   * configured fetch). For instrumentation and for tests that count client constructions.
-   */
-  readonly clientFactory?: (options: ClientOptions) => OpenAI
 }
 
-/** Used when neither the call nor the config gives a timeout. */
-export const DEFAULT_TIMEOUT_MS = 60_000
+/** @deprecated The old name of {@link OpenAIConfig}; kept so existing imports compile. */
+export type OpenAIAdapterConfig = OpenAIConfig
 
 const OPENAI_BASE_URL = "https://api.openai.com/v1"
 
@@ -74,27 +66,23 @@ const OPENAI_BASE_URL = "https://api.openai.com/v1"
  * const groq = make({ id: "groq", kind: "openai-compatible", baseURL: "https://api.groq.com/openai/v1" })
  * ```
  */
-export const make = (config: OpenAIAdapterConfig): Provider => {
+export const make = (config: OpenAIConfig): Provider => {
   const kind: OpenAIKind = config.kind ?? "openai"
   if (kind === "openai-compatible" && (config.baseURL === undefined || config.baseURL.trim() === "")) {
     throw new Error(`provider "${config.id}": kind "openai-compatible" requires a baseURL`)
   }
   const baseURL = config.baseURL ?? OPENAI_BASE_URL
-  const defaultTimeout = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
-  const factory = config.clientFactory ?? ((options: ClientOptions) => new OpenAI(options))
-  const clients = new Map<string, { readonly fingerprint: string; readonly client: OpenAI }>()
-  const fetch = config.fetch ?? sharedFetch
+  const factory = clientFactoryOf(config, (options: ClientOptions) => new OpenAI(options))
+  const fetch = fetchOf(config)
   // Built once: every key's client shares it (and with it the pool).
   const clientFetch = kind === "openai-compatible" ? compatFetch(fetch) : fetch
 
-  const clientFor = (key: ApiKey): OpenAI => {
-    const cached = clients.get(key.id)
-    if (cached !== undefined && cached.fingerprint === key.fingerprint) return cached.client
-    const client = factory({
+  const clients = makeClientCache((key) =>
+    factory({
       apiKey: Redacted.value(key.secret),
       baseURL,
       maxRetries: 0,
-      timeout: defaultTimeout,
+      timeout: timeoutFor(undefined, config.timeoutMs),
       ...(config.headers !== undefined ? { defaultHeaders: { ...config.headers } } : {}),
       // Pin what the SDK would otherwise read from OPENAI_* environment variables.
       organization: null,
@@ -105,9 +93,7 @@ export const make = (config: OpenAIAdapterConfig): Provider => {
       logLevel: "off",
       fetch: clientFetch
     })
-    clients.set(key.id, { fingerprint: key.fingerprint, client })
-    return client
-  }
+  )
 
   const contextOf = (call: ProviderCall): FailureContext => ({
     providerId: config.id,
@@ -117,8 +103,8 @@ export const make = (config: OpenAIAdapterConfig): Provider => {
   })
 
   const complete = Effect.fn("OpenAIProvider.complete")(function* (call: ProviderCall) {
-    const client = clientFor(call.key)
-    const timeoutMs = call.timeoutMs ?? defaultTimeout
+    const client = clients.get(call.key)
+    const timeoutMs = timeoutFor(call.timeoutMs, config.timeoutMs)
     const body = toChatCompletionRequest(call.request, { model: call.model, kind })
     const seen: { headers: Headers | undefined } = { headers: undefined }
     const context = (): FailureContext => ({
@@ -141,12 +127,9 @@ export const make = (config: OpenAIAdapterConfig): Provider => {
       catch: (error) => toProviderFailure(error, context())
     }).pipe(
       // The SDK has its own timer; this one also covers the wait for the SDK to notice an abort.
-      Effect.timeoutOrElse({
-        duration: timeoutMs,
-        orElse: () => Effect.fail(timeoutFailure(context(), timeoutMs))
-      })
+      timeoutCall(timeoutMs, () => timeoutFailure(context(), timeoutMs))
     )
-    const requestId = seen.headers?.get("x-request-id") ?? seen.headers?.get("request-id") ?? undefined
+    const requestId = firstHeader(seen.headers, REQUEST_ID_HEADERS)
     const completion = fromChatCompletion(data, { kind, model: call.model, requestId })
     return yield* Result.isSuccess(completion)
       ? Effect.succeed(completion.success)
@@ -155,8 +138,8 @@ export const make = (config: OpenAIAdapterConfig): Provider => {
 
   const stream = (call: ProviderCall): Stream.Stream<CompletionChunk, ProviderFailure> =>
     Stream.suspend(() => {
-      const client = clientFor(call.key)
-      const timeoutMs = call.timeoutMs ?? defaultTimeout
+      const client = clients.get(call.key)
+      const timeoutMs = timeoutFor(call.timeoutMs, config.timeoutMs)
       const body = toChatCompletionRequest(call.request, {
         model: call.model,
         kind,
@@ -166,7 +149,7 @@ export const make = (config: OpenAIAdapterConfig): Provider => {
       const seen: { headers: Headers | undefined; emitted: boolean } = { headers: undefined, emitted: false }
       const context = (): FailureContext => ({
         ...contextOf(call),
-        streamStarted: seen.headers !== undefined,
+        streaming: seen.headers !== undefined,
         // The classifier's contract: true once output (not just headers) went downstream.
         responseBytesReceived: seen.emitted,
         headers: seen.headers
@@ -175,12 +158,7 @@ export const make = (config: OpenAIAdapterConfig): Provider => {
 
       const chunks = Stream.unwrap(
         Effect.gen(function* () {
-          // Our own controller, aborted when the stream's scope closes (end, failure, interruption
-          // or timeout): the SDK's iterator cannot be returned while a read is pending, an abort can.
-          const controller = yield* Effect.acquireRelease(
-            Effect.sync(() => new AbortController()),
-            (c) => Effect.sync(() => c.abort())
-          )
+          const controller = yield* abortOnClose
           const { data: sdkStream, response } = yield* Effect.tryPromise({
             try: () =>
               client.chat.completions
@@ -208,13 +186,7 @@ export const make = (config: OpenAIAdapterConfig): Provider => {
           )
         })
       )
-      return chunks.pipe(
-        Stream.interruptWhen(
-          Effect.sleep(timeoutMs).pipe(
-            Effect.andThen(Effect.suspend(() => Effect.fail(timeoutFailure(context(), timeoutMs))))
-          )
-        )
-      )
+      return chunks.pipe(timeoutStream(timeoutMs, () => timeoutFailure(context(), timeoutMs)))
     })
 
   return { id: config.id, kind, complete, stream }

@@ -16,16 +16,11 @@
  * ```
  * @since 0.1.0
  */
-import type { Completion, CompletionChunk, FinishReason, ToolCall, Usage } from "@am/core"
+import type { Completion, FinishReason, ToolCall, Usage } from "@am/core"
 import { emptyUsage } from "@am/core"
 import { Predicate, Result, Schema } from "effect"
-import {
-  WireChatCompletion,
-  WireChatCompletionChunk,
-  type WireMessage,
-  type WireToolCall,
-  type WireToolCallDelta
-} from "./internal/wire.ts"
+import { argumentsText, count, field, nonEmpty } from "./internal/fields.ts"
+import { WireChatCompletion, type WireMessage, type WireToolCall } from "./internal/wire.ts"
 import type { OpenAIKind } from "./RequestTranslation.ts"
 
 export interface ResponseTranslationOptions {
@@ -80,11 +75,6 @@ export const mapFinishReason = (
   return mapped === "stop" && facts.toolCalls === true ? "tool_calls" : mapped
 }
 
-const count = (value: unknown): number | undefined =>
-  Predicate.isNumber(value) && Number.isFinite(value) && value >= 0 ? Math.trunc(value) : undefined
-
-const field = (value: unknown, key: string): unknown => (Predicate.isObject(value) ? (value as any)[key] : undefined)
-
 /**
  * Reads OpenAI usage: `prompt_tokens` → input (cached included, as OpenAI counts it),
  * `completion_tokens` → output (reasoning included), `prompt_tokens_details.cached_tokens` →
@@ -117,9 +107,6 @@ export const readUsage = (usage: unknown): Usage => {
   }
 }
 
-const argumentsText = (value: unknown): string =>
-  value == null ? "" : typeof value === "string" ? value : JSON.stringify(value)
-
 const toToolCall = (tc: WireToolCall, position: number): ToolCall | undefined => {
   const name = tc.function?.name ?? tc.custom?.name
   if (name == null || name === "") return undefined
@@ -140,10 +127,7 @@ const messageText = (content: WireMessage["content"]): string | null => {
     .join("")
 }
 
-const nonEmpty = (s: string | null | undefined): string | undefined => (s != null && s !== "" ? s : undefined)
-
 const decodeCompletion = Schema.decodeUnknownResult(WireChatCompletion)
-const decodeChunk = Schema.decodeUnknownResult(WireChatCompletionChunk)
 
 /**
  * Translates a Chat Completions response body. Fails (with a short reason) when the body is
@@ -187,92 +171,4 @@ export const fromChatCompletion = (
     ...(nonEmpty(wire.id) !== undefined ? { providerResponseId: wire.id! } : {}),
     ...(nonEmpty(options.requestId) !== undefined ? { providerRequestId: options.requestId! } : {})
   })
-}
-
-/** Turns a stream of Chat Completions chunks into core chunks; one per streamed call. */
-export interface StreamTranslator {
-  /** The core chunks one wire chunk yields (text and tool-call deltas), or why it is not a chunk. */
-  readonly push: (chunk: unknown) => Result.Result<ReadonlyArray<CompletionChunk>, string>
-  /** The closing `Finish` chunk, or why the stream is incomplete (no finish reason arrived). */
-  readonly finish: () => Result.Result<CompletionChunk, string>
-}
-
-/**
- * A stateful translator for one stream. Only choice 0 is read. Usage comes from the final
- * usage chunk (`stream_options.include_usage`) or Groq's `x_groq.usage`; the `Finish` chunk is
- * produced at the end because the usage chunk follows the finish reason. Refusal deltas are
- * collected, not emitted as text: they turn the finish reason into `refusal`.
- *
- * @example
- * ```ts
- * import { makeStreamTranslator } from "@am/provider-openai"
- * const t = makeStreamTranslator({ kind: "openai", model: "gpt-4o" })
- * t.push({ choices: [{ index: 0, delta: { content: "Hi" }, finish_reason: "stop" }] })
- * t.finish() // Result.succeed({ _tag: "Finish", finishReason: "stop", ... })
- * ```
- */
-export const makeStreamTranslator = (options: ResponseTranslationOptions): StreamTranslator => {
-  let id: string | undefined
-  let model: string | undefined
-  let raw: string | undefined
-  let usage: Usage | undefined
-  let refusal = false
-  let toolCalls = false
-  let nextToolIndex = 0
-  const toolIndexById = new Map<string, number>()
-
-  const toolIndex = (tc: WireToolCallDelta): number => {
-    // Servers that omit `index` send whole calls; number them in order of appearance.
-    const known = tc.id != null ? toolIndexById.get(tc.id) : undefined
-    const index = count(tc.index) ?? known ?? nextToolIndex
-    if (tc.id != null && tc.id !== "") toolIndexById.set(tc.id, index)
-    nextToolIndex = Math.max(nextToolIndex, index + 1)
-    return index
-  }
-
-  const push = (chunk: unknown): Result.Result<ReadonlyArray<CompletionChunk>, string> => {
-    const decoded = decodeChunk(chunk)
-    if (Result.isFailure(decoded))
-      return Result.fail(`stream chunk is not a chat completion chunk: ${decoded.failure.message}`)
-    const wire = decoded.success
-    id ??= nonEmpty(wire.id)
-    model ??= nonEmpty(wire.model)
-    const reported = wire.usage ?? wire.x_groq?.usage
-    if (Predicate.isObject(reported)) usage = readUsage(reported)
-    const out: Array<CompletionChunk> = []
-    for (const choice of wire.choices ?? []) {
-      if (choice.index != null && choice.index !== 0) continue
-      const delta = choice.delta
-      if (delta?.content != null && delta.content !== "") out.push({ _tag: "TextDelta", text: delta.content })
-      if (delta?.refusal != null && delta.refusal !== "") refusal = true
-      for (const tc of delta?.tool_calls ?? []) {
-        toolCalls = true
-        const name = nonEmpty(tc.function?.name)
-        const args = tc.function?.arguments != null ? argumentsText(tc.function.arguments) : undefined
-        out.push({
-          _tag: "ToolCallDelta",
-          index: toolIndex(tc),
-          ...(nonEmpty(tc.id) !== undefined ? { id: tc.id! } : {}),
-          ...(name !== undefined ? { name } : {}),
-          ...(args !== undefined && args !== "" ? { argumentsDelta: args } : {})
-        })
-      }
-      if (choice.finish_reason != null && choice.finish_reason !== "") raw = choice.finish_reason
-    }
-    return Result.succeed(out)
-  }
-
-  const finish = (): Result.Result<CompletionChunk, string> => {
-    if (raw === undefined) return Result.fail("stream ended before a finish reason")
-    return Result.succeed({
-      _tag: "Finish",
-      finishReason: mapFinishReason(raw, { refusal, toolCalls }),
-      usage: usage ?? emptyUsage,
-      model: model ?? options.model,
-      rawFinishReason: raw,
-      ...(id !== undefined ? { providerResponseId: id } : {})
-    })
-  }
-
-  return { push, finish }
 }

@@ -6,13 +6,18 @@
  * @since 0.1.0
  */
 export { type FailureContext, parseRateLimitReset, rateLimitHeaders, toProviderFailure } from "./Failures.ts"
-export { type AdapterConfig, DEFAULT_TIMEOUT_MS, make, type OpenAIAdapterConfig } from "./OpenAIProvider.ts"
+export {
+  type AdapterConfig,
+  DEFAULT_TIMEOUT_MS,
+  make,
+  type OpenAIAdapterConfig,
+  type OpenAIConfig
+} from "./OpenAIProvider.ts"
 export { type OpenAIKind, type RequestTranslationOptions, toChatCompletionRequest } from "./RequestTranslation.ts"
 export {
   fromChatCompletion,
-  makeStreamTranslator,
   mapFinishReason,
   type ResponseTranslationOptions,
-  readUsage,
-  type StreamTranslator
+  readUsage
 } from "./ResponseTranslation.ts"
+export { makeStreamTranslator, type StreamTranslator } from "./StreamTranslation.ts"
