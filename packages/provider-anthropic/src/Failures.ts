@@ -22,27 +22,17 @@
  * ```
  * @since 0.1.0
  */
-import { type ApiKey, ProviderFailure, parseRetryAfter, sanitizeMessage } from "@am/core"
+import { ProviderFailure, parseRetryAfter } from "@am/core"
+import { failureIdentity, pickHeaders, type FailureContext as SharedFailureContext, scrub } from "@am/provider-utils"
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "@anthropic-ai/sdk"
-import { Cause, Predicate, Redacted } from "effect"
+import { Cause, Predicate } from "effect"
 
-/** Where a failure happened, for the fields the error itself does not carry. */
-export interface FailureContext {
-  /** The configured provider id (`secondary`). */
-  readonly providerId: string
-  readonly model: string
-  readonly key: ApiKey
-  /**
-   * `complete`: whether the response had started (status line and headers in). `stream`: whether
-   * a content chunk (`TextDelta`/`ToolCallDelta`) had gone downstream — only then would a retry
-   * duplicate output (the classifier's contract).
-   */
-  readonly responseBytesReceived?: boolean
-  /** The failure ended a stream; with `responseBytesReceived`, every kind but `http` becomes `stream`. */
-  readonly streaming?: boolean
-  /** Epoch milliseconds, for an HTTP-date `retry-after`; defaults to `Date.now()`. */
-  readonly now?: number
-}
+/**
+ * Where a failure happened: the context shared by the three adapters (`@am/provider-utils`).
+ * Here `streaming` marks a stream call from its start; with `responseBytesReceived` (content went
+ * downstream) every failure but an HTTP status becomes kind `stream`.
+ */
+export type FailureContext = SharedFailureContext
 
 /** Header prefixes kept in `ProviderFailure.rateLimit`. */
 export const RATE_LIMIT_HEADER_PREFIXES: ReadonlyArray<string> = [
@@ -54,26 +44,15 @@ export const RATE_LIMIT_HEADER_PREFIXES: ReadonlyArray<string> = [
 type HeadersLike = { readonly get: (name: string) => string | null; readonly forEach?: Headers["forEach"] }
 
 /** The `anthropic-ratelimit-*` (and `x-ratelimit-*`) headers of a response, as received. */
-export const rateLimitHeaders = (headers: HeadersLike | null | undefined): Record<string, string> | undefined => {
-  if (headers === null || headers === undefined || typeof headers.forEach !== "function") return undefined
-  const out: Record<string, string> = {}
-  headers.forEach((value, name) => {
-    const lower = name.toLowerCase()
-    if (RATE_LIMIT_HEADER_PREFIXES.some((p) => lower.startsWith(p))) out[lower] = value
-  })
-  return Object.keys(out).length > 0 ? out : undefined
-}
+export const rateLimitHeaders = (headers: HeadersLike | null | undefined): Record<string, string> | undefined =>
+  headers === null || headers === undefined || typeof headers.forEach !== "function"
+    ? undefined
+    : pickHeaders(headers as Headers, (name) => RATE_LIMIT_HEADER_PREFIXES.some((p) => name.startsWith(p)))
 
-const base = (ctx: FailureContext) => ({
-  provider: "anthropic",
-  providerId: ctx.providerId,
-  model: ctx.model,
-  keyId: ctx.key.id,
-  keyFingerprint: ctx.key.fingerprint
-})
+const base = (ctx: FailureContext) => failureIdentity("anthropic", ctx)
 
 const clean = (ctx: FailureContext, message: string): string =>
-  sanitizeMessage(message.length > 0 ? message : "(no message)", [Redacted.value(ctx.key.secret)])
+  scrub(message.length > 0 ? message : "(no message)", ctx.key)
 
 /** `message (cause: …)` down a short cause chain: undici hides the useful part ("other side closed") there. */
 const withCauses = (error: unknown): string => {

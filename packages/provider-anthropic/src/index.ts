@@ -6,5 +6,6 @@
  */
 export * from "./AnthropicProvider.ts"
 export * from "./Failures.ts"
-export * from "./StreamTranslator.ts"
-export * from "./Translate.ts"
+export * from "./RequestTranslation.ts"
+export * from "./ResponseTranslation.ts"
+export * from "./StreamTranslation.ts"

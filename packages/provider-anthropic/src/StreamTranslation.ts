@@ -13,7 +13,7 @@
  */
 import type { CompletionChunk } from "@am/core"
 import type { RawMessageStreamEvent } from "@anthropic-ai/sdk/resources/messages"
-import { type AnthropicUsage, mapStopReason, toUsage } from "./Translate.ts"
+import { type AnthropicUsage, mapFinishReason, toUsage } from "./ResponseTranslation.ts"
 
 /** A stateful translator for one stream. */
 export interface StreamTranslator {
@@ -106,7 +106,7 @@ export const makeStreamTranslator = (fallbackModel = ""): StreamTranslator => {
         return [
           {
             _tag: "Finish",
-            finishReason: mapStopReason(stopReason),
+            finishReason: mapFinishReason(stopReason),
             usage: toUsage(usage),
             model,
             ...(stopReason !== null ? { rawFinishReason: stopReason } : {}),

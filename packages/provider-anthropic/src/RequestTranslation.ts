@@ -1,5 +1,6 @@
 /**
- * Pure translation between the core request/response shapes and Anthropic's Messages API.
+ * Core `CompletionRequest` → Anthropic Messages API parameters: system messages lifted into
+ * `system`, alternating turns, tool results as `tool_result` blocks, JSON modes.
  *
  * @example
  * ```ts
@@ -13,12 +14,10 @@
  * ```
  * @since 0.1.0
  */
-import type { ContentPart, ChatMessage, Completion, CompletionRequest, FinishReason, ToolCall, Usage } from "@am/core"
-import { makeUsage } from "@am/core"
+import type { ChatMessage, CompletionRequest, ContentPart } from "@am/core"
 import type {
   ContentBlockParam,
   ImageBlockParam,
-  Message,
   MessageCreateParamsNonStreaming,
   MessageParam,
   TextBlockParam,
@@ -42,10 +41,13 @@ export const JSON_OBJECT_INSTRUCTION =
   "Respond with a single valid JSON object and nothing else: no prose before or after it and no Markdown code fences."
 
 /** Options of the request translation. */
-export interface TranslateOptions {
+export interface RequestTranslationOptions {
   /** `max_tokens` when the request has no `maxTokens`; defaults to {@link DEFAULT_MAX_TOKENS}. */
   readonly defaultMaxTokens?: number
 }
+
+/** @deprecated The old name of {@link RequestTranslationOptions}. */
+export type TranslateOptions = RequestTranslationOptions
 
 type Block = ContentBlockParam
 type Role = "user" | "assistant"
@@ -192,7 +194,7 @@ const toToolChoice = (choice: NonNullable<CompletionRequest["toolChoice"]>): Too
 export const toMessageParams = (
   request: CompletionRequest,
   model: string,
-  options: TranslateOptions = {}
+  options: RequestTranslationOptions = {}
 ): MessageCreateParamsNonStreaming => {
   const { system, messages } = toAnthropicMessages(request.messages)
   const format = request.responseFormat
@@ -208,98 +210,6 @@ export const toMessageParams = (
     ...(hasTools && request.toolChoice !== undefined ? { tool_choice: toToolChoice(request.toolChoice) } : {}),
     ...(format?.type === "json_schema"
       ? { output_config: { format: { type: "json_schema", schema: { ...format.schema } } } }
-      : {})
-  }
-}
-
-/**
- * Anthropic `stop_reason` → core finish reason: `end_turn`/`stop_sequence` → `stop`;
- * `max_tokens`/`model_context_window_exceeded` → `length`; `tool_use` → `tool_calls`;
- * `refusal` → `refusal`; `pause_turn` (a server-tool loop paused; resend to continue) → `length`,
- * because the answer is incomplete and continuable, like a truncation. Unknown or missing → `stop`
- * (the raw value is kept in `rawFinishReason`).
- */
-export const mapStopReason = (stopReason: string | null | undefined): FinishReason => {
-  switch (stopReason) {
-    case "max_tokens":
-    case "model_context_window_exceeded":
-    case "pause_turn":
-      return "length"
-    case "tool_use":
-      return "tool_calls"
-    case "refusal":
-      return "refusal"
-    default:
-      return "stop"
-  }
-}
-
-/** The usage fields Anthropic reports (`Message.usage`, or the merged stream usage). */
-export interface AnthropicUsage {
-  readonly input_tokens?: number | null
-  readonly output_tokens?: number | null
-  readonly cache_read_input_tokens?: number | null
-  readonly cache_creation_input_tokens?: number | null
-  readonly output_tokens_details?: { readonly thinking_tokens?: number | null } | null
-}
-
-const count = (n: number | null | undefined): number | undefined =>
-  typeof n === "number" && Number.isFinite(n) && n >= 0 ? Math.trunc(n) : undefined
-
-/**
- * Anthropic usage → core usage. Anthropic's `input_tokens` counts only the uncached input, while
- * core (OpenTelemetry `gen_ai.usage.input_tokens`) counts all of it, so
- * `inputTokens = input_tokens + cache_read_input_tokens + cache_creation_input_tokens`; the two
- * cache counts are also reported on their own. `reasoningOutputTokens` is
- * `output_tokens_details.thinking_tokens` (already inside `output_tokens`).
- */
-export const toUsage = (usage: AnthropicUsage | null | undefined): Usage => {
-  const uncached = count(usage?.input_tokens) ?? 0
-  const cacheRead = count(usage?.cache_read_input_tokens)
-  const cacheCreation = count(usage?.cache_creation_input_tokens)
-  const reasoning = count(usage?.output_tokens_details?.thinking_tokens)
-  return makeUsage({
-    inputTokens: uncached + (cacheRead ?? 0) + (cacheCreation ?? 0),
-    outputTokens: count(usage?.output_tokens) ?? 0,
-    ...(cacheRead !== undefined ? { cacheReadInputTokens: cacheRead } : {}),
-    ...(cacheCreation !== undefined ? { cacheCreationInputTokens: cacheCreation } : {}),
-    ...(reasoning !== undefined ? { reasoningOutputTokens: reasoning } : {})
-  })
-}
-
-/** The refusal text: Anthropic's `stop_details.explanation`, else the answer text, else a fixed note. */
-const refusalText = (message: Pick<Message, "stop_details">, text: string): string =>
-  message.stop_details?.explanation ?? (text.length > 0 ? text : "The model declined to answer (stop_reason: refusal).")
-
-/**
- * A Messages API response → core `Completion`. Text blocks are joined into `content` (null when
- * there is none), `tool_use` blocks become `toolCalls` (input re-serialised as JSON text), thinking
- * blocks are dropped. A `refusal` is a Completion with `finishReason: "refusal"` and
- * `message.refusal` set — not a failure; the engine classifies it.
- */
-export const fromMessage = (message: Message, providerRequestId?: string | null): Completion => {
-  const text = message.content.flatMap((b) => (b.type === "text" ? [b.text] : [])).join("")
-  const toolCalls: Array<ToolCall> = message.content.flatMap((b) =>
-    b.type === "tool_use" ? [{ id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}) }] : []
-  )
-  const finishReason = mapStopReason(message.stop_reason)
-  return {
-    message: {
-      role: "assistant",
-      content: text.length > 0 ? text : null,
-      ...(toolCalls.length > 0 ? { toolCalls } : {}),
-      ...(finishReason === "refusal" ? { refusal: refusalText(message, text) } : {})
-    },
-    finishReason,
-    usage: toUsage(message.usage),
-    provider: "anthropic",
-    model: message.model,
-    ...(message.stop_reason !== null && message.stop_reason !== undefined
-      ? { rawFinishReason: message.stop_reason }
-      : {}),
-    ...(typeof message.id === "string" && message.id.length > 0 ? { providerResponseId: message.id } : {}),
-    ...(providerRequestId !== undefined && providerRequestId !== null && providerRequestId.length > 0
-      ? { providerRequestId }
       : {})
   }
 }
