@@ -5,6 +5,8 @@
  *
  * @since 0.1.0
  */
+export * from "./Failures.ts"
 export * from "./GeminiProvider.ts"
-export * from "./ToProviderFailure.ts"
-export * from "./Translate.ts"
+export * from "./RequestTranslation.ts"
+export * from "./ResponseTranslation.ts"
+export * from "./StreamTranslation.ts"

@@ -22,33 +22,25 @@
  * ```
  * @since 0.1.0
  */
+import { ProviderFailure, type ProviderFailureKind, parseDurationText, parseRetryAfter } from "@am/core"
 import {
-  type ApiKey,
-  ProviderFailure,
-  type ProviderFailureKind,
-  parseDurationText,
-  parseRetryAfter,
-  sanitizeMessage
-} from "@am/core"
-import { Redacted } from "effect"
-import { EmptyResponseError, PROVIDER_KIND } from "./Translate.ts"
+  failureIdentity,
+  firstHeader,
+  pickHeaders,
+  REQUEST_ID_HEADERS,
+  type FailureContext as SharedFailureContext,
+  scrub
+} from "@am/provider-utils"
+import { EmptyResponseError, PROVIDER_KIND } from "./ResponseTranslation.ts"
 
-/** Where the failure happened and what the adapter saw of the HTTP response. */
-export interface FailureContext {
-  readonly providerId: string
-  readonly model: string
-  readonly key: ApiKey
-  /**
-   * Non-stream calls: whether the HTTP response had arrived (default: whether `headers` are
-   * given). Streams: whether any content chunk had already gone downstream.
-   */
-  readonly responseBytesReceived?: boolean
+/**
+ * Where the failure happened and what the adapter saw of the HTTP response: the context shared
+ * by the three adapters plus the captured headers. `responseBytesReceived` defaults to whether
+ * `headers` are given; `streaming` means a stream had answered HTTP 200.
+ */
+export interface FailureContext extends SharedFailureContext {
   /** Response headers the adapter captured (the SDK's `ApiError` carries none). */
   readonly headers?: Headers | Readonly<Record<string, string>>
-  /** True once a stream answered HTTP 200: a later failure is a `stream` failure. */
-  readonly streaming?: boolean
-  /** Epoch milliseconds, for HTTP-date `retry-after` values (defaults to `Date.now()`). */
-  readonly now?: number
 }
 
 /** A `google.rpc.Status` error body, as Gemini sends it. */
@@ -171,15 +163,14 @@ const headerView = (headers: FailureContext["headers"]): HeaderView | undefined 
   return { get: (name) => lower.get(name.toLowerCase()), entries: () => [...lower.entries()] }
 }
 
-const rateLimitOf = (view: HeaderView | undefined): Record<string, string> | undefined => {
-  if (view === undefined) return undefined
-  const out: Record<string, string> = {}
-  for (const [name, value] of view.entries()) if (RATE_LIMIT_HEADER.test(name)) out[name] = value
-  return Object.keys(out).length > 0 ? out : undefined
-}
+const rateLimitOf = (headers: FailureContext["headers"]): Record<string, string> | undefined =>
+  pickHeaders(headers, (name) => RATE_LIMIT_HEADER.test(name))
 
-const requestIdOf = (view: HeaderView | undefined): string | undefined =>
-  view?.get("x-request-id") ?? view?.get("request-id") ?? view?.get("x-goog-request-id")
+/** Where Gemini (and proxies in front of it) put a response's request id. */
+export const GEMINI_REQUEST_ID_HEADERS: ReadonlyArray<string> = [...REQUEST_ID_HEADERS, "x-goog-request-id"]
+
+const requestIdOf = (headers: FailureContext["headers"]): string | undefined =>
+  firstHeader(headers, GEMINI_REQUEST_ID_HEADERS)
 
 /** Gemini's 429 text says "Please retry in 22.627s." when RetryInfo is missing (proxies strip details). */
 const retryFromMessage = (message: string): number | undefined => {
@@ -242,17 +233,10 @@ const isApiError = (e: unknown): e is Error & { status: number } =>
  */
 export const toProviderFailure = (error: unknown, context: FailureContext): ProviderFailure => {
   if (error instanceof ProviderFailure) return error
-  const secret = Redacted.value(context.key.secret)
   const headers = headerView(context.headers)
-  const base = {
-    provider: PROVIDER_KIND,
-    providerId: context.providerId,
-    model: context.model,
-    keyId: context.key.id,
-    keyFingerprint: context.key.fingerprint
-  }
-  const requestId = requestIdOf(headers)
-  const rateLimit = rateLimitOf(headers)
+  const base = failureIdentity(PROVIDER_KIND, context)
+  const requestId = requestIdOf(context.headers)
+  const rateLimit = rateLimitOf(context.headers)
   const transport = {
     ...(requestId !== undefined ? { requestId } : {}),
     ...(rateLimit !== undefined ? { rateLimit } : {})
@@ -261,7 +245,7 @@ export const toProviderFailure = (error: unknown, context: FailureContext): Prov
     new ProviderFailure({
       ...base,
       kind,
-      message: sanitizeMessage(message, [secret]),
+      message: scrub(message, context.key),
       responseBytesReceived: context.responseBytesReceived ?? headers !== undefined,
       ...transport,
       ...extra
@@ -326,4 +310,28 @@ export const toProviderFailure = (error: unknown, context: FailureContext): Prov
   if (networkish) return make("network", describe, codes)
   // Anything else the SDK throws (an unexpected body, an internal error) is a response we could not read.
   return make("decode", describe)
+}
+
+/**
+ * The adapter's own timer fired. A stream whose headers had arrived stalled: kind `stream`,
+ * marked as having sent output if a delta had gone downstream; anything else is kind `timeout`.
+ *
+ * @example
+ * ```ts
+ * import { ApiKey } from "@am/core"
+ * import { timeoutFailure } from "@am/provider-gemini"
+ * import { Redacted } from "effect"
+ * const key = ApiKey.make("g1", Redacted.make("AIza-test"))
+ * timeoutFailure({ providerId: "google", model: "gemini-2.5-flash", key }, 5000).kind // "timeout"
+ * ```
+ */
+export const timeoutFailure = (context: FailureContext, timeoutMs: number): ProviderFailure => {
+  const stalled = context.streaming === true && context.headers !== undefined
+  return new ProviderFailure({
+    ...failureIdentity(PROVIDER_KIND, context),
+    kind: stalled ? "stream" : "timeout",
+    message: stalled ? `stream did not finish within ${timeoutMs} ms` : `no answer within ${timeoutMs} ms`,
+    errorType: "timeout",
+    responseBytesReceived: context.responseBytesReceived ?? context.headers !== undefined
+  })
 }
