@@ -3,7 +3,7 @@ import { library } from "../../tsup.base.ts"
 
 export default defineConfig({
   ...library,
-  // The library, `@am/testkit/redis`, and the `am-upstream` command (package.json `bin`).
-  entry: ["src/index.ts", "src/TestRedis.ts", "src/bin/am-upstream.ts"],
+  // The library and `@am/testkit/redis`.
+  entry: ["src/index.ts", "src/TestRedis.ts"],
   dts: { entry: ["src/index.ts", "src/TestRedis.ts"], compilerOptions: { customConditions: [] } }
 })

@@ -1,10 +1,11 @@
 /**
- * `@am/testkit` — test doubles for Adaptive Mind: fake OpenAI, Anthropic and Gemini
- * upstream servers with scripted faults, and an in-process `MemoryProvider`.
+ * `@am/testkit` — test doubles for Adaptive Mind: an in-process `MemoryProvider`, the
+ * `reachable` check for suites that need this machine's services, and (re-exported from
+ * `@am/simulator`, so tests and benches keep one import) the simulated OpenAI, Anthropic
+ * and Gemini upstreams with scripted faults. `@am/testkit/redis` holds the Redis helpers.
  *
  * @since 0.1.0
  */
-export * from "./FaultScript.ts"
+export * from "@am/simulator"
 export * from "./MemoryProvider.ts"
-export * from "./Upstream.ts"
 export * from "./Reachable.ts"

@@ -31,7 +31,7 @@ const startChildUpstream = async () => {
     [
       "--conditions=@am/source",
       "--no-warnings",
-      join(root, "packages/testkit/src/bin/am-upstream.ts"),
+      join(root, "packages/simulator/src/bin/am-upstream.ts"),
       "--config",
       config,
       "--json"

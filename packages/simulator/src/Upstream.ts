@@ -7,7 +7,7 @@
  * @example
  * ```ts
  * import OpenAI from "openai"
- * import { startUpstream } from "@am/testkit"
+ * import { startUpstream } from "@am/simulator"
  *
  * const upstream = await startUpstream({ kind: "openai", script: [{ sequence: [429, "ok"] }] })
  * const client = new OpenAI({ apiKey: "sk-test", baseURL: upstream.baseURL, maxRetries: 0 })
@@ -148,7 +148,7 @@ export const startUpstreams = async (configs: ReadonlyArray<UpstreamConfig>): Pr
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Upstream } from "@am/testkit"
+ * import { Upstream } from "@am/simulator"
  *
  * const program = Effect.scoped(
  *   Effect.gen(function* () {

@@ -193,7 +193,7 @@ export class UpstreamServer {
       inputTokens: estimateTokens(req.inputChars) + req.messageCount * 3,
       reply:
         this.config.reply ??
-        `Hello from the fake ${this.kind} upstream (${model}). This answer is scripted by @am/testkit.`,
+        `Hello from the fake ${this.kind} upstream (${model}). This answer is scripted by @am/simulator.`,
       options
     }
   }

@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * import type { FaultScript } from "@am/testkit"
+ * import type { FaultScript } from "@am/simulator"
  * const script: FaultScript = [
  *   { match: { key: "sk-a" }, sequence: [429, 429, "ok"] },
  *   { match: { model: "gpt-4o" }, sequence: [{ fault: "overloaded" }], repeat: true },
@@ -100,7 +100,7 @@ export type FaultName = ProviderFaultName | AnswerFaultName | TransportFaultName
  *
  * @example
  * ```ts
- * import { FaultNames } from "@am/testkit"
+ * import { FaultNames } from "@am/simulator"
  * for (const fault of FaultNames) upstream.setScript([{ sequence: [fault] }])
  * ```
  * @since 0.1.0
