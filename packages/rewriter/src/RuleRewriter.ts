@@ -72,7 +72,7 @@ const DATA_OBJECT = String.raw`(?=[ \t]+(?:(?:the|a|an|this|that|all|my|our|its|
 const PERFORMANCE_OBJECT = String.raw`(?=[ \t]+(?:(?:the|this|that|my|our|an?|next|upcoming|final|job|coding|technical)[ \t]+)*(?:exams?|tests?|interviews?|presentations?|pitch(?:es)?|competitions?|auditions?|demos?|talks?|speech(?:es)?)\b)`
 
 /**
- * The default table, applied top to bottom. Documented in `docs/packages/rewriter.md`.
+ * The default table, applied top to bottom. Documented in the package README ("The default table").
  */
 export const defaultRules: ReadonlyArray<RewriteRule> = [
   {

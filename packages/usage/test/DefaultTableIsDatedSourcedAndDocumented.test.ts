@@ -35,8 +35,8 @@ describe("the default price table is dated, sourced and documented", () => {
     }
   })
 
-  it("docs/packages/usage.md lists every entry with the same prices and date", () => {
-    const docs = readFileSync(new URL("../../../docs/packages/usage.md", import.meta.url), "utf8")
+  it("the README's price table lists every entry with the same prices and date", () => {
+    const docs = readFileSync(new URL("../README.md", import.meta.url), "utf8")
     const rows = new Map(
       docs
         .split("\n")

@@ -24,7 +24,7 @@ export interface ResolvedPolicy {
   readonly healAfterMs: number
 }
 
-/** Penalty points a failure adds (see docs/packages/keyring.md). */
+/** Penalty points a failure adds (see "Where a failure lands" in the package README). */
 export const PENALTY = {
   rate_limit: 1,
   quota_exhausted: 5,
