@@ -4,7 +4,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Stream } from "effect"
-import { call, harness } from "./support/Harness.ts"
+import { call, harness } from "./support.ts"
 
 describe("interruption", () => {
   it.effect("interrupting complete() aborts the in-flight request", () =>

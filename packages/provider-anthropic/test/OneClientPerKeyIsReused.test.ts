@@ -1,7 +1,7 @@
 import { ApiKey } from "@am/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted, Stream } from "effect"
-import { call, harness, keyA, keyB, SECRET_A, SECRET_B } from "./support/Harness.ts"
+import { call, harness, keyA, keyB, SECRET_A, SECRET_B } from "./support.ts"
 
 describe("SDK clients", () => {
   it.effect("creates one client per key on first use and reuses it for every later call", () =>

@@ -8,7 +8,7 @@ import { ApiKey, type FailureClass, type FailureScope, type ProviderFailure } fr
 import type { Step } from "@am/testkit"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted, Stream } from "effect"
-import { call, harness, keyA } from "./support/Harness.ts"
+import { call, harness, keyA } from "./support.ts"
 
 interface Row {
   readonly step: Step

@@ -6,7 +6,7 @@ import { FaultNames, type Step } from "@am/testkit"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Stream } from "effect"
 import { TestClock } from "effect/testing"
-import { call, harness, keyA, SECRET_A } from "./support/Harness.ts"
+import { call, harness, keyA, SECRET_A } from "./support.ts"
 
 const scan = (value: unknown, where: string) => {
   const text = [JSON.stringify(value), String(value), (value as { message?: string }).message ?? ""].join("\n")

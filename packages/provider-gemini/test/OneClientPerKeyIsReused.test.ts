@@ -8,11 +8,11 @@ describe("one SDK client per key, created on first use and reused", () => {
   it.live("five calls over two keys build two clients, each with its own key and the SDK's retries off", () =>
     Effect.gen(function* () {
       const built: Array<GoogleGenAIOptions> = []
-      const createClient = (options: GoogleGenAIOptions) => {
+      const clientFactory = (options: GoogleGenAIOptions) => {
         built.push(options)
         return new GoogleGenAI(options)
       }
-      const { upstream, provider } = yield* gemini({}, { createClient, timeoutMs: 5000, headers: { "x-team": "a" } })
+      const { upstream, provider } = yield* gemini({}, { clientFactory, timeoutMs: 5000, headers: { "x-team": "a" } })
       yield* provider.complete(call({ key: keyA }))
       yield* provider.complete(call({ key: keyB }))
       yield* provider.complete(call({ key: keyA }))
@@ -36,11 +36,11 @@ describe("one SDK client per key, created on first use and reused", () => {
   it.live("a key whose secret changed (same id, new fingerprint) gets a fresh client", () =>
     Effect.gen(function* () {
       let constructions = 0
-      const createClient = (options: GoogleGenAIOptions) => {
+      const clientFactory = (options: GoogleGenAIOptions) => {
         constructions++
         return new GoogleGenAI(options)
       }
-      const { upstream, provider } = yield* gemini({}, { createClient })
+      const { upstream, provider } = yield* gemini({}, { clientFactory })
       const rotated = ApiKey.make(keyA.id, Redacted.make(SECRET_B))
       yield* provider.complete(call({ key: keyA }))
       yield* provider.complete(call({ key: rotated }))

@@ -84,12 +84,12 @@ export const mapFinishReason = (
  *
  * @example
  * ```ts
- * import { readUsage } from "@am/provider-openai"
- * readUsage({ prompt_tokens: 10, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 4 } })
+ * import { toUsage } from "@am/provider-openai"
+ * toUsage({ prompt_tokens: 10, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 4 } })
  * // { inputTokens: 10, outputTokens: 5, totalTokens: 15, cacheReadInputTokens: 4 }
  * ```
  */
-export const readUsage = (usage: unknown): Usage => {
+export const toUsage = (usage: unknown): Usage => {
   if (!Predicate.isObject(usage)) return emptyUsage
   const input = count(field(usage, "prompt_tokens")) ?? 0
   const output = count(field(usage, "completion_tokens")) ?? 0
@@ -129,6 +129,9 @@ const messageText = (content: WireMessage["content"]): string | null => {
 
 const decodeCompletion = Schema.decodeUnknownResult(WireChatCompletion)
 
+/** @deprecated The old name of {@link toUsage}, the name all three adapters use. */
+export const readUsage = toUsage
+
 /**
  * Translates a Chat Completions response body. Fails (with a short reason) when the body is
  * not a chat completion or has no choice; the adapter turns that into a `decode` failure.
@@ -164,7 +167,7 @@ export const fromChatCompletion = (
       ...(refusal !== undefined ? { refusal } : {})
     },
     finishReason: mapFinishReason(raw, { refusal: refusal !== undefined, toolCalls: toolCalls.length > 0 }),
-    usage: readUsage(wire.usage),
+    usage: toUsage(wire.usage),
     provider: options.kind,
     model: nonEmpty(wire.model) ?? options.model,
     ...(raw !== undefined ? { rawFinishReason: raw } : {}),

@@ -16,7 +16,7 @@ import { emptyUsage } from "@am/core"
 import { Predicate, Result, Schema } from "effect"
 import { WireChatCompletionChunk, type WireToolCallDelta } from "./internal/wire.ts"
 import { argumentsText, count, nonEmpty } from "./internal/fields.ts"
-import { mapFinishReason, type ResponseTranslationOptions, readUsage } from "./ResponseTranslation.ts"
+import { mapFinishReason, type ResponseTranslationOptions, toUsage } from "./ResponseTranslation.ts"
 
 const decodeChunk = Schema.decodeUnknownResult(WireChatCompletionChunk)
 
@@ -69,7 +69,7 @@ export const makeStreamTranslator = (options: ResponseTranslationOptions): Strea
     id ??= nonEmpty(wire.id)
     model ??= nonEmpty(wire.model)
     const reported = wire.usage ?? wire.x_groq?.usage
-    if (Predicate.isObject(reported)) usage = readUsage(reported)
+    if (Predicate.isObject(reported)) usage = toUsage(reported)
     const out: Array<CompletionChunk> = []
     for (const choice of wire.choices ?? []) {
       if (choice.index != null && choice.index !== 0) continue

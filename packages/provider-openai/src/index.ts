@@ -18,6 +18,7 @@ export {
   fromChatCompletion,
   mapFinishReason,
   type ResponseTranslationOptions,
-  readUsage
+  readUsage,
+  toUsage
 } from "./ResponseTranslation.ts"
 export { makeStreamTranslator, type StreamTranslator } from "./StreamTranslation.ts"

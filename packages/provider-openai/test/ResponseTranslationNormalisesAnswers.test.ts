@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Result } from "effect"
-import { fromChatCompletion, mapFinishReason, readUsage } from "../src/index.ts"
+import { fromChatCompletion, mapFinishReason, toUsage } from "../src/index.ts"
 
 const options = { kind: "openai", model: "gpt-4o", requestId: "req_abc" } as const
 
@@ -150,7 +150,7 @@ describe("response translation", () => {
 
   it("ignores malformed usage counters instead of failing the answer", () => {
     assert.deepStrictEqual(
-      readUsage({ prompt_tokens: -3, completion_tokens: "7", total_tokens: 2.5, prompt_tokens_details: null }),
+      toUsage({ prompt_tokens: -3, completion_tokens: "7", total_tokens: 2.5, prompt_tokens_details: null }),
       { inputTokens: 0, outputTokens: 0, totalTokens: 2 }
     )
   })

@@ -115,7 +115,7 @@ describe("SDK errors become ProviderFailures", () => {
       undefined,
       new Headers({ "x-request-id": "req_sse" })
     )
-    assert.deepInclude(toProviderFailure(sse, { ...context, streamStarted: true, responseBytesReceived: true }), {
+    assert.deepInclude(toProviderFailure(sse, { ...context, streaming: true, responseBytesReceived: true }), {
       kind: "stream",
       errorType: "server_error",
       errorCode: "server_is_overloaded",
@@ -123,7 +123,7 @@ describe("SDK errors become ProviderFailures", () => {
       requestId: "req_sse"
     })
     // Before any content went downstream the same event is safe to retry.
-    assert.deepInclude(toProviderFailure(sse, { ...context, streamStarted: true, responseBytesReceived: false }), {
+    assert.deepInclude(toProviderFailure(sse, { ...context, streaming: true, responseBytesReceived: false }), {
       kind: "stream",
       responseBytesReceived: false
     })
@@ -159,7 +159,7 @@ describe("SDK errors become ProviderFailures", () => {
   })
 
   it("after a stream's headers every failure but an HTTP status is a broken stream", () => {
-    const streaming = { ...context, streamStarted: true, responseBytesReceived: false }
+    const streaming = { ...context, streaming: true, responseBytesReceived: false }
     assert.strictEqual(toProviderFailure(new APIConnectionTimeoutError(), streaming).kind, "stream")
     assert.strictEqual(toProviderFailure(new TypeError("terminated"), streaming).kind, "stream")
     assert.strictEqual(toProviderFailure(new SyntaxError("malformed server-sent event JSON"), streaming).kind, "stream")
@@ -170,7 +170,7 @@ describe("SDK errors become ProviderFailures", () => {
       "network"
     )
     assert.strictEqual(
-      toProviderFailure(new APIConnectionTimeoutError(), { ...context, streamStarted: false }).kind,
+      toProviderFailure(new APIConnectionTimeoutError(), { ...context, streaming: false }).kind,
       "timeout"
     )
   })

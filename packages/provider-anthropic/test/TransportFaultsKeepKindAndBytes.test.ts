@@ -10,7 +10,7 @@ import type { Step } from "@am/testkit"
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Stream } from "effect"
 import { TestClock } from "effect/testing"
-import { call, harness } from "./support/Harness.ts"
+import { call, harness } from "./support.ts"
 
 const completeFails = (step: Step) =>
   Effect.gen(function* () {

@@ -1,6 +1,6 @@
 /**
  * Test harness: the real adapter and the real SDK against a `@am/testkit` fake Anthropic upstream.
- * The only seam is `createClient`, which counts constructions and wraps the adapter's `fetch`
+ * The only seam is `clientFactory`, which counts constructions and wraps the adapter's `fetch`
  * (`@am/transport`'s pooled one by default) to observe (not alter) each request's abort signal and
  * the moment its headers arrive.
  */
@@ -61,7 +61,7 @@ export const harness = (options: {
       id: "secondary",
       baseURL: upstream.baseURL,
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-      createClient: (clientOptions) => {
+      clientFactory: (clientOptions) => {
         created++
         inner = clientOptions.fetch ?? fetch
         return new Anthropic({ ...clientOptions, fetch: observingFetch })

@@ -1,4 +1,4 @@
-import { fromMessage, mapStopReason, toUsage } from "@am/provider-anthropic"
+import { fromMessage, mapFinishReason, toUsage } from "@am/provider-anthropic"
 import type { Message } from "@anthropic-ai/sdk/resources/messages"
 import { assert, describe, it } from "@effect/vitest"
 
@@ -31,15 +31,15 @@ const message = (over: Partial<Message>): Message =>
 
 describe("response translation", () => {
   it("maps every Anthropic stop_reason to the core finish reason", () => {
-    assert.strictEqual(mapStopReason("end_turn"), "stop")
-    assert.strictEqual(mapStopReason("stop_sequence"), "stop")
-    assert.strictEqual(mapStopReason("max_tokens"), "length")
-    assert.strictEqual(mapStopReason("model_context_window_exceeded"), "length")
-    assert.strictEqual(mapStopReason("tool_use"), "tool_calls")
-    assert.strictEqual(mapStopReason("refusal"), "refusal")
-    assert.strictEqual(mapStopReason("pause_turn"), "length")
-    assert.strictEqual(mapStopReason("something_new"), "stop")
-    assert.strictEqual(mapStopReason(null), "stop")
+    assert.strictEqual(mapFinishReason("end_turn"), "stop")
+    assert.strictEqual(mapFinishReason("stop_sequence"), "stop")
+    assert.strictEqual(mapFinishReason("max_tokens"), "length")
+    assert.strictEqual(mapFinishReason("model_context_window_exceeded"), "length")
+    assert.strictEqual(mapFinishReason("tool_use"), "tool_calls")
+    assert.strictEqual(mapFinishReason("refusal"), "refusal")
+    assert.strictEqual(mapFinishReason("pause_turn"), "length")
+    assert.strictEqual(mapFinishReason("something_new"), "stop")
+    assert.strictEqual(mapFinishReason(null), "stop")
   })
 
   it("sums uncached and cached input into inputTokens and reports the cache counts on their own", () => {

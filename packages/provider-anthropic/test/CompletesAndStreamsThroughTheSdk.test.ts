@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
-import { call, harness, keyA, MODEL, REPLY, request, SECRET_A } from "./support/Harness.ts"
+import { call, harness, keyA, MODEL, REPLY, request, SECRET_A } from "./support.ts"
 
 describe("complete and stream through @anthropic-ai/sdk against the fake upstream", () => {
   it.effect("answers JSON with text, usage, ids and the request-id header", () =>
