@@ -1,31 +1,22 @@
 import * as http from "node:http"
-import type { Socket } from "node:net"
 import type { FaultName, FaultStep, TransportFaultName } from "../FaultScript.ts"
-import type { UpstreamConfig, UpstreamKind } from "../Upstream.ts"
 import { TransportFaultNames } from "../FaultScript.ts"
+import type { UpstreamConfig, UpstreamKind } from "../Upstream.ts"
 import { AnthropicWire } from "./AnthropicWire.ts"
 import { GeminiWire } from "./GeminiWire.ts"
 import { OpenAIWire } from "./OpenAIWire.ts"
+import type { LogEntry } from "./RequestLog.ts"
+import { RequestLog } from "./RequestLog.ts"
+import { Responder, STREAM_TYPE } from "./Responder.ts"
 import type { ResolvedStep } from "./ScriptRunner.ts"
 import { ScriptRunner } from "./ScriptRunner.ts"
+import { sendTransportFault } from "./TransportFault.ts"
 import type { Answer, Ctx, Dialect, Failure, ParsedRequest } from "./Wire.ts"
 import { estimateTokens, makeIds } from "./Wire.ts"
 
 // One definition of the config, the public one.
 type Kind = UpstreamKind
 type ServerConfig = UpstreamConfig
-
-export interface LogEntry {
-  at: number
-  method: string
-  path: string
-  model: string | undefined
-  key: string | undefined
-  stream: boolean
-  prompt: string
-  status: number
-  fault?: FaultName | number
-}
 
 const DIALECTS: Record<Kind, Dialect> = { openai: OpenAIWire, anthropic: AnthropicWire, gemini: GeminiWire }
 
@@ -43,7 +34,6 @@ const EMPTY_PARSED: ParsedRequest = {
   invalid: undefined
 }
 
-const STREAM_TYPE = "text/event-stream; charset=utf-8"
 const STREAM_TRUE = /"stream"\s*:\s*true/
 const MODEL = /"model"\s*:\s*"([^"]*)"/
 const NO_QUERY = new URLSearchParams("")
@@ -53,12 +43,12 @@ export class UpstreamServer {
   readonly kind: Kind
   readonly dialect: Dialect
   readonly config: ServerConfig
-  readonly log: Array<LogEntry> = []
   readonly runner: ScriptRunner
   readonly server: http.Server
   private readonly timers = new Set<ReturnType<typeof setTimeout>>()
   private readonly ids: (length: number) => string
-  private readonly maxLog: number
+  private readonly requestLog: RequestLog
+  private readonly w: Responder
   private fastJson: Buffer | undefined
   private fastSse: Buffer | undefined
   private fastJsonHeaders: Array<string> = []
@@ -71,7 +61,8 @@ export class UpstreamServer {
     this.config = config
     this.runner = new ScriptRunner(config.script, config.seed)
     this.ids = makeIds((config.seed ?? Math.floor(Math.random() * 2 ** 32)) ^ (config.kind.length * 0x1f3d5b79))
-    this.maxLog = config.maxLog ?? 100_000
+    this.requestLog = new RequestLog(config.maxLog ?? 100_000)
+    this.w = new Responder(this.dialect)
     if (config.fast === true) this.precompute()
     this.server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => this.onRequest(req, res))
   }
@@ -99,13 +90,20 @@ export class UpstreamServer {
     })
   }
 
+  get log(): ReadonlyArray<LogEntry> {
+    return this.requestLog.entries
+  }
+
   reset(): void {
-    this.log.length = 0
+    this.requestLog.clear()
     this.runner.reset()
   }
 
-  private later(ms: number, f: () => void) {
-    if (ms <= 0) return f()
+  private readonly later = (ms: number, f: () => void): void => {
+    if (ms <= 0) {
+      f()
+      return
+    }
     const t = setTimeout(() => {
       this.timers.delete(t)
       f()
@@ -114,8 +112,7 @@ export class UpstreamServer {
   }
 
   private record(entry: LogEntry) {
-    if (this.log.length >= this.maxLog) this.log.splice(0, Math.ceil(this.maxLog / 2))
-    this.log.push(entry)
+    this.requestLog.record(entry)
   }
 
   // ---- request handling ------------------------------------------------------------
@@ -146,7 +143,7 @@ export class UpstreamServer {
     this.fastJson = Buffer.from(this.dialect.json(a, ctx))
     this.fastSse = Buffer.from(this.dialect.events(a, ctx).join(""))
     // Flat [name, value, …] arrays: the cheapest form writeHead accepts.
-    this.fastJsonHeaders = ["content-type", this.jsonType(), "content-length", String(this.fastJson.length)]
+    this.fastJsonHeaders = ["content-type", this.w.jsonType, "content-length", String(this.fastJson.length)]
     this.fastSseHeaders = ["content-type", STREAM_TYPE, "content-length", String(this.fastSse.length)]
   }
 
@@ -236,7 +233,7 @@ export class UpstreamServer {
     const ctx = this.ctx(model, key, parsed, undefined)
     const reject = (f: Failure, fault: FaultName | undefined) => {
       if (fault !== undefined) entry.fault = fault
-      this.after(this.config.latencyMs ?? 0, res, () => this.sendFailure(res, entry, f, ctx))
+      this.after(this.config.latencyMs ?? 0, res, () => this.w.failure(res, entry, f, ctx))
     }
 
     if (route === undefined) return reject(d.notFound(method, path, ctx), undefined)
@@ -246,7 +243,7 @@ export class UpstreamServer {
     if (route.op === "models") {
       const body = d.models(this.config.models ?? [d.defaultModel])
       return this.after(this.config.latencyMs ?? 0, res, () =>
-        this.sendBody(res, entry, 200, { ...d.baseHeaders(ctx), "content-type": "application/json" }, body)
+        this.w.body(res, entry, 200, { ...d.baseHeaders(ctx), "content-type": "application/json" }, body)
       )
     }
     if (badJson) return reject(d.badJson(ctx), "malformed_request")
@@ -279,7 +276,7 @@ export class UpstreamServer {
 
     if (step._tag === "Status") {
       entry.fault = step.status
-      return this.after(latency, res, () => this.sendFailure(res, entry, d.status(step.status, ctx), ctx))
+      return this.after(latency, res, () => this.w.failure(res, entry, d.status(step.status, ctx), ctx))
     }
     const fault = step._tag === "Fault" ? step.fault : undefined
     if (fault !== undefined) entry.fault = fault
@@ -287,22 +284,24 @@ export class UpstreamServer {
     if (fault !== undefined && TRANSPORT.has(fault)) {
       if (fault === "latency" && options?.latencyMs === undefined) latency += 250
       const answer = d.fault("ok", ctx) as Answer
-      return this.after(latency, res, () => this.transport(req, res, entry, fault, answer, ctx))
+      return this.after(latency, res, () =>
+        sendTransportFault(this.w, this.later, req, res, entry, fault as TransportFaultName, answer, ctx)
+      )
     }
     if (fault === "overloaded_in_stream" && parsed.stream) {
       const answer = d.fault("ok", ctx) as Answer
       return this.after(latency, res, () => {
         const events = d.events(answer, ctx)
         const n = Math.min(options?.afterChunks ?? 1, events.length)
-        this.streamHead(res, entry, ctx)
+        this.w.streamHead(res, entry, ctx)
         for (let i = 0; i < n; i++) res.write(events[i]!)
         res.end(d.streamError(ctx))
       })
     }
     const rendered = d.fault((fault ?? "ok") as Exclude<FaultName, TransportFaultName> | "ok", ctx)
     this.after(latency, res, () => {
-      if (rendered._tag === "Failure") this.sendFailure(res, entry, rendered, ctx)
-      else this.sendAnswer(res, entry, rendered, ctx)
+      if (rendered._tag === "Failure") this.w.failure(res, entry, rendered, ctx)
+      else this.w.answer(res, entry, rendered, ctx)
     })
   }
 
@@ -312,170 +311,4 @@ export class UpstreamServer {
       if (!res.destroyed) f()
     })
   }
-
-  // ---- writing ---------------------------------------------------------------------
-
-  private sendFailure(res: http.ServerResponse, entry: LogEntry, f: Failure, ctx: Ctx) {
-    this.sendBody(
-      res,
-      entry,
-      f.status,
-      { ...this.dialect.baseHeaders(ctx), ...f.headers, "content-type": f.contentType },
-      f.body
-    )
-  }
-
-  private sendBody(
-    res: http.ServerResponse,
-    entry: LogEntry,
-    status: number,
-    headers: Record<string, string>,
-    body: string
-  ) {
-    entry.status = status
-    const buf = Buffer.from(body)
-    res.writeHead(status, { ...headers, "content-length": buf.length })
-    res.end(buf)
-  }
-
-  private jsonType(): string {
-    return this.kind === "gemini" ? "application/json; charset=UTF-8" : "application/json"
-  }
-
-  private sendAnswer(res: http.ServerResponse, entry: LogEntry, a: Answer, ctx: Ctx) {
-    if (ctx.req.stream) {
-      this.streamHead(res, entry, ctx)
-      const events = this.dialect.events(a, ctx)
-      for (const e of events) res.write(e)
-      res.end()
-    } else {
-      this.sendBody(
-        res,
-        entry,
-        200,
-        { ...this.dialect.baseHeaders(ctx), "content-type": this.jsonType() },
-        this.dialect.json(a, ctx)
-      )
-    }
-  }
-
-  private streamHead(res: http.ServerResponse, entry: LogEntry, ctx: Ctx) {
-    entry.status = 200
-    res.writeHead(200, { ...this.dialect.baseHeaders(ctx), "content-type": STREAM_TYPE, "cache-control": "no-cache" })
-    res.flushHeaders()
-  }
-
-  /** The answer's bytes, as the parts it would be written in. */
-  private parts(a: Answer, ctx: Ctx): Array<string> {
-    if (ctx.req.stream) return this.dialect.events(a, ctx)
-    const body = this.dialect.json(a, ctx)
-    const half = Math.floor(body.length / 2)
-    return [body.slice(0, half), body.slice(half)]
-  }
-
-  private transport(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    entry: LogEntry,
-    fault: FaultName,
-    a: Answer,
-    ctx: Ctx
-  ) {
-    const socket: Socket = req.socket
-    const o = ctx.options
-    const stream = ctx.req.stream
-    const headers = (withLength: number | undefined) => {
-      entry.status = 200
-      const h: Record<string, string | number> = {
-        ...this.dialect.baseHeaders(ctx),
-        "content-type": stream ? STREAM_TYPE : this.jsonType()
-      }
-      if (withLength !== undefined) h["content-length"] = withLength
-      res.writeHead(200, h)
-      res.flushHeaders()
-    }
-    switch (fault) {
-      case "latency":
-        return this.sendAnswer(res, entry, a, ctx)
-      case "hang":
-        // Never answer: the client gives up (timeout or abort); close() ends the socket.
-        return
-      case "reset_before_headers":
-        socket.resetAndDestroy()
-        return
-      case "reset_after_headers": {
-        headers(stream ? undefined : Buffer.byteLength(this.dialect.json(a, ctx)))
-        // Let the headers reach the client before the RST discards unread data.
-        this.later(20, () => socket.resetAndDestroy())
-        return
-      }
-      case "stream_cut": {
-        const parts = this.parts(a, ctx)
-        const full = parts.join("")
-        headers(stream ? undefined : Buffer.byteLength(full))
-        const n = stream ? Math.min(o?.afterChunks ?? 2, parts.length - 1) : 1
-        for (let i = 0; i < n; i++) res.write(parts[i]!)
-        this.later(20, () => socket.destroy())
-        return
-      }
-      case "stall": {
-        const parts = this.parts(a, ctx)
-        headers(stream ? undefined : Buffer.byteLength(parts.join("")))
-        const n = stream ? Math.min(o?.afterChunks ?? 1, parts.length) : 1
-        for (let i = 0; i < n; i++) res.write(parts[i]!)
-        this.later(o?.stallMs ?? 500, () => {
-          if (res.destroyed) return
-          for (let i = n; i < parts.length; i++) res.write(parts[i]!)
-          res.end()
-        })
-        return
-      }
-      case "malformed_json": {
-        if (!stream) {
-          const body = corrupt(this.dialect.json(a, ctx))
-          return this.sendBody(
-            res,
-            entry,
-            200,
-            { ...this.dialect.baseHeaders(ctx), "content-type": this.jsonType() },
-            body
-          )
-        }
-        const parts = this.parts(a, ctx)
-        const at = Math.min(o?.afterChunks ?? 1, parts.length - 1)
-        headers(undefined)
-        for (let i = 0; i < parts.length; i++) res.write(i === at ? corrupt(parts[i]!) : parts[i]!)
-        res.end()
-        return
-      }
-      case "truncated_body": {
-        if (!stream) {
-          const body = this.dialect.json(a, ctx)
-          return this.sendBody(
-            res,
-            entry,
-            200,
-            { ...this.dialect.baseHeaders(ctx), "content-type": this.jsonType() },
-            body.slice(0, Math.floor(body.length / 2))
-          )
-        }
-        // Framing says the stream is complete, but it stops inside an event and never finishes.
-        const parts = this.parts(a, ctx)
-        const at = Math.min(o?.afterChunks ?? 2, parts.length - 1)
-        headers(undefined)
-        for (let i = 0; i < at; i++) res.write(parts[i]!)
-        const cut = parts[at]!
-        res.end(cut.slice(0, Math.floor(cut.length / 2)))
-        return
-      }
-      default:
-        return this.sendAnswer(res, entry, a, ctx)
-    }
-  }
-}
-
-/** Breaks JSON syntax while keeping its length and look: the first `"` becomes `'`. */
-const corrupt = (s: string): string => {
-  const i = s.indexOf('"')
-  return i === -1 ? `${s}}` : `${s.slice(0, i)}'${s.slice(i + 1)}`
 }
