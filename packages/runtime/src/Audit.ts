@@ -1,6 +1,6 @@
 /**
  * Wires the audit trail a config asks for: `ledger.store` picks the store (`sqlite:PATH`,
- * `postgres://…` or `memory`), the ledger spools to `ledger.spoolDir`, and `telemetry` sets
+ * `postgres://…` or `memory`, see `layerStores`), the ledger spools to `ledger.spoolDir`, and `telemetry` sets
  * the event bus's subscribers (JSON logs, metrics, the batched event writer). The engine reads
  * these services when they are present. The demo uses the same wiring.
  *
@@ -13,28 +13,20 @@
  * @since 0.1.0
  */
 import type { AmConfig } from "./Config.ts"
-import { Ledger, MemoryLedgerStore } from "@am/ledger"
-import { StoreUrl } from "@am/store-sql"
-import { EventWriter, Telemetry } from "@am/telemetry"
+import { Ledger } from "@am/ledger"
+import { Telemetry } from "@am/telemetry"
 import { PricingDefault } from "@am/usage"
 import { Duration, Layer } from "effect"
-
-/** What the memory stores keep in a long-running process (the newest; use SQL for everything). */
-export const MEMORY_STORE_LIMIT = 10_000
-
-const storesFor = (spec: string) =>
-  StoreUrl.isSql(spec)
-    ? StoreUrl.layer(spec)
-    : Layer.merge(
-        MemoryLedgerStore.layerBounded(MEMORY_STORE_LIMIT),
-        EventWriter.layerMemoryStoreBounded(MEMORY_STORE_LIMIT)
-      )
+import { genAiProviderName } from "./Observability.ts"
+import { layerHostStores } from "./Stores.ts"
 
 /** Stores, telemetry bus (the `EventBus`), ledger and pricing for a config. */
 export const layerAudit = (config: AmConfig, options?: { readonly logs?: boolean }) => {
-  const stores = storesFor(config.ledger.store)
+  const stores = layerHostStores(config.ledger.store)
   const telemetry = Telemetry.layer({
     logs: (options?.logs ?? config.telemetry.logs) ? {} : false,
+    // GenAI metrics name the provider as OpenTelemetry does (`openai`, `anthropic`, `gcp.gemini`), not by its config id.
+    metrics: { providerName: (id) => genAiProviderName(config.providers.get(id)?.kind) ?? id },
     writer: {
       ...(config.telemetry.events.batchSize !== undefined ? { batchSize: config.telemetry.events.batchSize } : {}),
       ...(config.telemetry.events.flushIntervalMs !== undefined

@@ -23,6 +23,7 @@ import { PromptRewriter } from "@am/rewriter"
 import { NodeRedis } from "@effect/platform-node"
 import { layerAudit } from "./Audit.ts"
 import type { AmConfig } from "./Config.ts"
+import { layerObservability, type ObservabilityOptions } from "./Observability.ts"
 import { Effect, Layer } from "effect"
 import { Engine, type EngineConfig, ModelHealth, type ProviderSpec, RetryBudget } from "@am/engine"
 
@@ -131,15 +132,22 @@ export const layerConfigMemory = (config: AmConfig, options?: LayerConfigOptions
 export interface LayerEngineOptions extends LayerConfigOptions {
   /** JSON attempt logs on stdout (default: the config's `telemetry.logs`). */
   readonly logs?: boolean | undefined
+  /** OTLP export tuning (intervals, shutdown bound) when the config sets `telemetry.otlp`. */
+  readonly observability?: ObservabilityOptions | undefined
 }
 
 /**
  * What every host (the gateway, the demo, `createEngine`) runs on for a config: the engine and
  * its services over the audit trail the config asks for — `ledger.store` (memory, `sqlite:PATH`,
  * `postgres://…`) with `llm_runs`, the telemetry bus (`telemetry.logs`, `telemetry.events`) and
- * pricing. One wiring, so a config field means the same in every host.
+ * pricing — and, with `telemetry.otlp`, OTLP export of traces, metrics and logs. One wiring, so a
+ * config field means the same in every host.
+ *
+ * The exporters are built first and released last: closing the layer drains the telemetry bus
+ * (whose metrics subscriber updates the GenAI metrics) before the final OTLP flush.
  */
 export const layerEngine = (config: AmConfig, options?: LayerEngineOptions) =>
   layerConfig(config, options?.providers !== undefined ? { providers: options.providers } : undefined).pipe(
-    Layer.provideMerge(layerAudit(config, options?.logs !== undefined ? { logs: options.logs } : undefined))
+    Layer.provideMerge(layerAudit(config, options?.logs !== undefined ? { logs: options.logs } : undefined)),
+    Layer.provideMerge(layerObservability(config, options?.observability))
   )

@@ -35,6 +35,7 @@ import {
 } from "@am/engine"
 import { type AmConfig, ConfigError, loadConfig } from "./Config.ts"
 import { layerEngine } from "./Layers.ts"
+import type { ObservabilityOptions } from "./Observability.ts"
 
 /** Base class of every error the facade rejects with. */
 export class AmError extends Error {
@@ -110,6 +111,8 @@ export interface CreateEngineOptions {
    * (default `"default"`); `llm_runs` rows always belong to a workspace.
    */
   readonly workspace?: string
+  /** OTLP export tuning (intervals, shutdown bound) when the config sets `telemetry.otlp`; `close()` flushes. */
+  readonly observability?: ObservabilityOptions
 }
 
 /** Which candidate a stream committed to (its first content token). */
@@ -158,7 +161,10 @@ export const createEngine = (config: unknown, options?: CreateEngineOptions): Am
   }
   const resolved = loaded.value
   const runtime = ManagedRuntime.make(
-    layerEngine(resolved, options?.providers !== undefined ? { providers: options.providers } : undefined)
+    layerEngine(resolved, {
+      ...(options?.providers !== undefined ? { providers: options.providers } : {}),
+      ...(options?.observability !== undefined ? { observability: options.observability } : {})
+    })
   )
   const run = <A>(effect: Effect.Effect<A, EngineError, Engine>, signal?: AbortSignal) =>
     runtime.runPromiseExit(effect, signal !== undefined ? { signal } : undefined).then((exit) => {
