@@ -1,15 +1,16 @@
 /**
  * Opens the stores a command reads, from `--store` (the syntax of `ledger.store`:
- * `sqlite:PATH` or `postgres://…`) or from the `ledger.store` of a `--config FILE`.
+ * `sqlite:PATH` or `postgres://…`) or from the `ledger.store` of a `--config FILE`, through
+ * `@am/runtime`'s `layerStores` — the same opening the engine hosts use for that URL.
  */
 import { readFileSync } from "node:fs"
-import type { EventStore, LedgerStore, RunStore, StoreError } from "@am/core"
-import { StoreUrl } from "@am/store-sql"
+import type { StoreError } from "@am/core"
+import { isDurableStore, layerStores, type Stores } from "@am/runtime"
 import { Effect, Layer, Schema } from "effect"
 
 export class CliError extends Schema.TaggedError<CliError>()("CliError", { message: Schema.String }) {}
 
-export type Stores = LedgerStore | RunStore | EventStore
+export type { Stores }
 
 /** Which store to open: `--store` wins, else `--config`'s `ledger.store`, else `AM_CONFIG`'s. */
 export const resolveStoreSpec = (
@@ -34,8 +35,8 @@ export const resolveStoreSpec = (
   })
 
 export const storeLayer = (spec: string): Layer.Layer<Stores, StoreError | CliError> =>
-  StoreUrl.isSql(spec)
-    ? StoreUrl.layer(spec)
+  isDurableStore(spec)
+    ? layerStores(spec)
     : (Layer.effectDiscard(
         Effect.fail(
           new CliError({
