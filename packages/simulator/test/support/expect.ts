@@ -91,6 +91,3 @@ export const SIGNAL_ROWS: ReadonlyArray<readonly [row: string, faults: ReadonlyA
   ["Tool-call malformed", ["malformed_tool_call"]],
   ["Normal completion", ["ok", "tool_call"]]
 ]
-
-/** Faults whose HTTP answer is an error for the provider (tested in JSON and SSE alike). */
-export type ProviderTable = ReadonlyArray<readonly [fault: FaultName | "ok", json: Expect, stream?: Expect]>
