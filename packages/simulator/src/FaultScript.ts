@@ -1,5 +1,5 @@
 /**
- * Fault scripts: which answer or failure a fake upstream gives each request.
+ * Fault scripts: which answer or failure a simulated upstream gives each request.
  *
  * A script is a list of rules; the first rule whose `match` fits the request's model and
  * key decides. A rule's `sequence` is consumed one step per request (then `"ok"` forever,
@@ -23,6 +23,10 @@
  * an HTTP 200 refusal/block) — one per row of provider-signals.md A.9, in each
  * provider's own status, body and headers.
  *
+ * @example
+ * ```ts
+ * upstream.setScript([{ sequence: ["overloaded"] }]) // 503 / 529 / UNAVAILABLE, per provider
+ * ```
  * @since 0.1.0
  */
 export const ProviderFaultNames = [
@@ -54,6 +58,10 @@ export const ProviderFaultNames = [
  * Faults that are HTTP 200 answers the caller must not take as a plain success:
  * filtered or refused output, truncation, tool calls (normal and malformed).
  *
+ * @example
+ * ```ts
+ * upstream.setScript([{ sequence: ["content_filter"] }]) // HTTP 200, finish_reason "content_filter"
+ * ```
  * @since 0.1.0
  */
 export const AnswerFaultNames = [
@@ -68,6 +76,10 @@ export const AnswerFaultNames = [
 /**
  * Faults of the connection rather than of the provider: the same for every provider.
  *
+ * @example
+ * ```ts
+ * upstream.setScript([{ sequence: [{ fault: "stream_cut", afterChunks: 3 }] }])
+ * ```
  * @since 0.1.0
  */
 export const TransportFaultNames = [
@@ -81,16 +93,38 @@ export const TransportFaultNames = [
   "truncated_body"
 ] as const
 
-/** @since 0.1.0 */
+/**
+ * @example
+ * ```ts
+ * const fault: ProviderFaultName = "rate_limit"
+ * ```
+ * @since 0.1.0
+ */
 export type ProviderFaultName = (typeof ProviderFaultNames)[number]
-/** @since 0.1.0 */
+/**
+ * @example
+ * ```ts
+ * const fault: AnswerFaultName = "refusal"
+ * ```
+ * @since 0.1.0
+ */
 export type AnswerFaultName = (typeof AnswerFaultNames)[number]
-/** @since 0.1.0 */
+/**
+ * @example
+ * ```ts
+ * const fault: TransportFaultName = "reset_before_headers"
+ * ```
+ * @since 0.1.0
+ */
 export type TransportFaultName = (typeof TransportFaultNames)[number]
 
 /**
  * Every fault a script can ask for.
  *
+ * @example
+ * ```ts
+ * const faults: ReadonlyArray<FaultName> = ["rate_limit", "refusal", "hang"]
+ * ```
  * @since 0.1.0
  */
 export type FaultName = ProviderFaultName | AnswerFaultName | TransportFaultName
@@ -119,6 +153,10 @@ export const isFaultName = (u: unknown): u is FaultName => typeof u === "string"
 /**
  * A step with options. Only the options that make sense for the fault are read.
  *
+ * @example
+ * ```ts
+ * const step: FaultStep = { fault: "rate_limit", retryAfterMs: 20_000 }
+ * ```
  * @since 0.1.0
  */
 export interface FaultStep {
@@ -157,6 +195,10 @@ export type Step = "ok" | FaultName | number | FaultStep
  * A rule of a script. The first rule whose `match` fits the request (every given field
  * equal) decides the request's step.
  *
+ * @example
+ * ```ts
+ * const rule: FaultRule = { match: { key: "sk-a" }, sequence: [429, "ok"], perTarget: true }
+ * ```
  * @since 0.1.0
  */
 export interface FaultRule {
@@ -173,6 +215,10 @@ export interface FaultRule {
 /**
  * A fault script: rules, first match wins; requests no rule matches are answered `"ok"`.
  *
+ * @example
+ * ```ts
+ * const script: FaultScript = [{ match: { model: "gpt-4o" }, sequence: [503, 503, "ok"] }]
+ * ```
  * @since 0.1.0
  */
 export type FaultScript = ReadonlyArray<FaultRule>

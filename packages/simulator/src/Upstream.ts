@@ -1,5 +1,5 @@
 /**
- * Fake provider upstreams: HTTP servers on loopback that speak the real OpenAI chat
+ * Simulated provider upstreams: HTTP servers on loopback that speak the real OpenAI chat
  * completions, Anthropic messages and Gemini `generateContent` wire formats (JSON and
  * SSE), answer with usage, and fail exactly as the providers do when a fault script
  * says so. Point the official SDK at `baseURL` and it cannot tell the difference.
@@ -22,12 +22,24 @@ import { Effect } from "effect"
 import type { FaultName, FaultScript } from "./FaultScript.ts"
 import { UpstreamServer } from "./internal/Server.ts"
 
-/** @since 0.1.0 */
+/**
+ * Which provider's wire format an upstream speaks.
+ *
+ * @example
+ * ```ts
+ * const kinds: ReadonlyArray<UpstreamKind> = ["openai", "anthropic", "gemini"]
+ * ```
+ * @since 0.1.0
+ */
 export type UpstreamKind = "openai" | "anthropic" | "gemini"
 
 /**
- * How to start one fake upstream.
+ * How to start one simulated upstream.
  *
+ * @example
+ * ```ts
+ * const config: UpstreamConfig = { kind: "openai", models: ["gpt-4o-mini"], keys: ["sk-a"], latencyMs: 20 }
+ * ```
  * @since 0.1.0
  */
 export interface UpstreamConfig {
@@ -56,6 +68,10 @@ export interface UpstreamConfig {
 /**
  * One request as the upstream saw it.
  *
+ * @example
+ * ```ts
+ * const keys = upstream.requests.map((r: LoggedRequest) => r.key)
+ * ```
  * @since 0.1.0
  */
 export interface LoggedRequest {
@@ -76,8 +92,13 @@ export interface LoggedRequest {
 }
 
 /**
- * A running fake upstream.
+ * A running simulated upstream.
  *
+ * @example
+ * ```ts
+ * const upstream: Upstream = await startUpstream({ kind: "anthropic" })
+ * new Anthropic({ apiKey: "sk-ant-test", baseURL: upstream.baseURL, maxRetries: 0 })
+ * ```
  * @since 0.1.0
  */
 export interface Upstream {
@@ -96,7 +117,7 @@ export interface Upstream {
 }
 
 /**
- * Start one fake upstream and resolve once it listens.
+ * Start one simulated upstream and resolve once it listens.
  *
  * @example
  * ```ts

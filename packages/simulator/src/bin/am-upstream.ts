@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * `am-upstream --config FILE [--json]` — starts the fake upstreams a JSON file describes
- * and prints their URLs; runs until SIGINT/SIGTERM. Used by the demo and the benchmarks.
+ * `am-upstream --config FILE [--json]` — starts the simulated upstreams a JSON file describes
+ * and prints their URLs; runs until SIGINT/SIGTERM. Used by the benchmarks (in a process of their own).
  *
  * FILE holds one `UpstreamConfig`, an array of them, or `{ "upstreams": [...] }`; each
  * entry may carry a `name` (printed, default `kind`). With `--json` one line

@@ -38,7 +38,7 @@ const STREAM_TRUE = /"stream"\s*:\s*true/
 const MODEL = /"model"\s*:\s*"([^"]*)"/
 const NO_QUERY = new URLSearchParams("")
 
-/** Mutable running state of one fake upstream. */
+/** Mutable running state of one simulated upstream. */
 export class UpstreamServer {
   readonly kind: Kind
   readonly dialect: Dialect
