@@ -43,7 +43,16 @@ export const RATE_LIMIT_HEADER_PREFIXES: ReadonlyArray<string> = [
 
 type HeadersLike = { readonly get: (name: string) => string | null; readonly forEach?: Headers["forEach"] }
 
-/** The `anthropic-ratelimit-*` (and `x-ratelimit-*`) headers of a response, as received. */
+/**
+ * The `anthropic-ratelimit-*` (and `x-ratelimit-*`) headers of a response, as received.
+ *
+ * @example
+ * ```ts
+ * import { rateLimitHeaders } from "@am/provider-anthropic"
+ * rateLimitHeaders(new Headers({ "anthropic-ratelimit-requests-remaining": "0", "request-id": "req_1" }))
+ * // { "anthropic-ratelimit-requests-remaining": "0" }
+ * ```
+ */
 export const rateLimitHeaders = (headers: HeadersLike | null | undefined): Record<string, string> | undefined =>
   headers === null || headers === undefined || typeof headers.forEach !== "function"
     ? undefined
@@ -139,6 +148,16 @@ const fieldsOf = (error: unknown, ctx: FailureContext): Fields => {
  * While streaming (`streaming: true`), `responseBytesReceived` means "a content chunk already went
  * downstream" (the classifier's contract: only then would a retry duplicate output), and every
  * failure after that point is kind `stream`, whatever broke — a retry must not be blind to it.
+ *
+ * @example
+ * ```ts
+ * import { ApiKey } from "@am/core"
+ * import { toProviderFailure } from "@am/provider-anthropic"
+ * import { Redacted } from "effect"
+ * const key = ApiKey.make("k1", Redacted.make("sk-ant-test"))
+ * toProviderFailure(new TypeError("terminated"), { providerId: "secondary", model: "claude-haiku-4-5", key, streaming: true, responseBytesReceived: true }).kind
+ * // "stream"
+ * ```
  */
 export const toProviderFailure = (error: unknown, ctx: FailureContext): ProviderFailure => {
   if (error instanceof ProviderFailure) return error
@@ -155,7 +174,18 @@ export const toProviderFailure = (error: unknown, ctx: FailureContext): Provider
 const withRequestId = (requestId: string | null | undefined) =>
   requestId !== undefined && requestId !== null && requestId.length > 0 ? { requestId } : {}
 
-/** A failure for a 200 response the adapter cannot read (not a Message, not JSON). */
+/**
+ * A failure for a 200 response the adapter cannot read (not a Message, not JSON).
+ *
+ * @example
+ * ```ts
+ * import { ApiKey } from "@am/core"
+ * import { decodeFailure } from "@am/provider-anthropic"
+ * import { Redacted } from "effect"
+ * const key = ApiKey.make("k1", Redacted.make("sk-ant-test"))
+ * decodeFailure({ providerId: "secondary", model: "claude-haiku-4-5", key }, "not a message", "req_1").kind // "decode"
+ * ```
+ */
 export const decodeFailure = (ctx: FailureContext, message: string, requestId?: string | null): ProviderFailure =>
   new ProviderFailure({
     ...base(ctx),
@@ -165,7 +195,18 @@ export const decodeFailure = (ctx: FailureContext, message: string, requestId?: 
     ...withRequestId(requestId)
   })
 
-/** A stream that ended (cleanly, at the transport level) before `message_stop`. */
+/**
+ * A stream that ended (cleanly, at the transport level) before `message_stop`.
+ *
+ * @example
+ * ```ts
+ * import { ApiKey } from "@am/core"
+ * import { streamCutFailure } from "@am/provider-anthropic"
+ * import { Redacted } from "effect"
+ * const key = ApiKey.make("k1", Redacted.make("sk-ant-test"))
+ * streamCutFailure({ providerId: "secondary", model: "claude-haiku-4-5", key, responseBytesReceived: true }).kind // "stream"
+ * ```
+ */
 export const streamCutFailure = (ctx: FailureContext, requestId?: string | null): ProviderFailure =>
   new ProviderFailure({
     ...base(ctx),
@@ -178,6 +219,15 @@ export const streamCutFailure = (ctx: FailureContext, requestId?: string | null)
 /**
  * The adapter's own deadline (`timeoutMs`) elapsed: kind `timeout`, or kind `stream` (a stalled
  * stream) once content went downstream.
+ *
+ * @example
+ * ```ts
+ * import { ApiKey } from "@am/core"
+ * import { timeoutFailure } from "@am/provider-anthropic"
+ * import { Redacted } from "effect"
+ * const key = ApiKey.make("k1", Redacted.make("sk-ant-test"))
+ * timeoutFailure({ providerId: "secondary", model: "claude-haiku-4-5", key }, 30_000).kind // "timeout"
+ * ```
  */
 export const timeoutFailure = (ctx: FailureContext, timeoutMs: number, requestId?: string | null): ProviderFailure =>
   ctx.streaming === true && ctx.responseBytesReceived === true

@@ -127,6 +127,13 @@ const toTurn = (
  * wherever they occur), tool results become `tool_result` blocks in a user turn, and consecutive
  * turns of the same role are merged into one (Anthropic requires alternating roles). In a merged
  * user turn the `tool_result` blocks come first, as Anthropic requires after a `tool_use` turn.
+ *
+ * @example
+ * ```ts
+ * import { toAnthropicMessages } from "@am/provider-anthropic"
+ * toAnthropicMessages([{ role: "system", content: "Be brief." }, { role: "user", content: "Hi" }])
+ * // { system: ["Be brief."], messages: [{ role: "user", content: "Hi" }] }
+ * ```
  */
 export const toAnthropicMessages = (
   messages: ReadonlyArray<ChatMessage>
@@ -190,6 +197,13 @@ const toToolChoice = (choice: NonNullable<CompletionRequest["toolChoice"]>): Too
  *   `auto|none|any|tool` (sent only with tools).
  * - `responseFormat` `json_schema` → `output_config.format` (structured outputs);
  *   `json_object` → {@link JSON_OBJECT_INSTRUCTION} appended to `system`.
+ *
+ * @example
+ * ```ts
+ * import { toMessageParams } from "@am/provider-anthropic"
+ * const params = toMessageParams({ messages: [{ role: "user", content: "Hi" }], stop: ["END"] }, "claude-haiku-4-5")
+ * // { model: "claude-haiku-4-5", messages: [...], max_tokens: 1024, stop_sequences: ["END"] }
+ * ```
  */
 export const toMessageParams = (
   request: CompletionRequest,

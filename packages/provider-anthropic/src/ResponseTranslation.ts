@@ -19,6 +19,13 @@ import type { Message } from "@anthropic-ai/sdk/resources/messages"
  * `refusal` → `refusal`; `pause_turn` (a server-tool loop paused; resend to continue) → `length`,
  * because the answer is incomplete and continuable, like a truncation. Unknown or missing → `stop`
  * (the raw value is kept in `rawFinishReason`).
+ *
+ * @example
+ * ```ts
+ * import { mapFinishReason } from "@am/provider-anthropic"
+ * mapFinishReason("tool_use") // "tool_calls"
+ * mapFinishReason("pause_turn") // "length"
+ * ```
  */
 export const mapFinishReason = (stopReason: string | null | undefined): FinishReason => {
   switch (stopReason) {
@@ -56,6 +63,13 @@ const count = (n: number | null | undefined): number | undefined =>
  * `inputTokens = input_tokens + cache_read_input_tokens + cache_creation_input_tokens`; the two
  * cache counts are also reported on their own. `reasoningOutputTokens` is
  * `output_tokens_details.thinking_tokens` (already inside `output_tokens`).
+ *
+ * @example
+ * ```ts
+ * import { toUsage } from "@am/provider-anthropic"
+ * toUsage({ input_tokens: 10, cache_read_input_tokens: 90, output_tokens: 5 })
+ * // { inputTokens: 100, outputTokens: 5, totalTokens: 105, cacheReadInputTokens: 90 }
+ * ```
  */
 export const toUsage = (usage: AnthropicUsage | null | undefined): Usage => {
   const uncached = count(usage?.input_tokens) ?? 0
@@ -80,6 +94,15 @@ const refusalText = (message: Pick<Message, "stop_details">, text: string): stri
  * there is none), `tool_use` blocks become `toolCalls` (input re-serialised as JSON text), thinking
  * blocks are dropped. A `refusal` is a Completion with `finishReason: "refusal"` and
  * `message.refusal` set — not a failure; the engine classifies it.
+ *
+ * @example
+ * ```ts
+ * import { fromMessage } from "@am/provider-anthropic"
+ * import type { Message } from "@anthropic-ai/sdk/resources/messages"
+ * declare const message: Message // what client.messages.create returned
+ * const completion = fromMessage(message, "req_1")
+ * completion.finishReason // "stop" | "length" | "tool_calls" | "refusal"
+ * ```
  */
 export const fromMessage = (message: Message, providerRequestId?: string | null): Completion => {
   const text = message.content.flatMap((b) => (b.type === "text" ? [b.text] : [])).join("")

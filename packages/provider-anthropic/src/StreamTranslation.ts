@@ -32,6 +32,14 @@ type MutableUsage = { -readonly [K in keyof AnthropicUsage]: AnthropicUsage[K] }
  * `message_delta` usages written over it (Anthropic reports cumulative counts there). Tool calls
  * are numbered 0, 1, … in the order their `tool_use` blocks start (the core `index`), whatever
  * Anthropic's content-block index is. `Finish` is emitted on `message_stop`.
+ *
+ * @example
+ * ```ts
+ * import { makeStreamTranslator } from "@am/provider-anthropic"
+ * const t = makeStreamTranslator("claude-haiku-4-5")
+ * t.push({ type: "message_stop" }) // [{ _tag: "Finish", finishReason: "stop", … }]
+ * t.finished() // true
+ * ```
  */
 export const makeStreamTranslator = (fallbackModel = ""): StreamTranslator => {
   let model = fallbackModel

@@ -230,6 +230,16 @@ const isApiError = (e: unknown): e is Error & { status: number } =>
  *
  * The message is sanitised (`sanitizeMessage`) against the key that was used; the key appears
  * only as id and fingerprint.
+ *
+ * @example
+ * ```ts
+ * import { ApiKey } from "@am/core"
+ * import { toProviderFailure } from "@am/provider-gemini"
+ * import { Redacted } from "effect"
+ * const key = ApiKey.make("g1", Redacted.make("AIza-test"))
+ * toProviderFailure(new TypeError("fetch failed"), { providerId: "google", model: "gemini-2.5-flash", key }).kind
+ * // "network"
+ * ```
  */
 export const toProviderFailure = (error: unknown, context: FailureContext): ProviderFailure => {
   if (error instanceof ProviderFailure) return error

@@ -132,6 +132,13 @@ const assistantParts = (message: AssistantMessage, signatures: ThoughtSignatures
  * turns of `functionResponse` parts (named after the call they answer); consecutive turns of the
  * same role merged, as Gemini expects parallel function responses in one turn. System messages
  * are not here: they go to `systemInstruction`.
+ *
+ * @example
+ * ```ts
+ * import { toContents } from "@am/provider-gemini"
+ * toContents([{ role: "user", content: "Hi" }, { role: "assistant", content: "Hello" }])
+ * // [{ role: "user", parts: [{ text: "Hi" }] }, { role: "model", parts: [{ text: "Hello" }] }]
+ * ```
  */
 export const toContents = (messages: ReadonlyArray<ChatMessage>, signatures?: ThoughtSignatures): Array<Content> => {
   const toolNames = new Map<string, string>()
@@ -187,6 +194,13 @@ const toToolConfig = (choice: CompletionRequest["toolChoice"]): ToolConfig | und
  * Builds the SDK's `generateContent` parameters for one call. The adapter adds the transport
  * settings (abort signal, timeout, fetch) itself; automatic function calling and automatic
  * continuation are switched off here so one call is exactly one HTTP request.
+ *
+ * @example
+ * ```ts
+ * import { toGenerateContentParameters } from "@am/provider-gemini"
+ * const params = toGenerateContentParameters({ messages: [{ role: "user", content: "Hi" }], maxTokens: 64 }, "gemini-2.5-flash")
+ * params.config.maxOutputTokens // 64
+ * ```
  */
 export const toGenerateContentParameters = (
   request: CompletionRequest,

@@ -83,7 +83,15 @@ export const toUsage = (meta: GenerateContentResponseUsageMetadata | undefined):
   }
 }
 
-/** The request id header of a response, when the upstream sent one. */
+/**
+ * The request id header of a response, when the upstream sent one.
+ *
+ * @example
+ * ```ts
+ * import { requestIdFrom } from "@am/provider-gemini"
+ * requestIdFrom({ "x-goog-request-id": "abc" }) // "abc"
+ * ```
+ */
 export const requestIdFrom = (headers: Readonly<Record<string, string>> | undefined): string | undefined => {
   if (headers === undefined) return undefined
   return headers["x-request-id"] ?? headers["request-id"] ?? headers["x-goog-request-id"] ?? undefined
@@ -99,6 +107,14 @@ export class EmptyResponseError extends Error {
  * failures: a blocked prompt (no candidates, `promptFeedback.blockReason`) is `content_filter`
  * with `blockReason` set. A response with neither candidates nor a block reason throws
  * `EmptyResponseError` (the adapter reports it as a `decode` failure).
+ *
+ * @example
+ * ```ts
+ * import { fromGenerateContentResponse } from "@am/provider-gemini"
+ * import type { GenerateContentResponse } from "@google/genai"
+ * const blocked = { promptFeedback: { blockReason: "SAFETY" } } as GenerateContentResponse
+ * fromGenerateContentResponse(blocked, "gemini-2.5-flash").finishReason // "content_filter"
+ * ```
  */
 export const fromGenerateContentResponse = (
   response: GenerateContentResponse,

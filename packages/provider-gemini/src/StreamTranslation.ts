@@ -31,6 +31,15 @@ export interface StreamState {
   responseId: string | undefined
 }
 
+/**
+ * A fresh state for one stream (what {@link chunkDeltas} updates and {@link finishChunk} reads).
+ *
+ * @example
+ * ```ts
+ * import { makeStreamState } from "@am/provider-gemini"
+ * makeStreamState().emitted // false
+ * ```
+ */
 export const makeStreamState = (): StreamState => ({
   emitted: false,
   toolCallCount: 0,
@@ -81,6 +90,12 @@ export const chunkDeltas = (
 /**
  * The closing `Finish` chunk, or `undefined` when the stream ended without a finish reason or a
  * prompt block (a cut stream: the adapter reports it as a `stream` failure).
+ *
+ * @example
+ * ```ts
+ * import { finishChunk, makeStreamState } from "@am/provider-gemini"
+ * finishChunk(makeStreamState(), "gemini-2.5-flash") // undefined: nothing said the stream was complete
+ * ```
  */
 export const finishChunk = (state: StreamState, requestedModel: string): CompletionChunk | undefined => {
   if (state.rawFinishReason === undefined && state.blockReason === undefined) return undefined

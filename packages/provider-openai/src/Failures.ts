@@ -268,7 +268,18 @@ export const toProviderFailure = (error: unknown, context: FailureContext): Prov
   })
 }
 
-/** The failure for an attempt that ran out of its time (the adapter's own timer). */
+/**
+ * The failure for an attempt that ran out of its time (the adapter's own timer).
+ *
+ * @example
+ * ```ts
+ * import { ApiKey } from "@am/core"
+ * import { Redacted } from "effect"
+ * import { timeoutFailure } from "./Failures.ts"
+ * const key = ApiKey.make("k1", Redacted.make("sk-test-123456789"))
+ * timeoutFailure({ providerId: "primary", model: "gpt-4o", key }, 30_000).kind // "timeout"
+ * ```
+ */
 export const timeoutFailure = (context: FailureContext, timeoutMs: number): ProviderFailure =>
   toProviderFailure(
     Object.assign(new Error(`request timed out after ${timeoutMs} ms`), { name: "TimeoutError" }),
@@ -278,6 +289,15 @@ export const timeoutFailure = (context: FailureContext, timeoutMs: number): Prov
 /**
  * The failure for a 200 answer the adapter could not read: `decode` for a body that is not a
  * chat completion, `stream` for a stream that broke off (bad chunk, no finish reason).
+ *
+ * @example
+ * ```ts
+ * import { ApiKey } from "@am/core"
+ * import { Redacted } from "effect"
+ * import { decodeFailure } from "./Failures.ts"
+ * const key = ApiKey.make("k1", Redacted.make("sk-test-123456789"))
+ * decodeFailure({ providerId: "primary", model: "gpt-4o", key }, "response has no choices").kind // "decode"
+ * ```
  */
 export const decodeFailure = (context: FailureContext, reason: string): ProviderFailure =>
   toProviderFailure(new SyntaxError(reason), context)
