@@ -14,7 +14,7 @@ import {
   type CompletionChunk,
   type CompletionRequest,
   type ContentPart,
-  schemaErrorPath,
+  schemaIssuePath,
   type Usage
 } from "@am/core"
 import type { EngineCompletion } from "@am/engine"
@@ -111,7 +111,7 @@ export const decodeChatBody = (json: unknown): Effect.Effect<ChatBody, InvalidBo
     ? Effect.fail(new InvalidBody({ message: "the request body must be a JSON object" }))
     : decodeBody(json, { errors: "first" }).pipe(
         Effect.mapError((e) => {
-          const param = schemaErrorPath(e.message)
+          const param = schemaIssuePath(e)
           const first = e.message.split("\n")[0] ?? e.message
           return new InvalidBody({
             message: param !== undefined ? `invalid field ${param}: ${first}` : `invalid request body: ${first}`,
