@@ -1,0 +1,72 @@
+/**
+ * The whole config file as one Schema: the sections as written decode to the resolved config
+ * hosts run on (`guards` is checked and dropped), and the rules that span sections — a route
+ * step names a known provider and a model listed under it; an LLM rewriter names a provider with
+ * keys — are checks on the decoded config that report the written field's path.
+ *
+ * @internal
+ */
+import { Schema, SchemaGetter } from "effect"
+import { GatewayKeys, Guards, Ledger, Server, State, Telemetry } from "./HostSchema.ts"
+import { Mitigation, Retry, Routes, Stream } from "./PolicySchema.ts"
+import { Providers } from "./ProvidersSchema.ts"
+
+const resolvedFields = {
+  server: Server,
+  providers: Providers,
+  routes: Routes,
+  retry: Retry,
+  mitigation: Mitigation,
+  stream: Stream,
+  ledger: Ledger,
+  telemetry: Telemetry,
+  state: State,
+  gatewayKeys: GatewayKeys
+}
+
+const Resolved = Schema.toType(Schema.Struct(resolvedFields))
+type Resolved = typeof Resolved.Type
+
+/** Every route step names a configured provider, and a model listed under it (when it lists any). */
+const routesAreServed = Schema.makeFilter((config: Resolved) => {
+  for (const [name, steps] of config.routes) {
+    for (const [i, step] of steps.entries()) {
+      const provider = config.providers.get(step.provider)
+      if (provider === undefined) {
+        return { path: ["routes", name, i, "provider"], issue: `unknown provider "${step.provider}"` }
+      }
+      for (const [j, model] of step.models.entries()) {
+        if (provider.models.size > 0 && !provider.models.has(model)) {
+          return {
+            path: ["routes", name, i, "models", j],
+            issue: `model "${model}" is not listed under providers.${step.provider}.models`
+          }
+        }
+      }
+    }
+  }
+  return undefined
+})
+
+/** An LLM rewriter names a configured provider that has keys to call it with. */
+const rewriterIsServed = Schema.makeFilter((config: Resolved) => {
+  const rewriter = config.mitigation.rewriter
+  if (rewriter.kind !== "llm") return undefined
+  const provider = config.providers.get(rewriter.provider)
+  const path = ["mitigation", "rewriter", "provider"]
+  if (provider === undefined) return { path, issue: `unknown provider "${rewriter.provider}"` }
+  if (provider.keys.length === 0) return { path, issue: `provider "${rewriter.provider}" has no keys for the rewriter` }
+  return undefined
+})
+
+/**
+ * The config file, decoded (`env:NAME` secrets need `ConfigEnv`) to the resolved config:
+ * providers and routes as maps, capabilities as sets, durations in milliseconds, defaults filled.
+ */
+export const ConfigSchema = Schema.Struct({ ...resolvedFields, guards: Guards }).pipe(
+  Schema.decodeTo(Resolved, {
+    decode: SchemaGetter.transform(({ guards: _, ...config }) => config),
+    encode: SchemaGetter.transform((config) => config)
+  }),
+  Schema.check(routesAreServed, rewriterIsServed)
+)
