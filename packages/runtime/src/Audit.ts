@@ -13,16 +13,19 @@
  * @since 0.1.0
  */
 import type { AmConfig } from "./Config.ts"
+import { RequestRecorder } from "@am/engine"
 import { Ledger } from "@am/ledger"
 import { Telemetry } from "@am/telemetry"
 import { PricingDefault } from "@am/usage"
 import { Duration, Layer } from "effect"
 import { genAiProviderName } from "./Observability.ts"
-import { layerHostStores } from "./Stores.ts"
+import { isDurableStore, layerHostStores, layerStores } from "./Stores.ts"
 
 /** Stores, telemetry bus (the `EventBus`), ledger and pricing for a config. */
 export const layerAudit = (config: AmConfig, options?: { readonly logs?: boolean }) => {
-  const stores = layerHostStores(config.ledger.store)
+  // One layer value per store, so the recorder and the ledger share one connection (layers memoise by reference).
+  const durable = isDurableStore(config.ledger.store) ? layerStores(config.ledger.store) : undefined
+  const stores = durable ?? layerHostStores(config.ledger.store)
   const telemetry = Telemetry.layer({
     logs: (options?.logs ?? config.telemetry.logs) ? {} : false,
     // GenAI metrics name the provider as OpenTelemetry does (`openai`, `anthropic`, `gcp.gemini`), not by its config id.
@@ -38,5 +41,10 @@ export const layerAudit = (config: AmConfig, options?: { readonly logs?: boolean
     ...(config.ledger.spoolDir !== undefined ? { spoolDir: config.ledger.spoolDir } : {}),
     ...(config.ledger.previewLengths !== undefined ? { previewLengths: config.ledger.previewLengths } : {})
   }).pipe(Layer.provide(Layer.merge(stores, telemetry))) // with the bus: bias.ledger.entry.created is published
-  return Layer.mergeAll(stores, telemetry, ledger, PricingDefault)
+  // A durable store also keeps each request's `llm_runs` row; memory keeps ledger entries only.
+  const recorder =
+    durable !== undefined
+      ? RequestRecorder.layerWithRuns.pipe(Layer.provide(Layer.mergeAll(durable, ledger, PricingDefault)))
+      : RequestRecorder.layer.pipe(Layer.provide(Layer.merge(ledger, PricingDefault)))
+  return Layer.mergeAll(stores, telemetry, ledger, PricingDefault, recorder)
 }

@@ -25,7 +25,7 @@ import { layerAudit } from "./Audit.ts"
 import type { AmConfig } from "./Config.ts"
 import { layerObservability, type ObservabilityOptions } from "./Observability.ts"
 import { Effect, Layer } from "effect"
-import { Engine, type EngineConfig, ModelHealth, type ProviderSpec, RetryBudget } from "@am/engine"
+import { Engine, type EngineConfig, ModelHealth, type ProviderSpec, RequestRecorder, RetryBudget } from "@am/engine"
 
 /** Builds the official-SDK adapter for a configured provider. */
 export const makeProvider = (spec: ProviderSpec): Provider => {
@@ -121,11 +121,24 @@ export const layerServices = (config: AmConfig, options?: LayerConfigOptions) =>
   return Layer.provideMerge(rewriter, base)
 }
 
-/** Engine + its services (keyring, breakers, registry, budget) over the given `EventBus`. */
-export const layerConfig = (config: AmConfig, options?: LayerConfigOptions) =>
-  Layer.provideMerge(Engine.layer(config), layerServices(config, options))
+/**
+ * Engine + its services (keyring, breakers, registry, budget) over the given `EventBus`. Requests
+ * are recorded through `options.recorder` (e.g. `RequestRecorder.layerWithRuns` over stores you
+ * provide), or not at all.
+ */
+export const layerConfig = <R = never>(
+  config: AmConfig,
+  options?: LayerConfigOptions & { readonly recorder?: Layer.Layer<RequestRecorder, never, R> }
+) =>
+  Layer.provideMerge(
+    Engine.layer(config),
+    Layer.merge(
+      layerServices(config, options),
+      options?.recorder ?? (RequestRecorder.layerNoop as Layer.Layer<RequestRecorder, never, R>)
+    )
+  )
 
-/** `layerConfig` over a memory event bus (also exposing `EventLog`). */
+/** `layerConfig` over a memory event bus (also exposing `EventLog`); nothing recorded. */
 export const layerConfigMemory = (config: AmConfig, options?: LayerConfigOptions) =>
   Layer.provideMerge(layerConfig(config, options), EventBus.layerMemory)
 
@@ -147,7 +160,11 @@ export interface LayerEngineOptions extends LayerConfigOptions {
  * (whose metrics subscriber updates the GenAI metrics) before the final OTLP flush.
  */
 export const layerEngine = (config: AmConfig, options?: LayerEngineOptions) =>
-  layerConfig(config, options?.providers !== undefined ? { providers: options.providers } : undefined).pipe(
+  // The audit trail below provides the `RequestRecorder` its ledger.store asks for.
+  Layer.provideMerge(
+    Engine.layer(config),
+    layerServices(config, options?.providers !== undefined ? { providers: options.providers } : undefined)
+  ).pipe(
     Layer.provideMerge(layerAudit(config, options?.logs !== undefined ? { logs: options.logs } : undefined)),
     Layer.provideMerge(layerObservability(config, options?.observability))
   )

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { type ChatMessage, EventBus } from "@am/core"
 import { PromptRewriter, RewriteFailed } from "@am/rewriter"
 import { Effect, Layer } from "effect"
-import { Engine } from "@am/engine"
+import { Engine, RequestRecorder } from "@am/engine"
 import { layerServices } from "../src/index.ts"
 import { events, makeHarness, topics, user } from "./support/Harness.ts"
 
@@ -70,7 +70,7 @@ describe("content-policy refusals are mitigated once (official SDKs against the 
       // The real engine wiring with the rewriter swapped for one that fails.
       const layer = Layer.provideMerge(
         Engine.layer(h.config),
-        Layer.provideMerge(failing, layerServices(h.config))
+        Layer.mergeAll(Layer.provideMerge(failing, layerServices(h.config)), RequestRecorder.layerNoop)
       ).pipe(Layer.provideMerge(EventBus.layerMemory))
       yield* Effect.gen(function* () {
         const error = yield* Effect.flip((yield* Engine).complete(user("something blocked")))

@@ -11,7 +11,7 @@ import { Arbitrary, Effect, Exit, Fiber, Layer, References, Schema } from "effec
 import { SqlClient } from "effect/sql"
 import { TestClock } from "effect/testing"
 import { layerConfig, loadConfig } from "../src/index.ts"
-import { Engine } from "@am/engine"
+import { Engine, RequestRecorder } from "@am/engine"
 
 const rawConfig = (deadlineMs: number) => ({
   providers: {
@@ -81,7 +81,7 @@ describe("every request gets exactly one ledger entry and one llm_runs row (prop
                 Ledger.layer({ spoolDir: mkdtempSync(join(tmpdir(), "am-spool-")) }).pipe(Layer.provide(stores)),
                 PricingDefault
               )
-              const layer = layerConfig(config, { providers }).pipe(
+              const layer = layerConfig(config, { providers, recorder: RequestRecorder.layerWithRuns }).pipe(
                 Layer.provideMerge(audit),
                 Layer.provideMerge(EventBus.layerMemory)
               )

@@ -10,7 +10,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, References } from "effect"
 import { SqlClient } from "effect/sql"
 import { TestClock } from "effect/testing"
-import { Engine } from "@am/engine"
+import { Engine, RequestRecorder } from "@am/engine"
+import { PricingDefault } from "@am/usage"
 import { layerConfig, loadConfig } from "../src/index.ts"
 
 const PG = { host: "127.0.0.1", port: 5432 }
@@ -81,8 +82,11 @@ describe("a ledger whose Postgres connection is cut loses nothing", () => {
       })
       const spoolDir = mkdtempSync(join(tmpdir(), "am-outage-"))
       const ledger = Ledger.layer({ spoolDir }).pipe(Layer.provide(stores))
-      const layer = layerConfig(config, { providers: [MemoryProvider.make({ id: "primary" })] }).pipe(
-        Layer.provideMerge(Layer.mergeAll(ledger, stores)),
+      const layer = layerConfig(config, {
+        providers: [MemoryProvider.make({ id: "primary" })],
+        recorder: RequestRecorder.layerWithRuns
+      }).pipe(
+        Layer.provideMerge(Layer.mergeAll(ledger, stores, PricingDefault)),
         Layer.provideMerge(EventBus.layerMemory)
       )
       yield* Effect.gen(function* () {

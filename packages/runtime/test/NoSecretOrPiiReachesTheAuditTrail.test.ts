@@ -9,7 +9,8 @@ import { MemoryProvider } from "@am/testkit"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Logger, References } from "effect"
 import { SqlClient } from "effect/sql"
-import { Engine } from "@am/engine"
+import { Engine, RequestRecorder } from "@am/engine"
+import { PricingDefault } from "@am/usage"
 import { layerConfig, loadConfig } from "../src/index.ts"
 
 const SECRETS = ["sk-e2e-secret-key-one-0000000000", "sk-e2e-secret-key-two-1111111111"]
@@ -59,9 +60,12 @@ describe("no key or PII reaches the audit trail (ledger rows, events, logs, metr
         Ledger.layer({ spoolDir: join(dir, "spool") }).pipe(Layer.provide(stores)),
         Telemetry.layer({ logs: { sink: (line) => Effect.sync(() => logLines.push(line)) } }).pipe(
           Layer.provide(stores)
-        )
+        ),
+        PricingDefault
       )
-      const layer = layerConfig(config, { providers: [provider] }).pipe(Layer.provideMerge(audit))
+      const layer = layerConfig(config, { providers: [provider], recorder: RequestRecorder.layerWithRuns }).pipe(
+        Layer.provideMerge(audit)
+      )
       const collect = Logger.make((o) => {
         effectLogs.push(JSON.stringify({ m: o.message, a: o.fiber.getRef(References.CurrentLogAnnotations) }))
       })

@@ -1,75 +1,219 @@
-import type { ApiKey, ChatMessage, Classification, KeyRef, LedgerEvent, ProviderFailure } from "@am/core"
-import { Context, Data } from "effect"
-import type { AttemptRecord, Mitigation } from "../EngineError.ts"
-import type { Candidate } from "./Planner.ts"
-
-/** The candidate an execution-plan step serves; provided per step. */
-export class Target extends Context.Service<Target, Candidate>()("@am/engine/internal/Target") {}
-
-/** A provider call in flight: what settling it needs. */
-export interface CallHandle {
-  readonly c: Candidate
-  readonly key: ApiKey
-  readonly ref: KeyRef
-  /** The fields every `api.call.*` event of this call carries. */
-  readonly base: {
-    readonly requestId: string
-    readonly provider: string
-    readonly model: string
-    readonly keyId: string
-    readonly keyFingerprint: string
-    readonly attempt: number
-  }
-  readonly started: number
-}
-
-/** A provider call that failed, with its classification. */
-export class CallFailed extends Data.TaggedError("CallFailed")<{
-  readonly candidate: Candidate
-  readonly key: KeyRef
-  readonly failure: ProviderFailure
-  readonly classification: Classification
-}> {}
-
-/** No key of the provider can serve the model right now. */
-export class KeysExhausted extends Data.TaggedError("KeysExhausted")<{
-  readonly candidate: Candidate
-  readonly availableAt: number | undefined
-}> {}
-
-/** The candidate's breaker rejected the call; nothing was sent. */
-export class BreakerRejected extends Data.TaggedError("BreakerRejected")<{
-  readonly candidate: Candidate
-  readonly retryAfterMs: number | undefined
-}> {}
-
-export type AttemptError = CallFailed | KeysExhausted | BreakerRejected
-
 /**
- * Per-request bookkeeping. One request runs its attempts sequentially on one fiber, so plain
- * fields are enough here (no other fiber reads or writes them).
+ * One attempt of the plan: lease a key for the step's candidate, call its provider under the
+ * candidate's breakers with the time left, and settle the outcome. An `Exchange` says how the
+ * call is made and what its success means (`complete` settles at once; a stream at its first
+ * content token). Each call is one OpenTelemetry GenAI inference span (`chat {model}`).
  */
-export class RequestState {
-  readonly attempts: Array<AttemptRecord> = []
-  calls = 0
-  /** Backoff retries already made per candidate index. */
-  readonly providerRetries = new Map<number, number>()
-  last: { readonly candidate: Candidate; readonly error?: AttemptError } | undefined = undefined
-  mitigated = false
-  mitigation: Mitigation | undefined = undefined
-  earliestKeyAt: number | undefined = undefined
-  lastKey: KeyRef | undefined = undefined
-  /** The messages sent after a rewrite. */
-  finalMessages: ReadonlyArray<ChatMessage> | undefined = undefined
-  /** This request's lifecycle events (topic and time), for its ledger entry. */
-  readonly events: Array<LedgerEvent> = []
-  readonly requestId: string
-  readonly startedAt: number
-  readonly deadlineAt: number
-  // No parameter properties: sources run under Node's type stripping in benchmarks.
-  constructor(requestId: string, startedAt: number, deadlineAt: number) {
-    this.requestId = requestId
-    this.startedAt = startedAt
-    this.deadlineAt = deadlineAt
-  }
+import type { Classification, Completion, Provider, ProviderCall, ProviderFailure, ProviderKind } from "@am/core"
+import { Clock, Effect } from "effect"
+import { type EngineDeps, publish } from "./Deps.ts"
+import type { Candidate } from "./Plan.ts"
+import {
+  type AttemptError,
+  BreakerRejected,
+  type CallFailed,
+  type CallHandle,
+  KeysExhausted,
+  type RequestState,
+  Target
+} from "./RequestState.ts"
+import { refusalOf, settleFailure, settleSuccess } from "./Settle.ts"
+
+/** How a call is made and what its success means. */
+export interface Exchange<A, B> {
+  readonly invoke: (provider: Provider, call: ProviderCall, h: CallHandle) => Effect.Effect<A, ProviderFailure>
+  readonly onSuccess: (deps: EngineDeps, state: RequestState, h: CallHandle, a: A) => Effect.Effect<B>
 }
+
+/** One plan attempt: runs the `Target` candidate (provided per step). */
+export type Attempt<B> = (
+  deps: EngineDeps,
+  state: RequestState,
+  request: ProviderCall["request"]
+) => Effect.Effect<B, AttemptError, Target>
+
+// Breaker outcome for attempts that never reached the provider (no key): never counted.
+const NOT_A_CALL: Classification = {
+  class: "unknown",
+  scope: "key",
+  retryable: false,
+  errorType: "no_healthy_key",
+  rule: "engine.no_healthy_key"
+}
+
+/** `gen_ai.provider.name` of a provider kind (OpenTelemetry GenAI registry). */
+export const genAiProviderName = (kind: ProviderKind): string => (kind === "gemini" ? "gcp.gemini" : kind)
+
+/** The attempt's span: `chat {model}`, kind client, with the GenAI attributes known up front. */
+export const attemptSpan = (c: Candidate, kind: ProviderKind) =>
+  Effect.withSpan(`chat ${c.model.name}`, {
+    kind: "client",
+    attributes: {
+      "gen_ai.operation.name": "chat",
+      "gen_ai.provider.name": genAiProviderName(kind),
+      "gen_ai.request.model": c.model.name,
+      "am.provider_id": c.provider.id
+    }
+  })
+
+/** Annotates the current attempt span with what a successful call answered. */
+export const annotateSuccess = (model: string | undefined, usage: Completion["usage"] | undefined) =>
+  Effect.annotateCurrentSpan({
+    ...(model !== undefined ? { "gen_ai.response.model": model } : {}),
+    ...(usage !== undefined
+      ? { "gen_ai.usage.input_tokens": usage.inputTokens, "gen_ai.usage.output_tokens": usage.outputTokens }
+      : {})
+  })
+
+/** Records a candidate that was skipped unsent (open circuit, no healthy key). */
+export const skip = (
+  deps: EngineDeps,
+  state: RequestState,
+  c: Candidate,
+  reason: "circuit_open" | "no_healthy_key",
+  error: AttemptError
+) =>
+  Effect.suspend(() => {
+    state.attempts.push({
+      provider: c.provider.id,
+      model: c.model.name,
+      outcome: "skipped",
+      skipped: reason,
+      latencyMs: 0
+    })
+    state.last = { candidate: c, error }
+    return publish(deps, {
+      topic: "provider.skipped",
+      requestId: state.requestId,
+      provider: c.provider.id,
+      model: c.model.name,
+      reason
+    })
+  })
+
+/** Publishes what changed since the previous attempt: key rotation, model or provider failover. */
+const announce = (deps: EngineDeps, state: RequestState, c: Candidate) => {
+  const last = state.last
+  if (last === undefined || last.error === undefined) return Effect.void
+  const reason =
+    last.error._tag === "CallFailed"
+      ? last.error.classification.class
+      : last.error._tag === "KeysExhausted"
+        ? "no_healthy_key"
+        : "circuit_open"
+  if (last.candidate.index === c.index) {
+    return last.error._tag === "CallFailed" && last.error.classification.scope === "key"
+      ? publish(deps, {
+          topic: "api.key.rotation",
+          requestId: state.requestId,
+          provider: c.provider.id,
+          model: c.model.name,
+          fromKeyId: last.error.key.id,
+          reason: last.error.classification.class
+        })
+      : Effect.void
+  }
+  return last.candidate.provider.id === c.provider.id
+    ? publish(deps, {
+        topic: "model.failover",
+        requestId: state.requestId,
+        provider: c.provider.id,
+        fromModel: last.candidate.model.name,
+        reason
+      })
+    : publish(deps, {
+        topic: "provider.failover",
+        requestId: state.requestId,
+        fromProvider: last.candidate.provider.id,
+        reason
+      })
+}
+
+/** One call: lease a key, call the provider with the time left, classify, record. */
+export const call = <A, B>(
+  deps: EngineDeps,
+  state: RequestState,
+  request: ProviderCall["request"],
+  c: Candidate,
+  exchange: Exchange<A, B>
+): Effect.Effect<B, CallFailed | KeysExhausted> =>
+  Effect.gen(function* () {
+    const key = yield* deps.keyring.lease(c.provider.id, c.model.name).pipe(
+      Effect.catchTag("NoHealthyKey", (e) => {
+        const error = new KeysExhausted({ candidate: c, availableAt: e.availableAt })
+        if (e.availableAt !== undefined) {
+          state.earliestKeyAt = Math.min(state.earliestKeyAt ?? Number.POSITIVE_INFINITY, e.availableAt)
+        }
+        return Effect.andThen(skip(deps, state, c, "no_healthy_key", error), Effect.fail(error))
+      })
+    )
+    const provider = deps.providers.get(c.provider.id)!
+    return yield* Effect.gen(function* () {
+      yield* Effect.annotateCurrentSpan("am.key_fingerprint", key.fingerprint)
+      yield* announce(deps, state, c)
+      state.calls++
+      const base = {
+        requestId: state.requestId,
+        provider: c.provider.id,
+        model: c.model.name,
+        keyId: key.id,
+        keyFingerprint: key.fingerprint,
+        attempt: state.calls
+      }
+      yield* publish(deps, { topic: "api.call.started", ...base })
+      const started = yield* Clock.currentTimeMillis
+      const h: CallHandle = {
+        c,
+        kind: provider.kind,
+        key,
+        ref: { id: key.id, fingerprint: key.fingerprint },
+        base,
+        started
+      }
+      const timeoutMs = Math.max(1, Math.min(c.provider.timeoutMs, state.deadlineAt - started))
+      return yield* exchange.invoke(provider, { request, model: c.model.name, key, timeoutMs }, h).pipe(
+        Effect.matchEffect({
+          onFailure: (failure) =>
+            Effect.flatMap(settleFailure(deps, state, h, failure), (error) =>
+              Effect.andThen(Effect.annotateCurrentSpan("error.type", error.classification.class), Effect.fail(error))
+            ),
+          onSuccess: (a) => exchange.onSuccess(deps, state, h, a)
+        })
+      )
+    }).pipe(attemptSpan(c, provider.kind))
+  })
+
+/** `effect` under the candidate's breakers: admitted, or skipped unsent. */
+export const guarded = <B>(
+  deps: EngineDeps,
+  state: RequestState,
+  c: Candidate,
+  effect: Effect.Effect<B, AttemptError>
+): Effect.Effect<B, AttemptError> =>
+  deps.breakers
+    .run({ provider: c.provider.id, model: c.model.name }, effect, (e) =>
+      e._tag === "CallFailed" ? e.classification : NOT_A_CALL
+    )
+    .pipe(
+      Effect.catchTag("CircuitOpen", (e) => {
+        const error = new BreakerRejected({ candidate: c, retryAfterMs: e.retryAfterMs })
+        return Effect.andThen(skip(deps, state, c, "circuit_open", error), Effect.fail(error))
+      })
+    )
+
+const completing: Exchange<Completion, Completion> = {
+  invoke: (provider, request, h) =>
+    Effect.flatMap(provider.complete(request), (completion) => {
+      const refused = refusalOf(h, completion)
+      return refused === undefined ? Effect.succeed(completion) : Effect.fail(refused)
+    }),
+  onSuccess: (deps, state, h, completion) =>
+    Effect.andThen(
+      settleSuccess(deps, state, h, completion.usage),
+      Effect.as(annotateSuccess(completion.model, completion.usage), completion)
+    )
+}
+
+/** One execution-plan attempt of `complete`. */
+export const attemptComplete: Attempt<Completion> = (deps, state, request) =>
+  Effect.flatMap(Effect.service(Target), (c) => guarded(deps, state, c, call(deps, state, request, c, completing)))

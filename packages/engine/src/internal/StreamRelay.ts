@@ -3,13 +3,16 @@
  * runs the plan until a candidate commits (see `Engine.ts`); `relay` turns that commit into the
  * `chunks` the caller reads, and settles the call and the request when they end.
  */
-import type { Completion, CompletionChunk, EventInput, ProviderFailure, Usage } from "@am/core"
+import type { CompletionChunk, ProviderFailure } from "@am/core"
 import { type Array as Arr, Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, Pull, Scope, Stream } from "effect"
 import type { StreamSpec } from "../EngineConfig.ts"
-import type { EngineStream } from "../Engine.ts"
 import { EngineError, type Resilience } from "../EngineError.ts"
-import type { AttemptError, CallFailed, CallHandle, RequestState } from "./Attempt.ts"
-import type { RequestEnd } from "./Recording.ts"
+import type { EngineStream } from "../EngineTypes.ts"
+import { publishSucceeded } from "./Answer.ts"
+import { type EngineDeps, publish } from "./Deps.ts"
+import { finishRequest } from "./Record.ts"
+import type { AttemptError, CallFailed, CallHandle, RequestState } from "./RequestState.ts"
+import { refusalOf, settleFailure, settleSuccess, streamFailure } from "./Settle.ts"
 
 export type NonEmptyChunks = Arr.NonEmptyReadonlyArray<CompletionChunk>
 type Finish = Extract<CompletionChunk, { readonly _tag: "Finish" }>
@@ -31,35 +34,6 @@ export interface Committed extends Opened {
   readonly index: number
   readonly ended: Deferred.Deferred<void, CallFailed>
   readonly fiber: Fiber.Fiber<void, AttemptError>
-}
-
-/** What the relay needs from the engine: how calls are settled and requests recorded. */
-export interface RelayDeps {
-  readonly publish: (event: EventInput) => Effect.Effect<void>
-  readonly settleFailure: (
-    state: RequestState,
-    h: CallHandle,
-    failure: ProviderFailure,
-    at?: number
-  ) => Effect.Effect<CallFailed>
-  readonly settleSuccess: (
-    state: RequestState,
-    h: CallHandle,
-    usage: Usage | undefined,
-    at?: number
-  ) => Effect.Effect<void>
-  readonly refusalOf: (h: CallHandle, completion: Completion) => ProviderFailure | undefined
-  readonly streamFailure: (
-    h: CallHandle,
-    kind: "timeout" | "stream",
-    message: string,
-    responseBytesReceived: boolean
-  ) => ProviderFailure
-  /** Writes the request's ledger entry and `llm_runs` finish. */
-  readonly finishRequest: (end: RequestEnd) => Effect.Effect<void>
-  readonly publishSucceeded: Effect.Effect<void>
-  /** The committed provider's kind (`openai`, …). */
-  readonly providerKind: string
 }
 
 export interface RelayInput {
@@ -84,10 +58,9 @@ type StreamEnd =
  * and ends it exactly once — completed, cut, past the deadline, or interrupted — settling the
  * call (attempt record, keyring, budget, breakers), publishing and recording the request.
  */
-export const relay = (deps: RelayDeps, input: RelayInput): Effect.Effect<EngineStream> =>
+export const relay = (deps: EngineDeps, input: RelayInput): Effect.Effect<EngineStream> =>
   Effect.gen(function* () {
     const { state, outer, scope, limits, committed, resilience } = input
-    const { publish, settleFailure, settleSuccess, refusalOf, streamFailure, finishRequest } = deps
     const h = committed.handle
     const { requestId } = state
     const where = `${h.c.provider.id}/${h.c.model.name}`
@@ -109,7 +82,7 @@ export const relay = (deps: RelayDeps, input: RelayInput): Effect.Effect<EngineS
           stream: { outputChars, firstTokenMs, cut: how._tag !== "Completed" }
         }
         const failed = (code: EngineError["code"]) =>
-          publish({
+          publish(deps, {
             topic: "request.failed",
             requestId,
             code,
@@ -131,35 +104,35 @@ export const relay = (deps: RelayDeps, input: RelayInput): Effect.Effect<EngineS
               message: { role: "assistant", content: text },
               finishReason: done.finishReason,
               usage: done.usage,
-              provider: deps.providerKind,
+              provider: h.kind,
               model: done.model,
               ...(done.rawFinishReason !== undefined ? { rawFinishReason: done.rawFinishReason } : {}),
               ...(done.blockReason !== undefined ? { blockReason: done.blockReason } : {})
             })
             if (refused !== undefined) {
               // Filtered after content: the client saw the finish reason; the audit records a refusal.
-              yield* Deferred.fail(committed.ended, yield* settleFailure(state, h, refused, committed.index))
+              yield* Deferred.fail(committed.ended, yield* settleFailure(deps, state, h, refused, committed.index))
               yield* Fiber.await(committed.fiber)
               yield* failed("content_policy")
-              yield* finishRequest({
+              yield* finishRequest(deps, state, {
                 outcome: "FAILURE",
                 failureCode: "content_policy",
                 ...common
               })
               return undefined
             }
-            yield* settleSuccess(state, h, done.usage, committed.index)
+            yield* settleSuccess(deps, state, h, done.usage, committed.index)
             yield* Deferred.succeed(committed.ended, undefined)
             yield* Fiber.await(committed.fiber)
-            yield* deps.publishSucceeded
-            yield* finishRequest({ outcome: resilience.outcome, ...common })
+            yield* publishSucceeded(deps, state, resilience)
+            yield* finishRequest(deps, state, { outcome: resilience.outcome, ...common })
             return undefined
           }
           case "Cut": {
-            const cause = yield* settleFailure(state, h, how.failure, committed.index)
+            const cause = yield* settleFailure(deps, state, h, how.failure, committed.index)
             yield* Deferred.fail(committed.ended, cause)
             yield* Fiber.await(committed.fiber)
-            yield* publish({
+            yield* publish(deps, {
               topic: "stream.interrupted",
               requestId,
               provider: h.c.provider.id,
@@ -169,7 +142,7 @@ export const relay = (deps: RelayDeps, input: RelayInput): Effect.Effect<EngineS
               reason: cause.classification.errorType
             })
             yield* failed("stream_interrupted")
-            yield* finishRequest({
+            yield* finishRequest(deps, state, {
               outcome: "FAILURE",
               failureCode: "stream_interrupted",
               ...common
@@ -191,10 +164,10 @@ export const relay = (deps: RelayDeps, input: RelayInput): Effect.Effect<EngineS
               ...(deadline ? { outcome: "failure", errorType: "deadline_exceeded" } : {})
             }
             if (deadline) {
-              yield* publish({ topic: "deadline.exceeded", requestId, elapsedMs: now - state.startedAt })
+              yield* publish(deps, { topic: "deadline.exceeded", requestId, elapsedMs: now - state.startedAt })
               yield* failed("deadline_exceeded")
             }
-            yield* finishRequest({
+            yield* finishRequest(deps, state, {
               outcome: "FAILURE",
               failureCode: deadline ? "deadline_exceeded" : "interrupted",
               ...common

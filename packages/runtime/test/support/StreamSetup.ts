@@ -6,6 +6,7 @@ import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { type CompletionChunk, EventBus, EventLog, LedgerStore, RunStore } from "@am/core"
+import { RequestRecorder } from "@am/engine"
 import { Ledger } from "@am/ledger"
 import { SqliteStore } from "@am/store-sql"
 import { type MemoryStep, MemoryProvider } from "@am/testkit"
@@ -62,10 +63,10 @@ export const streamSetup = (scripts: StreamScripts, edit: (raw: any) => any = (r
       Ledger.layer({ spoolDir: mkdtempSync(join(tmpdir(), "am-stream-spool-")) }).pipe(Layer.provide(stores)),
       PricingDefault
     )
-    const layer = layerConfig(config, { providers: [primary, secondary] }).pipe(
-      Layer.provideMerge(audit),
-      Layer.provideMerge(EventBus.layerMemory)
-    )
+    const layer = layerConfig(config, {
+      providers: [primary, secondary],
+      recorder: RequestRecorder.layerWithRuns
+    }).pipe(Layer.provideMerge(audit), Layer.provideMerge(EventBus.layerMemory))
     return { config, primary, secondary, layer }
   })
 

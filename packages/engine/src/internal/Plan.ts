@@ -1,5 +1,14 @@
+/**
+ * The plan stage: a request's route (or concrete model) becomes an ordered list of (provider,
+ * model) candidates, minus those that cannot serve it (capability, context window) or whose
+ * model the provider reported missing.
+ */
 import type { CompletionRequest } from "@am/core"
+import { Effect } from "effect"
 import type { EngineConfig, ModelSpec, ProviderSpec } from "../EngineConfig.ts"
+import { EngineError } from "../EngineError.ts"
+import { type EngineDeps, publish } from "./Deps.ts"
+import type { RequestState } from "./RequestState.ts"
 
 /** One (provider, model) the plan may try, in route order. */
 export interface Candidate {
@@ -86,3 +95,58 @@ export const planRoute = (config: EngineConfig, request: CompletionRequest): Pla
   })
   return { route: name, candidates, excluded, estimatedInputTokens: estimate }
 }
+
+/**
+ * The candidates a started request will try: its route's, minus those the plan excluded and the
+ * models quarantined as unavailable (each skip recorded and published). Fails with `no_route`
+ * when none is left.
+ */
+export const candidatesFor = (
+  deps: EngineDeps,
+  state: RequestState,
+  planned: PlannedRoute | undefined
+): Effect.Effect<ReadonlyArray<Candidate>, EngineError> =>
+  Effect.gen(function* () {
+    const { requestId, route } = state
+    const noRoute = (message: string) =>
+      Effect.andThen(
+        publish(deps, { topic: "request.failed", requestId, code: "no_route", attempts: 0, latencyMs: 0 }),
+        Effect.fail(new EngineError({ code: "no_route", message, requestId, attempts: state.attempts.slice() }))
+      )
+    if (planned === undefined) return yield* noRoute(`no route or model named "${route}"`)
+    if (planned.candidates.length === 0) {
+      return yield* noRoute(
+        `no candidate of route "${route}" can serve this request (${planned.excluded.map((x) => `${x.provider}/${x.model}: ${x.reason}`).join(", ")})`
+      )
+    }
+    yield* Effect.forEach(planned.excluded, (x) =>
+      publish(deps, { topic: "provider.skipped", requestId, provider: x.provider, model: x.model, reason: x.reason })
+    )
+    const unavailable = yield* deps.modelHealth.unavailable
+    if (unavailable.size === 0) return planned.candidates
+    const keep: Array<Candidate> = []
+    yield* Effect.forEach(planned.candidates, (c) => {
+      if (!unavailable.has(`${c.provider.id}/${c.model.name}`)) {
+        keep.push({ ...c, index: keep.length })
+        return Effect.void
+      }
+      state.attempts.push({
+        provider: c.provider.id,
+        model: c.model.name,
+        outcome: "skipped",
+        skipped: "model_unavailable",
+        latencyMs: 0
+      })
+      return publish(deps, {
+        topic: "provider.skipped",
+        requestId,
+        provider: c.provider.id,
+        model: c.model.name,
+        reason: "model_unavailable"
+      })
+    })
+    if (keep.length === 0) {
+      return yield* noRoute(`every model of route "${route}" is unavailable (${[...unavailable.keys()].join(", ")})`)
+    }
+    return keep
+  })

@@ -1,0 +1,95 @@
+import type {
+  ApiKey,
+  ChatMessage,
+  Classification,
+  CompletionRequest,
+  KeyRef,
+  LedgerEvent,
+  ProviderFailure,
+  ProviderKind
+} from "@am/core"
+import { Context, Data } from "effect"
+import type { AttemptRecord, Mitigation } from "../EngineError.ts"
+import type { Decision } from "../Decision.ts"
+import type { Candidate } from "./Plan.ts"
+
+/** The candidate an execution-plan step serves; provided per step. */
+export class Target extends Context.Service<Target, Candidate>()("@am/engine/internal/Target") {}
+
+/** A provider call in flight: what settling it needs. */
+export interface CallHandle {
+  readonly c: Candidate
+  /** The called adapter's kind (what its wire speaks). */
+  readonly kind: ProviderKind
+  readonly key: ApiKey
+  readonly ref: KeyRef
+  /** The fields every `api.call.*` event of this call carries. */
+  readonly base: {
+    readonly requestId: string
+    readonly provider: string
+    readonly model: string
+    readonly keyId: string
+    readonly keyFingerprint: string
+    readonly attempt: number
+  }
+  readonly started: number
+}
+
+/** A provider call that failed, with its classification. */
+export class CallFailed extends Data.TaggedError("CallFailed")<{
+  readonly candidate: Candidate
+  readonly key: KeyRef
+  readonly failure: ProviderFailure
+  readonly classification: Classification
+}> {}
+
+/** No key of the provider can serve the model right now. */
+export class KeysExhausted extends Data.TaggedError("KeysExhausted")<{
+  readonly candidate: Candidate
+  readonly availableAt: number | undefined
+}> {}
+
+/** The candidate's breaker rejected the call; nothing was sent. */
+export class BreakerRejected extends Data.TaggedError("BreakerRejected")<{
+  readonly candidate: Candidate
+  readonly retryAfterMs: number | undefined
+}> {}
+
+export type AttemptError = CallFailed | KeysExhausted | BreakerRejected
+
+/**
+ * Per-request bookkeeping. One request runs its attempts sequentially on one fiber, so plain
+ * fields are enough here (no other fiber reads or writes them).
+ */
+export class RequestState {
+  readonly attempts: Array<AttemptRecord> = []
+  calls = 0
+  /** Backoff retries already made per candidate index. */
+  readonly providerRetries = new Map<number, number>()
+  last: { readonly candidate: Candidate; readonly error?: AttemptError } | undefined = undefined
+  mitigated = false
+  mitigation: Mitigation | undefined = undefined
+  earliestKeyAt: number | undefined = undefined
+  /** What the decision table said after the latest failure; later plan steps are admitted by it. */
+  decision: Decision | undefined = undefined
+  lastKey: KeyRef | undefined = undefined
+  /** The messages sent after a rewrite. */
+  finalMessages: ReadonlyArray<ChatMessage> | undefined = undefined
+  /** This request's lifecycle events (topic and time), for its ledger entry. */
+  readonly events: Array<LedgerEvent> = []
+  readonly requestId: string
+  readonly startedAt: number
+  readonly deadlineAt: number
+  /** The request as admitted (a rewrite changes what is sent, not this). */
+  readonly request: CompletionRequest
+  /** The route (or concrete model) it was planned on. */
+  readonly route: string
+  // No parameter properties: sources run under Node's type stripping in benchmarks.
+  constructor(requestId: string, startedAt: number, deadlineAt: number, request: CompletionRequest, route: string) {
+    this.requestId = requestId
+    this.startedAt = startedAt
+    this.deadlineAt = deadlineAt
+    this.request = request
+    this.route = route
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * A started request's run, from `request.started` to its answer or typed error: the plan's
+ * candidates, the drive through them, mitigation of a refusal, and the one deadline over all of
+ * it, with the request's `RequestContext` provided to everything inside.
+ */
+import { RequestContext } from "@am/core"
+import { Duration, Effect } from "effect"
+import type { EngineError, Resilience } from "../EngineError.ts"
+import { fail, succeed } from "./Answer.ts"
+import type { Attempt } from "./Attempt.ts"
+import { type EngineDeps, publish } from "./Deps.ts"
+import { drive } from "./Drive.ts"
+import { isMitigable, mitigate } from "./Mitigate.ts"
+import { candidatesFor, type PlannedRoute } from "./Plan.ts"
+import type { RequestState } from "./RequestState.ts"
+
+export const run = <B>(
+  deps: EngineDeps,
+  state: RequestState,
+  planned: PlannedRoute | undefined,
+  deadlineMs: number,
+  attemptOnce: Attempt<B>
+): Effect.Effect<readonly [B, Resilience], EngineError> =>
+  Effect.gen(function* () {
+    const { requestId, startedAt, route, request } = state
+    const meta = request.metadata
+    yield* publish(deps, {
+      topic: "request.started",
+      requestId,
+      route,
+      ...(meta?.workspaceId !== undefined ? { workspaceId: meta.workspaceId } : {})
+    })
+    const candidates = yield* candidatesFor(deps, state, planned)
+    const answer = yield* drive(deps, state, request, candidates, attemptOnce).pipe(
+      Effect.catchIf(
+        (e) => isMitigable(deps, state, e),
+        (e) => mitigate(deps, state, request, candidates, attemptOnce, e)
+      ),
+      Effect.mapError((e) => ({ e })),
+      Effect.timeoutOrElse({
+        duration: Duration.millis(Math.max(0, state.deadlineAt - startedAt)),
+        orElse: () => Effect.fail({ e: "deadline" as const })
+      }),
+      Effect.provideService(RequestContext, {
+        requestId,
+        route,
+        startedAt,
+        deadlineAt: state.deadlineAt,
+        ...(meta?.workspaceId !== undefined ? { workspaceId: meta.workspaceId } : {}),
+        ...(meta?.pipelineRunId !== undefined ? { pipelineRunId: meta.pipelineRunId } : {}),
+        ...(meta?.stage !== undefined ? { stage: meta.stage } : {})
+      }),
+      Effect.catch(({ e }) => fail(deps, state, deadlineMs, e))
+    )
+    return [answer, yield* succeed(state)] as const
+  })
