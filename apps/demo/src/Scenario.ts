@@ -6,7 +6,7 @@
  * - secondary (Anthropic): occasional 529 overloaded_error; `claude-3-opus` is retired (404).
  * - tertiary (Gemini): rate limits (429 RESOURCE_EXHAUSTED with RetryInfo) on a quarter of calls.
  */
-import type { FaultScript, UpstreamConfig } from "@am/testkit"
+import type { FaultScript, UpstreamConfig } from "@am/simulator"
 
 export const KEYS = {
   k1: "sk-demo-primary-dead-key-000000000",

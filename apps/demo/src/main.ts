@@ -7,7 +7,7 @@
 import { EventBus, LedgerStore } from "@am/core"
 import { Engine } from "@am/engine"
 import { layerEngine, loadConfig } from "@am/runtime"
-import { Upstream } from "@am/testkit"
+import { Upstream } from "@am/simulator"
 import { NodeRuntime } from "@effect/platform-node"
 import { Clock, Duration, Effect, Exit, Fiber, Layer, References, Schedule, Stream } from "effect"
 import { render } from "./LiveView.ts"

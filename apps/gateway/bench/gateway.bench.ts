@@ -115,7 +115,7 @@ const startUpstreams = async (): Promise<{ child: Child; byName: Map<string, Ups
   const child = spawnNode({
     name: "upstream",
     core: LOAD_CORE,
-    args: [...SOURCE, join(root, "packages/testkit/src/bin/am-upstream.ts"), "--config", config, "--json"],
+    args: [...SOURCE, join(root, "packages/simulator/src/bin/am-upstream.ts"), "--config", config, "--json"],
     logDir: work,
     cwd: root
   })

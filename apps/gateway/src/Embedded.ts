@@ -7,11 +7,11 @@
  * @example
  * ```ts
  * import { embeddedUpstreams, embeddedConfig } from "@am/gateway"
- * import { Upstream } from "@am/testkit"
+ * import { Upstream } from "@am/simulator"
  * ```
  * @since 0.1.0
  */
-import type { UpstreamConfig } from "@am/testkit"
+import type { UpstreamConfig } from "@am/simulator"
 
 /** Fake keys of the simulated providers (the fake upstreams accept only these). */
 export const SIMULATED_KEYS = {

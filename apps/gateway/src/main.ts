@@ -9,7 +9,7 @@
  */
 import { mkdirSync } from "node:fs"
 import { type AmConfig, loadConfig, loadConfigFile } from "@am/runtime"
-import { Upstream } from "@am/testkit"
+import { Upstream } from "@am/simulator"
 import { closeSharedTransport } from "@am/transport"
 import { NodeRuntime } from "@effect/platform-node"
 import { Cause, Console, Effect, Exit, Layer, Runtime } from "effect"
