@@ -1,21 +1,19 @@
 /**
  * Backoff between retries on one provider: exponential, capped, with AWS "Full Jitter"
  * (sleep = uniform(0, min(cap, base · factor^n))) and the provider's Retry-After as a floor
- * (`../shared/reference/resilience-semantics.md` A.1, A.4). Built from `Schedule.exponential`
- * and `Schedule.modifyDelay`; the floor reads the schedule's input (the failure).
+ * (AWS Architecture Blog, "Exponential Backoff and Jitter"). The engine's plan-step schedules
+ * (`internal/Drive.ts`) take each retry's delay from here.
  *
  * Seed 003's fixed 1 s / 2 s / 4 s is `{ baseMs: 1000, factor: 2, jitter: false }` with three
  * provider retries.
  *
  * @example
  * ```ts
- * import { backoff } from "@am/engine"
- * const schedule = backoff({ baseMs: 200, maxMs: 8000, factor: 2, jitter: true }, () => undefined)
+ * import { backoffDelay } from "@am/engine"
+ * backoffDelay({ baseMs: 200, maxMs: 8000, factor: 2, jitter: true }, 2, 0.5) // 400: half of min(8000, 200 · 2²)
  * ```
  * @since 0.1.0
  */
-import { Duration, Effect, Random, Schedule } from "effect"
-
 export interface BackoffOptions {
   readonly baseMs: number
   readonly maxMs: number
@@ -29,19 +27,3 @@ export const backoffDelay = (options: BackoffOptions, n: number, u: number, retr
   const jittered = options.jitter ? u * ceiling : ceiling
   return Math.max(jittered, retryAfterMs ?? 0)
 }
-
-/**
- * A schedule of backoff delays; `retryAfterOf` reads the floor from the failure being retried.
- * The schedule never stops by itself: bound it with the attempt limit and the deadline.
- */
-export const backoff = <E>(options: BackoffOptions, retryAfterOf: (input: E) => number | undefined) =>
-  Schedule.exponential(Duration.millis(options.baseMs), options.factor).pipe(
-    Schedule.setInputType<E>(),
-    Schedule.modifyDelay(({ duration, input }) => {
-      const ceiling = Math.min(options.maxMs, Duration.toMillis(duration))
-      const floor = retryAfterOf(input) ?? 0
-      return options.jitter
-        ? Effect.map(Random.next, (u) => Duration.millis(Math.max(u * ceiling, floor)))
-        : Effect.succeed(Duration.millis(Math.max(ceiling, floor)))
-    })
-  )

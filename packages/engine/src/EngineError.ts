@@ -7,7 +7,7 @@
  * import { Engine, EngineError } from "@am/engine"
  * import { Effect } from "effect"
  * declare const program: Effect.Effect<unknown, EngineError>
- * program.pipe(Effect.catchTag("EngineError", (e) => Effect.succeed(e.code)))
+ * program.pipe(Effect.catchTag("EngineError", (e) => Effect.succeed(e.reason._tag === "AllProvidersFailed" ? e.reason.retryAfterMs : undefined)))
  * ```
  * @since 0.1.0
  */
@@ -53,8 +53,25 @@ export const ErrorCode = Schema.Literals([
 export type ErrorCode = typeof ErrorCode.Type
 
 /**
- * A request that did not succeed. `code` is stable; `attempts` is the sanitised trail;
- * `retryAfterMs` tells a caller when trying again may help (earliest key or breaker).
+ * Why a request failed, as a tagged union a caller can match on exhaustively (the HTTP edge
+ * maps each to its status): every provider failed (and when one may answer again), the request
+ * itself was invalid (and which field), a content policy refused it (after mitigation), no
+ * candidate could serve it, its deadline passed, or it was interrupted.
+ */
+export type EngineErrorReason =
+  | { readonly _tag: "AllProvidersFailed"; readonly retryAfterMs?: number | undefined }
+  | { readonly _tag: "InvalidRequest"; readonly field?: string | undefined }
+  | { readonly _tag: "RequestTooLarge" }
+  | { readonly _tag: "ContentPolicy"; readonly mitigation?: Mitigation | undefined }
+  | { readonly _tag: "DeadlineExceeded" }
+  | { readonly _tag: "NoRoute" }
+  | { readonly _tag: "Interrupted" }
+  | { readonly _tag: "StreamInterrupted" }
+
+/**
+ * A request that did not succeed. `code` is stable; `reason` is the same fact as a tagged union
+ * with the fields that belong to it; `attempts` is the sanitised trail; `retryAfterMs` tells a
+ * caller when trying again may help (earliest key or breaker).
  */
 export class EngineError extends Schema.TaggedError<EngineError>()("EngineError", {
   code: ErrorCode,
@@ -65,4 +82,25 @@ export class EngineError extends Schema.TaggedError<EngineError>()("EngineError"
   field: Schema.optionalKey(Schema.String),
   retryAfterMs: Schema.optionalKey(Schema.Finite),
   mitigation: Schema.optionalKey(Mitigation)
-}) {}
+}) {
+  get reason(): EngineErrorReason {
+    switch (this.code) {
+      case "all_providers_failed":
+        return { _tag: "AllProvidersFailed", retryAfterMs: this.retryAfterMs }
+      case "invalid_request":
+        return { _tag: "InvalidRequest", field: this.field }
+      case "request_too_large":
+        return { _tag: "RequestTooLarge" }
+      case "content_policy":
+        return { _tag: "ContentPolicy", mitigation: this.mitigation }
+      case "deadline_exceeded":
+        return { _tag: "DeadlineExceeded" }
+      case "no_route":
+        return { _tag: "NoRoute" }
+      case "interrupted":
+        return { _tag: "Interrupted" }
+      case "stream_interrupted":
+        return { _tag: "StreamInterrupted" }
+    }
+  }
+}
