@@ -1,0 +1,613 @@
+/**
+ * No config field is accepted and ignored (DESIGN.md, `@am/runtime`): every leaf field of the
+ * config Schema — listed from its AST, so a field added later without a case here fails this
+ * test — either changes the decoded `AmConfig` (and the case names where that value is
+ * consumed) or is rejected at start naming the field.
+ *
+ * `telemetry.otlp.*`, `ledger.*` and `state.*` are being wired into the runtime's layers by
+ * another change; for them only the decoded value is asserted.
+ */
+import type { ApiKey } from "@am/core"
+import type { EngineConfig, ProviderSpec } from "@am/engine"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Redacted, SchemaAST } from "effect"
+import { type AmConfig, AmConfigSchema, loadConfig } from "../src/index.ts"
+
+type Segment = string | number
+
+/** The written shape's leaf fields: `*` for a record key, `[]` for an array element. */
+const leafFields = (ast: SchemaAST.AST, path: string): ReadonlyArray<string> => {
+  switch (ast._tag) {
+    case "Objects":
+      return [
+        ...ast.propertySignatures.flatMap((p) => leafFields(p.type, join(path, String(p.name)))),
+        ...ast.indexSignatures.flatMap((s) => leafFields(s.type, join(path, "*")))
+      ]
+    case "Arrays":
+      return unique([...ast.elements, ...ast.rest].flatMap((e) => leafFields(e, `${path}[]`)))
+    case "Union":
+      return ast.types.some((t) => t._tag === "Objects" || t._tag === "Arrays")
+        ? unique(ast.types.flatMap((t) => leafFields(t, path)))
+        : [path]
+    case "Suspend":
+      return leafFields(ast.thunk(), path)
+    default:
+      return [path]
+  }
+}
+
+/** The field pattern a concrete path (`providers.primary.keys.0.id`) sets (`providers.*.keys[].id`). */
+const patternOf = (ast: SchemaAST.AST, at: ReadonlyArray<Segment>, path = ""): string | undefined => {
+  if (at.length === 0) return path
+  const [head, ...rest] = at as [Segment, ...Array<Segment>]
+  switch (ast._tag) {
+    case "Objects": {
+      const property = ast.propertySignatures.find((p) => p.name === head)
+      if (property !== undefined) return patternOf(property.type, rest, join(path, String(head)))
+      const index = ast.indexSignatures[0]
+      return index !== undefined ? patternOf(index.type, rest, join(path, "*")) : undefined
+    }
+    case "Arrays": {
+      const element = ast.rest[0] ?? ast.elements[0]
+      return typeof head === "number" && element !== undefined ? patternOf(element, rest, `${path}[]`) : undefined
+    }
+    case "Union":
+      for (const member of ast.types) {
+        const found = patternOf(member, at, path)
+        if (found !== undefined) return found
+      }
+      return undefined
+    default:
+      return undefined
+  }
+}
+
+const join = (path: string, key: string) => (path === "" ? key : `${path}.${key}`)
+const unique = (xs: ReadonlyArray<string>) => [...new Set(xs)]
+
+const written = SchemaAST.toEncoded(AmConfigSchema.ast)
+const FIELDS = leafFields(written, "")
+
+const env = { KEY_1: "sk-env-1" }
+
+/** A valid config every case changes one field of. */
+const baseline = (): Record<string, any> => ({
+  providers: {
+    primary: {
+      kind: "openai",
+      baseURL: "http://127.0.0.1:9101/v1",
+      keys: [
+        { id: "k1", secret: "env:KEY_1" },
+        { id: "k2", secret: "sk-literal-2" }
+      ],
+      models: [{ name: "gpt-4o" }, { name: "gpt-4o-mini" }]
+    },
+    backup: { kind: "anthropic", keys: [{ id: "a1", secret: "sk-ant" }], models: [{ name: "claude-sonnet-4-5" }] }
+  },
+  routes: { default: [{ provider: "primary", models: ["gpt-4o"] }] },
+  mitigation: { rewriter: { provider: "primary", model: "gpt-4o-mini" } }
+})
+
+type Setting = readonly [at: ReadonlyArray<Segment>, value: unknown]
+
+interface TakesEffect {
+  /** The field under test (first) and any fields it needs to be valid. */
+  readonly set: ReadonlyArray<Setting>
+  readonly read: (config: AmConfig) => unknown
+  readonly expected: unknown
+  /** Where the decoded value is consumed (or, for the fields being wired elsewhere, that it is not yet). */
+  readonly consumedBy: string
+}
+interface IsRejected {
+  readonly set: ReadonlyArray<Setting>
+  readonly rejectedAt: string
+  readonly message: string
+}
+type Case = TakesEffect | IsRejected
+
+const provider = (c: AmConfig, id = "primary") => c.providers.get(id)!
+const model = (c: AmConfig, name: string) => provider(c).models.get(name)!
+const key = (c: AmConfig, i: number) => provider(c).keys[i]!
+const P = ["providers", "primary"] as const
+/** Sets a first gateway key, `field` first (the field under test), the others as what it needs. */
+const gatewayKey = (field: string, entry: Record<string, string>): ReadonlyArray<Setting> => [
+  [["gatewayKeys", 0, field], entry[field]],
+  ...Object.entries(entry)
+    .filter(([k]) => k !== field)
+    .map(([k, v]): Setting => [["gatewayKeys", 0, k], v])
+]
+const BEING_WIRED = "decoded only: being wired into the runtime's layers by another change"
+
+const cases: Record<string, Case> = {
+  "server.host": {
+    set: [[["server", "host"], "0.0.0.0"]],
+    read: (c) => c.server.host,
+    expected: "0.0.0.0",
+    consumedBy: "apps/gateway Gateway.serve: the listening host (non-loopback needs gatewayKeys)"
+  },
+  "server.port": {
+    set: [[["server", "port"], 8080]],
+    read: (c) => c.server.port,
+    expected: 8080,
+    consumedBy: "apps/gateway Gateway.serve: the listening port"
+  },
+  "providers.*.kind": {
+    set: [[["providers", "backup", "kind"], "gemini"]],
+    read: (c) => provider(c, "backup").kind,
+    expected: "gemini",
+    consumedBy: "Layers.makeProvider: which SDK adapter is built"
+  },
+  "providers.*.baseURL": {
+    set: [[["providers", "backup", "baseURL"], "http://10.0.0.2:9102"]],
+    read: (c) => provider(c, "backup").baseURL,
+    expected: "http://10.0.0.2:9102",
+    consumedBy: "Layers.makeProvider: the SDK client's baseURL"
+  },
+  "providers.*.keys[].id": {
+    set: [[[...P, "keys", 0, "id"], "k9"]],
+    read: (c) => key(c, 0).id,
+    expected: "k9",
+    consumedBy: "Layers.layerState: the keyring pool's key ids (attempt trail, ledger)"
+  },
+  "providers.*.keys[].secret": {
+    set: [[[...P, "keys", 1, "secret"], "sk-literal-changed"]],
+    read: (c) => [Redacted.value(key(c, 1).secret), key(c, 1).fingerprint.startsWith("fp_")],
+    expected: ["sk-literal-changed", true],
+    consumedBy: "Layers.layerState: the keyring leases it to the provider call"
+  },
+  "providers.*.keys[].weight": {
+    set: [[[...P, "keys", 0, "weight"], 3]],
+    read: (c) => key(c, 0).weight,
+    expected: 3,
+    consumedBy: "Layers.layerState: the keyring's weighted selection"
+  },
+  "providers.*.models[].name": {
+    set: [[[...P, "models", 1, "name"], "gpt-4.1"]],
+    read: (c) => [...provider(c).models.keys()],
+    expected: ["gpt-4o", "gpt-4.1"],
+    consumedBy: "engine plan (routes by model name) and Layers.layerState's per-model breakers"
+  },
+  "providers.*.models[].contextWindow": {
+    set: [[[...P, "models", 0, "contextWindow"], 8000]],
+    read: (c) => model(c, "gpt-4o").contextWindow,
+    expected: 8000,
+    consumedBy: "engine plan and decision table: skips a model too small for the request"
+  },
+  "providers.*.models[].capabilities[]": {
+    set: [[[...P, "models", 0, "capabilities", 0], "vision"]],
+    read: (c) => [...model(c, "gpt-4o").capabilities],
+    expected: ["vision"],
+    consumedBy: "engine plan: skips a candidate lacking what the request needs"
+  },
+  "providers.*.timeout": {
+    set: [[[...P, "timeout"], "5 seconds"]],
+    read: (c) => provider(c).timeoutMs,
+    expected: 5000,
+    consumedBy: "Layers.makeProvider: the adapter's per-call timeout"
+  },
+  "providers.*.breaker.consecutiveFailures": {
+    set: [[[...P, "breaker", "consecutiveFailures"], 3]],
+    read: (c) => provider(c).breaker.consecutiveFailures,
+    expected: 3,
+    consumedBy: "Layers.layerState: the provider's breaker"
+  },
+  "providers.*.breaker.failureRate.threshold": {
+    set: [[[...P, "breaker", "failureRate", "threshold"], 0.5]],
+    read: (c) => provider(c).breaker.failureRate,
+    expected: { threshold: 0.5 },
+    consumedBy: "Layers.layerState: the provider's breaker"
+  },
+  "providers.*.breaker.failureRate.minimumCalls": {
+    set: [
+      [[...P, "breaker", "failureRate", "minimumCalls"], 4],
+      [[...P, "breaker", "failureRate", "threshold"], 0.5]
+    ],
+    read: (c) => provider(c).breaker.failureRate?.minimumCalls,
+    expected: 4,
+    consumedBy: "Layers.layerState: the provider's breaker"
+  },
+  "providers.*.breaker.failureRate.window": {
+    set: [
+      [[...P, "breaker", "failureRate", "window"], 20],
+      [[...P, "breaker", "failureRate", "threshold"], 0.5]
+    ],
+    read: (c) => provider(c).breaker.failureRate?.window,
+    expected: 20,
+    consumedBy: "Layers.layerState: the provider's breaker"
+  },
+  "providers.*.breaker.openFor": {
+    set: [[[...P, "breaker", "openFor"], "10 seconds"]],
+    read: (c) => provider(c).breaker.openFor,
+    expected: 10_000,
+    consumedBy: "Layers.layerState: the provider's breaker"
+  },
+  "providers.*.breaker.maxOpenFor": {
+    set: [[[...P, "breaker", "maxOpenFor"], 60_000]],
+    read: (c) => provider(c).breaker.maxOpenFor,
+    expected: 60_000,
+    consumedBy: "Layers.layerState: the provider's breaker"
+  },
+  "providers.*.keySelection": {
+    set: [[[...P, "keySelection"], "weighted"]],
+    read: (c) => provider(c).keySelection,
+    expected: "weighted",
+    consumedBy: "Layers.layerState: the keyring pool's strategy"
+  },
+  "providers.*.headers.*": {
+    set: [[[...P, "headers", "x-team"], "search"]],
+    read: (c) => provider(c).headers,
+    expected: { "x-team": "search" },
+    consumedBy: "Layers.makeProvider: the SDK client's default headers"
+  },
+  "routes.*[].provider": {
+    set: [
+      [["routes", "default", 0, "provider"], "backup"],
+      [["routes", "default", 0, "models"], ["claude-sonnet-4-5"]]
+    ],
+    read: (c) => c.routes.get("default")![0]!.provider,
+    expected: "backup",
+    consumedBy: "engine plan: the route's provider order"
+  },
+  "routes.*[].models[]": {
+    set: [[["routes", "default", 0, "models", 0], "gpt-4o-mini"]],
+    read: (c) => c.routes.get("default")![0]!.models,
+    expected: ["gpt-4o-mini"],
+    consumedBy: "engine plan: the route's model order"
+  },
+  "retry.base": {
+    set: [[["retry", "base"], "1 second"]],
+    read: (c) => c.retry.baseMs,
+    expected: 1000,
+    consumedBy: "engine backoff schedule (Backoff.ts)"
+  },
+  "retry.max": {
+    set: [[["retry", "max"], "20 seconds"]],
+    read: (c) => c.retry.maxMs,
+    expected: 20_000,
+    consumedBy: "engine backoff schedule (Backoff.ts)"
+  },
+  "retry.factor": {
+    set: [[["retry", "factor"], 3]],
+    read: (c) => c.retry.factor,
+    expected: 3,
+    consumedBy: "engine backoff schedule (Backoff.ts)"
+  },
+  "retry.jitter": {
+    set: [[["retry", "jitter"], false]],
+    read: (c) => c.retry.jitter,
+    expected: false,
+    consumedBy: "engine backoff schedule (Backoff.ts)"
+  },
+  "retry.maxAttempts": {
+    set: [[["retry", "maxAttempts"], 3]],
+    read: (c) => c.retry.maxAttempts,
+    expected: 3,
+    consumedBy: "engine decision table: stop after this many calls"
+  },
+  "retry.providerRetries": {
+    set: [[["retry", "providerRetries"], 0]],
+    read: (c) => c.retry.providerRetries,
+    expected: 0,
+    consumedBy: "engine decision table: retries on one provider before failing over"
+  },
+  "retry.deadline": {
+    set: [[["retry", "deadline"], "2 minutes"]],
+    read: (c) => c.retry.deadlineMs,
+    expected: 120_000,
+    consumedBy: "engine: the request's one deadline"
+  },
+  "retry.budget.maxTokens": {
+    set: [[["retry", "budget", "maxTokens"], 4]],
+    read: (c) => c.retry.budget.maxTokens,
+    expected: 4,
+    consumedBy: "Layers.layerState: RetryBudget"
+  },
+  "retry.budget.tokenRatio": {
+    set: [[["retry", "budget", "tokenRatio"], 0.5]],
+    read: (c) => c.retry.budget.tokenRatio,
+    expected: 0.5,
+    consumedBy: "Layers.layerState: RetryBudget"
+  },
+  "retry.modelQuarantine": {
+    set: [[["retry", "modelQuarantine"], "1 minute"]],
+    read: (c) => c.retry.modelQuarantineMs,
+    expected: 60_000,
+    consumedBy: "Layers.layerState: ModelHealth's quarantine"
+  },
+  "retry.waitForKeys": {
+    set: [[["retry", "waitForKeys"], false]],
+    read: (c) => c.retry.waitForKeys,
+    expected: false,
+    consumedBy: "engine: waits for a cooling key when no other candidate is left"
+  },
+  "mitigation.contentPolicy": {
+    set: [[["mitigation", "contentPolicy"], "fail"]],
+    read: (c) => c.mitigation.contentPolicy,
+    expected: "fail",
+    consumedBy: "engine decision table: rewrite, fall back or fail on a content-policy refusal"
+  },
+  "mitigation.rewriter.kind": {
+    set: [[["mitigation", "rewriter", "kind"], "rule"]],
+    read: (c) => c.mitigation.rewriter,
+    expected: { kind: "rule" },
+    consumedBy: "Layers.layerServices: PromptRewriter.layerRule instead of layerLLM"
+  },
+  "mitigation.rewriter.provider": {
+    set: [[["mitigation", "rewriter", "provider"], "backup"]],
+    read: (c) => (c.mitigation.rewriter.kind === "llm" ? c.mitigation.rewriter.provider : undefined),
+    expected: "backup",
+    consumedBy: "Layers.layerServices: the LLM rewriter's provider and key lease"
+  },
+  "mitigation.rewriter.model": {
+    set: [[["mitigation", "rewriter", "model"], "gpt-4o"]],
+    read: (c) => (c.mitigation.rewriter.kind === "llm" ? c.mitigation.rewriter.model : undefined),
+    expected: "gpt-4o",
+    consumedBy: "Layers.layerServices: the LLM rewriter's model"
+  },
+  "mitigation.rewriter.timeout": {
+    set: [[["mitigation", "rewriter", "timeout"], "3 seconds"]],
+    read: (c) => (c.mitigation.rewriter.kind === "llm" ? c.mitigation.rewriter.timeoutMs : undefined),
+    expected: 3000,
+    consumedBy: "Layers.layerServices: the LLM rewriter's timeout"
+  },
+  "stream.firstTokenTimeout": {
+    set: [[["stream", "firstTokenTimeout"], "1 second"]],
+    read: (c) => c.stream.firstTokenTimeoutMs,
+    expected: 1000,
+    consumedBy: "engine stream: fail over when no first token by then"
+  },
+  "stream.stallTimeout": {
+    set: [[["stream", "stallTimeout"], 2500]],
+    read: (c) => c.stream.stallTimeoutMs,
+    expected: 2500,
+    consumedBy: "engine stream: longest pause between chunks"
+  },
+  "ledger.store": {
+    set: [[["ledger", "store"], "sqlite:./data/am.db"]],
+    read: (c) => c.ledger.store,
+    expected: "sqlite:./data/am.db",
+    consumedBy: BEING_WIRED
+  },
+  "ledger.spoolDir": {
+    set: [
+      [["ledger", "spoolDir"], "./data/spool"],
+      [["ledger", "store"], "memory"]
+    ],
+    read: (c) => c.ledger.spoolDir,
+    expected: "./data/spool",
+    consumedBy: BEING_WIRED
+  },
+  "ledger.previewLengths.initialPrompt": {
+    set: [
+      [["ledger", "previewLengths", "initialPrompt"], 40],
+      [["ledger", "store"], "memory"]
+    ],
+    read: (c) => c.ledger.previewLengths?.initialPrompt,
+    expected: 40,
+    consumedBy: BEING_WIRED
+  },
+  "ledger.previewLengths.finalPrompt": {
+    set: [
+      [["ledger", "previewLengths", "finalPrompt"], 41],
+      [["ledger", "store"], "memory"]
+    ],
+    read: (c) => c.ledger.previewLengths?.finalPrompt,
+    expected: 41,
+    consumedBy: BEING_WIRED
+  },
+  "ledger.previewLengths.response": {
+    set: [
+      [["ledger", "previewLengths", "response"], 42],
+      [["ledger", "store"], "memory"]
+    ],
+    read: (c) => c.ledger.previewLengths?.response,
+    expected: 42,
+    consumedBy: BEING_WIRED
+  },
+  "telemetry.logs": {
+    set: [[["telemetry", "logs"], true]],
+    read: (c) => c.telemetry.logs,
+    expected: true,
+    consumedBy: "Audit.layerAudit: one JSON log line per attempt"
+  },
+  "telemetry.events.batchSize": {
+    set: [[["telemetry", "events", "batchSize"], 5]],
+    read: (c) => c.telemetry.events.batchSize,
+    expected: 5,
+    consumedBy: "Audit.layerAudit: the batched event writer"
+  },
+  "telemetry.events.flushInterval": {
+    set: [[["telemetry", "events", "flushInterval"], "2 seconds"]],
+    read: (c) => c.telemetry.events.flushIntervalMs,
+    expected: 2000,
+    consumedBy: "Audit.layerAudit: the batched event writer"
+  },
+  "telemetry.otlp.url": {
+    set: [[["telemetry", "otlp", "url"], "http://collector:4318"]],
+    read: (c) => c.telemetry.otlp,
+    expected: { url: "http://collector:4318" },
+    consumedBy: BEING_WIRED
+  },
+  "telemetry.otlp.serviceName": {
+    set: [
+      [["telemetry", "otlp", "serviceName"], "am-eu"],
+      [["telemetry", "otlp", "url"], "http://collector:4318"]
+    ],
+    read: (c) => c.telemetry.otlp?.serviceName,
+    expected: "am-eu",
+    consumedBy: BEING_WIRED
+  },
+  "state.store": {
+    set: [[["state", "store"], "redis://10.0.0.5:6380/2"]],
+    read: (c) => c.state.store,
+    expected: "redis://10.0.0.5:6380/2",
+    consumedBy: BEING_WIRED
+  },
+  "state.prefix": {
+    set: [
+      [["state", "prefix"], "am:eu:"],
+      [["state", "store"], "memory"]
+    ],
+    read: (c) => c.state.prefix,
+    expected: "am:eu:",
+    consumedBy: BEING_WIRED
+  },
+  "guards.pii": {
+    set: [[["guards", "pii"], "redact"]],
+    rejectedAt: "guards.pii",
+    message: '"redact" is not supported yet (supported: off)'
+  },
+  "guards.injection": {
+    set: [[["guards", "injection"], "block"]],
+    rejectedAt: "guards.injection",
+    message: '"block" is not supported yet (supported: off)'
+  },
+  "gatewayKeys[].id": {
+    set: gatewayKey("id", { id: "team-a", secret: "gk-a", workspace: "ws-a" }),
+    read: (c) => c.gatewayKeys.map((g) => g.id),
+    expected: ["team-a"],
+    consumedBy: "apps/gateway Gateway.serve (makeAuth): accepted bearer keys"
+  },
+  "gatewayKeys[].secret": {
+    set: gatewayKey("secret", { id: "team-a", secret: "env:KEY_1", workspace: "ws-a" }),
+    read: (c) => c.gatewayKeys.map((g) => Redacted.value(g.secret)),
+    expected: ["sk-env-1"],
+    consumedBy: "apps/gateway Gateway.serve (makeAuth): the bearer token compared"
+  },
+  "gatewayKeys[].workspace": {
+    set: gatewayKey("workspace", { id: "team-a", secret: "gk-a", workspace: "ws-a" }),
+    read: (c) => c.gatewayKeys.map((g) => g.workspace),
+    expected: ["ws-a"],
+    consumedBy: "apps/gateway Gateway.serve (makeAuth): the caller's workspace (usage, ledger)"
+  }
+}
+
+const setAt = (raw: Record<string, any>, [at, value]: Setting) => {
+  const parent = at
+    .slice(0, -1)
+    .reduce<Record<Segment, any>>((node, seg, i) => (node[seg] ??= typeof at[i + 1] === "number" ? [] : {}), raw)
+  parent[at[at.length - 1]!] = value
+}
+
+const configWith = (settings: ReadonlyArray<Setting>) => {
+  const raw = baseline()
+  settings.forEach((s) => setAt(raw, s))
+  return raw
+}
+
+/** Maps, sets and `Redacted` as plain data, so two decoded configs compare by value. */
+const plain = (v: unknown): unknown =>
+  Redacted.isRedacted(v)
+    ? { redacted: Redacted.value(v as Redacted.Redacted<unknown>) }
+    : v instanceof Map
+      ? [...v].map(([k, x]) => [k, plain(x)])
+      : v instanceof Set
+        ? [...v]
+        : Array.isArray(v)
+          ? v.map(plain)
+          : typeof v === "object" && v !== null
+            ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]))
+            : v
+
+describe("every config field takes effect or is rejected", () => {
+  it("the cases cover exactly the schema's leaf fields, each setting the field it names", () => {
+    assert.deepStrictEqual([...FIELDS].sort(), Object.keys(cases).sort())
+    for (const [field, c] of Object.entries(cases)) {
+      assert.strictEqual(patternOf(written, c.set[0]![0]), field, `the first setting of ${field}`)
+    }
+  })
+
+  it.effect("the baseline is valid", () => Effect.asVoid(loadConfig(baseline(), { env })))
+
+  for (const [field, c] of Object.entries(cases)) {
+    if ("rejectedAt" in c) {
+      it.effect(`${field} is rejected at start, naming the field`, () =>
+        Effect.gen(function* () {
+          const e = yield* Effect.flip(loadConfig(configWith(c.set), { env }))
+          assert.strictEqual(e.path, c.rejectedAt)
+          assert.strictEqual(e.message, c.message)
+        })
+      )
+    } else {
+      it.effect(`${field} changes the decoded config (${c.consumedBy})`, () =>
+        Effect.gen(function* () {
+          const before = yield* loadConfig(baseline(), { env })
+          const after = yield* loadConfig(configWith(c.set), { env })
+          assert.notDeepEqual(plain(c.read(before)), plain(c.expected), "the baseline already has the value")
+          assert.deepStrictEqual(plain(c.read(after)), plain(c.expected))
+          assert.notDeepEqual(plain(after), plain(before))
+        })
+      )
+    }
+  }
+
+  it.effect("guards set to off are accepted and leave the decoded config as it was", () =>
+    Effect.gen(function* () {
+      const before = yield* loadConfig(baseline(), { env })
+      const after = yield* loadConfig({ ...baseline(), guards: { pii: "off", injection: "off" } }, { env })
+      assert.deepStrictEqual(plain(after), plain(before))
+    })
+  )
+})
+
+/** The resolved shape hosts and the engine ran on before the config became one Schema. */
+interface ResolvedBefore extends EngineConfig {
+  readonly server: { readonly host: string; readonly port: number }
+  readonly ledger: {
+    readonly store: string
+    readonly spoolDir?: string
+    readonly previewLengths?: {
+      readonly initialPrompt?: number
+      readonly finalPrompt?: number
+      readonly response?: number
+    }
+  }
+  readonly telemetry: {
+    readonly logs: boolean
+    readonly events: { readonly batchSize?: number; readonly flushIntervalMs?: number }
+    readonly otlp?: { readonly url: string; readonly serviceName?: string }
+  }
+  readonly state: { readonly store: string; readonly prefix: string }
+  readonly gatewayKeys: ReadonlyArray<{
+    readonly id: string
+    readonly secret: Redacted.Redacted<string>
+    readonly workspace: string
+  }>
+}
+
+/** Intersections flattened, so two types compare by shape (modifiers kept, maps, sets and `Redacted` looked into). */
+type Shape<T> =
+  T extends Redacted.Redacted<infer A>
+    ? Redacted.Redacted<Shape<A>>
+    : T extends Map<infer K, infer V>
+      ? Map<K, Shape<V>>
+      : T extends ReadonlyMap<infer K, infer V>
+        ? ReadonlyMap<K, Shape<V>>
+        : T extends Set<infer V>
+          ? Set<Shape<V>>
+          : T extends ReadonlySet<infer V>
+            ? ReadonlySet<Shape<V>>
+            : T extends Array<infer E>
+              ? Array<Shape<E>>
+              : T extends ReadonlyArray<infer E>
+                ? ReadonlyArray<Shape<E>>
+                : T extends object
+                  ? { [K in keyof T]: Shape<T[K]> }
+                  : T
+/** `true` only when A and B are the same type (TypeScript's identity, not mutual assignability). */
+type Same<A, B> = (<X>() => X extends Shape<A> ? 1 : 2) extends <X>() => X extends Shape<B> ? 1 : 2 ? true : false
+
+type ProviderOf<C extends { readonly providers: ReadonlyMap<string, unknown> }> =
+  C["providers"] extends ReadonlyMap<string, infer P> ? P : never
+
+describe("the decoded type", () => {
+  it("is exactly the resolved shape (the engine's EngineConfig plus the hosts' part)", () => {
+    const checks: {
+      readonly config: Same<AmConfig, ResolvedBefore>
+      readonly engine: Same<Pick<AmConfig, keyof EngineConfig>, EngineConfig>
+      readonly provider: Same<ProviderOf<AmConfig>, ProviderSpec>
+      readonly key: Same<ProviderOf<AmConfig>["keys"][number], ApiKey & { readonly weight?: number }>
+    } = { config: true, engine: true, provider: true, key: true }
+    assert.deepStrictEqual(checks, { config: true, engine: true, provider: true, key: true })
+  })
+})
