@@ -491,7 +491,7 @@ const setAt = (raw: Record<string, any>, [at, value]: Setting) => {
 
 const configWith = (settings: ReadonlyArray<Setting>) => {
   const raw = baseline()
-  settings.forEach((s) => setAt(raw, s))
+  for (const s of settings) setAt(raw, s)
   return raw
 }
 
