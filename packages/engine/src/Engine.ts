@@ -32,7 +32,7 @@ import {
   EventBus,
   ProviderRegistry,
   RequestId,
-  schemaErrorPath
+  schemaIssuePath
 } from "@am/core"
 import { Keyring } from "@am/keyring"
 import { PromptRewriter } from "@am/rewriter"
@@ -140,7 +140,7 @@ export class Engine extends Context.Service<Engine, EngineShape>()("@am/engine/E
 export const decodeRequest = (input: unknown): Effect.Effect<CompletionRequest, EngineError> =>
   Schema.decodeUnknownEffect(CompletionRequestSchema)(input, { errors: "first" }).pipe(
     Effect.mapError((e) => {
-      const field = schemaErrorPath(e.message)
+      const field = schemaIssuePath(e)
       return new EngineError({
         code: "invalid_request",
         message: `invalid request: ${e.message}`,

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
-import { schemaErrorPath, schemaIssueKeys, schemaIssuePath } from "../src/index.ts"
+import { schemaIssueKeys, schemaIssuePath } from "../src/index.ts"
 
 const S = Schema.Struct({
   messages: Schema.Array(Schema.Struct({ role: Schema.Literal("user") })),
@@ -32,14 +32,6 @@ describe("schemaIssuePath", () => {
   it.effect("is undefined when the root value itself is bad", () =>
     Effect.gen(function* () {
       assert.isUndefined(schemaIssuePath(yield* decode("not an object")))
-    })
-  )
-  it.effect("schemaErrorPath (deprecated) agrees, given the error or its message", () =>
-    Effect.gen(function* () {
-      const error = yield* decode({ messages: [{ role: "user" }, { role: "robot" }] })
-      assert.strictEqual(schemaErrorPath(error), "messages.1.role")
-      assert.strictEqual(schemaErrorPath(error.message), "messages.1.role")
-      assert.isUndefined(schemaErrorPath("no path here"))
     })
   )
 })

@@ -52,16 +52,3 @@ export const schemaIssuePath = (error: Schema.SchemaError | SchemaIssue.Issue): 
   const keys = schemaIssueKeys(Schema.isSchemaError(error) ? error.issue : error)
   return keys.length === 0 ? undefined : keys.map(String).join(".")
 }
-
-/**
- * `schemaIssuePath` for a `SchemaError` or issue. A formatted message (`at ["a"][0]["b"]`) is
- * still read for callers that only kept `error.message`.
- *
- * @deprecated pass the `SchemaError` (or its `issue`) to `schemaIssuePath` instead of its message.
- */
-export const schemaErrorPath = (error: string | Schema.SchemaError | SchemaIssue.Issue): string | undefined => {
-  if (typeof error !== "string") return schemaIssuePath(error)
-  const line = /at ((?:\[[^\]]*\])+)\s*$/m.exec(error)
-  if (!line) return undefined
-  return [...line[1]!.matchAll(/\[("?)(.*?)\1\]/g)].map((m) => m[2]).join(".")
-}
