@@ -146,11 +146,23 @@ export interface AmEngine extends AsyncDisposable {
   readonly close: () => Promise<void>
 }
 
+/** Config sections only the gateway reads. */
+const GATEWAY_ONLY = ["server", "gatewayKeys"] as const
+
 /**
  * Validates the config (throwing `ConfigurationError` naming the bad field) and returns the
  * engine facade. `close()` (or `await using`) releases the runtime.
  */
 export const createEngine = (config: unknown, options?: CreateEngineOptions): AmEngine => {
+  // The gateway's own sections would be accepted and ignored here: say so instead.
+  const hostOnly = GATEWAY_ONLY.find((field) => typeof config === "object" && config !== null && field in config)
+  if (hostOnly !== undefined) {
+    throw new ConfigurationError(
+      "configuration",
+      `invalid config at ${hostOnly}: "${hostOnly}" is read by the gateway only (createEngine does not listen or authenticate callers); remove it, or run the config with the gateway`,
+      { field: hostOnly }
+    )
+  }
   const loaded = Effect.runSyncExit(loadConfig(config, options?.env !== undefined ? { env: options.env } : undefined))
   if (Exit.isFailure(loaded)) {
     const e = Cause.squash(loaded.cause)

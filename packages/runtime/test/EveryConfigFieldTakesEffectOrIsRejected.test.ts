@@ -4,8 +4,8 @@
  * test — either changes the decoded `AmConfig` (and the case names where that value is
  * consumed) or is rejected at start naming the field.
  *
- * `telemetry.otlp.*`, `ledger.*` and `state.*` are being wired into the runtime's layers by
- * another change; for them only the decoded value is asserted.
+ * For `telemetry.otlp.*`, `ledger.*` and `state.*` the decoded value is asserted here; what they
+ * do in every host is proved by the suites each case names.
  */
 import type { ApiKey } from "@am/core"
 import type { EngineConfig, ProviderSpec } from "@am/engine"
@@ -116,7 +116,6 @@ const gatewayKey = (field: string, entry: Record<string, string>): ReadonlyArray
     .filter(([k]) => k !== field)
     .map(([k, v]): Setting => [["gatewayKeys", 0, k], v])
 ]
-const BEING_WIRED = "decoded only: being wired into the runtime's layers by another change"
 
 const cases: Record<string, Case> = {
   "server.host": {
@@ -366,7 +365,8 @@ const cases: Record<string, Case> = {
     set: [[["ledger", "store"], "sqlite:./data/am.db"]],
     read: (c) => c.ledger.store,
     expected: "sqlite:./data/am.db",
-    consumedBy: BEING_WIRED
+    consumedBy:
+      "Audit.layerAudit → Stores.layerHostStores: memory, sqlite:PATH or postgres:// (CreateEngineWiresStoresAndTelemetry)"
   },
   "ledger.spoolDir": {
     set: [
@@ -375,7 +375,7 @@ const cases: Record<string, Case> = {
     ],
     read: (c) => c.ledger.spoolDir,
     expected: "./data/spool",
-    consumedBy: BEING_WIRED
+    consumedBy: "Audit.layerAudit → Ledger.layer: where entries spool while the store is down"
   },
   "ledger.previewLengths.initialPrompt": {
     set: [
@@ -384,7 +384,7 @@ const cases: Record<string, Case> = {
     ],
     read: (c) => c.ledger.previewLengths?.initialPrompt,
     expected: 40,
-    consumedBy: BEING_WIRED
+    consumedBy: "Audit.layerAudit → Ledger.layer: redacted preview lengths in each entry"
   },
   "ledger.previewLengths.finalPrompt": {
     set: [
@@ -393,7 +393,7 @@ const cases: Record<string, Case> = {
     ],
     read: (c) => c.ledger.previewLengths?.finalPrompt,
     expected: 41,
-    consumedBy: BEING_WIRED
+    consumedBy: "Audit.layerAudit → Ledger.layer: redacted preview lengths in each entry"
   },
   "ledger.previewLengths.response": {
     set: [
@@ -402,7 +402,7 @@ const cases: Record<string, Case> = {
     ],
     read: (c) => c.ledger.previewLengths?.response,
     expected: 42,
-    consumedBy: BEING_WIRED
+    consumedBy: "Audit.layerAudit → Ledger.layer: redacted preview lengths in each entry"
   },
   "telemetry.logs": {
     set: [[["telemetry", "logs"], true]],
@@ -426,7 +426,7 @@ const cases: Record<string, Case> = {
     set: [[["telemetry", "otlp", "url"], "http://collector:4318"]],
     read: (c) => c.telemetry.otlp,
     expected: { url: "http://collector:4318" },
-    consumedBy: BEING_WIRED
+    consumedBy: "Observability.layerObservability: OTLP/HTTP export (OtlpExportsTheRequestAndItsAttempts)"
   },
   "telemetry.otlp.serviceName": {
     set: [
@@ -435,13 +435,14 @@ const cases: Record<string, Case> = {
     ],
     read: (c) => c.telemetry.otlp?.serviceName,
     expected: "am-eu",
-    consumedBy: BEING_WIRED
+    consumedBy: "Observability.layerObservability: OTLP/HTTP export (OtlpExportsTheRequestAndItsAttempts)"
   },
   "state.store": {
     set: [[["state", "store"], "redis://10.0.0.5:6380/2"]],
     read: (c) => c.state.store,
     expected: "redis://10.0.0.5:6380/2",
-    consumedBy: BEING_WIRED
+    consumedBy:
+      "Layers.layerState: keyring, breakers, budget and model health in Redis (CreateEngineWiresStoresAndTelemetry)"
   },
   "state.prefix": {
     set: [
@@ -450,7 +451,8 @@ const cases: Record<string, Case> = {
     ],
     read: (c) => c.state.prefix,
     expected: "am:eu:",
-    consumedBy: BEING_WIRED
+    consumedBy:
+      "Layers.layerState: keyring, breakers, budget and model health in Redis (CreateEngineWiresStoresAndTelemetry)"
   },
   "guards.pii": {
     set: [[["guards", "pii"], "redact"]],

@@ -94,4 +94,21 @@ describe("createEngine: the Promise facade", () => {
       assert.strictEqual((e as ConfigurationError).field, "routes.default.0.provider")
     }
   })
+
+  it("the gateway's own sections are refused, not ignored: server and gatewayKeys name themselves", () => {
+    for (const [field, value] of [
+      ["server", { port: 4000 }],
+      ["gatewayKeys", [{ id: "team", secret: "k", workspace: "w" }]]
+    ] as const) {
+      const raw = { ...(config("x") as object), [field]: value }
+      try {
+        createEngine(raw)
+        assert.fail(`expected a ConfigurationError for ${field}`)
+      } catch (e) {
+        assert.instanceOf(e, ConfigurationError)
+        assert.strictEqual((e as ConfigurationError).field, field)
+        assert.include((e as Error).message, "gateway")
+      }
+    }
+  })
 })
