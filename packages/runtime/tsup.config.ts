@@ -1,4 +1,5 @@
 import { defineConfig } from "tsup"
 import { library } from "../../tsup.base.ts"
 
-export default defineConfig(library)
+// `@am/runtime/stores` lets the CLI open a store URL without loading the engine and the SDKs.
+export default defineConfig({ ...library, entry: ["src/index.ts", "src/Stores.ts"] })

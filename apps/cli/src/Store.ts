@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs"
 import type { StoreError } from "@am/core"
-import { isDurableStore, layerStores, type Stores } from "@am/runtime"
+import { isDurableStore, layerStores, type Stores } from "@am/runtime/stores"
 import { Effect, Layer, Schema } from "effect"
 
 export class CliError extends Schema.TaggedError<CliError>()("CliError", { message: Schema.String }) {}
