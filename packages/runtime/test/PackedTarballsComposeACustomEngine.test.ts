@@ -17,7 +17,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { join, relative } from "node:path"
-import { fileURLToPath, pathToFileURL } from "node:url"
+import { fileURLToPath } from "node:url"
+import { startUpstream } from "@am/testkit"
 import { afterAll, describe, expect, it } from "vitest"
 
 const root = fileURLToPath(new URL("../../../", import.meta.url))
@@ -353,13 +354,13 @@ describe("the packed tarballs of @am/core, @am/engine and @am/provider-openai co
     expect(project, "no project: the install failed above").toBeDefined()
     const dir = project!
     writeFileSync(join(dir, "compose.ts"), readmeExample())
-    // Not imported through @am/engine's devDependencies: the engine may not depend on the
-    // testkit or the simulator (their dev trees hold every SDK and @effect/platform-node).
-    const simulator = pathToFileURL(join(root, "packages/simulator/src/index.ts")).href
-    const { startUpstream } = (await import(simulator)) as {
-      startUpstream: (config: object) => Promise<SimulatedUpstream>
-    }
-    const upstream = await startUpstream({ kind: "openai", keys: [KEY], models: [MODEL], reply: REPLY })
+    // The test lives with the runtime, whose dev tree may hold the simulator: the engine's may not.
+    const upstream: SimulatedUpstream = await startUpstream({
+      kind: "openai",
+      keys: [KEY],
+      models: [MODEL],
+      reply: REPLY
+    })
     try {
       const r = await run(process.execPath, ["compose.ts"], {
         cwd: dir,
