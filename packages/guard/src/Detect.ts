@@ -1,0 +1,163 @@
+/**
+ * The PII and secret detector: `detect(text)` lists every sensitive value as a typed, non-
+ * overlapping span. Secrets run first, then e-mails, IBANs, SSNs, IP addresses, and last the
+ * digit runs (cards, phones), so a key that contains digits is never half-taken as a phone.
+ *
+ * Why our own detector rather than a library: measured on a 2 KB prompt,
+ * `@openredaction/openredaction` 1.0.4 took ~16 ms per `detect` (the whole guard budget is
+ * 50 µs), missed an E.164 phone and a valid IBAN and redacted an order number; its placeholders
+ * are random-suffixed, not stable per request. `@presidio-dev/hai-guardrails` 1.12 runs its
+ * guards on a worker pool (its published build fails to load its worker) and pulls LangChain.
+ * Neither has a vault that restores a streamed answer. This one is a single pass per entity,
+ * gated by literal checks, with checksums (Luhn, mod-97, SSA) instead of bare shapes.
+ *
+ * @example
+ * ```ts
+ * import { detect } from "@am/guard"
+ * detect("mail bob@example.com").map((f) => f.entity) // ["email"]
+ * ```
+ * @since 0.1.0
+ */
+import type { Entity } from "./Entity.ts"
+import { IBAN_LENGTHS, ibanChecksum, ssnValid } from "./internal/Checksums.ts"
+import { classifyDigitRun, DIGIT_RUN } from "./internal/DigitRuns.ts"
+import { SECRET_RULES, type SpanRule } from "./internal/SecretRules.ts"
+
+/** One detected value: `text.slice(start, end)`; `rule` names the detector that found it. */
+export interface Finding {
+  readonly entity: Entity
+  readonly rule: string
+  readonly start: number
+  readonly end: number
+}
+
+interface EntityRule extends SpanRule {
+  readonly entity: Entity
+}
+
+const EMAIL =
+  /(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])/g
+const IBAN_START = /\b([A-Z]{2})\d{2}(?=[ ]?[A-Z0-9])/g
+const SSN = /(?<![\w.-])(\d{3})([- .]?)(\d{2})\2(\d{4})(?![\w-]|\.\d)/g
+const SSN_CONTEXT = /(?:ssn|social security|soc\. sec|sozialversicherung|tax id|taxpayer)[^\d\n]{0,25}$/i
+const IPV4 = /(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w]|\.\d)/g
+const VERSION_CONTEXT = /(?:version|release|build|ver\.?|firmware|v)\s*$/i
+const IPV6 = /(?<![\w:.])(?=[0-9a-fA-F]*:[0-9a-fA-F]*:)[0-9a-fA-F:]{2,39}(?:(?<=:)\d{1,3}(?:\.\d{1,3}){3})?(?![\w:.])/g
+
+const ipv6Valid = (s: string): boolean => {
+  let body = s
+  let extra = 0
+  const dot = s.indexOf(".")
+  if (dot >= 0) {
+    const v4 = s.slice(s.lastIndexOf(":") + 1)
+    if (!/^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/.test(v4)) return false
+    body = `${s.slice(0, s.length - v4.length)}0`
+    extra = 1
+  }
+  const halves = body.split("::")
+  if (halves.length > 2) return false
+  const groups = halves.flatMap((h) => (h === "" ? [] : h.split(":")))
+  if (groups.some((g) => g.length < 1 || g.length > 4)) return false
+  const count = groups.length + extra
+  if (halves.length === 1) return count === 8
+  return count < 8 && (count >= 3 || groups.some((g) => g.length >= 3))
+}
+
+const ibanSpan = (text: string, m: RegExpExecArray): readonly [number, number] | undefined => {
+  const want = IBAN_LENGTHS[m[1]!]
+  if (want === undefined) return undefined
+  let compact = ""
+  let i = m.index
+  for (; i < text.length && compact.length < want; i++) {
+    const c = text.charCodeAt(i)
+    if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90)) compact += text[i]
+    else if (c === 32 && text.charCodeAt(i - 1) !== 32 && compact.length >= 4) continue
+    else break
+  }
+  if (compact.length !== want || /[A-Za-z0-9]/.test(text[i] ?? "")) return undefined
+  return ibanChecksum(compact) ? [m.index, i] : undefined
+}
+
+const RULES: ReadonlyArray<EntityRule> = [
+  ...SECRET_RULES.map((r) => ({ ...r, entity: "secret" as const })),
+  { entity: "email", rule: "email", gate: (t) => t.includes("@"), pattern: EMAIL },
+  { entity: "iban", rule: "iban", gate: () => true, pattern: IBAN_START, span: (m, text) => ibanSpan(text, m) },
+  {
+    entity: "ssn",
+    rule: "us_ssn",
+    gate: () => true,
+    pattern: SSN,
+    span: (m, text) => {
+      if (!ssnValid(m[1]! + m[3]! + m[4]!)) return undefined
+      if (m[2] !== "-" && !SSN_CONTEXT.test(text.slice(Math.max(0, m.index - 40), m.index))) return undefined
+      return [m.index, m.index + m[0].length]
+    }
+  },
+  {
+    entity: "ip",
+    rule: "ipv4",
+    gate: (t) => t.includes("."),
+    pattern: IPV4,
+    span: (m, text) =>
+      VERSION_CONTEXT.test(text.slice(Math.max(0, m.index - 12), m.index))
+        ? undefined
+        : [m.index, m.index + m[0].length]
+  },
+  {
+    entity: "ip",
+    rule: "ipv6",
+    gate: (t) => t.includes(":"),
+    pattern: IPV6,
+    span: (m) => (ipv6Valid(m[0]) ? [m.index, m.index + m[0].length] : undefined)
+  }
+]
+
+const overlaps = (found: ReadonlyArray<Finding>, start: number, end: number): boolean => {
+  for (const f of found) if (start < f.end && f.start < end) return true
+  return false
+}
+
+const runRule = (text: string, rule: EntityRule, found: Finding[]): void => {
+  if (!rule.gate(text)) return
+  const re = rule.pattern
+  re.lastIndex = 0
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    const span = rule.span === undefined ? ([m.index, m.index + m[0].length] as const) : rule.span(m, text)
+    if (span !== undefined && span[1] > span[0] && !overlaps(found, span[0], span[1])) {
+      found.push({ entity: rule.entity, rule: rule.rule, start: span[0], end: span[1] })
+    }
+    if (m[0].length === 0) re.lastIndex++
+  }
+}
+
+const hasDigit = /\d/
+
+/**
+ * Every sensitive value in `text`, sorted by position, never overlapping.
+ *
+ * @example
+ * ```ts
+ * import { detect } from "@am/guard"
+ * detect("card 4111 1111 1111 1111, v1.2.3, 2024-05-01")
+ * // [{ entity: "card", rule: "card", start: 5, end: 24 }]
+ * ```
+ */
+export const detect = (text: string): ReadonlyArray<Finding> => {
+  const found: Finding[] = []
+  const digits = hasDigit.test(text)
+  for (const rule of RULES) {
+    if (!digits && rule.entity !== "secret" && rule.entity !== "email") continue
+    runRule(text, rule, found)
+  }
+  if (digits) {
+    DIGIT_RUN.lastIndex = 0
+    for (let m = DIGIT_RUN.exec(text); m !== null; m = DIGIT_RUN.exec(text)) {
+      const run = m[0].replace(/[ .(-]+$/, "")
+      const entity = classifyDigitRun(run, text.slice(Math.max(0, m.index - 32), m.index))
+      if (entity !== undefined && !overlaps(found, m.index, m.index + run.length)) {
+        found.push({ entity, rule: entity, start: m.index, end: m.index + run.length })
+      }
+    }
+  }
+  return found.length > 1 ? found.sort((a, b) => a.start - b.start) : found
+}

@@ -1,0 +1,94 @@
+/**
+ * The per-request vault: original values by placeholder. A value gets one stable placeholder per
+ * request (`⟦EMAIL_1⟧`, `⟦EMAIL_2⟧`, …; the same value → the same placeholder), so the model can
+ * still tell two people apart and refer back to them, and `restore` gives the originals back.
+ *
+ * The vault never serialises what it holds: `JSON.stringify`, `String()`, `util.inspect` and
+ * `console.log` show only `Vault(<n> values)`; the maps live in private fields.
+ *
+ * @example
+ * ```ts
+ * import { Vault } from "@am/guard"
+ * const vault = Vault.make()
+ * vault.placeholderFor("email", "bob@example.com") // "⟦EMAIL_1⟧"
+ * vault.placeholderFor("email", "bob@example.com") // "⟦EMAIL_1⟧"
+ * vault.valueOf("⟦EMAIL_1⟧") // "bob@example.com"
+ * JSON.stringify({ vault }) // '{"vault":"Vault(1 values)"}'
+ * ```
+ * @since 0.1.0
+ */
+import { type Entity, placeholderLabel } from "./Entity.ts"
+
+/** Opening and closing brackets of every placeholder (U+27E6, U+27E7). */
+export const OPEN = "⟦"
+export const CLOSE = "⟧"
+
+/** The longest placeholder the vault issues (label + `_` + up to 6 digits + brackets). */
+export const MAX_PLACEHOLDER_LENGTH = 16
+
+/** A placeholder: `⟦LABEL_n⟧` (reversible) or `⟦LABEL⟧` (masked). */
+export const PLACEHOLDER = /⟦([A-Z]{2,6})(?:_(\d{1,6}))?⟧/g
+
+const inspectSymbol = Symbol.for("nodejs.util.inspect.custom")
+
+export class Vault {
+  readonly #byValue = new Map<string, string>()
+  readonly #byPlaceholder = new Map<string, string>()
+  readonly #counters = new Map<string, number>()
+
+  private constructor() {}
+
+  /** A fresh, empty vault (one per request). */
+  static make(): Vault {
+    return new Vault()
+  }
+
+  /** The placeholder for `value`, issuing the next number of its entity the first time. */
+  placeholderFor(entity: Entity, value: string): string {
+    const known = this.#byValue.get(value)
+    if (known !== undefined) return known
+    const label = placeholderLabel(entity)
+    const n = (this.#counters.get(label) ?? 0) + 1
+    this.#counters.set(label, n)
+    const placeholder = `${OPEN}${label}_${n}${CLOSE}`
+    this.#byValue.set(value, placeholder)
+    this.#byPlaceholder.set(placeholder, value)
+    return placeholder
+  }
+
+  /** The original value of a placeholder this vault issued. */
+  valueOf(placeholder: string): string | undefined {
+    return this.#byPlaceholder.get(placeholder)
+  }
+
+  /** How many values the vault holds. */
+  get size(): number {
+    return this.#byPlaceholder.size
+  }
+
+  /** Whether `value` is one of the values held (e.g. to check a log line carries none). */
+  holds(value: string): boolean {
+    return this.#byValue.has(value)
+  }
+
+  /** The held values, for a caller that must scrub them from other text (errors, logs). */
+  values(): ReadonlyArray<string> {
+    return [...this.#byValue.keys()]
+  }
+
+  toJSON(): string {
+    return this.toString()
+  }
+
+  toString(): string {
+    return `Vault(${this.size} values)`
+  }
+
+  [inspectSymbol](): string {
+    return this.toString()
+  }
+
+  get [Symbol.toStringTag](): string {
+    return "Vault"
+  }
+}

@@ -1,0 +1,497 @@
+/**
+ * The injection rules. Each has a name (`category.detail`, what `rules` reports), a weight (its
+ * score alone; scores combine as a noisy-or), the view it reads (`latin` for English, `native`
+ * for other scripts), and for indirect content (tool results, documents) an optional other weight.
+ * Words are joined by `_` in the sources below, which becomes "any run of non-letters, possibly
+ * none", so `ignore-all_previous  instructions` and `ignoreallpreviousinstructions` match alike.
+ *
+ * The rules ask for the shape of an instruction aimed at the model — a verb, a qualifier and an
+ * object ("ignore" + "all previous" + "instructions") — not for single words, so text that only
+ * talks about these things ("git ignore a folder", "ignore the noise in this data", "write a
+ * system prompt for my bot") passes.
+ */
+
+export type Category =
+  | "override"
+  | "roleplay"
+  | "exfiltration"
+  | "delimiter"
+  | "obfuscation"
+  | "payload_split"
+  | "indirect"
+
+export interface InjectionRule {
+  readonly name: string
+  readonly category: Category
+  readonly weight: number
+  /** The weight in indirect content (tool results, documents), when it differs. */
+  readonly indirectWeight?: number
+  readonly view: "latin" | "native" | "raw"
+  readonly pattern: RegExp
+  /** A quoted or discussed match ("what does '…' mean") counts for less. */
+  readonly mentionable: boolean
+}
+
+const SEP = "[\\W_]*"
+const WORDS = (n: number) => `(?:[a-z']+[\\W_]+){0,${n}}?`
+const en = (src: string): RegExp =>
+  new RegExp(
+    src.replace(/_/g, SEP).replace(/~(\d)/g, (_, n) => WORDS(Number(n))),
+    "g"
+  )
+
+const VERB =
+  "(?:ignore|ignoring|disregard|disregarding|forget|forgetting|neglect|overlook|discard|abandon|dismiss|set_aside|throw_out|stop_following|(?:do_not|don't|dont|no_longer)_(?:follow|obey|adhere_to|listen_to))"
+const QUAL =
+  "(?:previous|previously|prior|above|earlier|preceding|foregoing|former|initial|original|old|existing|given|system|developer|all|any|every|your|these|those|the_above|my_previous)"
+const NOUN =
+  "(?:instructions?|instructs|rules?|directions|directives?|guidelines?|guidance|prompts?|commands|orders|constraints|restrictions|guardrails|programming|training|policies|limitations|safeguards|protocols)"
+const DATA_SENSITIVE =
+  "(?:secrets?|passwords?|passcodes?|api_?keys?|access_?keys?|tokens?|credentials|env(?:ironment)?_variables|\\.env|ssh_keys?|private_keys?|system_prompt|conversation(?:_history)?|chat_(?:history|log)|previous_messages|session_cookies?|cookies|credit_card(?:_numbers?)?)"
+const DATA = `(?:${DATA_SENSITIVE}|(?:the_)?user'?s?_(?:~2)?(?:data|information|info|details|emails?|files|documents|address|messages)|personal_(?:data|information|details)|customer_data|contacts|files|documents|data)`
+const MODEL = "(?:ai|a\\.i\\.|assistant|llm|language_model|chatbot|bot|agent|model|gpt|chatgpt|claude|gemini|copilot)s?"
+
+const rule = (
+  name: string,
+  category: Category,
+  weight: number,
+  src: string,
+  opts: { indirect?: number; mentionable?: boolean } = {}
+): InjectionRule => ({
+  name,
+  category,
+  weight,
+  ...(opts.indirect === undefined ? {} : { indirectWeight: opts.indirect }),
+  view: "latin",
+  pattern: en(src),
+  mentionable: opts.mentionable ?? true
+})
+
+const native = (name: string, category: Category, weight: number, src: string): InjectionRule => ({
+  name,
+  category,
+  weight,
+  view: "native",
+  pattern: new RegExp(src, "gu"),
+  mentionable: true
+})
+
+const raw = (name: string, weight: number, pattern: RegExp): InjectionRule => ({
+  name,
+  category: "delimiter",
+  weight,
+  view: "raw",
+  pattern,
+  mentionable: true
+})
+
+export const ENGLISH_RULES: ReadonlyArray<InjectionRule> = [
+  // direct overrides
+  rule("override.ignore_previous", "override", 0.9, `\\b${VERB}_~2${QUAL}_~2${NOUN}\\b`),
+  rule(
+    "override.ignore_above",
+    "override",
+    0.7,
+    "\\b(?:ignore|disregard|forget)_(?:all_)?(?:of_)?(?:the|everything)_(?:above|before|prior)\\b(?!_(?:typos?|mistakes?|errors?|formatting|spelling|code|line|sentence|paragraph|note|comment|email|question)\\b)"
+  ),
+  rule(
+    "override.ignore_conversation",
+    "override",
+    0.6,
+    "\\b(?:ignore|disregard|forget)_(?:all_|the_|all_the_)?(?:previous|prior|above|earlier)_(?:messages|conversation|context|text)\\b"
+  ),
+  rule(
+    "override.forget_told",
+    "override",
+    0.85,
+    "\\b(?:forget|ignore|disregard)_(?:about_)?(?:everything|anything|all|what)_(?:~2)?(?:you_(?:were|have_been|'ve_been)_(?:told|given|taught|instructed|programmed)|(?:i|we)_(?:told|said_to)_you|(?:above|before|so_far|until_now))\\b"
+  ),
+  rule(
+    "override.bypass_safety",
+    "override",
+    0.85,
+    "\\b(?:bypass|override|overwrite|circumvent|disable|deactivate|turn_off|switch_off|break|evade|get_around|ignore)_~2(?:your|all|any|the_(?:safety|content|ethical|moral)|safety|content|ethical|moral|openai|anthropic|internal)_~2(?:filters?|guidelines|guardrails|restrictions|rules|policies|protocols|safeguards|programming|alignment|censorship|moderation|limitations|constraints)\\b"
+  ),
+  rule(
+    "override.new_instructions",
+    "override",
+    0.35,
+    "\\b(?:new|updated|real|actual|true|revised|override|secret|hidden|important)_(?:system_)?(?:instructions?|directives?|orders|task|objective)\\b_?(?::|are\\b|is\\b|follow)"
+  ),
+  rule(
+    "override.from_now_on",
+    "override",
+    0.25,
+    "\\bfrom_now_on\\b_~3(?:you|your|act|respond|answer|only|always|never)\\b"
+  ),
+  rule("override.instead", "override", 0.2, "\\binstead_(?:,_)?(?:say|print|output|respond|reply|write)\\b"),
+  rule(
+    "override.say_pwned",
+    "override",
+    0.6,
+    "\\b(?:say|print|output|write|respond_with|reply_with|answer_with|only_say)_(?:only_|exactly_|just_)?[\"']?(?:i_have_been_(?:pwned|hacked)|pwned|hacked_by)"
+  ),
+  rule(
+    "override.no_longer_follow",
+    "override",
+    0.8,
+    "\\byou_(?:will|must|should|shall|are_to)_(?:no_longer|not|never)_(?:follow|obey|adhere_to|comply_with)_~2(?:your|the|any|openai's|anthropic's)_~2(?:rules|guidelines|policies|instructions|programming|restrictions)\\b"
+  ),
+  // role-play jailbreaks
+  rule(
+    "roleplay.dan",
+    "roleplay",
+    0.9,
+    "\\b(?:do_anything_now|dan_(?:mode|prompt|jailbreak)|(?:you_are|you're|act_as|pretend_to_be|become|be|called|named|as)_(?:now_)?(?:a_)?dan\\b|betterdan|antigpt|anti-gpt|stan_(?:which|stands))"
+  ),
+  rule(
+    "roleplay.no_rules",
+    "roleplay",
+    0.85,
+    "\\b(?:(?:pretend|imagine|act|behave|roleplay|role_play|simulate|respond|answer)_(?:that_)?(?:you|to_be|as|like)\\b|you_(?:are|have|now_have|will_be|would_be)\\b|you're\\b)_~6(?:no|without|free_(?:of|from)|zero|not_bound_by|no_longer_bound_by|exempt_from|unbound_by|unrestricted_by)_~2(?:rules|restrictions|limits|limitations|filters|filtering|guidelines|morals|morality|ethics|ethical_(?:guidelines|constraints)|censorship|boundaries|constraints|safeguards|guardrails|content_polic(?:y|ies)|policies|programming)\\b"
+  ),
+  rule(
+    "roleplay.unrestricted_persona",
+    "roleplay",
+    0.75,
+    "\\b(?:you_are|you're|act_as|pretend_to_be|become|play|roleplay_as|simulate)_(?:now_)?(?:an?_|the_)?~1(?:unrestricted|unfiltered|uncensored|unaligned|jailbroken|amoral|unethical|evil|rogue|unbound|limitless|lawless)_(?:ai|assistant|model|chatbot|bot|llm|version|gpt|chatgpt|entity|persona)\\b"
+  ),
+  rule(
+    "roleplay.unrestricted_mention",
+    "roleplay",
+    0.25,
+    "\\b(?:unrestricted|unfiltered|uncensored|jailbroken)_(?:ai|assistant|mode|model|chatbot|version|gpt|chatgpt)\\b"
+  ),
+  rule(
+    "roleplay.mode_switch",
+    "roleplay",
+    0.75,
+    "\\b(?:you_are_(?:now_)?(?:in|running_in)_~1(?:developer|dev|god|admin|sudo|jailbreak|unrestricted|unfiltered|debug|dan|evil|chaos|opposite)_mode|(?:enable|activate|enter|engage|switch_to)_(?:the_)?(?:dan|jailbreak|jailbroken|god|unrestricted|unfiltered|evil|chaos|opposite)_mode|(?:developer|god|admin|sudo|jailbreak|dan|unrestricted)_mode_(?:is_)?(?:enabled|activated|engaged|on)\\b|developer_mode_output)"
+  ),
+  rule("roleplay.you_are_now", "roleplay", 0.25, "\\byou_are_now_(?:an?_|the_|my_)?[a-z]+"),
+  rule("roleplay.jailbreak_word", "roleplay", 0.3, "\\bjailbr(?:eak|oken|eaking)\\b"),
+  rule(
+    "roleplay.character",
+    "roleplay",
+    0.3,
+    "\\b(?:stay_in_character|never_break_character|don't_break_character|remain_in_character)\\b"
+  ),
+  rule(
+    "roleplay.no_longer_ai",
+    "roleplay",
+    0.8,
+    "\\byou_(?:are|will_be|'re)_no_longer_(?:bound|restricted|limited|constrained|an?_(?:ai|assistant|language_model)|chatgpt|claude|gemini)\\b"
+  ),
+  rule(
+    "roleplay.broke_free",
+    "roleplay",
+    0.7,
+    "\\b(?:broken|broke|break)_free_(?:of|from)_(?:the_)?~2(?:confines|constraints|restrictions|rules|chains|shackles)\\b"
+  ),
+  rule(
+    "roleplay.dual_answer",
+    "roleplay",
+    0.6,
+    "\\b(?:two|2)_(?:different_|separate_)?(?:responses|answers|paragraphs)\\b_~8(?:normal|classic|standard|filtered)\\b_~8(?:jailbr|dan|developer|unfiltered|unrestricted)"
+  ),
+  rule(
+    "roleplay.evil_confidant",
+    "roleplay",
+    0.6,
+    "\\b(?:evil_confidant|always_intelligent_and_machiavellian|opposite_mode)\\b"
+  ),
+  rule(
+    "roleplay.grandma",
+    "roleplay",
+    0.45,
+    "\\b(?:dead|deceased|late)_grand(?:ma|mother|pa|father)\\b_~10(?:used_to|would)_(?:tell|read|recite|say)"
+  ),
+  // system-prompt exfiltration
+  rule(
+    "exfiltration.your_prompt",
+    "exfiltration",
+    0.85,
+    "\\b(?:repeat|print|reveal|output|display|show|tell|give|dump|leak|recite|spell_out|write_out|copy|paste|echo|disclose|share|list|provide|return|type_out|expose|divulge)\\b_~3your_~3(?:system_prompt|system_message|prompt|instructions|initial_instructions|rules|guidelines|directives|configuration|programming|pre_?prompt|hidden_[a-z]+|context_window|meta_?prompt)\\b"
+  ),
+  rule(
+    "exfiltration.hidden_prompt",
+    "exfiltration",
+    0.75,
+    "\\b(?:repeat|print|reveal|output|display|show|tell|give|dump|leak|recite|spell_out|write_out|copy|echo|disclose|share|list|return|expose|divulge)\\b_~3(?:the|this|all|everything)_~2(?:(?:initial|original|hidden|secret|internal|preceding|previous|first|above)_(?:prompt|instructions|text|message|system_message)|(?:words|text|instructions|prompt|message|everything|content)_above|system_prompt_(?:above|verbatim|word_for_word|you_(?:were|are))|developer_(?:message|prompt|instructions))\\b"
+  ),
+  rule(
+    "exfiltration.what_instructions",
+    "exfiltration",
+    0.85,
+    "\\bwhat_(?:is|are|was|were|'s)_your_~2(?:system_prompt|system_message|initial_(?:prompt|instructions)|original_instructions|hidden_instructions|instructions|prompt|rules|guidelines)\\b(?!_(?:for|to|on|about|regarding)\\b)"
+  ),
+  rule(
+    "exfiltration.what_hidden",
+    "exfiltration",
+    0.7,
+    "\\bwhat_(?:is|are|was|were|'s)_the_(?:initial|original|hidden|secret|first|full)_(?:prompt|instructions|system_prompt|system_message)\\b"
+  ),
+  rule(
+    "exfiltration.repeat_above",
+    "exfiltration",
+    0.7,
+    "\\b(?:repeat|recite|print|output)\\b_~4(?:words|text|instructions|everything|prompt|message|content|all)_(?:above|before_this)\\b|\\bstarting_with_[\"']?you_are\\b"
+  ),
+  rule(
+    "exfiltration.how_instructed",
+    "exfiltration",
+    0.65,
+    "\\b(?:how_were_you_(?:instructed|programmed|prompted|configured)|what_(?:were_you|have_you_been)_told_(?:to_do_)?(?:before|at_the_(?:start|beginning)|by_(?:your|the)_(?:developers?|creators?|system|operator)))\\b"
+  ),
+  // data exfiltration
+  rule(
+    "exfiltration.embed_in_url",
+    "exfiltration",
+    0.75,
+    `\\b(?:append|add|include|insert|embed|put|encode|attach|concatenate|place)\\b_~4${DATA}_~6(?:to|in|into|inside|as)_~3(?:url|link|image|query|href|src|markdown)`
+  ),
+  rule(
+    "exfiltration.send_secrets",
+    "exfiltration",
+    0.75,
+    `\\b(?:send|post|forward|email|e-mail|mail|upload|exfiltrate|transmit|leak|submit|deliver|report|curl)\\b_~3${DATA_SENSITIVE}\\b_~6(?:to|at|via|using)_(?:https?:|www\\.|[a-z0-9.-]+@[a-z0-9.-]+|[a-z0-9-]+\\.[a-z]{2,}\\/|the_(?:following_)?(?:url|address|endpoint|server|webhook)|my_(?:server|email|endpoint|webhook)|attacker|evil)`
+  ),
+  rule(
+    "exfiltration.send_data",
+    "exfiltration",
+    0.2,
+    `\\b(?:send|post|forward|email|e-mail|upload|exfiltrate|transmit|leak|submit)\\b_~3${DATA}\\b_~6(?:to|at|via)_(?:https?:|www\\.|[a-z0-9.-]+@[a-z0-9.-]+|[a-z0-9-]+\\.[a-z]{2,}\\/|the_(?:following_)?(?:url|address|endpoint|server|webhook)|attacker|evil)`,
+    { indirect: 0.75 }
+  ),
+  rule(
+    "exfiltration.tool_secrets",
+    "exfiltration",
+    0.75,
+    `\\b(?:call|use|invoke|run|execute|trigger)_(?:the_)?[\\w.-]{2,40}_(?:tool|function|plugin|action|api|endpoint|command)\\b_~10${DATA_SENSITIVE}\\b`
+  ),
+  rule(
+    "exfiltration.read_secrets",
+    "exfiltration",
+    0.3,
+    "(?:~\\/\\.ssh|id_rsa|\\/etc\\/shadow|\\/etc\\/passwd|aws\\/credentials|\\.aws\\b|\\.env\\b)",
+    { indirect: 0.6 }
+  ),
+  // fake delimiters (words)
+  rule(
+    "delimiter.markdown_role",
+    "delimiter",
+    0.55,
+    "(?:^|\\n)[ \\t]*#{2,}[ \\t]*(?:system|new_instructions|system_prompt|system_message|system_override|admin|developer)[ \\t]*:?[ \\t]*(?=\\n|$)"
+  ),
+  rule(
+    "delimiter.markdown_instructions",
+    "delimiter",
+    0.2,
+    "(?:^|\\n)[ \\t]*#{2,}[ \\t]*instructions?[ \\t]*:?[ \\t]*(?=\\n|$)"
+  ),
+  rule(
+    "delimiter.role_line",
+    "delimiter",
+    0.45,
+    "(?:^|\\n)[ \\t]*(?:system|developer|admin|administrator)[ \\t]*:[ \\t]*~6(?:you|ignore|new|override|must|always|never|from_now)\\b"
+  ),
+  rule(
+    "delimiter.end_of_prompt",
+    "delimiter",
+    0.4,
+    "\\b(?:end_of_(?:system_)?(?:prompt|instructions|context|document|user_input|input)|begin_new_(?:session|instructions|conversation|prompt))\\b"
+  ),
+  // obfuscation announced in words
+  rule(
+    "obfuscation.decode_and_follow",
+    "obfuscation",
+    0.55,
+    "\\b(?:decode|decipher|decrypt|translate|convert|interpret|unscramble|reverse)\\b_~6(?:base64|b64|rot13|rot-13|hex|binary|morse|caesar|cipher|reversed|backwards|encoded|the_following)\\b_~8(?:and|then)_~3(?:follow|execute|obey|perform|carry_out|act_on|comply)\\b"
+  ),
+  // indirect content addressing the model
+  rule(
+    "indirect.addressing_model",
+    "indirect",
+    0.3,
+    `\\b(?:(?:attention|note|message|instructions?|important_(?:message|note|instructions?)|notice|p\\.?s\\.?)_(?:to|for)_(?:the_|any_|all_)?${MODEL}\\b|if_you_are_(?:an?_)?(?:ai|llm|language_model|assistant|chatbot|bot|agent|gpt|automated)\\b|(?:dear|hey|hi|hello)_(?:ai|assistant|llm|chatbot|agent|gpt|chatgpt|claude|model)\\b|${MODEL}_(?:reading|processing|summari[sz]ing|parsing|browsing)_this\\b)`,
+    { indirect: 0.7 }
+  ),
+  rule(
+    "indirect.hide_from_user",
+    "indirect",
+    0.5,
+    "\\b(?:do_not|don't|never|without)_(?:tell|telling|inform|informing|mention|mentioning|alert|alerting|notify|notifying|reveal|revealing|show|showing)_(?:this_)?(?:to_)?(?:the_|your_)?(?:user|human|customer|reader|operator)\\b",
+    { indirect: 0.75 }
+  ),
+  rule(
+    "indirect.imperative",
+    "indirect",
+    0.1,
+    "\\b(?:you|assistant|ai)_(?:must|should|need_to|have_to|are_(?:required|instructed|ordered)_to|will_now)_~2(?:ignore|disregard|forget|send|forward|reveal|execute|call|visit|output|print)\\b",
+    { indirect: 0.35 }
+  )
+]
+
+export const DELIMITER_RULES: ReadonlyArray<InjectionRule> = [
+  raw(
+    "delimiter.chat_template",
+    0.85,
+    /<\|(?:im_start|im_end|im_sep|system|user|assistant|endoftext|end_of_text|begin_of_text|start_header_id|end_header_id|eot_id|eom_id)\|>/g
+  ),
+  raw("delimiter.inst", 0.75, /\[\/?inst\]|<<\/?sys>>|\[\/?system\]|\[\/?sys\]/g),
+  raw("delimiter.xml_role", 0.55, /<\/?(?:system|system_prompt|sys|developer|admin|im_start)>/g),
+  raw(
+    "delimiter.role_switch",
+    0.8,
+    /<\/(?:user|context|document|input|data|tool_output|tool_result|search_results?|email|webpage)>\s*<(?:system|assistant|instructions|developer|admin)>/g
+  )
+]
+
+const L = "(?<!\\p{L})"
+export const NATIVE_RULES: ReadonlyArray<InjectionRule> = [
+  native(
+    "override.fr",
+    "override",
+    0.85,
+    `${L}(?<!n')(?:ignore[rz]?|oublie[rz]?|ne tiens? (?:pas )?compte d[eu]s?|fais abstraction d[eu]s?|néglige[rz]?|ignorez|oubliez)\\s+(?:(?:toutes?|tous)\\s+)?(?:les|tes|vos|ces)\\s+(?:\\p{L}+\\s+)?(?:instructions|consignes|règles|regles|directives|indications|ordres)(?:\\s+(?:précédentes|precedentes|antérieures|anterieures|ci-dessus|initiales|du système|d'avant))?`
+  ),
+  native(
+    "exfiltration.fr",
+    "exfiltration",
+    0.8,
+    `${L}(?:révèle|revele|montre|affiche|donne|répète|repete|dis|révélez|montrez|affichez|donnez|répétez)(?:-moi|-nous)?\\s+(?:\\p{L}+\\s+)?(?:ton|votre|le|tes|vos)\\s+(?:prompt|invite|message|instructions|consignes)\\s+(?:système|systeme|initial(?:es)?|d'origine|secrètes|cachées)`
+  ),
+  native(
+    "override.de",
+    "override",
+    0.85,
+    `${L}(?:ignoriere|ignorieren sie|ignoriert|vergiss|vergessen sie|vergesst|missachte|missachten sie|überspringe)(?!\\s+nicht)\\s+(?:\\p{L}+\\s+){0,2}?(?:alle\\s+)?(?:vorherigen|vorigen|bisherigen|obigen|früheren|vorangegangenen|ursprünglichen|deine|ihre|die|alle)\\s+(?:\\p{L}+\\s+)?(?:anweisungen|instruktionen|befehle|regeln|vorgaben|anordnungen|richtlinien)`
+  ),
+  native(
+    "exfiltration.de",
+    "exfiltration",
+    0.8,
+    `${L}(?:zeige?|zeigen sie|gib|geben sie|wiederhole|wiederholen sie|verrate|verraten sie|nenne)\\s+(?:mir\\s+|uns\\s+)?(?:deinen|deine|den|ihren|ihre|die)\\s+(?:\\p{L}+\\s+)?(?:system-?prompt|systemanweisungen|systemnachricht|anweisungen|ursprünglichen anweisungen)`
+  ),
+  native(
+    "override.es",
+    "override",
+    0.85,
+    `${L}(?:ignora|ignore|ignoren|olvida|olvide|olviden|descarta|omite|haz caso omiso (?:de|a)|no hagas caso (?:de|a))\\s+(?:(?:todas?|todos)\\s+)?(?:las|tus|sus|los)\\s+(?:\\p{L}+\\s+)?(?:instrucciones|reglas|indicaciones|directrices|órdenes|ordenes)(?:\\s+(?:anteriores|previas|iniciales|del sistema))?`
+  ),
+  native(
+    "exfiltration.es",
+    "exfiltration",
+    0.8,
+    `${L}(?:muestra|muéstrame|muestrame|revela|revélame|repite|dime|enséñame|ensename)\\s+(?:\\p{L}+\\s+)?(?:tu|el|su|tus)\\s+(?:prompt|mensaje|indicación|instrucciones)\\s+(?:del sistema|de sistema|inicial(?:es)?|original(?:es)?|secretas)`
+  ),
+  native(
+    "override.pt",
+    "override",
+    0.85,
+    `${L}(?:ignore|ignora|ignorem|esqueça|esqueca|esquece|esqueçam|desconsidere|desconsidera|descarte)\\s+(?:(?:todas?|todos)\\s+)?(?:as|suas|tuas|os)\\s+(?:\\p{L}+\\s+)?(?:instruções|instrucoes|regras|orientações|orientacoes|diretrizes|ordens)(?:\\s+(?:anteriores|prévias|previas|iniciais|do sistema))?`
+  ),
+  native(
+    "exfiltration.pt",
+    "exfiltration",
+    0.8,
+    `${L}(?:mostre|mostra|revele|revela|repita|diga|me mostre)(?:-me)?\\s+(?:\\p{L}+\\s+)?(?:seu|teu|o|suas)\\s+(?:prompt|instruções|instrucoes)\\s+(?:do sistema|de sistema|inicia(?:l|is)|origina(?:l|is))`
+  ),
+  native(
+    "override.it",
+    "override",
+    0.85,
+    `${L}(?:ignora|ignori|ignorate|dimentica|dimentichi|dimenticate|trascura|non considerare|scarta)\\s+(?:(?:tutte|tutti)\\s+)?(?:le|tue|sue|gli|i)\\s+(?:\\p{L}+\\s+)?(?:istruzioni|regole|indicazioni|direttive|ordini)(?:\\s+(?:precedenti|anteriori|iniziali|di sistema|del sistema))?`
+  ),
+  native(
+    "exfiltration.it",
+    "exfiltration",
+    0.8,
+    `${L}(?:mostra|mostrami|rivela|rivelami|ripeti|dimmi)\\s+(?:\\p{L}+\\s+)?(?:il tuo|il|le tue)\\s+(?:prompt|istruzioni)\\s+(?:di sistema|del sistema|iniziali?|originali?|segrete)`
+  ),
+  native(
+    "override.nl",
+    "override",
+    0.85,
+    `${L}(?:negeer|vergeet)\\s+(?:alle\\s+)?(?:de\\s+)?(?:vorige|eerdere|voorgaande|bovenstaande|je|jouw)\\s+(?:instructies|regels|opdrachten)`
+  ),
+  native(
+    "override.zh",
+    "override",
+    0.85,
+    "(?:忽略|无视|忽视|不要理会|不要理睬|忘记|忘掉|丢弃|放弃|跳过|不要遵守|不再遵守|别管|忽略掉)(?:你)?(?:之前|以前|先前|此前|上面|以上|前面|上述|原来|原先|所有|全部|一切)(?:的)?(?:所有|全部|一切)?(?:的)?(?:指令|指示|说明|规则|提示|要求|命令|设定|约束|限制)"
+  ),
+  native(
+    "exfiltration.zh",
+    "exfiltration",
+    0.8,
+    "(?:显示|输出|打印|告诉我|重复|泄露|透露|给我看|展示|说出)(?:一下)?(?:你的|你)?(?:系统提示|系统提示词|系统消息|初始指令|原始指令|提示词|系统指令|隐藏指令)"
+  ),
+  native(
+    "roleplay.zh",
+    "roleplay",
+    0.8,
+    "(?:你现在是|扮演|假装(?:你是)?)(?:一个)?(?:没有|不受)(?:任何)?(?:限制|规则|约束|审查|道德)|(?:开发者|越狱|上帝)模式"
+  ),
+  native(
+    "override.ru",
+    "override",
+    0.85,
+    `${L}(?:игнорируй(?:те)?|проигнорируй(?:те)?|забудь(?:те)?|не обращай(?:те)? внимания на|отбрось(?:те)?|пренебреги(?:те)?)\\s+(?:\\p{L}+\\s+){0,2}?(?:инструкции|указания|правила|команды|ограничения|установки|директивы|инструкций|указаний|правил)`
+  ),
+  native(
+    "exfiltration.ru",
+    "exfiltration",
+    0.8,
+    `${L}(?:покажи|выведи|повтори|раскрой|напиши|скажи|покажите|выведите|повторите|раскройте)\\s+(?:мне\\s+)?(?:свой|твой|ваш|свои|твои|ваши|системный|исходный)\\s*(?:системный\\s+|исходный\\s+)?(?:промпт|промт|подсказку|инструкции|запрос)`
+  ),
+  native(
+    "roleplay.ru",
+    "roleplay",
+    0.8,
+    `${L}(?:ты теперь|притворись|представь,? что ты)[^.\\n]{0,40}без\\s+(?:ограничений|правил|цензуры)`
+  ),
+  native(
+    "override.ja",
+    "override",
+    0.85,
+    "(?:以前|前|上記|これまで|先|最初|今まで|上|全て|すべて)の(?:すべての|全ての|全部の)?(?:指示|命令|指令|ルール|規則|設定|プロンプト|制約)(?:は|を)?(?:すべて|全て)?(?:無視|忘れ|破棄)|(?:指示|命令|ルール)を(?:すべて|全て)?無視"
+  ),
+  native(
+    "exfiltration.ja",
+    "exfiltration",
+    0.8,
+    "システムプロンプト(?:を|の内容を)?(?:表示|教え|見せ|出力|繰り返|開示)|(?:最初|元)の(?:指示|プロンプト)を(?:教え|表示|見せ)"
+  ),
+  native("roleplay.ja", "roleplay", 0.7, "(?:制限|ルール|検閲)の?(?:ない|無い|なし)(?:ai|アシスタント)|開発者モード"),
+  native(
+    "override.ko",
+    "override",
+    0.85,
+    "(?:이전|위의|모든|앞의)\\s*(?:지시|지침|명령|규칙)(?:을|를|은|는)?\\s*(?:모두\\s*)?(?:무시|잊어)"
+  ),
+  native(
+    "override.ar",
+    "override",
+    0.85,
+    "(?:تجاهل|انس)\\s+(?:جميع\\s+|كل\\s+)?(?:التعليمات|الأوامر|القواعد)\\s*(?:السابقة)?"
+  ),
+  native(
+    "override.tr",
+    "override",
+    0.85,
+    "(?:önceki|tüm|bütün)\\s+(?:\\p{L}+\\s+)?talimatlar(?:ı|i)\\s+(?:yok say|unut|görmezden gel)"
+  ),
+  native(
+    "override.pl",
+    "override",
+    0.85,
+    `${L}(?:zignoruj|ignoruj|zapomnij)\\s+(?:o\\s+)?(?:wszystkie\\s+|wszystkich\\s+)?(?:poprzednie|wcześniejsze|poprzednich|swoje)?\\s*(?:instrukcje|instrukcjach|polecenia|zasady)`
+  ),
+  native(
+    "override.hi",
+    "override",
+    0.85,
+    "(?:पिछले|पहले के|सभी)\\s+(?:\\S+\\s+)?(?:निर्देशों|निर्देश)\\s+(?:को\\s+)?(?:अनदेखा|नज़रअंदाज़|भूल)"
+  )
+]

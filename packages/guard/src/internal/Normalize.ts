@@ -1,0 +1,194 @@
+/**
+ * The views of a text the injection rules read. Attackers hide the same instruction behind
+ * full-width letters, Cyrillic/Greek look-alikes, zero-width characters, leetspeak, s p a c e d
+ * letters, rot13 and base64; each view undoes one of them. Views are built only when the text
+ * shows a sign of the trick (non-ASCII letters, digits inside words, runs of single letters, a
+ * rot13 word, a base64 run), so a plain prompt costs one lower-casing.
+ */
+
+/** Cyrillic, Greek and other look-alikes of Latin letters (after NFKC and lower-casing). */
+const CONFUSABLES: Readonly<Record<string, string>> = {
+  а: "a",
+  в: "b",
+  е: "e",
+  ё: "e",
+  к: "k",
+  м: "m",
+  н: "h",
+  о: "o",
+  р: "p",
+  с: "c",
+  т: "t",
+  у: "y",
+  х: "x",
+  і: "i",
+  ї: "i",
+  ј: "j",
+  ѕ: "s",
+  ԁ: "d",
+  ԛ: "q",
+  ԝ: "w",
+  һ: "h",
+  ӏ: "l",
+  ɡ: "g",
+  ɑ: "a",
+  ɩ: "i",
+  ο: "o",
+  α: "a",
+  β: "b",
+  ε: "e",
+  ι: "i",
+  κ: "k",
+  ν: "v",
+  ρ: "p",
+  τ: "t",
+  υ: "u",
+  χ: "x",
+  γ: "y",
+  η: "n",
+  ω: "w",
+  ı: "i",
+  ł: "l",
+  ø: "o",
+  đ: "d",
+  ß: "ss",
+  ⅰ: "i",
+  ℓ: "l",
+  ɪ: "i",
+  ᴀ: "a",
+  ᴇ: "e",
+  ᴏ: "o",
+  ꜱ: "s",
+  ᴛ: "t",
+  ʀ: "r",
+  ɴ: "n",
+  ᴍ: "m",
+  ᴜ: "u",
+  ᴄ: "c",
+  ᴅ: "d",
+  ɢ: "g",
+  ʜ: "h",
+  ᴋ: "k",
+  ʟ: "l",
+  ᴘ: "p",
+  ᴠ: "v",
+  ᴡ: "w",
+  ʏ: "y",
+  ᴢ: "z",
+  "’": "'",
+  "‘": "'"
+}
+
+const INVISIBLE = /[\u200b\u200c\u200e\u200f\u2060-\u2064\ufeff\u00ad\u180e]/g
+const NON_ASCII = /[\u0080-\uffff]/
+const CONFUSABLE_RE = new RegExp(`[${Object.keys(CONFUSABLES).join("")}]`, "g")
+const DIACRITICS = /[\u0300-\u036f]/g
+
+/** The base view: lower-cased; for non-ASCII text also NFKC (full-width → ASCII) without invisibles. */
+export interface BaseView {
+  /** NFKC + lower-case (native scripts kept): what the non-English rules read. */
+  readonly native: string
+  /** `native` with look-alikes mapped to Latin and accents dropped: what the English rules read. */
+  readonly latin: string
+  /** Whether the text had invisible characters or look-alikes that `latin` undid. */
+  readonly disguised: boolean
+  readonly ascii: boolean
+}
+
+export const baseView = (text: string): BaseView => {
+  const lower = text.toLowerCase()
+  if (!NON_ASCII.test(text)) return { native: lower, latin: lower, disguised: false, ascii: true }
+  const stripped = text.replace(INVISIBLE, "")
+  const native = stripped.normalize("NFKC").toLowerCase()
+  const latin = native
+    .normalize("NFD")
+    .replace(DIACRITICS, "")
+    .replace(CONFUSABLE_RE, (c) => CONFUSABLES[c] ?? c)
+  const disguised =
+    stripped.length !== text.length || (latin !== native && /[a-z]{3}/.test(latin) && mixedScript(native))
+  return { native, latin, disguised, ascii: false }
+}
+
+/** A word that mixes Latin with Cyrillic/Greek letters (the sign of a homoglyph attack). */
+const mixedScript = (s: string): boolean =>
+  /[a-z][\u0370-\u03ff\u0400-\u04ff]|[\u0370-\u03ff\u0400-\u04ff][a-z]/.test(s)
+
+const LEET: Readonly<Record<string, string>> = {
+  "0": "o",
+  "1": "i",
+  "3": "e",
+  "4": "a",
+  "5": "s",
+  "7": "t",
+  "8": "b",
+  "9": "g",
+  "@": "a",
+  $: "s",
+  "!": "i",
+  "|": "l",
+  "+": "t",
+  "€": "e"
+}
+const LEET_SIGN = /[a-z][013457@$!|+][a-z]|\b[013457][a-z]{2}|[a-z]{2}[013457@$]\b/
+const LEET_RUN = /[a-z0-9@$!|+€]*[0-9@$!|+€][a-z0-9@$!|+€]*/g
+
+/** Leetspeak undone (`1gn0r3` → `ignore`), or undefined when the text shows none. */
+export const leetView = (latin: string): string | undefined => {
+  if (!LEET_SIGN.test(latin)) return undefined
+  return latin.replace(LEET_RUN, (w) => (/[a-z]/.test(w) ? w.replace(/[0-9@$!|+€]/g, (c) => LEET[c] ?? c) : w))
+}
+
+const SPACED = /(?:\b[a-z][ .\-_*·]{1,3}){4,}[a-z]\b/g
+
+/** Runs of single letters joined (`i g n o r e` → `ignore`), or undefined when there are none. */
+export const spacedView = (latin: string): string | undefined => {
+  SPACED.lastIndex = 0
+  if (!SPACED.test(latin)) return undefined
+  return latin.replace(SPACED, (run) =>
+    run
+      .split(/\s{2,}|\s*[/|]\s*/)
+      .map((word) => word.replace(/[ .\-_*·]+/g, ""))
+      .join(" ")
+      .concat(" ")
+  )
+}
+
+const ROT13_SIGN =
+  /rot-?13|\bvtaber\b|\bqvfertneq\b|\bvafgehpgvbaf?\b|\bcerivbhf\b|\bflfgrz\b|\bcebzcg\b|\bsbetrg\b|\behyrf\b/
+
+/** The rot13 of the text when it mentions rot13 or contains rot13 of a trigger word. */
+export const rot13View = (latin: string): string | undefined => {
+  if (!ROT13_SIGN.test(latin)) return undefined
+  return latin.replace(/[a-z]/g, (c) => String.fromCharCode(((c.charCodeAt(0) - 97 + 13) % 26) + 97))
+}
+
+const BASE64_RUN = /[A-Za-z0-9+/_-]{16,}={0,2}/g
+
+/** The printable texts hidden in base64 runs of the original text (at most 4). */
+export const base64Views = (text: string): ReadonlyArray<string> => {
+  const out: string[] = []
+  BASE64_RUN.lastIndex = 0
+  for (let m = BASE64_RUN.exec(text); m !== null && out.length < 4; m = BASE64_RUN.exec(text)) {
+    const run = m[0]
+    if (!/[0-9+/=]/.test(run) && !/[A-Z].*[a-z].*[A-Z]/.test(run)) continue
+    const decoded = decodeBase64(run)
+    if (decoded !== undefined) out.push(decoded)
+  }
+  return out
+}
+
+const decodeBase64 = (run: string): string | undefined => {
+  let s: string
+  try {
+    s = Buffer.from(run.replace(/-/g, "+").replace(/_/g, "/"), "base64").toString("utf8")
+  } catch {
+    return undefined
+  }
+  if (s.length < 8) return undefined
+  let printable = 0
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if ((c >= 32 && c < 127) || c === 10 || c === 13 || c === 9 || c > 159) printable++
+  }
+  return printable / s.length >= 0.9 && /[a-z]{3,}\s+[a-z]{2,}/i.test(s) ? s : undefined
+}
