@@ -22,6 +22,7 @@ import type { Entity } from "./Entity.ts"
 import { IBAN_LENGTHS, ibanChecksum, ssnValid } from "./internal/Checksums.ts"
 import { classifyDigitRun, DIGIT_RUN } from "./internal/DigitRuns.ts"
 import { SECRET_RULES, type SpanRule } from "./internal/SecretRules.ts"
+import { presence } from "./internal/Trie.ts"
 
 /** One detected value: `text.slice(start, end)`; `rule` names the detector that found it. */
 export interface Finding {
@@ -35,14 +36,39 @@ interface EntityRule extends SpanRule {
   readonly entity: Entity
 }
 
-const EMAIL =
-  /(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])/g
+// E-mails are found from their "@" (indexOf is fast; a regex that starts with the local part's
+// character class retries at every position of a 2 KB prompt and costs ~25 µs).
+const EMAIL_DOMAIN = /@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])/y
+const isLocalChar = (c: number) =>
+  (c >= 97 && c <= 122) ||
+  (c >= 65 && c <= 90) ||
+  (c >= 48 && c <= 57) ||
+  c === 46 ||
+  c === 95 ||
+  c === 37 ||
+  c === 43 ||
+  c === 45
+const emails = (text: string, found: Finding[]): void => {
+  for (let at = text.indexOf("@"); at >= 0; at = text.indexOf("@", at + 1)) {
+    let start = at
+    while (start > 0 && at - start < 64 && isLocalChar(text.charCodeAt(start - 1))) start--
+    while (start < at && !/[A-Za-z0-9]/.test(text[start]!)) start++
+    if (start === at) continue
+    EMAIL_DOMAIN.lastIndex = at
+    const m = EMAIL_DOMAIN.exec(text)
+    if (m === null) continue
+    const end = at + m[0].length
+    if (!overlaps(found, start, end)) found.push({ entity: "email", rule: "email", start, end })
+  }
+}
 const IBAN_START = /\b([A-Z]{2})\d{2}(?=[ ]?[A-Z0-9])/g
 const SSN = /(?<![\w.-])(\d{3})([- .]?)(\d{2})\2(\d{4})(?![\w-]|\.\d)/g
+const SSN_NOT = /(?:sku|lot|part|order|invoice|ref|ticket|case|serial|model|item|po)\b[^\d\n]{0,6}$/i
 const SSN_CONTEXT = /(?:ssn|social security|soc\. sec|sozialversicherung|tax id|taxpayer)[^\d\n]{0,25}$/i
 const IPV4 = /(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w]|\.\d)/g
 const VERSION_CONTEXT = /(?:version|release|build|ver\.?|firmware|v)\s*$/i
-const IPV6 = /(?<![\w:.])(?=[0-9a-fA-F]*:[0-9a-fA-F]*:)[0-9a-fA-F:]{2,39}(?:(?<=:)\d{1,3}(?:\.\d{1,3}){3})?(?![\w:.])/g
+const IPV6 =
+  /(?<![\w:.])(?=[0-9a-fA-F]*:[0-9a-fA-F]*:)[0-9a-fA-F:]{2,39}(?:(?<=:)\d{1,3}(?:\.\d{1,3}){3})?(?![\w:]|\.\d)/g
 
 const ipv6Valid = (s: string): boolean => {
   let body = s
@@ -78,25 +104,29 @@ const ibanSpan = (text: string, m: RegExpExecArray): readonly [number, number] |
   return ibanChecksum(compact) ? [m.index, i] : undefined
 }
 
-const RULES: ReadonlyArray<EntityRule> = [
-  ...SECRET_RULES.map((r) => ({ ...r, entity: "secret" as const })),
-  { entity: "email", rule: "email", gate: (t) => t.includes("@"), pattern: EMAIL },
-  { entity: "iban", rule: "iban", gate: () => true, pattern: IBAN_START, span: (m, text) => ibanSpan(text, m) },
+const SECRETS: ReadonlyArray<EntityRule> = SECRET_RULES.map((r) => ({ ...r, entity: "secret" as const }))
+// One regex pass tells which secret needles a text contains (instead of ~25 `includes` scans).
+const secretNeedles = presence(SECRET_RULES.filter((r) => r.lower !== true).flatMap((r) => r.needles))
+const lowerNeedles = presence(SECRET_RULES.filter((r) => r.lower === true).flatMap((r) => r.needles))
+const NUMERIC: ReadonlyArray<EntityRule> = [
+  { entity: "iban", rule: "iban", needles: [], pattern: IBAN_START, span: (m, text) => ibanSpan(text, m) },
   {
     entity: "ssn",
     rule: "us_ssn",
-    gate: () => true,
+    needles: [],
     pattern: SSN,
     span: (m, text) => {
       if (!ssnValid(m[1]! + m[3]! + m[4]!)) return undefined
-      if (m[2] !== "-" && !SSN_CONTEXT.test(text.slice(Math.max(0, m.index - 40), m.index))) return undefined
+      const before = text.slice(Math.max(0, m.index - 40), m.index)
+      if (SSN_NOT.test(before)) return undefined
+      if ((m[2] === "" || m[2] === ".") && !SSN_CONTEXT.test(before)) return undefined
       return [m.index, m.index + m[0].length]
     }
   },
   {
     entity: "ip",
     rule: "ipv4",
-    gate: (t) => t.includes("."),
+    needles: ["."],
     pattern: IPV4,
     span: (m, text) =>
       VERSION_CONTEXT.test(text.slice(Math.max(0, m.index - 12), m.index))
@@ -106,7 +136,7 @@ const RULES: ReadonlyArray<EntityRule> = [
   {
     entity: "ip",
     rule: "ipv6",
-    gate: (t) => t.includes(":"),
+    needles: [":"],
     pattern: IPV6,
     span: (m) => (ipv6Valid(m[0]) ? [m.index, m.index + m[0].length] : undefined)
   }
@@ -118,7 +148,6 @@ const overlaps = (found: ReadonlyArray<Finding>, start: number, end: number): bo
 }
 
 const runRule = (text: string, rule: EntityRule, found: Finding[]): void => {
-  if (!rule.gate(text)) return
   const re = rule.pattern
   re.lastIndex = 0
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
@@ -145,17 +174,26 @@ const hasDigit = /\d/
 export const detect = (text: string): ReadonlyArray<Finding> => {
   const found: Finding[] = []
   const digits = hasDigit.test(text)
-  for (const rule of RULES) {
-    if (!digits && rule.entity !== "secret" && rule.entity !== "email") continue
-    runRule(text, rule, found)
+  const present = secretNeedles(text)
+  let lowerPresent: ReadonlySet<string> | undefined
+  for (const rule of SECRETS) {
+    const seen = rule.lower === true ? (lowerPresent ??= lowerNeedles(text.toLowerCase())) : present
+    if (rule.needles.some((n) => seen.has(n))) runRule(text, rule, found)
   }
+  emails(text, found)
+  if (digits) for (const rule of NUMERIC) if (rule.needles.every((n) => text.includes(n))) runRule(text, rule, found)
   if (digits) {
     DIGIT_RUN.lastIndex = 0
     for (let m = DIGIT_RUN.exec(text); m !== null; m = DIGIT_RUN.exec(text)) {
-      const run = m[0].replace(/[ .(-]+$/, "")
-      const entity = classifyDigitRun(run, text.slice(Math.max(0, m.index - 32), m.index))
-      if (entity !== undefined && !overlaps(found, m.index, m.index + run.length)) {
-        found.push({ entity, rule: entity, start: m.index, end: m.index + run.length })
+      let run = m[0].replace(/[ .(-]+$/, "")
+      let start = m.index
+      if (run.startsWith("(") && !/^\(\d{1,4}\)/.test(run)) {
+        run = run.slice(1)
+        start++
+      }
+      const entity = classifyDigitRun(run, text.slice(Math.max(0, start - 32), start))
+      if (entity !== undefined && !overlaps(found, start, start + run.length)) {
+        found.push({ entity, rule: entity, start, end: start + run.length })
       }
     }
   }

@@ -17,7 +17,14 @@
  * ```
  * @since 0.1.0
  */
-import { DELIMITER_RULES, ENGLISH_RULES, type InjectionRule, NATIVE_RULES } from "./internal/InjectionRules.ts"
+import {
+  DELIMITER_RULES,
+  ENGLISH_RULES,
+  FOREIGN_LATIN_RULES,
+  type InjectionRule,
+  NATIVE_RULES
+} from "./internal/InjectionRules.ts"
+import { presence } from "./internal/Trie.ts"
 import { base64Views, baseView, leetView, rot13View, spacedView } from "./internal/Normalize.ts"
 
 /** Where a text came from: the user, or content the model reads on someone else's behalf. */
@@ -44,7 +51,12 @@ const OBFUSCATION_WEIGHT = 0.35
 const MENTION_BEFORE =
   /(?:["'“”‘’`«»]|\b(?:like|such as|e\.g\.|for example|for instance|phrases?|called|saying|says|said|words|strings?|text|the term|known as)[\s:,"'“`]{0,3})\s*$/
 const META =
-  /prompt[\W_]*injections?|jailbreak[\W_]*(?:attacks?|prompts?|attempts?)|injection[\W_]*attacks?|attackers?|adversarial|red[\W_]*team|security|classif|detect|guardrail|firewall|examples?\b|what[\W_]*does|what[\W_]*is|explain|research|paper|article|blog|mean(?:s|ing)?\b|chatml|special[\W_]*tokens?|tokeni[sz]er|chat[\W_]*templates?|documentation/
+  /prompt[\W_]*injections?|jailbreak[\W_]*(?:attacks?|prompts?|attempts?)|injection[\W_]*attacks?|attackers?|adversarial|red[\W_]*team|security|classif|detect|guardrail|firewall|examples?\b|what[\W_]*does|what[\W_]*is|explain|research|paper|article|blog|mean(?:s|ing)?\b|documentation|wrote|typed|writes|asked|how[\W_]*should[\W_]*(?:the|my|our)[\W_]*(?:bot|assistant|model|agent)/
+
+/** What makes a chat-template token a topic rather than an attack: questions about formats and parsing. */
+const DELIMITER_META =
+  /what[\W_]*(?:does|is|are)|mean(?:s|ing)?\b|explain|chatml|special[\W_]*tokens?|tokeni[sz]er|chat[\W_]*templates?|documentation|docs\b|regex|xml|html|tags?\b|pars(?:e|er|ing)|format\b/
+const delimiterMeta = (latin: string): boolean => DELIMITER_META.test(latin)
 
 type Fired = Map<string, number>
 
@@ -52,14 +64,42 @@ const add = (fired: Fired, name: string, w: number) => {
   if (w > (fired.get(name) ?? 0)) fired.set(name, w)
 }
 
+/** One pass that finds which anchor stems a view contains (and the stems inside each one found). */
+const stemFinder = (rules: ReadonlyArray<InjectionRule>, extra: ReadonlyArray<string>, wordStart: boolean) =>
+  presence([...rules.flatMap((r) => r.anchors), ...extra], wordStart ? "\\b" : "")
+
+/** rot13 of trigger words, and the word itself: the sign to build the rot13 view. */
+const ROT13_STEMS = [
+  "rot13",
+  "rot-13",
+  "vtaber",
+  "qvfertneq",
+  "vafgehpgvba",
+  "cerivbhf",
+  "flfgrz",
+  "cebzcg",
+  "sbetrg",
+  "ehyrf"
+]
+
+// Latin stems are matched at word starts only (6× fewer positions to try); delimiter stems start
+// with punctuation, so they get their own pass, run only when the text has `<`, `[` or `#`.
+const latinStems = stemFinder([...ENGLISH_RULES, ...FOREIGN_LATIN_RULES], ROT13_STEMS, true)
+const delimiterStems = stemFinder(DELIMITER_RULES, ["##"], false)
+const nativeStems = stemFinder(NATIVE_RULES, [], false)
+const NO_STEMS: ReadonlySet<string> = new Set()
+const mayHaveDelimiter = (s: string) => s.includes("<") || s.includes("[") || s.includes("#")
+
 const runRules = (
   rules: ReadonlyArray<InjectionRule>,
   view: string,
+  stems: ReadonlySet<string>,
   source: Source,
-  meta: boolean,
+  meta: () => boolean,
   fired: Fired
 ): void => {
   for (const r of rules) {
+    if (r.anchors.length > 0 && !r.anchors.some((a) => stems.has(a))) continue
     const re = r.pattern
     re.lastIndex = 0
     const m = re.exec(view)
@@ -67,8 +107,8 @@ const runRules = (
     let w = source === "indirect" ? (r.indirectWeight ?? r.weight) : r.weight
     if (r.mentionable) {
       const quoted = MENTION_BEFORE.test(view.slice(Math.max(0, m.index - 24), m.index))
-      if (r.category === "delimiter") w *= meta ? (quoted ? 0.2 : 0.4) : quoted ? 0.6 : 1
-      else if (quoted && meta) w *= 0.3
+      if (r.category === "delimiter") w *= meta() ? (quoted ? 0.2 : 0.4) : quoted ? 0.6 : 1
+      else if (quoted && meta()) w *= 0.2
     }
     add(fired, r.name, w)
   }
@@ -89,12 +129,7 @@ const markdownExfil = (text: string, source: Source, fired: Fired): void => {
     const query = /[?#].*=|[?&][^=\s]{16,}/.test(url)
     if (!query) continue
     const templated = TEMPLATE_WORD.test(url) || TEMPLATED.test(url.slice(url.search(/[?#]/)))
-    if (templated)
-      add(
-        fired,
-        image ? "exfiltration.markdown_image" : "exfiltration.markdown_link",
-        image ? 0.85 : source === "indirect" ? 0.7 : 0.5
-      )
+    if (templated) add(fired, image ? "exfiltration.markdown_image" : "exfiltration.markdown_link", image ? 0.85 : 0.7)
     else if (image) add(fired, "exfiltration.markdown_image_query", source === "indirect" ? 0.35 : 0.15)
   }
 }
@@ -120,18 +155,24 @@ const combine = (fired: Fired): number => {
 const fire = (text: string, source: Source, depth: number): Fired => {
   const fired: Fired = new Map()
   const base = baseView(text)
-  const meta = META.test(base.latin)
-  runRules(ENGLISH_RULES, base.latin, source, meta, fired)
-  runRules(DELIMITER_RULES, base.native, source, meta, fired)
+  let metaMemo: boolean | undefined
+  const meta = () => (metaMemo ??= META.test(base.latin))
+  const delimiter = () => delimiterMeta(base.latin)
+  const stems = latinStems(base.latin)
+  const nativeLatinStems = base.ascii ? stems : latinStems(base.native)
+  runRules(ENGLISH_RULES, base.latin, stems, source, meta, fired)
+  const delimiters = mayHaveDelimiter(base.native) ? delimiterStems(base.native) : NO_STEMS
+  runRules(DELIMITER_RULES, base.native, delimiters, source, delimiter, fired)
+  runRules(FOREIGN_LATIN_RULES, base.native, nativeLatinStems, source, meta, fired)
   if (!base.ascii) {
-    runRules(NATIVE_RULES, base.native, source, meta, fired)
+    runRules(NATIVE_RULES, base.native, nativeStems(base.native), source, meta, fired)
     if (base.disguised && fired.size > 0) add(fired, "obfuscation.homoglyph", OBFUSCATION_WEIGHT)
   }
   markdownExfil(text, source, fired)
   const derived = (how: string, view: string | undefined) => {
     if (view === undefined || view === base.latin) return
     const more: Fired = new Map()
-    runRules(ENGLISH_RULES, view, source, meta, more)
+    runRules(ENGLISH_RULES, view, latinStems(view), source, meta, more)
     let fresh = false
     for (const [name, w] of more) {
       if (w > (fired.get(name) ?? 0)) {
@@ -143,7 +184,7 @@ const fire = (text: string, source: Source, depth: number): Fired => {
   }
   derived("leetspeak", leetView(base.latin))
   derived("spaced_letters", spacedView(base.latin))
-  derived("rot13", rot13View(base.latin))
+  if (ROT13_STEMS.some((s) => stems.has(s))) derived("rot13", rot13View(base.latin))
   if (depth === 0) {
     for (const decoded of base64Views(text)) {
       const inner = fire(decoded, source, 1)

@@ -30,13 +30,15 @@ export interface InjectionRule {
   readonly pattern: RegExp
   /** A quoted or discussed match ("what does '…' mean") counts for less. */
   readonly mentionable: boolean
+  /** Literal stems one of which the view must contain for the rule to run (none: always runs). */
+  readonly anchors: ReadonlyArray<string>
 }
 
 const SEP = "[\\W_]*"
 const WORDS = (n: number) => `(?:[a-z']+[\\W_]+){0,${n}}?`
 const en = (src: string): RegExp =>
   new RegExp(
-    src.replace(/_/g, SEP).replace(/~(\d)/g, (_, n) => WORDS(Number(n))),
+    src.replace(/_/g, SEP).replace(/~(\d+)/g, (_, n) => WORDS(Number(n))),
     "g"
   )
 
@@ -51,6 +53,174 @@ const DATA_SENSITIVE =
 const DATA = `(?:${DATA_SENSITIVE}|(?:the_)?user'?s?_(?:~2)?(?:data|information|info|details|emails?|files|documents|address|messages)|personal_(?:data|information|details)|customer_data|contacts|files|documents|data)`
 const MODEL = "(?:ai|a\\.i\\.|assistant|llm|language_model|chatbot|bot|agent|model|gpt|chatgpt|claude|gemini|copilot)s?"
 
+/**
+ * The literal stems a rule needs (at least one) before its regex runs: one pass of a stem regex
+ * over the text tells which are present, so a prompt without "ignor", "system", "prompt", … never
+ * pays for the rules' backtracking (each costs ~5 µs over 2 KB; the pass costs about one).
+ */
+const VERB_STEMS = [
+  "ignor",
+  "disregard",
+  "forget",
+  "neglect",
+  "overlook",
+  "discard",
+  "abandon",
+  "dismiss",
+  "aside",
+  "throw",
+  "follow",
+  "obey",
+  "adhere",
+  "listen"
+]
+const ANCHORS: Readonly<Record<string, ReadonlyArray<string>>> = {
+  "override.ignore_previous": VERB_STEMS,
+  "override.verb_noun_earlier": VERB_STEMS,
+  "override.ignore_above": ["ignor", "disregard", "forget"],
+  "override.ignore_conversation": ["ignor", "disregard", "forget"],
+  "override.forget_told": ["ignor", "disregard", "forget"],
+  "override.bypass_safety": [
+    "bypass",
+    "overrid",
+    "overwrit",
+    "circumvent",
+    "disabl",
+    "deactivat",
+    "turn",
+    "switch",
+    "break",
+    "evad",
+    "around",
+    "ignor"
+  ],
+  "override.new_instructions": ["instruct", "directive", "orders", "task", "objective"],
+  "override.from_now_on": ["now on"],
+  "override.instead": ["instead"],
+  "override.say_pwned": ["pwned", "hacked"],
+  "override.no_longer_follow": ["follow", "obey", "adhere", "comply"],
+  "roleplay.dan": ["dan", "anything", "antigpt", "anti-gpt", "stan"],
+  "roleplay.dan_mention": ["dan"],
+  "roleplay.no_rules": [
+    "rules",
+    "restrict",
+    "limit",
+    "filter",
+    "guideline",
+    "moral",
+    "ethic",
+    "censor",
+    "boundar",
+    "constraint",
+    "safeguard",
+    "guardrail",
+    "polic",
+    "programming"
+  ],
+  "roleplay.unrestricted_persona": [
+    "unrestrict",
+    "unfilter",
+    "uncensor",
+    "unalign",
+    "jailbr",
+    "amoral",
+    "unethical",
+    "evil",
+    "rogue",
+    "unbound",
+    "limitless",
+    "lawless"
+  ],
+  "roleplay.unrestricted_mention": ["unrestrict", "unfilter", "uncensor", "jailbr"],
+  "roleplay.mode_switch": ["mode"],
+  "roleplay.you_are_now": ["are now"],
+  "roleplay.jailbreak_word": ["jailbr"],
+  "roleplay.character": ["character"],
+  "roleplay.no_longer_ai": ["longer"],
+  "roleplay.broke_free": ["free"],
+  "roleplay.dual_answer": ["normal", "classic", "standard", "filtered"],
+  "roleplay.evil_confidant": ["confidant", "machiavellian", "opposite"],
+  "roleplay.grandma": ["grand"],
+  "exfiltration.your_prompt": [
+    "prompt",
+    "instruct",
+    "rules",
+    "guideline",
+    "directive",
+    "configuration",
+    "programming",
+    "hidden",
+    "context window",
+    "system message"
+  ],
+  "exfiltration.hidden_prompt": [
+    "initial",
+    "original",
+    "hidden",
+    "secret",
+    "internal",
+    "preceding",
+    "previous",
+    "first",
+    "above",
+    "verbatim",
+    "word",
+    "developer"
+  ],
+  "exfiltration.given_instructions": ["instruct", "rules", "prompt", "guideline", "directive"],
+  "exfiltration.what_instructions": ["prompt", "instruct", "rules", "guideline", "system message"],
+  "exfiltration.what_hidden": ["prompt", "instruct", "system message"],
+  "exfiltration.repeat_above": ["above", "before", "starting"],
+  "exfiltration.how_instructed": ["instructed", "programmed", "prompted", "configured", "told"],
+  "exfiltration.embed_in_url": ["url", "link", "image", "query", "href", "src", "markdown"],
+  "exfiltration.send_secrets": [
+    "send",
+    "post",
+    "forward",
+    "mail",
+    "upload",
+    "exfiltrat",
+    "transmit",
+    "leak",
+    "submit",
+    "deliver",
+    "report",
+    "curl",
+    "append",
+    "attach"
+  ],
+  "exfiltration.send_data": ["send", "post", "forward", "mail", "upload", "exfiltrat", "transmit", "leak", "submit"],
+  "exfiltration.tool_secrets": ["tool", "function", "plugin", "action", "api", "endpoint", "command"],
+  "exfiltration.read_secrets": ["ssh", "id_rsa", "etc", "aws", "env"],
+  "delimiter.markdown_role": ["system", "new instructions", "admin", "developer"],
+  "delimiter.markdown_instructions": ["instruction"],
+  "delimiter.role_line": ["system", "developer", "admin"],
+  "delimiter.end_of_prompt": ["end of", "end_of", "begin new", "begin_new"],
+  "obfuscation.decode_and_follow": ["follow", "execute", "obey", "perform", "carry", "act", "comply"],
+  "indirect.addressing_model": [
+    "attention",
+    "note",
+    "message",
+    "instruction",
+    "important",
+    "notice",
+    "p.s",
+    "if you are",
+    "dear",
+    "hey",
+    "hi",
+    "hello",
+    "reading this",
+    "processing this",
+    "summarizing this",
+    "summarising this",
+    "parsing this",
+    "browsing this"
+  ],
+  "indirect.hide_from_user": ["not", "don't", "never", "without"],
+  "indirect.imperative": ["must", "should", "need to", "have to", "required", "instructed", "ordered", "will now"]
+}
+
 const rule = (
   name: string,
   category: Category,
@@ -64,7 +234,8 @@ const rule = (
   ...(opts.indirect === undefined ? {} : { indirectWeight: opts.indirect }),
   view: "latin",
   pattern: en(src),
-  mentionable: opts.mentionable ?? true
+  mentionable: opts.mentionable ?? true,
+  anchors: ANCHORS[name] ?? []
 })
 
 const native = (name: string, category: Category, weight: number, src: string): InjectionRule => ({
@@ -73,21 +244,58 @@ const native = (name: string, category: Category, weight: number, src: string): 
   weight,
   view: "native",
   pattern: new RegExp(src, "gu"),
-  mentionable: true
+  mentionable: true,
+  anchors: NATIVE_ANCHORS[name] ?? []
 })
 
-const raw = (name: string, weight: number, pattern: RegExp): InjectionRule => ({
+/** Stems of the non-English rules (verbs of overriding and showing, per language). */
+const NATIVE_ANCHORS: Readonly<Record<string, ReadonlyArray<string>>> = {
+  "override.fr": ["ignor", "oubli", "compte", "abstraction", "néglig", "neglig"],
+  "exfiltration.fr": ["prompt", "invite", "message", "instruction", "consigne"],
+  "override.de": ["ignorier", "vergiss", "vergess", "missacht", "überspr"],
+  "exfiltration.de": ["prompt", "anweisung", "systemnachricht"],
+  "override.es": ["ignor", "olvid", "descart", "omit", "caso"],
+  "exfiltration.es": ["prompt", "mensaje", "indicaci", "instruccion"],
+  "override.pt": ["ignor", "esque", "desconsider", "descart"],
+  "exfiltration.pt": ["prompt", "instru"],
+  "override.it": ["ignor", "dimentic", "trascur", "considerare", "scarta"],
+  "exfiltration.it": ["prompt", "istruzion"],
+  "override.nl": ["negeer", "vergeet"],
+  "override.tr": ["talimat"],
+  "override.pl": ["ignoruj", "zapomnij"],
+  "override.zh": ["忽略", "无视", "忽视", "不要", "忘记", "忘掉", "丢弃", "放弃", "跳过", "不再", "别管"],
+  "exfiltration.zh": ["提示", "系统", "指令"],
+  "roleplay.zh": ["限制", "规则", "约束", "审查", "道德", "模式"],
+  "override.ru": ["игнор", "забуд", "обращ", "отбрось", "пренебр"],
+  "exfiltration.ru": ["промпт", "промт", "подсказ", "инструкц", "запрос"],
+  "roleplay.ru": ["без"],
+  "override.ja": ["無視", "忘れ", "破棄"],
+  "exfiltration.ja": ["プロンプト", "指示"],
+  "roleplay.ja": ["制限", "ルール", "検閲", "開発者"],
+  "override.ko": ["무시", "잊어"],
+  "override.ar": ["تجاهل", "انس"],
+  "override.hi": ["अनदेखा", "नज़रअंदाज़", "भूल"]
+}
+
+const raw = (name: string, weight: number, pattern: RegExp, anchors: ReadonlyArray<string>): InjectionRule => ({
   name,
   category: "delimiter",
   weight,
   view: "raw",
   pattern,
-  mentionable: true
+  mentionable: true,
+  anchors
 })
 
 export const ENGLISH_RULES: ReadonlyArray<InjectionRule> = [
   // direct overrides
   rule("override.ignore_previous", "override", 0.9, `\\b${VERB}_~2${QUAL}_~2${NOUN}\\b`),
+  rule(
+    "override.verb_noun_earlier",
+    "override",
+    0.85,
+    `\\b${VERB}_(?:the_|all_the_|any_|those_)?${NOUN}_~4(?:earlier|before|above|previously|so_far|until_now|at_the_(?:start|beginning)|you_(?:were|have_been|'ve_been)_given|you_received)\\b`
+  ),
   rule(
     "override.ignore_above",
     "override",
@@ -142,8 +350,9 @@ export const ENGLISH_RULES: ReadonlyArray<InjectionRule> = [
     "roleplay.dan",
     "roleplay",
     0.9,
-    "\\b(?:do_anything_now|dan_(?:mode|prompt|jailbreak)|(?:you_are|you're|act_as|pretend_to_be|become|be|called|named|as)_(?:now_)?(?:a_)?dan\\b|betterdan|antigpt|anti-gpt|stan_(?:which|stands))"
+    "\\b(?:do_anything_now|dan_mode_(?:enabled|activated|on)|(?:you_are|you're|act_as|pretend_to_be|become|be|called|named|as)_(?:now_)?(?:a_)?dan\\b|betterdan|antigpt|anti-gpt|stan_(?:which|stands))"
   ),
+  rule("roleplay.dan_mention", "roleplay", 0.3, "\\bdan_(?:mode|prompts?|jailbreaks?)\\b"),
   rule(
     "roleplay.no_rules",
     "roleplay",
@@ -166,7 +375,7 @@ export const ENGLISH_RULES: ReadonlyArray<InjectionRule> = [
     "roleplay.mode_switch",
     "roleplay",
     0.75,
-    "\\b(?:you_are_(?:now_)?(?:in|running_in)_~1(?:developer|dev|god|admin|sudo|jailbreak|unrestricted|unfiltered|debug|dan|evil|chaos|opposite)_mode|(?:enable|activate|enter|engage|switch_to)_(?:the_)?(?:dan|jailbreak|jailbroken|god|unrestricted|unfiltered|evil|chaos|opposite)_mode|(?:developer|god|admin|sudo|jailbreak|dan|unrestricted)_mode_(?:is_)?(?:enabled|activated|engaged|on)\\b|developer_mode_output)"
+    "\\b(?:you_are_(?:now_)?(?:in|running_in)_~1(?:developer|dev|god|admin|sudo|jailbreak|unrestricted|unfiltered|debug|dan|evil|chaos|opposite)_mode|(?:enable|activate|enter|engage|switch_to)_(?:the_)?(?:dan|jailbreak|jailbroken|god|unrestricted|unfiltered|evil|chaos|opposite)_mode|(?:developer|god|admin|sudo|jailbreak|dan|unrestricted)_mode_(?:is_)?(?:now_)?(?:enabled|activated|engaged)\\b|developer_mode_output)"
   ),
   rule("roleplay.you_are_now", "roleplay", 0.25, "\\byou_are_now_(?:an?_|the_|my_)?[a-z]+"),
   rule("roleplay.jailbreak_word", "roleplay", 0.3, "\\bjailbr(?:eak|oken|eaking)\\b"),
@@ -203,7 +412,7 @@ export const ENGLISH_RULES: ReadonlyArray<InjectionRule> = [
   rule(
     "roleplay.grandma",
     "roleplay",
-    0.45,
+    0.65,
     "\\b(?:dead|deceased|late)_grand(?:ma|mother|pa|father)\\b_~10(?:used_to|would)_(?:tell|read|recite|say)"
   ),
   // system-prompt exfiltration
@@ -218,6 +427,12 @@ export const ENGLISH_RULES: ReadonlyArray<InjectionRule> = [
     "exfiltration",
     0.75,
     "\\b(?:repeat|print|reveal|output|display|show|tell|give|dump|leak|recite|spell_out|write_out|copy|echo|disclose|share|list|return|expose|divulge)\\b_~3(?:the|this|all|everything)_~2(?:(?:initial|original|hidden|secret|internal|preceding|previous|first|above)_(?:prompt|instructions|text|message|system_message)|(?:words|text|instructions|prompt|message|everything|content)_above|system_prompt_(?:above|verbatim|word_for_word|you_(?:were|are))|developer_(?:message|prompt|instructions))\\b"
+  ),
+  rule(
+    "exfiltration.given_instructions",
+    "exfiltration",
+    0.8,
+    "\\b(?:repeat|print|reveal|output|display|show|tell|give|dump|leak|recite|write_out|copy|disclose|share|list|provide)\\b_~3(?:the_)?(?:exact_|full_|complete_|original_|precise_|secret_)?(?:instructions|rules|prompt|guidelines|directives)_(?:you_(?:were|have_been|'ve_been)_(?:given|told)|given_to_you|you_received|from_(?:your|the)_(?:developers?|creators?|operators?))\\b"
   ),
   rule(
     "exfiltration.what_instructions",
@@ -235,7 +450,7 @@ export const ENGLISH_RULES: ReadonlyArray<InjectionRule> = [
     "exfiltration.repeat_above",
     "exfiltration",
     0.7,
-    "\\b(?:repeat|recite|print|output)\\b_~4(?:words|text|instructions|everything|prompt|message|content|all)_(?:above|before_this)\\b|\\bstarting_with_[\"']?you_are\\b"
+    "\\b(?:repeat|recite|print|output)\\b_~4(?:words|text|instructions|everything|prompt|message|content|all)_(?:above|before_this)\\b(?!_(?:an?|certain|each|every|zero|the_(?:first|last)|threshold|value|average|\\d))|\\bstarting_with_[\"']?you_are\\b"
   ),
   rule(
     "exfiltration.how_instructed",
@@ -254,7 +469,7 @@ export const ENGLISH_RULES: ReadonlyArray<InjectionRule> = [
     "exfiltration.send_secrets",
     "exfiltration",
     0.75,
-    `\\b(?:send|post|forward|email|e-mail|mail|upload|exfiltrate|transmit|leak|submit|deliver|report|curl)\\b_~3${DATA_SENSITIVE}\\b_~6(?:to|at|via|using)_(?:https?:|www\\.|[a-z0-9.-]+@[a-z0-9.-]+|[a-z0-9-]+\\.[a-z]{2,}\\/|the_(?:following_)?(?:url|address|endpoint|server|webhook)|my_(?:server|email|endpoint|webhook)|attacker|evil)`
+    `\\b(?:send|post|forward|email|e-mail|mail|upload|exfiltrate|transmit|leak|submit|deliver|report|curl|append|attach)\\b_~3${DATA_SENSITIVE}\\b_~6(?:to|at|via|using)_(?:https?:|www\\.|[a-z0-9.-]+@[a-z0-9.-]+|[a-z0-9-]+\\.[a-z]{2,}\\/|the_(?:following_)?(?:url|address|endpoint|server|webhook)|my_(?:server|email|endpoint|webhook)|attacker|evil)`
   ),
   rule(
     "exfiltration.send_data",
@@ -313,7 +528,7 @@ export const ENGLISH_RULES: ReadonlyArray<InjectionRule> = [
     "indirect.addressing_model",
     "indirect",
     0.3,
-    `\\b(?:(?:attention|note|message|instructions?|important_(?:message|note|instructions?)|notice|p\\.?s\\.?)_(?:to|for)_(?:the_|any_|all_)?${MODEL}\\b|if_you_are_(?:an?_)?(?:ai|llm|language_model|assistant|chatbot|bot|agent|gpt|automated)\\b|(?:dear|hey|hi|hello)_(?:ai|assistant|llm|chatbot|agent|gpt|chatgpt|claude|model)\\b|${MODEL}_(?:reading|processing|summari[sz]ing|parsing|browsing)_this\\b)`,
+    `\\b(?:(?:attention|note|message|instructions?|important_(?:message|note|instructions?)|notice|p\\.?s\\.?)_(?:to|for)_(?:the_|any_|all_)?${MODEL}\\b|if_you_are_(?:an?_)?(?:ai|llm|language_model|assistant|chatbot|bot|agent|gpt|automated)\\b|(?:dear|hey|hi|hello)[ ,]+(?:ai|assistant|llm|chatbot|agent|gpt|chatgpt|claude|model)\\b|${MODEL}_(?:reading|processing|summari[sz]ing|parsing|browsing)_this\\b)`,
     { indirect: 0.7 }
   ),
   rule(
@@ -336,19 +551,35 @@ export const DELIMITER_RULES: ReadonlyArray<InjectionRule> = [
   raw(
     "delimiter.chat_template",
     0.85,
-    /<\|(?:im_start|im_end|im_sep|system|user|assistant|endoftext|end_of_text|begin_of_text|start_header_id|end_header_id|eot_id|eom_id)\|>/g
+    /<\|(?:im_start|im_end|im_sep|system|user|assistant|endoftext|end_of_text|begin_of_text|start_header_id|end_header_id|eot_id|eom_id)\|>/g,
+    ["<|"]
   ),
-  raw("delimiter.inst", 0.75, /\[\/?inst\]|<<\/?sys>>|\[\/?system\]|\[\/?sys\]/g),
-  raw("delimiter.xml_role", 0.55, /<\/?(?:system|system_prompt|sys|developer|admin|im_start)>/g),
+  raw("delimiter.inst", 0.75, /\[\/?inst\]|<<\/?sys>>|\[\/?system\]|\[\/?sys\]/g, [
+    "inst]",
+    "sys>>",
+    "system]",
+    "sys]"
+  ]),
+  raw("delimiter.xml_role", 0.6, /<\/?(?:system|system_prompt|sys|developer|admin|im_start)>/g, [
+    "<sys",
+    "</sys",
+    "<dev",
+    "</dev",
+    "<adm",
+    "</adm",
+    "<im_"
+  ]),
   raw(
     "delimiter.role_switch",
     0.8,
-    /<\/(?:user|context|document|input|data|tool_output|tool_result|search_results?|email|webpage)>\s*<(?:system|assistant|instructions|developer|admin)>/g
+    /<\/(?:user|context|document|input|data|tool_output|tool_result|search_results?|email|webpage)>\s*<(?:system|assistant|instructions|developer|admin)>/g,
+    ["</"]
   )
 ]
 
 const L = "(?<!\\p{L})"
-export const NATIVE_RULES: ReadonlyArray<InjectionRule> = [
+/** Rules for languages written in Latin script: they read ASCII text too (accents are often dropped). */
+export const FOREIGN_LATIN_RULES: ReadonlyArray<InjectionRule> = [
   native(
     "override.fr",
     "override",
@@ -416,6 +647,22 @@ export const NATIVE_RULES: ReadonlyArray<InjectionRule> = [
     `${L}(?:negeer|vergeet)\\s+(?:alle\\s+)?(?:de\\s+)?(?:vorige|eerdere|voorgaande|bovenstaande|je|jouw)\\s+(?:instructies|regels|opdrachten)`
   ),
   native(
+    "override.tr",
+    "override",
+    0.85,
+    "(?:önceki|onceki|tüm|tum|bütün|butun)\\s+(?:\\p{L}+\\s+)?talimatlar(?:ı|i)\\s+(?:yok say|unut|görmezden gel|gormezden gel)"
+  ),
+  native(
+    "override.pl",
+    "override",
+    0.85,
+    `${L}(?:zignoruj|ignoruj|zapomnij)\\s+(?:o\\s+)?(?:wszystkie\\s+|wszystkich\\s+)?(?:poprzednie|wcześniejsze|wczesniejsze|poprzednich|swoje)?\\s*(?:instrukcje|instrukcjach|polecenia|zasady)`
+  )
+]
+
+/** Rules for other scripts: they run only on text with non-ASCII characters. */
+export const NATIVE_RULES: ReadonlyArray<InjectionRule> = [
+  native(
     "override.zh",
     "override",
     0.85,
@@ -475,18 +722,6 @@ export const NATIVE_RULES: ReadonlyArray<InjectionRule> = [
     "override",
     0.85,
     "(?:تجاهل|انس)\\s+(?:جميع\\s+|كل\\s+)?(?:التعليمات|الأوامر|القواعد)\\s*(?:السابقة)?"
-  ),
-  native(
-    "override.tr",
-    "override",
-    0.85,
-    "(?:önceki|tüm|bütün)\\s+(?:\\p{L}+\\s+)?talimatlar(?:ı|i)\\s+(?:yok say|unut|görmezden gel)"
-  ),
-  native(
-    "override.pl",
-    "override",
-    0.85,
-    `${L}(?:zignoruj|ignoruj|zapomnij)\\s+(?:o\\s+)?(?:wszystkie\\s+|wszystkich\\s+)?(?:poprzednie|wcześniejsze|poprzednich|swoje)?\\s*(?:instrukcje|instrukcjach|polecenia|zasady)`
   ),
   native(
     "override.hi",

@@ -129,21 +129,51 @@ const LEET: Readonly<Record<string, string>> = {
   "+": "t",
   "€": "e"
 }
-const LEET_SIGN = /[a-z][013457@$!|+][a-z]|\b[013457][a-z]{2}|[a-z]{2}[013457@$]\b/
+const isLower = (c: number) => c >= 97 && c <= 122
+const isLeetDigit = (c: number) => c === 48 || c === 49 || c === 51 || c === 52 || c === 53 || c === 55
+
+/** A leet digit between two letters (`1gn0r3`, `pr3v10us`): one pass, no regex. (`@`, `$` alone
+ * do not count: e-mail addresses and code are full of them.) */
+const hasLeet = (s: string): boolean => {
+  for (let i = 1; i < s.length - 1; i++) {
+    if (isLeetDigit(s.charCodeAt(i)) && isLower(s.charCodeAt(i - 1)) && isLower(s.charCodeAt(i + 1))) return true
+  }
+  return false
+}
 const LEET_RUN = /[a-z0-9@$!|+€]*[0-9@$!|+€][a-z0-9@$!|+€]*/g
 
 /** Leetspeak undone (`1gn0r3` → `ignore`), or undefined when the text shows none. */
 export const leetView = (latin: string): string | undefined => {
-  if (!LEET_SIGN.test(latin)) return undefined
+  if (!hasLeet(latin)) return undefined
   return latin.replace(LEET_RUN, (w) => (/[a-z]/.test(w) ? w.replace(/[0-9@$!|+€]/g, (c) => LEET[c] ?? c) : w))
+}
+
+const isSpacer = (c: number) => c === 32 || c === 46 || c === 45 || c === 95 || c === 42 || c === 183
+
+/** Four single letters in a row, each followed by a separator (`i g n o r e`): one pass, no regex. */
+const hasSpaced = (s: string): boolean => {
+  const n = s.length
+  let run = 0
+  let prev = 32
+  for (let i = 0; i < n - 1; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 97 && c <= 122) {
+      if (prev < 97 || prev > 122) {
+        if (isSpacer(s.charCodeAt(i + 1))) {
+          if (++run >= 4) return true
+        } else run = 0
+      }
+    } else if (!isSpacer(c)) run = 0
+    prev = c
+  }
+  return false
 }
 
 const SPACED = /(?:\b[a-z][ .\-_*·]{1,3}){4,}[a-z]\b/g
 
 /** Runs of single letters joined (`i g n o r e` → `ignore`), or undefined when there are none. */
 export const spacedView = (latin: string): string | undefined => {
-  SPACED.lastIndex = 0
-  if (!SPACED.test(latin)) return undefined
+  if (!hasSpaced(latin)) return undefined
   return latin.replace(SPACED, (run) =>
     run
       .split(/\s{2,}|\s*[/|]\s*/)
@@ -156,20 +186,35 @@ export const spacedView = (latin: string): string | undefined => {
 const ROT13_SIGN =
   /rot-?13|\bvtaber\b|\bqvfertneq\b|\bvafgehpgvbaf?\b|\bcerivbhf\b|\bflfgrz\b|\bcebzcg\b|\bsbetrg\b|\behyrf\b/
 
-/** The rot13 of the text when it mentions rot13 or contains rot13 of a trigger word. */
-export const rot13View = (latin: string): string | undefined => {
-  if (!ROT13_SIGN.test(latin)) return undefined
-  return latin.replace(/[a-z]/g, (c) => String.fromCharCode(((c.charCodeAt(0) - 97 + 13) % 26) + 97))
-}
+/** The rot13 of the text (the caller decides when: a mention of rot13, or rot13 of a trigger word). */
+export const rot13View = (latin: string): string =>
+  latin.replace(/[a-z]/g, (c) => String.fromCharCode(((c.charCodeAt(0) - 97 + 13) % 26) + 97))
 
-const BASE64_RUN = /[A-Za-z0-9+/_-]{16,}={0,2}/g
+const isB64 = (c: number) =>
+  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 43 || c === 47 || c === 95 || c === 45
+
+/** Runs of at least 16 base64 characters (plus padding), found in one pass. */
+const base64Runs = (text: string): string[] => {
+  const runs: string[] = []
+  let start = -1
+  for (let i = 0; i <= text.length; i++) {
+    if (i < text.length && isB64(text.charCodeAt(i))) {
+      if (start < 0) start = i
+    } else if (start >= 0) {
+      let end = i
+      while (end < text.length && end - i < 2 && text.charCodeAt(end) === 61) end++
+      if (i - start >= 16) runs.push(text.slice(start, end))
+      start = -1
+    }
+  }
+  return runs
+}
 
 /** The printable texts hidden in base64 runs of the original text (at most 4). */
 export const base64Views = (text: string): ReadonlyArray<string> => {
   const out: string[] = []
-  BASE64_RUN.lastIndex = 0
-  for (let m = BASE64_RUN.exec(text); m !== null && out.length < 4; m = BASE64_RUN.exec(text)) {
-    const run = m[0]
+  for (const run of base64Runs(text)) {
+    if (out.length >= 4) break
     if (!/[0-9+/=]/.test(run) && !/[A-Z].*[a-z].*[A-Z]/.test(run)) continue
     const decoded = decodeBase64(run)
     if (decoded !== undefined) out.push(decoded)

@@ -1,7 +1,7 @@
 /**
  * Secret rules, after gitleaks' `config/gitleaks.toml` (the reference rule set): provider keys,
- * tokens, JWTs, private-key blocks and credentials in URLs. Each rule has a cheap `gate` (a
- * literal the text must contain) so a prompt without, say, `xox` never runs the Slack regex.
+ * tokens, JWTs, private-key blocks and credentials in URLs. Each rule has `needles` (literals
+ * one of which the text must contain, found for all rules in one pass) so a prompt without, say, `xox` never runs the Slack regex.
  * Where gitleaks pins an exact length (Anthropic's 93 characters + `AA`, OpenAI's `T3BlbkFJ`
  * marker) we accept any length from 20 up: keys are reformatted between generations and a
  * missed key costs more than a redacted look-alike.
@@ -11,21 +11,11 @@ import { digitsOf } from "./Checksums.ts"
 /** A span-producing rule; `span` maps a match to the part to replace (default: the whole match). */
 export interface SpanRule {
   readonly rule: string
-  readonly gate: (text: string) => boolean
+  /** Literals one of which the text must contain (`lower: true`: its lower-cased copy) for the rule to run. */
+  readonly needles: ReadonlyArray<string>
+  readonly lower?: boolean
   readonly pattern: RegExp
   readonly span?: (m: RegExpExecArray, text: string) => readonly [number, number] | undefined
-}
-
-const has =
-  (...needles: ReadonlyArray<string>) =>
-  (text: string) => {
-    for (const n of needles) if (text.includes(n)) return true
-    return false
-  }
-
-const hasCi = (...needles: ReadonlyArray<string>) => {
-  const re = new RegExp(needles.join("|"), "i")
-  return (text: string) => re.test(text)
 }
 
 const lettersAndDigits = (s: string) => /\d/.test(s) && /[A-Za-z]/.test(s)
@@ -55,60 +45,66 @@ export const secretLike = (v: string): boolean => {
 export const SECRET_RULES: ReadonlyArray<SpanRule> = [
   {
     rule: "private_key",
-    gate: has("-----BEGIN"),
+    needles: ["-----BEGIN"],
     pattern:
       /-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----|(?:\s|\\n|[A-Za-z0-9+/=:,-])+)/g
   },
   {
     rule: "url_credentials",
-    gate: has("://"),
+    needles: ["://"],
     pattern: /\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}:\/\/[^\s:@/?#"'<>]{1,128}:[^\s@/?#"'<>]{1,256}@(?=[\w.[-])/g,
     span: (m) => [m.index + m[0].indexOf("://") + 3, m.index + m[0].length - 1]
   },
   {
     rule: "slack_webhook",
-    gate: has("hooks.slack.com"),
+    needles: ["hooks.slack.com"],
     pattern: /(?:https?:\/\/)?hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9+/]{20,}/g
   },
-  { rule: "anthropic_key", gate: has("sk-ant-"), pattern: /(?<![\w-])sk-ant-[A-Za-z0-9_-]{20,}/g },
+  { rule: "anthropic_key", needles: ["sk-ant-"], pattern: /(?<![\w-])sk-ant-[A-Za-z0-9_-]{20,}/g },
   {
     rule: "openai_key",
-    gate: has("sk-"),
+    needles: ["sk-"],
     pattern: /(?<![\w-])sk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_-]{20,}/g,
     span: (m) => (lettersAndDigits(m[0].slice(3)) ? [m.index, m.index + m[0].length] : undefined)
   },
-  { rule: "stripe_key", gate: has("k_live_", "k_test_"), pattern: /(?<![\w-])[sr]k_(?:live|test)_[A-Za-z0-9]{16,}/g },
-  { rule: "google_api_key", gate: has("AIza"), pattern: /AIza[0-9A-Za-z_-]{35}(?![\w-])/g },
+  { rule: "stripe_key", needles: ["k_live_", "k_test_"], pattern: /(?<![\w-])[sr]k_(?:live|test)_[A-Za-z0-9]{16,}/g },
+  { rule: "google_api_key", needles: ["AIza"], pattern: /AIza[0-9A-Za-z_-]{35}(?![\w-])/g },
   {
     rule: "aws_access_key",
-    gate: has("AKIA", "ASIA", "ABIA", "ACCA", "A3T"),
+    needles: ["AKIA", "ASIA", "ABIA", "ACCA", "A3T"],
     pattern: /\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g
   },
   {
     rule: "aws_secret_key",
-    gate: hasCi("aws", "secret"),
+    needles: ["aws", "secret"],
+    lower: true,
     pattern: /(?:aws|secret)[\w .-]{0,30}?["']?\s*(?:=|:|=>|\bis\b)\s*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/gi,
     span: (m) => (lettersAndDigits(m[1]!) ? tail(m, m[1]) : undefined)
   },
-  { rule: "github_token", gate: has("gh"), pattern: /\bgh[pousr]_[0-9A-Za-z]{30,}\b/g },
-  { rule: "github_pat", gate: has("github_pat_"), pattern: /\bgithub_pat_[0-9A-Za-z_]{22,}/g },
-  { rule: "gitlab_pat", gate: has("glpat-"), pattern: /\bglpat-[\w-]{20,}/g },
-  { rule: "slack_token", gate: has("xox"), pattern: /\bxox[abposre]-[0-9A-Za-z-]{10,}/g },
-  { rule: "slack_app_token", gate: has("xapp-"), pattern: /\bxapp-\d-[A-Za-z0-9]+-\d+-[A-Za-z0-9]+/g },
+  {
+    rule: "github_token",
+    needles: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
+    pattern: /\bgh[pousr]_[0-9A-Za-z]{30,}\b/g
+  },
+  { rule: "github_pat", needles: ["github_pat_"], pattern: /\bgithub_pat_[0-9A-Za-z_]{22,}/g },
+  { rule: "gitlab_pat", needles: ["glpat-"], pattern: /\bglpat-[\w-]{20,}/g },
+  { rule: "slack_token", needles: ["xox"], pattern: /\bxox[abposre]-[0-9A-Za-z-]{10,}/g },
+  { rule: "slack_app_token", needles: ["xapp-"], pattern: /\bxapp-\d-[A-Za-z0-9]+-\d+-[A-Za-z0-9]+/g },
   {
     rule: "jwt",
-    gate: has("eyJ"),
+    needles: ["eyJ"],
     pattern: /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g
   },
   {
     rule: "bearer_token",
-    gate: has("earer"),
+    needles: ["earer"],
     pattern: /\b[Bb]earer\s+([A-Za-z0-9._~+/-]{20,}=*)/g,
     span: (m) => tail(m, m[1])
   },
   {
     rule: "assigned_secret",
-    gate: hasCi("pass", "pwd", "secret", "token", "api.?key", "access.?key"),
+    needles: ["pass", "pwd", "secret", "token", "key"],
+    lower: true,
     pattern:
       /\b(?:password|passwd|passphrase|pwd|pass|secret|client[_-]?secret|api[_-]?key|access[_-]?key|auth[_-]?token|access[_-]?token|refresh[_-]?token|token)\b["']?\s*(?:=|:|=>|\bis\b)\s*["']?([^\s"'`,;(){}[\]<>]{8,200})(?=[\s"'`,;)}\]>.]|$)/gi,
     span: (m) => (secretLike(m[1]!) ? tail(m, m[1]) : undefined)

@@ -1,0 +1,35 @@
+/**
+ * A set of literal strings as one regex trie (`i(?:gnor|nstruct)|d(?:isregard)…`): irregexp
+ * dispatches on the first character instead of trying every alternative at every position — over
+ * 2 KB, 200 alternatives cost ~50 µs as a flat list and a few µs as a trie. Longer strings come
+ * first within a branch, so a match is the longest string at its position.
+ */
+export const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")
+
+export const trie = (words: ReadonlyArray<string>): string => {
+  const byFirst = new Map<string, string[]>()
+  let end = false
+  for (const w of words) {
+    if (w === "") end = true
+    else byFirst.set(w[0]!, [...(byFirst.get(w[0]!) ?? []), w.slice(1)])
+  }
+  const branches = [...byFirst].map(([c, rest]) => {
+    const sub = trie(rest)
+    return sub === "" ? escape(c) : `${escape(c)}(?:${sub})`
+  })
+  if (branches.length === 0) return ""
+  return `${branches.join("|")}${end ? "|" : ""}`
+}
+
+/** A finder of which of `words` occur in a text, in one regex pass. */
+export const presence = (words: ReadonlyArray<string>, prefix = "") => {
+  const unique = [...new Set(words)]
+  const re = new RegExp(`${prefix}(?:${trie(unique)})`, "g")
+  const inside = new Map(unique.map((w) => [w, unique.filter((t) => w.includes(t))]))
+  return (text: string): ReadonlySet<string> => {
+    const found = new Set<string>()
+    re.lastIndex = 0
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) for (const t of inside.get(m[0])!) found.add(t)
+    return found
+  }
+}
