@@ -22,8 +22,9 @@
  */
 import { Effect, Layer } from "effect"
 import { HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
-import { apiError } from "./ApiError.ts"
-import type { Auth } from "./GatewayAuth.ts"
+import { renderErrors } from "./ErrorResponse.ts"
+import { type Auth, authenticate } from "./GatewayAuth.ts"
+import { GatewayError, Unauthorized } from "./GatewayError.ts"
 import { type DashboardFeed, makeFeed } from "./internal/DashboardFeed.ts"
 import { DASHBOARD_CSP, DASHBOARD_HTML } from "./internal/DashboardPage.ts"
 
@@ -36,24 +37,27 @@ const queryKey = (url: string): string | undefined => {
   return key === null || key.length === 0 ? undefined : key
 }
 
-/** `undefined` when the caller may see the dashboard, else the 401 to answer. */
-const refusal = (auth: Auth, request: HttpServerRequest.HttpServerRequest) => {
-  if (!auth.required) return undefined
+/** Succeeds when the caller may see the dashboard, else fails with `Unauthorized`. */
+const admit = (auth: Auth, request: HttpServerRequest.HttpServerRequest): Effect.Effect<void, GatewayError> => {
+  if (!auth.required) return Effect.void
   const header = request.headers.authorization
   const key = header === undefined ? queryKey(request.url) : undefined
   if (header === undefined && key === undefined) {
-    return apiError({
-      code: "unauthorized",
-      message: "the dashboard needs a gateway key: send Authorization: Bearer <key> or open /dashboard?key=<key>"
-    })
+    return Effect.fail(
+      new GatewayError({
+        reason: new Unauthorized({
+          detail: "the dashboard needs a gateway key: send Authorization: Bearer <key> or open /dashboard?key=<key>"
+        })
+      })
+    )
   }
-  const result = auth.authenticate(header ?? `Bearer ${key}`)
-  return "error" in result ? apiError({ code: "unauthorized", message: result.error }) : undefined
+  return Effect.asVoid(authenticate(auth, header ?? `Bearer ${key}`))
 }
 
 const page = (auth: Auth) => (request: HttpServerRequest.HttpServerRequest) =>
-  Effect.succeed(
-    refusal(auth, request) ??
+  renderErrors(
+    Effect.as(
+      admit(auth, request),
       HttpServerResponse.text(DASHBOARD_HTML, {
         contentType: "text/html; charset=utf-8",
         headers: {
@@ -63,15 +67,18 @@ const page = (auth: Auth) => (request: HttpServerRequest.HttpServerRequest) =>
           "x-content-type-options": "nosniff"
         }
       })
+    )
   )
 
 const events = (auth: Auth, feed: DashboardFeed) => (request: HttpServerRequest.HttpServerRequest) =>
-  Effect.succeed(
-    refusal(auth, request) ??
+  renderErrors(
+    Effect.as(
+      admit(auth, request),
       HttpServerResponse.stream(feed.frames, {
         contentType: "text/event-stream",
         headers: { "cache-control": "no-store", "x-accel-buffering": "no" }
       })
+    )
   )
 
 /**

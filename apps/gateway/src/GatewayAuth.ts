@@ -15,7 +15,8 @@
  * @since 0.1.0
  */
 import { createHash, timingSafeEqual } from "node:crypto"
-import { Redacted } from "effect"
+import { Effect, Redacted } from "effect"
+import { GatewayError, Unauthorized } from "./GatewayError.ts"
 
 export interface GatewayKey {
   readonly id: string
@@ -63,6 +64,14 @@ export const makeAuth = (keys: ReadonlyArray<GatewayKey>): Auth => {
       return found === undefined ? { error: "invalid gateway key" } : { keyId: found.id, workspaceId: found.workspace }
     }
   }
+}
+
+/** The principal for an `Authorization` header value, or `GatewayError(Unauthorized)`. */
+export const authenticate = (auth: Auth, authorization: string | undefined): Effect.Effect<Principal, GatewayError> => {
+  const result = auth.authenticate(authorization)
+  return "error" in result
+    ? Effect.fail(new GatewayError({ reason: new Unauthorized({ detail: result.error }) }))
+    : Effect.succeed(result)
 }
 
 /** Whether a host string binds loopback only. */

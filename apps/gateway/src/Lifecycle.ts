@@ -13,7 +13,7 @@
  */
 import { Clock, Context, Effect, Exit, Layer } from "effect"
 import type { HttpServerResponse } from "effect/http"
-import { apiError } from "./ApiError.ts"
+import { GatewayError, IdempotencyInProgress } from "./GatewayError.ts"
 import type { Principal } from "./GatewayAuth.ts"
 
 export interface LifecycleShape {
@@ -31,7 +31,7 @@ export interface LifecycleShape {
     principal: Principal,
     idempotencyKey: string | undefined,
     run: (keep: () => Effect.Effect<void>) => Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
-  ) => Effect.Effect<HttpServerResponse.HttpServerResponse, E | HttpServerResponse.HttpServerResponse, R>
+  ) => Effect.Effect<HttpServerResponse.HttpServerResponse, E | GatewayError, R>
 }
 
 export class Lifecycle extends Context.Service<Lifecycle, LifecycleShape>()("@am/gateway/Lifecycle") {
@@ -46,37 +46,28 @@ export class Lifecycle extends Context.Service<Lifecycle, LifecycleShape>()("@am
         principal: Principal,
         idempotencyKey: string | undefined,
         run: (keep: () => Effect.Effect<void>) => Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
-      ): Effect.Effect<HttpServerResponse.HttpServerResponse, E | HttpServerResponse.HttpServerResponse, R> =>
-        Effect.suspend(
-          (): Effect.Effect<HttpServerResponse.HttpServerResponse, E | HttpServerResponse.HttpServerResponse, R> => {
-            const slot = idempotencyKey === undefined ? undefined : `${principal.workspaceId}\u0000${idempotencyKey}`
-            if (slot !== undefined && keys.has(slot)) {
-              return Effect.fail(
-                apiError({
-                  code: "idempotency_in_progress",
-                  message: "a request with this Idempotency-Key is still in progress",
-                  param: "Idempotency-Key",
-                  retryAfterMs: 1000
-                })
-              )
-            }
-            inFlight++
-            if (slot !== undefined) keys.add(slot)
-            let released = false
-            let kept = false
-            const release = Effect.sync(() => {
-              if (released) return
-              released = true
-              inFlight--
-              if (slot !== undefined) keys.delete(slot)
-            })
-            const keep = () => {
-              kept = true
-              return release
-            }
-            return Effect.onExit(run(keep), (exit) => (kept && Exit.isSuccess(exit) ? Effect.void : release))
+      ): Effect.Effect<HttpServerResponse.HttpServerResponse, E | GatewayError, R> =>
+        Effect.suspend((): Effect.Effect<HttpServerResponse.HttpServerResponse, E | GatewayError, R> => {
+          const slot = idempotencyKey === undefined ? undefined : `${principal.workspaceId}\u0000${idempotencyKey}`
+          if (slot !== undefined && keys.has(slot)) {
+            return Effect.fail(new GatewayError({ reason: new IdempotencyInProgress({ retryAfterMs: 1000 }) }))
           }
-        )
+          inFlight++
+          if (slot !== undefined) keys.add(slot)
+          let released = false
+          let kept = false
+          const release = Effect.sync(() => {
+            if (released) return
+            released = true
+            inFlight--
+            if (slot !== undefined) keys.delete(slot)
+          })
+          const keep = () => {
+            kept = true
+            return release
+          }
+          return Effect.onExit(run(keep), (exit) => (kept && Exit.isSuccess(exit) ? Effect.void : release))
+        })
       return Lifecycle.of({
         startedAt,
         get draining() {

@@ -19,6 +19,7 @@ import {
 } from "@am/core"
 import type { EngineCompletion } from "@am/engine"
 import { Effect, Schema } from "effect"
+import { GatewayError } from "./GatewayError.ts"
 
 const Text = Schema.String
 const WireTextPart = Schema.Struct({ type: Schema.Literal("text"), text: Text })
@@ -97,27 +98,27 @@ export const ChatBody = Schema.Struct({
 })
 export type ChatBody = typeof ChatBody.Type
 
-/** A body that isn't a valid Chat Completions request; `param` is the dotted path of the bad field. */
-export class InvalidBody extends Schema.TaggedError<InvalidBody>()("InvalidBody", {
-  message: Schema.String,
-  param: Schema.optionalKey(Schema.String)
-}) {}
-
 const decodeBody = Schema.decodeUnknownEffect(ChatBody)
 
-/** Decodes a parsed JSON body, failing with `InvalidBody` naming the first bad field. */
-export const decodeChatBody = (json: unknown): Effect.Effect<ChatBody, InvalidBody> =>
+/**
+ * Decodes a parsed JSON body, failing with `GatewayError(InvalidRequest)` naming the first bad
+ * field (its dotted path). Only `n = 1` is served.
+ */
+export const decodeChatBody = (json: unknown): Effect.Effect<ChatBody, GatewayError> =>
   typeof json !== "object" || json === null || Array.isArray(json)
-    ? Effect.fail(new InvalidBody({ message: "the request body must be a JSON object" }))
+    ? Effect.fail(GatewayError.invalid("the request body must be a JSON object"))
     : decodeBody(json, { errors: "first" }).pipe(
         Effect.mapError((e) => {
           const param = schemaIssuePath(e)
           const first = e.message.split("\n")[0] ?? e.message
-          return new InvalidBody({
-            message: param !== undefined ? `invalid field ${param}: ${first}` : `invalid request body: ${first}`,
-            ...(param !== undefined ? { param } : {})
-          })
-        })
+          return param !== undefined
+            ? GatewayError.invalid(`invalid field ${param}: ${first}`, param)
+            : GatewayError.invalid(`invalid request body: ${first}`)
+        }),
+        Effect.filterOrFail(
+          (body) => body.n === undefined || body.n === null || body.n === 1,
+          () => GatewayError.invalid("only n = 1 is supported", "n")
+        )
       )
 
 const content = (c: typeof WireContent.Type): string | ReadonlyArray<ContentPart> =>

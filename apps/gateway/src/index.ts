@@ -4,12 +4,20 @@
  *
  * @since 0.1.0
  */
-export * from "./ApiError.ts"
+export * from "./AmHeaders.ts"
+export * from "./ChatCompletionsRoute.ts"
 export * from "./Dashboard.ts"
 export * from "./Embedded.ts"
+export * from "./ErrorResponse.ts"
 export * from "./Gateway.ts"
 export * from "./GatewayAuth.ts"
+export * from "./GatewayError.ts"
 export * from "./Lifecycle.ts"
+export * from "./ModelsRoute.ts"
 export * from "./OpenAIWire.ts"
+export * from "./OperatorRoutes.ts"
+export * from "./ProbeRoutes.ts"
 export * from "./Readiness.ts"
+export * from "./RequestInput.ts"
+export * from "./RouteGuard.ts"
 export * from "./Routes.ts"

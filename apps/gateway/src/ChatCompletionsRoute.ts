@@ -1,0 +1,139 @@
+/**
+ * `POST /v1/chat/completions`: OpenAI's Chat Completions through the engine, as JSON or, with
+ * `stream: true`, as Server-Sent Events. The request is admitted in order — draining, gateway
+ * key, JSON body, wire schema, `Idempotency-Key` and `x-am-deadline-ms` headers, the engine's
+ * own request checks — and every refusal or engine failure is a `GatewayError`.
+ *
+ * @example
+ * ```ts
+ * import { chatCompletions } from "@am/gateway"
+ * ```
+ * @since 0.1.0
+ */
+import { decodeRequest, Engine, type EngineError, type EngineStream } from "@am/engine"
+import { Clock, Effect, Exit, Scope, Stream } from "effect"
+import { HttpServerRequest, HttpServerResponse } from "effect/http"
+import { amHeaders, calls } from "./AmHeaders.ts"
+import { errorEvent } from "./ErrorResponse.ts"
+import { type Auth, authenticate } from "./GatewayAuth.ts"
+import { GatewayError, ShuttingDown } from "./GatewayError.ts"
+import { Lifecycle } from "./Lifecycle.ts"
+import { ChunkEncoder, DONE, decodeChatBody, toChatCompletion, toCompletionRequest } from "./OpenAIWire.ts"
+import { deadlineOf, idempotencyKeyOf, readJson } from "./RequestInput.ts"
+
+/** Options of the chat completions route. */
+export interface ChatCompletionsOptions {
+  readonly auth: Auth
+  /** Largest accepted request body in bytes (default 4 MiB). */
+  readonly maxBodyBytes?: number | undefined
+}
+
+/** The route's handler (needs `Engine` and `Lifecycle` to build). */
+export const chatCompletions = (options: ChatCompletionsOptions) =>
+  Effect.gen(function* () {
+    const engine = yield* Engine
+    const lifecycle = yield* Lifecycle
+    const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024
+    return Effect.gen(function* () {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      if (lifecycle.draining) return yield* new GatewayError({ reason: new ShuttingDown() })
+      const principal = yield* authenticate(options.auth, request.headers.authorization)
+      const body = yield* Effect.flatMap(readJson(request, maxBodyBytes), decodeChatBody)
+      const idempotencyKey = yield* idempotencyKeyOf(request)
+      const deadlineMs = yield* deadlineOf(request)
+      const completionRequest = yield* decodeRequest(
+        toCompletionRequest(body, { workspaceId: principal.workspaceId, idempotencyKey, deadlineMs })
+      ).pipe(Effect.mapError(GatewayError.engine))
+      const run = (keep: () => Effect.Effect<void>) =>
+        body.stream === true
+          ? streamed(engine, completionRequest, body.stream_options?.include_usage === true, body.model, keep)
+          : Effect.gen(function* () {
+              const answer = yield* engine.complete(completionRequest).pipe(Effect.mapError(GatewayError.engine))
+              const created = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+              const r = answer.resilience
+              return HttpServerResponse.jsonUnsafe(toChatCompletion(answer, created), {
+                headers: amHeaders({
+                  requestId: r.requestId,
+                  provider: r.provider,
+                  model: r.model,
+                  attempts: calls(r.attempts),
+                  outcome: r.outcome
+                })
+              })
+            })
+      return yield* lifecycle.track(principal, idempotencyKey, run)
+    })
+  })
+
+/**
+ * A streamed answer. The engine commits to a candidate once its first content token is in
+ * hand (failover before that is invisible), so the status and the `x-am-*` headers are known
+ * before the first byte. The engine's scope is closed when the SSE stream ends, which is when
+ * the ledger entry is written — including when the client goes away mid-stream.
+ */
+const streamed = (
+  engine: Engine["Service"],
+  request: Parameters<Engine["Service"]["stream"]>[0],
+  includeUsage: boolean,
+  requestedModel: string,
+  keep: () => Effect.Effect<void>
+) =>
+  Effect.gen(function* () {
+    const scope = yield* Scope.make()
+    const started = yield* engine.stream(request).pipe(
+      Scope.provide(scope),
+      Effect.onExit((exit) => (Exit.isFailure(exit) ? Scope.close(scope, exit) : Effect.void)),
+      Effect.mapError(GatewayError.engine)
+    )
+    const created = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+    const encoder = new ChunkEncoder({
+      requestId: started.requestId,
+      created,
+      model: started.model ?? requestedModel,
+      includeUsage
+    })
+    const encode = new TextEncoder()
+    // `[DONE]` only after the scope closed (the ledger entry is written), so a client that saw
+    // the end of its answer can rely on its audit record.
+    const done = Stream.unwrap(
+      Effect.map(Scope.close(scope, Exit.void), () => (encoder.finished ? Stream.succeed(DONE) : Stream.empty))
+    )
+    const frames = sseBody(started, encoder).pipe(
+      Stream.concat(done),
+      Stream.map((s) => encode.encode(s)),
+      Stream.onExit((exit) => Scope.close(scope, exit))
+    )
+    // In flight (and holding its Idempotency-Key) until the last frame is written.
+    const release = keep()
+    const body = frames.pipe(Stream.ensuring(release))
+    // Safety net: the request's scope closes once the response is written or abandoned (the Node
+    // server writes a stream body before closing it), so a body that never starts — the client
+    // gone between headers and body — still closes the engine's scope (its ledger entry) and
+    // releases the slot. Both are idempotent.
+    yield* Effect.addFinalizer((exit) => Effect.andThen(Scope.close(scope, exit), release))
+    return HttpServerResponse.stream(body, {
+      contentType: "text/event-stream",
+      headers: {
+        "cache-control": "no-cache",
+        "x-accel-buffering": "no",
+        ...amHeaders({
+          requestId: started.requestId,
+          provider: started.provider,
+          model: started.model,
+          attempts: started.attempts,
+          outcome: started.resilience.outcome
+        })
+      }
+    })
+  })
+
+/**
+ * The SSE frames of a committed stream. A failure after the first token ends the stream with an
+ * `error` frame (OpenAI's error body, which the official SDKs raise) and no `[DONE]` — a cut
+ * answer never looks finished.
+ */
+const sseBody = (started: EngineStream, encoder: ChunkEncoder): Stream.Stream<string> =>
+  started.chunks.pipe(
+    Stream.map((chunk) => encoder.encode(chunk)),
+    Stream.catch((e: EngineError) => Stream.succeed(errorEvent(GatewayError.engine(e))))
+  )
