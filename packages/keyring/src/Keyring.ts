@@ -227,8 +227,9 @@ const make = Effect.fnUntraced(function* <R>(
   const publish = (events: ReadonlyArray<EventInput>): Effect.Effect<void> =>
     events.length === 0 ? Effect.void : Effect.forEach(events, bus.publish, { discard: true })
 
-  // lease and report sit on every request's path: untraced, one Clock read, one transition.
-  const lease = Effect.fnUntraced(function* (
+  // Every method is traced (a span per call), lease and report included although they sit on
+  // every request's path: one Clock read and one transition each.
+  const lease = Effect.fn("Keyring.lease")(function* (
     provider: string,
     model: string,
     options?: { readonly exclude?: ReadonlyArray<string> }
@@ -247,7 +248,12 @@ const make = Effect.fnUntraced(function* <R>(
     )
   })
 
-  const report = Effect.fnUntraced(function* (provider: string, model: string, keyId: string, outcome: KeyOutcome) {
+  const report = Effect.fn("Keyring.report")(function* (
+    provider: string,
+    model: string,
+    keyId: string,
+    outcome: KeyOutcome
+  ) {
     const cell = pools.get(provider)
     if (cell === undefined) return
     const now = yield* Clock.currentTimeMillis
@@ -275,7 +281,7 @@ const make = Effect.fnUntraced(function* <R>(
     )
     yield* publish(perPool.flatMap(([, events]) => events))
     return perPool.flatMap(([keys]) => keys)
-  })
+  }).pipe(Effect.withSpan("Keyring.snapshot"))
 
   return Keyring.of({ lease, report, enable, disable, snapshot })
 })
