@@ -298,11 +298,11 @@ const make = Effect.fnUntraced(function* (config: BreakersConfig) {
         )
       ) as Effect.Effect<A, E | CircuitOpen, R>
 
-  const run = <A, E, R>(
+  const run = Effect.fn("Breakers.run")(function* <A, E, R>(
     target: BreakerTarget,
     effect: Effect.Effect<A, E, R>,
     classify: (e: E) => Classification
-  ): Effect.Effect<A, E | CircuitOpen, R> => {
+  ): Effect.fn.Return<A, E | CircuitOpen, R> {
     const entry = entryFor(target.provider)
     const model = modelOwnerFor(entry, target.model)
     const outcome = (exit: Exit.Exit<A, E | CircuitOpen>): CircuitBreaker.Outcome => {
@@ -314,8 +314,10 @@ const make = Effect.fnUntraced(function* (config: BreakersConfig) {
     }
     // Provider outside, model inside: a provider-level rejection never touches the model circuit.
     const underModel = rejectWith(model)(entry.breaker.execute(effect, { key: model.name, classify: outcome }))
-    return rejectWith(entry.owner)(entry.breaker.execute(underModel, { key: entry.owner.name, classify: outcome }))
-  }
+    return yield* rejectWith(entry.owner)(
+      entry.breaker.execute(underModel, { key: entry.owner.name, classify: outcome })
+    )
+  })
 
   const readStatus = (name: string): Effect.Effect<BreakerStatus> =>
     store.state(name).pipe(
@@ -323,12 +325,15 @@ const make = Effect.fnUntraced(function* (config: BreakersConfig) {
       Effect.catch(() => Effect.succeed<BreakerStatus>("closed"))
     )
 
-  const status = (target: { readonly provider: string; readonly model?: string }): Effect.Effect<BreakerStatus> => {
+  const status = Effect.fn("Breakers.status")(function* (target: {
+    readonly provider: string
+    readonly model?: string
+  }): Effect.fn.Return<BreakerStatus> {
     const provider = readStatus(providerBreakerName(target.provider))
-    return target.model === undefined
+    return yield* target.model === undefined
       ? provider
       : Effect.zipWith(provider, readStatus(modelBreakerName(target.provider, target.model)), worse)
-  }
+  })
 
   const snapshot: Effect.Effect<ReadonlyArray<BreakerSnapshot>> = Effect.gen(function* () {
     const now = yield* Clock.currentTimeMillis
@@ -361,7 +366,7 @@ const make = Effect.fnUntraced(function* (config: BreakersConfig) {
       // Over Redis each read is a round trip; in flight together they pipeline on one connection.
       { concurrency: "unbounded" }
     )
-  })
+  }).pipe(Effect.withSpan("Breakers.snapshot"))
 
   return Breakers.of({ run, status, snapshot })
 })
