@@ -367,13 +367,12 @@ export const make = Effect.fnUntraced(function* (options: LedgerOptions = {}) {
     ).pipe(Effect.ignore)
   )
 
-  const record = (input: LedgerInput): Effect.Effect<LedgerEntry> =>
-    Effect.gen(function* () {
-      if (closed) return yield* Effect.die(new Error("Ledger.record called after the ledger's scope closed"))
-      const done = yield* Deferred.make<LedgerEntry>()
-      yield* Queue.offer(queue, { input, done })
-      return yield* Deferred.await(done)
-    })
+  const record = Effect.fn("Ledger.record")(function* (input: LedgerInput): Effect.fn.Return<LedgerEntry> {
+    if (closed) return yield* Effect.die(new Error("Ledger.record called after the ledger's scope closed"))
+    const done = yield* Deferred.make<LedgerEntry>()
+    yield* Queue.offer(queue, { input, done })
+    return yield* Deferred.await(done)
+  })
 
   const replayPass = writer
     .withPermits(1)(replayOnce)

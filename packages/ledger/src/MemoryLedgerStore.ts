@@ -61,8 +61,8 @@ const make = (options?: MemoryLedgerStoreOptions): MemoryLedgerStoreHandle => {
           })
     )
   const store: LedgerStoreShape = {
-    append: (batch) =>
-      guard("append", () => {
+    append: Effect.fn("LedgerStore.append")(function* (batch: ReadonlyArray<LedgerEntry>) {
+      return yield* guard("append", () => {
         // All or nothing, like a transaction: check the whole batch first.
         let last = entries[entries.length - 1]?.seq ?? 0
         for (const e of batch) {
@@ -80,13 +80,14 @@ const make = (options?: MemoryLedgerStoreOptions): MemoryLedgerStoreHandle => {
           }
         }
         appends++
-      }),
+      })
+    }),
     head: guard("head", () => {
       const last = entries[entries.length - 1]
       return last === undefined ? undefined : { seq: last.seq, hash: last.hash }
-    }),
-    range: (fromSeq, limit) =>
-      guard("range", () => {
+    }).pipe(Effect.withSpan("LedgerStore.head")),
+    range: Effect.fn("LedgerStore.range")(function* (fromSeq: number, limit: number) {
+      return yield* guard("range", () => {
         // Entries are kept in ascending seq; binary search the start.
         let lo = 0
         let hi = entries.length
@@ -96,8 +97,11 @@ const make = (options?: MemoryLedgerStoreOptions): MemoryLedgerStoreHandle => {
           else hi = mid
         }
         return entries.slice(lo, lo + Math.max(0, limit))
-      }),
-    byRequestId: (requestId) => guard("byRequestId", () => byRequest.get(requestId))
+      })
+    }),
+    byRequestId: Effect.fn("LedgerStore.byRequestId")(function* (requestId: string) {
+      return yield* guard("byRequestId", () => byRequest.get(requestId))
+    })
   }
   return {
     store,
