@@ -46,8 +46,8 @@ export const subscriber = (options?: WriterOptions): Effect.Effect<Subscriber, n
     const batchSize = Math.max(1, options?.batchSize ?? 256)
     const interval = Duration.fromInputUnsafe(options?.flushInterval ?? Duration.seconds(1))
     const retry = options?.retry ?? Schedule.max([Schedule.exponential("100 millis"), Schedule.recurs(5)])
-    const write = (batch: ReadonlyArray<ResilienceEvent>) =>
-      store.write(batch).pipe(
+    const write = Effect.fn("EventWriter.write")(function* (batch: ReadonlyArray<ResilienceEvent>) {
+      yield* store.write(batch).pipe(
         Effect.retry(retry),
         Effect.catch((error) =>
           Effect.logError("event batch lost after retries", { subscriber: name, events: batch.length, error }).pipe(
@@ -60,6 +60,7 @@ export const subscriber = (options?: WriterOptions): Effect.Effect<Subscriber, n
           )
         )
       )
+    })
     // One cycle: wait for a first event, then fill the batch until full or the interval is up.
     const cycle = (queue: SubscriberQueue) =>
       Queue.takeBetween(queue, 1, batchSize).pipe(
@@ -96,11 +97,13 @@ export const layerMemoryStoreBounded = (maxEvents: number): Layer.Layer<EventSto
     // Trimmed in chunks (an eighth over the bound) so the cost is amortised.
     const slack = Number.isFinite(maxEvents) ? Math.ceil(maxEvents / 8) : 0
     return {
-      write: (batch) =>
-        Effect.sync(() => {
-          for (const e of batch) events.push(e)
-          if (events.length > maxEvents + slack) events.splice(0, events.length - maxEvents)
-        }),
-      since: (at, limit) => Effect.sync(() => events.filter((e) => e.at >= at).slice(0, limit))
+      // biome-ignore lint/correctness/useYield: a synchronous body, traced by Effect.fn
+      write: Effect.fn("EventStore.write")(function* (batch: ReadonlyArray<ResilienceEvent>) {
+        for (const e of batch) events.push(e)
+        if (events.length > maxEvents + slack) events.splice(0, events.length - maxEvents)
+      }),
+      since: Effect.fn("EventStore.since")(function* (at: number, limit: number) {
+        return events.filter((e) => e.at >= at).slice(0, limit)
+      })
     }
   })

@@ -198,9 +198,9 @@ const makeBus = Effect.fnUntraced(function* (options: {
     if (closed && inflight === 0) Deferred.doneUnsafe(idle, Effect.void)
   }
 
-  const publish = (input: EventInput): Effect.Effect<void> =>
-    Effect.clockWith((clock) =>
-      Effect.suspend(() => {
+  const publish = Effect.fn("EventBus.publish")(function* (input: EventInput) {
+    yield* Effect.clockWith((clock) =>
+      Effect.suspend((): Effect.Effect<void> => {
         if (closed) {
           rejected++
           return Effect.void
@@ -240,6 +240,7 @@ const makeBus = Effect.fnUntraced(function* (options: {
         )
       })
     )
+  })
 
   const streamCapacity = options.streamCapacity ?? 1024
   const subscribe: Stream.Stream<ResilienceEvent> = Stream.unwrap(
@@ -302,10 +303,10 @@ const makeBus = Effect.fnUntraced(function* (options: {
         {}
       )
     })
-  )
+  ).pipe(Effect.withSpan("Telemetry.stats"))
 
   return Context.make(EventBus, { publish, subscribe }).pipe(
-    Context.add(EventLog, { all: Effect.sync(() => recent.slice()) }),
+    Context.add(EventLog, { all: Effect.sync(() => recent.slice()).pipe(Effect.withSpan("EventLog.all")) }),
     Context.add(Telemetry, { stats })
   )
 })
