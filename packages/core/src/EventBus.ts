@@ -12,7 +12,7 @@
  * ```
  * @since 0.1.0
  */
-import { Context, Effect, Layer, PubSub, Stream } from "effect"
+import { Clock, Context, Effect, Layer, PubSub, Stream } from "effect"
 import type { EventInput, ResilienceEvent } from "./ResilienceEvent.ts"
 
 export interface EventBusShape {
@@ -39,18 +39,16 @@ export class EventBus extends Context.Service<EventBus, EventBusShape>()("@am/co
       const log: Array<ResilienceEvent> = []
       // One synchronous step per event (publishing is on every request's path): the log is
       // append-only and only this function writes it; the sliding PubSub never blocks.
-      const publish = (event: EventInput) =>
-        Effect.clockWith((clock) =>
-          Effect.sync(() => {
-            const full = { ...event, at: clock.currentTimeMillisUnsafe() } as ResilienceEvent
-            // Bounded: keep the most recent events (drop the oldest half when full, amortised O(1)).
-            if (log.length >= MAX_LOG) log.splice(0, MAX_LOG / 2)
-            log.push(full)
-            PubSub.publishUnsafe(pubsub, full)
-          })
-        )
+      const publish = Effect.fn("EventBus.publish")(function* (event: EventInput) {
+        const at = yield* Clock.currentTimeMillis
+        const full = { ...event, at } as ResilienceEvent
+        // Bounded: keep the most recent events (drop the oldest half when full, amortised O(1)).
+        if (log.length >= MAX_LOG) log.splice(0, MAX_LOG / 2)
+        log.push(full)
+        PubSub.publishUnsafe(pubsub, full)
+      })
       return Context.make(EventBus, { publish, subscribe: Stream.fromPubSub(pubsub) }).pipe(
-        Context.add(EventLog, { all: Effect.sync(() => log.slice()) })
+        Context.add(EventLog, { all: Effect.sync(() => log.slice()).pipe(Effect.withSpan("EventLog.all")) })
       )
     })
   )

@@ -13,7 +13,7 @@
  * ```
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Option, Schema } from "effect"
+import { Context, Effect, Layer, Schema } from "effect"
 import type { Stream } from "effect"
 import type { ApiKey } from "./ApiKey.ts"
 import type { Completion, CompletionChunk } from "./Completion.ts"
@@ -58,11 +58,11 @@ export class ProviderRegistry extends Context.Service<ProviderRegistry, Provider
     const byId = new Map(providers.map((p) => [p.id, p] as const))
     return {
       all: providers,
-      get: (id) =>
-        Option.match(Option.fromNullishOr(byId.get(id)), {
-          onNone: () => Effect.fail(new ProviderNotFound({ providerId: id })),
-          onSome: Effect.succeed
-        })
+      get: Effect.fn("ProviderRegistry.get")(function* (id: string) {
+        const provider = byId.get(id)
+        if (provider === undefined) return yield* new ProviderNotFound({ providerId: id })
+        return provider
+      })
     }
   }
   static readonly layerFromProviders = (providers: ReadonlyArray<Provider>) =>
