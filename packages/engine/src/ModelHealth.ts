@@ -35,9 +35,11 @@ export interface ModelHealthOptions {
   readonly quarantineMs: number
 }
 
-const makeMemory = Effect.fnUntraced(function* (options: ModelHealthOptions) {
+// The quarantines of one process, untraced: the memory layer traces them, the Redis layer
+// falls back on them inside its own spans.
+const makeLocal = Effect.fnUntraced(function* (options: ModelHealthOptions) {
   const ref = yield* SynchronizedRef.make<ReadonlyMap<string, ModelQuarantine>>(new Map())
-  return ModelHealth.of({
+  return {
     unavailable: Effect.flatMap(Clock.currentTimeMillis, (now) =>
       Effect.map(SynchronizedRef.get(ref), (m) => {
         if (m.size === 0) return m
@@ -45,12 +47,26 @@ const makeMemory = Effect.fnUntraced(function* (options: ModelHealthOptions) {
         return live.length === m.size ? m : new Map(live)
       })
     ),
-    markUnavailable: (provider, model, reason) =>
+    markUnavailable: (provider: string, model: string, reason: string) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
         SynchronizedRef.update(ref, (m) =>
           new Map(m).set(`${provider}/${model}`, { provider, model, reason, until: now + options.quarantineMs })
         )
       )
+  } satisfies ModelHealthShape
+})
+
+const makeMemory = Effect.fnUntraced(function* (options: ModelHealthOptions) {
+  const local = yield* makeLocal(options)
+  return ModelHealth.of({
+    unavailable: local.unavailable.pipe(Effect.withSpan("ModelHealth.unavailable")),
+    markUnavailable: Effect.fn("ModelHealth.markUnavailable")(function* (
+      provider: string,
+      model: string,
+      reason: string
+    ) {
+      yield* local.markUnavailable(provider, model, reason)
+    })
   })
 })
 
@@ -81,7 +97,7 @@ end
 const makeRedis = Effect.fnUntraced(function* (options: ModelHealthOptions, prefix: string) {
   const redis = yield* Redis.Redis
   const mark = redis.eval(markScript)
-  const local = yield* makeMemory(options)
+  const local = yield* makeLocal(options)
   const shared = withFallback("model health")
   const key = `${prefix}model-health`
   return ModelHealth.of({
@@ -98,19 +114,21 @@ const makeRedis = Effect.fnUntraced(function* (options: ModelHealthOptions, pref
         })
       ),
       local.unavailable
-    ),
+    ).pipe(Effect.withSpan("ModelHealth.unavailable")),
     // Also recorded locally, so an outage keeps what this process learnt.
-    markUnavailable: (provider, model, reason) =>
-      Effect.andThen(
-        local.markUnavailable(provider, model, reason),
-        Effect.flatMap(Clock.currentTimeMillis, (now) => {
-          const quarantine: ModelQuarantine = { provider, model, reason, until: now + options.quarantineMs }
-          return shared(
-            mark(key, `${provider}/${model}`, JSON.stringify(quarantine), Math.max(1, Math.ceil(options.quarantineMs))),
-            Effect.void
-          )
-        })
+    markUnavailable: Effect.fn("ModelHealth.markUnavailable")(function* (
+      provider: string,
+      model: string,
+      reason: string
+    ) {
+      yield* local.markUnavailable(provider, model, reason)
+      const now = yield* Clock.currentTimeMillis
+      const quarantine: ModelQuarantine = { provider, model, reason, until: now + options.quarantineMs }
+      yield* shared(
+        mark(key, `${provider}/${model}`, JSON.stringify(quarantine), Math.max(1, Math.ceil(options.quarantineMs))),
+        Effect.void
       )
+    })
   })
 })
 

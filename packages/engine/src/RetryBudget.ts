@@ -33,23 +33,45 @@ export interface RetryBudgetOptions {
   readonly tokenRatio: number
 }
 
-const makeMemory = (options: RetryBudgetOptions): RetryBudgetShape => {
-  // Each operation is one synchronous read-modify-write of this map, so it is atomic under
-  // concurrency without a Ref (and allocates nothing on the hot success path).
+// The buckets of one process. Each operation is one synchronous read-modify-write of the map,
+// so it is atomic under concurrency without a Ref (and allocates nothing on the hot success
+// path). Plain functions: the memory layer traces them, the Redis layer falls back on them.
+const makeBuckets = (options: RetryBudgetOptions) => {
   const tokens = new Map<string, number>()
   const get = (p: string) => tokens.get(p) ?? options.maxTokens
   const set = (p: string, n: number) => {
     tokens.set(p, Math.min(options.maxTokens, Math.max(0, n)))
   }
   return {
-    canRetry: (provider) => Effect.sync(() => get(provider) > options.maxTokens / 2),
-    recordFailure: (provider) => Effect.sync(() => set(provider, get(provider) - 1)),
-    recordSuccess: (provider) =>
-      Effect.sync(() => {
-        const n = get(provider)
-        if (n < options.maxTokens) set(provider, n + options.tokenRatio)
-      }),
-    tokens: (provider) => Effect.sync(() => get(provider))
+    canRetry: (provider: string) => get(provider) > options.maxTokens / 2,
+    recordFailure: (provider: string) => set(provider, get(provider) - 1),
+    recordSuccess: (provider: string) => {
+      const n = get(provider)
+      if (n < options.maxTokens) set(provider, n + options.tokenRatio)
+    },
+    tokens: get
+  }
+}
+
+const makeMemory = (options: RetryBudgetOptions): RetryBudgetShape => {
+  const buckets = makeBuckets(options)
+  return {
+    // biome-ignore lint/correctness/useYield: a synchronous body, traced by Effect.fn
+    canRetry: Effect.fn("RetryBudget.canRetry")(function* (provider: string) {
+      return buckets.canRetry(provider)
+    }),
+    // biome-ignore lint/correctness/useYield: a synchronous body, traced by Effect.fn
+    recordFailure: Effect.fn("RetryBudget.recordFailure")(function* (provider: string) {
+      buckets.recordFailure(provider)
+    }),
+    // biome-ignore lint/correctness/useYield: a synchronous body, traced by Effect.fn
+    recordSuccess: Effect.fn("RetryBudget.recordSuccess")(function* (provider: string) {
+      buckets.recordSuccess(provider)
+    }),
+    // biome-ignore lint/correctness/useYield: a synchronous body, traced by Effect.fn
+    tokens: Effect.fn("RetryBudget.tokens")(function* (provider: string) {
+      return buckets.tokens(provider)
+    })
   }
 }
 
@@ -78,24 +100,33 @@ return string.format("%.17g", n)
 const makeRedis = Effect.fnUntraced(function* (options: RetryBudgetOptions, prefix: string) {
   const redis = yield* Redis.Redis
   const adjust = redis.eval(adjustScript)
-  const local = makeMemory(options)
+  const local = makeBuckets(options)
   const shared = withFallback("the retry budget")
   const key = (provider: string) => `${prefix}budget:${provider}`
-  const tokens = (provider: string) =>
+  const readTokens = (provider: string) =>
     shared(
       Effect.map(redis.send<string | null>("GET", key(provider)), (n) => (n === null ? options.maxTokens : Number(n))),
-      local.tokens(provider)
+      Effect.sync(() => local.tokens(provider))
     )
   return RetryBudget.of({
-    canRetry: (provider) => Effect.map(tokens(provider), (n) => n > options.maxTokens / 2),
-    recordFailure: (provider) =>
-      shared(Effect.asVoid(adjust(key(provider), options.maxTokens, -1)), local.recordFailure(provider)),
-    recordSuccess: (provider) =>
-      shared(
+    canRetry: Effect.fn("RetryBudget.canRetry")(function* (provider: string) {
+      return (yield* readTokens(provider)) > options.maxTokens / 2
+    }),
+    recordFailure: Effect.fn("RetryBudget.recordFailure")(function* (provider: string) {
+      yield* shared(
+        Effect.asVoid(adjust(key(provider), options.maxTokens, -1)),
+        Effect.sync(() => local.recordFailure(provider))
+      )
+    }),
+    recordSuccess: Effect.fn("RetryBudget.recordSuccess")(function* (provider: string) {
+      yield* shared(
         Effect.asVoid(adjust(key(provider), options.maxTokens, options.tokenRatio)),
-        local.recordSuccess(provider)
-      ),
-    tokens
+        Effect.sync(() => local.recordSuccess(provider))
+      )
+    }),
+    tokens: Effect.fn("RetryBudget.tokens")(function* (provider: string) {
+      return yield* readTokens(provider)
+    })
   })
 })
 
