@@ -1,6 +1,6 @@
 /**
- * The embedded default: what `./am start` runs with no config. Three simulated providers (the
- * testkit's fake OpenAI, Anthropic and Gemini upstreams, reached through the real SDK
+ * The embedded default: what `./am start` runs with no config. Three simulated providers
+ * (`@am/simulator`'s OpenAI, Anthropic and Gemini upstreams, reached through the real SDK
  * adapters, with a light mix of the failures real providers have), a SQLite ledger under
  * `./data`, memory state, and no gateway keys — so it binds loopback only.
  *
