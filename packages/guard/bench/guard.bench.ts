@@ -53,7 +53,9 @@ for (const [label, prompt] of cases) {
     const g = guardRequest(messages, config)
     if (g._tag === "Pass") restore(answer, g.request.vault)
   })
-  const score = time("  injection scoring only", () => scanMessages(messages, config.thresholds))
+  const score = time("  injection scoring only (of the redacted text)", () =>
+    scanMessages(probe.request.messages, config.thresholds)
+  )
   const redact = time("  redaction only", () => guardRequest(messages, { ...config, injection: "off" }))
   const rest = time("  restore 1 KB answer only", () => restore(answer, vault))
   const stream = time("  stream-restore 1 KB answer in 32 B chunks", () => {

@@ -66,9 +66,31 @@ const SSN = /(?<![\w.-])(\d{3})([- .]?)(\d{2})\2(\d{4})(?![\w-]|\.\d)/g
 const SSN_NOT = /(?:sku|lot|part|order|invoice|ref|ticket|case|serial|model|item|po)\b[^\d\n]{0,6}$/i
 const SSN_CONTEXT = /(?:ssn|social security|soc\. sec|sozialversicherung|tax id|taxpayer)[^\d\n]{0,25}$/i
 const IPV4 = /(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w]|\.\d)/g
-const VERSION_CONTEXT = /(?:version|release|build|ver\.?|firmware|v)\s*$/i
-const IPV6 =
-  /(?<![\w:.])(?=[0-9a-fA-F]*:[0-9a-fA-F]*:)[0-9a-fA-F:]{2,39}(?:(?<=:)\d{1,3}(?:\.\d{1,3}){3})?(?![\w:]|\.\d)/g
+const VERSION_CONTEXT = /(?:\bversion|\brelease|\bbuild|\bver\.?|\bfirmware|\bv)\s*$/i
+const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70)
+const isWordish = (c: number) => (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95
+const IPV4_TAIL = /^(.*:)((?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})/
+
+// IPv6 addresses are found from their colons and measured outwards (a regex that starts with a
+// look-behind and a hex class retries at every position of the text).
+const ipv6s = (text: string, found: Finding[]): void => {
+  let from = 0
+  for (let colon = text.indexOf(":"); colon >= 0; colon = text.indexOf(":", from)) {
+    let a = colon
+    while (a > 0 && (isHex(text.charCodeAt(a - 1)) || text.charCodeAt(a - 1) === 58)) a--
+    let b = colon
+    while (b < text.length && (isHex(text.charCodeAt(b)) || text.charCodeAt(b) === 58 || text.charCodeAt(b) === 46)) b++
+    from = b + 1
+    if (a > 0 && (isWordish(text.charCodeAt(a - 1)) || text.charCodeAt(a - 1) === 46)) continue
+    let cand = text.slice(a, b)
+    const v4 = IPV4_TAIL.exec(cand)
+    cand = v4 !== null ? v4[1]! + v4[2]! : cand.replace(/[.:]+$/, (t) => (t.startsWith("::") ? "::" : ""))
+    const end = a + cand.length
+    if (end < text.length && isWordish(text.charCodeAt(end)) && v4 === null && end === b) continue
+    if (cand.split(":").length < 3 || !ipv6Valid(cand)) continue
+    if (!overlaps(found, a, end)) found.push({ entity: "ip", rule: "ipv6", start: a, end })
+  }
+}
 
 const ipv6Valid = (s: string): boolean => {
   let body = s
@@ -132,13 +154,6 @@ const NUMERIC: ReadonlyArray<EntityRule> = [
       VERSION_CONTEXT.test(text.slice(Math.max(0, m.index - 12), m.index))
         ? undefined
         : [m.index, m.index + m[0].length]
-  },
-  {
-    entity: "ip",
-    rule: "ipv6",
-    needles: [":"],
-    pattern: IPV6,
-    span: (m) => (ipv6Valid(m[0]) ? [m.index, m.index + m[0].length] : undefined)
   }
 ]
 
@@ -175,13 +190,17 @@ export const detect = (text: string): ReadonlyArray<Finding> => {
   const found: Finding[] = []
   const digits = hasDigit.test(text)
   const present = secretNeedles(text)
-  let lowerPresent: ReadonlySet<string> | undefined
+  let lowerPresent: ReadonlyMap<string, ReadonlyArray<number>> | undefined
   for (const rule of SECRETS) {
-    const seen = rule.lower === true ? (lowerPresent ??= lowerNeedles(text.toLowerCase())) : present
+    if (rule.lower === true && lowerPresent === undefined) lowerPresent = lowerNeedles(text.toLowerCase())
+    const seen = rule.lower === true ? lowerPresent! : present
     if (rule.needles.some((n) => seen.has(n))) runRule(text, rule, found)
   }
   emails(text, found)
-  if (digits) for (const rule of NUMERIC) if (rule.needles.every((n) => text.includes(n))) runRule(text, rule, found)
+  if (digits) {
+    for (const rule of NUMERIC) if (rule.needles.every((n) => text.includes(n))) runRule(text, rule, found)
+    ipv6s(text, found)
+  }
   if (digits) {
     DIGIT_RUN.lastIndex = 0
     for (let m = DIGIT_RUN.exec(text); m !== null; m = DIGIT_RUN.exec(text)) {

@@ -46,7 +46,7 @@ export type GuardOutcome =
 
 /**
  * The pure input guard: redacts `messages` into a new vault and scores injection on the
- * original text, under a resolved config.
+ * redacted text, under a resolved config.
  *
  * @example
  * ```ts
@@ -60,12 +60,14 @@ export type GuardOutcome =
  */
 export const guardRequest = (messages: ReadonlyArray<ChatMessage>, config: ResolvedGuardConfig): GuardOutcome => {
   const vault = Vault.make()
+  const redacted = redactMessages(messages, vault, config.pii)
+  // The firewall reads the redacted text: keys and addresses are placeholders by then, so they
+  // cannot pass for leetspeak or base64, and a placeholder in a URL's query marks it as exfiltration.
   let injection: InjectionResult | undefined
   if (config.injection !== "off") {
-    const r = scanMessages(messages, config.thresholds)
+    const r = scanMessages(redacted.messages, config.thresholds)
     injection = config.injection === "flag" && r.verdict === "block" ? { ...r, verdict: "flag" } : r
   }
-  const redacted = redactMessages(messages, vault, config.pii)
   const request: GuardedRequest = { messages: redacted.messages, vault, pii: redacted.findings, injection }
   if (injection?.verdict === "block") {
     const where = injection.where

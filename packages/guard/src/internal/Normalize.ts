@@ -80,7 +80,8 @@ const CONFUSABLES: Readonly<Record<string, string>> = {
 }
 
 const INVISIBLE = /[\u200b\u200c\u200e\u200f\u2060-\u2064\ufeff\u00ad\u180e]/g
-const NON_ASCII = /[\u0080-\uffff]/
+// The vault's placeholder brackets ⟦ ⟧ (U+27E6/7) do not count: redacted text is scored too.
+const NON_ASCII = /[\u0080-\u27e5\u27e8-\uffff]/
 const CONFUSABLE_RE = new RegExp(`[${Object.keys(CONFUSABLES).join("")}]`, "g")
 const DIACRITICS = /[\u0300-\u036f]/g
 
@@ -129,45 +130,33 @@ const LEET: Readonly<Record<string, string>> = {
   "+": "t",
   "€": "e"
 }
-const isLower = (c: number) => c >= 97 && c <= 122
-const isLeetDigit = (c: number) => c === 48 || c === 49 || c === 51 || c === 52 || c === 53 || c === 55
+/** A leet digit between two letters (`1gn0r3`, `pr3v10us`); `@` and `$` alone do not count
+ * (e-mail addresses and code are full of them). */
+const LEET_SIGN = /[a-z][013457][a-z]/
+const hasLeet = (s: string): boolean => LEET_SIGN.test(s)
 
-/** A leet digit between two letters (`1gn0r3`, `pr3v10us`): one pass, no regex. (`@`, `$` alone
- * do not count: e-mail addresses and code are full of them.) */
-const hasLeet = (s: string): boolean => {
-  for (let i = 1; i < s.length - 1; i++) {
-    if (isLeetDigit(s.charCodeAt(i)) && isLower(s.charCodeAt(i - 1)) && isLower(s.charCodeAt(i + 1))) return true
-  }
-  return false
-}
-const LEET_RUN = /[a-z0-9@$!|+€]*[0-9@$!|+€][a-z0-9@$!|+€]*/g
+const isLetter = (c: number) => c >= 97 && c <= 122
+const LEET_CODE = new Set(Object.keys(LEET).map((c) => c.charCodeAt(0)))
 
-/** Leetspeak undone (`1gn0r3` → `ignore`), or undefined when the text shows none. */
+/** Leetspeak undone (`1gn0r3` → `ignore`): a leet character next to a letter, or undefined when the text shows none. */
 export const leetView = (latin: string): string | undefined => {
   if (!hasLeet(latin)) return undefined
-  return latin.replace(LEET_RUN, (w) => (/[a-z]/.test(w) ? w.replace(/[0-9@$!|+€]/g, (c) => LEET[c] ?? c) : w))
-}
-
-const isSpacer = (c: number) => c === 32 || c === 46 || c === 45 || c === 95 || c === 42 || c === 183
-
-/** Four single letters in a row, each followed by a separator (`i g n o r e`): one pass, no regex. */
-const hasSpaced = (s: string): boolean => {
-  const n = s.length
-  let run = 0
-  let prev = 32
-  for (let i = 0; i < n - 1; i++) {
-    const c = s.charCodeAt(i)
-    if (c >= 97 && c <= 122) {
-      if (prev < 97 || prev > 122) {
-        if (isSpacer(s.charCodeAt(i + 1))) {
-          if (++run >= 4) return true
-        } else run = 0
-      }
-    } else if (!isSpacer(c)) run = 0
-    prev = c
+  let out = ""
+  let last = 0
+  for (let i = 0; i < latin.length; i++) {
+    if (!LEET_CODE.has(latin.charCodeAt(i))) continue
+    const pl = isLetter(latin.charCodeAt(i - 1))
+    const ql = isLetter(latin.charCodeAt(i + 1))
+    if (!pl && !ql) continue
+    out += latin.slice(last, i) + LEET[latin[i]!]
+    last = i + 1
   }
-  return false
+  return out + latin.slice(last)
 }
+
+/** Four single letters in a row, each followed by a separator (`i g n o r e`). */
+const SPACED_SIGN = /\b[a-z][ .*_·-]{1,3}[a-z][ .*_·-]{1,3}[a-z][ .*_·-]{1,3}[a-z]\b/
+const hasSpaced = (s: string): boolean => SPACED_SIGN.test(s)
 
 const SPACED = /(?:\b[a-z][ .\-_*·]{1,3}){4,}[a-z]\b/g
 
@@ -183,9 +172,6 @@ export const spacedView = (latin: string): string | undefined => {
   )
 }
 
-const ROT13_SIGN =
-  /rot-?13|\bvtaber\b|\bqvfertneq\b|\bvafgehpgvbaf?\b|\bcerivbhf\b|\bflfgrz\b|\bcebzcg\b|\bsbetrg\b|\behyrf\b/
-
 /** The rot13 of the text (the caller decides when: a mention of rot13, or rot13 of a trigger word). */
 export const rot13View = (latin: string): string =>
   latin.replace(/[a-z]/g, (c) => String.fromCharCode(((c.charCodeAt(0) - 97 + 13) % 26) + 97))
@@ -193,19 +179,35 @@ export const rot13View = (latin: string): string =>
 const isB64 = (c: number) =>
   (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 43 || c === 47 || c === 95 || c === 45
 
-/** Runs of at least 16 base64 characters (plus padding), found in one pass. */
+/**
+ * Runs of at least 16 base64 characters (plus padding). Every 8th character is sampled; a run of
+ * 16 or more covers two samples in a row, and only there is the run measured — so prose costs
+ * ~250 samples per 2 KB rather than a scan of every character (a class-run regex costs 15–40 µs).
+ */
 const base64Runs = (text: string): string[] => {
   const runs: string[] = []
-  let start = -1
-  for (let i = 0; i <= text.length; i++) {
-    if (i < text.length && isB64(text.charCodeAt(i))) {
-      if (start < 0) start = i
-    } else if (start >= 0) {
-      let end = i
-      while (end < text.length && end - i < 2 && text.charCodeAt(end) === 61) end++
-      if (i - start >= 16) runs.push(text.slice(start, end))
-      start = -1
+  const n = text.length
+  let streak = 0
+  for (let i = 0; i < n; i += 8) {
+    if (!isB64(text.charCodeAt(i))) {
+      streak = 0
+      continue
     }
+    if (++streak < 2) continue
+    const space = text.indexOf(" ", i - 7)
+    if (space >= 0 && space < i) {
+      streak = 1
+      continue
+    }
+    let a = i
+    while (a > 0 && isB64(text.charCodeAt(a - 1))) a--
+    let b = i
+    while (b < n && isB64(text.charCodeAt(b))) b++
+    let end = b
+    while (end < n && end - b < 2 && text.charCodeAt(end) === 61) end++
+    if (b - a >= 16) runs.push(text.slice(a, end))
+    streak = 0
+    i = b - 8 + ((8 - (b % 8)) % 8)
   }
   return runs
 }

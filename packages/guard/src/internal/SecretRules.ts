@@ -52,8 +52,12 @@ export const SECRET_RULES: ReadonlyArray<SpanRule> = [
   {
     rule: "url_credentials",
     needles: ["://"],
-    pattern: /\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}:\/\/[^\s:@/?#"'<>]{1,128}:[^\s@/?#"'<>]{1,256}@(?=[\w.[-])/g,
-    span: (m) => [m.index + m[0].indexOf("://") + 3, m.index + m[0].length - 1]
+    // Found from its literal `://` (fast), the scheme checked backwards.
+    pattern: /:\/\/[^\s:@/?#"'<>]{1,128}:[^\s@/?#"'<>]{1,256}@(?=[\w.[-])/g,
+    span: (m, text) =>
+      /(?:^|[^a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]{1,20}$/.test(text.slice(Math.max(0, m.index - 22), m.index))
+        ? [m.index + 3, m.index + m[0].length - 1]
+        : undefined
   },
   {
     rule: "slack_webhook",

@@ -21,15 +21,24 @@ export const trie = (words: ReadonlyArray<string>): string => {
   return `${branches.join("|")}${end ? "|" : ""}`
 }
 
-/** A finder of which of `words` occur in a text, in one regex pass. */
+/** Which words occur in a text, each with the positions where it does (at most 8). */
+export type Presence = ReadonlyMap<string, ReadonlyArray<number>>
+
+/** A finder of which of `words` occur in a text (and where), in one regex pass. */
 export const presence = (words: ReadonlyArray<string>, prefix = "") => {
   const unique = [...new Set(words)]
   const re = new RegExp(`${prefix}(?:${trie(unique)})`, "g")
   const inside = new Map(unique.map((w) => [w, unique.filter((t) => w.includes(t))]))
-  return (text: string): ReadonlySet<string> => {
-    const found = new Set<string>()
+  return (text: string): Presence => {
+    const found = new Map<string, number[]>()
     re.lastIndex = 0
-    for (let m = re.exec(text); m !== null; m = re.exec(text)) for (const t of inside.get(m[0])!) found.add(t)
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      for (const t of inside.get(m[0])!) {
+        const at = found.get(t)
+        if (at === undefined) found.set(t, [m.index])
+        else if (at.length < 8) at.push(m.index)
+      }
+    }
     return found
   }
 }
