@@ -17,13 +17,9 @@
  * ```
  * @since 0.1.0
  */
-import {
-  DELIMITER_RULES,
-  ENGLISH_RULES,
-  FOREIGN_LATIN_RULES,
-  type InjectionRule,
-  NATIVE_RULES
-} from "./internal/InjectionRules.ts"
+import { DELIMITER_RULES } from "./internal/DelimiterRules.ts"
+import { FOREIGN_LATIN_RULES, NATIVE_RULES } from "./internal/ForeignRules.ts"
+import { ENGLISH_RULES, type InjectionRule } from "./internal/InjectionRules.ts"
 import { type Presence, presence } from "./internal/Trie.ts"
 import { base64Views, baseView, leetView, rot13View, spacedView } from "./internal/Normalize.ts"
 
