@@ -312,8 +312,13 @@ const make = Effect.fnUntraced(function* (config: BreakersConfig) {
       if (Option.isNone(error) || error.value instanceof CircuitOpen) return CircuitBreaker.ignored
       return outcomeOf(classify(error.value as E))
     }
+    // The guarded call keeps the caller's span as its parent (an engine attempt span stays a
+    // child of its request span); this span covers the circuits' bookkeeping around it.
+    const span = yield* Effect.option(Effect.currentSpan)
+    const caller = Option.flatMap(span, (s) => s.parent)
+    const guarded = Option.isSome(caller) ? Effect.withParentSpan(effect, caller.value) : effect
     // Provider outside, model inside: a provider-level rejection never touches the model circuit.
-    const underModel = rejectWith(model)(entry.breaker.execute(effect, { key: model.name, classify: outcome }))
+    const underModel = rejectWith(model)(entry.breaker.execute(guarded, { key: model.name, classify: outcome }))
     return yield* rejectWith(entry.owner)(
       entry.breaker.execute(underModel, { key: entry.owner.name, classify: outcome })
     )
