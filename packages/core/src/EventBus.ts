@@ -39,7 +39,8 @@ export class EventBus extends Context.Service<EventBus, EventBusShape>()("@am/co
       const log: Array<ResilienceEvent> = []
       // One synchronous step per event (publishing is on every request's path): the log is
       // append-only and only this function writes it; the sliding PubSub never blocks.
-      const publish = Effect.fn("EventBus.publish")(function* (event: EventInput) {
+      // Untraced on purpose (every request's path; see the production bus in @am/telemetry).
+      const publish = Effect.fnUntraced(function* (event: EventInput) {
         const at = yield* Clock.currentTimeMillis
         const full = { ...event, at } as ResilienceEvent
         // Bounded: keep the most recent events (drop the oldest half when full, amortised O(1)).

@@ -84,23 +84,27 @@ export class EngineError extends Schema.TaggedError<EngineError>()("EngineError"
   mitigation: Schema.optionalKey(Mitigation)
 }) {
   get reason(): EngineErrorReason {
-    switch (this.code) {
-      case "all_providers_failed":
-        return { _tag: "AllProvidersFailed", retryAfterMs: this.retryAfterMs }
-      case "invalid_request":
-        return { _tag: "InvalidRequest", field: this.field }
-      case "request_too_large":
-        return { _tag: "RequestTooLarge" }
-      case "content_policy":
-        return { _tag: "ContentPolicy", mitigation: this.mitigation }
-      case "deadline_exceeded":
-        return { _tag: "DeadlineExceeded" }
-      case "no_route":
-        return { _tag: "NoRoute" }
-      case "interrupted":
-        return { _tag: "Interrupted" }
-      case "stream_interrupted":
-        return { _tag: "StreamInterrupted" }
-    }
+    return reasonOf(this)
+  }
+}
+
+const reasonOf = (e: EngineError): EngineErrorReason => {
+  switch (e.code) {
+    case "all_providers_failed":
+      return { _tag: "AllProvidersFailed", retryAfterMs: e.retryAfterMs }
+    case "invalid_request":
+      return { _tag: "InvalidRequest", field: e.field }
+    case "request_too_large":
+      return { _tag: "RequestTooLarge" }
+    case "content_policy":
+      return { _tag: "ContentPolicy", mitigation: e.mitigation }
+    case "deadline_exceeded":
+      return { _tag: "DeadlineExceeded" }
+    case "no_route":
+      return { _tag: "NoRoute" }
+    case "interrupted":
+      return { _tag: "Interrupted" }
+    case "stream_interrupted":
+      return { _tag: "StreamInterrupted" }
   }
 }

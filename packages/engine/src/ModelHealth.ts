@@ -59,7 +59,8 @@ const makeLocal = Effect.fnUntraced(function* (options: ModelHealthOptions) {
 const makeMemory = Effect.fnUntraced(function* (options: ModelHealthOptions) {
   const local = yield* makeLocal(options)
   return ModelHealth.of({
-    unavailable: local.unavailable.pipe(Effect.withSpan("ModelHealth.unavailable")),
+    // Untraced on purpose: read on every request's path (see RetryBudget's memory layer).
+    unavailable: local.unavailable,
     markUnavailable: Effect.fn("ModelHealth.markUnavailable")(function* (
       provider: string,
       model: string,
