@@ -76,16 +76,20 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
   ) {
     const { state, planned, deadlineMs } = yield* admit(deps, request)
     yield* Effect.annotateCurrentSpan("am.request_id", state.requestId)
-    return yield* run(deps, state, planned, deadlineMs, attemptComplete).pipe(
-      Effect.tap(([, resilience]) => publishSucceeded(deps, state, resilience)),
-      Effect.map(([completion, resilience]): EngineCompletion => ({ ...completion, resilience })),
-      Effect.onExit((exit) =>
-        Effect.andThen(
-          Effect.annotateCurrentSpan("am.outcome", Exit.isSuccess(exit) ? exit.value.resilience.outcome : "FAILURE"),
-          finishRequest(deps, state, endOfCompletion(exit))
+    const answered = run(deps, state, planned, deadlineMs, attemptComplete).pipe(
+      Effect.flatMap(([completion, resilience]) =>
+        Effect.as(
+          Effect.andThen(
+            publishSucceeded(deps, state, resilience),
+            Effect.annotateCurrentSpan("am.outcome", resilience.outcome)
+          ),
+          { ...completion, resilience } satisfies EngineCompletion
         )
       )
     )
+    // Unrecorded requests skip the exit hook: nothing to write however they end.
+    if (!deps.recorder.enabled) return yield* answered
+    return yield* answered.pipe(Effect.onExit((exit) => finishRequest(deps, state, endOfCompletion(exit))))
   })
 
   const stream = Effect.fn("Engine.stream", { attributes: { "gen_ai.operation.name": "chat" } })(function* (

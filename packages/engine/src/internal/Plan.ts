@@ -106,6 +106,18 @@ export const candidatesFor = (
   state: RequestState,
   planned: PlannedRoute | undefined
 ): Effect.Effect<ReadonlyArray<Candidate>, EngineError> =>
+  // The common case — nothing excluded, nothing quarantined — is one read and no generator.
+  planned !== undefined && planned.candidates.length > 0 && planned.excluded.length === 0
+    ? Effect.flatMap(deps.modelHealth.unavailable, (unavailable) =>
+        unavailable.size === 0 ? Effect.succeed(planned.candidates) : filtered(deps, state, planned)
+      )
+    : filtered(deps, state, planned)
+
+const filtered = (
+  deps: EngineDeps,
+  state: RequestState,
+  planned: PlannedRoute | undefined
+): Effect.Effect<ReadonlyArray<Candidate>, EngineError> =>
   Effect.gen(function* () {
     const { requestId, route } = state
     const noRoute = (message: string) =>
