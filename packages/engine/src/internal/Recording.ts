@@ -1,7 +1,6 @@
 /** How a request ended, from its `Exit`, and the record the `RequestRecorder` writes from its state. */
 import { contentText } from "@am/core"
-import { type Cause, Exit, Option } from "effect"
-import { Cause as C } from "effect"
+import { Cause, Exit, Option } from "effect"
 import type { EngineError } from "../EngineError.ts"
 import type { EngineCompletion } from "../EngineTypes.ts"
 import type { RequestEnd, RunRecord } from "../RequestRecorder.ts"
@@ -11,7 +10,7 @@ import type { RequestState } from "./RequestState.ts"
 /** A request that failed before any answer: its error's code, `interrupted` when there is none. */
 export const endOfFailure = (cause: Cause.Cause<EngineError>): RequestEnd => ({
   outcome: "FAILURE",
-  failureCode: Option.getOrUndefined(C.findErrorOption(cause))?.code ?? "interrupted"
+  failureCode: Option.getOrUndefined(Cause.findErrorOption(cause))?.code ?? "interrupted"
 })
 
 /** How a `complete()` request ended. */
