@@ -18,6 +18,7 @@ import type { Stream } from "effect"
 import type { ApiKey } from "./ApiKey.ts"
 import type { Completion, CompletionChunk } from "./Completion.ts"
 import type { CompletionRequest } from "./CompletionRequest.ts"
+import type { EmbeddingCall, Embeddings } from "./Embedding.ts"
 import type { ProviderFailure } from "./ProviderFailure.ts"
 
 export const ProviderKind = Schema.Literals(["openai", "anthropic", "gemini", "openai-compatible"])
@@ -39,6 +40,11 @@ export interface Provider {
   readonly kind: ProviderKind
   readonly complete: (call: ProviderCall) => Effect.Effect<Completion, ProviderFailure>
   readonly stream: (call: ProviderCall) => Stream.Stream<CompletionChunk, ProviderFailure>
+  /**
+   * Embeds texts with one model and one key. Optional: a provider without embeddings (Anthropic)
+   * leaves it out, and the engine skips its candidates by capability.
+   */
+  readonly embed?: (call: EmbeddingCall) => Effect.Effect<Embeddings, ProviderFailure>
 }
 
 export class ProviderNotFound extends Schema.TaggedError<ProviderNotFound>()("ProviderNotFound", {
