@@ -17,12 +17,14 @@
 import type { ApiKey, ProviderKind } from "@am/core"
 
 /** What a model can do; the plan skips a candidate that lacks what a request needs. */
-export type Capability = "tools" | "json" | "vision" | "streaming"
+export type Capability = "tools" | "json" | "vision" | "streaming" | "embeddings"
 
 export interface ModelSpec {
   readonly name: string
   readonly contextWindow: number
   readonly capabilities: ReadonlySet<Capability>
+  /** An embeddings model's vector size (what `Engine.embed` answers without `dimensions`). */
+  readonly dimensions?: number
 }
 
 export interface ProviderSpec {
@@ -112,6 +114,7 @@ export interface EngineConfigInput {
       readonly name: string
       readonly contextWindow?: number
       readonly capabilities?: ReadonlyArray<Capability>
+      readonly dimensions?: number
     }>
     readonly timeoutMs?: number
   }>
@@ -140,7 +143,8 @@ export const makeEngineConfig = (input: EngineConfigInput): EngineConfig => ({
             {
               name: m.name,
               contextWindow: m.contextWindow ?? DEFAULT_CONTEXT_WINDOW,
-              capabilities: new Set(m.capabilities ?? DEFAULT_CAPABILITIES)
+              capabilities: new Set(m.capabilities ?? DEFAULT_CAPABILITIES),
+              ...(m.dimensions !== undefined ? { dimensions: m.dimensions } : {})
             }
           ])
         ),
