@@ -23,6 +23,8 @@ import { refusalOf, settleFailure, settleSuccess } from "./Settle.ts"
 export interface Exchange<A, B> {
   readonly invoke: (provider: Provider, call: ProviderCall, h: CallHandle) => Effect.Effect<A, ProviderFailure>
   readonly onSuccess: (deps: EngineDeps, state: RequestState, h: CallHandle, a: A) => Effect.Effect<B>
+  /** `gen_ai.operation.name` of the call's span; `chat` when absent. */
+  readonly operation?: "chat" | "embeddings"
 }
 
 /** One plan attempt: runs the `Target` candidate (provided per step). */
@@ -44,12 +46,12 @@ const NOT_A_CALL: Classification = {
 /** `gen_ai.provider.name` of a provider kind (OpenTelemetry GenAI registry). */
 export const genAiProviderName = (kind: ProviderKind): string => (kind === "gemini" ? "gcp.gemini" : kind)
 
-/** The attempt's span: `chat {model}`, kind client, with the GenAI attributes known up front. */
-export const attemptSpan = (c: Candidate, kind: ProviderKind) =>
-  Effect.withSpan(`chat ${c.model.name}`, {
+/** The attempt's span: `{operation} {model}`, kind client, with the GenAI attributes known up front. */
+export const attemptSpan = (c: Candidate, kind: ProviderKind, operation: "chat" | "embeddings" = "chat") =>
+  Effect.withSpan(`${operation} ${c.model.name}`, {
     kind: "client",
     attributes: {
-      "gen_ai.operation.name": "chat",
+      "gen_ai.operation.name": operation,
       "gen_ai.provider.name": genAiProviderName(kind),
       "gen_ai.request.model": c.model.name,
       "am.provider_id": c.provider.id
@@ -180,7 +182,7 @@ export const call = <A, B>(
           onSuccess: (a) => exchange.onSuccess(deps, state, h, a)
         })
       )
-    }).pipe(attemptSpan(c, provider.kind))
+    }).pipe(attemptSpan(c, provider.kind, exchange.operation))
   })
 
 /** `effect` under the candidate's breakers: admitted, or skipped unsent. */
