@@ -26,6 +26,7 @@ const fakeEngine = () => {
   const shape: EngineShape = {
     complete: () => Effect.die("the feed never calls the engine"),
     stream: () => Effect.die("the feed never calls the engine"),
+    embed: () => Effect.die("the feed never calls the engine"),
     state: Effect.sync(() => {
       stateReads++
       return { breakers, keys: [], budget: {} }

@@ -41,6 +41,7 @@ import type { EngineConfig, StreamSpec } from "./EngineConfig.ts"
 import { EngineError } from "./EngineError.ts"
 import type { EngineCompletion, EngineShape, EngineState, StreamOptions } from "./EngineTypes.ts"
 import { admit } from "./internal/Admit.ts"
+import { makeEmbed } from "./internal/EmbedRun.ts"
 import { attemptComplete } from "./internal/Attempt.ts"
 import type { EngineDeps } from "./internal/Deps.ts"
 import { finishRequest } from "./internal/Record.ts"
@@ -53,7 +54,15 @@ import { ModelHealth } from "./ModelHealth.ts"
 import { RequestRecorder } from "./RequestRecorder.ts"
 import { RetryBudget } from "./RetryBudget.ts"
 
-export type { EngineCompletion, EngineShape, EngineState, EngineStream, StreamOptions } from "./EngineTypes.ts"
+export type {
+  EngineCompletion,
+  EngineEmbeddings,
+  EngineShape,
+  EngineState,
+  EngineStream,
+  StreamOptions
+} from "./EngineTypes.ts"
+export { decodeEmbeddingRequest } from "./internal/EmbedRun.ts"
 
 const make = Effect.fnUntraced(function* (config: EngineConfig) {
   const registry = yield* ProviderRegistry
@@ -128,7 +137,7 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
     } satisfies EngineState
   })
 
-  return Engine.of({ complete, stream, state, config })
+  return Engine.of({ complete, stream, embed: makeEmbed(deps), state, config })
 })
 
 /**

@@ -11,7 +11,7 @@
  * @since 0.1.0
  */
 import type { BreakerSnapshot } from "@am/breaker"
-import type { Completion, CompletionChunk, CompletionRequest } from "@am/core"
+import type { Completion, CompletionChunk, CompletionRequest, EmbeddingRequest, Embeddings } from "@am/core"
 import type { KeySnapshot } from "@am/keyring"
 import type { Effect, Scope, Stream } from "effect"
 import type { EngineConfig } from "./EngineConfig.ts"
@@ -19,6 +19,11 @@ import type { EngineError, Resilience } from "./EngineError.ts"
 
 /** A completion with the `resilience` record of how it was obtained. */
 export interface EngineCompletion extends Completion {
+  readonly resilience: Resilience
+}
+
+/** Embeddings with the `resilience` record of how they were obtained. */
+export interface EngineEmbeddings extends Embeddings {
   readonly resilience: Resilience
 }
 
@@ -67,6 +72,12 @@ export interface EngineShape {
     request: CompletionRequest,
     options?: StreamOptions
   ) => Effect.Effect<EngineStream, EngineError, Scope.Scope>
+  /**
+   * Embeds texts with failover across the route's embedding models (key rotation, breakers,
+   * retry budget and the deadline as for `complete`); candidates that cannot embed are skipped by
+   * capability. Every vector has the route's dimension count (or `request.dimensions`).
+   */
+  readonly embed: (request: EmbeddingRequest) => Effect.Effect<EngineEmbeddings, EngineError>
   readonly state: Effect.Effect<EngineState>
   readonly config: EngineConfig
 }
