@@ -34,6 +34,7 @@ import {
 } from "@am/provider-utils"
 import { type GenerateContentResponse, GoogleGenAI, type GoogleGenAIOptions, type HttpOptions } from "@google/genai"
 import { Effect, Redacted, Stream } from "effect"
+import { makeEmbed } from "./Embeddings.ts"
 import { GEMINI_REQUEST_ID_HEADERS, type FailureContext, timeoutFailure, toProviderFailure } from "./Failures.ts"
 import { makeResponseCapture, type ResponseCapture } from "./internal/ResponseCapture.ts"
 import { makeThoughtSignatures, type ThoughtSignatures, toGenerateContentParameters } from "./RequestTranslation.ts"
@@ -184,5 +185,6 @@ export const make = (config: GeminiConfig): Provider => {
       return body.pipe(timeoutStream(timeoutMs, () => timeoutFailure(contextOf(call, capture, translator), timeoutMs)))
     })
 
-  return { id: config.id, kind: "gemini", complete, stream }
+  const embed = makeEmbed({ providerId: config.id, clients, fetch, timeoutMs: config.timeoutMs })
+  return { id: config.id, kind: "gemini", complete, stream, embed }
 }

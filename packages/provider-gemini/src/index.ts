@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+export * from "./Embeddings.ts"
 export * from "./Failures.ts"
 export * from "./GeminiProvider.ts"
 export * from "./RequestTranslation.ts"

@@ -36,6 +36,7 @@ import {
 import { Effect, Redacted, Result, Stream } from "effect"
 import OpenAI, { type ClientOptions } from "openai"
 import { decodeFailure, type FailureContext, timeoutFailure, toProviderFailure } from "./Failures.ts"
+import { makeEmbed } from "./Embeddings.ts"
 import { compatFetch } from "./internal/compatFetch.ts"
 import { type OpenAIKind, toChatCompletionRequest } from "./RequestTranslation.ts"
 import { fromChatCompletion } from "./ResponseTranslation.ts"
@@ -189,5 +190,6 @@ export const make = (config: OpenAIConfig): Provider => {
       return chunks.pipe(timeoutStream(timeoutMs, () => timeoutFailure(context(), timeoutMs)))
     })
 
-  return { id: config.id, kind, complete, stream }
+  const embed = makeEmbed({ providerId: config.id, kind, clients, timeoutMs: config.timeoutMs })
+  return { id: config.id, kind, complete, stream, embed }
 }

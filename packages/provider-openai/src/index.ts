@@ -5,6 +5,12 @@
  *
  * @since 0.1.0
  */
+export {
+  type EmbeddingsOptions,
+  fromCreateEmbeddingResponse,
+  makeEmbed,
+  toEmbeddingCreateParams
+} from "./Embeddings.ts"
 export { type FailureContext, parseRateLimitReset, rateLimitHeaders, toProviderFailure } from "./Failures.ts"
 export {
   type AdapterConfig,
