@@ -133,7 +133,8 @@ export const LlmRun = Schema.Struct({
   stage: Schema.optionalKey(Schema.String),
   idempotencyKey: Schema.optionalKey(Schema.String),
   promptSha256: Schema.String,
-  status: Schema.Literals(["STARTED", "SUCCEEDED", "FAILED"]),
+  /** `INTERRUPTED`: the process ended (crash, kill) before the request finished; set on restart. */
+  status: Schema.Literals(["STARTED", "SUCCEEDED", "FAILED", "INTERRUPTED"]),
   provider: Schema.optionalKey(Schema.String),
   model: Schema.optionalKey(Schema.String),
   inputTokens: Schema.optionalKey(Schema.Int),
