@@ -40,6 +40,32 @@ export const ToolCall = Schema.Struct({
 })
 export type ToolCall = typeof ToolCall.Type
 
+/**
+ * A piece of the model's reasoning (Anthropic `thinking` / `redacted_thinking` blocks, Gemini
+ * thought summaries, `reasoning_content` of OpenAI-compatible servers). `signature` and
+ * `redactedData` are opaque values only the provider kind named in `provider` can verify; an
+ * adapter sends a reasoning part back upstream only when it produced it (Anthropic requires its
+ * signed thinking blocks back, unchanged, in a tool-use loop), and drops it otherwise.
+ *
+ * @example
+ * ```ts
+ * import type { ReasoningPart } from "@am/core"
+ * const thought: ReasoningPart = { type: "reasoning", text: "2 + 2 is 4.", signature: "EqQB…", provider: "anthropic" }
+ * ```
+ */
+export const ReasoningPart = Schema.Struct({
+  type: Schema.Literal("reasoning"),
+  /** The readable reasoning text (empty for a redacted block). */
+  text: Schema.String,
+  /** The provider's signature over the block (Anthropic `signature`, Gemini `thoughtSignature`). */
+  signature: Schema.optionalKey(Schema.String),
+  /** Encrypted reasoning returned instead of text (Anthropic `redacted_thinking.data`). */
+  redactedData: Schema.optionalKey(Schema.String),
+  /** The provider kind that produced `signature` / `redactedData` (`anthropic`, `gemini`, …). */
+  provider: Schema.optionalKey(Schema.String)
+})
+export type ReasoningPart = typeof ReasoningPart.Type
+
 export const SystemMessage = Schema.Struct({
   role: Schema.Literal("system"),
   content: Schema.String
@@ -58,7 +84,9 @@ export const AssistantMessage = Schema.Struct({
   content: Schema.NullOr(Content),
   toolCalls: Schema.optionalKey(Schema.Array(ToolCall)),
   /** A refusal text when the model declined (OpenAI `message.refusal`, Anthropic refusal). */
-  refusal: Schema.optionalKey(Schema.String)
+  refusal: Schema.optionalKey(Schema.String),
+  /** The model's reasoning before its answer, in order (see {@link ReasoningPart}). */
+  reasoning: Schema.optionalKey(Schema.Array(ReasoningPart))
 })
 export type AssistantMessage = typeof AssistantMessage.Type
 

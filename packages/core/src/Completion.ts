@@ -50,6 +50,18 @@ export const CompletionChunk = Schema.Union([
     name: Schema.optionalKey(Schema.String),
     argumentsDelta: Schema.optionalKey(Schema.String)
   }),
+  /**
+   * Reasoning as it streams: `index` numbers the reasoning blocks 0, 1, … in order; `text` is
+   * more of block `index`'s text, `signature` / `redactedData` its opaque values (with the
+   * `provider` kind that made them), usually in the block's last delta.
+   */
+  Schema.TaggedStruct("ReasoningDelta", {
+    index: Schema.Int,
+    text: Schema.optionalKey(Schema.String),
+    signature: Schema.optionalKey(Schema.String),
+    redactedData: Schema.optionalKey(Schema.String),
+    provider: Schema.optionalKey(Schema.String)
+  }),
   Schema.TaggedStruct("Finish", {
     finishReason: FinishReason,
     usage: Usage,

@@ -42,6 +42,66 @@ export const ResponseFormat = Schema.Union([
 ])
 export type ResponseFormat = typeof ResponseFormat.Type
 
+/**
+ * How much the model should reason before answering, provider-neutral. Each adapter maps it to
+ * its own knob: OpenAI `reasoning_effort` (reasoning models only), Anthropic `thinking`
+ * (`enabled` with `budget_tokens`, `adaptive`, `disabled`), Gemini `thinkingConfig`
+ * (`thinkingBudget` or `thinkingLevel`, with `includeThoughts`). `effort` and `budgetTokens`
+ * convert into each other with {@link reasoningBudgetOf} / {@link reasoningEffortOf}.
+ *
+ * @example
+ * ```ts
+ * import type { Reasoning } from "@am/core"
+ * const think: Reasoning = { budgetTokens: 4096 } // Anthropic's thinking.budget_tokens
+ * const quick: Reasoning = { effort: "low" } // OpenAI's reasoning_effort
+ * ```
+ */
+export const Reasoning = Schema.Struct({
+  effort: Schema.optionalKey(Schema.Literals(["none", "minimal", "low", "medium", "high", "xhigh", "max"])),
+  budgetTokens: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThan(0))),
+  /** Let the model decide how much to think (Anthropic `thinking.type: "adaptive"`). */
+  adaptive: Schema.optionalKey(Schema.Boolean)
+})
+export type Reasoning = typeof Reasoning.Type
+export type ReasoningEffort = NonNullable<Reasoning["effort"]>
+
+/**
+ * Thinking tokens for an effort, after Google's published `reasoning_effort` → `thinkingBudget`
+ * table (low 1,024, medium 8,192, high 24,576); `minimal` is Anthropic's smallest budget (1,024),
+ * `xhigh` 32,768, `max` 65,536, `none` 0.
+ *
+ * @example
+ * ```ts
+ * import { reasoningBudgetOf } from "@am/core"
+ * reasoningBudgetOf("medium") // 8192
+ * ```
+ */
+export const reasoningBudgetOf = (effort: ReasoningEffort): number =>
+  ({ none: 0, minimal: 1024, low: 1024, medium: 8192, high: 24576, xhigh: 32768, max: 65536 })[effort]
+
+/**
+ * The effort for a thinking budget: ≤ 1,024 → `low`, ≤ 8,192 → `medium`, else `high` (the
+ * values every reasoning model accepts; `xhigh`/`max` only when asked for by name).
+ *
+ * @example
+ * ```ts
+ * import { reasoningEffortOf } from "@am/core"
+ * reasoningEffortOf(4096) // "medium"
+ * ```
+ */
+export const reasoningEffortOf = (budgetTokens: number): ReasoningEffort =>
+  budgetTokens <= 0 ? "none" : budgetTokens <= 1024 ? "low" : budgetTokens <= 8192 ? "medium" : "high"
+
+/**
+ * Headers an adapter adds to its upstream call, by provider kind. The gateway forwards an
+ * Anthropic client's `anthropic-beta` and `anthropic-version` here; only an `anthropic`
+ * adapter sends them.
+ */
+export const UpstreamHeaders = Schema.Struct({
+  anthropic: Schema.optionalKey(Schema.Record(Schema.String, Schema.String))
+})
+export type UpstreamHeaders = typeof UpstreamHeaders.Type
+
 /** The workspace contract of seed `001_…` §2: who the call is for and which pipeline step made it. */
 export const RequestMetadata = Schema.Struct({
   workspaceId: Schema.optionalKey(Schema.NonEmptyString),
@@ -69,6 +129,10 @@ export const CompletionRequest = Schema.Struct({
   tools: Schema.optionalKey(Schema.Array(ToolDefinition)),
   toolChoice: Schema.optionalKey(ToolChoice),
   responseFormat: Schema.optionalKey(ResponseFormat),
+  /** How much to reason before answering (see {@link Reasoning}). */
+  reasoning: Schema.optionalKey(Reasoning),
+  /** Headers for upstream calls of one provider kind (see {@link UpstreamHeaders}). */
+  upstreamHeaders: Schema.optionalKey(UpstreamHeaders),
   metadata: Schema.optionalKey(RequestMetadata),
   idempotencyKey: Schema.optionalKey(Schema.NonEmptyString.check(Schema.isMaxLength(256))),
   /** The whole request's time budget in milliseconds (all attempts, backoff and mitigation included). */

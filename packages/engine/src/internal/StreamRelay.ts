@@ -225,8 +225,10 @@ export const relay = (deps: EngineDeps, input: RelayInput): Effect.Effect<Engine
         if (chunk._tag === "TextDelta") {
           text += chunk.text
           outputChars += chunk.text.length
-        } else {
+        } else if (chunk._tag === "ToolCallDelta") {
           outputChars += chunk.argumentsDelta?.length ?? 0
+        } else {
+          outputChars += chunk.text?.length ?? 0
         }
         out.push(chunk)
       }
