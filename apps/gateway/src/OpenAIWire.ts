@@ -94,6 +94,7 @@ export const ChatBody = Schema.Struct({
   tools: Schema.optionalKey(Schema.Array(WireTool)),
   tool_choice: Schema.optionalKey(WireToolChoice),
   response_format: Schema.optionalKey(WireResponseFormat),
+  reasoning_effort: OptionalNullable(Schema.Literals(["none", "minimal", "low", "medium", "high", "xhigh", "max"])),
   user: Schema.optionalKey(Schema.String)
 })
 export type ChatBody = typeof ChatBody.Type
@@ -209,6 +210,9 @@ export const toCompletionRequest = (body: ChatBody, caller: CallerContext): unkn
             }
           }
         : { responseFormat: { type: format.type } }),
+    ...(body.reasoning_effort !== undefined && body.reasoning_effort !== null
+      ? { reasoning: { effort: body.reasoning_effort } }
+      : {}),
     metadata: { workspaceId: caller.workspaceId },
     ...opt("idempotencyKey", caller.idempotencyKey),
     ...opt("deadlineMs", caller.deadlineMs)
@@ -249,6 +253,8 @@ export const toChatCompletion = (answer: EngineCompletion, created: number) => {
           role: "assistant",
           content: text,
           refusal: m.refusal ?? null,
+          // DeepSeek's field (also vLLM's and the OpenAI-compatible servers'): the reasoning text.
+          ...(reasoningText(m.reasoning) !== "" ? { reasoning_content: reasoningText(m.reasoning) } : {}),
           ...(m.toolCalls !== undefined && m.toolCalls.length > 0
             ? {
                 tool_calls: m.toolCalls.map((t) => ({
@@ -266,6 +272,9 @@ export const toChatCompletion = (answer: EngineCompletion, created: number) => {
     usage: usageWire(answer.usage)
   }
 }
+
+const reasoningText = (parts: ReadonlyArray<{ readonly text: string }> | undefined): string =>
+  parts === undefined ? "" : parts.map((p) => p.text).join("\n\n")
 
 /** The SSE frame that ends a completed stream. */
 export const DONE = "data: [DONE]\n\n"
@@ -312,6 +321,13 @@ export class ChunkEncoder {
         return this.frame([
           { index: 0, delta: this.delta({ content: chunk.text }), logprobs: null, finish_reason: null }
         ])
+      case "ReasoningDelta":
+        // Only the text has a place in Chat Completions (`reasoning_content`); signatures do not.
+        return chunk.text === undefined || chunk.text === ""
+          ? ""
+          : this.frame([
+              { index: 0, delta: this.delta({ reasoning_content: chunk.text }), logprobs: null, finish_reason: null }
+            ])
       case "ToolCallDelta":
         return this.frame([
           {
