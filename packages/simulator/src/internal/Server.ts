@@ -3,6 +3,7 @@ import type { FaultName, FaultStep, TransportFaultName } from "../FaultScript.ts
 import { TransportFaultNames } from "../FaultScript.ts"
 import type { UpstreamConfig, UpstreamKind } from "../Upstream.ts"
 import { AnthropicWire } from "./AnthropicWire.ts"
+import { isEmbeddingsRoute, withEmbeddings } from "./EmbeddingsWire.ts"
 import { GeminiWire } from "./GeminiWire.ts"
 import { OpenAIWire } from "./OpenAIWire.ts"
 import type { LogEntry } from "./RequestLog.ts"
@@ -18,7 +19,11 @@ import { estimateTokens, makeIds } from "./Wire.ts"
 type Kind = UpstreamKind
 type ServerConfig = UpstreamConfig
 
-const DIALECTS: Record<Kind, Dialect> = { openai: OpenAIWire, anthropic: AnthropicWire, gemini: GeminiWire }
+const DIALECTS: Record<Kind, Dialect> = {
+  openai: withEmbeddings(OpenAIWire),
+  anthropic: AnthropicWire,
+  gemini: withEmbeddings(GeminiWire)
+}
 
 const TRANSPORT = new Set<string>(TransportFaultNames)
 
@@ -152,7 +157,7 @@ export class UpstreamServer {
     const q = url.indexOf("?")
     const path = q === -1 ? url : url.slice(0, q)
     const route = this.dialect.route(req.method ?? "GET", path)
-    if (route === undefined || route.op !== "generate") return this.handle(req, res, raw)
+    if (route === undefined || route.op !== "generate" || isEmbeddingsRoute(route)) return this.handle(req, res, raw)
     // Minimal parsing: no JSON.parse, just what the log needs.
     const text = raw.toString("latin1")
     const stream = route.stream ?? STREAM_TRUE.test(text)
