@@ -79,9 +79,52 @@ const createTables = Effect.gen(function* () {
   yield* sql.unsafe(`CREATE INDEX telemetry_events_request_id_idx ON telemetry_events (request_id)`)
 })
 
+const runColumnsSql = (big: string, float: string) => `id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  pipeline_run_id TEXT,
+  stage TEXT,
+  idempotency_key TEXT,
+  prompt_sha256 TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('STARTED', 'SUCCEEDED', 'FAILED', 'INTERRUPTED')),
+  provider TEXT,
+  model TEXT,
+  input_tokens ${big},
+  output_tokens ${big},
+  total_tokens ${big},
+  cost_usd ${float},
+  latency_ms ${float},
+  error_code TEXT,
+  created_at ${big} NOT NULL,
+  finished_at ${big}`
+
+// `llm_runs` rebuilt (a CHECK and an inline UNIQUE cannot be altered in place on SQLite): the
+// status `INTERRUPTED` (a run cut by a crash, finished on restart), and the idempotency key
+// unique per workspace instead of globally — two workspaces may use the same key.
+const runsPerWorkspaceKeys = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const big = sql.onDialectOrElse({ pg: () => "BIGINT", orElse: () => "INTEGER" })
+  const float = sql.onDialectOrElse({ pg: () => "DOUBLE PRECISION", orElse: () => "REAL" })
+  yield* sql.unsafe(`CREATE TABLE llm_runs_v2 (
+  ${runColumnsSql(big, float)}
+)`)
+  yield* sql.unsafe(`INSERT INTO llm_runs_v2 SELECT id, workspace_id, pipeline_run_id, stage, idempotency_key,
+  prompt_sha256, status, provider, model, input_tokens, output_tokens, total_tokens, cost_usd, latency_ms,
+  error_code, created_at, finished_at FROM llm_runs`)
+  yield* sql.unsafe(`DROP TABLE llm_runs`)
+  yield* sql.unsafe(`ALTER TABLE llm_runs_v2 RENAME TO llm_runs`)
+  yield* sql.unsafe(`CREATE INDEX llm_runs_workspace_created_idx ON llm_runs (workspace_id, created_at)`)
+  yield* sql.unsafe(`CREATE INDEX llm_runs_pipeline_run_idx ON llm_runs (pipeline_run_id)`)
+  yield* sql.unsafe(`CREATE INDEX llm_runs_prompt_sha256_idx ON llm_runs (prompt_sha256)`)
+  yield* sql.unsafe(`CREATE INDEX llm_runs_status_idx ON llm_runs (status)`)
+  yield* sql.unsafe(
+    `CREATE UNIQUE INDEX llm_runs_workspace_idempotency_key_idx ON llm_runs (workspace_id, idempotency_key)`
+  )
+})
+
 /** The migrations, keyed `<id>_<name>` for `Migrator.fromRecord`. */
 export const migrations = {
-  "1_create_audit_tables": createTables
+  "1_create_audit_tables": createTables,
+  "2_runs_interrupted_and_per_workspace_idempotency": runsPerWorkspaceKeys
 }
 
 /**

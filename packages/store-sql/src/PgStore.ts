@@ -12,9 +12,10 @@
  */
 import type { EventStore, LedgerStore, RunStore, StoreError } from "@am/core"
 import { PgClient } from "@effect/sql-pg"
-import { Context, Effect, Layer, Redacted } from "effect"
+import { Context, Duration, Effect, Layer, Redacted } from "effect"
 import { Reactivity } from "effect/reactivity"
 import { SqlClient } from "effect/sql"
+import type { RunRowWriter } from "./RunRows.ts"
 import * as SqlStore from "./SqlStore.ts"
 
 /** Options for {@link layer}. */
@@ -26,6 +27,8 @@ export interface PgStoreConfig {
    * connection's `search_path`. Default: the server's `search_path` (usually `public`).
    */
   readonly schema?: string
+  /** How long opening a connection may take before it fails; default 5 seconds. */
+  readonly connectTimeout?: Duration.Input
   /** Pool size; default 10. */
   readonly maxConnections?: number
   /** Any further `@effect/sql-pg` pool settings. */
@@ -37,7 +40,7 @@ const validSchema = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
 /** Provides the three stores and the `SqlClient` on a PostgreSQL database. */
 export const layer = (
   config: PgStoreConfig
-): Layer.Layer<LedgerStore | RunStore | EventStore | SqlClient.SqlClient, StoreError> => {
+): Layer.Layer<LedgerStore | RunStore | EventStore | RunRowWriter | SqlClient.SqlClient, StoreError> => {
   const schema = config.schema
   const client = Effect.gen(function* () {
     if (schema !== undefined && !validSchema.test(schema)) {
@@ -47,6 +50,7 @@ export const layer = (
       ...config.pool,
       url: typeof config.url === "string" ? Redacted.make(config.url) : config.url,
       maxConnections: config.maxConnections ?? config.pool?.maxConnections ?? 10,
+      connectTimeout: config.connectTimeout ?? config.pool?.connectTimeout ?? Duration.seconds(5),
       ...(schema === undefined
         ? {}
         : { startupParameters: { ...config.pool?.startupParameters, search_path: `"${schema}"` } })

@@ -27,6 +27,7 @@ import {
 import { Context, Effect, Layer, Schema } from "effect"
 import { type Migrator, SqlClient, type SqlError } from "effect/sql"
 import * as Migrations from "./Migrations.ts"
+import { makeRunRowWriter, RunRowWriter } from "./RunRows.ts"
 
 // Rows per INSERT: 14 parameters a ledger row keeps a statement well under SQLite's and
 // PostgreSQL's bound-parameter limits.
@@ -309,17 +310,18 @@ export const migrate: Effect.Effect<
 )
 
 /**
- * Provides `LedgerStore`, `RunStore` and `EventStore` on the `SqlClient` in context, after
- * running the migrations.
+ * Provides `LedgerStore`, `RunStore`, `EventStore` and the `RunRowWriter` (whole-row, idempotent
+ * `llm_runs` writes) on the `SqlClient` in context, after running the migrations.
  */
-export const layer: Layer.Layer<LedgerStore | RunStore | EventStore, StoreError, SqlClient.SqlClient> =
+export const layer: Layer.Layer<LedgerStore | RunStore | EventStore | RunRowWriter, StoreError, SqlClient.SqlClient> =
   Layer.effectContext(
     Effect.gen(function* () {
       yield* migrate
       const sql = yield* SqlClient.SqlClient
       return Context.make(LedgerStore, makeLedgerStore(sql)).pipe(
         Context.add(RunStore, makeRunStore(sql)),
-        Context.add(EventStore, makeEventStore(sql))
+        Context.add(EventStore, makeEventStore(sql)),
+        Context.add(RunRowWriter, makeRunRowWriter(sql))
       )
     })
   )

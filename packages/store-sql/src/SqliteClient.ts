@@ -15,6 +15,7 @@
  * ```
  * @since 0.1.0
  */
+import { chmodSync, closeSync, openSync } from "node:fs"
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite"
 import { Context, Effect, Layer, Semaphore, Stream } from "effect"
 import { Reactivity } from "effect/reactivity"
@@ -109,6 +110,12 @@ export const make = Effect.fnUntraced(function* (config: SqliteClientConfig) {
   const connection = yield* Effect.acquireRelease(
     Effect.try({
       try: () => {
+        // Audit data is private: the file (and so its -wal/-shm, which SQLite creates with the
+        // database's mode) is created 0600, and an existing one is narrowed to it.
+        if (config.filename !== ":memory:") {
+          closeSync(openSync(config.filename, "a", 0o600))
+          chmodSync(config.filename, 0o600)
+        }
         const db = new DatabaseSync(config.filename, { timeout: config.busyTimeoutMs ?? 5000 })
         if (config.filename !== ":memory:" && config.wal !== false) db.exec("PRAGMA journal_mode = WAL")
         return makeConnection(db)

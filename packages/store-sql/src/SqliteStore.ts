@@ -15,12 +15,13 @@ import { Context, Effect, Layer } from "effect"
 import { Reactivity } from "effect/reactivity"
 import { SqlClient } from "effect/sql"
 import * as SqliteClient from "./SqliteClient.ts"
+import type { RunRowWriter } from "./RunRows.ts"
 import * as SqlStore from "./SqlStore.ts"
 
 /** Provides the three stores and the `SqlClient` on a SQLite file (or `":memory:"`). */
 export const layer = (
   config: SqliteClient.SqliteClientConfig
-): Layer.Layer<LedgerStore | RunStore | EventStore | SqlClient.SqlClient, StoreError> =>
+): Layer.Layer<LedgerStore | RunStore | EventStore | RunRowWriter | SqlClient.SqlClient, StoreError> =>
   SqlStore.layer.pipe(
     Layer.provideMerge(
       Layer.effectContext(

@@ -24,7 +24,8 @@ export const isSql = (spec: string): boolean =>
 export const layer = (spec: string) => {
   if (spec.startsWith("sqlite:")) {
     const filename = spec.slice("sqlite:".length)
-    if (filename !== ":memory:") mkdirSync(dirname(filename), { recursive: true })
+    // Created 0700: the directory holds the audit trail.
+    if (filename !== ":memory:") mkdirSync(dirname(filename), { recursive: true, mode: 0o700 })
     return SqliteStore.layer({ filename })
   }
   if (spec.startsWith("postgres://") || spec.startsWith("postgresql://")) {

@@ -6,6 +6,7 @@
  */
 export * as Migrations from "./Migrations.ts"
 export * as PgStore from "./PgStore.ts"
+export * as RunRows from "./RunRows.ts"
 export * as SqliteClient from "./SqliteClient.ts"
 export * as SqliteStore from "./SqliteStore.ts"
 export * as SqlStore from "./SqlStore.ts"

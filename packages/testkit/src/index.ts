@@ -9,3 +9,4 @@
 export * from "@am/simulator"
 export * from "./MemoryProvider.ts"
 export * from "./Reachable.ts"
+export * from "./FaultProxy.ts"
