@@ -1,7 +1,8 @@
 /**
  * The `x-am-*` response headers (DESIGN.md "Gateway HTTP"): the request id, the provider and
  * model that answered, how many provider calls it took, and the outcome. Successful answers and
- * engine failures carry them alike.
+ * engine failures carry them alike, with the request id also as `x-request-id` (what the
+ * official SDKs expose as `request_id` / `_request_id`).
  *
  * @example
  * ```ts
@@ -10,6 +11,7 @@
  * ```
  * @since 0.1.0
  */
+import { RequestId } from "@am/core"
 
 /** What the `x-am-*` headers of one answer say. */
 export interface AmHeadersInput {
@@ -21,6 +23,7 @@ export interface AmHeadersInput {
 }
 
 export const amHeaders = (h: AmHeadersInput): Record<string, string> => ({
+  "x-request-id": h.requestId,
   "x-am-request-id": h.requestId,
   ...(h.provider !== undefined ? { "x-am-provider": h.provider } : {}),
   ...(h.model !== undefined ? { "x-am-model": h.model } : {}),
@@ -31,3 +34,12 @@ export const amHeaders = (h: AmHeadersInput): Record<string, string> => ({
 /** Provider calls made (a candidate skipped for an open circuit is an attempt record, not a call). */
 export const calls = (attempts: ReadonlyArray<{ readonly outcome: string }>): number =>
   attempts.filter((a) => a.outcome !== "skipped").length
+
+/**
+ * `x-request-id` and `x-am-request-id` for an answer the engine did not serve (a refused key, a
+ * malformed body, the model list): a fresh id in the engine's format, so every answer has one.
+ */
+export const requestIdHeaders = (requestId: string = RequestId.make()): Record<string, string> => ({
+  "x-request-id": requestId,
+  "x-am-request-id": requestId
+})

@@ -64,6 +64,15 @@ export class NotFound extends Schema.TaggedClass<NotFound>()("NotFound", {
   }
 }
 
+/** `GET /v1/models/{id}` for a model the gateway does not serve (OpenAI's 404 `model_not_found`). */
+export class ModelNotFound extends Schema.TaggedClass<ModelNotFound>()("ModelNotFound", {
+  model: Schema.String
+}) {
+  get message(): string {
+    return `The model '${this.model.slice(0, 200)}' does not exist or you do not have access to it.`
+  }
+}
+
 /** A known path called with the wrong method; `allowed` is the one to use. */
 export class MethodNotAllowed extends Schema.TaggedClass<MethodNotAllowed>()("MethodNotAllowed", {
   allowed: Schema.String
@@ -112,6 +121,7 @@ export const GatewayErrorReason = Schema.Union([
   RequestTooLarge,
   UnsupportedMediaType,
   NotFound,
+  ModelNotFound,
   MethodNotAllowed,
   IdempotencyInProgress,
   ShuttingDown,

@@ -18,7 +18,7 @@ import { chatCompletions } from "./ChatCompletionsRoute.ts"
 import type { Auth } from "./GatewayAuth.ts"
 import { GatewayError, MethodNotAllowed, NotFound } from "./GatewayError.ts"
 import { Lifecycle } from "./Lifecycle.ts"
-import { models } from "./ModelsRoute.ts"
+import { model, models } from "./ModelsRoute.ts"
 import { keyAction, stateView } from "./OperatorRoutes.ts"
 import { healthz, metrics } from "./ProbeRoutes.ts"
 import { readiness } from "./Readiness.ts"
@@ -55,6 +55,7 @@ export const routes = (options: RoutesOptions) =>
           HttpRouter.route(method, "/v1/chat/completions", guarded("chat", methodNotAllowed("POST")))
         ),
         HttpRouter.route("GET", "/v1/models", guarded("models", authenticated(auth, models))),
+        HttpRouter.route("GET", "/v1/models/:id", guarded("models", authenticated(auth, model))),
         HttpRouter.route("GET", "/healthz", guarded("healthz", healthz)),
         HttpRouter.route("GET", "/readyz", guarded("readyz", readiness)),
         HttpRouter.route("GET", "/metrics", guarded("metrics", metrics)),

@@ -53,9 +53,9 @@ describe("every GatewayError renders its row of the error table", () => {
     ],
     [new NotFound({ what: "route GET /nope" }), 404, "invalid_request_error", "not_found", "false"],
     [new MethodNotAllowed({ allowed: "POST" }), 405, "invalid_request_error", "method_not_allowed", "false"],
-    [new IdempotencyInProgress({ retryAfterMs: 1000 }), 409, "invalid_request_error", "idempotency_in_progress", null],
-    [new ShuttingDown(), 503, "api_error", "shutting_down", null],
-    [new Internal(), 500, "api_error", "internal_error", null]
+    [new IdempotencyInProgress({ retryAfterMs: 1000 }), 409, "invalid_request_error", "idempotency_in_progress", "true"],
+    [new ShuttingDown(), 503, "api_error", "shutting_down", "true"],
+    [new Internal(), 500, "api_error", "internal_error", "true"]
   ] as const)("%o → %i %s %s", async (reason, status, type, code, shouldRetry) => {
     const r = await render(reason)
     expect(r.status).toBe(status)
@@ -79,10 +79,10 @@ describe("every GatewayError renders its row of the error table", () => {
     ["request_too_large", 413, "invalid_request_error", "false"],
     ["content_policy", 400, "invalid_request_error", "false"],
     ["no_route", 404, "invalid_request_error", "false"],
-    ["all_providers_failed", 502, "api_error", null],
-    ["stream_interrupted", 502, "api_error", null],
-    ["interrupted", 503, "api_error", null],
-    ["deadline_exceeded", 504, "api_error", null]
+    ["all_providers_failed", 502, "api_error", "true"],
+    ["stream_interrupted", 502, "api_error", "true"],
+    ["interrupted", 503, "api_error", "true"],
+    ["deadline_exceeded", 504, "api_error", "true"]
   ] as const)("engine %s → %i %s, with the x-am-* headers of the failure", async (code, status, type, shouldRetry) => {
     const error = engineError({ code })
     const r = await render(GatewayError.engine(error).reason)
@@ -92,7 +92,8 @@ describe("every GatewayError renders its row of the error table", () => {
     expect(r.headers.get("x-am-request-id")).toBe("req-1")
     expect(r.headers.get("x-am-attempts")).toBe("1") // the skipped candidate was not a call
     expect(r.headers.get("x-am-outcome")).toBe("FAILURE")
-    expect(r.headers.get("retry-after")).toBeNull()
+    // An outage with no known delay still tells the client to pause (DEFAULT_RETRY_AFTER_MS).
+    expect(r.headers.get("retry-after")).toBe(code === "all_providers_failed" ? "1" : null)
   })
 
   it("renders an engine's bad field as param, and when every provider may answer again as retry-after", async () => {

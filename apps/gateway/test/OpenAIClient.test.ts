@@ -158,7 +158,7 @@ describe("the official openai client through the gateway", () => {
     )
     expect(e.status).toBe(502)
     expect(e.code).toBe("all_providers_failed")
-    expect(e.headers?.get("x-should-retry")).toBeNull()
+    expect(e.headers?.get("x-should-retry")).toBe("true")
     expect(Number(e.headers?.get("x-am-attempts"))).toBeGreaterThanOrEqual(2)
   })
 

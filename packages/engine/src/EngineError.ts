@@ -11,7 +11,7 @@
  * ```
  * @since 0.1.0
  */
-import { AttemptRecord, RequestOutcome } from "@am/core"
+import { AttemptRecord, FailureClass, RequestOutcome } from "@am/core"
 import { Schema } from "effect"
 
 export { AttemptRecord }
@@ -53,14 +53,52 @@ export const ErrorCode = Schema.Literals([
 export type ErrorCode = typeof ErrorCode.Type
 
 /**
+ * What an upstream answered when it rejected the request itself (or when every model that was
+ * tried rejected it the same deterministic way): its status, the classified `class`, and the
+ * provider's own `error.code` / `error.type`, so the HTTP edge can keep them as the upstream said.
+ */
+export const UpstreamRejection = Schema.Struct({
+  provider: Schema.String,
+  model: Schema.String,
+  status: Schema.optionalKey(Schema.Int),
+  class: FailureClass,
+  errorCode: Schema.optionalKey(Schema.String),
+  errorType: Schema.optionalKey(Schema.String)
+})
+export type UpstreamRejection = typeof UpstreamRejection.Type
+
+/**
  * Why a request failed, as a tagged union a caller can match on exhaustively (the HTTP edge
- * maps each to its status): every provider failed (and when one may answer again), the request
- * itself was invalid (and which field), a content policy refused it (after mitigation), no
- * candidate could serve it, its deadline passed, or it was interrupted.
+ * maps each to its status): every provider failed (and when one may answer again; `calls` is 0
+ * when nothing was sent — every circuit open), every key of every candidate was rate-limited
+ * (and when the first frees up), the request itself was invalid (and which field) or an upstream
+ * rejected it (its status and code kept), a content policy refused it (after mitigation), no
+ * candidate could serve it or every model tried does not exist, its deadline passed, or it was
+ * interrupted.
+ *
+ * The newer members refine a stable `code` without changing it: `RateLimited` is
+ * `all_providers_failed`, `UpstreamRejected` is `invalid_request`, `ModelNotFound` is `no_route`.
  */
 export type EngineErrorReason =
-  | { readonly _tag: "AllProvidersFailed"; readonly retryAfterMs?: number | undefined }
+  | {
+      readonly _tag: "AllProvidersFailed"
+      readonly retryAfterMs?: number | undefined
+      /** The longest delay an upstream itself announced in this request. */
+      readonly upstreamRetryAfterMs?: number | undefined
+      /** Provider calls made (0: every candidate was skipped unsent). */
+      readonly calls: number
+    }
+  | { readonly _tag: "RateLimited"; readonly retryAfterMs?: number | undefined }
   | { readonly _tag: "InvalidRequest"; readonly field?: string | undefined }
+  | {
+      readonly _tag: "UpstreamRejected"
+      readonly status: number
+      /** The code to answer with: `context_length_exceeded`, the upstream's own code, or `invalid_request`. */
+      readonly code: string
+      readonly class: FailureClass
+      readonly upstream: UpstreamRejection
+    }
+  | { readonly _tag: "ModelNotFound"; readonly models: ReadonlyArray<string> }
   | { readonly _tag: "RequestTooLarge" }
   | { readonly _tag: "ContentPolicy"; readonly mitigation?: Mitigation | undefined }
   | { readonly _tag: "DeadlineExceeded" }
@@ -81,19 +119,57 @@ export class EngineError extends Schema.TaggedError<EngineError>()("EngineError"
   /** The bad field, for `invalid_request` raised by validation. */
   field: Schema.optionalKey(Schema.String),
   retryAfterMs: Schema.optionalKey(Schema.Finite),
-  mitigation: Schema.optionalKey(Mitigation)
+  mitigation: Schema.optionalKey(Mitigation),
+  /** `all_providers_failed` because every key of every candidate was rate-limited: wait `retryAfterMs`. */
+  rateLimited: Schema.optionalKey(Schema.Boolean),
+  /** The longest delay an upstream announced (`retry-after`, "try again in …") during the request. */
+  upstreamRetryAfterMs: Schema.optionalKey(Schema.Finite),
+  /** What the upstream answered, for `invalid_request` / `no_route` an upstream decided. */
+  upstream: Schema.optionalKey(UpstreamRejection)
 }) {
   get reason(): EngineErrorReason {
     return reasonOf(this)
   }
 }
 
+// OpenAI-style codes are short tokens; anything else an upstream sends becomes `invalid_request`.
+const CODE = /^[a-z][a-z0-9_]{1,63}$/
+
+/** The code a request-scoped upstream rejection is answered with. */
+const upstreamCode = (u: UpstreamRejection): string =>
+  u.class === "context_length_exceeded"
+    ? "context_length_exceeded"
+    : u.errorCode !== undefined && CODE.test(u.errorCode)
+      ? u.errorCode
+      : "invalid_request"
+
+const calls = (attempts: ReadonlyArray<AttemptRecord>): number => {
+  let n = 0
+  for (const a of attempts) if (a.outcome !== "skipped") n++
+  return n
+}
+
+// A `no_route` whose every candidate was skipped as unavailable: each model the provider retired.
+const retired = (attempts: ReadonlyArray<AttemptRecord>): boolean =>
+  attempts.length > 0 && attempts.every((a) => a.outcome === "skipped" && a.skipped === "model_unavailable")
+
 const reasonOf = (e: EngineError): EngineErrorReason => {
   switch (e.code) {
     case "all_providers_failed":
-      return { _tag: "AllProvidersFailed", retryAfterMs: e.retryAfterMs }
-    case "invalid_request":
-      return { _tag: "InvalidRequest", field: e.field }
+      return e.rateLimited === true
+        ? { _tag: "RateLimited", retryAfterMs: e.retryAfterMs }
+        : {
+            _tag: "AllProvidersFailed",
+            retryAfterMs: e.retryAfterMs,
+            upstreamRetryAfterMs: e.upstreamRetryAfterMs,
+            calls: calls(e.attempts)
+          }
+    case "invalid_request": {
+      const u = e.upstream
+      if (u === undefined) return { _tag: "InvalidRequest", field: e.field }
+      const status = u.status !== undefined && u.status >= 400 && u.status <= 499 ? u.status : 400
+      return { _tag: "UpstreamRejected", status, code: upstreamCode(u), class: u.class, upstream: u }
+    }
     case "request_too_large":
       return { _tag: "RequestTooLarge" }
     case "content_policy":
@@ -101,7 +177,9 @@ const reasonOf = (e: EngineError): EngineErrorReason => {
     case "deadline_exceeded":
       return { _tag: "DeadlineExceeded" }
     case "no_route":
-      return { _tag: "NoRoute" }
+      return e.upstream?.class === "model_not_found" || retired(e.attempts)
+        ? { _tag: "ModelNotFound", models: [...new Set(e.attempts.map((a) => `${a.provider}/${a.model}`))] }
+        : { _tag: "NoRoute" }
     case "interrupted":
       return { _tag: "Interrupted" }
     case "stream_interrupted":

@@ -3,9 +3,92 @@
  * (or the deadline) becomes its typed `EngineError`, with the events that say how it ended.
  */
 import { Clock, Effect } from "effect"
-import { EngineError, type ErrorCode, type Resilience } from "../EngineError.ts"
+import { type AttemptRecord, EngineError, type Resilience } from "../EngineError.ts"
 import { type EngineDeps, publish } from "./Deps.ts"
-import type { AttemptError, RequestState } from "./RequestState.ts"
+import type { AttemptError, CallFailed, RequestState } from "./RequestState.ts"
+
+// Classes that fail the same way on every retry of the same model: a request no model took.
+const DETERMINISTIC_MODEL_CLASSES: ReadonlySet<string> = new Set(["context_length_exceeded", "model_not_found"])
+
+const failures = (attempts: ReadonlyArray<AttemptRecord>) => attempts.filter((a) => a.outcome === "failure")
+const skips = (attempts: ReadonlyArray<AttemptRecord>) => attempts.filter((a) => a.outcome === "skipped")
+
+/** The longest delay an upstream announced during the request (failure records carry the provider's). */
+const upstreamRetryAfter = (attempts: ReadonlyArray<AttemptRecord>): number | undefined => {
+  let most: number | undefined
+  for (const a of failures(attempts)) {
+    if (a.retryAfterMs !== undefined) most = Math.max(most ?? 0, a.retryAfterMs)
+  }
+  return most
+}
+
+/**
+ * When every call failed on a key (rate limit, and keys that are out for other reasons) and every
+ * skipped candidate had no free key — no breaker, model or provider trouble — the request was
+ * rate-limited: the answer is when the first key frees up (the keyring's earliest, else the
+ * shortest delay an upstream announced). `undefined` when the request was not rate-limited.
+ */
+const rateLimitedFor = (state: RequestState, now: number): { readonly retryAfterMs?: number } | undefined => {
+  const failed = failures(state.attempts)
+  const skipped = skips(state.attempts)
+  if (!failed.every((a) => a.scope === "key")) return undefined
+  if (!skipped.every((a) => a.skipped === "no_healthy_key" || a.skipped === "model_unavailable")) return undefined
+  const limited = failed.filter((a) => a.class === "rate_limit")
+  if (limited.length === 0 && state.earliestKeyAt === undefined) return undefined
+  if (state.earliestKeyAt !== undefined) return { retryAfterMs: Math.max(0, state.earliestKeyAt - now) }
+  let soonest: number | undefined
+  for (const a of limited)
+    if (a.retryAfterMs !== undefined) soonest = Math.min(soonest ?? a.retryAfterMs, a.retryAfterMs)
+  return soonest === undefined ? {} : { retryAfterMs: soonest }
+}
+
+/**
+ * A request every tried model rejected deterministically (context too long, model retired) with
+ * nothing else going wrong: the upstream's answer, not a provider outage. `undefined` otherwise.
+ */
+const rejectedByEveryModel = (state: RequestState, e: CallFailed): EngineError | undefined => {
+  const failed = failures(state.attempts)
+  if (failed.length === 0 || !failed.every((a) => a.class !== undefined && DETERMINISTIC_MODEL_CLASSES.has(a.class))) {
+    return undefined
+  }
+  if (!skips(state.attempts).every((a) => a.skipped === "model_unavailable")) return undefined
+  const common = {
+    requestId: state.requestId,
+    attempts: state.attempts.slice(),
+    ...(state.mitigation !== undefined ? { mitigation: state.mitigation } : {})
+  }
+  const tooLong = failed.find((a) => a.class === "context_length_exceeded")
+  if (tooLong !== undefined) {
+    const last = e.classification.class === "context_length_exceeded"
+    return new EngineError({
+      code: "invalid_request",
+      message: `${tooLong.provider}/${tooLong.model} rejected the request: ${last ? e.failure.message : (tooLong.message ?? "context length exceeded")}`,
+      ...common,
+      upstream: {
+        provider: tooLong.provider,
+        model: tooLong.model,
+        class: "context_length_exceeded",
+        ...(tooLong.status !== undefined ? { status: tooLong.status } : {}),
+        ...(last && e.failure.errorCode !== undefined ? { errorCode: e.failure.errorCode } : {}),
+        ...(tooLong.errorType !== undefined ? { errorType: tooLong.errorType } : {})
+      }
+    })
+  }
+  const models = [...new Set(failed.map((a) => `${a.provider}/${a.model}`))]
+  return new EngineError({
+    code: "no_route",
+    message: `the model does not exist or is no longer served: ${models.join(", ")} (${e.failure.message})`,
+    ...common,
+    upstream: {
+      provider: e.candidate.provider.id,
+      model: e.candidate.model.name,
+      class: "model_not_found",
+      ...(e.failure.status !== undefined ? { status: e.failure.status } : {}),
+      ...(e.failure.errorCode !== undefined ? { errorCode: e.failure.errorCode } : {}),
+      errorType: e.classification.errorType
+    }
+  })
+}
 
 /** The typed error a request ends with, from the last attempt error and the request's trail. */
 export const toEngineError = (state: RequestState, e: AttemptError, now: number): EngineError => {
@@ -15,38 +98,70 @@ export const toEngineError = (state: RequestState, e: AttemptError, now: number)
     ...(state.mitigation !== undefined ? { mitigation: state.mitigation } : {})
   }
   const where = `${e.candidate.provider.id}/${e.candidate.model.name}`
+  const upstreamMs = upstreamRetryAfter(state.attempts)
+  const rateLimited = rateLimitedFor(state, now)
+  // Every provider failed: rate-limited (when the first key frees up), or an outage with the
+  // longest delay an upstream announced beside the gateway's own hint.
+  const outage = (message: string, retryAfterMs: number | undefined) =>
+    rateLimited !== undefined
+      ? new EngineError({
+          code: "all_providers_failed",
+          message: `every key of every candidate is rate-limited after ${state.calls} call(s); last: ${where}`,
+          ...common,
+          rateLimited: true,
+          ...(rateLimited.retryAfterMs !== undefined ? { retryAfterMs: rateLimited.retryAfterMs } : {}),
+          ...(upstreamMs !== undefined ? { upstreamRetryAfterMs: upstreamMs } : {})
+        })
+      : new EngineError({
+          code: "all_providers_failed",
+          message,
+          ...common,
+          ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+          ...(upstreamMs !== undefined ? { upstreamRetryAfterMs: upstreamMs } : {})
+        })
   if (e._tag === "CallFailed") {
     const { scope, class: cls } = e.classification
-    const code: ErrorCode =
-      scope === "request"
-        ? cls === "request_too_large"
-          ? "request_too_large"
-          : "invalid_request"
-        : scope === "content"
-          ? "content_policy"
-          : "all_providers_failed"
-    const retryAfter = e.classification.retryAfterMs
-    return new EngineError({
-      code,
-      message:
-        code === "all_providers_failed"
-          ? `all providers failed after ${state.calls} call(s); last: ${where} ${cls}${e.failure.status !== undefined ? ` (${e.failure.status})` : ""}`
-          : code === "content_policy"
-            ? `${where} refused the request on content policy (${e.classification.errorType})${state.mitigation?.attempted ? "; the rewritten prompt did not pass either" : ""}`
-            : `${where} rejected the request: ${e.failure.message}`,
-      ...common,
-      ...(retryAfter !== undefined && code === "all_providers_failed" ? { retryAfterMs: retryAfter } : {})
-    })
+    if (scope === "request") {
+      const tooLarge = cls === "request_too_large"
+      return new EngineError({
+        code: tooLarge ? "request_too_large" : "invalid_request",
+        message: `${where} rejected the request: ${e.failure.message}`,
+        ...common,
+        ...(tooLarge
+          ? {}
+          : {
+              upstream: {
+                provider: e.candidate.provider.id,
+                model: e.candidate.model.name,
+                class: cls,
+                ...(e.failure.status !== undefined ? { status: e.failure.status } : {}),
+                ...(e.failure.errorCode !== undefined ? { errorCode: e.failure.errorCode } : {}),
+                errorType: e.classification.errorType
+              }
+            })
+      })
+    }
+    if (scope === "content") {
+      return new EngineError({
+        code: "content_policy",
+        message: `${where} refused the request on content policy (${e.classification.errorType})${state.mitigation?.attempted ? "; the rewritten prompt did not pass either" : ""}`,
+        ...common
+      })
+    }
+    const rejected = rejectedByEveryModel(state, e)
+    if (rejected !== undefined) return rejected
+    return outage(
+      `all providers failed after ${state.calls} call(s); last: ${where} ${cls}${e.failure.status !== undefined ? ` (${e.failure.status})` : ""}`,
+      e.classification.retryAfterMs
+    )
   }
   const freeAt = e._tag === "KeysExhausted" ? (state.earliestKeyAt ?? e.availableAt) : undefined
   const retryAfterMs =
     e._tag === "BreakerRejected" ? e.retryAfterMs : freeAt !== undefined ? Math.max(0, freeAt - now) : undefined
-  return new EngineError({
-    code: "all_providers_failed",
-    message: `all providers failed after ${state.calls} call(s); last: ${where} ${e._tag === "KeysExhausted" ? "has no healthy key" : "circuit open"}`,
-    ...common,
-    ...(retryAfterMs !== undefined ? { retryAfterMs } : {})
-  })
+  return outage(
+    `all providers failed after ${state.calls} call(s); last: ${where} ${e._tag === "KeysExhausted" ? "has no healthy key" : "circuit open"}`,
+    retryAfterMs
+  )
 }
 
 /** A failed request: its error (the deadline's when time ran out), announced. */
