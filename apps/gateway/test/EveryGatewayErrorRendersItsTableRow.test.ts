@@ -53,7 +53,13 @@ describe("every GatewayError renders its row of the error table", () => {
     ],
     [new NotFound({ what: "route GET /nope" }), 404, "invalid_request_error", "not_found", "false"],
     [new MethodNotAllowed({ allowed: "POST" }), 405, "invalid_request_error", "method_not_allowed", "false"],
-    [new IdempotencyInProgress({ retryAfterMs: 1000 }), 409, "invalid_request_error", "idempotency_in_progress", "true"],
+    [
+      new IdempotencyInProgress({ retryAfterMs: 1000 }),
+      409,
+      "invalid_request_error",
+      "idempotency_in_progress",
+      "true"
+    ],
     [new ShuttingDown(), 503, "api_error", "shutting_down", "true"],
     [new Internal(), 500, "api_error", "internal_error", "true"]
   ] as const)("%o → %i %s %s", async (reason, status, type, code, shouldRetry) => {
