@@ -93,6 +93,10 @@ export const defaultPriceTable: ReadonlyArray<PriceEntry> = [
   openai("gpt-5", 1.25, 0.125, 10, "2025-10-01"),
   openai("gpt-5-mini", 0.25, 0.025, 2, "2025-10-01"),
   openai("gpt-5-nano", 0.05, 0.005, 0.4, "2025-10-01"),
+  // Embeddings bill input tokens only (no cache discount): cached input = input, output 0.
+  openai("text-embedding-3-small", 0.02, 0.02, 0, "2025-10-01"),
+  openai("text-embedding-3-large", 0.13, 0.13, 0, "2025-10-01"),
+  openai("text-embedding-ada-002", 0.1, 0.1, 0, "2025-10-01"),
   anthropic(
     "claude-sonnet-4-5",
     3,
@@ -110,5 +114,6 @@ export const defaultPriceTable: ReadonlyArray<PriceEntry> = [
   anthropic("claude-3-5-haiku", 0.8, 4, "2025-10-01"),
   gemini("gemini-2.5-pro", 1.25, 0.125, 10, "2025-10-01", "prompts over 200k tokens bill at 2.50 in / 15 out"),
   gemini("gemini-2.5-flash", 0.3, 0.03, 2.5, "2025-10-01", "text/image/video input; audio input bills at 1.00"),
-  gemini("gemini-2.5-flash-lite", 0.1, 0.01, 0.4, "2025-10-01", "text/image/video input; audio input bills at 0.30")
+  gemini("gemini-2.5-flash-lite", 0.1, 0.01, 0.4, "2025-10-01", "text/image/video input; audio input bills at 0.30"),
+  gemini("gemini-embedding-001", 0.15, 0.15, 0, "2025-10-01", "embeddings: input tokens only")
 ]
