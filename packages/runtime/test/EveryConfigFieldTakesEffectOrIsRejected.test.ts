@@ -178,6 +178,15 @@ const cases: Record<string, Case> = {
     expected: ["vision"],
     consumedBy: "engine plan: skips a candidate lacking what the request needs"
   },
+  "providers.*.models[].dimensions": {
+    set: [
+      [[...P, "models", 0, "dimensions"], 1536],
+      [[...P, "models", 0, "capabilities"], ["embeddings"]]
+    ],
+    read: (c) => model(c, "gpt-4o").dimensions,
+    expected: 1536,
+    consumedBy: "Engine.embed: the size every vector of the model must have (and the route check at start)"
+  },
   "providers.*.timeout": {
     set: [[[...P, "timeout"], "5 seconds"]],
     read: (c) => provider(c).timeoutMs,

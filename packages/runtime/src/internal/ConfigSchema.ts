@@ -8,6 +8,7 @@
  */
 import { Schema, SchemaGetter } from "effect"
 import { GatewayKeys, Guards, Ledger, Server, State, Telemetry } from "./HostSchema.ts"
+import { routeEmbeddingDimensionsAgree } from "./EmbeddingsSchema.ts"
 import { Mitigation, Retry, Routes, Stream } from "./PolicySchema.ts"
 import { Providers } from "./ProvidersSchema.ts"
 
@@ -68,5 +69,5 @@ export const ConfigSchema = Schema.Struct({ ...resolvedFields, guards: Guards })
     decode: SchemaGetter.transform(({ guards: _, ...config }) => config),
     encode: SchemaGetter.transform((config) => config)
   }),
-  Schema.check(routesAreServed, rewriterIsServed)
+  Schema.check(routesAreServed, rewriterIsServed, routeEmbeddingDimensionsAgree)
 )

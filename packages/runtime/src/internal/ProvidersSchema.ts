@@ -11,6 +11,7 @@ import { ApiKey, ProviderKind } from "@am/core"
 import { DEFAULT_CAPABILITIES, DEFAULT_CONTEXT_WINDOW, defaults } from "@am/engine"
 import { Effect, Schema, SchemaGetter } from "effect"
 import { isUniqueBy, Millis, PositiveInt, Secret } from "./ConfigFields.ts"
+import { embeddingsModelHasDimensions } from "./EmbeddingsSchema.ts"
 
 const Weight = Schema.Finite.check(Schema.isGreaterThan(0))
 
@@ -33,7 +34,7 @@ const Key = Schema.Struct({ id: Schema.NonEmptyString, secret: Secret, weight: S
   )
 )
 
-export const Capability = Schema.Literals(["tools", "json", "vision", "streaming"])
+export const Capability = Schema.Literals(["tools", "json", "vision", "streaming", "embeddings"])
 
 const Model = Schema.Struct({
   name: Schema.NonEmptyString,
@@ -44,8 +45,10 @@ const Model = Schema.Struct({
       encode: SchemaGetter.transform((set) => [...set])
     }),
     Schema.withDecodingDefaultKey(Effect.succeed([...DEFAULT_CAPABILITIES]))
-  )
-})
+  ),
+  /** An embeddings model's vector size (needed with, and only with, the `embeddings` capability). */
+  dimensions: Schema.optionalKey(PositiveInt)
+}).check(embeddingsModelHasDimensions)
 
 /** The model list as written, decoded to a map by name. */
 const Models = Schema.Array(Model)
