@@ -50,6 +50,12 @@ export interface AnthropicConfig extends AdapterConfig<"anthropic", ClientOption
 /** @deprecated The old name of {@link AnthropicConfig}; kept so existing imports compile. */
 export type AnthropicAdapterConfig = AnthropicConfig
 
+/** The request's `upstreamHeaders.anthropic` (a client's `anthropic-beta` / `anthropic-version`) as SDK request options. */
+const upstreamHeaders = (call: ProviderCall): { headers?: Record<string, string> } => {
+  const headers = call.request.upstreamHeaders?.anthropic
+  return headers !== undefined && Object.keys(headers).length > 0 ? { headers: { ...headers } } : {}
+}
+
 const isMessage = (data: unknown): data is Message =>
   Predicate.isObject(data) && (data as { type?: unknown }).type === "message" && Array.isArray(data["content"])
 
@@ -106,7 +112,7 @@ export const make = (config: AnthropicConfig): Provider => {
     let headersReceived = false
     const { data, requestId } = yield* Effect.tryPromise({
       try: async (signal) => {
-        const promise = client.messages.create(params, { signal, timeout: timeoutMs })
+        const promise = client.messages.create(params, { signal, timeout: timeoutMs, ...upstreamHeaders(call) })
         const response = await promise.asResponse()
         headersReceived = true
         const data: unknown = await promise
@@ -141,7 +147,10 @@ export const make = (config: AnthropicConfig): Provider => {
         const params = { ...toMessageParams(call.request, call.model, translateOptions), stream: true as const }
         const controller = yield* abortOnClose
         const { data, response } = yield* Effect.tryPromise({
-          try: () => client.messages.create(params, { signal: controller.signal, timeout: timeoutMs }).withResponse(),
+          try: () =>
+            client.messages
+              .create(params, { signal: controller.signal, timeout: timeoutMs, ...upstreamHeaders(call) })
+              .withResponse(),
           catch: (e) => toProviderFailure(e, now())
         })
         requestId = response.headers.get("request-id")

@@ -14,13 +14,16 @@
  * ```
  * @since 0.1.0
  */
-import type { ChatMessage, CompletionRequest, ContentPart } from "@am/core"
+import type { ChatMessage, CompletionRequest, ContentPart, ReasoningPart } from "@am/core"
+import { reasoningBudgetOf } from "@am/core"
 import type {
   ContentBlockParam,
   ImageBlockParam,
   MessageCreateParamsNonStreaming,
   MessageParam,
+  OutputConfig,
   TextBlockParam,
+  ThinkingConfigParam,
   Tool,
   ToolChoice,
   ToolResultBlockParam
@@ -96,6 +99,14 @@ const toolInput = (args: string): unknown => {
 const toolResultContent = (content: string | ReadonlyArray<ContentPart>): ToolResultBlockParam["content"] =>
   typeof content === "string" ? content : partBlocks(content)
 
+/** Anthropic's own reasoning parts as `thinking` / `redacted_thinking` blocks; other providers' are dropped. */
+const thinkingBlocks = (reasoning: ReadonlyArray<ReasoningPart> | undefined): Array<Block> =>
+  (reasoning ?? []).flatMap((part): Array<Block> => {
+    if (part.provider !== "anthropic") return []
+    if (part.redactedData !== undefined) return [{ type: "redacted_thinking", data: part.redactedData }]
+    return part.signature !== undefined ? [{ type: "thinking", thinking: part.text, signature: part.signature }] : []
+  })
+
 /** One core message as an Anthropic turn (role + blocks); `undefined` for a message with nothing to send. */
 const toTurn = (
   message: Exclude<ChatMessage, { role: "system" }>
@@ -110,10 +121,13 @@ const toTurn = (
       }
     case "assistant": {
       const text = message.content === null ? [] : partBlocks(message.content).filter((b) => b.type === "text")
-      const blocks: Array<Block> =
-        text.length === 0 && message.refusal !== undefined && message.refusal.length > 0
-          ? [{ type: "text", text: message.refusal }]
-          : text
+      // Thinking blocks first, unchanged, as Anthropic requires them back in a tool-use loop.
+      const blocks: Array<Block> = [
+        ...thinkingBlocks(message.reasoning),
+        ...(text.length === 0 && message.refusal !== undefined && message.refusal.length > 0
+          ? [{ type: "text" as const, text: message.refusal }]
+          : text)
+      ]
       for (const call of message.toolCalls ?? []) {
         blocks.push({ type: "tool_use", id: call.id, name: call.name, input: toolInput(call.arguments) })
       }
@@ -183,6 +197,63 @@ const toToolChoice = (choice: NonNullable<CompletionRequest["toolChoice"]>): Too
         ? { type: "none" }
         : { type: "auto" }
 
+/** Anthropic's smallest thinking budget. */
+export const MIN_THINKING_BUDGET = 1024
+
+const ANTHROPIC_EFFORTS = new Set(["low", "medium", "high", "xhigh", "max"])
+
+/**
+ * Whether thinking can be switched on for this request. Anthropic refuses it with a forced tool
+ * choice (`any` / `tool`), and refuses a tool-use loop whose last assistant turn carries no signed
+ * thinking block of its own ("a final assistant message must start with a thinking block") — the
+ * case when an earlier turn was answered by another provider. Thinking is then left off for this
+ * call rather than turning a good request into a request-scoped failure.
+ */
+const canThink = (request: CompletionRequest): boolean => {
+  const choice = request.toolChoice
+  if (choice !== undefined && (typeof choice === "object" || choice === "required")) return false
+  const last = request.messages.at(-1)
+  if (last?.role !== "tool") return true
+  const assistant = request.messages.findLast((m) => m.role === "assistant")
+  return assistant?.role === "assistant" && thinkingBlocks(assistant.reasoning).length > 0
+}
+
+/**
+ * `reasoning` → `thinking` (and `output_config.effort`, `max_tokens`):
+ * - `effort: "none"` → `{ type: "disabled" }`;
+ * - `adaptive` → `{ type: "adaptive" }`, with `effort` (`minimal` as `low`) in `output_config.effort`;
+ * - otherwise `{ type: "enabled", budget_tokens }` from `budgetTokens`, else from `effort`
+ *   (`reasoningBudgetOf`, medium when neither), at least {@link MIN_THINKING_BUDGET}. Thinking
+ *   counts toward `max_tokens` and Anthropic wants the budget below it, so a `max_tokens` not above
+ *   the budget becomes budget + `max_tokens`.
+ */
+const thinkingOf = (
+  request: CompletionRequest,
+  maxTokens: number
+): {
+  readonly thinking?: ThinkingConfigParam
+  readonly effort?: OutputConfig["effort"]
+  readonly maxTokens: number
+} => {
+  const r = request.reasoning
+  if (r === undefined) return { maxTokens }
+  if (r.effort === "none") return { thinking: { type: "disabled" }, maxTokens }
+  if (!canThink(request)) return { maxTokens }
+  if (r.adaptive === true) {
+    const effort = r.effort === "minimal" ? "low" : r.effort
+    return {
+      thinking: { type: "adaptive" },
+      ...(effort !== undefined && ANTHROPIC_EFFORTS.has(effort) ? { effort: effort as OutputConfig["effort"] } : {}),
+      maxTokens
+    }
+  }
+  const budget = Math.max(MIN_THINKING_BUDGET, r.budgetTokens ?? reasoningBudgetOf(r.effort ?? "medium"))
+  return {
+    thinking: { type: "enabled", budget_tokens: budget },
+    maxTokens: maxTokens > budget ? maxTokens : budget + maxTokens
+  }
+}
+
 /**
  * Translates a core request into Messages API parameters for `model`.
  *
@@ -197,6 +268,8 @@ const toToolChoice = (choice: NonNullable<CompletionRequest["toolChoice"]>): Too
  *   `auto|none|any|tool` (sent only with tools).
  * - `responseFormat` `json_schema` → `output_config.format` (structured outputs);
  *   `json_object` → {@link JSON_OBJECT_INSTRUCTION} appended to `system`.
+ * - `reasoning` → `thinking` (see `thinkingOf`); assistant turns' own `reasoning` parts go back
+ *   as `thinking` / `redacted_thinking` blocks, other providers' reasoning is not sent.
  *
  * @example
  * ```ts
@@ -214,16 +287,20 @@ export const toMessageParams = (
   const format = request.responseFormat
   const systemText = [...system, ...(format?.type === "json_object" ? [JSON_OBJECT_INSTRUCTION] : [])].join("\n\n")
   const hasTools = request.tools !== undefined && request.tools.length > 0
+  const think = thinkingOf(request, request.maxTokens ?? options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS)
+  const outputConfig: OutputConfig = {
+    ...(format?.type === "json_schema" ? { format: { type: "json_schema", schema: { ...format.schema } } } : {}),
+    ...(think.effort !== undefined ? { effort: think.effort } : {})
+  }
   return {
     model,
     messages,
-    max_tokens: request.maxTokens ?? options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS,
+    max_tokens: think.maxTokens,
     ...(systemText.length > 0 ? { system: systemText } : {}),
     ...(request.stop !== undefined && request.stop.length > 0 ? { stop_sequences: [...request.stop] } : {}),
     ...(hasTools ? { tools: request.tools!.map(toTool) } : {}),
     ...(hasTools && request.toolChoice !== undefined ? { tool_choice: toToolChoice(request.toolChoice) } : {}),
-    ...(format?.type === "json_schema"
-      ? { output_config: { format: { type: "json_schema", schema: { ...format.schema } } } }
-      : {})
+    ...(think.thinking !== undefined ? { thinking: think.thinking } : {}),
+    ...(Object.keys(outputConfig).length > 0 ? { output_config: outputConfig } : {})
   }
 }

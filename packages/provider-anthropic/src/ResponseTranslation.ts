@@ -9,7 +9,7 @@
  * ```
  * @since 0.1.0
  */
-import type { Completion, FinishReason, ToolCall, Usage } from "@am/core"
+import type { Completion, FinishReason, ReasoningPart, ToolCall, Usage } from "@am/core"
 import { makeUsage } from "@am/core"
 import type { Message } from "@anthropic-ai/sdk/resources/messages"
 
@@ -92,7 +92,8 @@ const refusalText = (message: Pick<Message, "stop_details">, text: string): stri
 /**
  * A Messages API response → core `Completion`. Text blocks are joined into `content` (null when
  * there is none), `tool_use` blocks become `toolCalls` (input re-serialised as JSON text), thinking
- * blocks are dropped. A `refusal` is a Completion with `finishReason: "refusal"` and
+ * and `redacted_thinking` blocks become `reasoning` parts (signature or data kept, `provider:
+ * "anthropic"`, so they can go back unchanged on the next turn). A `refusal` is a Completion with `finishReason: "refusal"` and
  * `message.refusal` set — not a failure; the engine classifies it.
  *
  * @example
@@ -109,12 +110,21 @@ export const fromMessage = (message: Message, providerRequestId?: string | null)
   const toolCalls: Array<ToolCall> = message.content.flatMap((b) =>
     b.type === "tool_use" ? [{ id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}) }] : []
   )
+  const reasoning: Array<ReasoningPart> = message.content.flatMap(
+    (b): Array<ReasoningPart> =>
+      b.type === "thinking"
+        ? [{ type: "reasoning", text: b.thinking, signature: b.signature, provider: "anthropic" }]
+        : b.type === "redacted_thinking"
+          ? [{ type: "reasoning", text: "", redactedData: b.data, provider: "anthropic" }]
+          : []
+  )
   const finishReason = mapFinishReason(message.stop_reason)
   return {
     message: {
       role: "assistant",
       content: text.length > 0 ? text : null,
       ...(toolCalls.length > 0 ? { toolCalls } : {}),
+      ...(reasoning.length > 0 ? { reasoning } : {}),
       ...(finishReason === "refusal" ? { refusal: refusalText(message, text) } : {})
     },
     finishReason,

@@ -31,7 +31,9 @@ type MutableUsage = { -readonly [K in keyof AnthropicUsage]: AnthropicUsage[K] }
  * Creates a translator. Usage is `message_start`'s usage with every non-null field of later
  * `message_delta` usages written over it (Anthropic reports cumulative counts there). Tool calls
  * are numbered 0, 1, … in the order their `tool_use` blocks start (the core `index`), whatever
- * Anthropic's content-block index is. `Finish` is emitted on `message_stop`.
+ * Anthropic's content-block index is; thinking and redacted thinking blocks likewise become
+ * `ReasoningDelta`s numbered 0, 1, … (signature and data with `provider: "anthropic"`). `Finish`
+ * is emitted on `message_stop`.
  *
  * @example
  * ```ts
@@ -49,6 +51,7 @@ export const makeStreamTranslator = (fallbackModel = ""): StreamTranslator => {
   let emitted = false
   const usage: MutableUsage = {}
   const toolIndex = new Map<number, number>()
+  const reasoningIndex = new Map<number, number>()
 
   const mergeUsage = (u: AnthropicUsage | null | undefined) => {
     if (u === null || u === undefined) return
@@ -73,6 +76,17 @@ export const makeStreamTranslator = (fallbackModel = ""): StreamTranslator => {
           emitted = true
           return [{ _tag: "TextDelta", text: block.text }]
         }
+        if (block.type === "thinking" || block.type === "redacted_thinking") {
+          const index = reasoningIndex.size
+          reasoningIndex.set(event.index, index)
+          if (block.type === "redacted_thinking") {
+            emitted = true
+            return [{ _tag: "ReasoningDelta", index, redactedData: block.data, provider: "anthropic" }]
+          }
+          if (block.thinking.length === 0) return []
+          emitted = true
+          return [{ _tag: "ReasoningDelta", index, text: block.thinking }]
+        }
         if (block.type === "tool_use") {
           const index = toolIndex.size
           toolIndex.set(event.index, index)
@@ -93,6 +107,16 @@ export const makeStreamTranslator = (fallbackModel = ""): StreamTranslator => {
           if (delta.text.length === 0) return []
           emitted = true
           return [{ _tag: "TextDelta", text: delta.text }]
+        }
+        if (delta.type === "thinking_delta" || delta.type === "signature_delta") {
+          const index = reasoningIndex.get(event.index)
+          if (index === undefined) return []
+          emitted = true
+          return delta.type === "thinking_delta"
+            ? delta.thinking.length === 0
+              ? []
+              : [{ _tag: "ReasoningDelta", index, text: delta.thinking }]
+            : [{ _tag: "ReasoningDelta", index, signature: delta.signature, provider: "anthropic" }]
         }
         if (delta.type === "input_json_delta") {
           const index = toolIndex.get(event.index)

@@ -65,11 +65,9 @@ describe("stream translation", () => {
     ])
   })
 
-  it("reports a streamed refusal in the Finish chunk and ignores thinking deltas", () => {
+  it("reports a streamed refusal in the Finish chunk", () => {
     const t = makeStreamTranslator("m")
     const chunks = [
-      ev({ type: "content_block_start", index: 0, content_block: { type: "thinking", thinking: "", signature: "" } }),
-      ev({ type: "content_block_delta", index: 0, delta: { type: "thinking_delta", thinking: "secret plan" } }),
       ev({ type: "message_delta", delta: { stop_reason: "refusal" }, usage: { output_tokens: 2 } }),
       ev({ type: "message_stop" })
     ].flatMap((e) => t.push(e))
@@ -83,5 +81,26 @@ describe("stream translation", () => {
       }
     ])
     assert.isFalse(t.emitted())
+  })
+
+  it("streams thinking and redacted thinking as numbered reasoning deltas with their signatures", () => {
+    const t = makeStreamTranslator("m")
+    const chunks = [
+      ev({ type: "content_block_start", index: 0, content_block: { type: "thinking", thinking: "", signature: "" } }),
+      ev({ type: "content_block_delta", index: 0, delta: { type: "thinking_delta", thinking: "plan" } }),
+      ev({ type: "content_block_delta", index: 0, delta: { type: "signature_delta", signature: "sig-1" } }),
+      ev({ type: "content_block_stop", index: 0 }),
+      ev({ type: "content_block_start", index: 1, content_block: { type: "redacted_thinking", data: "enc" } }),
+      ev({ type: "content_block_stop", index: 1 }),
+      ev({ type: "content_block_start", index: 2, content_block: { type: "text", text: "" } }),
+      ev({ type: "content_block_delta", index: 2, delta: { type: "text_delta", text: "Hi" } })
+    ].flatMap((e) => t.push(e))
+    assert.deepStrictEqual(chunks, [
+      { _tag: "ReasoningDelta", index: 0, text: "plan" },
+      { _tag: "ReasoningDelta", index: 0, signature: "sig-1", provider: "anthropic" },
+      { _tag: "ReasoningDelta", index: 1, redactedData: "enc", provider: "anthropic" },
+      { _tag: "TextDelta", text: "Hi" }
+    ])
+    assert.isTrue(t.emitted())
   })
 })

@@ -12,6 +12,7 @@
  * @since 0.1.0
  */
 import type { AssistantMessage, ChatMessage, CompletionRequest, Content as CoreContent } from "@am/core"
+import { reasoningBudgetOf } from "@am/core"
 import {
   type Content,
   type FunctionCall,
@@ -19,6 +20,7 @@ import {
   type GenerateContentConfig,
   type GenerateContentParameters,
   type Part,
+  type ThinkingConfig,
   type ToolConfig
 } from "@google/genai"
 import { isGeneratedId } from "./internal/toolCallIds.ts"
@@ -191,6 +193,26 @@ const toToolConfig = (choice: CompletionRequest["toolChoice"]): ToolConfig | und
 }
 
 /**
+ * `reasoning` → `thinkingConfig`: `budgetTokens` as `thinkingBudget`; else `effort` through
+ * `reasoningBudgetOf` (`none` → 0, thinking off); `adaptive` without either → -1 (Gemini decides).
+ * `includeThoughts` is on whenever thinking is, so the thought summaries come back as reasoning.
+ * `thinkingBudget` rather than `thinkingLevel`: Gemini 2.5 knows only the budget and Gemini 3
+ * accepts it too.
+ *
+ * @example
+ * ```ts
+ * import { toThinkingConfig } from "@am/provider-gemini"
+ * toThinkingConfig({ effort: "low" }) // { thinkingBudget: 1024, includeThoughts: true }
+ * ```
+ */
+export const toThinkingConfig = (reasoning: NonNullable<CompletionRequest["reasoning"]>): ThinkingConfig => {
+  const budget =
+    reasoning.budgetTokens ??
+    (reasoning.effort !== undefined ? reasoningBudgetOf(reasoning.effort) : reasoning.adaptive === true ? -1 : 8192)
+  return budget === 0 ? { thinkingBudget: 0 } : { thinkingBudget: budget, includeThoughts: true }
+}
+
+/**
  * Builds the SDK's `generateContent` parameters for one call. The adapter adds the transport
  * settings (abort signal, timeout, fetch) itself; automatic function calling and automatic
  * continuation are switched off here so one call is exactly one HTTP request.
@@ -231,6 +253,7 @@ export const toGenerateContentParameters = (
       }
     ]
   }
+  if (request.reasoning !== undefined) config.thinkingConfig = toThinkingConfig(request.reasoning)
   const toolConfig = toToolConfig(request.toolChoice)
   if (toolConfig !== undefined) config.toolConfig = toolConfig
   const format = request.responseFormat

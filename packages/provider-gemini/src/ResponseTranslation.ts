@@ -103,7 +103,8 @@ export class EmptyResponseError extends Error {
 }
 
 /**
- * A `GenerateContentResponse` as a core `Completion`. HTTP-200 filters are completions, not
+ * A `GenerateContentResponse` as a core `Completion` (thought summaries as one `reasoning` part).
+ * HTTP-200 filters are completions, not
  * failures: a blocked prompt (no candidates, `promptFeedback.blockReason`) is `content_filter`
  * with `blockReason` set. A response with neither candidates nor a block reason throws
  * `EmptyResponseError` (the adapter reports it as a `decode` failure).
@@ -135,7 +136,8 @@ export const fromGenerateContentResponse = (
     message: {
       role: "assistant",
       content: view.text.length > 0 || view.toolCalls.length === 0 ? view.text : null,
-      ...(view.toolCalls.length > 0 ? { toolCalls: view.toolCalls } : {})
+      ...(view.toolCalls.length > 0 ? { toolCalls: view.toolCalls } : {}),
+      ...(view.reasoning !== undefined ? { reasoning: [view.reasoning] } : {})
     },
     finishReason,
     usage: toUsage(response.usageMetadata),

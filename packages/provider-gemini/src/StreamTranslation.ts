@@ -51,7 +51,8 @@ export const makeStreamState = (): StreamState => ({
 })
 
 /**
- * The deltas one streamed `GenerateContentResponse` carries; updates `state`.
+ * The deltas one streamed `GenerateContentResponse` carries (thoughts as `ReasoningDelta` 0, text,
+ * tool calls); updates `state`.
  *
  * @example
  * ```ts
@@ -73,6 +74,17 @@ export const chunkDeltas = (
   const view = readCandidate(response, signatures)
   if (view.rawFinishReason !== undefined) state.rawFinishReason = view.rawFinishReason
   const out: Array<CompletionChunk> = []
+  // Gemini's thoughts are one summary per answer: reasoning block 0.
+  if (view.reasoning !== undefined) {
+    const { text, signature, provider } = view.reasoning
+    out.push({
+      _tag: "ReasoningDelta",
+      index: 0,
+      ...(text.length > 0 ? { text } : {}),
+      ...(signature !== undefined ? { signature } : {}),
+      ...(provider !== undefined ? { provider } : {})
+    })
+  }
   if (view.text.length > 0) out.push({ _tag: "TextDelta", text: view.text })
   for (const call of view.toolCalls) {
     out.push({

@@ -13,7 +13,7 @@
  * @since 0.1.0
  */
 import type { ChatMessage, CompletionRequest, ContentPart, ResponseFormat, ToolChoice } from "@am/core"
-import { contentText } from "@am/core"
+import { contentText, reasoningEffortOf } from "@am/core"
 import type {
   ChatCompletionContentPart,
   ChatCompletionCreateParamsNonStreaming,
@@ -73,6 +73,34 @@ const toMessage = (message: ChatMessage): ChatCompletionMessageParam => {
   }
 }
 
+/**
+ * Whether `model` takes `reasoning_effort`: OpenAI's o-series, GPT-5 and gpt-oss, by name (with
+ * or without a `vendor/` prefix). Other chat models answer 400 `unsupported_parameter` to it,
+ * which would stop a request another candidate could serve, so they are not sent it.
+ *
+ * @example
+ * ```ts
+ * import { isReasoningModel } from "@am/provider-openai"
+ * isReasoningModel("o4-mini") // true
+ * isReasoningModel("gpt-4o") // false
+ * ```
+ */
+export const isReasoningModel = (model: string): boolean =>
+  /^(o\d|gpt-5|gpt-oss|codex)/i.test(model.slice(model.lastIndexOf("/") + 1))
+
+/**
+ * `reasoning` → `reasoning_effort`: `effort` as is, else from `budgetTokens` (`reasoningEffortOf`),
+ * `medium` for `adaptive` alone — for reasoning models only ({@link isReasoningModel}).
+ */
+const toReasoningEffort = (
+  request: CompletionRequest,
+  model: string
+): ChatCompletionCreateParamsNonStreaming["reasoning_effort"] | undefined => {
+  const r = request.reasoning
+  if (r === undefined || !isReasoningModel(model)) return undefined
+  return r.effort ?? (r.budgetTokens !== undefined ? reasoningEffortOf(r.budgetTokens) : "medium")
+}
+
 const toToolChoice = (choice: ToolChoice): ChatCompletionToolChoiceOption =>
   typeof choice === "string" ? choice : { type: "function", function: { name: choice.name } }
 
@@ -99,7 +127,9 @@ const toResponseFormat = (
 /**
  * Translates a core request into a Chat Completions body. `maxTokens` becomes
  * `max_completion_tokens` for `openai` (reasoning models reject `max_tokens`) and `max_tokens`
- * for `openai-compatible` servers (most of them know only that one). `metadata` and the
+ * for `openai-compatible` servers (most of them know only that one). `reasoning` becomes
+ * `reasoning_effort` for reasoning models; reasoning parts of earlier assistant turns are not
+ * sent (Chat Completions has no field for them). `metadata` and the
  * idempotency key are gateway concerns and are not sent.
  *
  * @example
@@ -128,6 +158,7 @@ export function toChatCompletionRequest(
   request: CompletionRequest,
   options: RequestTranslationOptions
 ): ChatCompletionCreateParamsNonStreaming | ChatCompletionCreateParamsStreaming {
+  const effort = toReasoningEffort(request, options.model)
   const body: ChatCompletionCreateParamsNonStreaming = {
     model: options.model,
     messages: request.messages.map(toMessage),
@@ -155,7 +186,8 @@ export function toChatCompletionRequest(
         }
       : {}),
     ...(request.toolChoice !== undefined ? { tool_choice: toToolChoice(request.toolChoice) } : {}),
-    ...(request.responseFormat !== undefined ? { response_format: toResponseFormat(request.responseFormat) } : {})
+    ...(request.responseFormat !== undefined ? { response_format: toResponseFormat(request.responseFormat) } : {}),
+    ...(effort !== undefined && effort !== null ? { reasoning_effort: effort } : {})
   }
   if (options.stream !== true) return body
   return {

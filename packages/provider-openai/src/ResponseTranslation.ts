@@ -20,7 +20,7 @@ import type { Completion, FinishReason, ToolCall, Usage } from "@am/core"
 import { emptyUsage } from "@am/core"
 import { Predicate, Result, Schema } from "effect"
 import { argumentsText, count, field, nonEmpty } from "./internal/fields.ts"
-import { WireChatCompletion, type WireMessage, type WireToolCall } from "./internal/wire.ts"
+import { reasoningTextOf, WireChatCompletion, type WireMessage, type WireToolCall } from "./internal/wire.ts"
 import type { OpenAIKind } from "./RequestTranslation.ts"
 
 export interface ResponseTranslationOptions {
@@ -135,7 +135,8 @@ export const readUsage = toUsage
 /**
  * Translates a Chat Completions response body. Fails (with a short reason) when the body is
  * not a chat completion or has no choice; the adapter turns that into a `decode` failure.
- * HTTP-200 refusals and content filters are Completions (`refusal`, `content_filter`).
+ * HTTP-200 refusals and content filters are Completions (`refusal`, `content_filter`). An
+ * OpenAI-compatible server's `reasoning_content` (or string `reasoning`) is a `reasoning` part.
  *
  * @example
  * ```ts
@@ -158,13 +159,15 @@ export const fromChatCompletion = (
   const legacy = message.function_call != null ? toToolCall({ function: message.function_call }, 0) : undefined
   if (toolCalls.length === 0 && legacy !== undefined) toolCalls.push(legacy)
   const refusal = nonEmpty(message.refusal)
+  const reasoning = nonEmpty(reasoningTextOf(message))
   const raw = choice.finish_reason ?? undefined
   return Result.succeed({
     message: {
       role: "assistant",
       content: messageText(message.content),
       ...(toolCalls.length > 0 ? { toolCalls } : {}),
-      ...(refusal !== undefined ? { refusal } : {})
+      ...(refusal !== undefined ? { refusal } : {}),
+      ...(reasoning !== undefined ? { reasoning: [{ type: "reasoning" as const, text: reasoning }] } : {})
     },
     finishReason: mapFinishReason(raw, { refusal: refusal !== undefined, toolCalls: toolCalls.length > 0 }),
     usage: toUsage(wire.usage),

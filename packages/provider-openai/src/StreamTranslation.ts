@@ -14,7 +14,7 @@
 import type { CompletionChunk, Usage } from "@am/core"
 import { emptyUsage } from "@am/core"
 import { Predicate, Result, Schema } from "effect"
-import { WireChatCompletionChunk, type WireToolCallDelta } from "./internal/wire.ts"
+import { reasoningTextOf, WireChatCompletionChunk, type WireToolCallDelta } from "./internal/wire.ts"
 import { argumentsText, count, nonEmpty } from "./internal/fields.ts"
 import { mapFinishReason, type ResponseTranslationOptions, toUsage } from "./ResponseTranslation.ts"
 
@@ -32,7 +32,8 @@ export interface StreamTranslator {
  * A stateful translator for one stream. Only choice 0 is read. Usage comes from the final
  * usage chunk (`stream_options.include_usage`) or Groq's `x_groq.usage`; the `Finish` chunk is
  * produced at the end because the usage chunk follows the finish reason. Refusal deltas are
- * collected, not emitted as text: they turn the finish reason into `refusal`.
+ * collected, not emitted as text: they turn the finish reason into `refusal`. Reasoning deltas
+ * (`reasoning_content`, or a string `reasoning`) are `ReasoningDelta`s of block 0.
  *
  * @example
  * ```ts
@@ -74,6 +75,8 @@ export const makeStreamTranslator = (options: ResponseTranslationOptions): Strea
     for (const choice of wire.choices ?? []) {
       if (choice.index != null && choice.index !== 0) continue
       const delta = choice.delta
+      const reasoning = delta != null ? reasoningTextOf(delta) : undefined
+      if (reasoning != null && reasoning !== "") out.push({ _tag: "ReasoningDelta", index: 0, text: reasoning })
       if (delta?.content != null && delta.content !== "") out.push({ _tag: "TextDelta", text: delta.content })
       if (delta?.refusal != null && delta.refusal !== "") refusal = true
       for (const tc of delta?.tool_calls ?? []) {

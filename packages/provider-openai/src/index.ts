@@ -19,7 +19,12 @@ export {
   type OpenAIAdapterConfig,
   type OpenAIConfig
 } from "./OpenAIProvider.ts"
-export { type OpenAIKind, type RequestTranslationOptions, toChatCompletionRequest } from "./RequestTranslation.ts"
+export {
+  isReasoningModel,
+  type OpenAIKind,
+  type RequestTranslationOptions,
+  toChatCompletionRequest
+} from "./RequestTranslation.ts"
 export {
   fromChatCompletion,
   mapFinishReason,

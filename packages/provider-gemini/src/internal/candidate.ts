@@ -1,11 +1,13 @@
-/** What one `GenerateContentResponse`'s first candidate says: its text, its function calls, its finish reason. */
-import type { ToolCall } from "@am/core"
+/** What one `GenerateContentResponse`'s first candidate says: its text, thoughts, function calls, finish reason. */
+import type { ReasoningPart, ToolCall } from "@am/core"
 import type { GenerateContentResponse } from "@google/genai"
 import type { ThoughtSignatures } from "../RequestTranslation.ts"
 import { generateToolCallId } from "./toolCallIds.ts"
 
 export interface CandidateView {
   readonly text: string
+  /** Thought summaries (`thought: true` parts), with a thought part's own signature when it has one. */
+  readonly reasoning: ReasoningPart | undefined
   readonly toolCalls: Array<ToolCall>
   readonly rawFinishReason: string | undefined
 }
@@ -16,10 +18,16 @@ export const readCandidate = (
 ): CandidateView => {
   const candidate = response.candidates?.[0]
   let text = ""
+  let thought = ""
+  let thoughtSignature: string | undefined
   const toolCalls: Array<ToolCall> = []
   for (const part of candidate?.content?.parts ?? []) {
     // Thought summaries are the model's reasoning, not its answer.
     if (typeof part.text === "string" && part.thought !== true) text += part.text
+    if (part.thought === true) {
+      if (typeof part.text === "string") thought += part.text
+      if (part.thoughtSignature !== undefined) thoughtSignature = part.thoughtSignature
+    }
     if (part.functionCall !== undefined) {
       const id = part.functionCall.id ?? generateToolCallId()
       if (part.thoughtSignature !== undefined) signatures?.set(id, part.thoughtSignature)
@@ -30,5 +38,13 @@ export const readCandidate = (
       })
     }
   }
-  return { text, toolCalls, rawFinishReason: candidate?.finishReason ?? undefined }
+  const reasoning: ReasoningPart | undefined =
+    thought.length > 0 || thoughtSignature !== undefined
+      ? {
+          type: "reasoning",
+          text: thought,
+          ...(thoughtSignature !== undefined ? { signature: thoughtSignature, provider: "gemini" } : {})
+        }
+      : undefined
+  return { text, reasoning, toolCalls, rawFinishReason: candidate?.finishReason ?? undefined }
 }

@@ -25,6 +25,9 @@ export type WireToolCall = typeof WireToolCall.Type
 export const WireMessage = Schema.Struct({
   content: opt(Schema.Union([Schema.String, Schema.Array(Schema.Unknown)])),
   refusal: opt(Schema.String),
+  // DeepSeek, vLLM and SGLang send the reasoning text as `reasoning_content`; OpenRouter and Ollama as `reasoning`.
+  reasoning_content: opt(Schema.String),
+  reasoning: opt(Schema.Unknown),
   tool_calls: opt(Schema.Array(WireToolCall)),
   function_call: opt(WireFunctionCall)
 })
@@ -58,6 +61,8 @@ export const WireChunkChoice = Schema.Struct({
     Schema.Struct({
       content: opt(Schema.String),
       refusal: opt(Schema.String),
+      reasoning_content: opt(Schema.String),
+      reasoning: opt(Schema.Unknown),
       tool_calls: opt(Schema.Array(WireToolCallDelta))
     })
   ),
@@ -73,3 +78,7 @@ export const WireChatCompletionChunk = Schema.Struct({
   x_groq: opt(Schema.Struct({ usage: opt(Schema.Unknown) }))
 })
 export type WireChatCompletionChunk = typeof WireChatCompletionChunk.Type
+
+/** The reasoning text of a message or delta (`reasoning_content`, else a string `reasoning`). */
+export const reasoningTextOf = (m: { readonly reasoning_content?: string | null; readonly reasoning?: unknown }) =>
+  m.reasoning_content ?? (typeof m.reasoning === "string" ? m.reasoning : undefined)
