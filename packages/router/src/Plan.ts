@@ -1,0 +1,216 @@
+/**
+ * The routing policy as one pure function: `(table, request, health) → plan | error`. The
+ * request's route (or a concrete model name: every provider that lists it, in provider order)
+ * becomes its candidates in route order; the per-request overrides narrow them and pick the
+ * profile; the capability matrix excludes what cannot serve the request; quarantined models are
+ * skipped; the rest is ordered by the profile, ties drawn by weight from the request id, open
+ * circuits and keyless candidates last. Same table, input and snapshot → same plan.
+ *
+ * @example
+ * ```ts
+ * import { planRequest } from "@am/router"
+ * import { Result } from "effect"
+ * const table = {
+ *   providers: new Map([["primary", { id: "primary", kind: "openai" as const, models: new Map([["gpt-4o", { name: "gpt-4o" }]]) }]]),
+ *   routes: new Map([["default", [{ provider: "primary", models: ["gpt-4o"] }]]])
+ * }
+ * const plan = planRequest(table, { requestId: "req-1", request: { messages: [{ role: "user", content: "hi" }] } })
+ * Result.isSuccess(plan) && plan.success.candidates[0]?.model.name // "gpt-4o"
+ * ```
+ * @since 0.1.0
+ */
+import { Result } from "effect"
+import { requirementsOf } from "./Capability.ts"
+import * as Catalogue from "./Catalogue.ts"
+import { describeExclusion, type Exclusion } from "./Exclusion.ts"
+import { exclusionOf, resolveModel } from "./internal/Matrix.ts"
+import { type Draft, orderCandidates } from "./internal/Order.ts"
+import { readOverrides } from "./internal/Override.ts"
+import { weightedOrder } from "./internal/Seeded.ts"
+import { AllUnavailable, InvalidOverride, NoCapableCandidate, RouterError, UnknownRoute } from "./RouterError.ts"
+import { EXPECTED_OUTPUT_TOKENS, type PlanInput, type RoutePlan, type SkippedCandidate } from "./RoutePlan.ts"
+import {
+  type HealthSnapshot,
+  policyOf,
+  type RouteEntry,
+  type RouterProvider,
+  type RouteStep,
+  type RoutingTable,
+  stepsOf
+} from "./RoutingTable.ts"
+import { estimatePromptTokens } from "./TokenEstimate.ts"
+
+const fail = (reason: RouterError["reason"]) => Result.fail(new RouterError({ reason }))
+
+/** The route a request names: its `route`, else its `model`, else `default`. */
+export const routeNameOf = (input: PlanInput): string => input.request.route ?? input.request.model ?? "default"
+
+const weightOf = (step: RouteStep, model: string): number | undefined =>
+  typeof step.weight === "number" ? step.weight : step.weight?.[model]
+
+const keyUsable = (health: HealthSnapshot | undefined, provider: string, model: string) => {
+  const keys = health?.keys?.filter((k) => k.provider === provider)
+  if (keys === undefined || keys.length === 0) return () => true
+  const usable = new Set(
+    keys
+      .filter((k) => {
+        if (k.status === "healthy") return true
+        if (k.status !== "cooling") return false
+        if (k.coolingModels?.[model] !== undefined) return false
+        // Cooling with no model cool-down that explains its `availableAt`: cooling key-wide.
+        const modelUntil = Math.max(0, ...Object.values(k.coolingModels ?? {}))
+        return k.availableAt === undefined || k.availableAt <= modelUntil
+      })
+      .map((k) => k.id)
+  )
+  return (id: string) => usable.has(id)
+}
+
+const circuitOpen = (health: HealthSnapshot | undefined, provider: string, model: string): boolean =>
+  health?.circuits?.some(
+    (c) => c.status === "open" && c.provider === provider && (c.model === undefined || c.model === model)
+  ) ?? false
+
+/** The steps of `name`: the route's, or every provider that lists the model `name`. */
+const stepsFor = (
+  table: RoutingTable,
+  name: string
+): { entry: RouteEntry | undefined; steps: ReadonlyArray<RouteStep> } => {
+  const entry = table.routes.get(name)
+  if (entry !== undefined) return { entry, steps: stepsOf(entry) }
+  const steps = [...table.providers.values()]
+    .filter((p) => p.models.has(name))
+    .map((p) => ({ provider: p.id, models: [name] }))
+  return { entry: undefined, steps }
+}
+
+/** Plans `input` over `table` (see the module comment). */
+export const planRequest = (table: RoutingTable, input: PlanInput): Result.Result<RoutePlan, RouterError> => {
+  const catalogue = table.catalogue ?? Catalogue.builtin
+  const route = routeNameOf(input)
+  const { entry, steps } = stepsFor(table, route)
+  if (steps.length === 0) return fail(new UnknownRoute({ route }))
+  const policy = entry === undefined ? { profile: "priority" as const, overrides: {} } : policyOf(entry)
+  const overrides = readOverrides(
+    policy.profile,
+    policy.overrides,
+    steps,
+    input.override,
+    input.profile ?? input.request.metadata?.profile
+  )
+  if (overrides instanceof InvalidOverride) return fail(overrides)
+  const { profile, pin } = overrides
+
+  const needs = requirementsOf(input)
+  const estimatedInputTokens = estimatePromptTokens(input.request)
+  const expectedOutput = input.request.maxTokens ?? EXPECTED_OUTPUT_TOKENS
+  const health = input.health
+  const excluded: Array<Exclusion> = []
+  const skipped: Array<SkippedCandidate> = []
+  const drafts: Array<Draft> = []
+  let routeIndex = 0
+  for (const step of steps) {
+    const provider: RouterProvider | undefined = table.providers.get(step.provider)
+    for (const name of step.models) {
+      const position = routeIndex++
+      // A step naming an unknown provider is a config error `validateTable` reports at start.
+      if (provider === undefined) continue
+      if (pin?.provider !== undefined && pin.provider !== provider.id) continue
+      if (pin?.model !== undefined && pin.model !== name) continue
+      const model = resolveModel(catalogue, provider.kind, name, provider.models.get(name))
+      const exclusion = exclusionOf(provider.id, model, needs, estimatedInputTokens)
+      if (exclusion !== undefined) {
+        excluded.push(exclusion)
+        continue
+      }
+      if (health?.unavailableModels?.has(`${provider.id}/${name}`) === true) {
+        skipped.push({ provider: provider.id, model: name, reason: "model_unavailable" })
+        continue
+      }
+      const usable = keyUsable(health, provider.id, name)
+      const configured = provider.keys ?? []
+      const keys = weightedOrder(
+        `${input.requestId}/${provider.id}/${name}`,
+        configured.filter((k) => usable(k.id)),
+        (k) => k.id,
+        (k) => k.weight ?? 1
+      ).map((k) => k.id)
+      const weight = weightOf(step, name)
+      const latencyMs = health?.latencyMs?.get(`${provider.id}/${name}`)
+      const demoted = circuitOpen(health, provider.id, name)
+        ? ("circuit_open" as const)
+        : configured.length > 0 && keys.length === 0
+          ? ("no_available_key" as const)
+          : undefined
+      drafts.push({
+        routeIndex: position,
+        provider: provider.id,
+        kind: provider.kind,
+        model,
+        keys,
+        ...(weight !== undefined ? { weight } : {}),
+        ...(model.price !== undefined
+          ? {
+              estimatedCostUsd:
+                (estimatedInputTokens * model.price.input + expectedOutput * model.price.output) / 1_000_000
+            }
+          : {}),
+        ...(latencyMs !== undefined ? { latencyMs } : {}),
+        ...(demoted !== undefined ? { demoted } : {})
+      })
+    }
+  }
+  if (drafts.length === 0 && skipped.length === 0) return fail(new NoCapableCandidate({ route, exclusions: excluded }))
+  if (drafts.length === 0) {
+    return fail(new AllUnavailable({ route, models: skipped.map((s) => `${s.provider}/${s.model}`) }))
+  }
+  const { candidates, why } = orderCandidates(profile, input.requestId, drafts)
+  return Result.succeed({
+    route,
+    profile,
+    candidates,
+    excluded,
+    skipped,
+    estimatedInputTokens,
+    explanation: {
+      route,
+      profile,
+      profileSource: overrides.profileSource,
+      ...(pin !== undefined ? { pinned: pin } : {}),
+      seed: input.requestId,
+      needs: needs.capabilities,
+      estimatedInputTokens,
+      order: candidates.map((c, i) => ({ provider: c.provider, model: c.model.name, why: why[i]! })),
+      excluded: excluded.map(describeExclusion),
+      skipped: skipped.map((s) => `${s.provider}/${s.model}: model unavailable (quarantined)`)
+    }
+  })
+}
+
+/**
+ * What is wrong with a table, as `{ path, issue }` (empty when nothing): a route step naming an
+ * unknown provider, or a non-positive weight. The config schema checks the same; a table built
+ * in code is checked by `Router.layer`.
+ */
+export const validateTable = (
+  table: RoutingTable
+): ReadonlyArray<{ readonly path: string; readonly issue: string }> => {
+  const issues: Array<{ path: string; issue: string }> = []
+  for (const [name, entry] of table.routes) {
+    stepsOf(entry).forEach((step, i) => {
+      const at = `routes.${name}[${i}]`
+      if (!table.providers.has(step.provider))
+        issues.push({ path: `${at}.provider`, issue: `unknown provider "${step.provider}"` })
+      const weights = typeof step.weight === "number" ? [step.weight] : Object.values(step.weight ?? {})
+      if (weights.some((w) => !(Number.isFinite(w) && w > 0)))
+        issues.push({ path: `${at}.weight`, issue: "weights must be > 0" })
+      if (typeof step.weight === "object") {
+        for (const m of Object.keys(step.weight)) {
+          if (!step.models.includes(m))
+            issues.push({ path: `${at}.weight.${m}`, issue: `"${m}" is not a model of this step` })
+        }
+      }
+    })
+  }
+  return issues
+}
