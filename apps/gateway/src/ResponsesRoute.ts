@@ -1,0 +1,242 @@
+/**
+ * `POST /v1/responses`: OpenAI's Responses API through the engine — failover, guards, ledger — to
+ * any provider kind, as JSON or, with `stream: true`, as the Responses event stream. Also
+ * `GET /v1/responses/{id}` and `DELETE /v1/responses/{id}` for stored responses.
+ *
+ * Admission is the chat route's (draining, gateway key, JSON body, `Idempotency-Key`,
+ * `x-am-deadline-ms`), then the body (`ResponsesWire`), the conversation (`previous_response_id`
+ * and `item_reference`s from the gateway's `ResponseStore`, per workspace) and the engine's own
+ * request checks. Every refusal or engine failure is a `GatewayError`, rendered as OpenAI's error
+ * body by `ErrorResponse`.
+ *
+ * @example
+ * ```ts
+ * import { responsesRoutes } from "@am/gateway"
+ * ```
+ * @since 0.1.0
+ */
+import { decodeRequest, Engine, type EngineCompletion, type EngineError, type EngineStream } from "@am/engine"
+import { contentText } from "@am/core"
+import { Clock, Effect, Exit, Option, Scope, Stream } from "effect"
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { amHeaders, calls, requestIdHeaders } from "./AmHeaders.ts"
+import { errorBody } from "./ErrorResponse.ts"
+import { type Auth, authenticate } from "./GatewayAuth.ts"
+import { GatewayError, NotFound, ShuttingDown } from "./GatewayError.ts"
+import { ResponseEventEncoder } from "./internal/responses/ResponseEvents.ts"
+import {
+  makeMemory,
+  ResponseStore,
+  type ResponseStoreShape,
+  type StoredResponse
+} from "./internal/responses/ResponseStore.ts"
+import { type PlacedItem, resolveReferences, toMessages } from "./internal/responses/ResponsesInput.ts"
+import { Lifecycle } from "./Lifecycle.ts"
+import { deadlineOf, idempotencyKeyOf, readJson } from "./RequestInput.ts"
+import {
+  decodeResponsesBody,
+  finishedResponse,
+  type OutputItem,
+  outputItems,
+  type ResponsesRequest,
+  responseEnvelope,
+  responsesIds,
+  toResponsesCompletionRequest
+} from "./ResponsesWire.ts"
+
+export { ResponseStore } from "./internal/responses/ResponseStore.ts"
+
+/** Options of the Responses routes. */
+export interface ResponsesOptions {
+  readonly auth: Auth
+  /** Largest accepted request body in bytes (default 4 MiB). */
+  readonly maxBodyBytes?: number | undefined
+}
+
+const notStored = (id: string) =>
+  new GatewayError({ reason: new NotFound({ what: `response "${id.slice(0, 200)}" stored for this workspace` }) })
+
+/**
+ * The items a continuation starts from: every stored response up the `previous_response_id`
+ * chain, oldest first, each with its input and output items. A missing link is a 400 naming
+ * `previous_response_id` (OpenAI answers the same for an unknown id).
+ */
+const conversation = (store: ResponseStoreShape, workspaceId: string, id: string) =>
+  Effect.gen(function* () {
+    const chain: Array<PlacedItem> = []
+    let next: string | undefined = id
+    for (let depth = 0; next !== undefined && depth < 100_000; depth++) {
+      const stored: StoredResponse | undefined = yield* store.get(workspaceId, next)
+      if (stored === undefined)
+        return yield* GatewayError.invalid(
+          next === id
+            ? `previous response ${JSON.stringify(id)} is not stored for this workspace (stored responses are kept by this gateway, with store: true)`
+            : `previous response ${JSON.stringify(id)} continues a response that is no longer stored`,
+          "previous_response_id"
+        )
+      const items = [...stored.input, ...stored.output].map((item) => ({ item, path: "previous_response_id" }))
+      chain.unshift(...items)
+      next = stored.previousResponseId
+    }
+    return chain
+  })
+
+/** The handlers (need `Engine` and `Lifecycle` to build; `ResponseStore` when one is provided). */
+export const responsesRoutes = (options: ResponsesOptions) =>
+  Effect.gen(function* () {
+    const engine = yield* Engine
+    const lifecycle = yield* Lifecycle
+    const store = Option.getOrElse(yield* Effect.serviceOption(ResponseStore), () => makeMemory())
+    const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024
+
+    const create = Effect.gen(function* () {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      if (lifecycle.draining) return yield* new GatewayError({ reason: new ShuttingDown() })
+      const principal = yield* authenticate(options.auth, request.headers.authorization)
+      const wire = yield* Effect.flatMap(readJson(request, maxBodyBytes), decodeResponsesBody)
+      const idempotencyKey = yield* idempotencyKeyOf(request)
+      const deadlineMs = yield* deadlineOf(request)
+      const workspaceId = principal.workspaceId
+      const { body } = wire
+      const history =
+        body.previous_response_id !== undefined && body.previous_response_id !== null
+          ? yield* conversation(store, workspaceId, body.previous_response_id)
+          : []
+      const own: ReadonlyArray<PlacedItem> =
+        body.input === undefined
+          ? []
+          : typeof body.input === "string"
+            ? [{ item: { type: "message", role: "user", content: body.input }, path: "input" }]
+            : body.input.map((item, i) => ({ item, path: `input.${i}` }))
+      const input = yield* resolveReferences(own, (id) => store.item(workspaceId, id))
+      const messages = yield* toMessages([...history, ...input])
+      if (messages.length === 0) return yield* GatewayError.invalid("input has no message to answer", "input")
+      const completionRequest = yield* decodeRequest(
+        toResponsesCompletionRequest(wire, messages, { workspaceId, idempotencyKey, deadlineMs })
+      ).pipe(Effect.mapError(GatewayError.engine))
+      const keepIfStored = (requestId: string, output: ReadonlyArray<OutputItem>, response: unknown) =>
+        body.store === false
+          ? Effect.void
+          : store.put({
+              id: responsesIds(requestId).response,
+              workspaceId,
+              previousResponseId: body.previous_response_id ?? undefined,
+              input: input.map((p) => p.item),
+              output,
+              response
+            })
+      const run = (keep: () => Effect.Effect<void>) =>
+        body.stream === true
+          ? streamed(engine, completionRequest, wire, keepIfStored, keep)
+          : Effect.gen(function* () {
+              const answer = yield* engine.complete(completionRequest).pipe(Effect.mapError(GatewayError.engine))
+              const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+              const r = answer.resilience
+              const output = answerItems(answer)
+              const response = finishedResponse(
+                responseEnvelope(wire, responsesIds(r.requestId).response, now, answer.model),
+                output,
+                answer.finishReason,
+                answer.usage,
+                now
+              )
+              yield* keepIfStored(r.requestId, output, response)
+              return HttpServerResponse.jsonUnsafe(response, {
+                headers: amHeaders({
+                  requestId: r.requestId,
+                  provider: r.provider,
+                  model: r.model,
+                  attempts: calls(r.attempts),
+                  outcome: r.outcome
+                })
+              })
+            })
+      return yield* lifecycle.track(principal, idempotencyKey, run)
+    })
+
+    const stored = (action: "get" | "delete") =>
+      Effect.gen(function* () {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const principal = yield* authenticate(options.auth, request.headers.authorization)
+        const id = (yield* HttpRouter.params).id ?? ""
+        const found = yield* store.get(principal.workspaceId, id)
+        if (found === undefined) return yield* notStored(id)
+        if (action === "get") return HttpServerResponse.jsonUnsafe(found.response, { headers: requestIdHeaders() })
+        yield* store.remove(principal.workspaceId, id)
+        return HttpServerResponse.jsonUnsafe({ id, object: "response", deleted: true }, { headers: requestIdHeaders() })
+      })
+
+    return { create, retrieve: stored("get"), remove: stored("delete") }
+  })
+
+const answerItems = (answer: EngineCompletion) =>
+  outputItems(answer.resilience.requestId, {
+    text: contentText(answer.message.content),
+    refusal: answer.message.refusal,
+    toolCalls: answer.message.toolCalls ?? [],
+    finishReason: answer.finishReason
+  })
+
+/**
+ * A streamed answer, committed like the chat route's (failover before the first token is
+ * invisible, so status and `x-am-*` headers are known up front). The response is stored and
+ * `response.completed` sent only after the engine's scope closed (the ledger entry is written),
+ * so a client that saw the end can continue from it at once and rely on its audit record.
+ */
+const streamed = (
+  engine: Engine["Service"],
+  request: Parameters<Engine["Service"]["stream"]>[0],
+  wire: ResponsesRequest,
+  keepIfStored: (requestId: string, output: ReadonlyArray<OutputItem>, response: unknown) => Effect.Effect<void>,
+  keep: () => Effect.Effect<void>
+) =>
+  Effect.gen(function* () {
+    const scope = yield* Scope.make()
+    const started: EngineStream = yield* engine.stream(request).pipe(
+      Scope.provide(scope),
+      Effect.onExit((exit) => (Exit.isFailure(exit) ? Scope.close(scope, exit) : Effect.void)),
+      Effect.mapError(GatewayError.engine)
+    )
+    const clock = yield* Clock.Clock
+    const now = () => Math.floor(clock.currentTimeMillisUnsafe() / 1000)
+    const envelope = responseEnvelope(wire, responsesIds(started.requestId).response, now(), started.model)
+    const encoder = new ResponseEventEncoder(envelope, started.requestId, now)
+    const encode = new TextEncoder()
+    const done = Stream.unwrap(
+      Effect.gen(function* () {
+        yield* Scope.close(scope, Exit.void)
+        const finished = encoder.finished
+        if (finished === undefined) return Stream.empty
+        yield* keepIfStored(started.requestId, finished.output, finished.response)
+        return Stream.succeed(encoder.completed())
+      })
+    )
+    const events = started.chunks.pipe(
+      Stream.map((chunk) => encoder.encode(chunk)),
+      Stream.catch((e: EngineError) => Stream.succeed(encoder.error(errorBody(GatewayError.engine(e)))))
+    )
+    const frames = Stream.succeed(encoder.start()).pipe(
+      Stream.concat(events),
+      Stream.concat(done),
+      Stream.filter((s) => s.length > 0),
+      Stream.map((s) => encode.encode(s)),
+      Stream.onExit((exit) => Scope.close(scope, exit))
+    )
+    const release = keep()
+    const body = frames.pipe(Stream.ensuring(release))
+    yield* Effect.addFinalizer((exit) => Effect.andThen(Scope.close(scope, exit), release))
+    return HttpServerResponse.stream(body, {
+      contentType: "text/event-stream",
+      headers: {
+        "cache-control": "no-cache",
+        "x-accel-buffering": "no",
+        ...amHeaders({
+          requestId: started.requestId,
+          provider: started.provider,
+          model: started.model,
+          attempts: started.attempts,
+          outcome: started.resilience.outcome
+        })
+      }
+    })
+  })

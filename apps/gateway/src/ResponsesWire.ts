@@ -1,0 +1,385 @@
+/**
+ * OpenAI's Responses API wire format at the gateway's edge: the `POST /v1/responses` body as a
+ * Schema (unknown parameters refused by name, as OpenAI does), the parameters the engine cannot
+ * honour refused with a 400 naming them (never dropped in silence), the translation into the
+ * engine's `CompletionRequest`, and the `response` object built from the engine's answer.
+ *
+ * @example
+ * ```ts
+ * import { decodeResponsesBody } from "@am/gateway"
+ * import { Effect } from "effect"
+ * const body = Effect.runSync(decodeResponsesBody({ model: "default", input: "Say hi" }))
+ * ```
+ * @since 0.1.0
+ */
+import type { ChatMessage, CompletionRequest, FinishReason, ToolCall, Usage } from "@am/core"
+import { Effect, Schema } from "effect"
+import { GatewayError } from "./GatewayError.ts"
+import { decodeAt } from "./internal/responses/ResponsesInput.ts"
+import type { CallerContext } from "./OpenAIWire.ts"
+
+const Nullable = <S extends Schema.Top>(s: S) => Schema.optionalKey(Schema.NullOr(s))
+const Anything = Schema.optionalKey(Schema.Unknown)
+
+const FunctionTool = Schema.Struct({
+  type: Schema.Literal("function"),
+  name: Schema.NonEmptyString,
+  description: Nullable(Schema.String),
+  parameters: Nullable(Schema.Record(Schema.String, Schema.Unknown)),
+  strict: Nullable(Schema.Boolean)
+})
+export type ResponsesFunctionTool = typeof FunctionTool.Type
+
+const ToolChoice = Schema.Union([
+  Schema.Literals(["auto", "none", "required"]),
+  Schema.Struct({ type: Schema.Literal("function"), name: Schema.NonEmptyString })
+])
+
+const TextFormat = Schema.Union([
+  Schema.Struct({ type: Schema.Literals(["text", "json_object"]) }),
+  Schema.Struct({
+    type: Schema.Literal("json_schema"),
+    name: Schema.NonEmptyString,
+    schema: Schema.Record(Schema.String, Schema.Unknown),
+    strict: Nullable(Schema.Boolean),
+    description: Schema.optionalKey(Schema.String)
+  })
+])
+export type ResponsesTextFormat = typeof TextFormat.Type
+
+const Metadata = Schema.Record(
+  Schema.String.check(Schema.isMaxLength(64)),
+  Schema.String.check(Schema.isMaxLength(512))
+)
+
+/**
+ * The request body of `POST /v1/responses`: every parameter of the `openai` package's
+ * `ResponseCreateParamsBase`. `input` items and `tools` are checked one by one afterwards, so a
+ * bad item is named by its index.
+ */
+export const ResponsesBody = Schema.Struct({
+  model: Schema.NonEmptyString,
+  input: Schema.optionalKey(Schema.Union([Schema.String, Schema.Array(Schema.Unknown)])),
+  instructions: Nullable(Schema.String),
+  tools: Nullable(Schema.Array(Schema.Unknown)),
+  tool_choice: Nullable(Schema.Unknown),
+  text: Nullable(
+    Schema.Struct({
+      format: Nullable(Schema.Unknown),
+      verbosity: Nullable(Schema.Literals(["low", "medium", "high"]))
+    })
+  ),
+  max_output_tokens: Nullable(Schema.Int.check(Schema.isGreaterThan(0))),
+  temperature: Nullable(Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 2 }))),
+  top_p: Nullable(Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1 }))),
+  metadata: Nullable(Metadata),
+  previous_response_id: Nullable(Schema.NonEmptyString),
+  store: Nullable(Schema.Boolean),
+  stream: Nullable(Schema.Boolean),
+  stream_options: Nullable(Schema.Struct({ include_obfuscation: Nullable(Schema.Boolean) })),
+  parallel_tool_calls: Nullable(Schema.Boolean),
+  include: Nullable(Schema.Array(Schema.String)),
+  reasoning: Nullable(
+    Schema.Struct({
+      effort: Nullable(Schema.String),
+      summary: Nullable(Schema.String),
+      generate_summary: Nullable(Schema.String)
+    })
+  ),
+  service_tier: Nullable(Schema.String),
+  truncation: Nullable(Schema.Literals(["auto", "disabled"])),
+  top_logprobs: Nullable(Schema.Int),
+  max_tool_calls: Nullable(Schema.Int),
+  background: Nullable(Schema.Boolean),
+  user: Nullable(Schema.String),
+  prompt_cache_key: Nullable(Schema.String),
+  prompt_cache_retention: Nullable(Schema.String),
+  safety_identifier: Nullable(Schema.String),
+  conversation: Anything,
+  prompt: Anything,
+  moderation: Anything,
+  context_management: Anything,
+  prompt_cache_options: Anything,
+  image: Anything,
+  access_programs: Anything
+})
+export type ResponsesBody = typeof ResponsesBody.Type
+
+/** A decoded body with its tools, tool choice and text format checked. */
+export interface ResponsesRequest {
+  readonly body: ResponsesBody
+  readonly tools: ReadonlyArray<ResponsesFunctionTool>
+  readonly toolChoice: typeof ToolChoice.Type | undefined
+  readonly format: ResponsesTextFormat | undefined
+}
+
+const present = (v: unknown) => v !== undefined && v !== null
+
+/**
+ * Parameters the engine cannot carry to every provider today, each with the values that need
+ * nothing from it (the defaults). Anything else is refused by name.
+ */
+const unsupported: ReadonlyArray<readonly [field: string, refuse: (b: ResponsesBody) => boolean, why: string]> = [
+  ["parallel_tool_calls", (b) => b.parallel_tool_calls === false, "parallel tool calls cannot be turned off yet"],
+  [
+    "reasoning",
+    (b) => present(b.reasoning?.effort) || present(b.reasoning?.summary) || present(b.reasoning?.generate_summary),
+    "reasoning settings are not carried to providers yet"
+  ],
+  [
+    "include",
+    (b) => (b.include ?? []).some((i) => i !== "reasoning.encrypted_content"),
+    "only reasoning.encrypted_content can be included (the gateway returns no other optional data)"
+  ],
+  ["truncation", (b) => b.truncation === "auto", "automatic truncation is not supported"],
+  ["top_logprobs", (b) => (b.top_logprobs ?? 0) !== 0, "log probabilities are not carried to providers"],
+  [
+    "service_tier",
+    (b) => present(b.service_tier) && b.service_tier !== "auto" && b.service_tier !== "default",
+    "service tiers are not carried to providers"
+  ],
+  ["background", (b) => b.background === true, "background responses are not supported"],
+  [
+    "text.verbosity",
+    (b) => present(b.text?.verbosity) && b.text?.verbosity !== "medium",
+    "verbosity is not carried to providers"
+  ],
+  ["user", (b) => present(b.user), "end-user ids are not carried to providers"],
+  ["safety_identifier", (b) => present(b.safety_identifier), "safety identifiers are not carried to providers"],
+  ["prompt_cache_key", (b) => present(b.prompt_cache_key), "prompt cache keys are not carried to providers"],
+  [
+    "prompt_cache_retention",
+    (b) => present(b.prompt_cache_retention),
+    "prompt cache retention is not carried to providers"
+  ],
+  ["prompt_cache_options", (b) => present(b.prompt_cache_options), "prompt cache options are not carried to providers"],
+  ["conversation", (b) => present(b.conversation), "conversations are not supported; use previous_response_id"],
+  ["prompt", (b) => present(b.prompt), "stored prompt templates are not supported"],
+  ["moderation", (b) => present(b.moderation), "moderation settings are not supported"],
+  [
+    "context_management",
+    (b) => present(b.context_management) && !(Array.isArray(b.context_management) && b.context_management.length === 0),
+    "context management is not supported"
+  ],
+  ["image", (b) => present(b.image), "image generation settings are not supported"],
+  ["access_programs", (b) => present(b.access_programs), "access programs are not supported"]
+]
+
+const refuse = (field: string, why: string) =>
+  GatewayError.invalid(`${field} is not supported by the gateway: ${why}`, field)
+
+const decodeTool = (tool: unknown, i: number): Effect.Effect<ResponsesFunctionTool, GatewayError> => {
+  const path = `tools.${i}`
+  const type = typeof tool === "object" && tool !== null ? (tool as { type?: unknown }).type : undefined
+  if (type !== "function")
+    return Effect.fail(refuse(`${path}.type`, `only function tools are served (got ${JSON.stringify(type)})`))
+  return Effect.filterOrFail(
+    decodeAt(FunctionTool, tool, path),
+    (t) => t.strict !== true,
+    () => refuse(`${path}.strict`, "strict function schemas are not enforced on every provider yet")
+  )
+}
+
+/**
+ * Decodes a parsed JSON body, failing with `GatewayError(InvalidRequest)` naming the first bad or
+ * unsupported field.
+ */
+export const decodeResponsesBody = (json: unknown): Effect.Effect<ResponsesRequest, GatewayError> =>
+  Effect.gen(function* () {
+    if (typeof json !== "object" || json === null || Array.isArray(json))
+      return yield* GatewayError.invalid("the request body must be a JSON object")
+    const body = yield* decodeAt(ResponsesBody, json, "")
+    for (const [field, test, why] of unsupported) if (test(body)) return yield* refuse(field, why)
+    if (body.input === undefined && !present(body.previous_response_id))
+      return yield* GatewayError.invalid("input is required (or previous_response_id)", "input")
+    const tools = yield* Effect.forEach(body.tools ?? [], decodeTool)
+    const toolChoice = present(body.tool_choice)
+      ? yield* Effect.mapError(decodeAt(ToolChoice, body.tool_choice, "tool_choice"), (e) =>
+          e.reason._tag === "InvalidRequest" && e.reason.field === "tool_choice"
+            ? refuse("tool_choice", "only auto, none, required and a function by name are served")
+            : e
+        )
+      : undefined
+    const format = present(body.text?.format)
+      ? yield* decodeAt(TextFormat, body.text?.format, "text.format")
+      : undefined
+    if (format?.type === "json_schema" && format.description !== undefined)
+      return yield* refuse("text.format.description", "format descriptions are not carried to providers")
+    return { body, tools, toolChoice, format }
+  })
+
+/** The engine request for a decoded body and its conversation (`messages` without the instructions). */
+export const toResponsesCompletionRequest = (
+  request: ResponsesRequest,
+  messages: ReadonlyArray<ChatMessage>,
+  caller: CallerContext
+): unknown => {
+  const { body, format, toolChoice } = request
+  const opt = <K extends string, V>(k: K, v: V | null | undefined) =>
+    (v === undefined || v === null ? {} : { [k]: v }) as { [P in K]?: V }
+  const instructions = present(body.instructions) && body.instructions !== "" ? body.instructions : undefined
+  return {
+    model: body.model,
+    messages: [...(instructions !== undefined ? [{ role: "system", content: instructions }] : []), ...messages],
+    ...opt("temperature", body.temperature),
+    ...opt("topP", body.top_p),
+    ...opt("maxTokens", body.max_output_tokens),
+    ...(request.tools.length > 0
+      ? {
+          tools: request.tools.map((t) => ({
+            name: t.name,
+            ...(present(t.description) ? { description: t.description } : {}),
+            ...(present(t.parameters) ? { parameters: t.parameters } : {})
+          }))
+        }
+      : {}),
+    ...(toolChoice !== undefined
+      ? { toolChoice: typeof toolChoice === "string" ? toolChoice : { name: toolChoice.name } }
+      : {}),
+    ...(format === undefined || format.type === "text"
+      ? {}
+      : format.type === "json_schema"
+        ? {
+            responseFormat: {
+              type: "json_schema",
+              name: format.name,
+              schema: format.schema,
+              ...(typeof format.strict === "boolean" ? { strict: format.strict } : {})
+            }
+          }
+        : { responseFormat: { type: "json_object" } }),
+    metadata: { workspaceId: caller.workspaceId },
+    ...opt("idempotencyKey", caller.idempotencyKey),
+    ...opt("deadlineMs", caller.deadlineMs)
+  } satisfies Partial<Record<keyof CompletionRequest, unknown>>
+}
+
+/** The ids clients see: stable per request, so they match the ledger's request id. */
+export const responsesIds = (requestId: string) => ({
+  response: `resp_${requestId}`,
+  message: `msg_${requestId}`,
+  functionCall: (i: number) => `fc_${requestId}_${i}`
+})
+
+/** The Responses `usage` object for the engine's usage. */
+export const responsesUsage = (u: Usage) => ({
+  input_tokens: u.inputTokens,
+  input_tokens_details: { cached_tokens: u.cacheReadInputTokens ?? 0 },
+  output_tokens: u.outputTokens,
+  output_tokens_details: { reasoning_tokens: u.reasoningOutputTokens ?? 0 },
+  total_tokens: u.totalTokens
+})
+
+/** `status` and `incomplete_details` of a response that finished for `reason`. */
+export const responsesStatus = (reason: FinishReason) =>
+  reason === "length"
+    ? { status: "incomplete" as const, incomplete_details: { reason: "max_output_tokens" } }
+    : reason === "content_filter"
+      ? { status: "incomplete" as const, incomplete_details: { reason: "content_filter" } }
+      : { status: "completed" as const, incomplete_details: null }
+
+/** An output `message` item. */
+export const messageItem = (id: string, text: string, refusal: string | undefined, status: string) => ({
+  id,
+  type: "message" as const,
+  status,
+  role: "assistant" as const,
+  content:
+    refusal !== undefined
+      ? [{ type: "refusal" as const, refusal }]
+      : [{ type: "output_text" as const, text, annotations: [], logprobs: [] }]
+})
+
+/** An output `function_call` item. */
+export const functionCallItem = (id: string, call: ToolCall, status: string) => ({
+  id,
+  type: "function_call" as const,
+  status,
+  call_id: call.id,
+  name: call.name,
+  arguments: call.arguments
+})
+
+export type OutputItem = ReturnType<typeof messageItem> | ReturnType<typeof functionCallItem>
+
+/** The output items of a finished answer: its text (or refusal) as a message, then its tool calls. */
+export const outputItems = (
+  requestId: string,
+  answer: {
+    readonly text: string
+    readonly refusal?: string | undefined
+    readonly toolCalls: ReadonlyArray<ToolCall>
+    readonly finishReason: FinishReason
+  }
+): Array<OutputItem> => {
+  const ids = responsesIds(requestId)
+  const itemStatus = responsesStatus(answer.finishReason).status
+  const items: Array<OutputItem> = []
+  if (answer.text.length > 0 || answer.refusal !== undefined || answer.toolCalls.length === 0)
+    items.push(messageItem(ids.message, answer.text, answer.refusal, itemStatus))
+  answer.toolCalls.forEach((call, i) => {
+    items.push(functionCallItem(ids.functionCall(i), call, "completed"))
+  })
+  return items
+}
+
+/**
+ * The parts of a `response` object that come from the request: what the client asked for, echoed
+ * as OpenAI does. `status`, `output`, `usage` and the details are the answer's.
+ */
+export const responseEnvelope = (request: ResponsesRequest, id: string, createdAt: number, model: string) => {
+  const { body } = request
+  return {
+    id,
+    object: "response" as const,
+    created_at: createdAt,
+    status: "in_progress" as string,
+    background: false,
+    error: null,
+    incomplete_details: null as { reason: string } | null,
+    instructions: body.instructions ?? null,
+    max_output_tokens: body.max_output_tokens ?? null,
+    max_tool_calls: body.max_tool_calls ?? null,
+    model,
+    output: [] as ReadonlyArray<unknown>,
+    parallel_tool_calls: true,
+    previous_response_id: body.previous_response_id ?? null,
+    reasoning: { effort: null, summary: null },
+    service_tier: "default",
+    store: body.store !== false,
+    temperature: body.temperature ?? null,
+    text: { format: request.format ?? { type: "text" }, verbosity: "medium" },
+    tool_choice: request.toolChoice ?? "auto",
+    tools: request.tools.map((t) => ({
+      type: "function",
+      name: t.name,
+      description: t.description ?? null,
+      parameters: t.parameters ?? null,
+      strict: t.strict ?? false
+    })),
+    top_logprobs: 0,
+    top_p: body.top_p ?? null,
+    truncation: "disabled",
+    usage: null as ReturnType<typeof responsesUsage> | null,
+    metadata: body.metadata ?? {}
+  }
+}
+export type ResponseEnvelope = ReturnType<typeof responseEnvelope>
+
+/** The finished `response` object. */
+export const finishedResponse = (
+  envelope: ResponseEnvelope,
+  output: ReadonlyArray<OutputItem>,
+  finishReason: FinishReason,
+  usage: Usage,
+  completedAt: number
+) => {
+  const status = responsesStatus(finishReason)
+  return {
+    ...envelope,
+    ...status,
+    ...(status.status === "completed" ? { completed_at: completedAt } : {}),
+    output,
+    usage: responsesUsage(usage)
+  }
+}

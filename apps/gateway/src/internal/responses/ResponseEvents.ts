@@ -1,0 +1,222 @@
+/**
+ * The Responses API event stream for one answer, from the engine's chunks: `response.created`,
+ * `response.in_progress`, then per output item `response.output_item.added`, for a message
+ * `response.content_part.added` / `response.output_text.delta`… / `response.output_text.done` /
+ * `response.content_part.done`, for a function call `response.function_call_arguments.delta`… /
+ * `.done`, each closed by `response.output_item.done`, and finally `response.completed` (or
+ * `response.incomplete`) carrying the whole response with usage. Every event has the next
+ * `sequence_number`; each is an SSE frame with its `event:` name, as OpenAI sends them.
+ */
+import type { CompletionChunk, FinishReason, ToolCall, Usage } from "@am/core"
+import {
+  finishedResponse,
+  functionCallItem,
+  messageItem,
+  type OutputItem,
+  type ResponseEnvelope,
+  responsesIds
+} from "../../ResponsesWire.ts"
+
+interface OpenMessage {
+  readonly kind: "message"
+  readonly outputIndex: number
+  readonly id: string
+  text: string
+}
+
+interface OpenCall {
+  readonly kind: "call"
+  readonly outputIndex: number
+  readonly id: string
+  callId: string
+  name: string
+  arguments: string
+}
+
+/** Encodes one streamed answer. `finish` holds the final response once the `Finish` chunk was seen. */
+export class ResponseEventEncoder {
+  private sequence = 0
+  private readonly items: Array<OpenMessage | OpenCall> = []
+  private message: OpenMessage | undefined
+  private readonly calls = new Map<number, OpenCall>()
+  private messages = 0
+  private readonly ids: ReturnType<typeof responsesIds>
+  /** The finished response (with its output items) once the answer ended. */
+  finished: { readonly response: ReturnType<typeof finishedResponse>; readonly output: Array<OutputItem> } | undefined
+
+  constructor(
+    private readonly envelope: ResponseEnvelope,
+    requestId: string,
+    /** Unix seconds now (for `completed_at`). */
+    private readonly now: () => number
+  ) {
+    this.ids = responsesIds(requestId)
+  }
+
+  private frame(type: string, fields: Record<string, unknown>): string {
+    const data = { type, ...fields, sequence_number: this.sequence++ }
+    return `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`
+  }
+
+  /** `response.created` and `response.in_progress`. */
+  start(): string {
+    return (
+      this.frame("response.created", { response: this.envelope }) +
+      this.frame("response.in_progress", { response: this.envelope })
+    )
+  }
+
+  private openMessage(): { frames: string; message: OpenMessage } {
+    const id = this.messages === 0 ? this.ids.message : `${this.ids.message}_${this.messages}`
+    this.messages++
+    const message: OpenMessage = { kind: "message", outputIndex: this.items.length, id, text: "" }
+    this.items.push(message)
+    this.message = message
+    const item = { ...messageItem(id, "", undefined, "in_progress"), content: [] }
+    const frames =
+      this.frame("response.output_item.added", { output_index: message.outputIndex, item }) +
+      this.frame("response.content_part.added", {
+        item_id: id,
+        output_index: message.outputIndex,
+        content_index: 0,
+        part: { type: "output_text", text: "", annotations: [], logprobs: [] }
+      })
+    return { frames, message }
+  }
+
+  private closeMessage(m: OpenMessage, status: string): string {
+    const part = { type: "output_text", text: m.text, annotations: [], logprobs: [] }
+    return (
+      this.frame("response.output_text.done", {
+        item_id: m.id,
+        output_index: m.outputIndex,
+        content_index: 0,
+        text: m.text,
+        logprobs: []
+      }) +
+      this.frame("response.content_part.done", { item_id: m.id, output_index: m.outputIndex, content_index: 0, part }) +
+      this.frame("response.output_item.done", {
+        output_index: m.outputIndex,
+        item: messageItem(m.id, m.text, undefined, status)
+      })
+    )
+  }
+
+  private closeCall(c: OpenCall): string {
+    const call: ToolCall = { id: c.callId, name: c.name, arguments: c.arguments }
+    return (
+      this.frame("response.function_call_arguments.done", {
+        item_id: c.id,
+        output_index: c.outputIndex,
+        name: c.name,
+        arguments: c.arguments
+      }) +
+      this.frame("response.output_item.done", {
+        output_index: c.outputIndex,
+        item: functionCallItem(c.id, call, "completed")
+      })
+    )
+  }
+
+  /** The frames for one engine chunk (the `Finish` chunk closes every open item; `completed` is separate). */
+  encode(chunk: CompletionChunk): string {
+    switch (chunk._tag) {
+      case "TextDelta": {
+        let out = ""
+        let m = this.message
+        if (m === undefined) {
+          const opened = this.openMessage()
+          out += opened.frames
+          m = opened.message
+        }
+        m.text += chunk.text
+        return (
+          out +
+          this.frame("response.output_text.delta", {
+            item_id: m.id,
+            output_index: m.outputIndex,
+            content_index: 0,
+            delta: chunk.text,
+            logprobs: []
+          })
+        )
+      }
+      case "ToolCallDelta": {
+        let out = ""
+        let c = this.calls.get(chunk.index)
+        if (c === undefined) {
+          // Text before a tool call is its own finished item; text after it opens a new one.
+          if (this.message !== undefined) {
+            out += this.closeMessage(this.message, "completed")
+            this.message = undefined
+          }
+          c = {
+            kind: "call",
+            outputIndex: this.items.length,
+            id: this.ids.functionCall(this.calls.size),
+            callId: chunk.id ?? `call_${this.ids.functionCall(this.calls.size)}`,
+            name: chunk.name ?? "",
+            arguments: ""
+          }
+          this.items.push(c)
+          this.calls.set(chunk.index, c)
+          out += this.frame("response.output_item.added", {
+            output_index: c.outputIndex,
+            item: functionCallItem(c.id, { id: c.callId, name: c.name, arguments: "" }, "in_progress")
+          })
+        } else {
+          if (chunk.id !== undefined) c.callId = chunk.id
+          if (chunk.name !== undefined) c.name = c.name === "" ? chunk.name : c.name
+        }
+        if (chunk.argumentsDelta !== undefined && chunk.argumentsDelta.length > 0) {
+          c.arguments += chunk.argumentsDelta
+          out += this.frame("response.function_call_arguments.delta", {
+            item_id: c.id,
+            output_index: c.outputIndex,
+            delta: chunk.argumentsDelta
+          })
+        }
+        return out
+      }
+      case "ReasoningDelta":
+        return ""
+      case "Finish":
+        return this.finish(chunk.finishReason, chunk.usage, chunk.model)
+    }
+  }
+
+  private finish(reason: FinishReason, usage: Usage, model: string): string {
+    const status = reason === "length" || reason === "content_filter" ? "incomplete" : "completed"
+    let out = ""
+    if (this.items.length === 0) out += this.openMessage().frames
+    const output: Array<OutputItem> = []
+    for (const item of this.items) {
+      if (item.kind === "message") {
+        if (item === this.message) out += this.closeMessage(item, status)
+        output.push(messageItem(item.id, item.text, undefined, item === this.message ? status : "completed"))
+      } else {
+        out += this.closeCall(item)
+        output.push(
+          functionCallItem(item.id, { id: item.callId, name: item.name, arguments: item.arguments }, "completed")
+        )
+      }
+    }
+    this.message = undefined
+    const response = finishedResponse({ ...this.envelope, model }, output, reason, usage, this.now())
+    this.finished = { response, output }
+    return out
+  }
+
+  /** `response.completed` (or `response.incomplete`) with the whole response; after `Finish` only. */
+  completed(): string {
+    const response = this.finished!.response
+    return this.frame(response.status === "completed" ? "response.completed" : "response.incomplete", { response })
+  }
+
+  /** The `error` event that ends a stream cut after it began (no `response.completed` follows). */
+  error(body: {
+    readonly error: { readonly message: string; readonly code: string; readonly param: string | null }
+  }): string {
+    return this.frame("error", { code: body.error.code, message: body.error.message, param: body.error.param })
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * Responses API input items → the engine's chat messages. Messages (every role, as text,
+ * `input_text`/`output_text`/`refusal` and `input_image` parts), `function_call` and
+ * `function_call_output` items are translated; consecutive assistant messages and function calls
+ * become one assistant turn with its tool calls (the shape Anthropic and Gemini need).
+ * Anything the engine cannot represent fails with a 400 naming the item's field, never dropped.
+ */
+import type { AssistantMessage, ChatMessage, ContentPart, ToolCall } from "@am/core"
+import { schemaIssuePath } from "@am/core"
+import { Effect, Schema } from "effect"
+import { GatewayError } from "../../GatewayError.ts"
+
+const Nullable = <S extends Schema.Top>(s: S) => Schema.optionalKey(Schema.NullOr(s))
+const ItemStatus = Nullable(Schema.Literals(["in_progress", "completed", "incomplete"]))
+
+const InputText = Schema.Struct({ type: Schema.Literal("input_text"), text: Schema.String })
+const OutputText = Schema.Struct({
+  type: Schema.Literal("output_text"),
+  text: Schema.String,
+  // Citations and token logprobs an earlier answer carried: output metadata, not instructions.
+  annotations: Schema.optionalKey(Schema.Array(Schema.Unknown)),
+  logprobs: Nullable(Schema.Array(Schema.Unknown))
+})
+const Refusal = Schema.Struct({ type: Schema.Literal("refusal"), refusal: Schema.String })
+const InputImage = Schema.Struct({
+  type: Schema.Literal("input_image"),
+  image_url: Nullable(Schema.String),
+  file_id: Nullable(Schema.String),
+  detail: Nullable(Schema.Literals(["low", "high", "auto", "original"]))
+})
+
+const Message = Schema.Struct({
+  type: Schema.optionalKey(Schema.Literal("message")),
+  role: Schema.Literals(["user", "assistant", "system", "developer"]),
+  content: Schema.Union([Schema.String, Schema.Array(Schema.Unknown)]),
+  id: Nullable(Schema.String),
+  status: ItemStatus,
+  phase: Nullable(Schema.Literals(["commentary", "final_answer"]))
+})
+
+const FunctionCall = Schema.Struct({
+  type: Schema.Literal("function_call"),
+  call_id: Schema.NonEmptyString,
+  name: Schema.NonEmptyString,
+  arguments: Schema.String,
+  id: Nullable(Schema.String),
+  status: ItemStatus
+})
+
+const FunctionCallOutput = Schema.Struct({
+  type: Schema.Literal("function_call_output"),
+  call_id: Schema.NonEmptyString,
+  output: Schema.Union([Schema.String, Schema.Array(Schema.Unknown)]),
+  id: Nullable(Schema.String),
+  status: ItemStatus
+})
+
+const ItemReference = Schema.Struct({ type: Schema.Literal("item_reference"), id: Schema.NonEmptyString })
+
+const invalidAt = (path: string, detail: string) => GatewayError.invalid(`invalid field ${path}: ${detail}`, path)
+
+/** Decodes `value` strictly (unknown fields refused), naming the failing field under `path`. */
+export const decodeAt = <S extends Schema.Top & { readonly DecodingServices: never }>(
+  schema: S,
+  value: unknown,
+  path: string
+): Effect.Effect<S["Type"], GatewayError> =>
+  Schema.decodeUnknownEffect(schema)(value, { errors: "first", onExcessProperty: "error" }).pipe(
+    Effect.mapError((e) => {
+      const inner = schemaIssuePath(e)
+      const at = inner === undefined ? path : path === "" ? inner : `${path}.${inner}`
+      const first = e.message.split("\n")[0] ?? e.message
+      return first.startsWith("Expected no excess property")
+        ? GatewayError.invalid(`unsupported parameter: ${at} (the gateway cannot honour it)`, at)
+        : at === ""
+          ? GatewayError.invalid(`invalid request body: ${first}`)
+          : invalidAt(at, first)
+    })
+  )
+
+const typeOf = (u: unknown): unknown =>
+  typeof u === "object" && u !== null && !Array.isArray(u) ? (u as { type?: unknown }).type : undefined
+
+/** An input item with where it sits in the request (for error messages). */
+export interface PlacedItem {
+  readonly item: unknown
+  readonly path: string
+}
+
+/**
+ * Replaces `item_reference` items by the stored items they name (`lookup` answers `undefined`
+ * for an unknown id: a 400 naming the reference).
+ */
+export const resolveReferences = (
+  items: ReadonlyArray<PlacedItem>,
+  lookup: (id: string) => Effect.Effect<unknown>
+): Effect.Effect<ReadonlyArray<PlacedItem>, GatewayError> =>
+  Effect.forEach(items, (placed) =>
+    typeOf(placed.item) !== "item_reference"
+      ? Effect.succeed(placed)
+      : decodeAt(ItemReference, placed.item, placed.path).pipe(
+          Effect.flatMap((ref) => lookup(ref.id)),
+          Effect.flatMap((found) =>
+            found === undefined
+              ? Effect.fail(
+                  GatewayError.invalid(
+                    `item_reference ${placed.path}.id names no item stored for this workspace`,
+                    `${placed.path}.id`
+                  )
+                )
+              : Effect.succeed({ item: found, path: placed.path })
+          )
+        )
+  )
+
+const part = (
+  p: unknown,
+  path: string,
+  role: string
+): Effect.Effect<ContentPart | { refusal: string }, GatewayError> => {
+  switch (typeOf(p)) {
+    case "input_text":
+      return Effect.map(decodeAt(InputText, p, path), (t) => ({ type: "text" as const, text: t.text }))
+    case "output_text":
+      return Effect.map(decodeAt(OutputText, p, path), (t) => ({ type: "text" as const, text: t.text }))
+    case "refusal":
+      return role === "assistant"
+        ? Effect.map(decodeAt(Refusal, p, path), (r) => ({ refusal: r.refusal }))
+        : Effect.fail(invalidAt(`${path}.type`, "a refusal part belongs to an assistant message"))
+    case "input_image":
+      return Effect.flatMap(decodeAt(InputImage, p, path), (img) => {
+        if (img.file_id !== undefined && img.file_id !== null)
+          return Effect.fail(
+            GatewayError.invalid(`${path}.file_id: file ids are not supported; send image_url`, `${path}.file_id`)
+          )
+        if (img.image_url === undefined || img.image_url === null || img.image_url.length === 0)
+          return Effect.fail(invalidAt(`${path}.image_url`, "an input_image needs an image_url"))
+        // The engine's image part has no detail level: only the default can be honoured.
+        if (img.detail !== undefined && img.detail !== null && img.detail !== "auto")
+          return Effect.fail(
+            GatewayError.invalid(`${path}.detail: only "auto" is supported by the gateway`, `${path}.detail`)
+          )
+        return Effect.succeed({ type: "image" as const, url: img.image_url })
+      })
+    default:
+      return Effect.fail(
+        GatewayError.invalid(
+          `${path}.type: content part type ${JSON.stringify(typeOf(p))} is not supported by the gateway`,
+          `${path}.type`
+        )
+      )
+  }
+}
+
+const parts = (content: ReadonlyArray<unknown>, path: string, role: string) =>
+  Effect.forEach(content, (p, i) => part(p, `${path}.${i}`, role))
+
+const isRefusal = (p: ContentPart | { refusal: string }): p is { refusal: string } => "refusal" in p
+const textOnly = (ps: ReadonlyArray<ContentPart>) => ps.every((p) => p.type === "text")
+
+type Turn = { content: Array<ContentPart>; refusal: string | undefined; toolCalls: Array<ToolCall> }
+
+/**
+ * The chat messages for a list of input items (references already resolved). A `function_call`
+ * or assistant message extends the current assistant turn; anything else closes it.
+ */
+export const toMessages = (items: ReadonlyArray<PlacedItem>): Effect.Effect<Array<ChatMessage>, GatewayError> =>
+  Effect.gen(function* () {
+    const out: Array<ChatMessage> = []
+    let turn: Turn | undefined
+    const flush = () => {
+      if (turn === undefined) return
+      const t = turn
+      turn = undefined
+      const text =
+        t.content.length === 0
+          ? null
+          : textOnly(t.content)
+            ? t.content.map((p) => (p as { text: string }).text).join("")
+            : t.content
+      out.push({
+        role: "assistant",
+        content: text,
+        ...(t.toolCalls.length > 0 ? { toolCalls: t.toolCalls } : {}),
+        ...(t.refusal !== undefined ? { refusal: t.refusal } : {})
+      } satisfies AssistantMessage)
+    }
+    const openTurn = (): Turn => {
+      turn ??= { content: [], refusal: undefined, toolCalls: [] }
+      return turn
+    }
+    for (const { item, path } of items) {
+      const type = typeOf(item)
+      if (type === "function_call") {
+        const call = yield* decodeAt(FunctionCall, item, path)
+        openTurn().toolCalls.push({ id: call.call_id, name: call.name, arguments: call.arguments })
+        continue
+      }
+      if (type === "function_call_output") {
+        flush()
+        const result = yield* decodeAt(FunctionCallOutput, item, path)
+        const content =
+          typeof result.output === "string" ? result.output : yield* toolOutput(result.output, `${path}.output`)
+        out.push({ role: "tool", toolCallId: result.call_id, content })
+        continue
+      }
+      if (type !== undefined && type !== "message") {
+        return yield* GatewayError.invalid(
+          `${path}.type: input item type ${JSON.stringify(type)} is not supported by the gateway (messages, function_call, function_call_output and item_reference are)`,
+          `${path}.type`
+        )
+      }
+      const m = yield* decodeAt(Message, item, path)
+      if (m.phase !== undefined && m.phase !== null)
+        return yield* GatewayError.invalid(
+          `${path}.phase: message phases are not supported by the gateway`,
+          `${path}.phase`
+        )
+      const content =
+        typeof m.content === "string"
+          ? [{ type: "text" as const, text: m.content }]
+          : yield* parts(m.content, `${path}.content`, m.role)
+      if (m.role === "assistant") {
+        if (turn !== undefined && turn.toolCalls.length > 0) flush()
+        const t = openTurn()
+        for (const p of content) {
+          if (isRefusal(p)) t.refusal = (t.refusal ?? "") + p.refusal
+          else t.content.push(p)
+        }
+        continue
+      }
+      flush()
+      const plain = content.filter((p): p is ContentPart => !isRefusal(p))
+      if (m.role === "user") {
+        out.push({ role: "user", content: typeof m.content === "string" ? m.content : plain })
+        continue
+      }
+      // System and developer messages are text only in the engine.
+      const image = plain.findIndex((p) => p.type !== "text")
+      if (image !== -1)
+        return yield* GatewayError.invalid(
+          `${path}.content.${image}: ${m.role} messages take text only`,
+          `${path}.content.${image}`
+        )
+      out.push({ role: "system", content: plain.map((p) => (p as { text: string }).text).join("") })
+    }
+    flush()
+    return out
+  })
+
+const toolOutput = (output: ReadonlyArray<unknown>, path: string) =>
+  Effect.flatMap(parts(output, path, "tool"), (ps) => Effect.succeed(ps.filter((p): p is ContentPart => !isRefusal(p))))
