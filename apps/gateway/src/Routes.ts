@@ -23,6 +23,7 @@ import { model, models } from "./ModelsRoute.ts"
 import { keyAction, stateView } from "./OperatorRoutes.ts"
 import { healthz, metrics } from "./ProbeRoutes.ts"
 import { readiness } from "./Readiness.ts"
+import { responsesRoutes } from "./ResponsesRoute.ts"
 import { authenticated, guardWith } from "./RouteGuard.ts"
 
 /** Options of the HTTP surface. */
@@ -49,6 +50,7 @@ export const routes = (options: RoutesOptions) =>
     Effect.gen(function* () {
       const chat = yield* chatCompletions(options)
       const embed = yield* embeddings(options)
+      const responses = yield* responsesRoutes(options)
       const guarded = guardWith(yield* Lifecycle)
       const { auth } = options
       return HttpRouter.addAll([
@@ -56,6 +58,9 @@ export const routes = (options: RoutesOptions) =>
         ...(["GET", "PUT", "DELETE", "PATCH"] as const).map((method) =>
           HttpRouter.route(method, "/v1/chat/completions", guarded("chat", methodNotAllowed("POST")))
         ),
+        HttpRouter.route("POST", "/v1/responses", guarded("responses", responses.create)),
+        HttpRouter.route("GET", "/v1/responses/:id", guarded("responses", responses.retrieve)),
+        HttpRouter.route("DELETE", "/v1/responses/:id", guarded("responses", responses.remove)),
         HttpRouter.route("POST", "/v1/embeddings", guarded("embeddings", embed)),
         HttpRouter.route("GET", "/v1/models", guarded("models", authenticated(auth, models))),
         HttpRouter.route("GET", "/v1/models/:id", guarded("models", authenticated(auth, model))),
