@@ -32,6 +32,8 @@ export const Completion = Schema.Struct({
   model: Schema.String,
   /** The provider's own finish/stop reason, unmapped (e.g. `end_turn`, `SAFETY`). */
   rawFinishReason: Schema.optionalKey(Schema.String),
+  /** The stop sequence that ended the answer, when the provider says which (Anthropic `stop_sequence`). */
+  stopSequence: Schema.optionalKey(Schema.String),
   /** Gemini `promptFeedback.blockReason` when the prompt itself was blocked. */
   blockReason: Schema.optionalKey(Schema.String),
   /** The provider's response id (`chatcmpl-…`, `msg_…`, Gemini `responseId`). */
@@ -67,6 +69,7 @@ export const CompletionChunk = Schema.Union([
     usage: Usage,
     model: Schema.String,
     rawFinishReason: Schema.optionalKey(Schema.String),
+    stopSequence: Schema.optionalKey(Schema.String),
     blockReason: Schema.optionalKey(Schema.String),
     providerResponseId: Schema.optionalKey(Schema.String)
   })

@@ -134,6 +134,7 @@ export const fromMessage = (message: Message, providerRequestId?: string | null)
     ...(message.stop_reason !== null && message.stop_reason !== undefined
       ? { rawFinishReason: message.stop_reason }
       : {}),
+    ...(typeof message.stop_sequence === "string" ? { stopSequence: message.stop_sequence } : {}),
     ...(typeof message.id === "string" && message.id.length > 0 ? { providerResponseId: message.id } : {}),
     ...(providerRequestId !== undefined && providerRequestId !== null && providerRequestId.length > 0
       ? { providerRequestId }

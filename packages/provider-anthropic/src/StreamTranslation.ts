@@ -47,6 +47,7 @@ export const makeStreamTranslator = (fallbackModel = ""): StreamTranslator => {
   let model = fallbackModel
   let id: string | undefined
   let stopReason: string | null = null
+  let stopSequence: string | undefined
   let finished = false
   let emitted = false
   const usage: MutableUsage = {}
@@ -129,6 +130,7 @@ export const makeStreamTranslator = (fallbackModel = ""): StreamTranslator => {
         if (event.delta.stop_reason !== null && event.delta.stop_reason !== undefined) {
           stopReason = event.delta.stop_reason
         }
+        if (typeof event.delta.stop_sequence === "string") stopSequence = event.delta.stop_sequence
         mergeUsage(event.usage)
         return []
       }
@@ -142,6 +144,7 @@ export const makeStreamTranslator = (fallbackModel = ""): StreamTranslator => {
             usage: toUsage(usage),
             model,
             ...(stopReason !== null ? { rawFinishReason: stopReason } : {}),
+            ...(stopSequence !== undefined ? { stopSequence } : {}),
             ...(id !== undefined ? { providerResponseId: id } : {})
           }
         ]
