@@ -23,9 +23,9 @@ import type { AssistantMessage, ChatMessage } from "@am/core"
 import { Context, Effect, Layer } from "effect"
 import { type GuardConfig, type ResolvedGuardConfig, resolveGuardConfig } from "./Config.ts"
 import { GuardBlocked } from "./Errors.ts"
-import type { InjectionResult } from "./ScanMessages.ts"
-import { scanMessages } from "./ScanMessages.ts"
-import { type MessageFinding, redactMessages, restoreMessage } from "./RedactMessages.ts"
+import { ENTITIES } from "./Entity.ts"
+import { type MessageFinding, type RedactedRequest, redactRequest, restoreMessage } from "./RedactMessages.ts"
+import { type InjectionResult, scanSegments, segmentsOf } from "./ScanMessages.ts"
 import { restore, type StreamRestorer, streamRestorer } from "./Restore.ts"
 import { scrub } from "./Scrub.ts"
 import { Vault } from "./Vault.ts"
@@ -60,12 +60,14 @@ export type GuardOutcome =
  */
 export const guardRequest = (messages: ReadonlyArray<ChatMessage>, config: ResolvedGuardConfig): GuardOutcome => {
   const vault = Vault.make()
-  const redacted = redactMessages(messages, vault, config.pii)
+  const redacted: RedactedRequest = ENTITIES.every((e) => config.pii[e] === "off")
+    ? { messages, findings: [], blocked: [], segments: config.injection === "off" ? [] : segmentsOf(messages) }
+    : redactRequest(messages, vault, config.pii)
   // The firewall reads the redacted text: keys and addresses are placeholders by then, so they
   // cannot pass for leetspeak or base64, and a placeholder in a URL's query marks it as exfiltration.
   let injection: InjectionResult | undefined
   if (config.injection !== "off") {
-    const r = scanMessages(redacted.messages, config.thresholds)
+    const r = scanSegments(redacted.segments, config.thresholds)
     injection = config.injection === "flag" && r.verdict === "block" ? { ...r, verdict: "flag" } : r
   }
   const request: GuardedRequest = { messages: redacted.messages, vault, pii: redacted.findings, injection }

@@ -14,8 +14,9 @@
  */
 import type { AssistantMessage, ChatMessage, Content, ToolCall } from "@am/core"
 import type { PiiPolicy } from "./Entity.ts"
-import { type RedactionFinding, redactJson, redactText } from "./Redact.ts"
+import { type RedactionFinding, type RedactedView, redactJsonWithView, redactWithView } from "./Redact.ts"
 import { restore, restoreJson } from "./Restore.ts"
+import type { Segment } from "./ScanMessages.ts"
 import type { Vault } from "./Vault.ts"
 
 /** Where in the request a finding was. */
@@ -34,11 +35,12 @@ export interface RedactedMessages {
   readonly blocked: ReadonlyArray<MessageFinding>
 }
 
-type Redactor = (
-  text: string,
-  vault: Vault,
-  policy: PiiPolicy
-) => { text: string; findings: ReadonlyArray<RedactionFinding> }
+/** `RedactedMessages` with the firewall's segments (user text and tool results, as views). */
+export interface RedactedRequest extends RedactedMessages {
+  readonly segments: ReadonlyArray<Segment>
+}
+
+type Redactor = (text: string, vault: Vault, policy: PiiPolicy) => RedactedView
 
 /**
  * Redacts every message of a request into `vault`. Messages without findings are returned as
@@ -60,16 +62,29 @@ export const redactMessages = (
   vault: Vault,
   policy: PiiPolicy
 ): RedactedMessages => {
+  const r = redactRequest(messages, vault, policy)
+  return { messages: r.messages, findings: r.findings, blocked: r.blocked }
+}
+
+/**
+ * `redactMessages`, also giving the segments the firewall scores (what `segmentsOf` would give for
+ * the redacted messages, read through the one-byte views `redactWithView` builds).
+ */
+export const redactRequest = (
+  messages: ReadonlyArray<ChatMessage>,
+  vault: Vault,
+  policy: PiiPolicy
+): RedactedRequest => {
   const findings: MessageFinding[] = []
-  const note = (message: number, part: string, fs: ReadonlyArray<RedactionFinding>) => {
-    for (const f of fs) findings.push({ ...f, message, part })
-  }
-  const text = (i: number, part: string, value: string, how: Redactor = redactText): string => {
+  const segments: Segment[] = []
+  let scored: Segment["where"]["source"] | undefined
+  const text = (i: number, part: string, value: string, how: Redactor = redactWithView): string => {
     const r = how(value, vault, policy)
-    note(i, part, r.findings)
+    for (const f of r.findings) findings.push({ ...f, message: i, part })
+    if (scored !== undefined) segments.push({ text: r.view, where: { message: i, part, source: scored } })
     return r.text
   }
-  const content = (i: number, c: Content, how: Redactor = redactText): Content => {
+  const content = (i: number, c: Content, how: Redactor = redactWithView): Content => {
     if (typeof c === "string") return text(i, "content", c, how)
     let changed = false
     const parts = c.map((p, k) => {
@@ -84,22 +99,26 @@ export const redactMessages = (
   const out = messages.map((m, i): ChatMessage => {
     switch (m.role) {
       case "system": {
+        scored = undefined
         const c = text(i, "content", m.content)
         return c === m.content ? m : { ...m, content: c }
       }
       case "user": {
+        scored = "user"
         const c = content(i, m.content)
         return c === m.content ? m : { ...m, content: c }
       }
       case "tool": {
-        const c = content(i, m.content, redactJson)
+        scored = "indirect"
+        const c = content(i, m.content, redactJsonWithView)
         return c === m.content ? m : { ...m, content: c }
       }
       default:
+        scored = undefined
         return redactAssistant(m, i, content, text)
     }
   })
-  return { messages: out, findings, blocked: findings.filter((f) => f.action === "block") }
+  return { messages: out, findings, blocked: findings.filter((f) => f.action === "block"), segments }
 }
 
 const redactAssistant = (
@@ -110,7 +129,7 @@ const redactAssistant = (
 ): AssistantMessage => {
   const c = m.content === null ? null : content(i, m.content)
   const calls = m.toolCalls?.map((call, k): ToolCall => {
-    const args = text(i, `tool_call:${k}`, call.arguments, redactJson)
+    const args = text(i, `tool_call:${k}`, call.arguments, redactJsonWithView)
     return args === call.arguments ? call : { ...call, arguments: args }
   })
   const refusal = m.refusal === undefined ? undefined : text(i, "refusal", m.refusal)

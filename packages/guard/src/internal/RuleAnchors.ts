@@ -153,7 +153,9 @@ export const ANCHORS: Readonly<Record<string, ReadonlyArray<string>>> = {
     "if you are",
     "dear",
     "hey",
-    "hi",
+    // the rule reads `hi[ ,]+`: "hi" alone would let "hiring", "high", "his" run it
+    "hi ",
+    "hi,",
     "hello",
     "reading this",
     "processing this",
