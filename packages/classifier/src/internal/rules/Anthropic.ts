@@ -2,6 +2,7 @@
 /** Anthropic. */
 import type { ClassificationRule } from "../../ClassificationRule.ts"
 import { all, any, code, message, status, type } from "../predicates.ts"
+import { messageFormRules } from "./MessageForms.ts"
 
 // --- Anthropic ---------------------------------------------------------------------------------------
 
@@ -86,6 +87,9 @@ export const anthropicRules: ReadonlyArray<ClassificationRule> = [
       retryAfter: "rate-limit"
     }
   },
+  // `invalid_request_error` is all Anthropic sends for a content block ("Output blocked by content
+  // filtering policy"), a retired model or a feature the model lacks: the message tells them apart.
+  ...messageFormRules("anthropic", "anthropic", any(status(400), type("invalid_request_error"))),
   {
     // Malformed request; Anthropic also uses it for other unlisted 4xx.
     name: "anthropic.400.invalid_request_error",

@@ -2,6 +2,7 @@
 /** Google Gemini. */
 import type { ClassificationRule } from "../../ClassificationRule.ts"
 import { all, any, code, message, quotaHint, status, type } from "../predicates.ts"
+import { messageFormRules } from "./MessageForms.ts"
 
 // --- Google Gemini ------------------------------------------------------------------------------------
 
@@ -74,6 +75,7 @@ export const geminiRules: ReadonlyArray<ClassificationRule> = [
     when: any(status(413), all(any(status(400), type("INVALID_ARGUMENT")), message(/payload size exceeds the limit/i))),
     then: { class: "request_too_large", scope: "request", retryable: false, errorType: "INVALID_ARGUMENT" }
   },
+  ...messageFormRules("gemini", "gemini", any(status(400), type("INVALID_ARGUMENT"))),
   {
     name: "gemini.400.invalid_argument",
     provider: "gemini",

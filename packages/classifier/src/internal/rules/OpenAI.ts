@@ -3,6 +3,7 @@
 import type { ProviderKind } from "@am/core"
 import type { ClassificationRule } from "../../ClassificationRule.ts"
 import { all, any, code, message, status, type } from "../predicates.ts"
+import { messageFormRules } from "./MessageForms.ts"
 
 const OPENAI: ReadonlyArray<ProviderKind> = ["openai", "openai-compatible"]
 
@@ -118,6 +119,8 @@ export const openaiRules: ReadonlyArray<ClassificationRule> = [
     when: status(422),
     then: { class: "invalid_request", scope: "request", retryable: false, errorType: "unprocessable_entity" }
   },
+  // 400s without a telling code: safety blocks, retired models, features this model lacks.
+  ...messageFormRules("openai", OPENAI, status(400)),
   {
     name: "openai.400.invalid_request_error",
     provider: OPENAI,

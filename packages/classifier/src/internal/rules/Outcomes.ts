@@ -4,6 +4,9 @@ import type { ClassificationRule } from "../../ClassificationRule.ts"
 import { all, any, code, finishReason, hasBlockReason, kind, status, type } from "../predicates.ts"
 import { TOOL_CALL_FINISH_REASONS } from "./ToolCalls.ts"
 
+/** The `errorType` of a failure made from a defect (`defectFailure`). */
+export const ADAPTER_DEFECT = "adapter_defect"
+
 // --- Outcomes that are not HTTP errors: content, streams, transport -----------------------------
 
 export const outcomeRules: ReadonlyArray<ClassificationRule> = [
@@ -49,6 +52,20 @@ export const outcomeRules: ReadonlyArray<ClassificationRule> = [
       retryable: false,
       errorType: "content_filter",
       errorTypeFrom: ["finishReason"]
+    }
+  },
+  {
+    // A defect thrown inside an adapter (a bug, an SDK change it did not expect): no signal about
+    // the provider, so `unknown` — provider scope, bounded by the engine — and the request fails
+    // over instead of stopping. After output, a retry would duplicate it.
+    name: "adapter.defect",
+    when: type(ADAPTER_DEFECT),
+    then: {
+      class: "unknown",
+      scope: "provider",
+      retryable: true,
+      errorType: ADAPTER_DEFECT,
+      onlyBeforeOutput: true
     }
   },
   {
