@@ -65,15 +65,14 @@ export type RoutableRequest = Pick<CompletionRequest, "route" | "model"> & {
   readonly tools?: ReadonlyArray<unknown>
   readonly responseFormat?: { readonly type: string }
   readonly maxTokens?: number
-  /** OpenAI's `reasoning_effort` as the gateway maps it. */
-  readonly reasoningEffort?: string
-  /** Anthropic-style `thinking` (`{ type: "enabled", budget_tokens }`). */
-  readonly thinking?: unknown
+  /** The core request's provider-neutral reasoning ask (`effort`, `budgetTokens`, `adaptive`). */
+  readonly reasoning?: { readonly effort?: string; readonly budgetTokens?: number; readonly adaptive?: boolean }
   /** Embeddings: the input texts (an embeddings request has no `messages`). */
   readonly input?: string | ReadonlyArray<string>
   /** Embeddings: the requested vector size. */
   readonly dimensions?: number
-  readonly metadata?: { readonly profile?: string }
+  /** `metadata.profile` asks for a profile (see `PlanInput.profile`). */
+  readonly metadata?: { readonly [key: string]: unknown }
 }
 
 /** What serving a request takes. */
@@ -107,7 +106,7 @@ const FILE_PARTS = new Set(["file", "document", "input_file"])
 /**
  * What `input` needs: tools when it has tools, `json` for a JSON/JSON-schema response format,
  * `vision`/`audio`/`files` for such content parts, `streaming` when streamed, `reasoning` when
- * it sets `reasoningEffort` (other than `none`) or `thinking` (other than disabled),
+ * its `reasoning` asks for any (an effort other than `none`, a budget, or adaptive),
  * `embeddings` for an embeddings request, plus `require`.
  */
 export const requirementsOf = (input: RequirementsInput): Requirements => {
@@ -124,8 +123,7 @@ export const requirementsOf = (input: RequirementsInput): Requirements => {
     }
   }
   if (input.stream === true) need.add("streaming")
-  if (request.reasoningEffort !== undefined && request.reasoningEffort !== "none") need.add("reasoning")
-  if (request.thinking !== undefined && !isDisabled(request.thinking)) need.add("reasoning")
+  if (asksReasoning(request.reasoning)) need.add("reasoning")
   for (const c of input.require ?? []) need.add(c)
   return {
     capabilities: CAPABILITIES.filter((c) => need.has(c)),
@@ -134,10 +132,9 @@ export const requirementsOf = (input: RequirementsInput): Requirements => {
   }
 }
 
-const isDisabled = (thinking: unknown): boolean =>
-  thinking === null ||
-  thinking === false ||
-  (typeof thinking === "object" && (thinking as { type?: unknown }).type === "disabled")
+const asksReasoning = (r: RoutableRequest["reasoning"]): boolean =>
+  r !== undefined &&
+  ((r.effort !== undefined && r.effort !== "none") || r.budgetTokens !== undefined || r.adaptive === true)
 
 /** The config field that declares a model's capability, written for a person to edit. */
 export const capabilityField = (provider: string, model: string): string =>

@@ -38,9 +38,14 @@ import {
   type RoutingTable,
   stepsOf
 } from "./RoutingTable.ts"
-import { estimatePromptTokens } from "./TokenEstimate.ts"
+import { estimateLongestInputTokens, estimatePromptTokens } from "./TokenEstimate.ts"
 
 const fail = (reason: RouterError["reason"]) => Result.fail(new RouterError({ reason }))
+
+const metadataProfile = (input: PlanInput): string | undefined => {
+  const p = input.request.metadata?.["profile"]
+  return typeof p === "string" ? p : undefined
+}
 
 /** The route a request names: its `route`, else its `model`, else `default`. */
 export const routeNameOf = (input: PlanInput): string => input.request.route ?? input.request.model ?? "default"
@@ -96,13 +101,15 @@ export const planRequest = (table: RoutingTable, input: PlanInput): Result.Resul
     policy.overrides,
     steps,
     input.override,
-    input.profile ?? input.request.metadata?.profile
+    input.profile ?? metadataProfile(input)
   )
   if (overrides instanceof InvalidOverride) return fail(overrides)
   const { profile, pin } = overrides
 
   const needs = requirementsOf(input)
   const estimatedInputTokens = estimatePromptTokens(input.request)
+  // An embedding model's window bounds each input, not the batch.
+  const contextTokens = input.kind === "embedding" ? estimateLongestInputTokens(input.request) : estimatedInputTokens
   const expectedOutput = input.request.maxTokens ?? EXPECTED_OUTPUT_TOKENS
   const health = input.health
   const excluded: Array<Exclusion> = []
@@ -118,7 +125,7 @@ export const planRequest = (table: RoutingTable, input: PlanInput): Result.Resul
       if (pin?.provider !== undefined && pin.provider !== provider.id) continue
       if (pin?.model !== undefined && pin.model !== name) continue
       const model = resolveModel(catalogue, provider.kind, name, provider.models.get(name))
-      const exclusion = exclusionOf(provider.id, model, needs, estimatedInputTokens)
+      const exclusion = exclusionOf(provider.id, provider.kind, model, needs, contextTokens)
       if (exclusion !== undefined) {
         excluded.push(exclusion)
         continue

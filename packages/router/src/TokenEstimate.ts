@@ -8,7 +8,9 @@
  *   the tool definitions, rounded up;
  * - every non-text content part (image, audio, file) counts as 1,000 characters (~250 tokens);
  * - plus 4 tokens of framing per message;
- * - an embeddings request: its input texts at ~4 characters per token.
+ * - an embeddings request: its input texts at ~4 characters per token (the context check of an
+ *   embeddings request uses its longest input, since the limit is per input:
+ *   `estimateLongestInputTokens`).
  *
  * English prose runs ~4 characters per token on the three providers' tokenizers; code, CJK text
  * and images can cost several times more, so a model within ~10% of its window may still
@@ -54,4 +56,12 @@ export const estimatePromptTokens = (request: RoutableRequest): number => {
     chars += typeof request.input === "string" ? request.input.length : request.input.reduce((k, s) => k + s.length, 0)
   }
   return Math.ceil(chars / 4) + 4 * messages.length
+}
+
+/** An embeddings request's longest input, in estimated tokens (0 without inputs). */
+export const estimateLongestInputTokens = (request: RoutableRequest): number => {
+  const input = request.input
+  if (input === undefined) return 0
+  const texts = typeof input === "string" ? [input] : input
+  return Math.ceil(Math.max(0, ...texts.map((t) => t.length)) / 4)
 }

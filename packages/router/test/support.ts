@@ -91,7 +91,7 @@ export const MODEL_NAMES = [
 
 export const ENGINE_CAPABILITIES = ["tools", "json", "vision", "streaming"] as const
 
-export const arbCapabilities = (pool: ReadonlyArray<Capability>) => fc.subarray([...pool])
+export const arbCapabilities = <C extends Capability>(pool: ReadonlyArray<C>) => fc.subarray([...pool])
 
 /** A request of the shapes the engine's plan understands today: text/image parts, tools, JSON, maxTokens. */
 export const arbRequest = (route: fc.Arbitrary<string>): fc.Arbitrary<CompletionRequest> =>

@@ -58,10 +58,21 @@ const field = (provider: string, model: string, name: string) =>
  */
 export const exclusionOf = (
   provider: string,
+  kind: ProviderKind,
   model: ResolvedModel,
   needs: Requirements,
   estimatedInputTokens: number
 ): Exclusion | undefined => {
+  if (kind === "anthropic" && needs.capabilities.includes("embeddings")) {
+    return {
+      provider,
+      model: model.name,
+      reason: "capability",
+      capability: "embeddings",
+      detail: "the request is an embeddings request and Anthropic has no embeddings API",
+      field: `providers.${provider}.kind`
+    }
+  }
   const missing = needs.capabilities.find((c) => !model.capabilities.has(c))
   if (missing !== undefined) {
     return {
