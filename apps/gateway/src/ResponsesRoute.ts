@@ -174,6 +174,7 @@ const answerItems = (answer: EngineCompletion) =>
     text: contentText(answer.message.content),
     refusal: answer.message.refusal,
     toolCalls: answer.message.toolCalls ?? [],
+    reasoning: answer.message.reasoning,
     finishReason: answer.finishReason
   })
 

@@ -12,9 +12,10 @@
  * ```
  * @since 0.1.0
  */
-import type { ChatMessage, CompletionRequest, FinishReason, ToolCall, Usage } from "@am/core"
+import type { ChatMessage, CompletionRequest, FinishReason, ReasoningPart, ToolCall, Usage } from "@am/core"
 import { Effect, Schema } from "effect"
 import { GatewayError } from "./GatewayError.ts"
+import { sealReasoning } from "./internal/responses/ReasoningSeal.ts"
 import { decodeAt } from "./internal/responses/ResponsesInput.ts"
 import type { CallerContext } from "./OpenAIWire.ts"
 
@@ -81,7 +82,7 @@ export const ResponsesBody = Schema.Struct({
   include: Nullable(Schema.Array(Schema.String)),
   reasoning: Nullable(
     Schema.Struct({
-      effort: Nullable(Schema.String),
+      effort: Nullable(Schema.Literals(["none", "minimal", "low", "medium", "high", "xhigh", "max"])),
       summary: Nullable(Schema.String),
       generate_summary: Nullable(Schema.String)
     })
@@ -122,9 +123,9 @@ const present = (v: unknown) => v !== undefined && v !== null
 const unsupported: ReadonlyArray<readonly [field: string, refuse: (b: ResponsesBody) => boolean, why: string]> = [
   ["parallel_tool_calls", (b) => b.parallel_tool_calls === false, "parallel tool calls cannot be turned off yet"],
   [
-    "reasoning",
-    (b) => present(b.reasoning?.effort) || present(b.reasoning?.summary) || present(b.reasoning?.generate_summary),
-    "reasoning settings are not carried to providers yet"
+    "reasoning.summary",
+    (b) => present(b.reasoning?.summary) || present(b.reasoning?.generate_summary),
+    "the providers' reasoning text comes back as reasoning_text content; a summary cannot be asked for"
   ],
   [
     "include",
@@ -248,6 +249,7 @@ export const toResponsesCompletionRequest = (
             }
           }
         : { responseFormat: { type: "json_object" } }),
+    ...(present(body.reasoning?.effort) ? { reasoning: { effort: body.reasoning?.effort } } : {}),
     metadata: { workspaceId: caller.workspaceId },
     ...opt("idempotencyKey", caller.idempotencyKey),
     ...opt("deadlineMs", caller.deadlineMs)
@@ -258,6 +260,7 @@ export const toResponsesCompletionRequest = (
 export const responsesIds = (requestId: string) => ({
   response: `resp_${requestId}`,
   message: `msg_${requestId}`,
+  reasoning: (i: number) => `rs_${requestId}_${i}`,
   functionCall: (i: number) => `fc_${requestId}_${i}`
 })
 
@@ -290,6 +293,16 @@ export const messageItem = (id: string, text: string, refusal: string | undefine
       : [{ type: "output_text" as const, text, annotations: [], logprobs: [] }]
 })
 
+/** An output `reasoning` item: the provider's readable reasoning as `reasoning_text`. */
+export const reasoningItem = (id: string, part: ReasoningPart, status: string) => ({
+  id,
+  type: "reasoning" as const,
+  status,
+  summary: [] as Array<{ type: "summary_text"; text: string }>,
+  content: [{ type: "reasoning_text" as const, text: part.text }],
+  encrypted_content: sealReasoning(part)
+})
+
 /** An output `function_call` item. */
 export const functionCallItem = (id: string, call: ToolCall, status: string) => ({
   id,
@@ -300,21 +313,27 @@ export const functionCallItem = (id: string, call: ToolCall, status: string) => 
   arguments: call.arguments
 })
 
-export type OutputItem = ReturnType<typeof messageItem> | ReturnType<typeof functionCallItem>
+export type OutputItem =
+  | ReturnType<typeof messageItem>
+  | ReturnType<typeof functionCallItem>
+  | ReturnType<typeof reasoningItem>
 
-/** The output items of a finished answer: its text (or refusal) as a message, then its tool calls. */
+/** The output items of a finished answer: its reasoning, its text (or refusal) as a message, then its tool calls. */
 export const outputItems = (
   requestId: string,
   answer: {
     readonly text: string
     readonly refusal?: string | undefined
     readonly toolCalls: ReadonlyArray<ToolCall>
+    readonly reasoning?: ReadonlyArray<ReasoningPart> | undefined
     readonly finishReason: FinishReason
   }
 ): Array<OutputItem> => {
   const ids = responsesIds(requestId)
   const itemStatus = responsesStatus(answer.finishReason).status
-  const items: Array<OutputItem> = []
+  const items: Array<OutputItem> = (answer.reasoning ?? []).map((part, i) =>
+    reasoningItem(ids.reasoning(i), part, "completed")
+  )
   if (answer.text.length > 0 || answer.refusal !== undefined || answer.toolCalls.length === 0)
     items.push(messageItem(ids.message, answer.text, answer.refusal, itemStatus))
   answer.toolCalls.forEach((call, i) => {
@@ -344,7 +363,7 @@ export const responseEnvelope = (request: ResponsesRequest, id: string, createdA
     output: [] as ReadonlyArray<unknown>,
     parallel_tool_calls: true,
     previous_response_id: body.previous_response_id ?? null,
-    reasoning: { effort: null, summary: null },
+    reasoning: { effort: body.reasoning?.effort ?? null, summary: null },
     service_tier: "default",
     store: body.store !== false,
     temperature: body.temperature ?? null,

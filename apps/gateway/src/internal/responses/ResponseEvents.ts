@@ -7,12 +7,13 @@
  * `response.incomplete`) carrying the whole response with usage. Every event has the next
  * `sequence_number`; each is an SSE frame with its `event:` name, as OpenAI sends them.
  */
-import type { CompletionChunk, FinishReason, ToolCall, Usage } from "@am/core"
+import type { CompletionChunk, FinishReason, ReasoningPart, ToolCall, Usage } from "@am/core"
 import {
   finishedResponse,
   functionCallItem,
   messageItem,
   type OutputItem,
+  reasoningItem,
   type ResponseEnvelope,
   responsesIds
 } from "../../ResponsesWire.ts"
@@ -22,6 +23,14 @@ interface OpenMessage {
   readonly outputIndex: number
   readonly id: string
   text: string
+}
+
+interface OpenReasoning {
+  readonly kind: "reasoning"
+  readonly outputIndex: number
+  readonly id: string
+  part: ReasoningPart
+  open: boolean
 }
 
 interface OpenCall {
@@ -36,7 +45,8 @@ interface OpenCall {
 /** Encodes one streamed answer. `finish` holds the final response once the `Finish` chunk was seen. */
 export class ResponseEventEncoder {
   private sequence = 0
-  private readonly items: Array<OpenMessage | OpenCall> = []
+  private readonly items: Array<OpenMessage | OpenCall | OpenReasoning> = []
+  private readonly thoughts = new Map<number, OpenReasoning>()
   private message: OpenMessage | undefined
   private readonly calls = new Map<number, OpenCall>()
   private messages = 0
@@ -102,6 +112,40 @@ export class ResponseEventEncoder {
     )
   }
 
+  private reasoningPart(r: OpenReasoning) {
+    return { type: "reasoning_text", text: r.part.text }
+  }
+
+  private closeReasoning(r: OpenReasoning): string {
+    if (!r.open) return ""
+    r.open = false
+    return (
+      this.frame("response.reasoning_text.done", {
+        item_id: r.id,
+        output_index: r.outputIndex,
+        content_index: 0,
+        text: r.part.text
+      }) +
+      this.frame("response.content_part.done", {
+        item_id: r.id,
+        output_index: r.outputIndex,
+        content_index: 0,
+        part: this.reasoningPart(r)
+      }) +
+      this.frame("response.output_item.done", {
+        output_index: r.outputIndex,
+        item: reasoningItem(r.id, r.part, "completed")
+      })
+    )
+  }
+
+  /** Reasoning comes before the answer: its items close once text or a tool call starts. */
+  private closeThoughts(): string {
+    let out = ""
+    for (const r of this.thoughts.values()) out += this.closeReasoning(r)
+    return out
+  }
+
   private closeCall(c: OpenCall): string {
     const call: ToolCall = { id: c.callId, name: c.name, arguments: c.arguments }
     return (
@@ -122,7 +166,7 @@ export class ResponseEventEncoder {
   encode(chunk: CompletionChunk): string {
     switch (chunk._tag) {
       case "TextDelta": {
-        let out = ""
+        let out = this.closeThoughts()
         let m = this.message
         if (m === undefined) {
           const opened = this.openMessage()
@@ -142,7 +186,7 @@ export class ResponseEventEncoder {
         )
       }
       case "ToolCallDelta": {
-        let out = ""
+        let out = this.closeThoughts()
         let c = this.calls.get(chunk.index)
         if (c === undefined) {
           // Text before a tool call is its own finished item; text after it opens a new one.
@@ -178,8 +222,53 @@ export class ResponseEventEncoder {
         }
         return out
       }
-      case "ReasoningDelta":
-        return ""
+      case "ReasoningDelta": {
+        let out = ""
+        let r = this.thoughts.get(chunk.index)
+        if (r === undefined || !r.open) {
+          if (r !== undefined) return "" // a late value for a closed block has nowhere to go
+          if (this.message !== undefined) {
+            out += this.closeMessage(this.message, "completed")
+            this.message = undefined
+          }
+          r = {
+            kind: "reasoning",
+            outputIndex: this.items.length,
+            id: this.ids.reasoning(this.thoughts.size),
+            part: { type: "reasoning", text: "" },
+            open: true
+          }
+          this.items.push(r)
+          this.thoughts.set(chunk.index, r)
+          out +=
+            this.frame("response.output_item.added", {
+              output_index: r.outputIndex,
+              item: { ...reasoningItem(r.id, r.part, "in_progress"), content: [] }
+            }) +
+            this.frame("response.content_part.added", {
+              item_id: r.id,
+              output_index: r.outputIndex,
+              content_index: 0,
+              part: this.reasoningPart(r)
+            })
+        }
+        const p = r.part
+        r.part = {
+          ...p,
+          text: p.text + (chunk.text ?? ""),
+          ...(chunk.signature !== undefined ? { signature: (p.signature ?? "") + chunk.signature } : {}),
+          ...(chunk.redactedData !== undefined ? { redactedData: (p.redactedData ?? "") + chunk.redactedData } : {}),
+          ...(chunk.provider !== undefined ? { provider: chunk.provider } : {})
+        }
+        if (chunk.text !== undefined && chunk.text.length > 0)
+          out += this.frame("response.reasoning_text.delta", {
+            item_id: r.id,
+            output_index: r.outputIndex,
+            content_index: 0,
+            delta: chunk.text
+          })
+        return out
+      }
       case "Finish":
         return this.finish(chunk.finishReason, chunk.usage, chunk.model)
     }
@@ -187,11 +276,13 @@ export class ResponseEventEncoder {
 
   private finish(reason: FinishReason, usage: Usage, model: string): string {
     const status = reason === "length" || reason === "content_filter" ? "incomplete" : "completed"
-    let out = ""
-    if (this.items.length === 0) out += this.openMessage().frames
+    let out = this.closeThoughts()
+    if (this.items.every((i) => i.kind === "reasoning")) out += this.openMessage().frames
     const output: Array<OutputItem> = []
     for (const item of this.items) {
-      if (item.kind === "message") {
+      if (item.kind === "reasoning") {
+        output.push(reasoningItem(item.id, item.part, "completed"))
+      } else if (item.kind === "message") {
         if (item === this.message) out += this.closeMessage(item, status)
         output.push(messageItem(item.id, item.text, undefined, item === this.message ? status : "completed"))
       } else {

@@ -5,10 +5,11 @@
  * become one assistant turn with its tool calls (the shape Anthropic and Gemini need).
  * Anything the engine cannot represent fails with a 400 naming the item's field, never dropped.
  */
-import type { AssistantMessage, ChatMessage, ContentPart, ToolCall } from "@am/core"
+import type { AssistantMessage, ChatMessage, ContentPart, ReasoningPart, ToolCall } from "@am/core"
 import { schemaIssuePath } from "@am/core"
 import { Effect, Schema } from "effect"
 import { GatewayError } from "../../GatewayError.ts"
+import { unsealReasoning } from "./ReasoningSeal.ts"
 
 const Nullable = <S extends Schema.Top>(s: S) => Schema.optionalKey(Schema.NullOr(s))
 const ItemStatus = Nullable(Schema.Literals(["in_progress", "completed", "incomplete"]))
@@ -52,6 +53,15 @@ const FunctionCallOutput = Schema.Struct({
   call_id: Schema.NonEmptyString,
   output: Schema.Union([Schema.String, Schema.Array(Schema.Unknown)]),
   id: Nullable(Schema.String),
+  status: ItemStatus
+})
+
+const Reasoning = Schema.Struct({
+  type: Schema.Literal("reasoning"),
+  id: Nullable(Schema.String),
+  summary: Schema.Array(Schema.Struct({ type: Schema.Literal("summary_text"), text: Schema.String })),
+  content: Nullable(Schema.Array(Schema.Struct({ type: Schema.Literal("reasoning_text"), text: Schema.String }))),
+  encrypted_content: Nullable(Schema.String),
   status: ItemStatus
 })
 
@@ -158,7 +168,12 @@ const parts = (content: ReadonlyArray<unknown>, path: string, role: string) =>
 const isRefusal = (p: ContentPart | { refusal: string }): p is { refusal: string } => "refusal" in p
 const textOnly = (ps: ReadonlyArray<ContentPart>) => ps.every((p) => p.type === "text")
 
-type Turn = { content: Array<ContentPart>; refusal: string | undefined; toolCalls: Array<ToolCall> }
+type Turn = {
+  content: Array<ContentPart>
+  refusal: string | undefined
+  toolCalls: Array<ToolCall>
+  reasoning: Array<ReasoningPart>
+}
 
 /**
  * The chat messages for a list of input items (references already resolved). A `function_call`
@@ -182,11 +197,12 @@ export const toMessages = (items: ReadonlyArray<PlacedItem>): Effect.Effect<Arra
         role: "assistant",
         content: text,
         ...(t.toolCalls.length > 0 ? { toolCalls: t.toolCalls } : {}),
-        ...(t.refusal !== undefined ? { refusal: t.refusal } : {})
+        ...(t.refusal !== undefined ? { refusal: t.refusal } : {}),
+        ...(t.reasoning.length > 0 ? { reasoning: t.reasoning } : {})
       } satisfies AssistantMessage)
     }
     const openTurn = (): Turn => {
-      turn ??= { content: [], refusal: undefined, toolCalls: [] }
+      turn ??= { content: [], refusal: undefined, toolCalls: [], reasoning: [] }
       return turn
     }
     for (const { item, path } of items) {
@@ -194,6 +210,15 @@ export const toMessages = (items: ReadonlyArray<PlacedItem>): Effect.Effect<Arra
       if (type === "function_call") {
         const call = yield* decodeAt(FunctionCall, item, path)
         openTurn().toolCalls.push({ id: call.call_id, name: call.name, arguments: call.arguments })
+        continue
+      }
+      if (type === "reasoning") {
+        // Reasoning opens an assistant turn (it comes before that turn's answer and calls); its
+        // sealed encrypted_content carries the provider's signature back.
+        const r = yield* decodeAt(Reasoning, item, path)
+        if (turn !== undefined && (turn.toolCalls.length > 0 || turn.content.length > 0)) flush()
+        const text = [...(r.content ?? []), ...r.summary].map((p) => p.text).join("")
+        openTurn().reasoning.push(unsealReasoning(text, r.encrypted_content))
         continue
       }
       if (type === "function_call_output") {
@@ -206,7 +231,7 @@ export const toMessages = (items: ReadonlyArray<PlacedItem>): Effect.Effect<Arra
       }
       if (type !== undefined && type !== "message") {
         return yield* GatewayError.invalid(
-          `${path}.type: input item type ${JSON.stringify(type)} is not supported by the gateway (messages, function_call, function_call_output and item_reference are)`,
+          `${path}.type: input item type ${JSON.stringify(type)} is not supported by the gateway (messages, reasoning, function_call, function_call_output and item_reference are)`,
           `${path}.type`
         )
       }
