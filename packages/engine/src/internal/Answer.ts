@@ -7,8 +7,12 @@ import { type AttemptRecord, EngineError, type Resilience } from "../EngineError
 import { type EngineDeps, publish } from "./Deps.ts"
 import type { AttemptError, CallFailed, RequestState } from "./RequestState.ts"
 
-// Classes that fail the same way on every retry of the same model: a request no model took.
-const DETERMINISTIC_MODEL_CLASSES: ReadonlySet<string> = new Set(["context_length_exceeded", "model_not_found"])
+// What fails the same way on every retry of the same model: context too long, model retired, a
+// feature the model lacks (the classifier's `unsupported_by_model`). A request no model took.
+const deterministic = (a: AttemptRecord): boolean =>
+  a.class === "context_length_exceeded" ||
+  a.class === "model_not_found" ||
+  (a.class === "invalid_request" && a.scope === "model" && a.errorType === "unsupported_by_model")
 
 const failures = (attempts: ReadonlyArray<AttemptRecord>) => attempts.filter((a) => a.outcome === "failure")
 const skips = (attempts: ReadonlyArray<AttemptRecord>) => attempts.filter((a) => a.outcome === "skipped")
@@ -48,9 +52,7 @@ const rateLimitedFor = (state: RequestState, now: number): { readonly retryAfter
  */
 const rejectedByEveryModel = (state: RequestState, e: CallFailed): EngineError | undefined => {
   const failed = failures(state.attempts)
-  if (failed.length === 0 || !failed.every((a) => a.class !== undefined && DETERMINISTIC_MODEL_CLASSES.has(a.class))) {
-    return undefined
-  }
+  if (failed.length === 0 || !failed.every(deterministic)) return undefined
   if (!skips(state.attempts).every((a) => a.skipped === "model_unavailable")) return undefined
   const common = {
     requestId: state.requestId,
@@ -71,6 +73,23 @@ const rejectedByEveryModel = (state: RequestState, e: CallFailed): EngineError |
         ...(tooLong.status !== undefined ? { status: tooLong.status } : {}),
         ...(last && e.failure.errorCode !== undefined ? { errorCode: e.failure.errorCode } : {}),
         ...(tooLong.errorType !== undefined ? { errorType: tooLong.errorType } : {})
+      }
+    })
+  }
+  const lacking = failed.find((a) => a.class === "invalid_request")
+  if (lacking !== undefined) {
+    const last = e.classification.class === "invalid_request"
+    return new EngineError({
+      code: "invalid_request",
+      message: `${lacking.provider}/${lacking.model} rejected the request: ${last ? e.failure.message : (lacking.message ?? "not supported by the model")}`,
+      ...common,
+      upstream: {
+        provider: lacking.provider,
+        model: lacking.model,
+        class: "invalid_request",
+        ...(lacking.status !== undefined ? { status: lacking.status } : {}),
+        ...(last && e.failure.errorCode !== undefined ? { errorCode: e.failure.errorCode } : {}),
+        ...(lacking.errorType !== undefined ? { errorType: lacking.errorType } : {})
       }
     })
   }
