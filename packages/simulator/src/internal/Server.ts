@@ -9,6 +9,7 @@ import { OpenAIWire } from "./OpenAIWire.ts"
 import type { LogEntry } from "./RequestLog.ts"
 import { RequestLog } from "./RequestLog.ts"
 import { Responder, STREAM_TYPE } from "./Responder.ts"
+import { isResponsesRoute, withResponses } from "./ResponsesWire.ts"
 import type { ResolvedStep } from "./ScriptRunner.ts"
 import { ScriptRunner } from "./ScriptRunner.ts"
 import { sendTransportFault } from "./TransportFault.ts"
@@ -20,7 +21,7 @@ type Kind = UpstreamKind
 type ServerConfig = UpstreamConfig
 
 const DIALECTS: Record<Kind, Dialect> = {
-  openai: withEmbeddings(OpenAIWire),
+  openai: withResponses(withEmbeddings(OpenAIWire)),
   anthropic: AnthropicWire,
   gemini: withEmbeddings(GeminiWire)
 }
@@ -157,7 +158,8 @@ export class UpstreamServer {
     const q = url.indexOf("?")
     const path = q === -1 ? url : url.slice(0, q)
     const route = this.dialect.route(req.method ?? "GET", path)
-    if (route === undefined || route.op !== "generate" || isEmbeddingsRoute(route)) return this.handle(req, res, raw)
+    if (route === undefined || route.op !== "generate" || isEmbeddingsRoute(route) || isResponsesRoute(route))
+      return this.handle(req, res, raw)
     // Minimal parsing: no JSON.parse, just what the log needs.
     const text = raw.toString("latin1")
     const stream = route.stream ?? STREAM_TRUE.test(text)

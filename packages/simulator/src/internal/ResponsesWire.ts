@@ -1,0 +1,221 @@
+/**
+ * The OpenAI fake's Responses API (`POST /v1/responses`), on the same server and fault machinery
+ * as chat: `input` as a string or items, `instructions`, function tools (flat `{ type, name }`),
+ * `max_output_tokens`; the answer as a `response` object (`output` message / `function_call`
+ * items, `status` `incomplete` with `incomplete_details` for truncation and content filtering,
+ * usage with token details) or, with `stream: true`, the Responses event stream (`event:` names,
+ * `sequence_number` on each event). Provider faults answer in OpenAI's error shape, transport
+ * faults cut or stall this stream as they do chat's, and `overloaded_in_stream` ends it with an
+ * `error` event. `withResponses(dialect)` adds the endpoint to the OpenAI dialect.
+ */
+import type { Answer, Ctx, Dialect, ParsedRequest, Route } from "./Wire.ts"
+import { deltas } from "./Wire.ts"
+
+interface ResponsesRoute {
+  readonly op: "generate"
+  readonly responses: true
+}
+
+const ROUTE: ResponsesRoute = { op: "generate", responses: true }
+
+/** A parsed Responses request (the chat fields the server logs, plus the marker for rendering). */
+interface ResponsesParsed extends ParsedRequest {
+  readonly responses: { readonly instructions: string | null }
+}
+
+const isRoute = (route: Route): route is Route & ResponsesRoute => "responses" in route
+const isRequest = (req: ParsedRequest): req is ResponsesParsed => "responses" in req
+
+/** Whether a route is the Responses endpoint (the server's fast path serves chat only). */
+export const isResponsesRoute = (route: Route): boolean => isRoute(route)
+
+const partsText = (content: unknown): string => {
+  if (typeof content === "string") return content
+  if (!Array.isArray(content)) return ""
+  let s = ""
+  for (const p of content) if (p !== null && typeof p === "object" && typeof p.text === "string") s += p.text
+  return s
+}
+
+const itemText = (item: any): string =>
+  typeof item?.output === "string"
+    ? item.output
+    : typeof item?.arguments === "string"
+      ? item.arguments
+      : partsText(item?.content ?? item?.output)
+
+const parse = (body: any): ResponsesParsed => {
+  const input = body?.input
+  const items: Array<any> =
+    typeof input === "string" ? [{ role: "user", content: input }] : Array.isArray(input) ? input : []
+  const instructions = typeof body?.instructions === "string" ? body.instructions : null
+  let chars = instructions?.length ?? 0
+  for (const item of items) chars += itemText(item).length + 4
+  let prompt = ""
+  for (let i = items.length - 1; i >= 0; i--) {
+    if (items[i]?.role === "user") {
+      prompt = partsText(items[i].content)
+      break
+    }
+  }
+  const tools = Array.isArray(body?.tools) ? body.tools : []
+  const tool = tools.find((t: any) => t?.type === "function" && typeof t?.name === "string")
+  const invalid =
+    typeof body?.model !== "string"
+      ? { message: "Missing required parameter: 'model'.", param: "model" }
+      : input === undefined && typeof body?.previous_response_id !== "string"
+        ? { message: "Missing required parameter: 'input'.", param: "input" }
+        : input !== undefined && typeof input !== "string" && !Array.isArray(input)
+          ? { message: "Invalid type for 'input': expected a string or an array of input items.", param: "input" }
+          : undefined
+  return {
+    model: typeof body?.model === "string" ? body.model : undefined,
+    stream: body?.stream === true,
+    prompt,
+    inputChars: chars,
+    messageCount: Math.max(1, items.length),
+    maxTokens: typeof body?.max_output_tokens === "number" ? body.max_output_tokens : undefined,
+    includeUsage: true,
+    toolName: tool?.name,
+    invalid,
+    responses: { instructions }
+  }
+}
+
+const isTool = (a: Answer) => a.shape === "tool_call" || a.shape === "malformed_tool_call"
+
+const ids = (ctx: Ctx) => ({
+  response: `resp_${ctx.responseId}`,
+  message: `msg_${ctx.responseId}`,
+  call: `fc_${ctx.responseId}`,
+  callId: `call_${ctx.responseId.slice(0, 24)}`
+})
+
+const status = (a: Answer) =>
+  a.finish === "length"
+    ? { status: "incomplete", incomplete_details: { reason: "max_output_tokens" } }
+    : a.finish === "content_filter"
+      ? { status: "incomplete", incomplete_details: { reason: "content_filter" } }
+      : { status: "completed", incomplete_details: null }
+
+const usage = (a: Answer, ctx: Ctx) => ({
+  input_tokens: ctx.inputTokens,
+  input_tokens_details: { cached_tokens: 0 },
+  output_tokens: a.outputTokens,
+  output_tokens_details: { reasoning_tokens: 0 },
+  total_tokens: ctx.inputTokens + a.outputTokens
+})
+
+const textPart = (text: string) => ({ type: "output_text", text, annotations: [], logprobs: [] })
+
+const item = (a: Answer, ctx: Ctx, itemStatus: string) =>
+  isTool(a)
+    ? {
+        id: ids(ctx).call,
+        type: "function_call",
+        status: itemStatus,
+        arguments: a.text,
+        call_id: ids(ctx).callId,
+        name: ctx.req.toolName ?? "get_weather"
+      }
+    : {
+        id: ids(ctx).message,
+        type: "message",
+        status: itemStatus,
+        role: "assistant",
+        content: [a.shape === "refusal" ? { type: "refusal", refusal: a.text } : textPart(a.text)]
+      }
+
+const response = (a: Answer | undefined, ctx: Ctx) => {
+  const s = a === undefined ? { status: "in_progress", incomplete_details: null } : status(a)
+  return {
+    id: ids(ctx).response,
+    object: "response",
+    created_at: ctx.created,
+    ...s,
+    ...(s.status === "completed" ? { completed_at: ctx.created } : {}),
+    background: false,
+    error: null,
+    instructions: isRequest(ctx.req) ? ctx.req.responses.instructions : null,
+    max_output_tokens: ctx.req.maxTokens ?? null,
+    model: ctx.model,
+    output: a === undefined ? [] : [item(a, ctx, s.status === "completed" ? "completed" : "incomplete")],
+    parallel_tool_calls: true,
+    previous_response_id: null,
+    reasoning: { effort: null, summary: null },
+    service_tier: "default",
+    store: true,
+    temperature: 1,
+    text: { format: { type: "text" }, verbosity: "medium" },
+    tool_choice: "auto",
+    tools: [],
+    top_p: 1,
+    truncation: "disabled",
+    usage: a === undefined ? null : usage(a, ctx),
+    metadata: {}
+  }
+}
+
+const events = (a: Answer, ctx: Ctx): Array<string> => {
+  const out: Array<string> = []
+  let seq = 0
+  const event = (type: string, fields: Record<string, unknown>) =>
+    out.push(`event: ${type}\ndata: ${JSON.stringify({ type, ...fields, sequence_number: seq++ })}\n\n`)
+  const done = response(a, ctx)
+  const at = { output_index: 0 }
+  event("response.created", { response: response(undefined, ctx) })
+  event("response.in_progress", { response: response(undefined, ctx) })
+  const final = done.output[0]!
+  if (isTool(a)) {
+    const id = ids(ctx).call
+    event("response.output_item.added", { ...at, item: { ...final, status: "in_progress", arguments: "" } })
+    for (let i = 0; i < a.text.length; i += 8)
+      event("response.function_call_arguments.delta", { ...at, item_id: id, delta: a.text.slice(i, i + 8) })
+    event("response.function_call_arguments.done", { ...at, item_id: id, arguments: a.text })
+  } else {
+    const id = ids(ctx).message
+    const refusal = a.shape === "refusal"
+    const part = { ...at, item_id: id, content_index: 0 }
+    event("response.output_item.added", { ...at, item: { ...final, status: "in_progress", content: [] } })
+    event("response.content_part.added", { ...part, part: refusal ? { type: "refusal", refusal: "" } : textPart("") })
+    for (const d of deltas(a.text))
+      event(refusal ? "response.refusal.delta" : "response.output_text.delta", {
+        ...part,
+        delta: d,
+        ...(refusal ? {} : { logprobs: [] })
+      })
+    event(
+      refusal ? "response.refusal.done" : "response.output_text.done",
+      refusal ? { ...part, refusal: a.text } : { ...part, text: a.text, logprobs: [] }
+    )
+    event("response.content_part.done", {
+      ...part,
+      part: refusal ? { type: "refusal", refusal: a.text } : textPart(a.text)
+    })
+  }
+  event("response.output_item.done", { ...at, item: final })
+  event(done.status === "completed" ? "response.completed" : "response.incomplete", { response: done })
+  return out
+}
+
+/** `dialect` (OpenAI's) plus `POST /v1/responses`. */
+export const withResponses = (dialect: Dialect): Dialect =>
+  dialect.kind !== "openai"
+    ? dialect
+    : {
+        ...dialect,
+        route: (method, path) => (method === "POST" && path === "/v1/responses" ? ROUTE : dialect.route(method, path)),
+        parse: (body, route) => (isRoute(route) ? parse(body) : dialect.parse(body, route)),
+        json: (answer, ctx) => (isRequest(ctx.req) ? JSON.stringify(response(answer, ctx)) : dialect.json(answer, ctx)),
+        events: (answer, ctx) => (isRequest(ctx.req) ? events(answer, ctx) : dialect.events(answer, ctx)),
+        streamError: (ctx) =>
+          isRequest(ctx.req)
+            ? `event: error\ndata: ${JSON.stringify({
+                type: "error",
+                code: "server_is_overloaded",
+                message: ctx.options?.message ?? "The engine is currently overloaded, please try again later.",
+                param: null,
+                sequence_number: ctx.options?.afterChunks ?? 1
+              })}\n\n`
+            : dialect.streamError(ctx)
+      }
