@@ -165,6 +165,22 @@ describe("openai.embeddings.create against the gateway", () => {
     expect(geminiUp.requests).toHaveLength(1)
   })
 
+  it("every embedding candidate down: one failed ledger entry and llm_runs row, no client-visible success", async () => {
+    primaryFails()
+    geminiUp.setScript([{ sequence: ["overloaded"], repeat: true }])
+    const error = await client()
+      .embeddings.create({ model: "embeddings", input: "x" })
+      .catch((e) => e)
+    expect(error).toBeInstanceOf(OpenAI.APIError)
+    expect(error.status).toBeGreaterThanOrEqual(502)
+    const { entries, run } = await recordOf(error.headers.get("x-am-request-id"))
+    expect(entries).toHaveLength(1)
+    expect(entries[0]!.outcome).toBe("FAILURE")
+    expect(entries[0]!.failureCode).toBe("all_providers_failed")
+    expect(run).toMatchObject({ status: "FAILED", errorCode: "all_providers_failed" })
+    expect(anthropicUp.requests).toHaveLength(0)
+  })
+
   it("bad input is a 400 naming the field, sent nowhere", async () => {
     const openai = client()
     const tokens = await openai.embeddings.create({ model: "embeddings", input: [[1, 2, 3]] }).catch((e) => e)
