@@ -82,20 +82,21 @@ export const toEmbeddingRequest = (
   body: EmbeddingsBody,
   texts: ReadonlyArray<string>,
   caller: EmbeddingsCaller
-): Record<keyof EmbeddingRequest, unknown> | Record<string, unknown> => ({
-  model: body.model,
-  input: texts,
-  ...(body.dimensions !== undefined && body.dimensions !== null ? { dimensions: body.dimensions } : {}),
-  ...(body.user !== undefined && body.user !== null ? { user: body.user } : {}),
-  metadata: { workspaceId: caller.workspaceId },
-  ...(caller.idempotencyKey !== undefined ? { idempotencyKey: caller.idempotencyKey } : {}),
-  ...(caller.deadlineMs !== undefined ? { deadlineMs: caller.deadlineMs } : {})
-})
+): unknown =>
+  ({
+    model: body.model,
+    input: texts,
+    ...(body.dimensions !== undefined && body.dimensions !== null ? { dimensions: body.dimensions } : {}),
+    ...(body.user !== undefined && body.user !== null ? { user: body.user } : {}),
+    metadata: { workspaceId: caller.workspaceId },
+    ...(caller.idempotencyKey !== undefined ? { idempotencyKey: caller.idempotencyKey } : {}),
+    ...(caller.deadlineMs !== undefined ? { deadlineMs: caller.deadlineMs } : {})
+  }) satisfies Partial<Record<keyof EmbeddingRequest, unknown>>
 
 /** A vector as OpenAI's base64: its float32 values, little-endian, in base64. */
 export const toBase64Floats = (vector: ReadonlyArray<number>): string => {
   const bytes = new DataView(new ArrayBuffer(vector.length * 4))
-  vector.forEach((x, i) => bytes.setFloat32(i * 4, x, true))
+  for (const [i, x] of vector.entries()) bytes.setFloat32(i * 4, x, true)
   return Buffer.from(bytes.buffer).toString("base64")
 }
 
