@@ -28,7 +28,13 @@ import { type Draft, orderCandidates } from "./internal/Order.ts"
 import { readOverrides } from "./internal/Override.ts"
 import { weightedOrder } from "./internal/Seeded.ts"
 import { AllUnavailable, InvalidOverride, NoCapableCandidate, RouterError, UnknownRoute } from "./RouterError.ts"
-import { EXPECTED_OUTPUT_TOKENS, type PlanInput, type RoutePlan, type SkippedCandidate } from "./RoutePlan.ts"
+import {
+  EXPECTED_OUTPUT_TOKENS,
+  type PlanInput,
+  type ResolvedModel,
+  type RoutePlan,
+  type SkippedCandidate
+} from "./RoutePlan.ts"
 import {
   type HealthSnapshot,
   policyOf,
@@ -68,7 +74,7 @@ const keyUsable = (health: HealthSnapshot | undefined, provider: string, model: 
       })
       .map((k) => k.id)
   )
-  return (id: string) => usable.has(id)
+  return (key: { readonly id: string }) => usable.has(key.id)
 }
 
 const circuitOpen = (health: HealthSnapshot | undefined, provider: string, model: string): boolean =>
@@ -87,6 +93,19 @@ const stepsFor = (
     .filter((p) => p.models.has(name))
     .map((p) => ({ provider: p.id, models: [name] }))
   return { entry: undefined, steps }
+}
+
+// A model's resolution depends on the table only: computed once per (table, provider, model).
+const resolved = new WeakMap<RoutingTable, Map<RouterProvider, Map<string, ResolvedModel>>>()
+const resolvedModel = (table: RoutingTable, catalogue: Catalogue.Catalogue, provider: RouterProvider, name: string) => {
+  let byProvider = resolved.get(table)
+  if (byProvider === undefined) resolved.set(table, (byProvider = new Map()))
+  let byName = byProvider.get(provider)
+  if (byName === undefined) byProvider.set(provider, (byName = new Map()))
+  let model = byName.get(name)
+  if (model === undefined)
+    byName.set(name, (model = resolveModel(catalogue, provider.kind, name, provider.models.get(name))))
+  return model
 }
 
 /** Plans `input` over `table` (see the module comment). */
@@ -124,26 +143,29 @@ export const planRequest = (table: RoutingTable, input: PlanInput): Result.Resul
       if (provider === undefined) continue
       if (pin?.provider !== undefined && pin.provider !== provider.id) continue
       if (pin?.model !== undefined && pin.model !== name) continue
-      const model = resolveModel(catalogue, provider.kind, name, provider.models.get(name))
+      const model = resolvedModel(table, catalogue, provider, name)
       const exclusion = exclusionOf(provider.id, provider.kind, model, needs, contextTokens)
       if (exclusion !== undefined) {
         excluded.push(exclusion)
         continue
       }
-      if (health?.unavailableModels?.has(`${provider.id}/${name}`) === true) {
+      if (health?.unavailableModels !== undefined && health.unavailableModels.has(`${provider.id}/${name}`)) {
         skipped.push({ provider: provider.id, model: name, reason: "model_unavailable" })
         continue
       }
-      const usable = keyUsable(health, provider.id, name)
       const configured = provider.keys ?? []
-      const keys = weightedOrder(
-        `${input.requestId}/${provider.id}/${name}`,
-        configured.filter((k) => usable(k.id)),
-        (k) => k.id,
-        (k) => k.weight ?? 1
-      ).map((k) => k.id)
+      const usable = configured.length === 0 ? configured : configured.filter(keyUsable(health, provider.id, name))
+      const keys =
+        usable.length <= 1
+          ? usable.map((k) => k.id)
+          : weightedOrder(
+              `${input.requestId}/${provider.id}/${name}`,
+              usable,
+              (k) => k.id,
+              (k) => k.weight ?? 1
+            ).map((k) => k.id)
       const weight = weightOf(step, name)
-      const latencyMs = health?.latencyMs?.get(`${provider.id}/${name}`)
+      const latencyMs = health?.latencyMs === undefined ? undefined : health.latencyMs.get(`${provider.id}/${name}`)
       const demoted = circuitOpen(health, provider.id, name)
         ? ("circuit_open" as const)
         : configured.length > 0 && keys.length === 0

@@ -71,6 +71,13 @@ export const orderCandidates = (
   seed: string,
   drafts: ReadonlyArray<Draft>
 ): { readonly candidates: ReadonlyArray<PlannedCandidate>; readonly why: ReadonlyArray<string> } => {
+  // The common case — priority, nothing weighted, nothing demoted — is the route order as it is.
+  if (profile === "priority" && drafts.every((d) => d.weight === undefined && d.demoted === undefined)) {
+    return {
+      candidates: drafts.map((d, index) => ({ index, ...d })),
+      why: drafts.map((d) => `route position ${d.routeIndex + 1}`)
+    }
+  }
   const ordered = tiersOf(profile, drafts).flatMap((tier) =>
     (tier.length > 1 ? weightedOrder(seed, tier, idOf, (d) => d.weight ?? 1) : tier).map((d) => ({ d, tier }))
   )

@@ -24,6 +24,7 @@ export const readOverrides = (
   header: string | undefined,
   metadataProfile: string | undefined
 ): Overrides | InvalidOverride => {
+  if (header === undefined && metadataProfile === undefined) return { profile: routeProfile, profileSource: "route" }
   const providers = new Set(steps.map((s) => s.provider))
   const models = new Set(steps.flatMap((s) => s.models))
   let profile: { value: string; source: ProfileSource } | undefined
