@@ -36,7 +36,7 @@ import {
   LedgerStore,
   promptSha256
 } from "@am/core"
-import { Deferred, Effect, Layer, Metric, Option, Queue, Schedule, Semaphore } from "effect"
+import { Context, Deferred, Effect, Layer, Metric, Option, Queue, Schedule, Semaphore } from "effect"
 import { GENESIS_HASH, hashEntry } from "./Chain.ts"
 import { makeSpool } from "./internal/Spool.ts"
 import { preview, redact } from "./Redact.ts"
@@ -161,10 +161,26 @@ const rechain = (entries: ReadonlyArray<LedgerEntry>, head: Head | undefined): A
   }, [])
 
 /**
+ * How much of the ledger waits in its local spool for the store (readiness reads it: a spool over
+ * its bound takes the replica out of the load balancer; nothing is dropped).
+ */
+export class LedgerSpool extends Context.Service<
+  LedgerSpool,
+  {
+    /** Entries written to the spool and not yet in the store. */
+    readonly size: () => number
+    /** The spool file. */
+    readonly path: string
+  }
+>()("@am/ledger/LedgerSpool") {}
+
+/**
  * Builds the ledger service over the `LedgerStore` in context (and the `EventBus`, if any). The
  * replay fiber lives as long as the surrounding scope.
  */
-export const make = Effect.fnUntraced(function* (options: LedgerOptions = {}) {
+export const make = (options: LedgerOptions = {}) => Effect.map(makeWithSpool(options), (both) => both.ledger)
+
+const makeWithSpool = Effect.fnUntraced(function* (options: LedgerOptions = {}) {
   const store = yield* LedgerStore
   const bus = yield* Effect.serviceOption(EventBus)
   const spool = makeSpool(options.spoolDir ?? DEFAULT_SPOOL_DIR)
@@ -379,11 +395,15 @@ export const make = Effect.fnUntraced(function* (options: LedgerOptions = {}) {
     .pipe(Effect.catch((e) => Effect.logWarning(`ledger: replay failed (${e.operation}: ${e.message}); will retry`)))
   yield* Effect.forkScoped(Effect.repeat(replayPass, options.replaySchedule ?? Schedule.spaced("2 seconds")))
 
-  return LedgerService.of({ record } satisfies LedgerShape)
+  return {
+    ledger: LedgerService.of({ record } satisfies LedgerShape),
+    spool: LedgerSpool.of({ size: () => pending.length, path: spool.path })
+  }
 })
 
 /**
- * The `Ledger` layer: needs core's `LedgerStore`; publishes on `EventBus` when it is provided.
+ * The `Ledger` layer (and its `LedgerSpool`): needs core's `LedgerStore`; publishes on `EventBus`
+ * when it is provided.
  *
  * @example
  * ```ts
@@ -392,5 +412,9 @@ export const make = Effect.fnUntraced(function* (options: LedgerOptions = {}) {
  * const LedgerLive = Ledger.layer().pipe(Layer.provide(MemoryLedgerStore.layer))
  * ```
  */
-export const layer = (options: LedgerOptions = {}): Layer.Layer<LedgerService, never, LedgerStore> =>
-  Layer.effect(LedgerService, make(options))
+export const layer = (options: LedgerOptions = {}): Layer.Layer<LedgerService | LedgerSpool, never, LedgerStore> =>
+  Layer.effectContext(
+    Effect.map(makeWithSpool(options), ({ ledger, spool }) =>
+      Context.make(LedgerService, ledger).pipe(Context.add(LedgerSpool, spool))
+    )
+  )

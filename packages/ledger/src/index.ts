@@ -18,3 +18,4 @@ export {
 export * from "./MemoryLedgerStore.ts"
 export * from "./Redact.ts"
 export * from "./ResilienceScore.ts"
+export { LedgerSpool } from "./Ledger.ts"

@@ -14,17 +14,30 @@
  */
 import type { AmConfig } from "./Config.ts"
 import { RequestRecorder } from "@am/engine"
-import { Ledger } from "@am/ledger"
+import { DEFAULT_SPOOL_DIR, Ledger } from "@am/ledger"
 import { Telemetry } from "@am/telemetry"
 import { PricingDefault } from "@am/usage"
-import { Duration, Layer } from "effect"
+import { Duration, Effect, Layer } from "effect"
 import { genAiProviderName } from "./Observability.ts"
-import { isDurableStore, layerHostStores, layerStores } from "./Stores.ts"
+import { DEFAULT_SPOOL_LIMIT, layerResilientStores } from "./ResilientStores.ts"
+import { componentState, StoreHealth } from "./StoreHealth.ts"
+import { isDurableStore, layerHostStores } from "./Stores.ts"
 
-/** Stores, telemetry bus (the `EventBus`), ledger and pricing for a config. */
+/**
+ * Stores, telemetry bus (the `EventBus`), ledger, pricing and `StoreHealth` for a config. A durable
+ * `ledger.store` runs through `layerResilientStores`: bounded calls, a breaker, start degraded,
+ * ledger spool + run journal + held events as the fallbacks.
+ */
 export const layerAudit = (config: AmConfig, options?: { readonly logs?: boolean }) => {
   // One layer value per store, so the recorder and the ledger share one connection (layers memoise by reference).
-  const durable = isDurableStore(config.ledger.store) ? layerStores(config.ledger.store) : undefined
+  const spoolDir = config.ledger.spoolDir ?? DEFAULT_SPOOL_DIR
+  const durable = isDurableStore(config.ledger.store)
+    ? layerResilientStores(config.ledger.store, {
+        spoolDir,
+        ...(config.ledger.queryTimeoutMs !== undefined ? { queryTimeoutMs: config.ledger.queryTimeoutMs } : {}),
+        ...(config.ledger.spoolLimit !== undefined ? { spoolLimit: config.ledger.spoolLimit } : {})
+      }).pipe(Layer.provide(StoreHealth.layer))
+    : undefined
   const stores = durable ?? layerHostStores(config.ledger.store)
   const telemetry = Telemetry.layer({
     logs: (options?.logs ?? config.telemetry.logs) ? {} : false,
@@ -38,7 +51,7 @@ export const layerAudit = (config: AmConfig, options?: { readonly logs?: boolean
     }
   }).pipe(Layer.provide(stores))
   const ledger = Ledger.layer({
-    ...(config.ledger.spoolDir !== undefined ? { spoolDir: config.ledger.spoolDir } : {}),
+    spoolDir,
     ...(config.ledger.previewLengths !== undefined ? { previewLengths: config.ledger.previewLengths } : {})
   }).pipe(Layer.provide(Layer.merge(stores, telemetry))) // with the bus: bias.ledger.entry.created is published
   // A durable store also keeps each request's `llm_runs` row; memory keeps ledger entries only.
@@ -46,5 +59,22 @@ export const layerAudit = (config: AmConfig, options?: { readonly logs?: boolean
     durable !== undefined
       ? RequestRecorder.layerWithRuns.pipe(Layer.provide(Layer.mergeAll(durable, ledger, PricingDefault)))
       : RequestRecorder.layer.pipe(Layer.provide(Layer.merge(ledger, PricingDefault)))
-  return Layer.mergeAll(stores, telemetry, ledger, PricingDefault, recorder)
+  // store:ledger counts the ledger's spool; a memory ledger is listed too (always up).
+  const limit = config.ledger.spoolLimit ?? DEFAULT_SPOOL_LIMIT
+  const ledgerHealth = Layer.effectDiscard(
+    Effect.gen(function* () {
+      const health = yield* StoreHealth
+      const spool = yield* Ledger.LedgerSpool
+      yield* health.addSpool("store:ledger", spool.size)
+      if (durable === undefined) {
+        const probe = (spooled: number) =>
+          Effect.succeed({
+            ...componentState({ connected: true, circuit: "closed", spooled, limit }),
+            detail: "memory"
+          })
+        yield* health.register("store:ledger", probe)
+      }
+    })
+  ).pipe(Layer.provide(Layer.merge(ledger, StoreHealth.layer)))
+  return Layer.mergeAll(stores, telemetry, ledger, PricingDefault, recorder, StoreHealth.layer, ledgerHealth)
 }

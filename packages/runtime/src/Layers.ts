@@ -20,10 +20,11 @@ import { make as makeAnthropic } from "@am/provider-anthropic"
 import { make as makeGemini } from "@am/provider-gemini"
 import { make as makeOpenAI } from "@am/provider-openai"
 import { PromptRewriter } from "@am/rewriter"
-import { NodeRedis } from "@effect/platform-node"
 import { layerAudit } from "./Audit.ts"
 import type { AmConfig } from "./Config.ts"
 import { layerObservability, type ObservabilityOptions } from "./Observability.ts"
+import { layerStateRedis } from "./StateRedis.ts"
+import { StoreHealth } from "./StoreHealth.ts"
 import { Effect, Layer } from "effect"
 import { Engine, type EngineConfig, ModelHealth, type ProviderSpec, RequestRecorder, RetryBudget } from "@am/engine"
 
@@ -65,9 +66,9 @@ const knownModels = (config: EngineConfig): Record<string, ReadonlyArray<string>
 /**
  * The state replicas may share: keyring, breakers, retry budget and model health. With
  * `state.store` = `memory` each lives in the process; with a `redis://` URL all four live in
- * Redis under `state.prefix` over one connection, which must be reachable at start (the layer
- * dies otherwise). Commands fail fast while the connection is down (no offline queue), and each
- * service then runs on this process's own state until Redis answers.
+ * Redis under `state.prefix` over one connection (`layerStateRedis`): each command is bounded by
+ * `state.commandTimeout` behind a breaker, an unreachable Redis at start only means starting on
+ * local state, and each service runs on this process's own state until Redis answers.
  */
 export const layerState = (config: EngineConfig & { readonly state: AmConfig["state"] }) => {
   const keyringConfig = {
@@ -94,7 +95,14 @@ export const layerState = (config: EngineConfig & { readonly state: AmConfig["st
     Breakers.layerRedis(breakersConfig, shared),
     RetryBudget.layerRedis(config.retry.budget, shared),
     ModelHealth.layerRedis(health, shared)
-  ).pipe(Layer.provide(NodeRedis.layer({ url: config.state.store, disableOfflineQueue: true }).pipe(Layer.orDie)))
+  ).pipe(
+    Layer.provide(
+      layerStateRedis(
+        config.state.store,
+        config.state.commandTimeoutMs !== undefined ? { commandTimeoutMs: config.state.commandTimeoutMs } : undefined
+      ).pipe(Layer.provide(StoreHealth.layer))
+    )
+  )
 }
 
 /** The services the engine runs on, built from config; `EventBus` comes from outside. */

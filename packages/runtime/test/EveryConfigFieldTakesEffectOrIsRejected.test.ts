@@ -386,6 +386,25 @@ const cases: Record<string, Case> = {
     expected: "./data/spool",
     consumedBy: "Audit.layerAudit → Ledger.layer: where entries spool while the store is down"
   },
+  "ledger.queryTimeout": {
+    set: [
+      [["ledger", "queryTimeout"], "750 millis"],
+      [["ledger", "store"], "memory"]
+    ],
+    read: (c) => c.ledger.queryTimeoutMs,
+    expected: 750,
+    consumedBy:
+      "Audit.layerAudit → layerResilientStores: the bound on every durable store call (StoreFaultsNeverStopRequests)"
+  },
+  "ledger.spoolLimit": {
+    set: [
+      [["ledger", "spoolLimit"], 5000],
+      [["ledger", "store"], "memory"]
+    ],
+    read: (c) => c.ledger.spoolLimit,
+    expected: 5000,
+    consumedBy: "Audit.layerAudit → StoreHealth: past it the replica reports not ready (StoreHealthFollowsTheStores)"
+  },
   "ledger.previewLengths.initialPrompt": {
     set: [
       [["ledger", "previewLengths", "initialPrompt"], 40],
@@ -462,6 +481,15 @@ const cases: Record<string, Case> = {
     expected: "am:eu:",
     consumedBy:
       "Layers.layerState: keyring, breakers, budget and model health in Redis (CreateEngineWiresStoresAndTelemetry)"
+  },
+  "state.commandTimeout": {
+    set: [
+      [["state", "commandTimeout"], "300 millis"],
+      [["state", "store"], "memory"]
+    ],
+    read: (c) => c.state.commandTimeoutMs,
+    expected: 300,
+    consumedBy: "Layers.layerState → layerStateRedis: the bound on every Redis command (StoreFaultsNeverStopRequests)"
   },
   "guards.pii": {
     set: [[["guards", "pii"], "redact"]],
@@ -567,6 +595,8 @@ interface ResolvedBefore extends EngineConfig {
   readonly ledger: {
     readonly store: string
     readonly spoolDir?: string
+    readonly queryTimeoutMs?: number
+    readonly spoolLimit?: number
     readonly previewLengths?: {
       readonly initialPrompt?: number
       readonly finalPrompt?: number
@@ -578,7 +608,7 @@ interface ResolvedBefore extends EngineConfig {
     readonly events: { readonly batchSize?: number; readonly flushIntervalMs?: number }
     readonly otlp?: { readonly url: string; readonly serviceName?: string }
   }
-  readonly state: { readonly store: string; readonly prefix: string }
+  readonly state: { readonly store: string; readonly prefix: string; readonly commandTimeoutMs?: number }
   readonly gatewayKeys: ReadonlyArray<{
     readonly id: string
     readonly secret: Redacted.Redacted<string>

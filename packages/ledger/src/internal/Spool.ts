@@ -15,7 +15,8 @@ export interface Spool {
 
 export const makeSpool = (dir: string): Spool => {
   const path = join(dir, SPOOL_FILE)
-  const ensureDir = () => mkdirSync(dir, { recursive: true })
+  // Audit data is private: the directory is created 0700, the files 0600.
+  const ensureDir = () => mkdirSync(dir, { recursive: true, mode: 0o700 })
   return {
     path,
     load: () =>
@@ -27,13 +28,13 @@ export const makeSpool = (dir: string): Spool => {
         : [],
     append: (entry) => {
       ensureDir()
-      appendFileSync(path, `${JSON.stringify(entry)}\n`, "utf8")
+      appendFileSync(path, `${JSON.stringify(entry)}\n`, { encoding: "utf8", mode: 0o600 })
     },
     rewrite: (entries) => {
       ensureDir()
       // Write then rename so a crash never leaves a half-written spool.
       const tmp = `${path}.tmp`
-      writeFileSync(tmp, entries.map((e) => `${JSON.stringify(e)}\n`).join(""), "utf8")
+      writeFileSync(tmp, entries.map((e) => `${JSON.stringify(e)}\n`).join(""), { encoding: "utf8", mode: 0o600 })
       renameSync(tmp, path)
     }
   }

@@ -6,7 +6,7 @@
  * @internal
  */
 import { Effect, Schema } from "effect"
-import { Millis, PositiveInt, Secret } from "./ConfigFields.ts"
+import { Millis, PositiveInt, PositiveMillis, Secret } from "./ConfigFields.ts"
 
 export const Server = Schema.Struct({
   host: Schema.NonEmptyString.pipe(Schema.withDecodingDefaultKey(Effect.succeed("127.0.0.1"))),
@@ -30,6 +30,10 @@ export const Ledger = Schema.Struct({
   store: LedgerStore,
   /** Where entries spool while the store is down (default `./data/ledger-spool`). */
   spoolDir: Schema.optionalKey(Schema.NonEmptyString),
+  /** Longest a call to a durable store may take before it counts as a refusal (written `queryTimeout`; default 2 s). */
+  queryTimeoutMs: Schema.optionalKey(PositiveMillis),
+  /** Spooled records (ledger entries, `llm_runs` rows) past which the replica reports not ready (default 100 000). */
+  spoolLimit: Schema.optionalKey(PositiveInt),
   previewLengths: Schema.optionalKey(
     Schema.Struct({
       initialPrompt: Schema.optionalKey(PositiveInt),
@@ -37,7 +41,10 @@ export const Ledger = Schema.Struct({
       response: Schema.optionalKey(PositiveInt)
     })
   )
-}).pipe(Schema.withDecodingDefaultKey(Effect.succeed({ store: "memory" })))
+}).pipe(
+  Schema.encodeKeys({ queryTimeoutMs: "queryTimeout" }),
+  Schema.withDecodingDefaultKey(Effect.succeed({ store: "memory" }))
+)
 
 export const Telemetry = Schema.Struct({
   /** One JSON log line per attempt on stdout. */
@@ -80,8 +87,13 @@ export const State = Schema.Struct({
   /** `memory` (default) or `redis://host:port[/db]`: where replicas share breakers, keys, budget and quarantines. */
   store: Schema.NonEmptyString.check(Schema.makeFilter(stateStoreProblem)),
   /** Namespace of every Redis key (default `am:`); distinct prefixes isolate deployments or tests. */
-  prefix: Schema.NonEmptyString.pipe(Schema.withDecodingDefaultKey(Effect.succeed(DEFAULT_STATE_PREFIX)))
-}).pipe(Schema.withDecodingDefaultKey(Effect.succeed({ store: "memory" })))
+  prefix: Schema.NonEmptyString.pipe(Schema.withDecodingDefaultKey(Effect.succeed(DEFAULT_STATE_PREFIX))),
+  /** Longest a Redis command may take before the state falls back to local (written `commandTimeout`; default 500 ms). */
+  commandTimeoutMs: Schema.optionalKey(PositiveMillis)
+}).pipe(
+  Schema.encodeKeys({ commandTimeoutMs: "commandTimeout" }),
+  Schema.withDecodingDefaultKey(Effect.succeed({ store: "memory" }))
+)
 
 /** A guard mode the engine does not implement yet is rejected at its field, never accepted and ignored. */
 const notBuiltYet = Schema.makeFilter((mode: string) =>
