@@ -124,11 +124,15 @@ export interface IdempotencyShape {
 }
 
 const printable = /^[\x21-\x7e]{1,256}$/
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it rejects
+const controlChars = /[\u0000-\u001f\u007f]/
 
 const validate = (request: IdempotencyRequest) => {
-  if (request.workspace.length === 0) {
+  if (request.workspace.length === 0 || request.workspace.length > 256 || controlChars.test(request.workspace)) {
     return Effect.fail(
-      new IdempotencyError({ reason: new InvalidKey({ field: "workspace", detail: "must not be empty" }) })
+      new IdempotencyError({
+        reason: new InvalidKey({ field: "workspace", detail: "must be 1–256 characters without control characters" })
+      })
     )
   }
   if (!printable.test(request.key)) {
