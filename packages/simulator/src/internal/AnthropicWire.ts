@@ -1,7 +1,7 @@
 import type { AnswerFaultName, ProviderFaultName } from "../FaultScript.ts"
 import { err, failureFor, rateHeaders, statusFailure } from "./AnthropicErrors.ts"
 import type { Answer, Ctx, Dialect, ParsedRequest, Route } from "./Wire.ts"
-import { contentText, deltas, estimateTokens, lastUserText } from "./Wire.ts"
+import { contentText, deltas, estimateTokens, lastUserText, signThought, thoughtFor } from "./Wire.ts"
 
 const answer = (shape: Answer["shape"], ctx: Ctx): Answer => {
   const full = ctx.reply
@@ -60,7 +60,19 @@ const usage = (ctx: Ctx, outputTokens: number) => ({
   service_tier: "standard"
 })
 
+/** The thinking block a thinking request gets before its answer. */
+const thinkingOf = (a: Answer, ctx: Ctx): { thinking: string; signature: string } | undefined => {
+  if (ctx.req.thinking !== true || (a.shape !== "text" && a.shape !== "tool_call")) return undefined
+  const thinking = thoughtFor(ctx.req.prompt)
+  return { thinking, signature: signThought(thinking) }
+}
+
 const content = (a: Answer, ctx: Ctx): Array<unknown> => {
+  const t = thinkingOf(a, ctx)
+  return [...(t !== undefined ? [{ type: "thinking", ...t }] : []), ...answerBlocks(a, ctx)]
+}
+
+const answerBlocks = (a: Answer, ctx: Ctx): Array<unknown> => {
   if (a.shape === "tool_call")
     return [
       {
@@ -75,6 +87,31 @@ const content = (a: Answer, ctx: Ctx): Array<unknown> => {
 
 const sse = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
 
+/**
+ * Anthropic's thinking checks: a `thinking` block sent back must carry the signature it was given,
+ * and with thinking on, a tool-use loop's last assistant turn must start with a thinking block.
+ */
+const thinkingFault = (messages: Array<any>, thinkingType: unknown): { message: string } | undefined => {
+  for (const [i, m] of messages.entries()) {
+    if (m?.role !== "assistant" || !Array.isArray(m.content)) continue
+    for (const [j, block] of m.content.entries()) {
+      if (block?.type === "thinking" && block.signature !== signThought(String(block.thinking)))
+        return { message: `messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block` }
+    }
+  }
+  const last = messages.at(-1)
+  const continuesTools =
+    last?.role === "user" && Array.isArray(last.content) && last.content.some((x: any) => x?.type === "tool_result")
+  const i = messages.findLastIndex((m) => m?.role === "assistant")
+  const first = i >= 0 ? (Array.isArray(messages[i].content) ? messages[i].content[0]?.type : "text") : undefined
+  if ((thinkingType === "enabled" || thinkingType === "adaptive") && continuesTools && first !== undefined)
+    if (first !== "thinking" && first !== "redacted_thinking")
+      return {
+        message: `messages.${i}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${first}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block (preceeding the lastmost set of \`tool_use\` and \`tool_result\` blocks). We recommend you include thinking blocks from previous turns. To avoid this requirement, disable \`thinking\`.`
+      }
+  return undefined
+}
+
 const parseRequest = (b: any): ParsedRequest => {
   const messages = b?.messages
   let chars = contentText(b?.system).length
@@ -88,7 +125,7 @@ const parseRequest = (b: any): ParsedRequest => {
           ? { message: "max_tokens: Field required" }
           : messages.length === 0
             ? { message: "messages: at least one message is required" }
-            : undefined
+            : thinkingFault(messages, b?.thinking?.type)
   const tools = b?.tools
   return {
     model: typeof b?.model === "string" ? b.model : undefined,
@@ -99,6 +136,7 @@ const parseRequest = (b: any): ParsedRequest => {
     maxTokens: typeof b?.max_tokens === "number" ? b.max_tokens : undefined,
     includeUsage: false,
     toolName: Array.isArray(tools) && typeof tools[0]?.name === "string" ? tools[0].name : undefined,
+    thinking: b?.thinking?.type === "enabled" || b?.thinking?.type === "adaptive",
     invalid
   }
 }
@@ -170,11 +208,38 @@ export const AnthropicWire: Dialect = {
         }
       })
     )
-    if (a.shape === "tool_call") {
+    const thinking = thinkingOf(a, ctx)
+    if (thinking !== undefined) {
       out.push(
         sse("content_block_start", {
           type: "content_block_start",
           index: 0,
+          content_block: { type: "thinking", thinking: "", signature: "" }
+        })
+      )
+      for (const d of deltas(thinking.thinking))
+        out.push(
+          sse("content_block_delta", {
+            type: "content_block_delta",
+            index: 0,
+            delta: { type: "thinking_delta", thinking: d }
+          })
+        )
+      out.push(
+        sse("content_block_delta", {
+          type: "content_block_delta",
+          index: 0,
+          delta: { type: "signature_delta", signature: thinking.signature }
+        })
+      )
+      out.push(sse("content_block_stop", { type: "content_block_stop", index: 0 }))
+    }
+    const at = thinking !== undefined ? 1 : 0
+    if (a.shape === "tool_call") {
+      out.push(
+        sse("content_block_start", {
+          type: "content_block_start",
+          index: at,
           content_block: {
             type: "tool_use",
             id: `toolu_${ctx.responseId}`,
@@ -187,21 +252,25 @@ export const AnthropicWire: Dialect = {
         out.push(
           sse("content_block_delta", {
             type: "content_block_delta",
-            index: 0,
+            index: at,
             delta: { type: "input_json_delta", partial_json: a.text.slice(i, i + 8) }
           })
         )
-      out.push(sse("content_block_stop", { type: "content_block_stop", index: 0 }))
+      out.push(sse("content_block_stop", { type: "content_block_stop", index: at }))
     } else if (a.text.length > 0) {
       out.push(
-        sse("content_block_start", { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } })
+        sse("content_block_start", {
+          type: "content_block_start",
+          index: at,
+          content_block: { type: "text", text: "" }
+        })
       )
       out.push(sse("ping", { type: "ping" }))
       for (const d of deltas(a.text))
         out.push(
-          sse("content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: d } })
+          sse("content_block_delta", { type: "content_block_delta", index: at, delta: { type: "text_delta", text: d } })
         )
-      out.push(sse("content_block_stop", { type: "content_block_stop", index: 0 }))
+      out.push(sse("content_block_stop", { type: "content_block_stop", index: at }))
     }
     out.push(
       sse("message_delta", {

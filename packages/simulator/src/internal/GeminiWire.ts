@@ -1,7 +1,7 @@
 import type { AnswerFaultName, ProviderFaultName } from "../FaultScript.ts"
 import { err, errorObject, failureFor, statusFailure } from "./GeminiErrors.ts"
 import type { Answer, Ctx, Dialect, ParsedRequest, Route } from "./Wire.ts"
-import { deltas, estimateTokens, lastUserText } from "./Wire.ts"
+import { deltas, estimateTokens, lastUserText, signThought, thoughtFor } from "./Wire.ts"
 
 const SAFETY_RATINGS = (blocked: string | undefined) =>
   [
@@ -68,15 +68,24 @@ const usageMetadata = (ctx: Ctx, outputTokens: number) => ({
   promptTokensDetails: [{ modality: "TEXT", tokenCount: ctx.inputTokens }]
 })
 
-const candidate = (a: Answer, ctx: Ctx, text: string, final: boolean) => {
+/** The thought summary part a thinking request gets first (in the first chunk of a stream). */
+const thoughtPart = (a: Answer, ctx: Ctx) => {
+  const text = thoughtFor(ctx.req.prompt)
+  return ctx.req.thinking === true && (a.shape === "text" || a.shape === "tool_call")
+    ? [{ text, thought: true, thoughtSignature: signThought(text) }]
+    : []
+}
+
+const candidate = (a: Answer, ctx: Ctx, text: string, final: boolean, first = true) => {
   const c: Record<string, unknown> = {}
+  const thought = first ? thoughtPart(a, ctx) : []
   if (a.shape === "tool_call") {
     c.content = {
-      parts: [{ functionCall: { name: ctx.req.toolName ?? "get_weather", args: JSON.parse(a.text) } }],
+      parts: [...thought, { functionCall: { name: ctx.req.toolName ?? "get_weather", args: JSON.parse(a.text) } }],
       role: "model"
     }
   } else if (text.length > 0) {
-    c.content = { parts: [{ text }], role: "model" }
+    c.content = { parts: [...thought, { text }], role: "model" }
   } else if (a.shape === "malformed_tool_call") {
     c.content = {}
   }
@@ -90,7 +99,7 @@ const candidate = (a: Answer, ctx: Ctx, text: string, final: boolean) => {
   return c
 }
 
-const response = (a: Answer, ctx: Ctx, text: string, final: boolean, outputTokens: number) => {
+const response = (a: Answer, ctx: Ctx, text: string, final: boolean, outputTokens: number, first = true) => {
   if (a.shape === "prompt_blocked")
     return {
       promptFeedback: { blockReason: a.blockReason, safetyRatings: SAFETY_RATINGS("HARM_CATEGORY_HARASSMENT") },
@@ -99,7 +108,7 @@ const response = (a: Answer, ctx: Ctx, text: string, final: boolean, outputToken
       responseId: ctx.responseId
     }
   return {
-    candidates: [candidate(a, ctx, text, final)],
+    candidates: [candidate(a, ctx, text, final, first)],
     usageMetadata: usageMetadata(ctx, outputTokens),
     modelVersion: ctx.model,
     responseId: ctx.responseId
@@ -129,6 +138,7 @@ const parseRequest = (b: any, route: Route): ParsedRequest => {
     includeUsage: true,
     apiVersion: route.op === "generate" ? route.version : undefined,
     toolName: Array.isArray(tools) ? tools[0]?.functionDeclarations?.[0]?.name : undefined,
+    thinking: b?.generationConfig?.thinkingConfig?.includeThoughts === true,
     invalid:
       !Array.isArray(contents) || contents.length === 0
         ? { message: "* GenerateContentRequest.contents: contents is not specified\n" }
@@ -202,7 +212,7 @@ export const GeminiWire: Dialect = {
       const piece = pieces[i]!
       sent += piece.length
       const final = i === pieces.length - 1
-      out.push(frame(response(a, ctx, piece, final, final ? a.outputTokens : estimateTokens(sent))))
+      out.push(frame(response(a, ctx, piece, final, final ? a.outputTokens : estimateTokens(sent), i === 0)))
     }
     return out
   },

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto"
 import type { AnswerFaultName, FaultStep, ProviderFaultName } from "../FaultScript.ts"
 
 /** What the server needs from a request body, whatever the provider. */
@@ -18,6 +19,8 @@ export interface ParsedRequest {
   readonly invalid: { readonly message: string; readonly param?: string } | undefined
   /** Gemini: the path's API version (v1 or v1beta), echoed in some messages. */
   readonly apiVersion?: string
+  /** The request asked for the model's thinking (Anthropic `thinking`, Gemini `includeThoughts`). */
+  readonly thinking?: boolean
 }
 
 /** Everything a dialect needs to render one answer or failure. */
@@ -172,3 +175,13 @@ export const makeIds = (seed: number) => {
     return body.slice(body.length - length)
   }
 }
+
+/** The thinking a simulated model shows before answering `prompt`. */
+export const thoughtFor = (prompt: string): string => `The user asked: "${prompt.slice(0, 60)}". I will answer briefly.`
+
+/**
+ * A simulated thinking signature: a keyed hash of the thinking text, so the upstream can verify a
+ * block sent back (as Anthropic does) and reject one that was altered or came from elsewhere.
+ */
+export const signThought = (thinking: string): string =>
+  `sim1${createHash("sha256").update(`am-simulator-thinking:${thinking}`).digest("base64")}`
