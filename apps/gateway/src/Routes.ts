@@ -18,7 +18,9 @@ import { chatCompletions } from "./ChatCompletionsRoute.ts"
 import { embeddings } from "./EmbeddingsRoute.ts"
 import type { Auth } from "./GatewayAuth.ts"
 import { GatewayError, MethodNotAllowed, NotFound } from "./GatewayError.ts"
+import { anthropicErrors } from "./internal/messages/Errors.ts"
 import { Lifecycle } from "./Lifecycle.ts"
+import { countTokens, messages } from "./MessagesRoute.ts"
 import { model, models } from "./ModelsRoute.ts"
 import { keyAction, stateView } from "./OperatorRoutes.ts"
 import { healthz, metrics } from "./ProbeRoutes.ts"
@@ -49,6 +51,8 @@ export const routes = (options: RoutesOptions) =>
   Layer.unwrap(
     Effect.gen(function* () {
       const chat = yield* chatCompletions(options)
+      const anthropicMessages = yield* messages(options)
+      const anthropicCount = yield* countTokens(options)
       const embed = yield* embeddings(options)
       const responses = yield* responsesRoutes(options)
       const guarded = guardWith(yield* Lifecycle)
@@ -62,6 +66,13 @@ export const routes = (options: RoutesOptions) =>
         HttpRouter.route("GET", "/v1/responses/:id", guarded("responses", responses.retrieve)),
         HttpRouter.route("DELETE", "/v1/responses/:id", guarded("responses", responses.remove)),
         HttpRouter.route("POST", "/v1/embeddings", guarded("embeddings", embed)),
+        HttpRouter.route("POST", "/v1/messages", guarded("messages", anthropicMessages)),
+        HttpRouter.route("POST", "/v1/messages/count_tokens", guarded("count_tokens", anthropicCount)),
+        ...(["GET", "PUT", "DELETE", "PATCH"] as const).flatMap((method) =>
+          (["/v1/messages", "/v1/messages/count_tokens"] as const).map((path) =>
+            HttpRouter.route(method, path, guarded("messages", anthropicErrors(methodNotAllowed("POST"))))
+          )
+        ),
         HttpRouter.route("GET", "/v1/models", guarded("models", authenticated(auth, models))),
         HttpRouter.route("GET", "/v1/models/:id", guarded("models", authenticated(auth, model))),
         HttpRouter.route("GET", "/healthz", guarded("healthz", healthz)),

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 export * from "./AmHeaders.ts"
+export * from "./AnthropicWire.ts"
 export * from "./ChatCompletionsRoute.ts"
 export * from "./Dashboard.ts"
 export * from "./Embedded.ts"
@@ -13,6 +14,7 @@ export * from "./Gateway.ts"
 export * from "./GatewayAuth.ts"
 export * from "./GatewayError.ts"
 export * from "./Lifecycle.ts"
+export * from "./MessagesRoute.ts"
 export * from "./ModelsRoute.ts"
 export * from "./OpenAIWire.ts"
 export * from "./OperatorRoutes.ts"

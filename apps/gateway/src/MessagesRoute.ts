@@ -1,0 +1,174 @@
+/**
+ * `POST /v1/messages` and `POST /v1/messages/count_tokens`: Anthropic's Messages API through the
+ * engine — the same failover, guards and ledger as `/v1/chat/completions`, to any provider kind —
+ * so `@anthropic-ai/sdk` and Claude Code (`ANTHROPIC_BASE_URL`) work against the gateway. JSON or,
+ * with `stream: true`, Anthropic's event stream. The gateway key comes as `x-api-key` (what the
+ * SDK's `apiKey` and Claude Code's `ANTHROPIC_API_KEY` send) or `Authorization: Bearer`. Every
+ * failure answers in Anthropic's error shape with the gateway's status table.
+ *
+ * @example
+ * ```ts
+ * import Anthropic from "@anthropic-ai/sdk"
+ * const client = new Anthropic({ baseURL: "http://127.0.0.1:4000", apiKey: process.env.AM_GATEWAY_KEY, maxRetries: 0 })
+ * const message = await client.messages.create({ model: "default", max_tokens: 256, messages: [{ role: "user", content: "Hi" }] })
+ * ```
+ * @since 0.1.0
+ */
+import { decodeRequest, Engine, type EngineError, type EngineStream } from "@am/engine"
+import { Effect, Exit, Scope, Stream } from "effect"
+import { HttpServerRequest, HttpServerResponse } from "effect/http"
+import { amHeaders, calls } from "./AmHeaders.ts"
+import {
+  decodeCountTokensBody,
+  decodeMessagesBody,
+  type MessagesBody,
+  promptOf,
+  toAnthropicMessage,
+  toMessagesCompletionRequest
+} from "./AnthropicWire.ts"
+import { type Auth, authenticate } from "./GatewayAuth.ts"
+import { GatewayError, ShuttingDown } from "./GatewayError.ts"
+import { anthropicErrorEvent, anthropicErrors } from "./internal/messages/Errors.ts"
+import { MessageStreamEncoder } from "./internal/messages/StreamEncoder.ts"
+import { estimateInputTokens } from "./internal/messages/TokenEstimate.ts"
+import { Lifecycle } from "./Lifecycle.ts"
+import { deadlineOf, idempotencyKeyOf, readJson } from "./RequestInput.ts"
+
+/** Options of the Messages routes. */
+export interface MessagesOptions {
+  readonly auth: Auth
+  /** Largest accepted request body in bytes (default 4 MiB). */
+  readonly maxBodyBytes?: number | undefined
+}
+
+/** `x-api-key` as a bearer token when no `Authorization` header came (the Anthropic clients' way). */
+const credentialOf = (headers: Readonly<Record<string, string | undefined>>): string | undefined =>
+  headers.authorization ?? (headers["x-api-key"] !== undefined ? `Bearer ${headers["x-api-key"]}` : undefined)
+
+/** The `x-am-*` headers, and `request-id` (what `@anthropic-ai/sdk` reads as the request id). */
+const answerHeaders = (h: Parameters<typeof amHeaders>[0]) => ({ ...amHeaders(h), "request-id": h.requestId })
+
+/** `POST /v1/messages` (needs `Engine` and `Lifecycle` to build). */
+export const messages = (options: MessagesOptions) =>
+  Effect.gen(function* () {
+    const engine = yield* Engine
+    const lifecycle = yield* Lifecycle
+    const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024
+    return anthropicErrors(
+      Effect.gen(function* () {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        if (lifecycle.draining) return yield* new GatewayError({ reason: new ShuttingDown() })
+        const principal = yield* authenticate(options.auth, credentialOf(request.headers))
+        const body = yield* Effect.flatMap(readJson(request, maxBodyBytes), decodeMessagesBody)
+        const idempotencyKey = yield* idempotencyKeyOf(request)
+        const deadlineMs = yield* deadlineOf(request)
+        const completionRequest = yield* decodeRequest(
+          toMessagesCompletionRequest(
+            body,
+            { workspaceId: principal.workspaceId, idempotencyKey, deadlineMs },
+            request.headers
+          )
+        ).pipe(Effect.mapError(GatewayError.engine))
+        const run = (keep: () => Effect.Effect<void>) =>
+          body.stream === true
+            ? streamed(engine, completionRequest, body, keep)
+            : Effect.gen(function* () {
+                const answer = yield* engine.complete(completionRequest).pipe(Effect.mapError(GatewayError.engine))
+                const r = answer.resilience
+                return HttpServerResponse.jsonUnsafe(toAnthropicMessage(answer, body.stop_sequences ?? undefined), {
+                  headers: answerHeaders({
+                    requestId: r.requestId,
+                    provider: r.provider,
+                    model: r.model,
+                    attempts: calls(r.attempts),
+                    outcome: r.outcome
+                  })
+                })
+              })
+        return yield* lifecycle.track(principal, idempotencyKey, run)
+      })
+    )
+  })
+
+/**
+ * A streamed answer, as `/v1/chat/completions` streams: failover until the first content token
+ * (so the status and headers are known before the first byte), the engine's scope closed when the
+ * SSE stream ends — `message_stop` only after that, when the ledger entry is written.
+ */
+const streamed = (
+  engine: Engine["Service"],
+  request: Parameters<Engine["Service"]["stream"]>[0],
+  body: MessagesBody,
+  keep: () => Effect.Effect<void>
+) =>
+  Effect.gen(function* () {
+    const scope = yield* Scope.make()
+    const started = yield* engine.stream(request).pipe(
+      Scope.provide(scope),
+      Effect.onExit((exit) => (Exit.isFailure(exit) ? Scope.close(scope, exit) : Effect.void)),
+      Effect.mapError(GatewayError.engine)
+    )
+    const encoder = new MessageStreamEncoder({
+      requestId: started.requestId,
+      model: started.model ?? body.model,
+      estimatedInputTokens: estimateInputTokens(request),
+      stopSequences: body.stop_sequences
+    })
+    const encode = new TextEncoder()
+    const stop = Stream.unwrap(
+      Effect.map(Scope.close(scope, Exit.void), () =>
+        encoder.finished ? Stream.succeed(encoder.stop()) : Stream.empty
+      )
+    )
+    const frames = Stream.succeed(encoder.start()).pipe(
+      Stream.concat(sseBody(started, encoder)),
+      Stream.concat(stop),
+      Stream.filter((s) => s.length > 0),
+      Stream.map((s) => encode.encode(s)),
+      Stream.onExit((exit) => Scope.close(scope, exit))
+    )
+    const release = keep()
+    const out = frames.pipe(Stream.ensuring(release))
+    // As on the chat route: a body that never starts still closes the engine's scope and the slot.
+    yield* Effect.addFinalizer((exit) => Effect.andThen(Scope.close(scope, exit), release))
+    return HttpServerResponse.stream(out, {
+      contentType: "text/event-stream",
+      headers: {
+        "cache-control": "no-cache",
+        "x-accel-buffering": "no",
+        ...answerHeaders({
+          requestId: started.requestId,
+          provider: started.provider,
+          model: started.model,
+          attempts: started.attempts,
+          outcome: started.resilience.outcome
+        })
+      }
+    })
+  })
+
+/** A failure after the first event ends the stream with Anthropic's `error` event and no `message_stop`. */
+const sseBody = (started: EngineStream, encoder: MessageStreamEncoder): Stream.Stream<string> =>
+  started.chunks.pipe(
+    Stream.map((chunk) => encoder.encode(chunk)),
+    Stream.catch((e: EngineError) => Stream.succeed(anthropicErrorEvent(GatewayError.engine(e))))
+  )
+
+/**
+ * `POST /v1/messages/count_tokens`: `{ input_tokens }`, estimated over the request as the engine
+ * would send it (see `TokenEstimate.ts` for how), whatever provider would answer. No upstream call.
+ */
+export const countTokens = (options: MessagesOptions) =>
+  Effect.gen(function* () {
+    const lifecycle = yield* Lifecycle
+    const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024
+    return anthropicErrors(
+      Effect.gen(function* () {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        if (lifecycle.draining) return yield* new GatewayError({ reason: new ShuttingDown() })
+        yield* authenticate(options.auth, credentialOf(request.headers))
+        const body = yield* Effect.flatMap(readJson(request, maxBodyBytes), decodeCountTokensBody)
+        return HttpServerResponse.jsonUnsafe({ input_tokens: estimateInputTokens(promptOf(body)) })
+      })
+    )
+  })
