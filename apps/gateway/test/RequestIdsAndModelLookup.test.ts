@@ -41,13 +41,19 @@ const failureOf = async (p: Promise<unknown>): Promise<InstanceType<typeof OpenA
 describe("x-request-id", () => {
   it("is the gateway's request id on a completion, and the SDK exposes it as _request_id", async () => {
     const client = await start()
-    const { data, response } = await client.chat.completions
+    const { response, request_id } = await client.chat.completions
       .create({ model: "default", messages: [{ role: "user", content: "Hi" }] })
       .withResponse()
     const id = response.headers.get("x-am-request-id")
     expect(id).toMatch(/^req_/)
     expect(response.headers.get("x-request-id")).toBe(id)
-    expect(data._request_id).toBe(id)
+    expect(request_id).toBe(id)
+    const direct = await client.chat.completions.create({
+      model: "default",
+      messages: [{ role: "user", content: "Hi" }]
+    })
+    expect(direct._request_id).toMatch(/^req_/)
+    expect(direct.id).toBe(`chatcmpl-${direct._request_id}`)
     // The id a client quotes is the one the ledger recorded.
     const ids = () =>
       gateway!.run(
