@@ -4,6 +4,8 @@
  * ```json
  * { "pii": "redact", "injection": "block", "injectionThresholds": { "flag": 0.4, "block": 0.6 } }
  * { "pii": { "email": "redact", "secret": "block", "ip": "off" }, "injection": "flag" }
+ * { "sanitize": { "html": "escape" }, "limits": { "maxRequestChars": 200000, "maxAnswerChars": 20000, "answerOverflow": "fail" } }
+ * { "verify": { "enabled": true, "threshold": 0.7, "model": "gpt-4o-mini" } }
  * ```
  *
  * @example
@@ -17,6 +19,8 @@
 import { Schema } from "effect"
 import { PiiAction, type PiiPolicy, piiPolicy } from "./Entity.ts"
 import { DEFAULT_THRESHOLDS, type InjectionThresholds } from "./Firewall.ts"
+import { DEFAULT_LIMITS, type SizeLimits } from "./Limits.ts"
+import { DEFAULT_SANITIZE, type SanitizePolicy } from "./Sanitize.ts"
 
 /** Firewall policy: fail the request, let it through with the verdict recorded, or skip scoring. */
 export const InjectionMode = Schema.Literals(["block", "flag", "off"])
@@ -41,24 +45,64 @@ export const PiiPerEntity = Schema.Struct({
   secret: Schema.optionalKey(PiiAction)
 })
 
+const Chars = Schema.Int.check(Schema.isGreaterThan(0))
+
+/** Output sanitisation: control characters (default `strip`), HTML (default `keep`). */
+export const SanitizeSchema = Schema.Struct({
+  controlChars: Schema.optionalKey(Schema.Literals(["strip", "keep"])),
+  html: Schema.optionalKey(Schema.Literals(["keep", "strip", "escape"]))
+})
+
+/** Size limits in characters of text; none by default. */
+export const LimitsSchema = Schema.Struct({
+  maxRequestChars: Schema.optionalKey(Chars),
+  maxRequestCharsByModel: Schema.optionalKey(Schema.Record(Schema.String, Chars)),
+  maxAnswerChars: Schema.optionalKey(Chars),
+  answerOverflow: Schema.optionalKey(Schema.Literals(["truncate", "fail"]))
+})
+
+/** Self-verification: off by default; `threshold` (default 0.7) below which the engine retries once. */
+export const VerifySchema = Schema.Struct({
+  enabled: Schema.optionalKey(Schema.Boolean),
+  threshold: Schema.optionalKey(Score),
+  /** The verifier model (default: the route's next candidate's). */
+  model: Schema.optionalKey(Schema.NonEmptyString)
+})
+
 export const GuardConfig = Schema.Struct({
   /** One action for every entity, or a per-entity record (entities left out are `redact`). */
   pii: Schema.optionalKey(Schema.Union([PiiAction, PiiPerEntity])),
   injection: Schema.optionalKey(InjectionMode),
-  injectionThresholds: Schema.optionalKey(InjectionThresholdsSchema)
+  injectionThresholds: Schema.optionalKey(InjectionThresholdsSchema),
+  sanitize: Schema.optionalKey(SanitizeSchema),
+  limits: Schema.optionalKey(LimitsSchema),
+  verify: Schema.optionalKey(VerifySchema)
 })
 export type GuardConfig = typeof GuardConfig.Type
+
+/** Self-verification with its defaults. */
+export interface VerifyConfig {
+  readonly enabled: boolean
+  readonly threshold: number
+  readonly model?: string
+}
+
+export const DEFAULT_VERIFY: VerifyConfig = { enabled: false, threshold: 0.7 }
 
 /** A config with every default filled in. */
 export interface ResolvedGuardConfig {
   readonly pii: PiiPolicy
   readonly injection: InjectionMode
   readonly thresholds: InjectionThresholds
+  readonly sanitize: SanitizePolicy
+  readonly limits: SizeLimits
+  readonly verify: VerifyConfig
 }
 
 /**
  * Fills the defaults: `pii: "off"` and `injection: "off"` when absent (guards are opt-in), the
- * default thresholds.
+ * default thresholds, control characters stripped and HTML kept, no size limits (answers over a
+ * configured `maxAnswerChars` are truncated), self-verification off at threshold 0.7.
  *
  * @example
  * ```ts
@@ -70,5 +114,8 @@ export interface ResolvedGuardConfig {
 export const resolveGuardConfig = (config: GuardConfig): ResolvedGuardConfig => ({
   pii: config.pii === undefined ? piiPolicy("off") : piiPolicy(config.pii),
   injection: config.injection ?? "off",
-  thresholds: config.injectionThresholds ?? DEFAULT_THRESHOLDS
+  thresholds: config.injectionThresholds ?? DEFAULT_THRESHOLDS,
+  sanitize: { ...DEFAULT_SANITIZE, ...config.sanitize },
+  limits: { ...DEFAULT_LIMITS, ...config.limits },
+  verify: { ...DEFAULT_VERIFY, ...config.verify }
 })

@@ -28,3 +28,39 @@ export class GuardBlocked extends Schema.TaggedError<GuardBlocked>()("GuardBlock
     return `guard blocked the request: ${this.reason} (${this.rule}, score ${this.score})`
   }
 }
+
+/**
+ * A size limit of the config was exceeded: the request's text is above the model's
+ * `maxRequestChars` (refused before any provider call; the gateway answers 400
+ * `request_too_large`), or the answer is above `maxAnswerChars` under `answerOverflow: "fail"`.
+ * Carries sizes only, never content.
+ */
+export class GuardLimitExceeded extends Schema.TaggedError<GuardLimitExceeded>()("GuardLimitExceeded", {
+  reason: Schema.Literals(["request_too_large", "answer_too_large"]),
+  limit: Schema.Number,
+  size: Schema.Number,
+  model: Schema.optionalKey(Schema.String)
+}) {
+  override get message(): string {
+    const what = this.reason === "request_too_large" ? "request" : "answer"
+    return `the ${what} has ${this.size} characters, above the limit of ${this.limit}${this.model === undefined ? "" : ` for ${this.model}`}`
+  }
+}
+
+/**
+ * The answer failed its output contract, also after the repair attempt. `issues` are the last
+ * validation issues (path + message, scrubbed of keys and PII by `outputInvalid`); the gateway
+ * answers 422 `output_invalid`.
+ */
+export class OutputInvalid extends Schema.TaggedError<OutputInvalid>()("OutputInvalid", {
+  issues: Schema.Array(Schema.Struct({ path: Schema.String, message: Schema.String })),
+  attempts: Schema.Number
+}) {
+  override get message(): string {
+    const first = this.issues[0]
+    const more = this.issues.length > 1 ? ` (+${this.issues.length - 1} more)` : ""
+    return first === undefined
+      ? "the answer does not satisfy the output contract"
+      : `the answer does not satisfy the output contract: ${first.path === "" ? "" : `${first.path}: `}${first.message}${more}`
+  }
+}

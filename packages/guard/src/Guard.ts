@@ -20,9 +20,13 @@
  * @since 0.1.0
  */
 import type { AssistantMessage, ChatMessage } from "@am/core"
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, type StandardSchema } from "effect"
 import { type GuardConfig, type ResolvedGuardConfig, resolveGuardConfig } from "./Config.ts"
-import { GuardBlocked } from "./Errors.ts"
+import { checkOutput, type OutputContract } from "./Contract.ts"
+import { GuardBlocked, type GuardLimitExceeded } from "./Errors.ts"
+import { type AnswerLimit, checkRequestSize, limitAnswer } from "./Limits.ts"
+import { type OutputResult, validateOutputAsync } from "./OutputContract.ts"
+import { sanitizeOutput, type StreamSanitizer, streamSanitizer } from "./Sanitize.ts"
 import { ENTITIES } from "./Entity.ts"
 import { type MessageFinding, type RedactedRequest, redactRequest, restoreMessage } from "./RedactMessages.ts"
 import { type InjectionResult, scanSegments, segmentsOf } from "./ScanMessages.ts"
@@ -115,6 +119,24 @@ export class Guard extends Context.Service<
     readonly streamRestorer: (vault: Vault) => Effect.Effect<StreamRestorer>
     /** Mask keys and PII in a text leaving the process (errors, logs), capped in length. */
     readonly scrub: (text: string, secrets?: Iterable<string>) => Effect.Effect<string>
+    /** Fails with `GuardLimitExceeded` when the request is above `model`'s `maxRequestChars`. */
+    readonly checkRequestSize: (
+      messages: ReadonlyArray<ChatMessage>,
+      model: string
+    ) => Effect.Effect<void, GuardLimitExceeded>
+    /** Parse and validate an answer against a contract (Standard Schema, JSON Schema, JSON object). */
+    readonly checkOutput: (contract: OutputContract, text: string) => Effect.Effect<OutputResult<unknown>>
+    /** Parse and validate an answer against a Standard Schema (async schemas too), typed by it. */
+    readonly validateOutput: <S extends StandardSchema.StandardSchemaV1>(
+      schema: S,
+      text: string
+    ) => Effect.Effect<OutputResult<StandardSchema.StandardSchemaV1.InferOutput<S>>>
+    /** The answer sanitised under the config's `sanitize` policy. */
+    readonly sanitize: (text: string) => Effect.Effect<string>
+    /** A sanitiser for a streamed answer under the config's policy. */
+    readonly streamSanitizer: () => Effect.Effect<StreamSanitizer>
+    /** The answer under the config's `maxAnswerChars` (cut, or refused, per `answerOverflow`). */
+    readonly limitAnswer: (text: string) => Effect.Effect<AnswerLimit>
   }
 >()("@am/guard/Guard") {
   /** The guard under `config` (the config file's `guards` section). */
@@ -154,6 +176,30 @@ export const make = (config: GuardConfig): Guard["Service"] => {
     }),
     scrub: Effect.fn("Guard.scrub")(function* (text: string, secrets?: Iterable<string>) {
       return yield* Effect.sync(() => scrub(text, secrets))
+    }),
+    checkRequestSize: Effect.fn("Guard.checkRequestSize")(function* (
+      messages: ReadonlyArray<ChatMessage>,
+      model: string
+    ) {
+      const error = checkRequestSize(messages, model, resolved.limits)
+      if (error !== undefined) return yield* error
+    }),
+    checkOutput: Effect.fn("Guard.checkOutput")(function* (contract: OutputContract, text: string) {
+      if (contract._tag === "StandardSchema") {
+        return yield* Effect.promise(() => validateOutputAsync(contract.schema, text))
+      }
+      return yield* Effect.sync(() => checkOutput(contract, text))
+    }),
+    validateOutput: <S extends StandardSchema.StandardSchemaV1>(schema: S, text: string) =>
+      Effect.promise(() => validateOutputAsync(schema, text)).pipe(Effect.withSpan("Guard.validateOutput")),
+    sanitize: Effect.fn("Guard.sanitize")(function* (text: string) {
+      return yield* Effect.sync(() => sanitizeOutput(text, resolved.sanitize))
+    }),
+    streamSanitizer: Effect.fn("Guard.streamSanitizer")(function* () {
+      return yield* Effect.sync(() => streamSanitizer(resolved.sanitize))
+    }),
+    limitAnswer: Effect.fn("Guard.limitAnswer")(function* (text: string) {
+      return yield* Effect.sync(() => limitAnswer(text, resolved.limits))
     })
   })
 }
