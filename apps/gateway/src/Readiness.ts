@@ -1,9 +1,20 @@
 /**
- * `GET /readyz`: per-component status derived from live traffic and cheap checks — never a
- * paid completion (seed `003_…` Phase 4). Providers: their circuit breakers (closed = up,
- * half-open = degraded, open = down); the ledger store: reading its head; the Redis state store (when configured): PING; the gateway itself:
- * draining or not. Ready (200) while at least one provider can take traffic and the stores
- * answer; otherwise 503 with the same body.
+ * `GET /readyz`: per-component status from state the process already holds — never a paid
+ * completion (seed `003_…` Phase 4), never a store round-trip, so it answers at once whatever
+ * the stores do (and within `READINESS_BOUND_MS` in any case).
+ *
+ * - `provider:<id>`: its circuit (closed = up, half-open = degraded, open = down);
+ * - `store:ledger`, `store:runs`, `store:events`, `store:state`: from `StoreHealth` — `up`,
+ *   `degraded` while serving on a fallback (spooling, local state; `state` says which), `down`
+ *   only when a spool is over its bound;
+ * - `gateway`: draining or not.
+ *
+ * A load balancer should keep a replica while it can answer: **ready (200) unless** it is
+ * draining, has no provider configured, or a spool is over its bound (`503`, same body). A
+ * replica spooling through a store outage is `200 degraded`: it answers every request, and
+ * taking every replica out for a store outage would turn it into a full one. All providers'
+ * circuits open is `200 degraded` too — the circuits are shared, so no other replica would do
+ * better, and half-open probes need traffic.
  *
  * @example
  * ```ts
@@ -12,37 +23,41 @@
  * @since 0.1.0
  */
 import { Breakers } from "@am/breaker"
-import { LedgerStore } from "@am/core"
 import { Engine } from "@am/engine"
-import { Clock, Duration, Effect, Option } from "effect"
+import { StoreHealth } from "@am/runtime"
+import { Duration, Effect, Option } from "effect"
 import { HttpServerResponse } from "effect/http"
-import { Redis } from "effect/persistence"
 import { Lifecycle } from "./Lifecycle.ts"
 
 export type ComponentStatus = "up" | "degraded" | "down"
 
 export interface Component {
   readonly status: ComponentStatus
+  readonly state?: string
   readonly detail?: string
-  readonly latencyMs?: number
+  readonly spooled?: number
 }
 
-const check = (probe: Effect.Effect<unknown, unknown>) =>
-  Effect.gen(function* () {
-    const start = yield* Clock.currentTimeMillis
-    const exit = yield* probe.pipe(Effect.timeout(Duration.seconds(2)), Effect.exit)
-    const latencyMs = (yield* Clock.currentTimeMillis) - start
-    return exit._tag === "Success"
-      ? ({ status: "up", latencyMs } satisfies Component)
-      : ({ status: "down", latencyMs, detail: "store did not answer" } satisfies Component)
-  })
+/** Longest `/readyz` takes to answer (it reads local state only; this bounds a surprise). */
+export const READINESS_BOUND_MS = 1000
 
-export const readiness = Effect.gen(function* () {
+/** The readiness verdict from the components (pure). */
+export const verdict = (
+  components: Readonly<Record<string, Component>>,
+  draining: boolean,
+  providers: number
+): { readonly ready: boolean; readonly status: "ready" | "degraded" | "unready" } => {
+  const overBound = Object.entries(components).some(([k, c]) => k.startsWith("store:") && c.status === "down")
+  const ready = !draining && providers > 0 && !overBound
+  const degraded = Object.values(components).some((c) => c.status !== "up")
+  return { ready, status: ready ? (degraded ? "degraded" : "ready") : "unready" }
+}
+
+const componentsNow = Effect.gen(function* () {
   const engine = yield* Engine
   const breakers = yield* Breakers
   const lifecycle = yield* Lifecycle
-  const ledgerStore = yield* Effect.serviceOption(LedgerStore)
-  const redis = yield* Effect.serviceOption(Redis.Redis)
+  const health = yield* Effect.serviceOption(StoreHealth)
   const snapshot = yield* breakers.snapshot
   const components: Record<string, Component> = {}
   for (const p of engine.config.providers.values()) {
@@ -58,15 +73,23 @@ export const readiness = Effect.gen(function* () {
             ? { status: "degraded", detail: `open model circuits: ${models.map((m) => m.model).join(", ")}` }
             : { status: "up" }
   }
-  if (Option.isSome(ledgerStore)) components["store:ledger"] = yield* check(ledgerStore.value.head)
-  if (Option.isSome(redis)) components["store:state"] = yield* check(redis.value.send("PING"))
+  if (Option.isSome(health)) Object.assign(components, yield* health.value.components)
   components.gateway = lifecycle.draining ? { status: "down", detail: "draining" } : { status: "up" }
-  const providersUp = Object.entries(components).some(([k, c]) => k.startsWith("provider:") && c.status !== "down")
-  const storesUp = Object.entries(components).every(([k, c]) => !k.startsWith("store:") || c.status !== "down")
-  const ready = providersUp && storesUp && !lifecycle.draining
-  const degraded = Object.values(components).some((c) => c.status !== "up")
-  return HttpServerResponse.jsonUnsafe(
-    { status: ready ? (degraded ? "degraded" : "ready") : "unready", components },
-    { status: ready ? 200 : 503 }
-  )
+  return { components, draining: lifecycle.draining, providers: engine.config.providers.size }
+})
+
+export const readiness = Effect.gen(function* () {
+  const lifecycle = yield* Lifecycle
+  const now = yield* componentsNow.pipe(Effect.timeoutOption(Duration.millis(READINESS_BOUND_MS)))
+  if (Option.isNone(now)) {
+    // Local state did not answer in time (a bug or a blocked dependency): say so, don't hang.
+    const components = { gateway: { status: "degraded", detail: "readiness state did not answer in time" } }
+    const ready = !lifecycle.draining
+    return HttpServerResponse.jsonUnsafe(
+      { status: ready ? "degraded" : "unready", components },
+      { status: ready ? 200 : 503 }
+    )
+  }
+  const { ready, status } = verdict(now.value.components, now.value.draining, now.value.providers)
+  return HttpServerResponse.jsonUnsafe({ status, components: now.value.components }, { status: ready ? 200 : 503 })
 })
