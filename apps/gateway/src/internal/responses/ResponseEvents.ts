@@ -54,12 +54,14 @@ export class ResponseEventEncoder {
   /** The finished response (with its output items) once the answer ended. */
   finished: { readonly response: ReturnType<typeof finishedResponse>; readonly output: Array<OutputItem> } | undefined
 
-  constructor(
-    private readonly envelope: ResponseEnvelope,
-    requestId: string,
-    /** Unix seconds now (for `completed_at`). */
-    private readonly now: () => number
-  ) {
+  private readonly envelope: ResponseEnvelope
+  /** Unix seconds now (for `completed_at`). */
+  private readonly now: () => number
+
+  // Plain fields, not parameter properties: the gateway runs from source under Node's type stripping.
+  constructor(envelope: ResponseEnvelope, requestId: string, now: () => number) {
+    this.envelope = envelope
+    this.now = now
     this.ids = responsesIds(requestId)
   }
 
