@@ -36,16 +36,15 @@ const ToolChoice = Schema.Union([
   Schema.Struct({ type: Schema.Literal("function"), name: Schema.NonEmptyString })
 ])
 
-const TextFormat = Schema.Union([
-  Schema.Struct({ type: Schema.Literals(["text", "json_object"]) }),
-  Schema.Struct({
-    type: Schema.Literal("json_schema"),
-    name: Schema.NonEmptyString,
-    schema: Schema.Record(Schema.String, Schema.Unknown),
-    strict: Nullable(Schema.Boolean),
-    description: Schema.optionalKey(Schema.String)
-  })
-])
+const PlainFormat = Schema.Struct({ type: Schema.Literals(["text", "json_object"]) })
+const JsonSchemaFormat = Schema.Struct({
+  type: Schema.Literal("json_schema"),
+  name: Schema.NonEmptyString,
+  schema: Schema.Record(Schema.String, Schema.Unknown),
+  strict: Nullable(Schema.Boolean),
+  description: Schema.optionalKey(Schema.String)
+})
+const TextFormat = Schema.Union([PlainFormat, JsonSchemaFormat])
 export type ResponsesTextFormat = typeof TextFormat.Type
 
 const Metadata = Schema.Record(
@@ -115,6 +114,8 @@ export interface ResponsesRequest {
 }
 
 const present = (v: unknown) => v !== undefined && v !== null
+const typeOf = (u: unknown): unknown =>
+  typeof u === "object" && u !== null ? (u as { type?: unknown }).type : undefined
 
 /**
  * Parameters the engine cannot carry to every provider today, each with the values that need
@@ -194,15 +195,18 @@ export const decodeResponsesBody = (json: unknown): Effect.Effect<ResponsesReque
     if (body.input === undefined && !present(body.previous_response_id))
       return yield* GatewayError.invalid("input is required (or previous_response_id)", "input")
     const tools = yield* Effect.forEach(body.tools ?? [], decodeTool)
-    const toolChoice = present(body.tool_choice)
-      ? yield* Effect.mapError(decodeAt(ToolChoice, body.tool_choice, "tool_choice"), (e) =>
-          e.reason._tag === "InvalidRequest" && e.reason.field === "tool_choice"
-            ? refuse("tool_choice", "only auto, none, required and a function by name are served")
-            : e
-        )
-      : undefined
+    const choice = body.tool_choice
+    const toolChoice = !present(choice)
+      ? undefined
+      : typeof choice === "string" || typeOf(choice) === "function"
+        ? yield* decodeAt(ToolChoice, choice, "tool_choice")
+        : yield* refuse("tool_choice", "only auto, none, required and a function by name are served")
     const format = present(body.text?.format)
-      ? yield* decodeAt(TextFormat, body.text?.format, "text.format")
+      ? yield* decodeAt(
+          typeOf(body.text?.format) === "json_schema" ? JsonSchemaFormat : PlainFormat,
+          body.text?.format,
+          "text.format"
+        )
       : undefined
     if (format?.type === "json_schema" && format.description !== undefined)
       return yield* refuse("text.format.description", "format descriptions are not carried to providers")

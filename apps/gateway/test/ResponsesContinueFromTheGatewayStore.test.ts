@@ -109,7 +109,7 @@ describe("Responses conversation state in the gateway's store", () => {
   it("store: false keeps nothing: continuing from it is a 400 naming previous_response_id", async () => {
     const { a } = await start()
     const first = await a.responses.create({ model: "default", input: "Secret turn", store: false })
-    expect(first.store).toBe(false)
+    expect((first as unknown as { store: boolean }).store).toBe(false)
     const calls = running!.upstreams.anthropic.requests.length
     const e = await failure(a.responses.create({ model: "default", previous_response_id: first.id, input: "And?" }))
     expect(e).toBeInstanceOf(OpenAI.BadRequestError)
