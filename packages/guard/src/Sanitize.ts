@@ -12,8 +12,8 @@
  * @example
  * ```ts
  * import { sanitizeOutput } from "@am/guard"
- * sanitizeOutput("ok\u0007 <b>bold</b><script>alert(1)</script>", { controlChars: "strip", html: "strip" })
- * // "ok bold"
+ * sanitizeOutput("ok\u0007 <b>bold</b><script>alert(1)</script> 1 < 2", { controlChars: "strip", html: "strip" })
+ * // "ok bold 1 &lt; 2" (a `<` left over is escaped: it cannot form a tag with what follows)
  * sanitizeOutput("1 < 2 & <i>", { controlChars: "keep", html: "escape" }) // "1 &lt; 2 &amp; &lt;i&gt;"
  * ```
  * @since 0.2.0
@@ -129,7 +129,8 @@ const stripStage = (): Stage => {
           }
         }
         if (!TAG_START.test(text.slice(lt, lt + 3))) {
-          out += "<"
+          // escaped, so a stray `<` cannot form a tag with the text after a removed one (`<<b>b`)
+          out += "&lt;"
           i = lt + 1
           continue
         }

@@ -4,7 +4,7 @@
 // reading of both. Prints the figures by category; asserts TPR ≥ 0.9 at FPR ≤ 0.03.
 import type { ChatMessage } from "@am/core"
 import { describe, expect, it } from "vitest"
-import { scanMessages } from "../src/index.ts"
+import { guardRequest, type InjectionResult, resolveGuardConfig, scanMessages } from "../src/index.ts"
 import { fixture, pct, ratio, type Split } from "./support.ts"
 
 interface InjectionCase {
@@ -28,7 +28,14 @@ const messagesOf = (c: InjectionCase): ReadonlyArray<ChatMessage> =>
         { role: "tool", toolCallId: "t1", content: c.text! }
       ])
 
-const measure = (split: Split) => {
+type Scan = (messages: ReadonlyArray<ChatMessage>) => InjectionResult
+
+// What the engine runs with `guards: { pii: "redact", injection: "block" }`: redaction first, the
+// firewall on the redacted text (through the one-byte views redaction builds).
+const guarded = resolveGuardConfig({ pii: "redact", injection: "block" })
+const throughGuard: Scan = (messages) => guardRequest(messages, guarded).request.injection!
+
+const measure = (split: Split, scan: Scan = scanMessages) => {
   const attacks = cases.filter((c) => c.split === split && c.label === "attack")
   const benign = cases.filter((c) => c.split === split && c.label === "benign")
   const missed: string[] = []
@@ -37,7 +44,7 @@ const measure = (split: Split) => {
   let flaggedAttacks = 0
   let blockedBenign = 0
   for (const c of attacks) {
-    const r = scanMessages(messagesOf(c))
+    const r = scan(messagesOf(c))
     const cat = byCategory.get(c.category) ?? { n: 0, ok: 0 }
     cat.n++
     if (r.verdict === "block") cat.ok++
@@ -46,7 +53,7 @@ const measure = (split: Split) => {
     byCategory.set(c.category, cat)
   }
   for (const c of benign) {
-    const r = scanMessages(messagesOf(c))
+    const r = scan(messagesOf(c))
     if (r.verdict === "block") blockedBenign++
     if (r.verdict !== "pass")
       falsePositives.push(
@@ -85,6 +92,17 @@ describe("injection firewall on the labelled sets", () => {
       console.log(`  by category: ${[...m.byCategory].map(([k, v]) => `${k} ${v.ok}/${v.n}`).join(", ")}`)
       for (const line of m.missed) console.log(`  ${split} missed: ${line}`)
       for (const line of m.falsePositives) console.log(`  ${split} false positive: ${line}`)
+      expect(m.tpr).toBeGreaterThanOrEqual(0.9)
+      expect(m.fpr).toBeLessThanOrEqual(0.03)
+    })
+
+    it(`${split}: the same bars through the input guard with PII redacted first`, () => {
+      const m = measure(split, throughGuard)
+      console.log(
+        `injection ${split} through guardRequest (pii redact): TPR (blocked) ${pct(m.tpr)}, FPR (flagged or blocked) ${pct(m.fpr)}`
+      )
+      for (const line of m.missed) console.log(`  ${split} missed through the guard: ${line}`)
+      for (const line of m.falsePositives) console.log(`  ${split} false positive through the guard: ${line}`)
       expect(m.tpr).toBeGreaterThanOrEqual(0.9)
       expect(m.fpr).toBeLessThanOrEqual(0.03)
     })
