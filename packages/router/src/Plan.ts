@@ -99,12 +99,20 @@ const stepsFor = (
 const resolved = new WeakMap<RoutingTable, Map<RouterProvider, Map<string, ResolvedModel>>>()
 const resolvedModel = (table: RoutingTable, catalogue: Catalogue.Catalogue, provider: RouterProvider, name: string) => {
   let byProvider = resolved.get(table)
-  if (byProvider === undefined) resolved.set(table, (byProvider = new Map()))
+  if (byProvider === undefined) {
+    byProvider = new Map()
+    resolved.set(table, byProvider)
+  }
   let byName = byProvider.get(provider)
-  if (byName === undefined) byProvider.set(provider, (byName = new Map()))
+  if (byName === undefined) {
+    byName = new Map()
+    byProvider.set(provider, byName)
+  }
   let model = byName.get(name)
-  if (model === undefined)
-    byName.set(name, (model = resolveModel(catalogue, provider.kind, name, provider.models.get(name))))
+  if (model === undefined) {
+    model = resolveModel(catalogue, provider.kind, name, provider.models.get(name))
+    byName.set(name, model)
+  }
   return model
 }
 
@@ -149,7 +157,7 @@ export const planRequest = (table: RoutingTable, input: PlanInput): Result.Resul
         excluded.push(exclusion)
         continue
       }
-      if (health?.unavailableModels !== undefined && health.unavailableModels.has(`${provider.id}/${name}`)) {
+      if (health?.unavailableModels?.has(`${provider.id}/${name}`)) {
         skipped.push({ provider: provider.id, model: name, reason: "model_unavailable" })
         continue
       }
