@@ -213,6 +213,31 @@ describe("rate limits, outages and deadlines are retryable, with a hint a client
     expect(calls().reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(3 * sent.count)
   })
 
+  it("keys still cooling from an earlier rate limit → 429 again, without calling anyone", async () => {
+    const { client } = await start(rateLimited)
+    await failureOf(client(0).chat.completions.create({ model: "default", ...ask }, shortDeadline))
+    const before = calls()
+    const e = await failureOf(client(0).chat.completions.create({ model: "default", ...ask }, shortDeadline))
+    expect(e).toBeInstanceOf(OpenAI.RateLimitError)
+    expect(e.code).toBe("rate_limited")
+    expect(Number(e.headers?.get("retry-after-ms"))).toBeGreaterThan(0)
+    expect(calls()).toEqual(before)
+  })
+
+  it("dead keys are not a rate limit: every key refused (401) → 502, not 429", async () => {
+    const { client } = await start({
+      primary: [{ sequence: ["invalid_key"], repeat: true }],
+      secondary: [{ sequence: ["invalid_key"], repeat: true }]
+    })
+    const e = await failureOf(client(0).chat.completions.create({ model: "default", ...ask }))
+    expect(e).toBeInstanceOf(OpenAI.InternalServerError)
+    expect(e.code).toBe("all_providers_failed")
+    // And once they are disabled, a request that can send nothing is still not a 429.
+    const again = await failureOf(client(0).chat.completions.create({ model: "default", ...ask }))
+    expect(again.status).not.toBe(429)
+    expect(again.code).toBe("all_providers_failed")
+  })
+
   it("every provider down → InternalServerError 502/503 all_providers_failed, x-should-retry: true, Retry-After ≤ 10 s", async () => {
     const { client, sent } = await start(
       {

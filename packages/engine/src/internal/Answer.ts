@@ -27,23 +27,52 @@ const upstreamRetryAfter = (attempts: ReadonlyArray<AttemptRecord>): number | un
 }
 
 /**
- * When every call failed on a key (rate limit, and keys that are out for other reasons) and every
- * skipped candidate had no free key — no breaker, model or provider trouble — the request was
+ * When every call failed on a key and every skipped candidate had no free key — no breaker,
+ * model or provider trouble — and a rate limit is why (a 429 in this request, or, when nothing
+ * was sent, a key of a skipped candidate cooling down from one: `coolingUntil`), the request was
  * rate-limited: the answer is when the first key frees up (the keyring's earliest, else the
- * shortest delay an upstream announced). `undefined` when the request was not rate-limited.
+ * shortest delay an upstream announced). `undefined` otherwise: dead keys are not a rate limit.
  */
-const rateLimitedFor = (state: RequestState, now: number): { readonly retryAfterMs?: number } | undefined => {
+const rateLimitedFor = (
+  state: RequestState,
+  now: number,
+  coolingUntil: number | undefined
+): { readonly retryAfterMs?: number } | undefined => {
   const failed = failures(state.attempts)
   const skipped = skips(state.attempts)
   if (!failed.every((a) => a.scope === "key")) return undefined
   if (!skipped.every((a) => a.skipped === "no_healthy_key" || a.skipped === "model_unavailable")) return undefined
   const limited = failed.filter((a) => a.class === "rate_limit")
-  if (limited.length === 0 && state.earliestKeyAt === undefined) return undefined
-  if (state.earliestKeyAt !== undefined) return { retryAfterMs: Math.max(0, state.earliestKeyAt - now) }
+  if (limited.length === 0 && (failed.length > 0 || coolingUntil === undefined)) return undefined
+  const freeAt = state.earliestKeyAt ?? coolingUntil
+  if (freeAt !== undefined) return { retryAfterMs: Math.max(0, freeAt - now) }
   let soonest: number | undefined
-  for (const a of limited)
+  for (const a of limited) {
     if (a.retryAfterMs !== undefined) soonest = Math.min(soonest ?? a.retryAfterMs, a.retryAfterMs)
+  }
   return soonest === undefined ? {} : { retryAfterMs: soonest }
+}
+
+/**
+ * For a request that sent nothing because no key was free: the earliest end of a rate-limit
+ * cool-down among the skipped candidates' keys (a disabled or quota-exhausted key is not one).
+ * Read from the keyring only on that path.
+ */
+const coolingUntilOf = (deps: EngineDeps, state: RequestState): Effect.Effect<number | undefined> => {
+  const skippedForKeys = state.attempts.filter((a) => a.outcome === "skipped" && a.skipped === "no_healthy_key")
+  if (skippedForKeys.length === 0 || state.attempts.some((a) => a.outcome !== "skipped")) {
+    return Effect.succeed(undefined)
+  }
+  return Effect.map(deps.keyring.snapshot, (keys) => {
+    let soonest: number | undefined
+    for (const a of skippedForKeys) {
+      for (const k of keys) {
+        const until = k.provider === a.provider ? k.coolingModels?.[a.model] : undefined
+        if (until !== undefined && k.status !== "disabled") soonest = Math.min(soonest ?? until, until)
+      }
+    }
+    return soonest
+  })
 }
 
 /**
@@ -110,7 +139,12 @@ const rejectedByEveryModel = (state: RequestState, e: CallFailed): EngineError |
 }
 
 /** The typed error a request ends with, from the last attempt error and the request's trail. */
-export const toEngineError = (state: RequestState, e: AttemptError, now: number): EngineError => {
+export const toEngineError = (
+  state: RequestState,
+  e: AttemptError,
+  now: number,
+  coolingUntil?: number | undefined
+): EngineError => {
   const common = {
     requestId: state.requestId,
     attempts: state.attempts.slice(),
@@ -118,7 +152,7 @@ export const toEngineError = (state: RequestState, e: AttemptError, now: number)
   }
   const where = `${e.candidate.provider.id}/${e.candidate.model.name}`
   const upstreamMs = upstreamRetryAfter(state.attempts)
-  const rateLimited = rateLimitedFor(state, now)
+  const rateLimited = rateLimitedFor(state, now, coolingUntil)
   // Every provider failed: rate-limited (when the first key frees up), or an outage with the
   // longest delay an upstream announced beside the gateway's own hint.
   const outage = (message: string, retryAfterMs: number | undefined) =>
@@ -195,7 +229,8 @@ export const fail = (
     const now = yield* Clock.currentTimeMillis
     // An attempt's timeout is clipped to the deadline, so the last call can fail (as a
     // timeout) at the very moment the deadline passes: that request ran out of time.
-    const failed = e === "deadline" ? undefined : toEngineError(state, e, now)
+    const coolingUntil = e !== "deadline" && e._tag === "KeysExhausted" ? yield* coolingUntilOf(deps, state) : undefined
+    const failed = e === "deadline" ? undefined : toEngineError(state, e, now, coolingUntil)
     const expired = failed === undefined || (now >= state.deadlineAt && failed.code === "all_providers_failed")
     const error: EngineError = expired
       ? new EngineError({
