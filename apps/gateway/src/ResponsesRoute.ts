@@ -35,11 +35,11 @@ import { Lifecycle } from "./Lifecycle.ts"
 import { deadlineOf, idempotencyKeyOf, readJson } from "./RequestInput.ts"
 import {
   decodeResponsesBody,
-  finishedResponse,
-  type OutputItem,
-  outputItems,
+  responsesFinished,
+  type ResponsesOutputItem,
+  responsesOutputItems,
   type ResponsesRequest,
-  responseEnvelope,
+  responsesEnvelope,
   responsesIds,
   toResponsesCompletionRequest
 } from "./ResponsesWire.ts"
@@ -114,7 +114,7 @@ export const responsesRoutes = (options: ResponsesOptions) =>
       const completionRequest = yield* decodeRequest(
         toResponsesCompletionRequest(wire, messages, { workspaceId, idempotencyKey, deadlineMs })
       ).pipe(Effect.mapError(GatewayError.engine))
-      const keepIfStored = (requestId: string, output: ReadonlyArray<OutputItem>, response: unknown) =>
+      const keepIfStored = (requestId: string, output: ReadonlyArray<ResponsesOutputItem>, response: unknown) =>
         body.store === false
           ? Effect.void
           : store.put({
@@ -133,8 +133,8 @@ export const responsesRoutes = (options: ResponsesOptions) =>
               const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
               const r = answer.resilience
               const output = answerItems(answer)
-              const response = finishedResponse(
-                responseEnvelope(wire, responsesIds(r.requestId).response, now, answer.model),
+              const response = responsesFinished(
+                responsesEnvelope(wire, responsesIds(r.requestId).response, now, answer.model),
                 output,
                 answer.finishReason,
                 answer.usage,
@@ -170,7 +170,7 @@ export const responsesRoutes = (options: ResponsesOptions) =>
   })
 
 const answerItems = (answer: EngineCompletion) =>
-  outputItems(answer.resilience.requestId, {
+  responsesOutputItems(answer.resilience.requestId, {
     text: contentText(answer.message.content),
     refusal: answer.message.refusal,
     toolCalls: answer.message.toolCalls ?? [],
@@ -188,7 +188,11 @@ const streamed = (
   engine: Engine["Service"],
   request: Parameters<Engine["Service"]["stream"]>[0],
   wire: ResponsesRequest,
-  keepIfStored: (requestId: string, output: ReadonlyArray<OutputItem>, response: unknown) => Effect.Effect<void>,
+  keepIfStored: (
+    requestId: string,
+    output: ReadonlyArray<ResponsesOutputItem>,
+    response: unknown
+  ) => Effect.Effect<void>,
   keep: () => Effect.Effect<void>
 ) =>
   Effect.gen(function* () {
@@ -200,7 +204,7 @@ const streamed = (
     )
     const clock = yield* Clock.Clock
     const now = () => Math.floor(clock.currentTimeMillisUnsafe() / 1000)
-    const envelope = responseEnvelope(wire, responsesIds(started.requestId).response, now(), started.model)
+    const envelope = responsesEnvelope(wire, responsesIds(started.requestId).response, now(), started.model)
     const encoder = new ResponseEventEncoder(envelope, started.requestId, now)
     const encode = new TextEncoder()
     const done = Stream.unwrap(

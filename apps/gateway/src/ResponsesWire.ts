@@ -286,7 +286,7 @@ export const responsesStatus = (reason: FinishReason) =>
       : { status: "completed" as const, incomplete_details: null }
 
 /** An output `message` item. */
-export const messageItem = (id: string, text: string, refusal: string | undefined, status: string) => ({
+export const responsesMessageItem = (id: string, text: string, refusal: string | undefined, status: string) => ({
   id,
   type: "message" as const,
   status,
@@ -298,7 +298,7 @@ export const messageItem = (id: string, text: string, refusal: string | undefine
 })
 
 /** An output `reasoning` item: the provider's readable reasoning as `reasoning_text`. */
-export const reasoningItem = (id: string, part: ReasoningPart, status: string) => ({
+export const responsesReasoningItem = (id: string, part: ReasoningPart, status: string) => ({
   id,
   type: "reasoning" as const,
   status,
@@ -308,7 +308,7 @@ export const reasoningItem = (id: string, part: ReasoningPart, status: string) =
 })
 
 /** An output `function_call` item. */
-export const functionCallItem = (id: string, call: ToolCall, status: string) => ({
+export const responsesFunctionCallItem = (id: string, call: ToolCall, status: string) => ({
   id,
   type: "function_call" as const,
   status,
@@ -317,13 +317,13 @@ export const functionCallItem = (id: string, call: ToolCall, status: string) => 
   arguments: call.arguments
 })
 
-export type OutputItem =
-  | ReturnType<typeof messageItem>
-  | ReturnType<typeof functionCallItem>
-  | ReturnType<typeof reasoningItem>
+export type ResponsesOutputItem =
+  | ReturnType<typeof responsesMessageItem>
+  | ReturnType<typeof responsesFunctionCallItem>
+  | ReturnType<typeof responsesReasoningItem>
 
 /** The output items of a finished answer: its reasoning, its text (or refusal) as a message, then its tool calls. */
-export const outputItems = (
+export const responsesOutputItems = (
   requestId: string,
   answer: {
     readonly text: string
@@ -332,16 +332,16 @@ export const outputItems = (
     readonly reasoning?: ReadonlyArray<ReasoningPart> | undefined
     readonly finishReason: FinishReason
   }
-): Array<OutputItem> => {
+): Array<ResponsesOutputItem> => {
   const ids = responsesIds(requestId)
   const itemStatus = responsesStatus(answer.finishReason).status
-  const items: Array<OutputItem> = (answer.reasoning ?? []).map((part, i) =>
-    reasoningItem(ids.reasoning(i), part, "completed")
+  const items: Array<ResponsesOutputItem> = (answer.reasoning ?? []).map((part, i) =>
+    responsesReasoningItem(ids.reasoning(i), part, "completed")
   )
   if (answer.text.length > 0 || answer.refusal !== undefined || answer.toolCalls.length === 0)
-    items.push(messageItem(ids.message, answer.text, answer.refusal, itemStatus))
+    items.push(responsesMessageItem(ids.message, answer.text, answer.refusal, itemStatus))
   answer.toolCalls.forEach((call, i) => {
-    items.push(functionCallItem(ids.functionCall(i), call, "completed"))
+    items.push(responsesFunctionCallItem(ids.functionCall(i), call, "completed"))
   })
   return items
 }
@@ -350,7 +350,7 @@ export const outputItems = (
  * The parts of a `response` object that come from the request: what the client asked for, echoed
  * as OpenAI does. `status`, `output`, `usage` and the details are the answer's.
  */
-export const responseEnvelope = (request: ResponsesRequest, id: string, createdAt: number, model: string) => {
+export const responsesEnvelope = (request: ResponsesRequest, id: string, createdAt: number, model: string) => {
   const { body } = request
   return {
     id,
@@ -387,12 +387,12 @@ export const responseEnvelope = (request: ResponsesRequest, id: string, createdA
     metadata: body.metadata ?? {}
   }
 }
-export type ResponseEnvelope = ReturnType<typeof responseEnvelope>
+export type ResponsesEnvelope = ReturnType<typeof responsesEnvelope>
 
 /** The finished `response` object. */
-export const finishedResponse = (
-  envelope: ResponseEnvelope,
-  output: ReadonlyArray<OutputItem>,
+export const responsesFinished = (
+  envelope: ResponsesEnvelope,
+  output: ReadonlyArray<ResponsesOutputItem>,
   finishReason: FinishReason,
   usage: Usage,
   completedAt: number

@@ -13,7 +13,7 @@ import type { Response, ResponseStreamEvent } from "openai/resources/responses/r
 import { describe, expect, it } from "vitest"
 import { ResponseEventEncoder } from "../src/internal/responses/ResponseEvents.ts"
 import { toMessages } from "../src/internal/responses/ResponsesInput.ts"
-import { decodeResponsesBody, outputItems, responseEnvelope } from "../src/ResponsesWire.ts"
+import { decodeResponsesBody, responsesOutputItems, responsesEnvelope } from "../src/ResponsesWire.ts"
 
 const request = Effect.runSync(decodeResponsesBody({ model: "default", input: "Think", reasoning: { effort: "high" } }))
 
@@ -34,7 +34,7 @@ const assistantOf = (items: ReadonlyArray<unknown>) =>
 describe("reasoning on the Responses wire", () => {
   it("streams a reasoning item the SDK accumulates into the completed response, signature sealed", () => {
     const encoder = new ResponseEventEncoder(
-      responseEnvelope(request, "resp_r1", 1, "claude-sonnet-4-6"),
+      responsesEnvelope(request, "resp_r1", 1, "claude-sonnet-4-6"),
       "r1",
       () => 2
     )
@@ -74,7 +74,7 @@ describe("reasoning on the Responses wire", () => {
   })
 
   it("a JSON answer's reasoning item round-trips its redacted data; foreign encrypted content stays text only", () => {
-    const items = outputItems("r2", {
+    const items = responsesOutputItems("r2", {
       text: "",
       toolCalls: [{ id: "toolu_1", name: "get_weather", arguments: "{}" }],
       reasoning: [{ type: "reasoning", text: "", redactedData: "opaque==", provider: "anthropic" }],

@@ -9,12 +9,12 @@
  */
 import type { CompletionChunk, FinishReason, ReasoningPart, ToolCall, Usage } from "@am/core"
 import {
-  finishedResponse,
-  functionCallItem,
-  messageItem,
-  type OutputItem,
-  reasoningItem,
-  type ResponseEnvelope,
+  responsesFinished,
+  responsesFunctionCallItem,
+  responsesMessageItem,
+  type ResponsesOutputItem,
+  responsesReasoningItem,
+  type ResponsesEnvelope,
   responsesIds
 } from "../../ResponsesWire.ts"
 
@@ -52,14 +52,16 @@ export class ResponseEventEncoder {
   private messages = 0
   private readonly ids: ReturnType<typeof responsesIds>
   /** The finished response (with its output items) once the answer ended. */
-  finished: { readonly response: ReturnType<typeof finishedResponse>; readonly output: Array<OutputItem> } | undefined
+  finished:
+    | { readonly response: ReturnType<typeof responsesFinished>; readonly output: Array<ResponsesOutputItem> }
+    | undefined
 
-  private readonly envelope: ResponseEnvelope
+  private readonly envelope: ResponsesEnvelope
   /** Unix seconds now (for `completed_at`). */
   private readonly now: () => number
 
   // Plain fields, not parameter properties: the gateway runs from source under Node's type stripping.
-  constructor(envelope: ResponseEnvelope, requestId: string, now: () => number) {
+  constructor(envelope: ResponsesEnvelope, requestId: string, now: () => number) {
     this.envelope = envelope
     this.now = now
     this.ids = responsesIds(requestId)
@@ -84,7 +86,7 @@ export class ResponseEventEncoder {
     const message: OpenMessage = { kind: "message", outputIndex: this.items.length, id, text: "" }
     this.items.push(message)
     this.message = message
-    const item = { ...messageItem(id, "", undefined, "in_progress"), content: [] }
+    const item = { ...responsesMessageItem(id, "", undefined, "in_progress"), content: [] }
     const frames =
       this.frame("response.output_item.added", { output_index: message.outputIndex, item }) +
       this.frame("response.content_part.added", {
@@ -109,7 +111,7 @@ export class ResponseEventEncoder {
       this.frame("response.content_part.done", { item_id: m.id, output_index: m.outputIndex, content_index: 0, part }) +
       this.frame("response.output_item.done", {
         output_index: m.outputIndex,
-        item: messageItem(m.id, m.text, undefined, status)
+        item: responsesMessageItem(m.id, m.text, undefined, status)
       })
     )
   }
@@ -136,7 +138,7 @@ export class ResponseEventEncoder {
       }) +
       this.frame("response.output_item.done", {
         output_index: r.outputIndex,
-        item: reasoningItem(r.id, r.part, "completed")
+        item: responsesReasoningItem(r.id, r.part, "completed")
       })
     )
   }
@@ -159,7 +161,7 @@ export class ResponseEventEncoder {
       }) +
       this.frame("response.output_item.done", {
         output_index: c.outputIndex,
-        item: functionCallItem(c.id, call, "completed")
+        item: responsesFunctionCallItem(c.id, call, "completed")
       })
     )
   }
@@ -208,7 +210,7 @@ export class ResponseEventEncoder {
           this.calls.set(chunk.index, c)
           out += this.frame("response.output_item.added", {
             output_index: c.outputIndex,
-            item: functionCallItem(c.id, { id: c.callId, name: c.name, arguments: "" }, "in_progress")
+            item: responsesFunctionCallItem(c.id, { id: c.callId, name: c.name, arguments: "" }, "in_progress")
           })
         } else {
           if (chunk.id !== undefined) c.callId = chunk.id
@@ -245,7 +247,7 @@ export class ResponseEventEncoder {
           out +=
             this.frame("response.output_item.added", {
               output_index: r.outputIndex,
-              item: { ...reasoningItem(r.id, r.part, "in_progress"), content: [] }
+              item: { ...responsesReasoningItem(r.id, r.part, "in_progress"), content: [] }
             }) +
             this.frame("response.content_part.added", {
               item_id: r.id,
@@ -280,22 +282,26 @@ export class ResponseEventEncoder {
     const status = reason === "length" || reason === "content_filter" ? "incomplete" : "completed"
     let out = this.closeThoughts()
     if (this.items.every((i) => i.kind === "reasoning")) out += this.openMessage().frames
-    const output: Array<OutputItem> = []
+    const output: Array<ResponsesOutputItem> = []
     for (const item of this.items) {
       if (item.kind === "reasoning") {
-        output.push(reasoningItem(item.id, item.part, "completed"))
+        output.push(responsesReasoningItem(item.id, item.part, "completed"))
       } else if (item.kind === "message") {
         if (item === this.message) out += this.closeMessage(item, status)
-        output.push(messageItem(item.id, item.text, undefined, item === this.message ? status : "completed"))
+        output.push(responsesMessageItem(item.id, item.text, undefined, item === this.message ? status : "completed"))
       } else {
         out += this.closeCall(item)
         output.push(
-          functionCallItem(item.id, { id: item.callId, name: item.name, arguments: item.arguments }, "completed")
+          responsesFunctionCallItem(
+            item.id,
+            { id: item.callId, name: item.name, arguments: item.arguments },
+            "completed"
+          )
         )
       }
     }
     this.message = undefined
-    const response = finishedResponse({ ...this.envelope, model }, output, reason, usage, this.now())
+    const response = responsesFinished({ ...this.envelope, model }, output, reason, usage, this.now())
     this.finished = { response, output }
     return out
   }
