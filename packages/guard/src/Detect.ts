@@ -128,8 +128,25 @@ const ibanSpan = (text: string, m: RegExpExecArray): readonly [number, number] |
 
 const SECRETS: ReadonlyArray<EntityRule> = SECRET_RULES.map((r) => ({ ...r, entity: "secret" as const }))
 // One regex pass tells which secret needles a text contains (instead of ~25 `includes` scans).
-const secretNeedles = presence(SECRET_RULES.filter((r) => r.lower !== true).flatMap((r) => r.needles))
-const lowerNeedles = presence(SECRET_RULES.filter((r) => r.lower === true).flatMap((r) => r.needles))
+// Each rule's match starts at its needle, at a word start, so the pass tries word starts only
+// (~5x fewer positions than every character); needles that start with punctuation (`-----BEGIN`,
+// `://`) are literal searches. Lower-cased needles (`password`, `client_secret`, `aws_…`) may
+// follow `_`, so they are tried after any non-alphanumeric.
+const CASED = [...new Set(SECRET_RULES.filter((r) => r.lower !== true).flatMap((r) => r.needles))]
+const wordNeedles = presence(
+  CASED.filter((n) => /^\w/.test(n)),
+  "\\b"
+)
+const literalNeedles = CASED.filter((n) => !/^\w/.test(n))
+const lowerNeedles = presence(
+  SECRET_RULES.filter((r) => r.lower === true).flatMap((r) => r.needles),
+  "(?<![a-z0-9])"
+)
+const secretNeedles = (text: string): ReadonlySet<string> => {
+  const found = new Set(wordNeedles(text).keys())
+  for (const n of literalNeedles) if (text.includes(n)) found.add(n)
+  return found
+}
 const NUMERIC: ReadonlyArray<EntityRule> = [
   { entity: "iban", rule: "iban", needles: [], pattern: IBAN_START, span: (m, text) => ibanSpan(text, m) },
   {
@@ -190,9 +207,9 @@ export const detect = (text: string): ReadonlyArray<Finding> => {
   const found: Finding[] = []
   const digits = hasDigit.test(text)
   const present = secretNeedles(text)
-  let lowerPresent: ReadonlyMap<string, ReadonlyArray<number>> | undefined
+  let lowerPresent: ReadonlySet<string> | undefined
   for (const rule of SECRETS) {
-    if (rule.lower === true && lowerPresent === undefined) lowerPresent = lowerNeedles(text.toLowerCase())
+    if (rule.lower === true && lowerPresent === undefined) lowerPresent = new Set(lowerNeedles(text.toLowerCase()).keys())
     const seen = rule.lower === true ? lowerPresent! : present
     if (rule.needles.some((n) => seen.has(n))) runRule(text, rule, found)
   }

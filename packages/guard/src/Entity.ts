@@ -34,8 +34,10 @@ export type PiiAction = typeof PiiAction.Type
 /** The action for every entity. */
 export type PiiPolicy = Readonly<Record<Entity, PiiAction>>
 
+const LABELS = Object.fromEntries(ENTITIES.map((e) => [e, e.toUpperCase()])) as Readonly<Record<Entity, string>>
+
 /** The placeholder label of an entity (`email` → `EMAIL`). */
-export const placeholderLabel = (entity: Entity): string => entity.toUpperCase()
+export const placeholderLabel = (entity: Entity): string => LABELS[entity]
 
 /**
  * A policy with one action for every entity, or a partial per-entity record over a default.

@@ -1,6 +1,7 @@
 /**
  * Secret rules, after gitleaks' `config/gitleaks.toml` (the reference rule set): provider keys,
- * tokens, JWTs, private-key blocks and credentials in URLs. Each rule has `needles` (literals
+ * tokens, JWTs, private-key blocks and credentials in URLs. Each rule has `needles` (literals found
+ * where the rule's match starts — at a word start, or for lower-cased needles after a non-alphanumeric —
  * one of which the text must contain, found for all rules in one pass) so a prompt without, say, `xox` never runs the Slack regex.
  * Where gitleaks pins an exact length (Anthropic's 93 characters + `AA`, OpenAI's `T3BlbkFJ`
  * marker) we accept any length from 20 up: keys are reformatted between generations and a
@@ -71,7 +72,7 @@ export const SECRET_RULES: ReadonlyArray<SpanRule> = [
     pattern: /(?<![\w-])sk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_-]{20,}/g,
     span: (m) => (lettersAndDigits(m[0].slice(3)) ? [m.index, m.index + m[0].length] : undefined)
   },
-  { rule: "stripe_key", needles: ["k_live_", "k_test_"], pattern: /(?<![\w-])[sr]k_(?:live|test)_[A-Za-z0-9]{16,}/g },
+  { rule: "stripe_key", needles: ["sk_live_", "rk_live_", "sk_test_", "rk_test_"], pattern: /(?<![\w-])[sr]k_(?:live|test)_[A-Za-z0-9]{16,}/g },
   { rule: "google_api_key", needles: ["AIza"], pattern: /AIza[0-9A-Za-z_-]{35}(?![\w-])/g },
   {
     rule: "aws_access_key",
@@ -101,13 +102,13 @@ export const SECRET_RULES: ReadonlyArray<SpanRule> = [
   },
   {
     rule: "bearer_token",
-    needles: ["earer"],
+    needles: ["Bearer", "bearer"],
     pattern: /\b[Bb]earer\s+([A-Za-z0-9._~+/-]{20,}=*)/g,
     span: (m) => tail(m, m[1])
   },
   {
     rule: "assigned_secret",
-    needles: ["pass", "pwd", "secret", "token", "key"],
+    needles: ["pass", "pwd", "secret", "token", "client", "api", "access", "auth", "refresh"],
     lower: true,
     pattern:
       /\b(?:password|passwd|passphrase|pwd|pass|secret|client[_-]?secret|api[_-]?key|access[_-]?key|auth[_-]?token|access[_-]?token|refresh[_-]?token|token)\b["']?\s*(?:=|:|=>|\bis\b)\s*["']?([^\s"'`,;(){}[\]<>]{8,200})(?=[\s"'`,;)}\]>.]|$)/gi,
