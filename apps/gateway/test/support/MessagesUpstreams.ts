@@ -55,7 +55,12 @@ export const recordingProxy = async (target: string): Promise<RecordingProxy> =>
       })
       res.writeHead(upstream.status, out)
       if (upstream.body === null) res.end()
-      else Readable.fromWeb(upstream.body as never).pipe(res)
+      else {
+        // An upstream that cuts its stream (a scripted fault) cuts the proxied one the same way.
+        const body = Readable.fromWeb(upstream.body as never)
+        body.on("error", () => res.destroy())
+        body.pipe(res)
+      }
     } catch {
       res.destroy()
     }
