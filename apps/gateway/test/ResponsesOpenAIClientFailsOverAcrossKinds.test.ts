@@ -6,6 +6,8 @@
  * sequence), a function-tool round trip and a `text.format` json_schema answer.
  */
 import type { FaultScript } from "@am/testkit"
+import { LedgerStore } from "@am/core"
+import { Effect } from "effect"
 import OpenAI from "openai"
 import { afterEach, describe, expect, it } from "vitest"
 import { down, FAILOVERS, GATEWAY_KEY, MODELS, type ThreeKinds, threeKinds } from "./support/ResponsesUpstreams.ts"
@@ -16,6 +18,15 @@ afterEach(async () => {
   await running?.close()
   running = undefined
 })
+
+/** The ledger entries written so far for `requestId`. */
+const ledgered = (r: ThreeKinds, requestId: string) =>
+  r.gateway.run(
+    Effect.map(
+      Effect.flatMap(Effect.service(LedgerStore), (s) => s.range(1, 10_000)),
+      (all) => all.filter((e) => e.requestId === requestId)
+    )
+  )
 
 const client = (r: ThreeKinds) => new OpenAI({ baseURL: `${r.gateway.url}/v1`, apiKey: GATEWAY_KEY, maxRetries: 0 })
 
@@ -72,13 +83,17 @@ describe.each(FAILOVERS)("Responses API: $failing fails with 503, $answering ans
     expect(response.headers.get("x-am-outcome")).toBe("SUCCESS")
     expect(running!.upstreams[failing].requests.length).toBeGreaterThanOrEqual(1)
     expect(running!.upstreams[answering].requests).toHaveLength(1)
+    expect((await ledgered(running!, requestId!)).map((e) => e.outcome)).toEqual(["SUCCESS"])
     // The instructions reached the answering provider, in its own wire format.
     expect(JSON.stringify(running!.recorded[answering].bodies[0])).toContain("Be brief.")
   })
 
   it("stream: true delivers the Responses event sequence with numbered events and usage at the end", async () => {
     const openai = await start()
-    const stream = await openai.responses.create({ model: "default", input: "Count", stream: true })
+    const { data: stream, response } = await openai.responses
+      .create({ model: "default", input: "Count", stream: true })
+      .withResponse()
+    expect(response.headers.get("x-am-provider")).toBe(answering)
     const types: Array<string> = []
     const sequence: Array<number> = []
     let text = ""
@@ -87,7 +102,11 @@ describe.each(FAILOVERS)("Responses API: $failing fails with 503, $answering ans
       types.push(event.type)
       sequence.push(event.sequence_number)
       if (event.type === "response.output_text.delta") text += event.delta
-      if (event.type === "response.completed") completed = event.response
+      if (event.type === "response.completed") {
+        completed = event.response
+        // Sent only once the request's ledger entry is written.
+        expect(await ledgered(running!, response.headers.get("x-am-request-id")!)).toHaveLength(1)
+      }
     }
     expect(types.slice(0, 4)).toEqual([
       "response.created",
