@@ -13,6 +13,7 @@
 import { Metrics } from "@am/telemetry"
 import { Cause, Effect, Metric } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
+import { requestIdHeaders } from "./AmHeaders.ts"
 import { errorResponse, renderErrors } from "./ErrorResponse.ts"
 import { type Auth, authenticate } from "./GatewayAuth.ts"
 import { GatewayError, Internal } from "./GatewayError.ts"
@@ -42,6 +43,12 @@ export const guardWith =
             )
       ),
       Effect.tap((response) => count(route, response.status)),
+      // Every answer has an id a client can quote (probes and operator routes too).
+      Effect.map((response) =>
+        response.headers["x-request-id"] === undefined
+          ? HttpServerResponse.setHeaders(response, requestIdHeaders())
+          : response
+      ),
       // While draining, every answer closes its connection so keep-alive clients reconnect
       // elsewhere instead of holding this process open until the shutdown bound.
       Effect.map((response) =>

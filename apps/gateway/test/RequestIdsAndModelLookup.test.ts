@@ -102,12 +102,16 @@ describe("x-request-id", () => {
     expect(refused.requestID).not.toBe(failed.requestID)
   })
 
-  it("is on the model list", async () => {
-    await start()
-    const response = await fetch(`${gateway!.url}/v1/models`, { headers: { authorization: `Bearer ${GATEWAY_KEY}` } })
-    expect(response.headers.get("x-request-id")).toMatch(/^req_/)
-    expect(response.headers.get("x-am-request-id")).toBe(response.headers.get("x-request-id"))
-  })
+  it.each(["/v1/models", "/v1/models/gpt-4o", "/healthz", "/readyz", "/v1/am/state", "/no/such/path"])(
+    "is on %s too",
+    async (path) => {
+      await start()
+      const response = await fetch(`${gateway!.url}${path}`, { headers: { authorization: `Bearer ${GATEWAY_KEY}` } })
+      await response.text()
+      expect(response.headers.get("x-request-id")).toMatch(/^req_/)
+      expect(response.headers.get("x-am-request-id")).toBe(response.headers.get("x-request-id"))
+    }
+  )
 })
 
 describe("GET /v1/models/{id}", () => {
