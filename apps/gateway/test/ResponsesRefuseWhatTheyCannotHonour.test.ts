@@ -132,6 +132,35 @@ describe("Responses parameters the gateway cannot honour", () => {
   })
 })
 
+describe("malformed requests to the Responses endpoint", () => {
+  const post = (body: string, contentType = "application/json", key = GATEWAY_KEY) =>
+    fetch(`${running!.gateway.url}/v1/responses`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": contentType },
+      body
+    })
+
+  it.each([
+    ["a body that is not JSON", "{", "application/json", 400, "invalid_request"],
+    ["a JSON array", "[]", "application/json", 400, "invalid_request"],
+    ["a form body", "a=1", "application/x-www-form-urlencoded", 415, "unsupported_media_type"],
+    ["a body without model", '{"input":"hi"}', "application/json", 400, "invalid_request"]
+  ] as const)("%s is answered %i %s without an upstream call", async (_what, body, type, status, code) => {
+    await start()
+    const r = await post(body, type)
+    expect(r.status).toBe(status)
+    expect(((await r.json()) as { error: { code: string } }).error.code).toBe(code)
+    expect(upstreamCalls()).toBe(0)
+  })
+
+  it("a wrong gateway key is 401 unauthorized", async () => {
+    await start()
+    const r = await post('{"model":"default","input":"hi"}', "application/json", "not-a-key")
+    expect(r.status).toBe(401)
+    expect(upstreamCalls()).toBe(0)
+  })
+})
+
 describe("engine failures on the Responses endpoint", () => {
   it("every provider down: all_providers_failed in OpenAI's error shape, with the x-am-* headers", async () => {
     const down = [{ sequence: [503], repeat: true }]
