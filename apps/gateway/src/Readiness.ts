@@ -57,7 +57,9 @@ const componentsNow = Effect.gen(function* () {
   const engine = yield* Engine
   const breakers = yield* Breakers
   const lifecycle = yield* Lifecycle
-  const health = yield* Effect.serviceOption(StoreHealth)
+  // Required, not optional: a route sees only the services its type asks for (an optional lookup
+  // found nothing, so store components never appeared).
+  const health = yield* StoreHealth
   const snapshot = yield* breakers.snapshot
   const components: Record<string, Component> = {}
   for (const p of engine.config.providers.values()) {
@@ -73,7 +75,7 @@ const componentsNow = Effect.gen(function* () {
             ? { status: "degraded", detail: `open model circuits: ${models.map((m) => m.model).join(", ")}` }
             : { status: "up" }
   }
-  if (Option.isSome(health)) Object.assign(components, yield* health.value.components)
+  Object.assign(components, yield* health.components)
   components.gateway = lifecycle.draining ? { status: "down", detail: "draining" } : { status: "up" }
   return { components, draining: lifecycle.draining, providers: engine.config.providers.size }
 })

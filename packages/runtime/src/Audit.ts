@@ -36,7 +36,7 @@ export const layerAudit = (config: AmConfig, options?: { readonly logs?: boolean
         spoolDir,
         ...(config.ledger.queryTimeoutMs !== undefined ? { queryTimeoutMs: config.ledger.queryTimeoutMs } : {}),
         ...(config.ledger.spoolLimit !== undefined ? { spoolLimit: config.ledger.spoolLimit } : {})
-      }).pipe(Layer.provide(StoreHealth.layer))
+      })
     : undefined
   const stores = durable ?? layerHostStores(config.ledger.store)
   const telemetry = Telemetry.layer({
@@ -75,6 +75,9 @@ export const layerAudit = (config: AmConfig, options?: { readonly logs?: boolean
         yield* health.register("store:ledger", probe)
       }
     })
-  ).pipe(Layer.provide(Layer.merge(ledger, StoreHealth.layer)))
-  return Layer.mergeAll(stores, telemetry, ledger, PricingDefault, recorder, StoreHealth.layer, ledgerHealth)
+  ).pipe(Layer.provide(ledger))
+  // One StoreHealth for every component: provided once, below everything that registers in it.
+  return Layer.mergeAll(stores, telemetry, ledger, PricingDefault, recorder, ledgerHealth).pipe(
+    Layer.provideMerge(StoreHealth.layer)
+  )
 }

@@ -100,7 +100,7 @@ export const layerState = (config: EngineConfig & { readonly state: AmConfig["st
       layerStateRedis(
         config.state.store,
         config.state.commandTimeoutMs !== undefined ? { commandTimeoutMs: config.state.commandTimeoutMs } : undefined
-      ).pipe(Layer.provide(StoreHealth.layer))
+      ).pipe(Layer.provide(StoreHealth.layer)) // the same layer value as the audit's: one registry (memoised)
     )
   )
 }

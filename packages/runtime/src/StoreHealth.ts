@@ -53,9 +53,11 @@ export class StoreHealth extends Context.Service<StoreHealth, StoreHealthShape>(
       register: (component, probe) => Effect.sync(() => void probes.set(component, probe)),
       addSpool: (component, size) =>
         Effect.sync(() => void spools.set(component, [...(spools.get(component) ?? []), size])),
-      components: Effect.map(
-        Effect.forEach([...probes], ([name, probe]) => Effect.map(probe(spooled(name)), (c) => [name, c] as const)),
-        (entries) => Object.fromEntries(entries)
+      components: Effect.suspend(() =>
+        Effect.map(
+          Effect.forEach([...probes], ([name, probe]) => Effect.map(probe(spooled(name)), (c) => [name, c] as const)),
+          (entries) => Object.fromEntries(entries)
+        )
       )
     })
   })

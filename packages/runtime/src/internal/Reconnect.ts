@@ -26,8 +26,10 @@ export interface ReconnectOptions {
 }
 
 const messageOf = (cause: Cause.Cause<unknown>): string => {
-  const error = Cause.squash(cause)
-  return typeof error === "object" && error !== null && "message" in error ? String(error.message) : String(error)
+  const error = Cause.squash(cause) as { readonly message?: unknown; readonly cause?: { readonly message?: unknown } }
+  const own = typeof error === "object" && error !== null && error.message ? String(error.message) : ""
+  const inner = typeof error === "object" && error?.cause?.message ? String(error.cause.message) : ""
+  return [own, inner].filter((m) => m !== "").join(": ") || String(error)
 }
 
 /** Closes `scope` on a detached fiber, waiting at most `ms` for it. */
