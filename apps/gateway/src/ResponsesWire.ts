@@ -12,12 +12,13 @@
  * ```
  * @since 0.1.0
  */
-import type { ChatMessage, CompletionRequest, FinishReason, ReasoningPart, ToolCall, Usage } from "@am/core"
+import type { ChatMessage, CompletionRequest } from "@am/core"
 import { Effect, Schema } from "effect"
 import { GatewayError } from "./GatewayError.ts"
-import { sealReasoning } from "./internal/responses/ReasoningSeal.ts"
 import { decodeAt } from "./internal/responses/ResponsesInput.ts"
 import type { CallerContext } from "./OpenAIWire.ts"
+
+export * from "./internal/responses/ResponseObject.ts"
 
 const Nullable = <S extends Schema.Top>(s: S) => Schema.optionalKey(Schema.NullOr(s))
 const Anything = Schema.optionalKey(Schema.Unknown)
@@ -258,151 +259,4 @@ export const toResponsesCompletionRequest = (
     ...opt("idempotencyKey", caller.idempotencyKey),
     ...opt("deadlineMs", caller.deadlineMs)
   } satisfies Partial<Record<keyof CompletionRequest, unknown>>
-}
-
-/** The ids clients see: stable per request, so they match the ledger's request id. */
-export const responsesIds = (requestId: string) => ({
-  response: `resp_${requestId}`,
-  message: `msg_${requestId}`,
-  reasoning: (i: number) => `rs_${requestId}_${i}`,
-  functionCall: (i: number) => `fc_${requestId}_${i}`
-})
-
-/** The Responses `usage` object for the engine's usage. */
-export const responsesUsage = (u: Usage) => ({
-  input_tokens: u.inputTokens,
-  input_tokens_details: { cached_tokens: u.cacheReadInputTokens ?? 0 },
-  output_tokens: u.outputTokens,
-  output_tokens_details: { reasoning_tokens: u.reasoningOutputTokens ?? 0 },
-  total_tokens: u.totalTokens
-})
-
-/** `status` and `incomplete_details` of a response that finished for `reason`. */
-export const responsesStatus = (reason: FinishReason) =>
-  reason === "length"
-    ? { status: "incomplete" as const, incomplete_details: { reason: "max_output_tokens" } }
-    : reason === "content_filter"
-      ? { status: "incomplete" as const, incomplete_details: { reason: "content_filter" } }
-      : { status: "completed" as const, incomplete_details: null }
-
-/** An output `message` item. */
-export const responsesMessageItem = (id: string, text: string, refusal: string | undefined, status: string) => ({
-  id,
-  type: "message" as const,
-  status,
-  role: "assistant" as const,
-  content:
-    refusal !== undefined
-      ? [{ type: "refusal" as const, refusal }]
-      : [{ type: "output_text" as const, text, annotations: [], logprobs: [] }]
-})
-
-/** An output `reasoning` item: the provider's readable reasoning as `reasoning_text`. */
-export const responsesReasoningItem = (id: string, part: ReasoningPart, status: string) => ({
-  id,
-  type: "reasoning" as const,
-  status,
-  summary: [] as Array<{ type: "summary_text"; text: string }>,
-  content: [{ type: "reasoning_text" as const, text: part.text }],
-  encrypted_content: sealReasoning(part)
-})
-
-/** An output `function_call` item. */
-export const responsesFunctionCallItem = (id: string, call: ToolCall, status: string) => ({
-  id,
-  type: "function_call" as const,
-  status,
-  call_id: call.id,
-  name: call.name,
-  arguments: call.arguments
-})
-
-export type ResponsesOutputItem =
-  | ReturnType<typeof responsesMessageItem>
-  | ReturnType<typeof responsesFunctionCallItem>
-  | ReturnType<typeof responsesReasoningItem>
-
-/** The output items of a finished answer: its reasoning, its text (or refusal) as a message, then its tool calls. */
-export const responsesOutputItems = (
-  requestId: string,
-  answer: {
-    readonly text: string
-    readonly refusal?: string | undefined
-    readonly toolCalls: ReadonlyArray<ToolCall>
-    readonly reasoning?: ReadonlyArray<ReasoningPart> | undefined
-    readonly finishReason: FinishReason
-  }
-): Array<ResponsesOutputItem> => {
-  const ids = responsesIds(requestId)
-  const itemStatus = responsesStatus(answer.finishReason).status
-  const items: Array<ResponsesOutputItem> = (answer.reasoning ?? []).map((part, i) =>
-    responsesReasoningItem(ids.reasoning(i), part, "completed")
-  )
-  if (answer.text.length > 0 || answer.refusal !== undefined || answer.toolCalls.length === 0)
-    items.push(responsesMessageItem(ids.message, answer.text, answer.refusal, itemStatus))
-  answer.toolCalls.forEach((call, i) => {
-    items.push(responsesFunctionCallItem(ids.functionCall(i), call, "completed"))
-  })
-  return items
-}
-
-/**
- * The parts of a `response` object that come from the request: what the client asked for, echoed
- * as OpenAI does. `status`, `output`, `usage` and the details are the answer's.
- */
-export const responsesEnvelope = (request: ResponsesRequest, id: string, createdAt: number, model: string) => {
-  const { body } = request
-  return {
-    id,
-    object: "response" as const,
-    created_at: createdAt,
-    status: "in_progress" as string,
-    background: false,
-    error: null,
-    incomplete_details: null as { reason: string } | null,
-    instructions: body.instructions ?? null,
-    max_output_tokens: body.max_output_tokens ?? null,
-    max_tool_calls: body.max_tool_calls ?? null,
-    model,
-    output: [] as ReadonlyArray<unknown>,
-    parallel_tool_calls: true,
-    previous_response_id: body.previous_response_id ?? null,
-    reasoning: { effort: body.reasoning?.effort ?? null, summary: null },
-    service_tier: "default",
-    store: body.store !== false,
-    temperature: body.temperature ?? null,
-    text: { format: request.format ?? { type: "text" }, verbosity: "medium" },
-    tool_choice: request.toolChoice ?? "auto",
-    tools: request.tools.map((t) => ({
-      type: "function",
-      name: t.name,
-      description: t.description ?? null,
-      parameters: t.parameters ?? null,
-      strict: t.strict ?? false
-    })),
-    top_logprobs: 0,
-    top_p: body.top_p ?? null,
-    truncation: "disabled",
-    usage: null as ReturnType<typeof responsesUsage> | null,
-    metadata: body.metadata ?? {}
-  }
-}
-export type ResponsesEnvelope = ReturnType<typeof responsesEnvelope>
-
-/** The finished `response` object. */
-export const responsesFinished = (
-  envelope: ResponsesEnvelope,
-  output: ReadonlyArray<ResponsesOutputItem>,
-  finishReason: FinishReason,
-  usage: Usage,
-  completedAt: number
-) => {
-  const status = responsesStatus(finishReason)
-  return {
-    ...envelope,
-    ...status,
-    ...(status.status === "completed" ? { completed_at: completedAt } : {}),
-    output,
-    usage: responsesUsage(usage)
-  }
 }

@@ -16,7 +16,7 @@ import {
   responsesReasoningItem,
   type ResponsesEnvelope,
   responsesIds
-} from "../../ResponsesWire.ts"
+} from "./ResponseObject.ts"
 
 interface OpenMessage {
   readonly kind: "message"
