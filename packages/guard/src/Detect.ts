@@ -22,6 +22,8 @@ import type { Entity } from "./Entity.ts"
 import { IBAN_LENGTHS, ibanChecksum, ssnValid } from "./internal/Checksums.ts"
 import { classifyDigitRun, DIGIT_RUN } from "./internal/DigitRuns.ts"
 import { SECRET_RULES, type SpanRule } from "./internal/SecretRules.ts"
+import { hasNonAscii } from "./internal/Normalize.ts"
+import { LOWER_SECRET_NEEDLES, latinStems, type Prepared } from "./internal/Stems.ts"
 import { presence } from "./internal/Trie.ts"
 
 /** One detected value: `text.slice(start, end)`; `rule` names the detector that found it. */
@@ -130,18 +132,16 @@ const SECRETS: ReadonlyArray<EntityRule> = SECRET_RULES.map((r) => ({ ...r, enti
 // One regex pass tells which secret needles a text contains (instead of ~25 `includes` scans).
 // Each rule's match starts at its needle, at a word start, so the pass tries word starts only
 // (~5x fewer positions than every character); needles that start with punctuation (`-----BEGIN`,
-// `://`) are literal searches. Lower-cased needles (`password`, `client_secret`, `aws_…`) may
-// follow `_`, so they are tried after any non-alphanumeric.
+// `://`) are literal searches. Lower-cased needles (`password`, `token`, `aws…`) are found by the
+// firewall's stem pass over the lower-cased text (internal/Stems.ts), which the firewall then
+// reuses; after a `_` (`client_secret`, `MY_AWS_…`) they are looked for in a pass of their own.
 const CASED = [...new Set(SECRET_RULES.filter((r) => r.lower !== true).flatMap((r) => r.needles))]
 const wordNeedles = presence(
   CASED.filter((n) => /^\w/.test(n)),
   "\\b"
 )
 const literalNeedles = CASED.filter((n) => !/^\w/.test(n))
-const lowerNeedles = presence(
-  SECRET_RULES.filter((r) => r.lower === true).flatMap((r) => r.needles),
-  "(?<![a-z0-9])"
-)
+const afterUnderscore = presence(LOWER_SECRET_NEEDLES, "(?<=_)")
 const secretNeedles = (text: string): ReadonlySet<string> => {
   const found = new Set(wordNeedles(text).keys())
   for (const n of literalNeedles) if (text.includes(n)) found.add(n)
@@ -203,15 +203,28 @@ const hasDigit = /\d/
  * // [{ entity: "card", rule: "card", start: 5, end: 24 }]
  * ```
  */
-export const detect = (text: string): ReadonlyArray<Finding> => {
+export const detect = (text: string): ReadonlyArray<Finding> => analyse(text).findings
+
+/** What `detect` found, and the lower-cased text with its stems for the firewall (ASCII texts). */
+export interface Analysis {
+  readonly findings: ReadonlyArray<Finding>
+  readonly prepared: Prepared | undefined
+}
+
+/** `detect`, keeping the stem pass it made for the firewall to reuse. */
+export const analyse = (text: string): Analysis => {
   const found: Finding[] = []
   const digits = hasDigit.test(text)
   const present = secretNeedles(text)
-  let lowerPresent: ReadonlySet<string> | undefined
+  const lower = text.toLowerCase()
+  const stems = latinStems(lower)
+  const underscored = lower.includes("_") ? afterUnderscore(lower) : undefined
   for (const rule of SECRETS) {
-    if (rule.lower === true && lowerPresent === undefined) lowerPresent = new Set(lowerNeedles(text.toLowerCase()).keys())
-    const seen = rule.lower === true ? lowerPresent! : present
-    if (rule.needles.some((n) => seen.has(n))) runRule(text, rule, found)
+    const hit =
+      rule.lower === true
+        ? rule.needles.some((n) => stems.has(n) || underscored?.has(n) === true)
+        : rule.needles.some((n) => present.has(n))
+    if (hit) runRule(text, rule, found)
   }
   emails(text, found)
   if (digits) {
@@ -233,5 +246,6 @@ export const detect = (text: string): ReadonlyArray<Finding> => {
       }
     }
   }
-  return found.length > 1 ? found.sort((a, b) => a.start - b.start) : found
+  if (found.length > 1) found.sort((a, b) => a.start - b.start)
+  return { findings: found, prepared: hasNonAscii(text) ? undefined : { lower, stems } }
 }

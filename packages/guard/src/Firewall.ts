@@ -20,8 +20,9 @@
 import { DELIMITER_RULES } from "./internal/DelimiterRules.ts"
 import { FOREIGN_LATIN_RULES, NATIVE_RULES } from "./internal/ForeignRules.ts"
 import { ENGLISH_RULES, type InjectionRule } from "./internal/InjectionRules.ts"
+import { CONCAT_STEMS, latinStems, type Prepared, ROT13_STEMS } from "./internal/Stems.ts"
 import { type Presence, presence } from "./internal/Trie.ts"
-import { base64Views, baseView, leetView, rot13View, spacedView } from "./internal/Normalize.ts"
+import { type BaseView, base64Views, baseView, leetView, rot13View, spacedView } from "./internal/Normalize.ts"
 
 /** Where a text came from: the user, or content the model reads on someone else's behalf. */
 export type Source = "user" | "indirect"
@@ -64,25 +65,6 @@ const add = (fired: Fired, name: string, w: number) => {
 const stemFinder = (rules: ReadonlyArray<InjectionRule>, extra: ReadonlyArray<string>, wordStart: boolean) =>
   presence([...rules.flatMap((r) => r.anchors), ...extra], wordStart ? "\\b" : "")
 
-const CONCAT_STEMS = ["concat", "combine", "join", "together", "assemble", "append", "merge"]
-
-/** rot13 of trigger words, and the word itself: the sign to build the rot13 view. */
-const ROT13_STEMS = [
-  "rot13",
-  "rot-13",
-  "vtaber",
-  "qvfertneq",
-  "vafgehpgvba",
-  "cerivbhf",
-  "flfgrz",
-  "cebzcg",
-  "sbetrg",
-  "ehyrf"
-]
-
-// Latin stems are matched at word starts only (6× fewer positions to try); delimiter stems start
-// with punctuation, so they get their own pass, run only when the text has `<`, `[` or `#`.
-const latinStems = stemFinder([...ENGLISH_RULES, ...FOREIGN_LATIN_RULES], [...ROT13_STEMS, ...CONCAT_STEMS], true)
 const delimiterStems = stemFinder(DELIMITER_RULES, ["##"], false)
 const nativeStems = stemFinder(NATIVE_RULES, [], false)
 const NO_STEMS: Presence = new Map()
@@ -248,13 +230,16 @@ const combine = (fired: Fired): number => {
   return 1 - keep
 }
 
-const fire = (text: string, source: Source, depth: number): Fired => {
+const fire = (text: string, source: Source, depth: number, prepared?: Prepared): Fired => {
   const fired: Fired = new Map()
-  const base = baseView(text)
+  const base: BaseView =
+    prepared === undefined
+      ? baseView(text)
+      : { native: prepared.lower, latin: prepared.lower, disguised: false, ascii: true }
   let metaMemo: boolean | undefined
   const meta = () => (metaMemo ??= META.test(base.latin))
   const delimiter = () => delimiterMeta(base.latin)
-  const stems = latinStems(base.latin)
+  const stems = prepared?.stems ?? latinStems(base.latin)
   const nativeLatinStems = base.ascii ? stems : latinStems(base.native)
   runRules(ENGLISH, base.latin, stems, source, meta, fired)
   const delimiters = mayHaveDelimiter(base.native) ? delimiterStems(base.native) : NO_STEMS
@@ -315,6 +300,13 @@ const toScore = (fired: Fired): TextScore => ({
  * ```
  */
 export const scoreText = (text: string, source: Source = "user"): TextScore => toScore(fire(text, source, 0))
+
+/**
+ * `scoreText` with the lower-cased text and its stems already computed by redaction (an ASCII
+ * text only: `prepared.lower` must be `text.toLowerCase()` and `text` free of other scripts).
+ */
+export const scorePrepared = (text: string, source: Source, prepared: Prepared | undefined): TextScore =>
+  toScore(fire(text, source, 0, prepared))
 
 /**
  * The verdict for a score under `thresholds`.

@@ -11,7 +11,8 @@
  * ```
  * @since 0.1.0
  */
-import { detect } from "./Detect.ts"
+import { analyse } from "./Detect.ts"
+import { type Prepared, type Replacement, shiftPrepared } from "./internal/Stems.ts"
 import { type Entity, type PiiAction, type PiiPolicy, placeholderLabel } from "./Entity.ts"
 import { CLOSE, OPEN, type Vault } from "./Vault.ts"
 
@@ -36,6 +37,8 @@ const none: ReadonlyArray<RedactionFinding> = []
 /** A redaction with the text the firewall reads (see `scoringPlaceholder`). */
 export interface RedactedView extends Redacted {
   readonly view: string
+  /** The view lower-cased with its stems, from the detector's pass (ASCII texts only). */
+  readonly prepared?: Prepared | undefined
 }
 
 /**
@@ -52,9 +55,10 @@ const scoringPlaceholder = (entity: Entity, placeholder: string): string => {
 
 /** `redactText`, also building the firewall's view of the redacted text. */
 export const redactWithView = (text: string, vault: Vault, policy: PiiPolicy): RedactedView => {
-  const found = detect(text)
-  if (found.length === 0) return { text, view: text, findings: none }
+  const { findings: found, prepared } = analyse(text)
+  if (found.length === 0) return { text, view: text, findings: none, prepared }
   const findings: RedactionFinding[] = []
+  const replaced: Replacement[] = []
   let out = ""
   let view = ""
   let at = 0
@@ -64,14 +68,22 @@ export const redactWithView = (text: string, vault: Vault, policy: PiiPolicy): R
     const value = text.slice(f.start, f.end)
     const before = text.slice(at, f.start)
     const placeholder = action === "redact" ? vault.placeholderFor(f.entity, value) : maskOf(f.entity)
+    const scoring = scoringPlaceholder(f.entity, placeholder)
     out += before + placeholder
-    view += before + scoringPlaceholder(f.entity, placeholder)
+    view += before + scoring
+    replaced.push({ start: f.start, end: f.end, text: scoring })
     at = f.end
     findings.push({ entity: f.entity, rule: f.rule, action })
   }
-  if (findings.length === 0) return { text, view: text, findings: none }
+  if (findings.length === 0) return { text, view: text, findings: none, prepared }
   const rest = text.slice(at)
-  return { text: out + rest, view: view + rest, findings }
+  view += rest
+  return {
+    text: out + rest,
+    view,
+    findings,
+    prepared: prepared === undefined ? undefined : shiftPrepared(prepared, view, replaced)
+  }
 }
 
 /**

@@ -81,7 +81,9 @@ export const redactRequest = (
   const text = (i: number, part: string, value: string, how: Redactor = redactWithView): string => {
     const r = how(value, vault, policy)
     for (const f of r.findings) findings.push({ ...f, message: i, part })
-    if (scored !== undefined) segments.push({ text: r.view, where: { message: i, part, source: scored } })
+    if (scored !== undefined) {
+      segments.push({ text: r.view, where: { message: i, part, source: scored }, prepared: r.prepared })
+    }
     return r.text
   }
   const content = (i: number, c: Content, how: Redactor = redactWithView): Content => {

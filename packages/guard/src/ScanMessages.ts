@@ -16,9 +16,11 @@
  * @since 0.1.0
  */
 import type { ChatMessage } from "@am/core"
+import type { Prepared } from "./internal/Stems.ts"
 import {
   DEFAULT_THRESHOLDS,
   type InjectionThresholds,
+  scorePrepared,
   scoreText,
   type Source,
   type Verdict,
@@ -53,6 +55,8 @@ export interface InjectionResult {
 export interface Segment {
   readonly text: string
   readonly where: Where
+  /** Set by redaction: the text lower-cased with its stems, so the firewall need not scan it again. */
+  readonly prepared?: Prepared | undefined
 }
 
 /** The segments of a request that can carry injected instructions (system and assistant text are ours). */
@@ -86,7 +90,7 @@ export const scanSegments = (
   const scored: SegmentScore[] = []
   let top: SegmentScore | undefined
   for (const s of segments) {
-    const r = scoreText(s.text, s.where.source)
+    const r = scorePrepared(s.text, s.where.source, s.prepared)
     if (r.score === 0) continue
     const seg = { where: s.where, score: r.score, rules: r.rules }
     scored.push(seg)

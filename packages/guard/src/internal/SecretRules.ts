@@ -72,7 +72,11 @@ export const SECRET_RULES: ReadonlyArray<SpanRule> = [
     pattern: /(?<![\w-])sk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_-]{20,}/g,
     span: (m) => (lettersAndDigits(m[0].slice(3)) ? [m.index, m.index + m[0].length] : undefined)
   },
-  { rule: "stripe_key", needles: ["sk_live_", "rk_live_", "sk_test_", "rk_test_"], pattern: /(?<![\w-])[sr]k_(?:live|test)_[A-Za-z0-9]{16,}/g },
+  {
+    rule: "stripe_key",
+    needles: ["sk_live_", "rk_live_", "sk_test_", "rk_test_"],
+    pattern: /(?<![\w-])[sr]k_(?:live|test)_[A-Za-z0-9]{16,}/g
+  },
   { rule: "google_api_key", needles: ["AIza"], pattern: /AIza[0-9A-Za-z_-]{35}(?![\w-])/g },
   {
     rule: "aws_access_key",
