@@ -202,4 +202,17 @@ describe.each(FAILOVERS)("Responses API: $failing fails with 503, $answering ans
     // The schema went upstream (as response_format, output_config or responseSchema).
     expect(JSON.stringify(running!.recorded[answering].bodies.at(-1))).toContain('"celsius"')
   })
+
+  it("a truncated answer is incomplete with max_output_tokens, as JSON and as the stream's last event", async () => {
+    const openai = await start({ answerScript: [{ sequence: ["max_tokens", "max_tokens"] }] })
+    const r = await openai.responses.create({ model: "default", input: "A long story" })
+    expect(r.status).toBe("incomplete")
+    expect(r.incomplete_details?.reason).toBe("max_output_tokens")
+    const stream = await openai.responses.create({ model: "default", input: "A long story", stream: true })
+    let last: OpenAI.Responses.ResponseStreamEvent | undefined
+    for await (const event of stream) last = event
+    expect(last?.type).toBe("response.incomplete")
+    if (last?.type !== "response.incomplete") throw new Error("not incomplete")
+    expect(last.response.incomplete_details?.reason).toBe("max_output_tokens")
+  })
 })
