@@ -5,7 +5,7 @@ import type { EventStore, LedgerStore, RunStore, StoreError } from "@am/core"
 import { reachable } from "@am/testkit"
 import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
-import { PgStore, SqliteStore } from "../../src/index.ts"
+import { PgStore, type RunRowWriter, SqliteStore } from "../../src/index.ts"
 
 export const pgUrl = process.env.AM_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test"
 
@@ -16,7 +16,7 @@ if (!pgAvailable) console.warn("@am/store-sql tests: AM_TEST_SKIP_PG=1, Postgres
 else if (!(await reachable(pgUrl, 5432)))
   console.warn(`@am/store-sql tests: no PostgreSQL at ${pgUrl}; Postgres cases will fail`)
 
-export type Stores = LedgerStore | RunStore | EventStore | SqlClient.SqlClient
+export type Stores = LedgerStore | RunStore | EventStore | RunRowWriter | SqlClient.SqlClient
 
 export const randomSchema = () => `am_test_${Math.random().toString(36).slice(2, 10)}`
 
