@@ -9,7 +9,9 @@ import type { FaultScript } from "@am/testkit"
 import { LedgerStore } from "@am/core"
 import { Effect } from "effect"
 import OpenAI from "openai"
+import { zodTextFormat } from "openai/helpers/zod"
 import { afterEach, describe, expect, it } from "vitest"
+import { z } from "zod"
 import { down, FAILOVERS, GATEWAY_KEY, MODELS, type ThreeKinds, threeKinds } from "./support/ResponsesUpstreams.ts"
 
 let running: ThreeKinds | undefined
@@ -214,5 +216,16 @@ describe.each(FAILOVERS)("Responses API: $failing fails with 503, $answering ans
     expect(last?.type).toBe("response.incomplete")
     if (last?.type !== "response.incomplete") throw new Error("not incomplete")
     expect(last.response.incomplete_details?.reason).toBe("max_output_tokens")
+  })
+
+  it("responses.parse with a zod text format returns the parsed object", async () => {
+    const openai = await start({ reply: '{"city":"Paris","celsius":18}' })
+    const Weather = z.object({ city: z.string(), celsius: z.number() })
+    const parsed = await openai.responses.parse({
+      model: "default",
+      input: "Weather as JSON",
+      text: { format: zodTextFormat(Weather, "weather") }
+    })
+    expect(parsed.output_parsed).toEqual({ city: "Paris", celsius: 18 })
   })
 })
