@@ -2,7 +2,7 @@
 // survives a restart (a new service over the same database replays it), the first live result
 // wins over a late second one, expired rows are replaced and purged, and the migration runs once.
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Effect, Layer, Option } from "effect"
+import { Context, Effect, Layer, Option, type Scope } from "effect"
 import { SqlClient } from "effect/sql"
 import { IdempotencySql, IdempotencyStore, type StoredResult } from "../src/index.ts"
 import { dropSchemaAfter, pgClient, randomSchema, skipPg, sqliteClient } from "./support.ts"
@@ -20,7 +20,11 @@ const result = (overrides: Partial<StoredResult> = {}): StoredResult => ({
   ...overrides
 })
 
-const databases = [
+const databases: ReadonlyArray<{
+  readonly name: string
+  readonly skip: boolean
+  readonly client: () => Effect.Effect<Layer.Layer<SqlClient.SqlClient, unknown>, never, Scope.Scope>
+}> = [
   { name: "sqlite", skip: false, client: () => Effect.succeed(sqliteClient()) },
   {
     name: "postgres",

@@ -18,7 +18,10 @@ else if (!(await reachable(pgUrl, 5432)))
 export const randomSchema = () => `am_cache_test_${Math.random().toString(36).slice(2, 10)}`
 
 /** A SqlClient on the machine's Postgres in `schema` (created if missing). */
-export const pgClient = (schema: string) => PgStore.layer({ url: pgUrl, schema, maxConnections: 4 })
+export const pgClient = (schema: string) =>
+  Layer.effect(SqlClient.SqlClient, Effect.service(SqlClient.SqlClient)).pipe(
+    Layer.provide(PgStore.layer({ url: pgUrl, schema, maxConnections: 4 }))
+  )
 
 /** Drops `schema` when the test's scope closes. */
 export const dropSchemaAfter = (schema: string) =>
