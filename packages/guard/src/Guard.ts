@@ -66,7 +66,7 @@ export const guardRequest = (messages: ReadonlyArray<ChatMessage>, config: Resol
   const vault = Vault.make()
   const redacted: RedactedRequest = ENTITIES.every((e) => config.pii[e] === "off")
     ? { messages, findings: [], blocked: [], segments: config.injection === "off" ? [] : segmentsOf(messages) }
-    : redactRequest(messages, vault, config.pii)
+    : redactRequest(messages, vault, config.pii, config.injection !== "off")
   // The firewall reads the redacted text: keys and addresses are placeholders by then, so they
   // cannot pass for leetspeak or base64, and a placeholder in a URL's query marks it as exfiltration.
   let injection: InjectionResult | undefined

@@ -53,9 +53,12 @@ const scoringPlaceholder = (entity: Entity, placeholder: string): string => {
   return n <= 0 ? `{${label}}` : `{${label}_${Number(placeholder.slice(label.length + 2, -1))}}`
 }
 
-/** `redactText`, also building the firewall's view of the redacted text. */
-export const redactWithView = (text: string, vault: Vault, policy: PiiPolicy): RedactedView => {
-  const { findings: found, prepared } = analyse(text)
+/**
+ * `redactText`, also building the firewall's view of the redacted text, and with `prepare` (the
+ * default) the view's stems from the detector's pass, so the firewall need not scan it again.
+ */
+export const redactWithView = (text: string, vault: Vault, policy: PiiPolicy, prepare = true): RedactedView => {
+  const { findings: found, prepared } = analyse(text, prepare)
   if (found.length === 0) return { text, view: text, findings: none, prepared }
   const findings: RedactionFinding[] = []
   const replaced: Replacement[] = []
@@ -98,7 +101,7 @@ export const redactWithView = (text: string, vault: Vault, policy: PiiPolicy): R
  * ```
  */
 export const redactText = (text: string, vault: Vault, policy: PiiPolicy): Redacted => {
-  const r = redactWithView(text, vault, policy)
+  const r = redactWithView(text, vault, policy, false)
   return { text: r.text, findings: r.findings }
 }
 
@@ -118,13 +121,13 @@ const JSON_STRING = /"(?:[^"\\]|\\.)*"/g
  * ```
  */
 export const redactJson = (json: string, vault: Vault, policy: PiiPolicy): Redacted => {
-  const r = redactJsonWithView(json, vault, policy)
+  const r = redactJsonWithView(json, vault, policy, false)
   return { text: r.text, findings: r.findings }
 }
 
 /** `redactJson`, also building the firewall's view. */
-export const redactJsonWithView = (json: string, vault: Vault, policy: PiiPolicy): RedactedView => {
-  if (!looksLikeJson(json)) return redactWithView(json, vault, policy)
+export const redactJsonWithView = (json: string, vault: Vault, policy: PiiPolicy, prepare = true): RedactedView => {
+  if (!looksLikeJson(json)) return redactWithView(json, vault, policy, prepare)
   const findings: RedactionFinding[] = []
   let text = ""
   let view = ""
@@ -139,7 +142,7 @@ export const redactJsonWithView = (json: string, vault: Vault, policy: PiiPolicy
     } catch {
       continue
     }
-    const r = redactWithView(value, vault, policy)
+    const r = redactWithView(value, vault, policy, false)
     if (r.findings.length === 0) continue
     findings.push(...r.findings)
     const before = json.slice(at, m.index)

@@ -40,7 +40,7 @@ export interface RedactedRequest extends RedactedMessages {
   readonly segments: ReadonlyArray<Segment>
 }
 
-type Redactor = (text: string, vault: Vault, policy: PiiPolicy) => RedactedView
+type Redactor = (text: string, vault: Vault, policy: PiiPolicy, prepare: boolean) => RedactedView
 
 /**
  * Redacts every message of a request into `vault`. Messages without findings are returned as
@@ -62,7 +62,7 @@ export const redactMessages = (
   vault: Vault,
   policy: PiiPolicy
 ): RedactedMessages => {
-  const r = redactRequest(messages, vault, policy)
+  const r = redactRequest(messages, vault, policy, false)
   return { messages: r.messages, findings: r.findings, blocked: r.blocked }
 }
 
@@ -73,13 +73,15 @@ export const redactMessages = (
 export const redactRequest = (
   messages: ReadonlyArray<ChatMessage>,
   vault: Vault,
-  policy: PiiPolicy
+  policy: PiiPolicy,
+  /** Whether the firewall will read the segments (then the detector's stem pass is kept for it). */
+  prepare = true
 ): RedactedRequest => {
   const findings: MessageFinding[] = []
   const segments: Segment[] = []
   let scored: Segment["where"]["source"] | undefined
   const text = (i: number, part: string, value: string, how: Redactor = redactWithView): string => {
-    const r = how(value, vault, policy)
+    const r = how(value, vault, policy, prepare && scored !== undefined)
     for (const f of r.findings) findings.push({ ...f, message: i, part })
     if (scored !== undefined) {
       segments.push({ text: r.view, where: { message: i, part, source: scored }, prepared: r.prepared })

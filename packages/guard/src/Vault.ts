@@ -31,6 +31,23 @@ export const PLACEHOLDER = /⟦([A-Z]{2,6})(?:_(\d{1,6}))?⟧/g
 
 const inspectSymbol = Symbol.for("nodejs.util.inspect.custom")
 
+// The placeholder strings, built once per label and number and flattened (a map key that is a
+// fresh concatenation is flattened and hashed on every request; these are hashed once).
+const issued = new Map<string, string[]>()
+const placeholderOf = (label: string, n: number): string => {
+  let list = issued.get(label)
+  if (list === undefined) issued.set(label, (list = []))
+  let p = list[n]
+  if (p === undefined) {
+    p = `${OPEN}${label}_${n}${CLOSE}`
+    if (n < 1000) {
+      p = p.split("").join("") // a flat string, not a rope
+      list[n] = p
+    }
+  }
+  return p
+}
+
 export class Vault {
   readonly #byValue = new Map<string, string>()
   readonly #byPlaceholder = new Map<string, string>()
@@ -50,7 +67,7 @@ export class Vault {
     const label = placeholderLabel(entity)
     const n = (this.#counters.get(label) ?? 0) + 1
     this.#counters.set(label, n)
-    const placeholder = `${OPEN}${label}_${n}${CLOSE}`
+    const placeholder = placeholderOf(label, n)
     this.#byValue.set(value, placeholder)
     this.#byPlaceholder.set(placeholder, value)
     return placeholder

@@ -58,13 +58,12 @@ export interface Replacement {
 
 const placeholderStems = new Map<string, Presence>()
 const stemsOfPlaceholder = (text: string): Presence => {
-  const lower = text.toLowerCase()
-  let known = placeholderStems.get(lower)
+  let known = placeholderStems.get(text)
   if (known === undefined) {
     // read between spaces, as the placeholder sits between non-word characters in the view
-    const found = latinStems(` ${lower} `)
+    const found = latinStems(` ${text.toLowerCase()} `)
     known = new Map([...found].map(([s, ps]) => [s, ps.map((p) => p - 1)]))
-    if (placeholderStems.size < 1024) placeholderStems.set(lower, known)
+    if (placeholderStems.size < 1024) placeholderStems.set(text, known)
   }
   return known
 }
