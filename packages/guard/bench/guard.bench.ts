@@ -95,7 +95,10 @@ let group = ""
 const medians = new Map(rows.map((r) => [r.label, median(r.samples)]))
 for (const row of rows) {
   const [g, name] = row.label.split(" | ") as [string, string]
-  if (g !== group) console.log((group = g))
+  if (g !== group) {
+    group = g
+    console.log(g)
+  }
   const us = medians.get(row.label)!
   const base = name.endsWith("[baseline]") ? medians.get(`${g} | ${name.replace(" [baseline]", "")}`) : undefined
   const ratio = base === undefined ? "" : `   current/baseline ${(base / us).toFixed(2)}`

@@ -36,7 +36,10 @@ const inspectSymbol = Symbol.for("nodejs.util.inspect.custom")
 const issued = new Map<string, string[]>()
 const placeholderOf = (label: string, n: number): string => {
   let list = issued.get(label)
-  if (list === undefined) issued.set(label, (list = []))
+  if (list === undefined) {
+    list = []
+    issued.set(label, list)
+  }
   let p = list[n]
   if (p === undefined) {
     p = `${OPEN}${label}_${n}${CLOSE}`
