@@ -3,9 +3,10 @@
 // a route without a cache policy is never cached.
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
+import type { ResponseCacheConfig } from "../src/index.ts"
 import { cacheBackends, chat, makeUpstream } from "./cacheSupport.ts"
 
-const config = { routes: { default: { ttl: "10 minutes" } } }
+const config: ResponseCacheConfig = { routes: { default: { ttl: "10 minutes" } } }
 const input = { workspace: "team-a", route: "default", request: chat }
 
 for (const backend of cacheBackends) {
