@@ -48,15 +48,21 @@ export const genAiProviderName = (kind: ProviderKind): string => (kind === "gemi
 
 /** The attempt's span: `{operation} {model}`, kind client, with the GenAI attributes known up front. */
 export const attemptSpan = (c: Candidate, kind: ProviderKind, operation: "chat" | "embeddings" = "chat") =>
-  Effect.withSpan(`${operation} ${c.model.name}`, {
-    kind: "client",
-    attributes: {
-      "gen_ai.operation.name": operation,
-      "gen_ai.provider.name": genAiProviderName(kind),
-      "gen_ai.request.model": c.model.name,
-      "am.provider_id": c.provider.id
-    }
-  })
+  Effect.withSpan(
+    `${operation} ${c.model.name}`,
+    {
+      kind: "client",
+      attributes: {
+        "gen_ai.operation.name": operation,
+        "gen_ai.provider.name": genAiProviderName(kind),
+        "gen_ai.request.model": c.model.name,
+        "am.provider_id": c.provider.id
+      }
+    },
+    // A span per attempt is the contract; a stack captured per attempt is not (it cost more
+    // than the rest of the span in ./am bench engine).
+    { captureStackTrace: false }
+  )
 
 /** Annotates the current attempt span with what a successful call answered. */
 export const annotateSuccess = (model: string | undefined, usage: Completion["usage"] | undefined) =>
