@@ -23,7 +23,7 @@ import { IBAN_LENGTHS, ibanChecksum, ssnValid } from "./internal/Checksums.ts"
 import { classifyDigitRun, DIGIT_RUN } from "./internal/DigitRuns.ts"
 import { SECRET_RULES, type SpanRule } from "./internal/SecretRules.ts"
 import { hasNonAscii } from "./internal/Normalize.ts"
-import { LOWER_SECRET_NEEDLES, latinStems, type Prepared } from "./internal/Stems.ts"
+import { latinStems, type Prepared, SECRET_NEEDLES } from "./internal/Stems.ts"
 import { presence } from "./internal/Trie.ts"
 
 /** One detected value: `text.slice(start, end)`; `rule` names the detector that found it. */
@@ -129,26 +129,19 @@ const ibanSpan = (text: string, m: RegExpExecArray): readonly [number, number] |
 }
 
 const SECRETS: ReadonlyArray<EntityRule> = SECRET_RULES.map((r) => ({ ...r, entity: "secret" as const }))
-// One regex pass tells which secret needles a text contains (instead of ~25 `includes` scans).
-// Each rule's match starts at its needle, at a word start, so the pass tries word starts only
-// (~5x fewer positions than every character); needles that start with punctuation (`-----BEGIN`,
-// `://`) are literal searches. Lower-cased needles (`password`, `token`, `aws…`) are found by the
-// firewall's stem pass over the lower-cased text (internal/Stems.ts), which the firewall then
-// reuses; after a `_` (`client_secret`, `MY_AWS_…`) they are looked for in a pass of their own.
-const CASED = [...new Set(SECRET_RULES.filter((r) => r.lower !== true).flatMap((r) => r.needles))]
-const wordNeedles = presence(
-  CASED.filter((n) => /^\w/.test(n)),
-  "\\b"
-)
-const literalNeedles = CASED.filter((n) => !/^\w/.test(n))
-const afterUnderscore = presence(LOWER_SECRET_NEEDLES, "(?<=_)")
-// Without a firewall to feed, the lower-cased keywords alone (a 10-word trie costs less than the 250-stem one).
-const lowerNeedlesOnly = presence(LOWER_SECRET_NEEDLES, "\\b")
-const secretNeedles = (text: string): ReadonlySet<string> => {
-  const found = new Set(wordNeedles(text).keys())
-  for (const n of literalNeedles) if (text.includes(n)) found.add(n)
-  return found
-}
+// One regex pass over the lower-cased text tells which secret rules can match: every rule's match
+// starts at one of its needles at a word start (`\b`), so the pass tries word starts only, and the
+// same pass finds the firewall's stems (internal/Stems.ts), which the firewall then reuses. It is
+// case-blind, a superset for the case-sensitive needles (`AKIA`, `eyJ`), whose own regex decides.
+// Needles that start with punctuation (`-----BEGIN`, `://`) are literal searches; lower-cased
+// keywords after a `_` (`client_secret`, `MY_AWS_…`) are looked for in a pass of their own.
+const LITERAL_NEEDLES = [...new Set(SECRET_RULES.flatMap((r) => r.needles).filter((n) => !/^\w/.test(n)))]
+const LOWER_KEYWORDS = [...new Set(SECRET_RULES.filter((r) => r.lower === true).flatMap((r) => r.needles))]
+const afterUnderscore = presence(LOWER_KEYWORDS, "(?<=_)")
+// Without a firewall to feed, the secret needles alone (a 40-word trie costs less than the 300-stem one).
+const secretNeedlesOnly = presence(SECRET_NEEDLES, "\\b")
+const needleKey = new Map(SECRET_RULES.flatMap((r) => r.needles).map((n) => [n, /^\w/.test(n) ? n.toLowerCase() : n]))
+
 const NUMERIC: ReadonlyArray<EntityRule> = [
   { entity: "iban", rule: "iban", needles: [], pattern: IBAN_START, span: (m, text) => ibanSpan(text, m) },
   {
@@ -217,15 +210,15 @@ export interface Analysis {
 export const analyse = (text: string, prepare = true): Analysis => {
   const found: Finding[] = []
   const digits = hasDigit.test(text)
-  const present = secretNeedles(text)
   const lower = text.toLowerCase()
-  const stems = prepare ? latinStems(lower) : lowerNeedlesOnly(lower)
+  const stems = prepare ? latinStems(lower) : secretNeedlesOnly(lower)
   const underscored = lower.includes("_") ? afterUnderscore(lower) : undefined
+  const literal = LITERAL_NEEDLES.filter((n) => text.includes(n))
   for (const rule of SECRETS) {
-    const hit =
-      rule.lower === true
-        ? rule.needles.some((n) => stems.has(n) || underscored?.has(n) === true)
-        : rule.needles.some((n) => present.has(n))
+    const hit = rule.needles.some((n) => {
+      const key = needleKey.get(n)!
+      return stems.has(key) || literal.includes(key) || (rule.lower === true && underscored?.has(n) === true)
+    })
     if (hit) runRule(text, rule, found)
   }
   emails(text, found)

@@ -20,7 +20,7 @@
 import { DELIMITER_RULES } from "./internal/DelimiterRules.ts"
 import { FOREIGN_LATIN_RULES, NATIVE_RULES } from "./internal/ForeignRules.ts"
 import { ENGLISH_RULES, type InjectionRule } from "./internal/InjectionRules.ts"
-import { CONCAT_STEMS, latinStems, type Prepared, ROT13_STEMS } from "./internal/Stems.ts"
+import { CONCAT_STEMS, latinStems, type Prepared, ROT13_STEMS, SPACED_SIGN } from "./internal/Stems.ts"
 import { type Presence, presence } from "./internal/Trie.ts"
 import { type BaseView, base64Views, baseView, leetView, rot13View, spacedView } from "./internal/Normalize.ts"
 
@@ -264,7 +264,7 @@ const fire = (text: string, source: Source, depth: number, prepared?: Prepared):
     if (fresh) add(fired, `obfuscation.${how}`, OBFUSCATION_WEIGHT)
   }
   derived("leetspeak", leetView(base.latin))
-  derived("spaced_letters", spacedView(base.latin))
+  if (stems.has(SPACED_SIGN)) derived("spaced_letters", spacedView(base.latin))
   if (ROT13_STEMS.some((s) => stems.has(s))) derived("rot13", rot13View(base.latin))
   if (depth === 0) {
     for (const decoded of base64Views(text)) {

@@ -169,21 +169,20 @@ export const leetView = (latin: string): string | undefined => {
 
 /** Four single letters in a row, each followed by a separator (`i g n o r e`). */
 const SPACED_SIGN = /\b[a-z][ .*_·-]{1,3}[a-z][ .*_·-]{1,3}[a-z][ .*_·-]{1,3}[a-z]\b/
-const hasSpaced = (s: string): boolean => SPACED_SIGN.test(s)
+/** Whether the text has runs of spaced single letters (the firewall reads this from its stem pass). */
+export const hasSpaced = (s: string): boolean => SPACED_SIGN.test(s)
 
 const SPACED = /(?:\b[a-z][ .\-_*·]{1,3}){4,}[a-z]\b/g
 
-/** Runs of single letters joined (`i g n o r e` → `ignore`), or undefined when there are none. */
-export const spacedView = (latin: string): string | undefined => {
-  if (!hasSpaced(latin)) return undefined
-  return latin.replace(SPACED, (run) =>
+/** Runs of single letters joined (`i g n o r e` → `ignore`); the caller checks `hasSpaced` first. */
+export const spacedView = (latin: string): string =>
+  latin.replace(SPACED, (run) =>
     run
       .split(/\s{2,}|\s*[/|]\s*/)
       .map((word) => word.replace(/[ .\-_*·]+/g, ""))
       .join(" ")
       .concat(" ")
   )
-}
 
 /** The rot13 of the text (the caller decides when: a mention of rot13, or rot13 of a trigger word). */
 export const rot13View = (latin: string): string =>

@@ -28,19 +28,38 @@ export const ROT13_STEMS = [
   "ehyrf"
 ]
 
-/** The detector's lower-cased secret keywords. */
-export const LOWER_SECRET_NEEDLES = [...new Set(SECRET_RULES.filter((r) => r.lower === true).flatMap((r) => r.needles))]
+/**
+ * The detector's secret needles that start a word, lower-cased: the lower-cased keywords
+ * (`password`, `token`, …) and the provider prefixes (`sk-`, `akia`, `eyj`, `ghp_`, …), so one
+ * pass over the lower-cased text tells which secret rules can match (a superset for the
+ * case-sensitive ones, whose own regex then decides).
+ */
+export const SECRET_NEEDLES = [
+  ...new Set(
+    SECRET_RULES.flatMap((r) => r.needles)
+      .filter((n) => /^\w/.test(n))
+      .map((n) => n.toLowerCase())
+  )
+]
 
-/** Every stem of the pass, found at word starts (`\b`). */
+/** The key under which the pass records a run of spaced single letters (`i g n o r e`). */
+export const SPACED_SIGN = "#sign"
+const SPACED = "[a-z](?=[ .*_·-]{1,3}[a-z][ .*_·-]{1,3}[a-z][ .*_·-]{1,3}[a-z]\\b)"
+
+/**
+ * Every stem of the pass, found at word starts (`\b`), and the spaced-letters sign the firewall's
+ * spaced view needs (`SPACED_SIGN`).
+ */
 export const latinStems = presence(
   [
     ...ENGLISH_RULES.flatMap((r) => r.anchors),
     ...FOREIGN_LATIN_RULES.flatMap((r) => r.anchors),
     ...ROT13_STEMS,
     ...CONCAT_STEMS,
-    ...LOWER_SECRET_NEEDLES
+    ...SECRET_NEEDLES
   ],
-  "\\b"
+  "\\b",
+  SPACED
 )
 
 /** A lower-cased ASCII text and its stems, ready for the firewall. */

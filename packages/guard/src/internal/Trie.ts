@@ -24,16 +24,21 @@ export const trie = (words: ReadonlyArray<string>): string => {
 /** Which words occur in a text, each with the positions where it does (at most 8). */
 export type Presence = ReadonlyMap<string, ReadonlyArray<number>>
 
-/** A finder of which of `words` occur in a text (and where), in one regex pass. */
-export const presence = (words: ReadonlyArray<string>, prefix = "") => {
+/**
+ * A finder of which of `words` occur in a text (and where), in one regex pass. `sign` is one more
+ * alternative, tried first at each position, whose matches are recorded under `"#sign"` (a shape
+ * rather than a word, found in the same pass instead of a pass of its own).
+ */
+export const presence = (words: ReadonlyArray<string>, prefix = "", sign?: string) => {
   const unique = [...new Set(words)]
-  const re = new RegExp(`${prefix}(?:${trie(unique)})`, "g")
+  const re = new RegExp(`${prefix}(?:${sign === undefined ? "" : `${sign}|`}${trie(unique)})`, "g")
   const inside = new Map(unique.map((w) => [w, unique.filter((t) => w.includes(t))]))
+  const signOnly = ["#sign"]
   return (text: string): Presence => {
     const found = new Map<string, number[]>()
     re.lastIndex = 0
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-      for (const t of inside.get(m[0])!) {
+      for (const t of inside.get(m[0]) ?? signOnly) {
         const at = found.get(t)
         if (at === undefined) found.set(t, [m.index])
         else if (at.length < 8) at.push(m.index)
