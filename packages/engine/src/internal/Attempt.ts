@@ -5,7 +5,8 @@
  * content token). Each call is one OpenTelemetry GenAI inference span (`chat {model}`).
  */
 import type { Classification, Completion, Provider, ProviderCall, ProviderFailure, ProviderKind } from "@am/core"
-import { Clock, Effect } from "effect"
+import { defectFailure } from "@am/classifier"
+import { Clock, Effect, Redacted } from "effect"
 import { type EngineDeps, publish } from "./Deps.ts"
 import type { Candidate } from "./Plan.ts"
 import {
@@ -180,6 +181,20 @@ export const call = <A, B>(
       }
       const timeoutMs = Math.max(1, Math.min(c.provider.timeoutMs, state.deadlineAt - started))
       return yield* exchange.invoke(provider, { request, model: c.model.name, key, timeoutMs }, h).pipe(
+        // A throwing adapter is a provider fault like any other (classified `unknown`, provider
+        // scope, bounded), not the end of the request: other candidates may answer.
+        Effect.catchDefect((defect) =>
+          Effect.fail(
+            defectFailure(defect, {
+              provider: provider.kind,
+              providerId: c.provider.id,
+              model: c.model.name,
+              keyId: key.id,
+              keyFingerprint: key.fingerprint,
+              secrets: [Redacted.value(key.secret)]
+            })
+          )
+        ),
         Effect.matchEffect({
           onFailure: (failure) =>
             Effect.flatMap(settleFailure(deps, state, h, failure), (error) =>
