@@ -60,9 +60,12 @@ const emails = (text: string, found: Finding[]): void => {
     const m = EMAIL_DOMAIN.exec(text)
     if (m === null) continue
     const end = at + m[0].length
+    // `git@github.com:org/repo` is an scp-style SSH remote (user, host, path), not an address
+    if (text.charCodeAt(end) === 58 && SCP_PATH.test(text.slice(end, end + 200))) continue
     if (!overlaps(found, start, end)) found.push({ entity: "email", rule: "email", start, end })
   }
 }
+const SCP_PATH = /^:[\w~.-]*\/[\w~./-]*/
 const IBAN_START = /\b([A-Z]{2})\d{2}(?=[ ]?[A-Z0-9])/g
 const SSN = /(?<![\w.-])(\d{3})([- .]?)(\d{2})\2(\d{4})(?![\w-]|\.\d)/g
 const SSN_NOT = /(?:sku|lot|part|order|invoice|ref|ticket|case|serial|model|item|po)\b[^\d\n]{0,6}$/i
