@@ -102,6 +102,40 @@ export const UpstreamHeaders = Schema.Struct({
 })
 export type UpstreamHeaders = typeof UpstreamHeaders.Type
 
+/**
+ * The wire formats a gateway can receive a request in, for same-wire passthrough (see
+ * {@link Passthrough}).
+ */
+export const PassthroughWire = Schema.Literals([
+  "openai.chat",
+  "openai.responses",
+  "openai.embeddings",
+  "anthropic.messages"
+])
+export type PassthroughWire = typeof PassthroughWire.Type
+
+/**
+ * The request's own JSON as the client sent it, for an adapter that speaks the same wire: it
+ * sends `body` with only the model substituted (and the key in its auth header), so fields the
+ * gateway does not know survive. `messages` is what the body's messages became in the core
+ * request; when the request's `messages` no longer equal it (a guard redacted them, mitigation
+ * rewrote them), the adapter sends its own translation of them in the body instead. The body is
+ * `Redacted`: it holds the unredacted prompt and must never be logged or stored.
+ *
+ * @example
+ * ```ts
+ * import type { Passthrough } from "@am/core"
+ * import { Redacted } from "effect"
+ * const carrier: Passthrough = { wire: "openai.chat", body: Redacted.make('{"model":"gpt-4o","messages":[]}') }
+ * ```
+ */
+export const Passthrough = Schema.Struct({
+  wire: PassthroughWire,
+  body: Schema.Redacted(Schema.String, { disallowJsonEncode: true }),
+  messages: Schema.optionalKey(Schema.Array(ChatMessage))
+})
+export type Passthrough = typeof Passthrough.Type
+
 /** The workspace contract of seed `001_…` §2: who the call is for and which pipeline step made it. */
 export const RequestMetadata = Schema.Struct({
   workspaceId: Schema.optionalKey(Schema.NonEmptyString),
@@ -136,7 +170,9 @@ export const CompletionRequest = Schema.Struct({
   metadata: Schema.optionalKey(RequestMetadata),
   idempotencyKey: Schema.optionalKey(Schema.NonEmptyString.check(Schema.isMaxLength(256))),
   /** The whole request's time budget in milliseconds (all attempts, backoff and mitigation included). */
-  deadlineMs: Schema.optionalKey(PositiveInt)
+  deadlineMs: Schema.optionalKey(PositiveInt),
+  /** The client's own request body, for adapters that speak its wire (see {@link Passthrough}). */
+  passthrough: Schema.optionalKey(Passthrough)
 })
 export type CompletionRequest = typeof CompletionRequest.Type
 export type CompletionRequestEncoded = typeof CompletionRequest.Encoded
