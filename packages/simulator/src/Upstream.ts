@@ -54,6 +54,10 @@ export interface UpstreamConfig {
   readonly keys?: ReadonlyArray<string>
   /** The answer text (default mentions the kind and the model). */
   readonly reply?: string
+  /** Answer with the last user message's text as sent (`reply` ignored): tests of what comes back. */
+  readonly echo?: boolean
+  /** Keep each request's raw body in the log (`LoggedRequest.body`): tests of what reached the upstream. */
+  readonly logBodies?: boolean
   /** Fast mode: a fixed precomputed answer and minimal parsing (the prompt is not logged) — the bench baseline. */
   readonly fast?: boolean
   /** Base latency before every answer, in milliseconds. */
@@ -85,6 +89,8 @@ export interface LoggedRequest {
   readonly stream: boolean
   /** Text of the last user message. */
   readonly prompt: string
+  /** The raw request body, when the upstream was started with `logBodies`. */
+  readonly body?: string
   /** HTTP status sent; 0 when none was (hang, reset before headers, still pending). */
   readonly status: number
   /** The fault (or bare HTTP status step) that answered it, if any. */

@@ -9,6 +9,7 @@ export interface LogEntry {
   key: string | undefined
   stream: boolean
   prompt: string
+  body?: string
   status: number
   fault?: FaultName | number
 }

@@ -196,6 +196,7 @@ export class UpstreamServer {
       created: Math.floor(Date.now() / 1000),
       inputTokens: estimateTokens(req.inputChars) + req.messageCount * 3,
       reply:
+        (this.config.echo === true ? req.prompt : undefined) ??
         this.config.reply ??
         `Hello from the fake ${this.kind} upstream (${model}). This answer is scripted by @am/simulator.`,
       options
@@ -235,6 +236,7 @@ export class UpstreamServer {
       entry.model = parsed.model
       entry.stream = parsed.stream
       entry.prompt = parsed.prompt
+      if (this.config.logBodies === true) entry.body = raw.toString("utf8")
     }
     const model = parsed.model ?? d.defaultModel
     const ctx = this.ctx(model, key, parsed, undefined)
