@@ -53,7 +53,15 @@ export interface BreakerSnapshot {
   readonly status: BreakerStatus
   /** Epoch milliseconds at which an open circuit lets a probe through. */
   readonly openUntil?: number
+  /** Set while an operator holds the circuit (see `BreakersShape.override`); `status` then says the same. */
+  readonly override?: BreakerOverride
 }
+
+/**
+ * An operator's hold on a circuit: `open` rejects every call through it, `closed` lets every
+ * call through without consulting or teaching it. Held by this instance (replica) until reset.
+ */
+export type BreakerOverride = "open" | "closed"
 
 /**
  * A call rejected by an open circuit, or by a half-open one whose probe is still running.
@@ -63,9 +71,12 @@ export class CircuitOpen extends Schema.TaggedError<CircuitOpen>()("CircuitOpen"
   breaker: Schema.String,
   provider: Schema.String,
   model: Schema.optionalKey(Schema.String),
-  retryAfterMs: Schema.optionalKey(Schema.Number)
+  retryAfterMs: Schema.optionalKey(Schema.Number),
+  /** Held open by an operator (`override`), not tripped by failures. */
+  forced: Schema.optionalKey(Schema.Boolean)
 }) {
   override get message(): string {
+    if (this.forced === true) return `Circuit ${this.breaker} is held open by an operator`
     return this.retryAfterMs === undefined
       ? `Circuit ${this.breaker} is half-open with a probe in flight`
       : `Circuit ${this.breaker} is open for another ${Math.ceil(this.retryAfterMs)} ms`
@@ -120,6 +131,15 @@ export interface BreakersShape {
    * it is the shared state (a circuit another replica tripped reads open here).
    */
   readonly snapshot: Effect.Effect<ReadonlyArray<BreakerSnapshot>>
+  /**
+   * The runbook control: hold the provider circuit (no `model`) or the provider+model circuit
+   * `open` or `closed`, or with `undefined` hand it back to its policy (reset). Held in this
+   * instance only; the circuit's learned state is kept underneath and resumes on reset.
+   */
+  readonly override: (
+    target: { readonly provider: string; readonly model?: string },
+    mode: BreakerOverride | undefined
+  ) => Effect.Effect<void>
 }
 
 /**
@@ -277,6 +297,21 @@ const make = Effect.fnUntraced(function* (config: BreakersConfig) {
     for (const model of models) modelOwnerFor(entry, model)
   }
 
+  // Operator holds by circuit name; empty on the hot path, so `run` pays one size check.
+  const overrides = new Map<string, BreakerOverride>()
+  const forcedOpen = (owner: BreakerOwner) =>
+    Effect.andThen(
+      publishFor(bus, owner, { topic: "circuit.rejected" }),
+      Effect.fail(
+        new CircuitOpen({
+          breaker: owner.name,
+          provider: owner.provider,
+          ...(owner.model === undefined ? {} : { model: owner.model }),
+          forced: true
+        })
+      )
+    )
+
   const rejectWith =
     (owner: BreakerOwner) =>
     <A, E, R>(
@@ -316,18 +351,28 @@ const make = Effect.fnUntraced(function* (config: BreakersConfig) {
       return outcomeOf(classify(error.value as E))
     }
     const guarded = effect
+    const heldProvider = overrides.size === 0 ? undefined : overrides.get(entry.owner.name)
+    const heldModel = overrides.size === 0 ? undefined : overrides.get(model.name)
+    if (heldProvider === "open") return yield* forcedOpen(entry.owner)
+    if (heldModel === "open") return yield* forcedOpen(model)
     // Provider outside, model inside: a provider-level rejection never touches the model circuit.
-    const underModel = rejectWith(model)(entry.breaker.execute(guarded, { key: model.name, classify: outcome }))
-    return yield* rejectWith(entry.owner)(
-      entry.breaker.execute(underModel, { key: entry.owner.name, classify: outcome })
-    )
+    const underModel =
+      heldModel === "closed"
+        ? guarded
+        : rejectWith(model)(entry.breaker.execute(guarded, { key: model.name, classify: outcome }))
+    return yield* heldProvider === "closed"
+      ? underModel
+      : rejectWith(entry.owner)(entry.breaker.execute(underModel, { key: entry.owner.name, classify: outcome }))
   })
 
-  const readStatus = (name: string): Effect.Effect<BreakerStatus> =>
-    store.state(name).pipe(
+  const readStatus = (name: string): Effect.Effect<BreakerStatus> => {
+    const held = overrides.get(name)
+    if (held !== undefined) return Effect.succeed(held)
+    return store.state(name).pipe(
       Effect.map(statusOf),
       Effect.catch(() => Effect.succeed<BreakerStatus>("closed"))
     )
+  }
 
   const status = Effect.fn("Breakers.status")(function* (target: {
     readonly provider: string
@@ -349,13 +394,17 @@ const make = Effect.fnUntraced(function* (config: BreakersConfig) {
       (owner) =>
         store.state(owner.name).pipe(
           Effect.map((state): BreakerSnapshot => {
-            const s = statusOf(state)
+            const held = overrides.get(owner.name)
+            const s = held ?? statusOf(state)
             return {
               name: owner.name,
               provider: owner.provider,
               ...(owner.model === undefined ? {} : { model: owner.model }),
               status: s,
-              ...(state._tag === "Open" && s === "open" ? { openUntil: now + Duration.toMillis(state.retryAfter) } : {})
+              ...(held === undefined && state._tag === "Open" && s === "open"
+                ? { openUntil: now + Duration.toMillis(state.retryAfter) }
+                : {}),
+              ...(held !== undefined ? { override: held } : {})
             }
           }),
           Effect.catch(() =>
@@ -363,7 +412,8 @@ const make = Effect.fnUntraced(function* (config: BreakersConfig) {
               name: owner.name,
               provider: owner.provider,
               ...(owner.model === undefined ? {} : { model: owner.model }),
-              status: "closed"
+              status: overrides.get(owner.name) ?? "closed",
+              ...(overrides.has(owner.name) ? { override: overrides.get(owner.name)! } : {})
             })
           )
         ),
@@ -372,5 +422,18 @@ const make = Effect.fnUntraced(function* (config: BreakersConfig) {
     )
   }).pipe(Effect.withSpan("Breakers.snapshot"))
 
-  return Breakers.of({ run, status, snapshot })
+  const override = Effect.fn("Breakers.override")(function* (
+    target: { readonly provider: string; readonly model?: string },
+    mode: BreakerOverride | undefined
+  ) {
+    const entry = entryFor(target.provider)
+    const owner = target.model === undefined ? entry.owner : modelOwnerFor(entry, target.model)
+    if (mode === undefined) overrides.delete(owner.name)
+    else overrides.set(owner.name, mode)
+    yield* Effect.logInfo("breaker override").pipe(
+      Effect.annotateLogs({ breaker: owner.name, override: mode ?? "reset" })
+    )
+  })
+
+  return Breakers.of({ run, status, snapshot, override })
 })
