@@ -12,6 +12,7 @@
  * ```
  * @since 0.1.0
  */
+import { GuardVerdict } from "./RequestGuard.ts"
 import { createHash } from "node:crypto"
 import { Context, type Effect, Schema } from "effect"
 import { contentText } from "./ChatMessage.ts"
@@ -95,6 +96,8 @@ export const LedgerEntry = Schema.Struct({
   mitigationSucceeded: Schema.Boolean,
   /** Set for streamed requests. */
   stream: Schema.optionalKey(LedgerStream),
+  /** The guards' verdicts (counts, scores, rules; never a value), when guards ran. */
+  guard: Schema.optionalKey(GuardVerdict),
   resilienceScore: Schema.Finite,
   prevHash: Schema.String,
   hash: Schema.String
@@ -213,6 +216,8 @@ export interface LedgerInput {
   readonly mitigationSucceeded: boolean
   /** Set for streamed requests: output length, time to first token, whether the stream was cut. */
   readonly stream?: LedgerStream
+  /** The guards' verdicts, when guards ran. */
+  readonly guard?: GuardVerdict
 }
 
 /**

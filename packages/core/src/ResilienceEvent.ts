@@ -119,7 +119,48 @@ export const ResilienceEvent = Schema.Union([
   t("prompt.humanization.attempt", { rewriter: Schema.String, reason: Schema.String }),
   t("prompt.humanization.success", { rewriter: Schema.String, latencyMs: Schema.Finite }),
   t("prompt.humanization.failure", { rewriter: Schema.String, latencyMs: Schema.Finite, reason: Schema.String }),
-  t("bias.ledger.entry.created", { seq: Schema.Int, hash: Schema.String, outcome: RequestOutcome })
+  t("bias.ledger.entry.created", { seq: Schema.Int, hash: Schema.String, outcome: RequestOutcome }),
+  // The guards' verdicts (`@am/guard`'s payloads): counts, scores, rule names and issue paths —
+  // never a value, a placeholder's original or prompt text.
+  t("guard.pii.redacted", {
+    counts: Schema.Array(Schema.Struct({ entity: Schema.String, action: Schema.String, count: Schema.Int })),
+    total: Schema.Int
+  }),
+  t("guard.injection.scored", {
+    score: Schema.Finite,
+    verdict: Schema.Literals(["pass", "flag", "block"]),
+    action: Schema.Literals(["pass", "flag", "block"]),
+    rule: Schema.optionalKey(Schema.String),
+    rules: Schema.Array(Schema.String),
+    where: Schema.optionalKey(
+      Schema.Struct({ message: Schema.Int, part: Schema.String, source: Schema.Literals(["user", "indirect"]) })
+    )
+  }),
+  t("guard.blocked", {
+    reason: Schema.Literals(["injection", "pii", "request_too_large"]),
+    rule: Schema.String,
+    score: Schema.optionalKey(Schema.Finite),
+    entity: Schema.optionalKey(Schema.String)
+  }),
+  t("guard.output.checked", {
+    contract: Schema.Literals(["standard_schema", "json_schema", "json_object"]),
+    result: Schema.Literals(["valid", "invalid", "repaired", "failed"]),
+    attempt: Schema.Int,
+    issues: Schema.Int,
+    paths: Schema.Array(Schema.String)
+  }),
+  t("guard.output.limited", {
+    sanitized: Schema.Boolean,
+    removed: Schema.Int,
+    truncated: Schema.Boolean,
+    limit: Schema.optionalKey(Schema.Int)
+  }),
+  t("guard.verify.judged", {
+    verdict: Schema.Literals(["pass", "fail", "none"]),
+    score: Schema.optionalKey(Schema.Finite),
+    threshold: Schema.Finite,
+    action: Schema.Literals(["accept", "retry"])
+  })
 ])
 export type ResilienceEvent = typeof ResilienceEvent.Type
 export type ResilienceTopic = ResilienceEvent["topic"]

@@ -144,6 +144,7 @@ export const buildEntry = (
     mitigationAttempted: input.mitigationAttempted,
     mitigationSucceeded: input.mitigationSucceeded,
     ...(input.stream !== undefined ? { stream: { ...input.stream } } : {}),
+    ...(input.guard !== undefined ? { guard: { ...input.guard } } : {}),
     resilienceScore: resilienceScore(input),
     prevHash: head?.hash ?? GENESIS_HASH
   }

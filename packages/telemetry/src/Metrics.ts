@@ -55,6 +55,11 @@ export const breakerTransitions = Metric.counter("am.breaker.transitions", {
 export const keyPenalties = Metric.counter("am.key.penalties", { description: "Key penalties", incremental: true })
 /** `am.mitigations`: prompt rewrites by outcome (`attempt`, `success`, `failure`). */
 export const mitigations = Metric.counter("am.mitigations", { description: "Prompt mitigations", incremental: true })
+/** `am.guard.verdicts`: the guards' verdicts by kind (`pii`, `injection`, `blocked`, `output`, `limited`) and result. */
+export const guardVerdicts = Metric.counter("am.guard.verdicts", {
+  description: "Guard verdicts by kind and result",
+  incremental: true
+})
 /** `am.events.dropped`: events a subscriber lost, by subscriber and reason (`overflow`, `store_error`, `shutdown_timeout`). */
 export const eventsDropped = Metric.counter("am.events.dropped", {
   description: "Events dropped per subscriber",
@@ -186,6 +191,20 @@ export const recordEvent = (event: ResilienceEvent, providerName: ProviderName =
       return inc(mitigations, { rewriter: event.rewriter, outcome: "success" })
     case "prompt.humanization.failure":
       return inc(mitigations, { rewriter: event.rewriter, outcome: "failure" })
+    case "guard.pii.redacted":
+      return Effect.forEach(
+        event.counts,
+        (c) => Metric.update(tagged(guardVerdicts, { kind: "pii", entity: c.entity, result: c.action }), c.count),
+        { discard: true }
+      )
+    case "guard.injection.scored":
+      return inc(guardVerdicts, { kind: "injection", result: event.action })
+    case "guard.blocked":
+      return inc(guardVerdicts, { kind: "blocked", result: event.reason })
+    case "guard.output.checked":
+      return inc(guardVerdicts, { kind: "output", result: event.result })
+    case "guard.output.limited":
+      return inc(guardVerdicts, { kind: "limited", result: event.truncated ? "truncated" : "sanitized" })
     default:
       return Effect.void
   }
