@@ -238,10 +238,10 @@ export const analyse = (text: string, prepare = true): Analysis => {
         run = run.slice(1)
         start++
       }
+      // a run inside a value already found (an IBAN's digits, an IP, a key) needs no classifying
+      if (overlaps(found, start, start + run.length)) continue
       const entity = classifyDigitRun(run, text.slice(Math.max(0, start - 32), start))
-      if (entity !== undefined && !overlaps(found, start, start + run.length)) {
-        found.push({ entity, rule: entity, start, end: start + run.length })
-      }
+      if (entity !== undefined) found.push({ entity, rule: entity, start, end: start + run.length })
     }
   }
   if (found.length > 1) found.sort((a, b) => a.start - b.start)
