@@ -98,6 +98,12 @@ export const LedgerEntry = Schema.Struct({
   stream: Schema.optionalKey(LedgerStream),
   /** The guards' verdicts (counts, scores, rules; never a value), when guards ran. */
   guard: Schema.optionalKey(GuardVerdict),
+  /** `true` when the answer replayed an earlier request's stored result (same `Idempotency-Key`): no call, cost 0. */
+  replayed: Schema.optionalKey(Schema.Boolean),
+  /** `true` when the answer came from the response cache: no call, cost 0. */
+  cacheHit: Schema.optionalKey(Schema.Boolean),
+  /** On a replay or a cache hit, the request id of the call that produced the answer. */
+  originalRequestId: Schema.optionalKey(Schema.String),
   resilienceScore: Schema.Finite,
   prevHash: Schema.String,
   hash: Schema.String
@@ -218,6 +224,12 @@ export interface LedgerInput {
   readonly stream?: LedgerStream
   /** The guards' verdicts, when guards ran. */
   readonly guard?: GuardVerdict
+  /** An idempotent replay of an earlier request's stored result (no call). */
+  readonly replayed?: boolean
+  /** Served from the response cache (no call). */
+  readonly cacheHit?: boolean
+  /** On a replay or a cache hit, the request id of the call that produced the answer. */
+  readonly originalRequestId?: string
 }
 
 /**

@@ -145,6 +145,9 @@ export const buildEntry = (
     mitigationSucceeded: input.mitigationSucceeded,
     ...(input.stream !== undefined ? { stream: { ...input.stream } } : {}),
     ...(input.guard !== undefined ? { guard: { ...input.guard } } : {}),
+    ...(input.replayed === true ? { replayed: true } : {}),
+    ...(input.cacheHit === true ? { cacheHit: true } : {}),
+    ...(input.originalRequestId !== undefined ? { originalRequestId: input.originalRequestId } : {}),
     resilienceScore: resilienceScore(input),
     prevHash: head?.hash ?? GENESIS_HASH
   }
