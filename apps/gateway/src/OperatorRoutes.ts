@@ -10,7 +10,7 @@
  * ```
  * @since 0.1.0
  */
-import { Engine } from "@am/engine"
+import { Engine, stepsOf } from "@am/engine"
 import { Keyring } from "@am/keyring"
 import { Effect } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
@@ -31,7 +31,7 @@ export const stateView = Effect.gen(function* () {
       keys: p.keys.map((k) => ({ id: k.id, fingerprint: k.fingerprint }))
     })),
     routes: Object.fromEntries(
-      [...engine.config.routes.entries()].map(([name, steps]) => [name, steps.map((s) => ({ ...s }))])
+      [...engine.config.routes.entries()].map(([name, route]) => [name, stepsOf(route).map((s) => ({ ...s }))])
     ),
     gateway: { inFlight: lifecycle.inFlight, draining: lifecycle.draining, startedAt: lifecycle.startedAt }
   })

@@ -36,6 +36,7 @@ import {
 } from "@am/core"
 import { Keyring } from "@am/keyring"
 import { PromptRewriter } from "@am/rewriter"
+import { Router } from "@am/router"
 import { Context, Effect, Exit, Layer, Schema, Scope } from "effect"
 import type { EngineConfig, StreamSpec } from "./EngineConfig.ts"
 import { EngineError } from "./EngineError.ts"
@@ -80,6 +81,7 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
     rewriter: yield* PromptRewriter,
     classifier: yield* Classifier,
     modelHealth: yield* ModelHealth,
+    router: yield* Router,
     recorder: yield* RequestRecorder,
     bus: yield* EventBus,
     active: new Map()
@@ -114,7 +116,7 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
     const outer = yield* Effect.scope
     // The stream's own scope: its calls' fibers and upstream connections; closed when it ends.
     const scope = yield* Scope.fork(outer)
-    const [committed, resilience] = yield* run(deps, state, planned, deadlineMs, attemptStream(scope, limits)).pipe(
+    const [committed, resilience] = yield* run(deps, state, planned, deadlineMs, attemptStream(scope, limits), true).pipe(
       Effect.onExit((exit) =>
         Exit.isSuccess(exit)
           ? Effect.annotateCurrentSpan("am.outcome", "COMMITTED")

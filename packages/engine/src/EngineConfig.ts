@@ -15,16 +15,33 @@
  * @since 0.1.0
  */
 import type { ApiKey, ProviderKind } from "@am/core"
+import type { Capability as RouterCapability, RouteConfig, RouteEntry, RouteStep } from "@am/router"
 
-/** What a model can do; the plan skips a candidate that lacks what a request needs. */
-export type Capability = "tools" | "json" | "vision" | "streaming" | "embeddings"
+export { stepsOf } from "@am/router"
+export type { RouteConfig, RouteEntry, RouteStep } from "@am/router"
 
+/**
+ * What a model can do (the router's capability matrix): the plan skips a candidate that lacks
+ * what a request needs — `tools`, `json`, `vision`, `audio`, `files`, `streaming`, `reasoning`,
+ * `embeddings`, `prefill`.
+ */
+export type Capability = RouterCapability
+
+/**
+ * A model as configured. Every field but `name` is optional: what the config leaves out comes
+ * from `@am/router`'s model catalogue (a known model's real window, capabilities, limits and
+ * prices), then from the unknown-model defaults (`DEFAULT_CONTEXT_WINDOW`, `DEFAULT_CAPABILITIES`).
+ */
 export interface ModelSpec {
   readonly name: string
-  readonly contextWindow: number
-  readonly capabilities: ReadonlySet<Capability>
+  readonly contextWindow?: number
+  readonly capabilities?: ReadonlySet<Capability>
+  /** The most output tokens the model gives; a request asking for more skips it. */
+  readonly maxOutput?: number
   /** An embeddings model's vector size (what `Engine.embed` answers without `dimensions`). */
   readonly dimensions?: number
+  /** USD per million tokens (what the `cheapest` profile orders by). */
+  readonly price?: { readonly input: number; readonly output: number }
 }
 
 export interface ProviderSpec {
@@ -70,21 +87,23 @@ export interface MitigationSpec {
     | { readonly kind: "rule" }
 }
 
-export type RouteSpec = ReadonlyArray<{ readonly provider: string; readonly models: ReadonlyArray<string> }>
+/** A route's steps (a `priority` route); a route with a profile or weights is a `RouteConfig` (see `RouteEntry`). */
+export type RouteSpec = ReadonlyArray<RouteStep>
 
 /** The resolved configuration the engine runs on. */
 export interface EngineConfig {
   readonly providers: ReadonlyMap<string, ProviderSpec>
-  readonly routes: ReadonlyMap<string, RouteSpec>
+  /** Each route: its steps, or `{ steps, profile, overrides }` (`stepsOf` reads the steps of either). */
+  readonly routes: ReadonlyMap<string, RouteEntry>
   readonly retry: RetrySpec
   readonly mitigation: MitigationSpec
   readonly stream: StreamSpec
 }
 
-/** Context windows used when a model entry gives none (a conservative default otherwise). */
+/** The context window of a model neither its entry nor the catalogue describes. */
 export const DEFAULT_CONTEXT_WINDOW = 128_000
 
-/** The capabilities a model has when its entry lists none. */
+/** The capabilities of a model neither its entry nor the catalogue describes. */
 export const DEFAULT_CAPABILITIES: ReadonlyArray<Capability> = ["tools", "json", "streaming"]
 
 export const defaults = {
@@ -114,11 +133,13 @@ export interface EngineConfigInput {
       readonly name: string
       readonly contextWindow?: number
       readonly capabilities?: ReadonlyArray<Capability>
+      readonly maxOutput?: number
       readonly dimensions?: number
+      readonly price?: { readonly input: number; readonly output: number }
     }>
     readonly timeoutMs?: number
   }>
-  readonly routes: Readonly<Record<string, RouteSpec>>
+  readonly routes: Readonly<Record<string, RouteSpec | RouteConfig>>
   readonly retry?: Partial<RetrySpec>
   readonly mitigation?: Partial<MitigationSpec>
   readonly stream?: Partial<StreamSpec>
@@ -127,7 +148,7 @@ export interface EngineConfigInput {
 /**
  * Builds an `EngineConfig` in code, with the defaults filled in — for engines composed from
  * layers without the config file (the file is `@am/runtime`'s job). Keys live in the keyring,
- * not here.
+ * not here. A model's unset fields stay unset: the router fills them from its catalogue.
  */
 export const makeEngineConfig = (input: EngineConfigInput): EngineConfig => ({
   providers: new Map(
@@ -142,10 +163,12 @@ export const makeEngineConfig = (input: EngineConfigInput): EngineConfig => ({
             m.name,
             {
               name: m.name,
-              contextWindow: m.contextWindow ?? DEFAULT_CONTEXT_WINDOW,
-              capabilities: new Set(m.capabilities ?? DEFAULT_CAPABILITIES),
-              ...(m.dimensions !== undefined ? { dimensions: m.dimensions } : {})
-            }
+              ...(m.contextWindow !== undefined ? { contextWindow: m.contextWindow } : {}),
+              ...(m.capabilities !== undefined ? { capabilities: new Set(m.capabilities) } : {}),
+              ...(m.maxOutput !== undefined ? { maxOutput: m.maxOutput } : {}),
+              ...(m.dimensions !== undefined ? { dimensions: m.dimensions } : {}),
+              ...(m.price !== undefined ? { price: m.price } : {})
+            } satisfies ModelSpec
           ])
         ),
         timeoutMs: p.timeoutMs ?? defaults.providerTimeoutMs,

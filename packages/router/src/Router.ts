@@ -50,11 +50,13 @@ export class Router extends Context.Service<Router, RouterShape>()("@am/router/R
     if (issues.length > 0) {
       throw new Error(`invalid routing table: ${issues.map((i) => `${i.path}: ${i.issue}`).join("; ")}`)
     }
+    // No span per plan: the engine's request span covers it, and `Effect.fn`'s span and stack
+    // capture cost more than the plan itself on the engine's happy path.
     return Router.of({
-      plan: Effect.fn("Router.plan")(function* (input: PlanInput) {
+      plan: (input: PlanInput) => {
         const planned = planRequest(table, input)
-        return Result.isSuccess(planned) ? planned.success : yield* planned.failure
-      })
+        return Result.isSuccess(planned) ? Effect.succeed(planned.success) : Effect.fail(planned.failure)
+      }
     })
   }
 }

@@ -2,7 +2,8 @@
  * The all-in-one layer: from a resolved `EngineConfig` to a running `Engine` with the
  * official-SDK adapters, the keyring, the breakers, the retry budget and model health (in the
  * process, or shared between replicas through Redis when `state.store` is a `redis://` URL),
- * the classifier and the configured rewriter, over a memory event bus.
+ * the router (`@am/router`, or the one `options.router` gives), the classifier and the
+ * configured rewriter, over a memory event bus.
  *
  * @example
  * ```ts
@@ -20,13 +21,24 @@ import { make as makeAnthropic } from "@am/provider-anthropic"
 import { make as makeGemini } from "@am/provider-gemini"
 import { make as makeOpenAI } from "@am/provider-openai"
 import { PromptRewriter } from "@am/rewriter"
+import { Router } from "@am/router"
 import { layerAudit } from "./Audit.ts"
 import type { AmConfig } from "./Config.ts"
 import { layerObservability, type ObservabilityOptions } from "./Observability.ts"
 import { layerStateRedis } from "./StateRedis.ts"
 import { StoreHealth } from "./StoreHealth.ts"
 import { Effect, Layer } from "effect"
-import { Engine, type EngineConfig, ModelHealth, type ProviderSpec, RequestRecorder, RetryBudget } from "@am/engine"
+import {
+  Engine,
+  type EngineConfig,
+  ModelHealth,
+  type ProviderSpec,
+  RequestRecorder,
+  RetryBudget,
+  stepsOf
+} from "@am/engine"
+
+export { RouteHints, Router } from "@am/router"
 
 /** Builds the official-SDK adapter for a configured provider. */
 export const makeProvider = (spec: ProviderSpec): Provider => {
@@ -50,13 +62,22 @@ export const makeProvider = (spec: ProviderSpec): Provider => {
 export interface LayerConfigOptions {
   /** Use these providers instead of building the SDK adapters (tests, simulations). */
   readonly providers?: ReadonlyArray<Provider>
+  /** Plan with this router instead of the route-table one (`layerRouter(config)`); any `Layer` of `Router`. */
+  readonly router?: Layer.Layer<Router>
 }
+
+/**
+ * The route-table router over the config's providers and routes, with the built-in model
+ * catalogue filling what a model entry leaves out (`@am/router`'s `Router.layer`).
+ */
+export const layerRouter = (config: EngineConfig): Layer.Layer<Router> =>
+  Router.layer({ providers: config.providers, routes: config.routes })
 
 /** Every model each provider may be called with: its listed models, the routes' and the rewriter's. */
 const knownModels = (config: EngineConfig): Record<string, ReadonlyArray<string>> => {
   const models = new Map([...config.providers.values()].map((p) => [p.id, new Set(p.models.keys())] as const))
-  for (const steps of config.routes.values()) {
-    for (const step of steps) for (const model of step.models) models.get(step.provider)?.add(model)
+  for (const route of config.routes.values()) {
+    for (const step of stepsOf(route)) for (const model of step.models) models.get(step.provider)?.add(model)
   }
   const rw = config.mitigation.rewriter
   if (rw.kind === "llm") models.get(rw.provider)?.add(rw.model)
@@ -125,7 +146,7 @@ export const layerServices = (config: AmConfig, options?: LayerConfigOptions) =>
             })
           }).pipe(Effect.orDie)
         )
-  const base = Layer.mergeAll(registry, layerState(config), Classifier.layer)
+  const base = Layer.mergeAll(registry, layerState(config), Classifier.layer, options?.router ?? layerRouter(config))
   return Layer.provideMerge(rewriter, base)
 }
 
@@ -171,7 +192,10 @@ export const layerEngine = (config: AmConfig, options?: LayerEngineOptions) =>
   // The audit trail below provides the `RequestRecorder` its ledger.store asks for.
   Layer.provideMerge(
     Engine.layer(config),
-    layerServices(config, options?.providers !== undefined ? { providers: options.providers } : undefined)
+    layerServices(config, {
+      ...(options?.providers !== undefined ? { providers: options.providers } : {}),
+      ...(options?.router !== undefined ? { router: options.router } : {})
+    })
   ).pipe(
     Layer.provideMerge(layerAudit(config, options?.logs !== undefined ? { logs: options.logs } : undefined)),
     Layer.provideMerge(layerObservability(config, options?.observability))

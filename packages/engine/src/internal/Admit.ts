@@ -1,18 +1,19 @@
 /**
  * The admit stage: a request gets its id, its deadline (from now, covering everything after),
- * its route's plan, and — when requests are recorded — its `llm_runs` start and a place among the
- * active requests whose events join their trail.
+ * the name of the route it will be planned on (the plan itself is the router's, in the run),
+ * and — when requests are recorded — its `llm_runs` start and a place among the active requests
+ * whose events join their trail.
  */
 import { type CompletionRequest, RequestId } from "@am/core"
 import { Clock, Effect } from "effect"
 import { EngineError } from "../EngineError.ts"
 import type { EngineDeps } from "./Deps.ts"
-import { type PlannedRoute, planRoute } from "./Plan.ts"
+import type { PlannedRoute } from "./Plan.ts"
 import { RequestState } from "./RequestState.ts"
 
 export interface Admitted {
   readonly state: RequestState
-  readonly planned: PlannedRoute | undefined
+  readonly planned: PlannedRoute
   readonly deadlineMs: number
 }
 
@@ -22,8 +23,9 @@ export const admit = (deps: EngineDeps, request: CompletionRequest): Effect.Effe
     const requestId = RequestId.make()
     const retry = deps.config.retry
     const deadlineMs = Math.min(request.deadlineMs ?? retry.deadlineMs, retry.deadlineMs)
-    const planned = planRoute(deps.config, request)
-    const route = planned?.route ?? request.route ?? request.model ?? "default"
+    // The router's rule (`routeNameOf`): the route, else the model, else `default`.
+    const route = request.route ?? request.model ?? "default"
+    const planned: PlannedRoute = { route }
     const state = new RequestState(requestId, startedAt, startedAt + deadlineMs, request, route)
     const { recorder } = deps
     if (recorder.requiresWorkspace && request.metadata?.workspaceId === undefined) {

@@ -8,6 +8,7 @@ import type { Classifier } from "@am/classifier"
 import type { EventBus, EventInput, Provider } from "@am/core"
 import type { Keyring } from "@am/keyring"
 import type { PromptRewriter } from "@am/rewriter"
+import type { Router } from "@am/router"
 import { Effect } from "effect"
 import type { EngineConfig } from "../EngineConfig.ts"
 import type { ModelHealth } from "../ModelHealth.ts"
@@ -24,6 +25,8 @@ export interface EngineDeps {
   readonly rewriter: PromptRewriter["Service"]
   readonly classifier: Classifier["Service"]
   readonly modelHealth: ModelHealth["Service"]
+  /** Plans each request's candidates (`@am/router`; any `Layer` of `Router`). */
+  readonly router: Router["Service"]
   readonly recorder: RequestRecorder["Service"]
   readonly bus: EventBus["Service"]
   /** Requests being recorded, so each event lands in its request's trail for the ledger entry. */

@@ -1,65 +1,49 @@
 /**
- * The plan stage of `Engine.embed`: a request's route (or concrete model) becomes its ordered
- * (provider, model) candidates, minus those that cannot embed — a model without the `embeddings`
- * capability, a provider whose adapter has no `embed` (Anthropic), a model smaller than the
- * `dimensions` asked for — each recorded as a `capability` exclusion, as chat's plan does.
+ * The plan stage of `Engine.embed`: the router plans the request as an embeddings request
+ * (`kind: "embedding"`), so a model without the `embeddings` capability, an Anthropic provider
+ * (no embeddings API) or a model smaller than the `dimensions` asked for is excluded with the
+ * capability and the config field that would enable it. What the router cannot see — a
+ * provider adapter built without `embed` — is dropped here.
  */
-import type { EmbeddingRequest, Provider } from "@am/core"
-import type { EngineConfig, ModelSpec } from "../EngineConfig.ts"
-import type { Candidate, PlannedRoute } from "./Plan.ts"
+import type { EmbeddingRequest } from "@am/core"
+import { Effect } from "effect"
+import { EngineError } from "../EngineError.ts"
+import { type EngineDeps, publish } from "./Deps.ts"
+import { type Candidate, candidatesFor } from "./Plan.ts"
+import type { RequestState } from "./RequestState.ts"
 
-/** Why a (provider, model) cannot embed, or `undefined` when it can. */
-export const embeddingGap = (
-  provider: Provider | undefined,
-  model: ModelSpec | undefined,
-  dimensions: number | undefined
-): string | undefined => {
-  if (provider?.embed === undefined) return "provider kind without embeddings"
-  if (model === undefined || !model.capabilities.has("embeddings")) return "model without the embeddings capability"
-  if (dimensions !== undefined && model.dimensions !== undefined && dimensions > model.dimensions) {
-    return `model has ${model.dimensions} dimensions`
-  }
-  return undefined
-}
+/** Appended to an embeddings `no_route`: how to declare a model the catalogue does not know. */
+export const EMBEDDINGS_HINT =
+  'an embeddings model needs "embeddings" in providers.<id>.models[].capabilities and its dimensions (the catalogue knows the OpenAI and Gemini embedding models), on a provider of kind openai, openai-compatible or gemini'
 
-/** Resolves the request's route (or concrete model) to embedding candidates; unknown name → `undefined`. */
-export const planEmbeddings = (
-  config: EngineConfig,
-  providers: ReadonlyMap<string, Provider>,
+/** The embedding candidates of `request`, in plan order. */
+export const embeddingCandidates = (
+  deps: EngineDeps,
+  state: RequestState,
   request: EmbeddingRequest
-): PlannedRoute | undefined => {
-  const name = request.route ?? request.model ?? "default"
-  const steps =
-    config.routes.get(name) ??
-    [...config.providers.values()].filter((p) => p.models.has(name)).map((p) => ({ provider: p.id, models: [name] }))
-  if (steps.length === 0) return undefined
-  const excluded: Array<PlannedRoute["excluded"][number]> = []
-  const candidates: Array<Candidate> = []
-  for (const step of steps) {
-    const provider = config.providers.get(step.provider)!
-    for (const modelName of step.models) {
-      const model = provider.models.get(modelName)
-      if (model === undefined || embeddingGap(providers.get(provider.id), model, request.dimensions) !== undefined) {
-        excluded.push({ provider: provider.id, model: modelName, reason: "capability" })
-      } else {
-        candidates.push({ index: candidates.length, provider, model })
-      }
+): Effect.Effect<ReadonlyArray<Candidate>, EngineError> =>
+  Effect.flatMap(
+    candidatesFor(deps, state, request, { kind: "embedding", noRouteHint: EMBEDDINGS_HINT }),
+    (planned) => {
+      if (planned.every((c) => deps.providers.get(c.provider.id)?.embed !== undefined)) return Effect.succeed(planned)
+      const kept = planned
+        .filter((c) => deps.providers.get(c.provider.id)?.embed !== undefined)
+        .map((c, index) => ({ ...c, index }))
+      if (kept.length > 0) return Effect.succeed(kept)
+      const message = `no candidate of route "${state.route}" can serve embeddings (${planned
+        .map((c) => `${c.provider.id}/${c.model.name}: provider adapter without embeddings`)
+        .join("; ")}); ${EMBEDDINGS_HINT}`
+      return Effect.andThen(
+        publish(deps, {
+          topic: "request.failed",
+          requestId: state.requestId,
+          code: "no_route",
+          attempts: 0,
+          latencyMs: 0
+        }),
+        Effect.fail(
+          new EngineError({ code: "no_route", message, requestId: state.requestId, attempts: state.attempts.slice() })
+        )
+      )
     }
-  }
-  const chars = request.input.reduce((n, text) => n + text.length, 0)
-  return { route: name, candidates, excluded, estimatedInputTokens: Math.ceil(chars / 4) }
-}
-
-/** Why no candidate of the planned route can embed, for the `no_route` answer: each candidate and its gap. */
-export const noEmbeddingCandidate = (
-  config: EngineConfig,
-  providers: ReadonlyMap<string, Provider>,
-  planned: PlannedRoute,
-  request: EmbeddingRequest
-): string => {
-  const gaps = planned.excluded.map((x) => {
-    const model = config.providers.get(x.provider)?.models.get(x.model)
-    return `${x.provider}/${x.model}: ${embeddingGap(providers.get(x.provider), model, request.dimensions) ?? "not listed"}`
-  })
-  return `no candidate of route "${planned.route}" can serve embeddings (${gaps.join("; ")}); an embeddings model needs "embeddings" in providers.<id>.models[].capabilities and its dimensions, on a provider of kind openai, openai-compatible or gemini`
-}
+  )

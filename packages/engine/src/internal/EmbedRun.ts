@@ -1,8 +1,8 @@
 /**
  * `Engine.embed`: an embeddings request through the same stages as a chat request — admit (id,
- * deadline, workspace, `llm_runs` start), plan (embedding candidates only), drive (the decision
- * table over key rotation, backoff, model and provider failover, breakers, retry budget), answer
- * and record (one ledger entry and one `llm_runs` row, with usage and cost) — with no mitigation:
+ * deadline, workspace, `llm_runs` start), plan (the router, as an embeddings request), drive
+ * (the decision table over key rotation, backoff, model and provider failover, breakers, retry
+ * budget), answer and record (one ledger entry and one `llm_runs` row, with usage and cost) — with no mitigation:
  * there is no prompt to rewrite. The texts travel in the trail as user messages, so the ledger
  * shows what was embedded and `llm_runs` hashes it like a prompt.
  */
@@ -23,8 +23,7 @@ import { fail, publishSucceeded, succeed } from "./Answer.ts"
 import { type EngineDeps, publish } from "./Deps.ts"
 import { drive } from "./Drive.ts"
 import { attemptEmbed } from "./EmbedAttempt.ts"
-import { noEmbeddingCandidate, planEmbeddings } from "./EmbedPlan.ts"
-import { candidatesFor } from "./Plan.ts"
+import { embeddingCandidates } from "./EmbedPlan.ts"
 import { finishRequest } from "./Record.ts"
 import { endOfFailure } from "./Recording.ts"
 import type { RequestState } from "./RequestState.ts"
@@ -51,14 +50,6 @@ const endOfEmbeddings = (exit: Exit.Exit<EngineEmbeddings, EngineError>): Reques
       }
     : endOfFailure(exit.cause)
 
-const noRoute = (deps: EngineDeps, state: RequestState, message: string) =>
-  Effect.andThen(
-    publish(deps, { topic: "request.failed", requestId: state.requestId, code: "no_route", attempts: 0, latencyMs: 0 }),
-    Effect.fail(
-      new EngineError({ code: "no_route", message, requestId: state.requestId, attempts: state.attempts.slice() })
-    )
-  )
-
 const runEmbed = (
   deps: EngineDeps,
   state: RequestState,
@@ -74,11 +65,7 @@ const runEmbed = (
       route,
       ...(meta?.workspaceId !== undefined ? { workspaceId: meta.workspaceId } : {})
     })
-    const planned = planEmbeddings(deps.config, deps.providers, request)
-    if (planned !== undefined && planned.candidates.length === 0) {
-      return yield* noRoute(deps, state, noEmbeddingCandidate(deps.config, deps.providers, planned, request))
-    }
-    const candidates = yield* candidatesFor(deps, state, planned)
+    const candidates = yield* embeddingCandidates(deps, state, request)
     const answer = yield* drive(deps, state, state.request, candidates, attemptEmbed(request)).pipe(
       Effect.mapError((e) => ({ e })),
       Effect.timeoutOrElse({

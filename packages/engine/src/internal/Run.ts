@@ -1,7 +1,7 @@
 /**
- * A started request's run, from `request.started` to its answer or typed error: the plan's
- * candidates, the drive through them, mitigation of a refusal, and the one deadline over all of
- * it, with the request's `RequestContext` provided to everything inside.
+ * A started request's run, from `request.started` to its answer or typed error: the router's
+ * candidates (streamed or not), the drive through them, mitigation of a refusal, and the one
+ * deadline over all of it, with the request's `RequestContext` provided to everything inside.
  */
 import { RequestContext } from "@am/core"
 import { Duration, Effect } from "effect"
@@ -14,12 +14,17 @@ import { isMitigable, mitigate } from "./Mitigate.ts"
 import { candidatesFor, type PlannedRoute } from "./Plan.ts"
 import type { RequestState } from "./RequestState.ts"
 
+const CHAT = {} as const
+const STREAM = { stream: true } as const
+
 export const run = <B>(
   deps: EngineDeps,
   state: RequestState,
-  planned: PlannedRoute | undefined,
+  _planned: PlannedRoute,
   deadlineMs: number,
-  attemptOnce: Attempt<B>
+  attemptOnce: Attempt<B>,
+  /** `Engine.stream`: the plan then needs `streaming`. */
+  stream = false
 ): Effect.Effect<readonly [B, Resilience], EngineError> =>
   Effect.gen(function* () {
     const { requestId, startedAt, route, request } = state
@@ -30,7 +35,7 @@ export const run = <B>(
       route,
       ...(meta?.workspaceId !== undefined ? { workspaceId: meta.workspaceId } : {})
     })
-    const candidates = yield* candidatesFor(deps, state, planned)
+    const candidates = yield* candidatesFor(deps, state, request, stream ? STREAM : CHAT)
     const answer = yield* drive(deps, state, request, candidates, attemptOnce).pipe(
       Effect.catchIf(
         (e) => isMitigable(deps, state, e),

@@ -6,6 +6,7 @@
  *
  * @internal
  */
+import { stepsOf } from "@am/engine"
 import { Schema, SchemaGetter } from "effect"
 import { GatewayKeys, Guards, Ledger, Server, State, Telemetry } from "./HostSchema.ts"
 import { routeEmbeddingDimensionsAgree } from "./EmbeddingsSchema.ts"
@@ -30,16 +31,18 @@ type Resolved = typeof Resolved.Type
 
 /** Every route step names a configured provider, and a model listed under it (when it lists any). */
 const routesAreServed = Schema.makeFilter((config: Resolved) => {
-  for (const [name, steps] of config.routes) {
-    for (const [i, step] of steps.entries()) {
+  for (const [name, route] of config.routes) {
+    // A route object's steps are under `steps` in the file.
+    const at = Array.isArray(route) ? ["routes", name] : ["routes", name, "steps"]
+    for (const [i, step] of stepsOf(route).entries()) {
       const provider = config.providers.get(step.provider)
       if (provider === undefined) {
-        return { path: ["routes", name, i, "provider"], issue: `unknown provider "${step.provider}"` }
+        return { path: [...at, i, "provider"], issue: `unknown provider "${step.provider}"` }
       }
       for (const [j, model] of step.models.entries()) {
         if (provider.models.size > 0 && !provider.models.has(model)) {
           return {
-            path: ["routes", name, i, "models", j],
+            path: [...at, i, "models", j],
             issue: `model "${model}" is not listed under providers.${step.provider}.models`
           }
         }

@@ -1,31 +1,24 @@
 /**
  * The engine's policy sections of the config file — `routes`, `retry`, `stream`, `mitigation` —
- * decoded to the engine's `RouteSpec`, `RetrySpec`, `StreamSpec` and `MitigationSpec`: defaults
+ * decoded to the engine's `RouteEntry` (`@am/router`'s `RouteSchema`: a list of steps, or
+ * `{ steps, profile, overrides }` with step `weight`s), `RetrySpec`, `StreamSpec` and `MitigationSpec`: defaults
  * from `@am/engine`'s `defaults`, durations in milliseconds (`base` → `baseMs`, …), and the
  * section's own rules (at least one route; `retry.max` ≥ `retry.base`; stream timeouts > 0).
  *
  * @internal
  */
 import { defaults } from "@am/engine"
+import { RouteSchema } from "@am/router"
 import { Effect, Schema, SchemaGetter } from "effect"
 import { Millis, PositiveInt, PositiveMillis } from "./ConfigFields.ts"
 
-const RouteStep = Schema.Struct({
-  provider: Schema.NonEmptyString,
-  models: Schema.NonEmptyArray(Schema.NonEmptyString)
-})
-
-/** The engine's `RouteSpec` (a route's steps; non-empty when decoded from the file). */
-const RouteSpec = Schema.Array(Schema.Struct({ provider: Schema.String, models: Schema.Array(Schema.String) }))
-
 /** `routes` as written (a record by name), decoded to a map by name. */
-export const Routes = Schema.Record(Schema.NonEmptyString, Schema.NonEmptyArray(RouteStep))
+export const Routes = Schema.Record(Schema.NonEmptyString, RouteSchema)
   .check(Schema.makeFilter((routes) => Object.keys(routes).length > 0 || "at least one route is needed"))
   .pipe(
-    Schema.decodeTo(Schema.ReadonlyMap(Schema.String, RouteSpec), {
+    Schema.decodeTo(Schema.ReadonlyMap(Schema.String, Schema.toType(RouteSchema)), {
       decode: SchemaGetter.transform((routes) => new Map(Object.entries(routes))),
-      // A decoded route is non-empty (it came from the file); encoding re-checks it.
-      encode: SchemaGetter.transform((routes) => Object.fromEntries(routes) as Record<string, any>)
+      encode: SchemaGetter.transform((routes) => Object.fromEntries(routes))
     })
   )
 

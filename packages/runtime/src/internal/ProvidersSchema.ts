@@ -1,14 +1,16 @@
 /**
  * `providers` of the config file, decoded to the engine's `ProviderSpec`s: keys with their
- * secrets resolved and fingerprinted, models by name with default context window and
- * capabilities, the timeout in milliseconds, breaker and key-selection defaults. A provider's
+ * secrets resolved and fingerprinted, models by name — a model's `contextWindow`,
+ * `capabilities`, `maxOutput`, `dimensions` and `price` only as written (no defaults here: the
+ * router fills what is left out from its model catalogue, then the unknown-model defaults) — the timeout in milliseconds, breaker and key-selection defaults. A provider's
  * own rules (an `openai-compatible` provider needs a `baseURL`; no two keys share an id, no two
  * models a name) are checks on the provider, so they name the field.
  *
  * @internal
  */
 import { ApiKey, ProviderKind } from "@am/core"
-import { DEFAULT_CAPABILITIES, DEFAULT_CONTEXT_WINDOW, defaults } from "@am/engine"
+import { defaults } from "@am/engine"
+import { CapabilitySchema, ModelRouterFieldsSchema } from "@am/router"
 import { Effect, Schema, SchemaGetter } from "effect"
 import { isUniqueBy, Millis, PositiveInt, Secret } from "./ConfigFields.ts"
 import { embeddingsModelHasDimensions } from "./EmbeddingsSchema.ts"
@@ -34,20 +36,26 @@ const Key = Schema.Struct({ id: Schema.NonEmptyString, secret: Secret, weight: S
   )
 )
 
-export const Capability = Schema.Literals(["tools", "json", "vision", "streaming", "embeddings"])
+/** Every capability the router's matrix knows (`@am/router`'s `Capability`). */
+export const Capability = CapabilitySchema
 
 const Model = Schema.Struct({
   name: Schema.NonEmptyString,
-  contextWindow: PositiveInt.pipe(Schema.withDecodingDefaultKey(Effect.succeed(DEFAULT_CONTEXT_WINDOW))),
-  capabilities: Schema.Array(Capability).pipe(
-    Schema.decodeTo(Schema.ReadonlySet(Capability), {
-      decode: SchemaGetter.transform((list) => new Set(list)),
-      encode: SchemaGetter.transform((set) => [...set])
-    }),
-    Schema.withDecodingDefaultKey(Effect.succeed([...DEFAULT_CAPABILITIES]))
+  contextWindow: Schema.optionalKey(PositiveInt),
+  capabilities: Schema.optionalKey(
+    Schema.Array(Capability).pipe(
+      Schema.decodeTo(Schema.ReadonlySet(Capability), {
+        decode: SchemaGetter.transform((list) => new Set(list)),
+        encode: SchemaGetter.transform((set) => [...set])
+      })
+    )
   ),
-  /** An embeddings model's vector size (needed with, and only with, the `embeddings` capability). */
-  dimensions: Schema.optionalKey(PositiveInt)
+  /** The most output tokens the model gives (a request asking for more skips it). */
+  maxOutput: ModelRouterFieldsSchema.fields.maxOutput,
+  /** An embeddings model's vector size (only for a model with the `embeddings` capability). */
+  dimensions: ModelRouterFieldsSchema.fields.dimensions,
+  /** USD per million tokens, `{ input, output }` (what the `cheapest` profile orders by). */
+  price: ModelRouterFieldsSchema.fields.price
 }).check(embeddingsModelHasDimensions)
 
 /** The model list as written, decoded to a map by name. */
