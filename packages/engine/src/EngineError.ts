@@ -11,7 +11,7 @@
  * ```
  * @since 0.1.0
  */
-import { AttemptRecord, FailureClass, RequestOutcome } from "@am/core"
+import { AttemptRecord, FailureClass, GuardVerdict, RequestOutcome } from "@am/core"
 import { Schema } from "effect"
 
 export { AttemptRecord }
@@ -34,7 +34,9 @@ export const Resilience = Schema.Struct({
   model: Schema.String,
   keyFingerprint: Schema.optionalKey(Schema.String),
   latencyMs: Schema.Finite,
-  mitigation: Schema.optionalKey(Mitigation)
+  mitigation: Schema.optionalKey(Mitigation),
+  /** The guards' verdicts (counts, scores, rules; never a value), when guards ran. */
+  guard: Schema.optionalKey(GuardVerdict)
 })
 export type Resilience = typeof Resilience.Type
 
@@ -48,7 +50,11 @@ export const ErrorCode = Schema.Literals([
   "request_too_large",
   "interrupted",
   /** A stream failed or stalled after its first content token reached the client: the answer is cut. */
-  "stream_interrupted"
+  "stream_interrupted",
+  /** The input guard refused the request before any provider call (injection, blocked PII, size). */
+  "guard_blocked",
+  /** The answer failed its output contract, also after the one repair attempt. */
+  "output_invalid"
 ])
 export type ErrorCode = typeof ErrorCode.Type
 
@@ -105,6 +111,21 @@ export type EngineErrorReason =
   | { readonly _tag: "NoRoute" }
   | { readonly _tag: "Interrupted" }
   | { readonly _tag: "StreamInterrupted" }
+  | { readonly _tag: "GuardBlocked"; readonly guard: GuardBlock }
+  | { readonly _tag: "OutputInvalid"; readonly issues: ReadonlyArray<OutputIssue> }
+
+/** Why the input guard refused a request: the reason, the rule that fired, its score (never a value). */
+export const GuardBlock = Schema.Struct({
+  reason: Schema.Literals(["injection", "pii", "request_too_large"]),
+  rule: Schema.String,
+  score: Schema.Finite,
+  entity: Schema.optionalKey(Schema.String)
+})
+export type GuardBlock = typeof GuardBlock.Type
+
+/** One output-contract problem: a dotted path (`""`: the whole answer) and what is wrong. */
+export const OutputIssue = Schema.Struct({ path: Schema.String, message: Schema.String })
+export type OutputIssue = typeof OutputIssue.Type
 
 /**
  * A request that did not succeed. `code` is stable; `reason` is the same fact as a tagged union
@@ -125,7 +146,11 @@ export class EngineError extends Schema.TaggedError<EngineError>()("EngineError"
   /** The longest delay an upstream announced (`retry-after`, "try again in …") during the request. */
   upstreamRetryAfterMs: Schema.optionalKey(Schema.Finite),
   /** What the upstream answered, for `invalid_request` / `no_route` an upstream decided. */
-  upstream: Schema.optionalKey(UpstreamRejection)
+  upstream: Schema.optionalKey(UpstreamRejection),
+  /** For `guard_blocked`: what the guard refused and why. */
+  guard: Schema.optionalKey(GuardBlock),
+  /** For `output_invalid`: the last answer's validation issues (scrubbed). */
+  issues: Schema.optionalKey(Schema.Array(OutputIssue))
 }) {
   get reason(): EngineErrorReason {
     return reasonOf(this)
@@ -184,5 +209,9 @@ const reasonOf = (e: EngineError): EngineErrorReason => {
       return { _tag: "Interrupted" }
     case "stream_interrupted":
       return { _tag: "StreamInterrupted" }
+    case "guard_blocked":
+      return { _tag: "GuardBlocked", guard: e.guard ?? { reason: "injection", rule: "guard", score: 1 } }
+    case "output_invalid":
+      return { _tag: "OutputInvalid", issues: e.issues ?? [] }
   }
 }

@@ -13,13 +13,25 @@
 import type { BreakerSnapshot } from "@am/breaker"
 import type { Completion, CompletionChunk, CompletionRequest, EmbeddingRequest, Embeddings } from "@am/core"
 import type { KeySnapshot } from "@am/keyring"
-import type { Effect, Scope, Stream } from "effect"
+import type { Effect, Scope, StandardSchema, Stream } from "effect"
 import type { EngineConfig } from "./EngineConfig.ts"
 import type { EngineError, Resilience } from "./EngineError.ts"
 
 /** A completion with the `resilience` record of how it was obtained. */
 export interface EngineCompletion extends Completion {
   readonly resilience: Resilience
+  /** The parsed answer, when the request carried an output contract (a schema or `responseFormat`). */
+  readonly output?: unknown
+}
+
+/**
+ * Per-request options of `complete`: an output contract as a Standard Schema (zod, Effect Schema,
+ * …). The answer is parsed and validated; a failure gets one repair attempt, a second failure
+ * fails with `output_invalid`. Without it, a `responseFormat` of `json_schema` / `json_object` is
+ * the contract.
+ */
+export interface CompleteOptions {
+  readonly schema?: StandardSchema.StandardSchemaV1
 }
 
 /** Embeddings with the `resilience` record of how they were obtained. */
@@ -63,7 +75,10 @@ export interface StreamOptions {
 }
 
 export interface EngineShape {
-  readonly complete: (request: CompletionRequest) => Effect.Effect<EngineCompletion, EngineError>
+  readonly complete: (
+    request: CompletionRequest,
+    options?: CompleteOptions
+  ) => Effect.Effect<EngineCompletion, EngineError>
   /**
    * Streams the answer with failover until the first content token (see `EngineStream`). Fails,
    * before any chunk, with the same `EngineError` `complete` would give when no candidate commits.

@@ -22,6 +22,7 @@ import {
   addUsage,
   type ChatMessage,
   type CompletionRequest,
+  type GuardVerdict,
   Ledger,
   type LedgerEvent,
   type LedgerInput,
@@ -70,6 +71,8 @@ export interface RunRecord {
   readonly mitigation?: Mitigation | undefined
   readonly mitigated: boolean
   readonly keyFingerprint?: string | undefined
+  /** The guards' verdicts, when guards ran. */
+  readonly guard?: GuardVerdict | undefined
   /** The provider kind of a configured provider id (prices are per kind). */
   readonly kindOf: (providerId: string) => string
 }
@@ -130,7 +133,8 @@ const ledgerInput = (
     ...(costUsd !== undefined ? { costUsd } : {}),
     mitigationAttempted: run.mitigation?.attempted ?? false,
     mitigationSucceeded: answered && run.mitigated,
-    ...(end.stream !== undefined ? { stream: end.stream } : {})
+    ...(end.stream !== undefined ? { stream: end.stream } : {}),
+    ...(run.guard !== undefined ? { guard: run.guard } : {})
   }
 }
 

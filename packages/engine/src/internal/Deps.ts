@@ -5,7 +5,7 @@
  */
 import type { Breakers } from "@am/breaker"
 import type { Classifier } from "@am/classifier"
-import type { EventBus, EventInput, Provider } from "@am/core"
+import type { EventBus, EventInput, Provider, RequestGuardShape } from "@am/core"
 import type { Keyring } from "@am/keyring"
 import type { PromptRewriter } from "@am/rewriter"
 import type { Router } from "@am/router"
@@ -29,6 +29,8 @@ export interface EngineDeps {
   readonly router: Router["Service"]
   readonly recorder: RequestRecorder["Service"]
   readonly bus: EventBus["Service"]
+  /** The request guard (the no-op guard unless one is provided). */
+  readonly guard?: RequestGuardShape
   /** Requests being recorded, so each event lands in its request's trail for the ledger entry. */
   readonly active: Map<string, RequestState>
 }

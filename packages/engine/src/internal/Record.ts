@@ -10,6 +10,13 @@ export const finishRequest = (deps: EngineDeps, state: RequestState, end: Reques
   deps.recorder.enabled
     ? Effect.andThen(
         Effect.sync(() => deps.active.delete(state.requestId)),
-        Effect.suspend(() => deps.recorder.finish(runRecord(deps, state), end))
+        Effect.suspend(() =>
+          deps.recorder.finish(
+            runRecord(deps, state),
+            state.audit !== undefined && end.responseText !== undefined
+              ? { ...end, responseText: state.audit.mask(end.responseText) }
+              : end
+          )
+        )
       )
     : Effect.void

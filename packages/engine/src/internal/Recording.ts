@@ -1,5 +1,5 @@
 /** How a request ended, from its `Exit`, and the record the `RequestRecorder` writes from its state. */
-import { contentText } from "@am/core"
+import { type ChatMessage, type CompletionRequest, contentText } from "@am/core"
 import { Cause, Exit, Option } from "effect"
 import type { EngineError } from "../EngineError.ts"
 import type { EngineCompletion } from "../EngineTypes.ts"
@@ -25,7 +25,27 @@ export const endOfCompletion = (exit: Exit.Exit<EngineCompletion, EngineError>):
     : endOfFailure(exit.cause)
 
 /** The record of a started request, as it stands. */
-export const runRecord = (deps: EngineDeps, state: RequestState): RunRecord => ({
+export const runRecord = (deps: EngineDeps, state: RequestState): RunRecord => {
+  const audit = state.audit
+  return audit === undefined ? plainRecord(deps, state) : guardedRecord(deps, state, audit)
+}
+
+// A guarded request's record: the audit's masked messages, provider messages masked (no value,
+// no placeholder reaches the ledger), and the guards' verdicts.
+const guardedRecord = (deps: EngineDeps, state: RequestState, audit: NonNullable<RequestState["audit"]>): RunRecord => {
+  const plain = plainRecord(deps, state)
+  const maskMessages = (ms: ReadonlyArray<ChatMessage>) =>
+    ms.map((m) => (typeof m.content === "string" ? ({ ...m, content: audit.mask(m.content) } as ChatMessage) : m))
+  return {
+    ...plain,
+    request: { ...state.request, messages: audit.messages as CompletionRequest["messages"] },
+    attempts: state.attempts.map((a) => (a.message === undefined ? a : { ...a, message: audit.mask(a.message) })),
+    finalMessages: state.finalMessages === undefined ? undefined : maskMessages(state.finalMessages),
+    guard: audit.guard
+  }
+}
+
+const plainRecord = (deps: EngineDeps, state: RequestState): RunRecord => ({
   requestId: state.requestId,
   request: state.request,
   route: state.route,

@@ -4,6 +4,7 @@ import type {
   Classification,
   CompletionRequest,
   KeyRef,
+  GuardVerdict,
   LedgerEvent,
   ProviderFailure,
   ProviderKind
@@ -80,8 +81,12 @@ export class RequestState {
   readonly requestId: string
   readonly startedAt: number
   readonly deadlineAt: number
-  /** The request as admitted (a rewrite changes what is sent, not this). */
-  readonly request: CompletionRequest
+  /** The request as admitted; the guard stage replaces its messages with the redacted ones it sends (a rewrite changes what is sent, not this). */
+  request: CompletionRequest
+  /** Set by the guard stage: what the audit trail may keep, and how to mask text for it. */
+  audit:
+    | { readonly messages: ReadonlyArray<ChatMessage>; readonly mask: (text: string) => string; guard: GuardVerdict }
+    | undefined = undefined
   /** The route (or concrete model) it was planned on. */
   readonly route: string
   // No parameter properties: sources run under Node's type stripping in benchmarks.

@@ -3,7 +3,7 @@
  * runs the plan until a candidate commits (see `Engine.ts`); `relay` turns that commit into the
  * `chunks` the caller reads, and settles the call and the request when they end.
  */
-import type { CompletionChunk, ProviderFailure } from "@am/core"
+import type { CompletionChunk, GuardSession, ProviderFailure, TextRestorer } from "@am/core"
 import { type Array as Arr, Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, Pull, Scope, Stream } from "effect"
 import type { StreamSpec } from "../EngineConfig.ts"
 import { EngineError, type Resilience } from "../EngineError.ts"
@@ -45,6 +45,8 @@ export interface RelayInput {
   readonly limits: StreamSpec
   readonly committed: Committed
   readonly resilience: Resilience
+  /** The guarded request's session: the client gets the originals back, never a placeholder. */
+  readonly session?: GuardSession
 }
 
 type StreamEnd =
@@ -71,6 +73,30 @@ export const relay = (deps: EngineDeps, input: RelayInput): Effect.Effect<Engine
     let pending: ReadonlyArray<CompletionChunk> | undefined = committed.first
     let ending = false
     const ended = yield* Deferred.make<EngineError | undefined>()
+    // Restoration: the text and each tool call's arguments have their own restorer, so a
+    // placeholder split across chunks is held back until whole (the ledger keeps what was sent).
+    const session = input.session
+    const textRestorer = session?.streamRestorer()
+    const toolRestorers = new Map<number, TextRestorer>()
+    const toolRestorer = (index: number) => {
+      let r = toolRestorers.get(index)
+      if (r === undefined) {
+        r = session!.streamRestorer()
+        toolRestorers.set(index, r)
+      }
+      return r
+    }
+    /** What was held back by the restorers, before the finish. */
+    const flush = (): Array<CompletionChunk> => {
+      const out: Array<CompletionChunk> = []
+      const rest = textRestorer?.end() ?? ""
+      if (rest !== "") out.push({ _tag: "TextDelta", text: rest })
+      for (const [index, r] of toolRestorers) {
+        const args = r.end()
+        if (args !== "") out.push({ _tag: "ToolCallDelta", index, argumentsDelta: args })
+      }
+      return out
+    }
 
     const settle = (how: StreamEnd): Effect.Effect<EngineError | undefined> =>
       Effect.gen(function* () {
@@ -218,6 +244,13 @@ export const relay = (deps: EngineDeps, input: RelayInput): Effect.Effect<Engine
             pending = batch.slice(i)
             break
           }
+          if (session !== undefined) {
+            const held = flush()
+            if (held.length > 0) {
+              pending = batch.slice(i)
+              return Effect.succeed(held as unknown as NonEmptyChunks)
+            }
+          }
           finish = chunk
           out.push(chunk)
           break
@@ -225,8 +258,18 @@ export const relay = (deps: EngineDeps, input: RelayInput): Effect.Effect<Engine
         if (chunk._tag === "TextDelta") {
           text += chunk.text
           outputChars += chunk.text.length
+          if (textRestorer !== undefined) {
+            const restored = textRestorer.push(chunk.text)
+            if (restored !== "") out.push({ _tag: "TextDelta", text: restored })
+            continue
+          }
         } else if (chunk._tag === "ToolCallDelta") {
           outputChars += chunk.argumentsDelta?.length ?? 0
+          if (session !== undefined && chunk.argumentsDelta !== undefined) {
+            const restored = toolRestorer(chunk.index).push(chunk.argumentsDelta)
+            out.push({ ...chunk, argumentsDelta: restored })
+            continue
+          }
         } else {
           outputChars += chunk.text?.length ?? 0
         }
