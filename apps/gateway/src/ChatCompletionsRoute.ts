@@ -11,6 +11,7 @@
  * @since 0.1.0
  */
 import { decodeRequest, Engine, type EngineError, type EngineStream } from "@am/engine"
+import { RouteHints } from "@am/runtime"
 import { Clock, Effect, Exit, Scope, Stream } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { amHeaders, calls } from "./AmHeaders.ts"
@@ -19,7 +20,7 @@ import { type Auth, authenticate } from "./GatewayAuth.ts"
 import { GatewayError, ShuttingDown } from "./GatewayError.ts"
 import { Lifecycle } from "./Lifecycle.ts"
 import { ChunkEncoder, DONE, decodeChatBody, toChatCompletion, toCompletionRequest } from "./OpenAIWire.ts"
-import { deadlineOf, idempotencyKeyOf, readJson } from "./RequestInput.ts"
+import { deadlineOf, idempotencyKeyOf, readJson, routeHintsOf } from "./RequestInput.ts"
 
 /** Options of the chat completions route. */
 export interface ChatCompletionsOptions {
@@ -38,9 +39,11 @@ export const chatCompletions = (options: ChatCompletionsOptions) =>
       const request = yield* HttpServerRequest.HttpServerRequest
       if (lifecycle.draining) return yield* new GatewayError({ reason: new ShuttingDown() })
       const principal = yield* authenticate(options.auth, request.headers.authorization)
-      const body = yield* Effect.flatMap(readJson(request, maxBodyBytes), decodeChatBody)
+      const json = yield* readJson(request, maxBodyBytes)
+      const body = yield* decodeChatBody(json)
       const idempotencyKey = yield* idempotencyKeyOf(request)
       const deadlineMs = yield* deadlineOf(request)
+      const hints = yield* routeHintsOf(request, json)
       const completionRequest = yield* decodeRequest(
         toCompletionRequest(body, { workspaceId: principal.workspaceId, idempotencyKey, deadlineMs })
       ).pipe(Effect.mapError(GatewayError.engine))
@@ -61,7 +64,7 @@ export const chatCompletions = (options: ChatCompletionsOptions) =>
                 })
               })
             })
-      return yield* lifecycle.track(principal, idempotencyKey, run)
+      return yield* lifecycle.track(principal, idempotencyKey, run).pipe(Effect.provideService(RouteHints, hints))
     })
   })
 

@@ -12,6 +12,7 @@
  */
 import { Effect } from "effect"
 import { HttpIncomingMessage, type HttpServerRequest } from "effect/http"
+import type { RouteHintsShape } from "@am/runtime"
 import { GatewayError, RequestTooLarge, UnsupportedMediaType } from "./GatewayError.ts"
 
 const tooLarge = (maxBytes: number) => new GatewayError({ reason: new RequestTooLarge({ maxBytes }) })
@@ -66,3 +67,30 @@ export const deadlineOf = (
     ? Effect.succeed(n)
     : Effect.fail(GatewayError.invalid("x-am-deadline-ms must be a positive integer", "x-am-deadline-ms"))
 }
+
+/**
+ * The routing hints of a request (`@am/router`'s `RouteHints`): the `x-am-route` header (a
+ * profile, provider or model of the route, see the gateway README) and the body's
+ * `metadata.profile`. Whether the route allows them is the router's to say (a 400 naming the
+ * field); here only the shape: `metadata.profile` must be a string.
+ */
+export const routeHintsOf = (
+  request: HttpServerRequest.HttpServerRequest,
+  json: unknown
+): Effect.Effect<RouteHintsShape, GatewayError> => {
+  const header = request.headers["x-am-route"]?.trim()
+  const metadata =
+    json !== null && typeof json === "object" ? (json as { readonly metadata?: unknown }).metadata : undefined
+  const profile =
+    metadata !== null && typeof metadata === "object" ? (metadata as { readonly profile?: unknown }).profile : undefined
+  if (profile !== undefined && typeof profile !== "string") {
+    return Effect.fail(GatewayError.invalid("metadata.profile must be a string", "metadata.profile"))
+  }
+  if ((header === undefined || header === "") && profile === undefined) return Effect.succeed(NO_HINTS)
+  return Effect.succeed({
+    ...(header !== undefined && header !== "" ? { override: header } : {}),
+    ...(profile !== undefined ? { profile } : {})
+  })
+}
+
+const NO_HINTS: RouteHintsShape = {}

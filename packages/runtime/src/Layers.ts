@@ -38,7 +38,7 @@ import {
   stepsOf
 } from "@am/engine"
 
-export { RouteHints, Router } from "@am/router"
+export { RouteHints, type RouteHintsShape, Router } from "@am/router"
 
 /** Builds the official-SDK adapter for a configured provider. */
 export const makeProvider = (spec: ProviderSpec): Provider => {
