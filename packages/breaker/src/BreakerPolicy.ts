@@ -3,14 +3,15 @@
  *
  * A policy names one trip rule (`consecutiveFailures`, or `failureRate`) and an open
  * duration that grows exponentially from `openFor` on repeated trips and never exceeds
- * `maxOpenFor`. A provider's policy overrides the defaults field by field; its trip rule
- * replaces the default trip rule as a whole.
+ * `maxOpenFor` (default 20 s, or `openFor` when that is longer), so a provider that recovers
+ * gets its probe within one capped interval. A provider's policy overrides the defaults field
+ * by field; its trip rule replaces the default trip rule as a whole.
  *
  * @example
  * ```ts
  * import type { BreakersConfig } from "@am/breaker"
  * const config: BreakersConfig = {
- *   defaults: { consecutiveFailures: 5, openFor: "30 seconds", maxOpenFor: "5 minutes" },
+ *   defaults: { consecutiveFailures: 5, openFor: "10 seconds", maxOpenFor: "20 seconds" },
  *   providers: { secondary: { failureRate: { threshold: 0.5, minimumCalls: 10, window: 20 } } }
  * }
  * ```
@@ -39,10 +40,20 @@ export interface BreakerPolicy {
   readonly consecutiveFailures?: number
   /** Alternative trip rule: failure rate over the last `window` recorded calls. */
   readonly failureRate?: FailureRatePolicy
-  /** Base open duration (default "30 seconds"); the n-th consecutive opening lasts `openFor · 2^(n-1)`. */
+  /** Base open duration (default "10 seconds"); the n-th consecutive opening lasts `min(openFor · 2^(n-1), maxOpenFor)`. */
   readonly openFor?: Duration.Input
-  /** Cap on the open duration, Retry-After hints included (default "5 minutes"). */
+  /**
+   * Cap on the open duration, Retry-After hints included (default "20 seconds", or `openFor` when
+   * that is longer). It is also the longest wait between two half-open probes of a provider that
+   * keeps failing, so it bounds how late a recovered provider gets its traffic back.
+   */
   readonly maxOpenFor?: Duration.Input
+  /**
+   * Cap on a Retry-After hint, which can lengthen the opening it trips beyond the grown duration
+   * (default: `maxOpenFor` when set, else "5 minutes"). A provider that asks for 90 s gets them;
+   * the growth cap alone would probe it sooner than it asked.
+   */
+  readonly maxRetryAfter?: Duration.Input
 }
 
 /** Breaker configuration: defaults plus per-provider overrides keyed by provider id. */
@@ -55,6 +66,12 @@ export interface BreakersConfig {
    * them: with a shared store, a circuit another replica tripped shows here too.
    */
   readonly models?: Readonly<Record<string, ReadonlyArray<string>>>
+  /**
+   * While the circuit store fails (e.g. Redis is down) calls run unrecorded; the failure is
+   * logged at most once per this interval, with the number of failed store operations since
+   * the last log (default "30 seconds").
+   */
+  readonly storeErrorLogInterval?: Duration.Input
 }
 
 /** A policy resolved into what `CircuitBreaker.make` takes. */
@@ -63,11 +80,15 @@ export interface ResolvedPolicy {
   readonly openDuration: Schedule.Schedule<unknown, number, never, never>
   readonly openFor: Duration.Duration
   readonly maxOpenFor: Duration.Duration
+  readonly maxRetryAfter: Duration.Duration
 }
 
 const DEFAULT_CONSECUTIVE = 5
-const DEFAULT_OPEN_FOR = "30 seconds"
-const DEFAULT_MAX_OPEN_FOR = "5 minutes"
+const DEFAULT_OPEN_FOR = "10 seconds"
+// ≤ 30 s on purpose: with a request every few seconds a recovered provider is back within
+// maxOpenFor + one request gap (a flapping primary returns well inside 30 s of its recovery).
+const DEFAULT_MAX_OPEN_FOR = "20 seconds"
+const DEFAULT_MAX_RETRY_AFTER = "5 minutes"
 const DEFAULT_WINDOW = 100
 
 const isWholeAtLeast = (n: unknown, min: number): n is number =>
@@ -115,7 +136,7 @@ const policyProblems = (path: string, policy: unknown): Array<string> => {
       }
     }
   }
-  for (const field of ["openFor", "maxOpenFor"] as const) {
+  for (const field of ["openFor", "maxOpenFor", "maxRetryAfter"] as const) {
     if (p[field] !== undefined && decodeDuration(p[field]) === undefined) {
       out.push(`${path}.${field}: must be a positive finite duration such as "30 seconds" (got ${String(p[field])})`)
     }
@@ -155,6 +176,11 @@ export const validateBreakersConfig = (config: BreakersConfig): ReadonlyArray<st
     out.push(...policyProblems(`providers.${id}`, policy))
   }
   out.push(...modelsProblems(config.models))
+  if (config.storeErrorLogInterval !== undefined && decodeDuration(config.storeErrorLogInterval) === undefined) {
+    out.push(
+      `storeErrorLogInterval: must be a positive finite duration such as "30 seconds" (got ${String(config.storeErrorLogInterval)})`
+    )
+  }
   // The cap is checked on the merged policy, where openFor and maxOpenFor may come from different levels.
   if (out.length === 0) {
     const check = (path: string, own?: BreakerPolicy) => {
@@ -191,9 +217,17 @@ const tripPolicyOf = (policy: BreakerPolicy | undefined): CircuitBreaker.TripPol
 export const resolvePolicy = (defaults: BreakerPolicy | undefined, own?: BreakerPolicy): ResolvedPolicy => {
   const tripPolicy = tripPolicyOf(own) ?? tripPolicyOf(defaults) ?? CircuitBreaker.consecutive(DEFAULT_CONSECUTIVE)
   const openFor = Duration.fromInputUnsafe(own?.openFor ?? defaults?.openFor ?? DEFAULT_OPEN_FOR)
-  const maxOpenFor = Duration.fromInputUnsafe(own?.maxOpenFor ?? defaults?.maxOpenFor ?? DEFAULT_MAX_OPEN_FOR)
+  const explicitMax = own?.maxOpenFor ?? defaults?.maxOpenFor
+  // Without an explicit cap a long openFor is its own cap (no growth) rather than a config error.
+  const maxOpenFor =
+    explicitMax === undefined
+      ? Duration.max(Duration.fromInputUnsafe(DEFAULT_MAX_OPEN_FOR), openFor)
+      : Duration.fromInputUnsafe(explicitMax)
   // The n-th consecutive opening lasts openFor·2^(n-1); `min` with a constant caps it (CircuitBreaker's
   // own advice), so a flapping provider never stays away longer than maxOpenFor.
   const openDuration = Schedule.min([Schedule.exponential(openFor), Schedule.spaced(maxOpenFor)])
-  return { tripPolicy, openDuration, openFor, maxOpenFor }
+  const maxRetryAfter = Duration.fromInputUnsafe(
+    own?.maxRetryAfter ?? defaults?.maxRetryAfter ?? explicitMax ?? DEFAULT_MAX_RETRY_AFTER
+  )
+  return { tripPolicy, openDuration, openFor, maxOpenFor, maxRetryAfter }
 }

@@ -29,6 +29,7 @@ import { type Classification, EventBus } from "@am/core"
 import { Cause, Clock, Context, Duration, Effect, Exit, Layer, Option, Schema } from "effect"
 import { CircuitBreaker, type Redis } from "effect/persistence"
 import { type BreakerPolicy, type BreakersConfig, resolvePolicy, validateBreakersConfig } from "./BreakerPolicy.ts"
+import { failOpenStore } from "./internal/FailOpenStore.ts"
 import { type BreakerOwner, observeStore, publishFor } from "./internal/observe.ts"
 
 /** What a call targets: the provider id and the model. */
@@ -176,7 +177,8 @@ export class Breakers extends Context.Service<Breakers, BreakersShape>()("@am/br
    * replica built with the same `prefix` (default `"am:"`; circuits are stored under
    * `<prefix>breaker:<circuit name>`). A circuit tripped through one replica rejects calls in
    * the others, and `status` / `snapshot` read the shared state. Open times run on the Redis
-   * server's clock. If Redis cannot be reached calls run unrecorded (the breaker fails open).
+   * server's clock. If Redis cannot be reached calls run unrecorded (the breaker fails open),
+   * logged once per `storeErrorLogInterval` with a count rather than once per call.
    * Replicas should share one configuration: the store does not check that policies match.
    *
    * @example
@@ -248,15 +250,16 @@ const make = Effect.fnUntraced(function* (config: BreakersConfig) {
   const store = yield* CircuitBreaker.CircuitBreakerStore
   const owners = new Map<string, BreakerOwner>()
   const ownerOf = (name: string) => owners.get(name) ?? parseName(name)
-  const observed = observeStore(store, bus, ownerOf)
+  const logInterval = Duration.fromInputUnsafe(config.storeErrorLogInterval ?? "30 seconds")
+  const observed = observeStore(failOpenStore(store, logInterval), bus, ownerOf)
 
   const build = (own?: BreakerPolicy) => {
     const policy = resolvePolicy(config.defaults, own)
     return CircuitBreaker.make({
       tripPolicy: policy.tripPolicy,
       openDuration: policy.openDuration,
-      // Caps the Retry-After hint, so no opening exceeds maxOpenFor.
-      maxOpenDuration: policy.maxOpenFor
+      // Caps the Retry-After hint only (Effect's meaning); the schedule above caps the growth.
+      maxOpenDuration: policy.maxRetryAfter
     }).pipe(Effect.provideService(CircuitBreaker.CircuitBreakerStore, observed))
   }
 

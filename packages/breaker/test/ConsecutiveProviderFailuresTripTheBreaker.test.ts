@@ -35,7 +35,7 @@ describe("consecutive provider-scoped failures trip the breaker", () => {
         assert.strictEqual(rejected.breaker, "provider:primary")
         assert.strictEqual(rejected.provider, "primary")
         assert.isUndefined(rejected.model)
-        assert.strictEqual(rejected.retryAfterMs, 30_000)
+        assert.strictEqual(rejected.retryAfterMs, 10_000)
       }
 
       assert.deepStrictEqual(strip(yield* circuitEvents), [
@@ -44,9 +44,9 @@ describe("consecutive provider-scoped failures trip the breaker", () => {
           breaker: "model:primary/gpt-4o",
           provider: "primary",
           model: "gpt-4o",
-          openForMs: 30_000
+          openForMs: 10_000
         },
-        { topic: "circuit.tripped", breaker: "provider:primary", provider: "primary", openForMs: 30_000 },
+        { topic: "circuit.tripped", breaker: "provider:primary", provider: "primary", openForMs: 10_000 },
         { topic: "circuit.rejected", breaker: "provider:primary", provider: "primary" }
       ])
     }).pipe(Effect.provide(harness({ defaults: { consecutiveFailures: 3 } })))

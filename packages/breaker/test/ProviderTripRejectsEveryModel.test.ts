@@ -43,7 +43,7 @@ describe("provider and provider+model circuits", () => {
       const rejected = yield* Effect.flip(upstream.call(sick, ok))
       assert.instanceOf(rejected, CircuitOpen)
       assert.deepInclude(rejected, { breaker: "model:primary/sick", provider: "primary", model: "sick" })
-      assert.strictEqual((rejected as CircuitOpen).retryAfterMs, 30_000)
+      assert.strictEqual((rejected as CircuitOpen).retryAfterMs, 10_000)
       assert.strictEqual(yield* upstream.call(well, ok), "ok")
 
       // A model-level rejection is not a provider failure: many of them never trip the provider.
