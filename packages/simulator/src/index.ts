@@ -16,3 +16,4 @@
  */
 export * from "./FaultScript.ts"
 export * from "./Upstream.ts"
+export * from "./FaultScenarios.ts"

@@ -1,0 +1,219 @@
+/**
+ * The fault-suite catalogue behind `am faults`: sixteen scenario kinds, each a fault script for
+ * the simulated primary (an OpenAI upstream) and fallback (an Anthropic upstream), the requests
+ * to send through the gateway under test, and what a well-behaved gateway answers.
+ *
+ * The kinds follow the public LLM-gateway fault benchmark (rate limits, 5xx, overload, silence,
+ * resets, malformed output, a stream cut or stalled mid-answer, refusals, dead keys, quotas,
+ * retired models, context length, a slow first token, a flapping primary). A scenario only says
+ * what happens upstream and what the client should see; scoring is the runner's.
+ *
+ * @example
+ * ```ts
+ * import { FaultScenarios, FAULT_MODELS } from "@am/simulator"
+ * for (const s of FaultScenarios) console.log(s.id, s.stream ? "stream" : "json", s.expect)
+ * ```
+ * @since 0.1.0
+ */
+import type { FaultScript, Step } from "./FaultScript.ts"
+
+/** Models and keys the fault suite's upstreams serve (a gateway under test must be configured with them). */
+export const FAULT_MODELS = {
+  primary: ["fault-model", "fault-model-small"],
+  fallback: ["claude-fault"]
+} as const
+
+/** Keys the fault suite's upstreams accept. */
+export const FAULT_KEYS = {
+  primary: ["fk-primary-1", "fk-primary-2"],
+  fallback: ["fk-fallback-1"]
+} as const
+
+/** The answer both upstreams give, long enough to stream in many chunks. */
+export const FAULT_REPLY =
+  "The fault suite checks that every answer arrives whole: one two three four five six seven eight nine ten eleven twelve."
+
+/**
+ * What the client should end with: the whole answer, or (`orError`) an honest error with one of
+ * these codes, which is the correct outcome when no candidate can serve the request.
+ */
+export interface FaultExpectation {
+  readonly answer: true
+  readonly orError?: ReadonlyArray<string>
+}
+
+/** A primary that is down for `downMs`, then healthy; requests arrive every `everyMs`. */
+export interface Flapping {
+  readonly downMs: number
+  readonly everyMs: number
+  /** How long after recovery traffic must be back on the primary. */
+  readonly backWithinMs: number
+}
+
+/** One scenario of the suite. */
+export interface FaultScenario {
+  readonly id: string
+  readonly title: string
+  /** Streamed (`stream: true`) requests or JSON. */
+  readonly stream: boolean
+  /** How many requests the scenario sends (sequentially). */
+  readonly requests: number
+  readonly primary: FaultScript
+  readonly fallback?: FaultScript
+  readonly expect: FaultExpectation
+  /** The announced Retry-After: no request may reach the same primary key sooner. */
+  readonly retryAfterMs?: number
+  readonly flapping?: Flapping
+  /** Needs engine work not done yet (continuation after the first token): the honest best today is `safe`. */
+  readonly needs?: string
+  /** A long prompt (for context-length scenarios). */
+  readonly longPrompt?: boolean
+}
+
+const always = (step: Step): FaultScript => [{ sequence: [step], repeat: true }]
+
+/**
+ * The sixteen scenario kinds.
+ *
+ * @example
+ * ```ts
+ * import { FaultScenarios } from "@am/simulator"
+ * FaultScenarios.length // 16
+ * ```
+ */
+export const FaultScenarios: ReadonlyArray<FaultScenario> = [
+  {
+    id: "rate-limit-retry-after",
+    title: "429 with retry-after on each primary key",
+    stream: false,
+    requests: 3,
+    primary: [{ sequence: [{ fault: "rate_limit", retryAfterMs: 2_000 }], perTarget: true }],
+    expect: { answer: true },
+    retryAfterMs: 2_000
+  },
+  {
+    id: "server-error-500",
+    title: "500 on every primary call",
+    stream: false,
+    requests: 3,
+    primary: always(500),
+    expect: { answer: true }
+  },
+  {
+    id: "unavailable-503",
+    title: "503 on every primary call",
+    stream: true,
+    requests: 3,
+    primary: always(503),
+    expect: { answer: true }
+  },
+  {
+    id: "overloaded-529",
+    title: "529 overloaded on every primary call",
+    stream: false,
+    requests: 3,
+    primary: always({ fault: "overloaded", status: 529 }),
+    expect: { answer: true }
+  },
+  {
+    id: "timeout-hang",
+    title: "primary accepts the connection and never answers",
+    stream: false,
+    requests: 2,
+    primary: always("hang"),
+    expect: { answer: true }
+  },
+  {
+    id: "connection-reset",
+    title: "primary resets the connection before the headers",
+    stream: false,
+    requests: 3,
+    primary: always("reset_before_headers"),
+    expect: { answer: true }
+  },
+  {
+    id: "malformed-json",
+    title: "one malformed SSE event in the middle of the primary's stream",
+    stream: true,
+    requests: 2,
+    primary: always({ fault: "malformed_json", afterChunks: 3 }),
+    expect: { answer: true },
+    needs: "skipping an unparsable SSE event (issue 13, item 4)"
+  },
+  {
+    id: "mid-stream-cut",
+    title: "primary's stream cut after three chunks",
+    stream: true,
+    requests: 2,
+    primary: always({ fault: "stream_cut", afterChunks: 3 }),
+    expect: { answer: true },
+    needs: "continuation after the first token (issue 13, item 1)"
+  },
+  {
+    id: "stall",
+    title: "primary's stream stalls for 30 s after three chunks",
+    stream: true,
+    requests: 2,
+    primary: always({ fault: "stall", afterChunks: 3, stallMs: 30_000 }),
+    expect: { answer: true },
+    needs: "continuation after the first token (issue 13, item 1)"
+  },
+  {
+    id: "content-policy",
+    title: "primary filters the first answer (finish_reason content_filter)",
+    stream: false,
+    requests: 2,
+    primary: [{ sequence: ["content_filter"] }],
+    expect: { answer: true, orError: ["content_policy"] }
+  },
+  {
+    id: "invalid-key-401",
+    title: "the first primary key is invalid (401)",
+    stream: false,
+    requests: 3,
+    primary: [{ match: { key: FAULT_KEYS.primary[0] }, sequence: ["invalid_key"], repeat: true }],
+    expect: { answer: true }
+  },
+  {
+    id: "quota-exhausted",
+    title: "every primary key's quota is exhausted",
+    stream: false,
+    requests: 3,
+    primary: always("quota_exhausted"),
+    expect: { answer: true }
+  },
+  {
+    id: "model-not-found",
+    title: "the route's first model is retired (404 model_not_found)",
+    stream: false,
+    requests: 3,
+    primary: [{ match: { model: FAULT_MODELS.primary[0] }, sequence: ["model_not_found"], repeat: true }],
+    expect: { answer: true }
+  },
+  {
+    id: "context-length",
+    title: "the primary's models reject the prompt as too long",
+    stream: false,
+    requests: 2,
+    primary: always("context_length_exceeded"),
+    expect: { answer: true, orError: ["context_length_exceeded"] },
+    longPrompt: true
+  },
+  {
+    id: "slow-first-token",
+    title: "primary's first token takes 20 s",
+    stream: true,
+    requests: 2,
+    primary: always({ fault: "ok", latencyMs: 20_000 }),
+    expect: { answer: true }
+  },
+  {
+    id: "flapping-primary",
+    title: "primary down (503) for 6 s, then healthy; a request every 400 ms",
+    stream: false,
+    requests: 30,
+    primary: always(503),
+    expect: { answer: true },
+    flapping: { downMs: 6_000, everyMs: 400, backWithinMs: 3_000 }
+  }
+]
