@@ -23,7 +23,12 @@ export class Lru {
   private readonly entries = new Map<string, Entry>()
   private bytes = 0
 
-  constructor(private readonly limits: LruLimits) {}
+  private readonly limits: LruLimits
+
+  // No parameter property: Node runs our sources with type stripping only, which rejects them.
+  constructor(limits: LruLimits) {
+    this.limits = limits
+  }
 
   get size(): number {
     return this.entries.size
