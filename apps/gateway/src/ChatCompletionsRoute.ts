@@ -10,23 +10,35 @@
  * ```
  * @since 0.1.0
  */
+import type { CompletionRequest } from "@am/core"
 import { decodeRequest, Engine, type EngineError, type EngineStream } from "@am/engine"
 import { RouteHints } from "@am/runtime"
-import { Clock, Effect, Exit, Scope, Stream } from "effect"
+import { Clock, Effect, Exit, Redacted, Scope, Stream } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { amHeaders, calls } from "./AmHeaders.ts"
+import {
+  crossWireProviders,
+  droppedFieldsHeader,
+  type UnsupportedFieldsPolicy,
+  untranslatedChatFields
+} from "./DroppedFields.ts"
 import { errorEvent } from "./ErrorResponse.ts"
 import { type Auth, authenticate } from "./GatewayAuth.ts"
 import { GatewayError, ShuttingDown } from "./GatewayError.ts"
 import { Lifecycle } from "./Lifecycle.ts"
 import { ChunkEncoder, DONE, decodeChatBody, toChatCompletion, toCompletionRequest } from "./OpenAIWire.ts"
-import { deadlineOf, idempotencyKeyOf, readJson, routeHintsOf } from "./RequestInput.ts"
+import { deadlineOf, idempotencyKeyOf, readJsonText, routeHintsOf } from "./RequestInput.ts"
 
 /** Options of the chat completions route. */
 export interface ChatCompletionsOptions {
   readonly auth: Auth
   /** Largest accepted request body in bytes (default 4 MiB). */
   readonly maxBodyBytes?: number | undefined
+  /**
+   * Fields a cross-wire candidate (Anthropic, Gemini) cannot honour: `reject` (default) answers
+   * 400 naming the field, `drop-and-report` proceeds and lists them in `x-am-dropped-fields`.
+   */
+  readonly unsupportedFields?: UnsupportedFieldsPolicy | undefined
 }
 
 /** The route's handler (needs `Engine` and `Lifecycle` to build). */
@@ -35,33 +47,48 @@ export const chatCompletions = (options: ChatCompletionsOptions) =>
     const engine = yield* Engine
     const lifecycle = yield* Lifecycle
     const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024
+    const unsupportedFields = options.unsupportedFields ?? "reject"
     return Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
       if (lifecycle.draining) return yield* new GatewayError({ reason: new ShuttingDown() })
       const principal = yield* authenticate(options.auth, request.headers.authorization)
-      const json = yield* readJson(request, maxBodyBytes)
-      const body = yield* decodeChatBody(json)
+      const raw = yield* readJsonText(request, maxBodyBytes)
+      const body = yield* decodeChatBody(raw.json)
       const idempotencyKey = yield* idempotencyKeyOf(request)
       const deadlineMs = yield* deadlineOf(request)
-      const hints = yield* routeHintsOf(request, json)
-      const completionRequest = yield* decodeRequest(
+      const hints = yield* routeHintsOf(request, raw.json)
+      const decoded = yield* decodeRequest(
         toCompletionRequest(body, { workspaceId: principal.workspaceId, idempotencyKey, deadlineMs })
       ).pipe(Effect.mapError(GatewayError.engine))
+      // What only a same-wire upstream receives (it gets the client's own JSON): never dropped in silence.
+      const untranslated = untranslatedChatFields(raw.json as Record<string, unknown>)
+      if (untranslated.length > 0 && unsupportedFields === "reject") {
+        const crossWire = crossWireProviders(engine.config, body.model)
+        if (crossWire.length > 0) return yield* refuseUntranslated(untranslated, crossWire)
+      }
+      const completionRequest: CompletionRequest = {
+        ...decoded,
+        passthrough: { wire: "openai.chat", body: Redacted.make(raw.text), messages: decoded.messages }
+      }
+      const dropped = (providerId: string | undefined) => droppedFieldsHeader(engine.config, providerId, untranslated)
       const run = (keep: () => Effect.Effect<void>) =>
         body.stream === true
-          ? streamed(engine, completionRequest, body.stream_options?.include_usage === true, body.model, keep)
+          ? streamed(engine, completionRequest, body.stream_options?.include_usage === true, body.model, keep, dropped)
           : Effect.gen(function* () {
               const answer = yield* engine.complete(completionRequest).pipe(Effect.mapError(GatewayError.engine))
               const created = Math.floor((yield* Clock.currentTimeMillis) / 1000)
               const r = answer.resilience
               return HttpServerResponse.jsonUnsafe(toChatCompletion(answer, created), {
-                headers: amHeaders({
-                  requestId: r.requestId,
-                  provider: r.provider,
-                  model: r.model,
-                  attempts: calls(r.attempts),
-                  outcome: r.outcome
-                })
+                headers: {
+                  ...amHeaders({
+                    requestId: r.requestId,
+                    provider: r.provider,
+                    model: r.model,
+                    attempts: calls(r.attempts),
+                    outcome: r.outcome
+                  }),
+                  ...dropped(r.provider)
+                }
               })
             })
       return yield* lifecycle.track(principal, idempotencyKey, run).pipe(Effect.provideService(RouteHints, hints))
@@ -79,7 +106,8 @@ const streamed = (
   request: Parameters<Engine["Service"]["stream"]>[0],
   includeUsage: boolean,
   requestedModel: string,
-  keep: () => Effect.Effect<void>
+  keep: () => Effect.Effect<void>,
+  dropped: (providerId: string | undefined) => Record<string, string>
 ) =>
   Effect.gen(function* () {
     const scope = yield* Scope.make()
@@ -125,7 +153,8 @@ const streamed = (
           model: started.model,
           attempts: started.attempts,
           outcome: started.resilience.outcome
-        })
+        }),
+        ...dropped(started.provider)
       }
     })
   })
@@ -139,4 +168,13 @@ const sseBody = (started: EngineStream, encoder: ChunkEncoder): Stream.Stream<st
   started.chunks.pipe(
     Stream.map((chunk) => encoder.encode(chunk)),
     Stream.catch((e: EngineError) => Stream.succeed(errorEvent(GatewayError.engine(e))))
+  )
+
+/** 400 `invalid_request` naming the first field a cross-wire candidate of the route could not honour. */
+const refuseUntranslated = (fields: ReadonlyArray<string>, providers: ReadonlyArray<string>) =>
+  Effect.fail(
+    GatewayError.invalid(
+      `field ${fields.join(", ")} cannot be honoured by provider ${providers.join(", ")} of this route (it does not speak Chat Completions); remove it, or set server.unsupportedFields to "drop-and-report" to proceed without it there`,
+      fields[0]
+    )
   )

@@ -77,7 +77,14 @@ export const Gateway = {
     const host = options.host ?? options.config.server.host
     const port = options.port ?? options.config.server.port
     const auth = makeAuth(options.config.gatewayKeys)
-    const app = Layer.mergeAll(routes({ auth, maxBodyBytes: options.maxBodyBytes }), dashboardRoutes({ auth }))
+    const app = Layer.mergeAll(
+      routes({
+        auth,
+        maxBodyBytes: options.maxBodyBytes,
+        unsupportedFields: options.config.server.unsupportedFields
+      }),
+      dashboardRoutes({ auth })
+    )
     const server = NodeHttpServer.layer(
       // keepAliveTimeout above common client/LB idle timeouts, so pooled clients don't race a close.
       () => createServer({ keepAliveTimeout: 65_000 }),

@@ -21,7 +21,16 @@ const tooLarge = (maxBytes: number) => new GatewayError({ reason: new RequestToo
 export const readJson = (
   request: HttpServerRequest.HttpServerRequest,
   maxBodyBytes: number
-): Effect.Effect<unknown, GatewayError> =>
+): Effect.Effect<unknown, GatewayError> => Effect.map(readJsonText(request, maxBodyBytes), (body) => body.json)
+
+/**
+ * The request's body as {@link readJson} reads it, with its text as received — what a same-wire
+ * upstream is sent (unknown fields, number spellings and key order kept).
+ */
+export const readJsonText = (
+  request: HttpServerRequest.HttpServerRequest,
+  maxBodyBytes: number
+): Effect.Effect<{ readonly text: string; readonly json: unknown }, GatewayError> =>
   Effect.gen(function* () {
     const type = request.headers["content-type"]
     if (type === undefined || !/^application\/json\s*(;|$)/i.test(type)) {
@@ -40,7 +49,7 @@ export const readJson = (
       )
     )
     return yield* Effect.try({
-      try: () => JSON.parse(text) as unknown,
+      try: () => ({ text, json: JSON.parse(text) as unknown }),
       catch: (e) => GatewayError.invalid(`the request body is not valid JSON: ${(e as Error).message}`)
     })
   })

@@ -33,6 +33,8 @@ export interface RoutesOptions {
   readonly auth: Auth
   /** Largest accepted request body in bytes (default 4 MiB). */
   readonly maxBodyBytes?: number | undefined
+  /** What to do with a field a cross-wire provider cannot honour (`server.unsupportedFields`; default `reject`). */
+  readonly unsupportedFields?: "reject" | "drop-and-report" | undefined
 }
 
 const notFound = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>

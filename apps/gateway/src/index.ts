@@ -7,6 +7,7 @@
 export * from "./AmHeaders.ts"
 export * from "./AnthropicWire.ts"
 export * from "./ChatCompletionsRoute.ts"
+export * from "./DroppedFields.ts"
 export * from "./Dashboard.ts"
 export * from "./Embedded.ts"
 export * from "./ErrorResponse.ts"

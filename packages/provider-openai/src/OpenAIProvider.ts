@@ -35,11 +35,14 @@ import {
 } from "@am/provider-utils"
 import { Effect, Redacted, Result, Stream } from "effect"
 import OpenAI, { type ClientOptions } from "openai"
+import type { Stream as OpenAIStream } from "openai/core/streaming"
+import type { ChatCompletion, ChatCompletionChunk } from "openai/resources/chat/completions"
 import { decodeFailure, type FailureContext, timeoutFailure, toProviderFailure } from "./Failures.ts"
 import { makeEmbed } from "./Embeddings.ts"
 import { compatFetch } from "./internal/compatFetch.ts"
 import { type OpenAIKind, toChatCompletionRequest } from "./RequestTranslation.ts"
 import { fromChatCompletion } from "./ResponseTranslation.ts"
+import { sameWireChatBody } from "./SameWire.ts"
 import { makeStreamTranslator } from "./StreamTranslation.ts"
 
 export { type AdapterConfig, DEFAULT_TIMEOUT_MS } from "@am/provider-utils"
@@ -54,6 +57,9 @@ export interface OpenAIConfig extends AdapterConfig<OpenAIKind, ClientOptions, O
 export type OpenAIAdapterConfig = OpenAIConfig
 
 const OPENAI_BASE_URL = "https://api.openai.com/v1"
+
+/** With this header the SDK sends a string body verbatim (no re-serialisation). */
+const JSON_BODY = { "content-type": "application/json" } as const
 
 /**
  * Builds the `Provider`. One SDK client per API key, created on first use and reused (cached by
@@ -106,7 +112,9 @@ export const make = (config: OpenAIConfig): Provider => {
   const complete = Effect.fn("OpenAIProvider.complete")(function* (call: ProviderCall) {
     const client = clients.get(call.key)
     const timeoutMs = timeoutFor(call.timeoutMs, config.timeoutMs)
-    const body = toChatCompletionRequest(call.request, { model: call.model, kind })
+    // Same wire: the client's own JSON (unknown fields kept); otherwise the SDK's translation.
+    const raw = sameWireChatBody(call.request, { model: call.model, kind })
+    const body = raw === undefined ? toChatCompletionRequest(call.request, { model: call.model, kind }) : undefined
     const seen: { headers: Headers | undefined } = { headers: undefined }
     const context = (): FailureContext => ({
       ...contextOf(call),
@@ -115,7 +123,11 @@ export const make = (config: OpenAIConfig): Provider => {
     })
     const data = yield* Effect.tryPromise({
       try: (signal) => {
-        const pending = client.chat.completions.create(body, { signal, timeout: timeoutMs, maxRetries: 0 })
+        const options = { signal, timeout: timeoutMs, maxRetries: 0 }
+        const pending =
+          body !== undefined
+            ? client.chat.completions.create(body, options)
+            : client.post<ChatCompletion>("/chat/completions", { ...options, body: raw, headers: JSON_BODY })
         // Resolves when the headers arrive: a later failure happened after response bytes.
         pending.asResponse().then(
           (response) => {
@@ -141,12 +153,14 @@ export const make = (config: OpenAIConfig): Provider => {
     Stream.suspend(() => {
       const client = clients.get(call.key)
       const timeoutMs = timeoutFor(call.timeoutMs, config.timeoutMs)
-      const body = toChatCompletionRequest(call.request, {
+      const translation = {
         model: call.model,
         kind,
         stream: true,
         ...(config.includeStreamUsage !== undefined ? { includeStreamUsage: config.includeStreamUsage } : {})
-      })
+      } as const
+      const raw = sameWireChatBody(call.request, translation)
+      const body = raw === undefined ? toChatCompletionRequest(call.request, translation) : undefined
       const seen: { headers: Headers | undefined; emitted: boolean } = { headers: undefined, emitted: false }
       const context = (): FailureContext => ({
         ...contextOf(call),
@@ -161,10 +175,20 @@ export const make = (config: OpenAIConfig): Provider => {
         Effect.gen(function* () {
           const controller = yield* abortOnClose
           const { data: sdkStream, response } = yield* Effect.tryPromise({
-            try: () =>
-              client.chat.completions
-                .create(body, { signal: controller.signal, timeout: timeoutMs, maxRetries: 0 })
-                .withResponse(),
+            try: () => {
+              const options = { signal: controller.signal, timeout: timeoutMs, maxRetries: 0 }
+              // The SDK parses the SSE frames of either into the same chunk objects.
+              return body !== undefined
+                ? client.chat.completions.create(body, options).withResponse()
+                : client
+                    .post<OpenAIStream<ChatCompletionChunk>>("/chat/completions", {
+                      ...options,
+                      body: raw,
+                      headers: JSON_BODY,
+                      stream: true
+                    })
+                    .withResponse()
+            },
             catch: (error) => toProviderFailure(error, context())
           })
           seen.headers = response.headers

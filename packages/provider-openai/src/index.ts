@@ -33,3 +33,4 @@ export {
   toUsage
 } from "./ResponseTranslation.ts"
 export { makeStreamTranslator, type StreamTranslator } from "./StreamTranslation.ts"
+export { sameWireChatBody } from "./SameWire.ts"

@@ -12,7 +12,9 @@ export const Server = Schema.Struct({
   host: Schema.NonEmptyString.pipe(Schema.withDecodingDefaultKey(Effect.succeed("127.0.0.1"))),
   port: Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 })).pipe(
     Schema.withDecodingDefaultKey(Effect.succeed(4000))
-  )
+  ),
+  /** A Chat Completions field a cross-wire provider cannot honour: `reject` (default, 400 naming it) or `drop-and-report` (`x-am-dropped-fields`). */
+  unsupportedFields: Schema.optionalKey(Schema.Literals(["reject", "drop-and-report"]))
 }).pipe(Schema.withDecodingDefaultKey(Effect.succeed({})))
 
 const SUPPORTED_LEDGER = ["memory", "sqlite:", "postgres://", "postgresql://"]
