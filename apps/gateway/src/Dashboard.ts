@@ -12,6 +12,8 @@
  *
  * With gateway keys configured, both routes need one: `Authorization: Bearer <key>`, or
  * `?key=<key>` (a browser cannot set headers on a page load; the page forwards it to its feed).
+ * An `admin` key's feed shows every workspace; a `workspace` key's feed shows the shared health
+ * (breakers, key status) and only its own workspace's rates and ledger rows.
  *
  * @example
  * ```ts
@@ -23,7 +25,7 @@
 import { Effect, Layer } from "effect"
 import { HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { renderErrors } from "./ErrorResponse.ts"
-import { type Auth, authenticate } from "./GatewayAuth.ts"
+import { type Auth, authenticate, type Principal } from "./GatewayAuth.ts"
 import { GatewayError, Unauthorized } from "./GatewayError.ts"
 import { type DashboardFeed, makeFeed } from "./internal/DashboardFeed.ts"
 import { DASHBOARD_CSP, DASHBOARD_HTML } from "./internal/DashboardPage.ts"
@@ -37,9 +39,9 @@ const queryKey = (url: string): string | undefined => {
   return key === null || key.length === 0 ? undefined : key
 }
 
-/** Succeeds when the caller may see the dashboard, else fails with `Unauthorized`. */
-const admit = (auth: Auth, request: HttpServerRequest.HttpServerRequest): Effect.Effect<void, GatewayError> => {
-  if (!auth.required) return Effect.void
+/** The caller, when it may see the dashboard, else `Unauthorized`. */
+const admit = (auth: Auth, request: HttpServerRequest.HttpServerRequest): Effect.Effect<Principal, GatewayError> => {
+  if (!auth.required) return authenticate(auth, undefined)
   const header = request.headers.authorization
   const key = header === undefined ? queryKey(request.url) : undefined
   if (header === undefined && key === undefined) {
@@ -51,7 +53,7 @@ const admit = (auth: Auth, request: HttpServerRequest.HttpServerRequest): Effect
       })
     )
   }
-  return Effect.asVoid(authenticate(auth, header ?? `Bearer ${key}`))
+  return authenticate(auth, header ?? `Bearer ${key}`)
 }
 
 const page = (auth: Auth) => (request: HttpServerRequest.HttpServerRequest) =>
@@ -72,12 +74,16 @@ const page = (auth: Auth) => (request: HttpServerRequest.HttpServerRequest) =>
 
 const events = (auth: Auth, feed: DashboardFeed) => (request: HttpServerRequest.HttpServerRequest) =>
   renderErrors(
-    Effect.as(
-      admit(auth, request),
-      HttpServerResponse.stream(feed.frames, {
-        contentType: "text/event-stream",
-        headers: { "cache-control": "no-store", "x-accel-buffering": "no" }
-      })
+    Effect.map(admit(auth, request), (principal) =>
+      HttpServerResponse.stream(
+        feed.frames(
+          principal.role === "admin" ? { role: "admin" } : { role: "workspace", workspace: principal.workspaceId }
+        ),
+        {
+          contentType: "text/event-stream",
+          headers: { "cache-control": "no-store", "x-accel-buffering": "no" }
+        }
+      )
     )
   )
 

@@ -5,6 +5,13 @@
  * dashboard. Releasing the layer is the graceful shutdown: the server stops accepting, requests
  * in flight finish within `shutdownTimeout`, then the ledger and the event writer flush.
  *
+ * Hostile-input bounds (`server.*` in the config): a client has `headersTimeout` (default 30 s)
+ * to send its headers and `bodyTimeout` (default 30 s) to send the whole request, else its
+ * connection is closed (408 when nothing was answered yet); at most `maxConnections` (default
+ * 10 000) connections are open at once, later ones are closed on accept; an upstream answer past
+ * `maxUpstreamResponseBytes` (default 32 MiB, counted as it streams) fails its attempt, which
+ * fails over like a broken connection. The cap is set on the process's shared transport.
+ *
  * @example
  * ```ts
  * import { Gateway } from "@am/gateway"
@@ -22,6 +29,7 @@
 import { createServer } from "node:http"
 import type { Provider } from "@am/core"
 import { type AmConfig, layerEngine } from "@am/runtime"
+import { configureSharedTransport } from "@am/transport"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Duration, Effect, Layer, Schema } from "effect"
 import { HttpRouter } from "effect/http"
@@ -68,6 +76,31 @@ const checkBind = (options: GatewayOptions) => {
     : Effect.void
 }
 
+/** Defaults of the `server.*` bounds. */
+export const SERVER_BOUNDS = {
+  headersTimeoutMs: 30_000,
+  bodyTimeoutMs: 30_000,
+  maxConnections: 10_000,
+  maxUpstreamResponseBytes: 32 * 1024 * 1024
+} as const
+
+/** The `server.*` bounds of a config, defaults filled in. */
+export const serverBounds = (config: AmConfig) => ({
+  headersTimeoutMs: config.server.headersTimeoutMs ?? SERVER_BOUNDS.headersTimeoutMs,
+  bodyTimeoutMs: config.server.bodyTimeoutMs ?? SERVER_BOUNDS.bodyTimeoutMs,
+  maxConnections: config.server.maxConnections ?? SERVER_BOUNDS.maxConnections,
+  maxUpstreamResponseBytes: config.server.maxUpstreamResponseBytes ?? SERVER_BOUNDS.maxUpstreamResponseBytes
+})
+
+let transportCap: number | undefined
+/** The upstream answer cap on the shared transport (replaced only when it changes: replacing closes the pool). */
+const capUpstreamAnswers = (maxBytes: number) =>
+  Effect.sync(() => {
+    if (transportCap === maxBytes) return
+    transportCap = maxBytes
+    configureSharedTransport({ maxResponseBytes: maxBytes })
+  })
+
 export const Gateway = {
   /**
    * The running gateway. Outputs the `HttpServer` (its bound address) and the engine services,
@@ -85,9 +118,21 @@ export const Gateway = {
       }),
       dashboardRoutes({ auth })
     )
+    const bounds = serverBounds(options.config)
     const server = NodeHttpServer.layer(
-      // keepAliveTimeout above common client/LB idle timeouts, so pooled clients don't race a close.
-      () => createServer({ keepAliveTimeout: 65_000 }),
+      () => {
+        const s = createServer({
+          // keepAliveTimeout above common client/LB idle timeouts, so pooled clients don't race a close.
+          keepAliveTimeout: 65_000,
+          // Node checks both every `connectionsCheckingInterval`; a request that is still arriving
+          // past either is answered 408 and its connection closed (a slow-loris holds nothing).
+          headersTimeout: bounds.headersTimeoutMs,
+          requestTimeout: Math.max(bounds.bodyTimeoutMs, bounds.headersTimeoutMs),
+          connectionsCheckingInterval: Math.min(1_000, bounds.headersTimeoutMs, bounds.bodyTimeoutMs)
+        })
+        s.maxConnections = bounds.maxConnections
+        return s
+      },
       {
         host,
         port,
@@ -101,7 +146,7 @@ export const Gateway = {
     )
     return Layer.unwrap(
       Effect.as(
-        checkBind(options),
+        Effect.andThen(checkBind(options), capUpstreamAnswers(bounds.maxUpstreamResponseBytes)),
         drainFirst.pipe(
           Layer.provideMerge(
             HttpRouter.serve(app, { disableLogger: true, disableListenLog: true }).pipe(

@@ -15,7 +15,7 @@ import { Cause, Effect, Metric } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { requestIdHeaders } from "./AmHeaders.ts"
 import { errorResponse, renderErrors } from "./ErrorResponse.ts"
-import { type Auth, authenticate } from "./GatewayAuth.ts"
+import { type Auth, authenticate, forbidden, type Principal } from "./GatewayAuth.ts"
 import { GatewayError, Internal } from "./GatewayError.ts"
 import type { Lifecycle } from "./Lifecycle.ts"
 
@@ -63,8 +63,19 @@ export const guardWith =
  */
 export const authenticated = <R>(
   auth: Auth,
-  handler: Effect.Effect<HttpServerResponse.HttpServerResponse, GatewayError, R>
+  handler:
+    | Effect.Effect<HttpServerResponse.HttpServerResponse, GatewayError, R>
+    | ((principal: Principal) => Effect.Effect<HttpServerResponse.HttpServerResponse, GatewayError, R>)
 ) =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-    Effect.flatMap(authenticate(auth, request.headers.authorization), () => handler)
+    Effect.flatMap(authenticate(auth, request.headers.authorization), (principal) =>
+      typeof handler === "function" ? handler(principal) : handler
+    )
   )
+
+/** A handler only an `admin` gateway key may run; a workspace key gets `403 forbidden`. */
+export const adminOnly = <R>(
+  auth: Auth,
+  action: string,
+  handler: Effect.Effect<HttpServerResponse.HttpServerResponse, GatewayError, R>
+) => authenticated(auth, (principal) => (principal.role === "admin" ? handler : Effect.succeed(forbidden(action))))

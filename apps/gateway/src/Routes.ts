@@ -1,7 +1,8 @@
 /**
  * The gateway's HTTP surface as one layer (DESIGN.md "Gateway HTTP"): `POST /v1/chat/completions`
  * (JSON and SSE), `GET /v1/models`, `GET /healthz`, `GET /readyz`, `GET /metrics`,
- * `GET /v1/am/state`, the operator actions `POST /v1/am/keys/:provider/:key/{disable,enable}`,
+ * `GET /v1/am/state`, the `admin` operator actions `POST /v1/am/keys/:provider/:key/{disable,enable}`
+ * and `POST /v1/am/breakers/:provider/{open,close,reset}`, `HEAD` on the probes,
  * and `405` / `404` for everything else. Every route fails with `GatewayError` only; `RouteGuard`
  * renders it as OpenAI's error body with a stable code.
  *
@@ -22,11 +23,11 @@ import { anthropicErrors } from "./internal/messages/Errors.ts"
 import { Lifecycle } from "./Lifecycle.ts"
 import { countTokens, messages } from "./MessagesRoute.ts"
 import { model, models } from "./ModelsRoute.ts"
-import { keyAction, stateView } from "./OperatorRoutes.ts"
+import { breakerAction, keyAction, stateView } from "./OperatorRoutes.ts"
 import { healthz, metrics } from "./ProbeRoutes.ts"
 import { readiness } from "./Readiness.ts"
 import { responsesRoutes } from "./ResponsesRoute.ts"
-import { authenticated, guardWith } from "./RouteGuard.ts"
+import { adminOnly, authenticated, guardWith } from "./RouteGuard.ts"
 
 /** Options of the HTTP surface. */
 export interface RoutesOptions {
@@ -79,17 +80,34 @@ export const routes = (options: RoutesOptions) =>
         HttpRouter.route("GET", "/v1/models/:id", guarded("models", authenticated(auth, model))),
         HttpRouter.route("GET", "/healthz", guarded("healthz", healthz)),
         HttpRouter.route("GET", "/readyz", guarded("readyz", readiness)),
+        // Probes that send HEAD get the GET's status and headers (Node drops the body).
+        HttpRouter.route("HEAD", "/healthz", guarded("healthz", healthz)),
+        HttpRouter.route("HEAD", "/readyz", guarded("readyz", readiness)),
         HttpRouter.route("GET", "/metrics", guarded("metrics", metrics)),
         HttpRouter.route("GET", "/v1/am/state", guarded("state", authenticated(auth, stateView))),
         HttpRouter.route(
           "POST",
           "/v1/am/keys/:provider/:key/disable",
-          guarded("keys", authenticated(auth, keyAction("disable")))
+          guarded("keys", adminOnly(auth, "disabling a provider key", keyAction("disable")))
         ),
         HttpRouter.route(
           "POST",
           "/v1/am/keys/:provider/:key/enable",
-          guarded("keys", authenticated(auth, keyAction("enable")))
+          guarded("keys", adminOnly(auth, "enabling a provider key", keyAction("enable")))
+        ),
+        ...(["open", "close", "reset"] as const).map((action) =>
+          HttpRouter.route(
+            "POST",
+            `/v1/am/breakers/:provider/${action}`,
+            guarded(
+              "breakers",
+              adminOnly(
+                auth,
+                `${{ open: "opening", close: "closing", reset: "resetting" }[action]} a breaker`,
+                breakerAction(action)
+              )
+            )
+          )
         ),
         HttpRouter.route("*", "*", guarded("not_found", notFound))
       ])

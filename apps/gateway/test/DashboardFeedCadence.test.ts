@@ -58,7 +58,7 @@ const watch = (engine: ReturnType<typeof fakeEngine>) =>
   Effect.gen(function* () {
     const feed = yield* makeFeed({ tickMs: TICK, heartbeatMs: HEARTBEAT })
     const received = yield* Queue.unbounded<DashboardSnapshot>()
-    yield* feed.frames.pipe(
+    yield* feed.frames({ role: "admin" }).pipe(
       Stream.runForEach((f) => Queue.offer(received, parse(f))),
       Effect.forkScoped
     )

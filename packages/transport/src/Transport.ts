@@ -25,6 +25,8 @@
 import { Effect, type Scope } from "effect"
 import { Agent, type Dispatcher } from "undici"
 import { fetchFailed, type Incoming, toResponse } from "./internal/Incoming.ts"
+
+export { ResponseTooLarge } from "./internal/Incoming.ts"
 import { toOutgoing } from "./internal/Outgoing.ts"
 
 /** How the pool behaves. Every field is optional; the defaults suit LLM provider APIs. */
@@ -58,6 +60,12 @@ export interface TransportOptions {
    * single TCP window.
    */
   readonly allowH2?: boolean
+  /**
+   * Largest response body in bytes, counted as decoded bytes arrive (a stream's too); past it
+   * the body errors with `TypeError("terminated", { cause: ResponseTooLarge })` and the socket
+   * is closed, so a runaway upstream answer is never buffered whole. Default unlimited.
+   */
+  readonly maxResponseBytes?: number
 }
 
 /** One origin's pool, as undici counts it. */
@@ -104,7 +112,7 @@ export const DEFAULT_TRANSPORT_OPTIONS = {
 
 /** The `fetch` over a dispatcher (an `Agent` here, or a caller's `init.dispatcher`). */
 const fetchVia =
-  (pool: Dispatcher): typeof globalThis.fetch =>
+  (pool: Dispatcher, maxResponseBytes: number | undefined): typeof globalThis.fetch =>
   async (input, init) => {
     const out = toOutgoing(input, init)
     const { signal } = out
@@ -126,7 +134,7 @@ const fetchVia =
       throw fetchFailed(error)
     }
     try {
-      return toResponse(data as unknown as Incoming, out.url, out.method, out.redirect, signal)
+      return toResponse(data as unknown as Incoming, out.url, out.method, out.redirect, signal, maxResponseBytes)
     } catch (error) {
       data.body.on("error", () => undefined).destroy()
       throw error instanceof TypeError ? error : fetchFailed(error)
@@ -168,7 +176,7 @@ export const makeTransport = (options: TransportOptions = {}): Transport => {
     return out
   }
   return {
-    fetch: fetchVia(agent),
+    fetch: fetchVia(agent, options.maxResponseBytes),
     close: () => agent.close(),
     destroy: () => agent.destroy(),
     stats

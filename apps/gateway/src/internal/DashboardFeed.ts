@@ -3,8 +3,13 @@
  * the routes layer) counts the resilience events into rate buckets and marks the view dirty; a
  * ticker builds one snapshot — engine state, rates, the ledger's newest entries — and publishes
  * its JSON to every viewer, as soon as something changed (within `tickMs`) and at least every
- * `heartbeatMs`. Nothing is built while nobody watches, and a snapshot is serialised once
- * whatever the number of viewers.
+ * `heartbeatMs`. Nothing is built while nobody watches, and a snapshot is serialised once per
+ * scope whatever the number of viewers.
+ *
+ * Scopes: an `admin` viewer sees everything; a `workspace` viewer sees the shared health
+ * (breakers, key status) and only its own workspace's traffic — its requests' rates, its ledger
+ * rows (the newest `ledgerRows` of its own among the last `ledgerScan` entries), no key leases
+ * or failure counts, no in-flight count.
  *
  * @since 0.1.0
  */
@@ -65,18 +70,21 @@ export interface DashboardSnapshot {
     readonly model?: string
     readonly status: string
     readonly openUntil?: number
+    /** Held by an operator (`/v1/am/breakers/…`). */
+    readonly override?: string
   }>
   readonly keys: ReadonlyArray<{
     readonly provider: string
     readonly id: string
     readonly fingerprint: string
     readonly status: string
-    readonly penalty: number
+    /** Admin view only (traffic of every workspace), as are `leases` and `failures`. */
+    readonly penalty?: number
     readonly availableAt?: number
     readonly coolingModels?: Readonly<Record<string, number>>
     readonly disabledReason?: string
-    readonly leases: number
-    readonly failures: number
+    readonly leases?: number
+    readonly failures?: number
   }>
   /** Finished requests per bucket over the last 10 minutes (see `RateSeries`). */
   readonly rates: RateSeries
@@ -95,15 +103,26 @@ export interface FeedOptions {
   readonly heartbeatMs?: number
   /** Ledger entries shown (default 20). */
   readonly ledgerRows?: number
+  /** Newest ledger entries a workspace viewer's rows are picked from (default 500). */
+  readonly ledgerScan?: number
 }
+
+/** What a viewer may see: everything (`admin`) or one workspace's traffic. */
+export type FeedScope = { readonly role: "admin" } | { readonly role: "workspace"; readonly workspace: string }
 
 export interface DashboardFeed {
   /**
    * One viewer's SSE frames: a snapshot at once, then the shared ones, until the viewer goes
    * away (its fiber is interrupted), the gateway drains, or the feed's scope closes.
    */
-  readonly frames: Stream.Stream<Uint8Array>
+  readonly frames: (scope: FeedScope) => Stream.Stream<Uint8Array>
 }
+
+const ADMIN = "*"
+const scopeKey = (scope: FeedScope) => (scope.role === "admin" ? ADMIN : `ws:${scope.workspace}`)
+
+/** Request ids of requests in flight → their workspace; bounded (a lost finish event must not leak). */
+const MAX_TRACKED = 10_000
 
 const toRow = (e: LedgerEntry): LedgerRow => ({
   seq: e.seq,
@@ -145,10 +164,26 @@ export const makeFeed = Effect.fnUntraced(function* (options?: FeedOptions) {
   const tickMs = options?.tickMs ?? 250
   const heartbeatMs = options?.heartbeatMs ?? 1000
   const ledgerRows = options?.ledgerRows ?? 20
+  const ledgerScan = Math.max(ledgerRows, options?.ledgerScan ?? 500)
 
   const rates = new RateWindow()
-  // Sliding: a viewer that cannot keep up skips to the newest snapshot instead of queueing old ones.
-  const snapshots = yield* PubSub.sliding<Uint8Array>(2)
+  // Per workspace: its requests' counts, plus the shared health events (trips) that carry no request.
+  const workspaceRates = new Map<string, RateWindow>()
+  const workspaceOf = new Map<string, string>()
+  const ratesFor = (workspace: string) => {
+    let w = workspaceRates.get(workspace)
+    if (w === undefined) {
+      w = new RateWindow(rates.bucketMs, rates.size)
+      workspaceRates.set(workspace, w)
+    }
+    return w
+  }
+  // One sliding PubSub per scope with viewers: a viewer that cannot keep up skips to the newest
+  // snapshot instead of queueing old ones, and never receives another scope's.
+  const channels = new Map<
+    string,
+    { readonly scope: FeedScope; readonly pubsub: PubSub.PubSub<Uint8Array>; viewers: number }
+  >()
   const closing = yield* Deferred.make<void>()
   yield* Effect.addFinalizer(() => Deferred.succeed(closing, undefined))
 
@@ -166,6 +201,16 @@ export const makeFeed = Effect.fnUntraced(function* (options?: FeedOptions) {
       Effect.sync(() => {
         for (const e of events) {
           if (rates.record(e)) dirty = true
+          if (e.topic === "request.started" && e.requestId !== undefined && e.workspaceId !== undefined) {
+            if (workspaceOf.size >= MAX_TRACKED) workspaceOf.delete(workspaceOf.keys().next().value!)
+            workspaceOf.set(e.requestId, e.workspaceId)
+          }
+          const workspace = e.requestId === undefined ? undefined : workspaceOf.get(e.requestId)
+          if (workspace !== undefined) ratesFor(workspace).record(e)
+          else if (e.requestId === undefined) for (const w of workspaceRates.values()) w.record(e)
+          if ((e.topic === "request.succeeded" || e.topic === "request.failed") && e.requestId !== undefined) {
+            workspaceOf.delete(e.requestId)
+          }
           if (e.topic === "request.succeeded" || e.topic === "request.failed") ledgerDirty = true
         }
       })
@@ -183,7 +228,7 @@ export const makeFeed = Effect.fnUntraced(function* (options?: FeedOptions) {
           ? Effect.succeed<DashboardSnapshot["ledger"]>({ available: true, entries: [] })
           : head.seq === ledgerHead && ledger.error === undefined
             ? Effect.succeed(ledger)
-            : Effect.map(store.range(Math.max(1, head.seq - ledgerRows + 1), ledgerRows), (entries) => {
+            : Effect.map(store.range(Math.max(1, head.seq - ledgerScan + 1), ledgerScan), (entries) => {
                 ledgerHead = head.seq
                 return { available: true, entries: entries.toReversed().map(toRow) }
               })
@@ -219,21 +264,25 @@ export const makeFeed = Effect.fnUntraced(function* (options?: FeedOptions) {
     )
   }
 
-  const build = Effect.gen(function* () {
+  const build = Effect.fnUntraced(function* (scope: FeedScope, scopeViewers: number) {
     const now = yield* Clock.currentTimeMillis
     const state = yield* engine.state
+    const admin = scope.role === "admin"
     const snapshot: DashboardSnapshot = {
       at: now,
-      viewers,
+      viewers: admin ? viewers : scopeViewers,
       gateway: Option.match(lifecycle, {
         onNone: () => ({ draining: false }),
-        onSome: (l) => ({ startedAt: l.startedAt, inFlight: l.inFlight, draining: l.draining })
+        onSome: (l) =>
+          admin
+            ? { startedAt: l.startedAt, inFlight: l.inFlight, draining: l.draining }
+            : { startedAt: l.startedAt, draining: l.draining }
       }),
       providers: [...engine.config.providers.values()].map((p) => ({
         id: p.id,
         kind: p.kind,
         models: [...p.models.keys()],
-        ...(state.budget[p.id] !== undefined ? { budget: state.budget[p.id] } : {})
+        ...(admin && state.budget[p.id] !== undefined ? { budget: state.budget[p.id] } : {})
       })),
       // Listed field by field: whatever the engine's snapshots grow, only these reach a browser.
       breakers: state.breakers.map((b) => ({
@@ -241,22 +290,28 @@ export const makeFeed = Effect.fnUntraced(function* (options?: FeedOptions) {
         provider: b.provider,
         ...(b.model !== undefined ? { model: b.model } : {}),
         status: b.status,
-        ...(b.openUntil !== undefined ? { openUntil: b.openUntil } : {})
+        ...(b.openUntil !== undefined ? { openUntil: b.openUntil } : {}),
+        ...(b.override !== undefined ? { override: b.override } : {})
       })),
       keys: state.keys.map((k) => ({
         provider: k.provider,
         id: k.id,
         fingerprint: k.fingerprint,
         status: k.status,
-        penalty: k.penalty,
         ...(k.availableAt !== undefined ? { availableAt: k.availableAt } : {}),
         ...(k.coolingModels !== undefined ? { coolingModels: k.coolingModels } : {}),
         ...(k.disabledReason !== undefined ? { disabledReason: k.disabledReason } : {}),
-        leases: k.leases,
-        failures: k.failures
+        // Every workspace's traffic: an admin's view only.
+        ...(admin ? { penalty: k.penalty, leases: k.leases, failures: k.failures } : {})
       })),
-      rates: rates.series(now),
-      ledger
+      rates: admin ? rates.series(now) : ratesFor(scope.workspace).series(now),
+      ledger: {
+        ...ledger,
+        entries: (admin ? ledger.entries : ledger.entries.filter((e) => e.workspaceId === scope.workspace)).slice(
+          0,
+          ledgerRows
+        )
+      }
     }
     return JSON.stringify(snapshot)
   })
@@ -272,8 +327,11 @@ export const makeFeed = Effect.fnUntraced(function* (options?: FeedOptions) {
     if (!dirty && now - lastPushAt < heartbeatMs) return
     lastPushAt = now
     dirty = false
-    // Serialised and encoded once, whatever the number of viewers.
-    yield* PubSub.publish(snapshots, frame(yield* build))
+    // Serialised and encoded once per scope, whatever the number of viewers.
+    for (const channel of channels.values()) {
+      if (channel.viewers > 0)
+        yield* PubSub.publish(channel.pubsub, frame(yield* build(channel.scope, channel.viewers)))
+    }
   })
 
   yield* tick.pipe(
@@ -282,24 +340,37 @@ export const makeFeed = Effect.fnUntraced(function* (options?: FeedOptions) {
     Effect.forkScoped
   )
 
-  const frames: Stream.Stream<Uint8Array> = Stream.unwrap(
-    Effect.gen(function* () {
-      // Subscribe before the first snapshot so nothing published in between is missed.
-      const subscription = yield* PubSub.subscribe(snapshots)
-      viewers++
-      dirty = true
-      ledgerDirty = true
-      yield* Effect.addFinalizer(() =>
-        Effect.sync(() => {
-          viewers--
-          dirty = true
-        })
-      )
-      // `retry`: how long a browser waits before reconnecting after the stream ends.
-      const first = frame(yield* build, "retry: 2000\n")
-      return Stream.concat(Stream.succeed(first), Stream.fromSubscription(subscription))
-    })
-  ).pipe(Stream.interruptWhen(Deferred.await(closing)))
+  const channelFor = Effect.fnUntraced(function* (scope: FeedScope) {
+    const key = scopeKey(scope)
+    const existing = channels.get(key)
+    if (existing !== undefined) return existing
+    const channel = { scope, pubsub: yield* PubSub.sliding<Uint8Array>(2), viewers: 0 }
+    channels.set(key, channel)
+    return channel
+  })
+
+  const frames = (scope: FeedScope): Stream.Stream<Uint8Array> =>
+    Stream.unwrap(
+      Effect.gen(function* () {
+        const channel = yield* channelFor(scope)
+        // Subscribe before the first snapshot so nothing published in between is missed.
+        const subscription = yield* PubSub.subscribe(channel.pubsub)
+        viewers++
+        channel.viewers++
+        dirty = true
+        ledgerDirty = true
+        yield* Effect.addFinalizer(() =>
+          Effect.sync(() => {
+            viewers--
+            channel.viewers--
+            dirty = true
+          })
+        )
+        // `retry`: how long a browser waits before reconnecting after the stream ends.
+        const first = frame(yield* build(scope, channel.viewers), "retry: 2000\n")
+        return Stream.concat(Stream.succeed(first), Stream.fromSubscription(subscription))
+      })
+    ).pipe(Stream.interruptWhen(Deferred.await(closing)))
 
   return { frames } satisfies DashboardFeed
 })

@@ -209,9 +209,9 @@ const SCRIPT = `"use strict";
           el("td", { "class": "mono" }, [k.id]),
           el("td", { "class": "mono dim" }, [k.fingerprint]),
           el("td", null, [badge(k.status)]),
-          el("td", { "class": "num" }, [el("span", { "class": "bar", title: String(k.penalty) }, [el("i", { style: "width:" + Math.min(100, Math.round(k.penalty * 100)) + "%" })]), " ", (Math.round(k.penalty * 100) / 100).toFixed(2)]),
-          el("td", { "class": "num" }, [k.leases]),
-          el("td", { "class": "num" }, [k.failures]),
+          el("td", { "class": "num" }, [el("span", { "class": "bar", title: String((k.penalty || 0)) }, [el("i", { style: "width:" + Math.min(100, Math.round((k.penalty || 0) * 100)) + "%" })]), " ", (Math.round((k.penalty || 0) * 100) / 100).toFixed(2)]),
+          el("td", { "class": "num" }, [k.leases == null ? "–" : k.leases]),
+          el("td", { "class": "num" }, [k.failures == null ? "–" : k.failures]),
           el("td", { "class": "dim" }, [notes.join("; ")])
         ]);
       });

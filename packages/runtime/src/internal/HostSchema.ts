@@ -5,7 +5,8 @@
  *
  * @internal
  */
-import { Effect, Schema } from "effect"
+import { GuardConfig } from "@am/guard"
+import { Effect, Redacted, Schema } from "effect"
 import { Millis, PositiveInt, PositiveMillis, Secret } from "./ConfigFields.ts"
 
 export const Server = Schema.Struct({
@@ -13,9 +14,20 @@ export const Server = Schema.Struct({
   port: Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 })).pipe(
     Schema.withDecodingDefaultKey(Effect.succeed(4000))
   ),
+  /** Longest a client may take to send a request's headers (written `headersTimeout`; default 30 s). */
+  headersTimeoutMs: Schema.optionalKey(PositiveMillis),
+  /** Longest a client may take to send a whole request, body included (written `bodyTimeout`; default 30 s). */
+  bodyTimeoutMs: Schema.optionalKey(PositiveMillis),
+  /** Most client connections open at once; connections past it are closed on accept (default 10 000). */
+  maxConnections: Schema.optionalKey(PositiveInt),
+  /** Largest upstream answer in bytes, streamed bytes counted, decoded; past it the attempt fails (default 32 MiB). */
+  maxUpstreamResponseBytes: Schema.optionalKey(PositiveInt),
   /** A Chat Completions field a cross-wire provider cannot honour: `reject` (default, 400 naming it) or `drop-and-report` (`x-am-dropped-fields`). */
   unsupportedFields: Schema.optionalKey(Schema.Literals(["reject", "drop-and-report"]))
-}).pipe(Schema.withDecodingDefaultKey(Effect.succeed({})))
+}).pipe(
+  Schema.encodeKeys({ headersTimeoutMs: "headersTimeout", bodyTimeoutMs: "bodyTimeout" }),
+  Schema.withDecodingDefaultKey(Effect.succeed({}))
+)
 
 const SUPPORTED_LEDGER = ["memory", "sqlite:", "postgres://", "postgresql://"]
 
@@ -97,19 +109,42 @@ export const State = Schema.Struct({
   Schema.withDecodingDefaultKey(Effect.succeed({ store: "memory" }))
 )
 
-/** A guard mode the engine does not implement yet is rejected at its field, never accepted and ignored. */
-const notBuiltYet = Schema.makeFilter((mode: string) =>
-  mode === "off" ? undefined : `"${mode}" is not supported yet (supported: off)`
-)
-
-/** `guards` as written; only `off` is accepted today, so nothing of it reaches the decoded config. */
+/**
+ * `guards`: `@am/guard`'s config (PII per entity, injection mode and thresholds, sanitisation,
+ * size limits). Self-verification is not wired into the engine yet, so `verify.enabled: true` is
+ * rejected at its field rather than accepted and ignored.
+ */
 export const Guards = Schema.optionalKey(
-  Schema.Struct({
-    pii: Schema.optionalKey(Schema.Literals(["redact", "off"]).check(notBuiltYet)),
-    injection: Schema.optionalKey(Schema.Literals(["block", "flag", "off"]).check(notBuiltYet))
-  })
+  GuardConfig.check(
+    Schema.makeFilter((g: GuardConfig) =>
+      g.verify?.enabled === true
+        ? { path: ["verify", "enabled"], issue: "self-verification is not supported yet (supported: false)" }
+        : undefined
+    )
+  )
 )
 
+/** A `sha256:` gateway key secret is a digest: 64 hex digits, never a plaintext that happens to start so. */
+const DIGEST_PREFIX = "sha256:"
+const secretDigest = Schema.makeFilter((redacted: Redacted.Redacted<string>) => {
+  const secret = Redacted.value(redacted)
+  return !secret.startsWith(DIGEST_PREFIX) || /^[0-9a-fA-F]{64}$/.test(secret.slice(DIGEST_PREFIX.length))
+    ? undefined
+    : "a sha256: gateway key must be followed by 64 hex digits (the SHA-256 of the key, e.g. printf %s KEY | sha256sum)"
+})
+
+/**
+ * `gatewayKeys`: who may call the gateway. `secret` is the key (`env:NAME` or a literal) or its
+ * SHA-256 as `sha256:<64 hex>`, so the file need hold no plaintext; `role` is `workspace`
+ * (default: its own workspace's traffic only) or `admin` (every workspace, key and breaker controls).
+ */
 export const GatewayKeys = Schema.Array(
-  Schema.Struct({ id: Schema.NonEmptyString, secret: Secret, workspace: Schema.NonEmptyString })
+  Schema.Struct({
+    id: Schema.NonEmptyString,
+    secret: Secret.check(secretDigest),
+    workspace: Schema.NonEmptyString,
+    role: Schema.Literals(["workspace", "admin"]).pipe(
+      Schema.withDecodingDefaultKey(Effect.succeed("workspace" as const))
+    )
+  })
 ).pipe(Schema.withDecodingDefaultKey(Effect.succeed([])))

@@ -72,16 +72,42 @@ const decoded = (body: Readable, contentEncoding: string | null): Readable => {
 }
 
 /**
- * A `ReadableStream` over a Node `Readable`, without `Readable.toWeb`'s per-chunk overhead: each
- * chunk is enqueued as it arrives and the source is paused while the consumer is behind.
+ * The error a body past `maxResponseBytes` ends with (as fetch's `TypeError("terminated")`, its
+ * `cause` this): the SDKs report it as a connection failure, so the attempt fails over.
  */
-const toWebStream = (body: Readable, signal: AbortSignal | undefined): ReadableStream<Uint8Array> => {
+export class ResponseTooLarge extends Error {
+  readonly maxBytes: number
+  constructor(maxBytes: number) {
+    super(`the upstream answer exceeded the ${maxBytes}-byte response cap (maxResponseBytes)`)
+    this.name = "ResponseTooLarge"
+    this.maxBytes = maxBytes
+  }
+}
+
+/**
+ * A `ReadableStream` over a Node `Readable`, without `Readable.toWeb`'s per-chunk overhead: each
+ * chunk is enqueued as it arrives and the source is paused while the consumer is behind. Past
+ * `maxBytes` (decoded bytes, streamed or not) the body errors and the upstream request is aborted.
+ */
+const toWebStream = (
+  body: Readable,
+  signal: AbortSignal | undefined,
+  maxBytes: number | undefined
+): ReadableStream<Uint8Array> => {
   let done = false
+  let received = 0
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
         body.on("data", (chunk: Uint8Array) => {
           if (done) return
+          received += chunk.byteLength
+          if (maxBytes !== undefined && received > maxBytes) {
+            done = true
+            controller.error(terminated(new ResponseTooLarge(maxBytes)))
+            body.on("error", ignore).destroy()
+            return
+          }
           controller.enqueue(chunk)
           if ((controller.desiredSize ?? 0) <= 0) body.pause()
         })
@@ -124,7 +150,8 @@ export const toResponse = (
   url: string,
   method: string,
   redirect: RequestRedirect,
-  signal: AbortSignal | undefined
+  signal: AbortSignal | undefined,
+  maxBytes?: number
 ): Response => {
   const { statusCode, body } = incoming
   if (statusCode < 200 || statusCode > 599) {
@@ -150,7 +177,13 @@ export const toResponse = (
     // Nothing to read; drain so that the connection returns to the pool.
     body.on("error", ignore).resume()
   } else {
-    stream = toWebStream(decoded(body, headers.get("content-encoding")), signal)
+    const declared = Number(headers.get("content-length") ?? Number.NaN)
+    if (maxBytes !== undefined && headers.get("content-encoding") === null && declared > maxBytes) {
+      // Declared too large: refused before a byte is read.
+      discard(body)
+      throw fetchFailed(new ResponseTooLarge(maxBytes))
+    }
+    stream = toWebStream(decoded(body, headers.get("content-encoding")), signal, maxBytes)
   }
   const response = new Response(stream, { status: statusCode, statusText: incoming.statusText, headers })
   // `Response.url` is read-only and empty for a constructed response; the SDKs log it.
