@@ -23,6 +23,7 @@ import { make as makeOpenAI } from "@am/provider-openai"
 import { PromptRewriter } from "@am/rewriter"
 import { Router } from "@am/router"
 import { layerAudit } from "./Audit.ts"
+import { layerCache } from "./Cache.ts"
 import type { AmConfig } from "./Config.ts"
 import { layerObservability, type ObservabilityOptions } from "./Observability.ts"
 import { layerStateRedis } from "./StateRedis.ts"
@@ -198,5 +199,8 @@ export const layerEngine = (config: AmConfig, options?: LayerEngineOptions) =>
     })
   ).pipe(
     Layer.provideMerge(layerAudit(config, options?.logs !== undefined ? { logs: options.logs } : undefined)),
-    Layer.provideMerge(layerObservability(config, options?.observability))
+    Layer.provideMerge(layerObservability(config, options?.observability)),
+    // Idempotency keys and the response cache (`idempotency`, `cache`), below the engine and the host's routes.
+    // The schema has checked every field, so a refusal here is a defect.
+    Layer.provideMerge(Layer.orDie(layerCache(config)))
   )

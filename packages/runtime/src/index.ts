@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 export * from "./Audit.ts"
+export * from "./Cache.ts"
 export * from "./Config.ts"
 export * from "./createEngine.ts"
 export * from "./Layers.ts"

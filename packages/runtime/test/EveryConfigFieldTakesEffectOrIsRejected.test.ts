@@ -8,7 +8,7 @@
  * do in every host is proved by the suites each case names.
  */
 import type { ApiKey } from "@am/core"
-import type { EngineConfig, ProviderSpec } from "@am/engine"
+import { type EngineConfig, type ProviderSpec, type RouteConfig, stepsOf } from "@am/engine"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted, SchemaAST } from "effect"
 import { type AmConfig, AmConfigSchema, loadConfig } from "../src/index.ts"
@@ -109,6 +109,11 @@ const provider = (c: AmConfig, id = "primary") => c.providers.get(id)!
 const model = (c: AmConfig, name: string) => provider(c).models.get(name)!
 const key = (c: AmConfig, i: number) => provider(c).keys[i]!
 const P = ["providers", "primary"] as const
+/** The route object a case writes under `routes.obj` (absent in the baseline). */
+const routeObj = (c: AmConfig) => {
+  const r = c.routes.get("obj")
+  return r === undefined || Array.isArray(r) ? undefined : (r as RouteConfig)
+}
 /** Sets a first gateway key, `field` first (the field under test), the others as what it needs. */
 const gatewayKey = (field: string, entry: Record<string, string>): ReadonlyArray<Setting> => [
   [["gatewayKeys", 0, field], entry[field]],
@@ -174,7 +179,7 @@ const cases: Record<string, Case> = {
   },
   "providers.*.models[].capabilities[]": {
     set: [[[...P, "models", 0, "capabilities", 0], "vision"]],
-    read: (c) => [...model(c, "gpt-4o").capabilities],
+    read: (c) => [...(model(c, "gpt-4o").capabilities ?? [])],
     expected: ["vision"],
     consumedBy: "engine plan: skips a candidate lacking what the request needs"
   },
@@ -261,6 +266,129 @@ const cases: Record<string, Case> = {
     read: (c) => c.routes.get("default")![0]!.models,
     expected: ["gpt-4o-mini"],
     consumedBy: "engine plan: the route's model order"
+  },
+  "providers.*.models[].maxOutput": {
+    set: [[[...P, "models", 0, "maxOutput"], 4096]],
+    read: (c) => model(c, "gpt-4o").maxOutput,
+    expected: 4096,
+    consumedBy:
+      "Layers.layerRouter → @am/router plan (RoutePoliciesAndACustomRouterDecideThePlan.test.ts): a request asking for more output skips the model"
+  },
+  "providers.*.models[].price.input": {
+    set: [
+      [[...P, "models", 0, "price", "input"], 0.01],
+      [[...P, "models", 0, "price", "output"], 0.02]
+    ],
+    read: (c) => model(c, "gpt-4o").price,
+    expected: { input: 0.01, output: 0.02 },
+    consumedBy:
+      "Layers.layerRouter → @am/router plan (RoutePoliciesAndACustomRouterDecideThePlan.test.ts): the cheapest profile's order"
+  },
+  "providers.*.models[].price.output": {
+    set: [
+      [[...P, "models", 0, "price", "output"], 0.5],
+      [[...P, "models", 0, "price", "input"], 0.1]
+    ],
+    read: (c) => model(c, "gpt-4o").price?.output,
+    expected: 0.5,
+    consumedBy:
+      "Layers.layerRouter → @am/router plan (RoutePoliciesAndACustomRouterDecideThePlan.test.ts): the cheapest profile's order"
+  },
+  "routes.*[].weight": {
+    set: [[["routes", "default", 0, "weight"], 2]],
+    read: (c) => stepsOf(c.routes.get("default")!)[0]!.weight,
+    expected: 2,
+    consumedBy:
+      "Layers.layerRouter → @am/router plan (RoutePoliciesAndACustomRouterDecideThePlan.test.ts): weighted balancing among the step's candidates"
+  },
+  "routes.*[].weight.*": {
+    set: [[["routes", "default", 0, "weight", "gpt-4o"], 3]],
+    read: (c) => stepsOf(c.routes.get("default")!)[0]!.weight,
+    expected: { "gpt-4o": 3 },
+    consumedBy:
+      "Layers.layerRouter → @am/router plan (RoutePoliciesAndACustomRouterDecideThePlan.test.ts): weighted balancing per model"
+  },
+  "routes.*.steps[].provider": {
+    set: [
+      [["routes", "obj", "steps", 0, "provider"], "backup"],
+      [["routes", "obj", "steps", 0, "models"], ["claude-sonnet-4-5"]]
+    ],
+    read: (c) => routeObj(c)?.steps[0].provider,
+    expected: "backup",
+    consumedBy:
+      "Layers.layerRouter → @am/router plan (RoutePoliciesAndACustomRouterDecideThePlan.test.ts): a route object's provider order"
+  },
+  "routes.*.steps[].models[]": {
+    set: [
+      [["routes", "obj", "steps", 0, "models", 0], "gpt-4o-mini"],
+      [["routes", "obj", "steps", 0, "provider"], "primary"]
+    ],
+    read: (c) => routeObj(c)?.steps[0].models,
+    expected: ["gpt-4o-mini"],
+    consumedBy:
+      "Layers.layerRouter → @am/router plan (RoutePoliciesAndACustomRouterDecideThePlan.test.ts): a route object's model order"
+  },
+  "routes.*.steps[].weight": {
+    set: [
+      [["routes", "obj", "steps", 0, "weight"], 2],
+      [["routes", "obj", "steps", 0, "provider"], "primary"],
+      [["routes", "obj", "steps", 0, "models"], ["gpt-4o"]]
+    ],
+    read: (c) => routeObj(c)?.steps[0].weight,
+    expected: 2,
+    consumedBy:
+      "Layers.layerRouter → @am/router plan (RoutePoliciesAndACustomRouterDecideThePlan.test.ts): weighted balancing"
+  },
+  "routes.*.steps[].weight.*": {
+    set: [
+      [["routes", "obj", "steps", 0, "weight", "gpt-4o"], 5],
+      [["routes", "obj", "steps", 0, "provider"], "primary"],
+      [["routes", "obj", "steps", 0, "models"], ["gpt-4o"]]
+    ],
+    read: (c) => routeObj(c)?.steps[0].weight,
+    expected: { "gpt-4o": 5 },
+    consumedBy:
+      "Layers.layerRouter → @am/router plan (RoutePoliciesAndACustomRouterDecideThePlan.test.ts): weighted balancing per model"
+  },
+  "routes.*.profile": {
+    set: [
+      [["routes", "obj", "profile"], "cheapest"],
+      [["routes", "obj", "steps"], [{ provider: "primary", models: ["gpt-4o"] }]]
+    ],
+    read: (c) => routeObj(c).profile,
+    expected: "cheapest",
+    consumedBy:
+      "Layers.layerRouter → @am/router plan (RoutePoliciesAndACustomRouterDecideThePlan.test.ts): the route's order (cheapest by the price table, fastest by latency)"
+  },
+  "routes.*.overrides": {
+    set: [
+      [["routes", "obj", "overrides"], false],
+      [["routes", "obj", "steps"], [{ provider: "primary", models: ["gpt-4o"] }]]
+    ],
+    read: (c) => routeObj(c).overrides,
+    expected: false,
+    consumedBy:
+      "Layers.layerRouter → @am/router plan (RoutePoliciesAndACustomRouterDecideThePlan.test.ts): no x-am-route / metadata.profile override (400 naming the field)"
+  },
+  "routes.*.overrides.pin": {
+    set: [
+      [["routes", "obj", "overrides", "pin"], false],
+      [["routes", "obj", "steps"], [{ provider: "primary", models: ["gpt-4o"] }]]
+    ],
+    read: (c) => routeObj(c).overrides,
+    expected: { pin: false },
+    consumedBy:
+      "Layers.layerRouter → @am/router plan (RoutePoliciesAndACustomRouterDecideThePlan.test.ts): x-am-route may not pin a provider/model"
+  },
+  "routes.*.overrides.profiles[]": {
+    set: [
+      [["routes", "obj", "overrides", "profiles", 0], "cheapest"],
+      [["routes", "obj", "steps"], [{ provider: "primary", models: ["gpt-4o"] }]]
+    ],
+    read: (c) => routeObj(c).overrides,
+    expected: { profiles: ["cheapest"] },
+    consumedBy:
+      "Layers.layerRouter → @am/router plan (RoutePoliciesAndACustomRouterDecideThePlan.test.ts): the profiles a request may ask for"
   },
   "retry.base": {
     set: [[["retry", "base"], "1 second"]],
@@ -482,6 +610,83 @@ const cases: Record<string, Case> = {
     consumedBy:
       "Layers.layerState: keyring, breakers, budget and model health in Redis (CreateEngineWiresStoresAndTelemetry)"
   },
+  "idempotency.retention": {
+    set: [[["idempotency", "retention"], "2 hours"]],
+    read: (c) => c.idempotency.retentionMs,
+    expected: 7_200_000,
+    consumedBy: "Cache.layerIdempotency: how long a result is replayed (@am/cache KeyInFlightIsInProgressOrAwaited)"
+  },
+  "idempotency.leaseTtl": {
+    set: [[["idempotency", "leaseTtl"], "10 seconds"]],
+    read: (c) => c.idempotency.leaseTtlMs,
+    expected: 10_000,
+    consumedBy:
+      "Cache.layerIdempotency: how long a dead replica's lease blocks its key (@am/cache FailedOrInterruptedCallIsNotStored)"
+  },
+  "idempotency.retryAfter": {
+    set: [[["idempotency", "retryAfter"], "3 seconds"]],
+    read: (c) => c.idempotency.retryAfterMs,
+    expected: 3000,
+    consumedBy:
+      "Cache.layerIdempotency: the Retry-After of a 409 idempotency_in_progress (gateway IdempotencyAcrossReplicas)"
+  },
+  "idempotency.awaitTimeout": {
+    set: [[["idempotency", "awaitTimeout"], "5 seconds"]],
+    read: (c) => c.idempotency.awaitTimeoutMs,
+    expected: 5000,
+    consumedBy:
+      "Cache.layerIdempotency: how long a waiting duplicate waits (@am/cache KeyInFlightIsInProgressOrAwaited)"
+  },
+  "idempotency.pollInterval": {
+    set: [[["idempotency", "pollInterval"], "20 millis"]],
+    read: (c) => c.idempotency.pollIntervalMs,
+    expected: 20,
+    consumedBy: "Cache.layerIdempotency: how often a waiter looks at a key held on another replica"
+  },
+  "idempotency.wait": {
+    set: [[["idempotency", "wait"], true]],
+    read: (c) => c.idempotency.wait,
+    expected: true,
+    consumedBy:
+      "gateway Lifecycle.track: a duplicate waits and replays instead of 409 (gateway IdempotencyAcrossReplicas)"
+  },
+  "cache.routes.*.ttl": {
+    set: [[["cache", "routes", "default", "ttl"], "10 minutes"]],
+    read: (c) => c.cache.routes.default?.ttlMs,
+    expected: 600_000,
+    consumedBy: "Cache.layerResponseCache: the route is cached, entries live ttl (gateway CacheServesARepeatedRequest)"
+  },
+  "cache.routes.*.maxEntries": {
+    set: [
+      [["cache", "routes", "default", "maxEntries"], 100],
+      [["cache", "routes", "default", "ttl"], "1 minute"]
+    ],
+    read: (c) => c.cache.routes.default?.maxEntries,
+    expected: 100,
+    consumedBy: "Cache.layerResponseCache: the route's LRU bound (@am/cache RepeatedRequestIsServedFromTheCache)"
+  },
+  "cache.routes.*.maxBytes": {
+    set: [
+      [["cache", "routes", "default", "maxBytes"], 1_000_000],
+      [["cache", "routes", "default", "ttl"], "1 minute"]
+    ],
+    read: (c) => c.cache.routes.default?.maxBytes,
+    expected: 1_000_000,
+    consumedBy: "Cache.layerResponseCache: the route's byte bound (@am/cache RepeatedRequestIsServedFromTheCache)"
+  },
+  "cache.lockTtl": {
+    set: [[["cache", "lockTtl"], "5 seconds"]],
+    read: (c) => c.cache.lockTtlMs,
+    expected: 5000,
+    consumedBy:
+      "Cache.layerResponseCache (Redis): how long a dead replica's fill lock holds (@am/cache ConcurrentIdenticalMissesMakeOneCall)"
+  },
+  "cache.pollInterval": {
+    set: [[["cache", "pollInterval"], "10 millis"]],
+    read: (c) => c.cache.pollIntervalMs,
+    expected: 10,
+    consumedBy: "Cache.layerResponseCache (Redis): how often a replica waiting on another's fill looks"
+  },
   "state.commandTimeout": {
     set: [
       [["state", "commandTimeout"], "300 millis"],
@@ -580,6 +785,18 @@ describe("every config field takes effect or is rejected", () => {
     }
   }
 
+  it.effect("a cached route that is neither a route nor a listed model is rejected, naming it", () =>
+    Effect.gen(function* () {
+      const e = yield* Effect.flip(
+        loadConfig({ ...baseline(), cache: { routes: { nowhere: { ttl: "1 minute" } } } }, { env })
+      )
+      assert.strictEqual(e.path, "cache.routes.nowhere")
+      assert.include(e.message, 'unknown route "nowhere"')
+      // A listed model may be cached by name (requests that name a model rather than a route).
+      yield* loadConfig({ ...baseline(), cache: { routes: { "gpt-4o-mini": { ttl: "1 minute" } } } }, { env })
+    })
+  )
+
   it.effect("guards set to off are accepted and leave the decoded config as it was", () =>
     Effect.gen(function* () {
       const before = yield* loadConfig(baseline(), { env })
@@ -609,6 +826,21 @@ interface ResolvedBefore extends EngineConfig {
     readonly otlp?: { readonly url: string; readonly serviceName?: string }
   }
   readonly state: { readonly store: string; readonly prefix: string; readonly commandTimeoutMs?: number }
+  readonly idempotency: {
+    readonly retentionMs?: number
+    readonly leaseTtlMs?: number
+    readonly retryAfterMs?: number
+    readonly awaitTimeoutMs?: number
+    readonly pollIntervalMs?: number
+    readonly wait: boolean
+  }
+  readonly cache: {
+    readonly routes: {
+      readonly [route: string]: { readonly ttlMs: number; readonly maxEntries?: number; readonly maxBytes?: number }
+    }
+    readonly lockTtlMs?: number
+    readonly pollIntervalMs?: number
+  }
   readonly gatewayKeys: ReadonlyArray<{
     readonly id: string
     readonly secret: Redacted.Redacted<string>

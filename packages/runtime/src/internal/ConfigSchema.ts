@@ -9,6 +9,7 @@
 import { stepsOf } from "@am/engine"
 import { Schema, SchemaGetter } from "effect"
 import { GatewayKeys, Guards, Ledger, Server, State, Telemetry } from "./HostSchema.ts"
+import { Cache, cachedRoutesExist, Idempotency } from "./CacheSchema.ts"
 import { routeEmbeddingDimensionsAgree } from "./EmbeddingsSchema.ts"
 import { Mitigation, Retry, Routes, Stream } from "./PolicySchema.ts"
 import { Providers } from "./ProvidersSchema.ts"
@@ -23,7 +24,9 @@ const resolvedFields = {
   ledger: Ledger,
   telemetry: Telemetry,
   state: State,
-  gatewayKeys: GatewayKeys
+  gatewayKeys: GatewayKeys,
+  idempotency: Idempotency,
+  cache: Cache
 }
 
 const Resolved = Schema.toType(Schema.Struct(resolvedFields))
@@ -72,5 +75,5 @@ export const ConfigSchema = Schema.Struct({ ...resolvedFields, guards: Guards })
     decode: SchemaGetter.transform(({ guards: _, ...config }) => config),
     encode: SchemaGetter.transform((config) => config)
   }),
-  Schema.check(routesAreServed, rewriterIsServed, routeEmbeddingDimensionsAgree)
+  Schema.check(routesAreServed, rewriterIsServed, routeEmbeddingDimensionsAgree, cachedRoutesExist)
 )
