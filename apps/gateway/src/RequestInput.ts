@@ -71,7 +71,8 @@ export const deadlineOf = (
 ): Effect.Effect<number | undefined, GatewayError> => {
   const raw = request.headers["x-am-deadline-ms"]
   if (raw === undefined) return Effect.succeed(undefined)
-  const n = Number(raw)
+  // Digits only: `Number()` would also take "1e3", "0x10", " 5" and "5.0".
+  const n = /^[0-9]{1,15}$/.test(raw) ? Number(raw) : Number.NaN
   return Number.isInteger(n) && n > 0
     ? Effect.succeed(n)
     : Effect.fail(GatewayError.invalid("x-am-deadline-ms must be a positive integer", "x-am-deadline-ms"))

@@ -38,7 +38,10 @@ export const spawnGateway = async (
   const port = await freePort()
   const dir = options?.cwd ?? tempDir("am-gw-")
   const file = join(dir, `am.config.${port}.json`)
-  writeFileSync(file, JSON.stringify({ ...config, server: { host: "127.0.0.1", port } }))
+  writeFileSync(
+    file,
+    JSON.stringify({ ...config, server: { ...(config.server as object | undefined), host: "127.0.0.1", port } })
+  )
   const proc = spawn(process.execPath, ["--conditions=@am/source", "--no-warnings", MAIN, "--config", file], {
     cwd: dir,
     env: { ...process.env, ...options?.env },
