@@ -135,6 +135,29 @@ const cases: Record<string, Case> = {
     expected: 8080,
     consumedBy: "apps/gateway Gateway.serve: the listening port"
   },
+  "server.headersTimeout": {
+    set: [[["server", "headersTimeout"], "5 seconds"]],
+    read: (c) => c.server.headersTimeoutMs,
+    expected: 5000,
+    consumedBy: "apps/gateway Gateway.layer: node:http headersTimeout (HostileInputBounds.test.ts)"
+  },
+  "server.bodyTimeout": {
+    set: [[["server", "bodyTimeout"], "7 seconds"]],
+    read: (c) => c.server.bodyTimeoutMs,
+    expected: 7000,
+    consumedBy: "apps/gateway Gateway.layer: node:http requestTimeout (HostileInputBounds.test.ts)"
+  },
+  "server.maxConnections": {
+    set: [[["server", "maxConnections"], 0]],
+    rejectedAt: "server.maxConnections",
+    message: "Expected a value greater than 0, got 0"
+  },
+  "server.maxUpstreamResponseBytes": {
+    set: [[["server", "maxUpstreamResponseBytes"], 1048576]],
+    read: (c) => c.server.maxUpstreamResponseBytes,
+    expected: 1048576,
+    consumedBy: "apps/gateway Gateway.layer: the shared transport's maxResponseBytes (HostileInputBounds.test.ts)"
+  },
   "providers.*.kind": {
     set: [[["providers", "backup", "kind"], "gemini"]],
     read: (c) => provider(c, "backup").kind,
@@ -355,7 +378,7 @@ const cases: Record<string, Case> = {
       [["routes", "obj", "profile"], "cheapest"],
       [["routes", "obj", "steps"], [{ provider: "primary", models: ["gpt-4o"] }]]
     ],
-    read: (c) => routeObj(c).profile,
+    read: (c) => routeObj(c)?.profile,
     expected: "cheapest",
     consumedBy:
       "Layers.layerRouter → @am/router plan (RoutePoliciesAndACustomRouterDecideThePlan.test.ts): the route's order (cheapest by the price table, fastest by latency)"
@@ -365,7 +388,7 @@ const cases: Record<string, Case> = {
       [["routes", "obj", "overrides"], false],
       [["routes", "obj", "steps"], [{ provider: "primary", models: ["gpt-4o"] }]]
     ],
-    read: (c) => routeObj(c).overrides,
+    read: (c) => routeObj(c)?.overrides,
     expected: false,
     consumedBy:
       "Layers.layerRouter → @am/router plan (RoutePoliciesAndACustomRouterDecideThePlan.test.ts): no x-am-route / metadata.profile override (400 naming the field)"
@@ -375,7 +398,7 @@ const cases: Record<string, Case> = {
       [["routes", "obj", "overrides", "pin"], false],
       [["routes", "obj", "steps"], [{ provider: "primary", models: ["gpt-4o"] }]]
     ],
-    read: (c) => routeObj(c).overrides,
+    read: (c) => routeObj(c)?.overrides,
     expected: { pin: false },
     consumedBy:
       "Layers.layerRouter → @am/router plan (RoutePoliciesAndACustomRouterDecideThePlan.test.ts): x-am-route may not pin a provider/model"
@@ -385,7 +408,7 @@ const cases: Record<string, Case> = {
       [["routes", "obj", "overrides", "profiles", 0], "cheapest"],
       [["routes", "obj", "steps"], [{ provider: "primary", models: ["gpt-4o"] }]]
     ],
-    read: (c) => routeObj(c).overrides,
+    read: (c) => routeObj(c)?.overrides,
     expected: { profiles: ["cheapest"] },
     consumedBy:
       "Layers.layerRouter → @am/router plan (RoutePoliciesAndACustomRouterDecideThePlan.test.ts): the profiles a request may ask for"
@@ -723,6 +746,11 @@ const cases: Record<string, Case> = {
     read: (c) => c.gatewayKeys.map((g) => g.workspace),
     expected: ["ws-a"],
     consumedBy: "apps/gateway Gateway.serve (makeAuth): the caller's workspace (usage, ledger)"
+  },
+  "gatewayKeys[].role": {
+    set: gatewayKey("role", { id: "ops", secret: "gk-ops", workspace: "ops", role: "root" }),
+    rejectedAt: "gatewayKeys.0.role",
+    message: 'Expected "workspace" | "admin", got "root"'
   }
 }
 
@@ -808,7 +836,14 @@ describe("every config field takes effect or is rejected", () => {
 
 /** The resolved shape hosts and the engine ran on before the config became one Schema. */
 interface ResolvedBefore extends EngineConfig {
-  readonly server: { readonly host: string; readonly port: number }
+  readonly server: {
+    readonly host: string
+    readonly port: number
+    readonly headersTimeoutMs?: number
+    readonly bodyTimeoutMs?: number
+    readonly maxConnections?: number
+    readonly maxUpstreamResponseBytes?: number
+  }
   readonly ledger: {
     readonly store: string
     readonly spoolDir?: string
@@ -845,6 +880,7 @@ interface ResolvedBefore extends EngineConfig {
     readonly id: string
     readonly secret: Redacted.Redacted<string>
     readonly workspace: string
+    readonly role: "workspace" | "admin"
   }>
 }
 

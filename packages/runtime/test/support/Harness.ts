@@ -41,8 +41,8 @@ export const baseConfig = (urls: { openai: string; anthropic: string; gemini: st
         { id: "k2", secret: "env:T_K2" }
       ],
       models: [
-        { name: "gpt-4o", contextWindow: 8192, capabilities: ["tools", "json"] },
-        { name: "gpt-4o-mini", contextWindow: 128000, capabilities: ["tools", "json"] }
+        { name: "gpt-4o", contextWindow: 8192, capabilities: ["tools", "json", "streaming"] },
+        { name: "gpt-4o-mini", contextWindow: 128000, capabilities: ["tools", "json", "streaming"] }
       ],
       timeout: "10 seconds",
       breaker: { consecutiveFailures: 5, openFor: "30 seconds" }
@@ -51,14 +51,14 @@ export const baseConfig = (urls: { openai: string; anthropic: string; gemini: st
       kind: "anthropic",
       baseURL: urls.anthropic,
       keys: [{ id: "a1", secret: "env:T_A1" }],
-      models: [{ name: "claude-sonnet-4-6", contextWindow: 200000, capabilities: ["tools"] }],
+      models: [{ name: "claude-sonnet-4-6", contextWindow: 200000, capabilities: ["tools", "streaming"] }],
       timeout: "10 seconds"
     },
     tertiary: {
       kind: "gemini",
       baseURL: urls.gemini,
       keys: [{ id: "g1", secret: "env:T_G1" }],
-      models: [{ name: "gemini-2.5-flash", contextWindow: 1048576, capabilities: ["tools", "json"] }],
+      models: [{ name: "gemini-2.5-flash", contextWindow: 1048576, capabilities: ["tools", "json", "streaming"] }],
       timeout: "10 seconds"
     }
   },
