@@ -148,9 +148,10 @@ const cases: Record<string, Case> = {
     consumedBy: "apps/gateway Gateway.layer: node:http requestTimeout (HostileInputBounds.test.ts)"
   },
   "server.maxConnections": {
-    set: [[["server", "maxConnections"], 0]],
-    rejectedAt: "server.maxConnections",
-    message: "Expected a value greater than 0, got 0"
+    set: [[["server", "maxConnections"], 64]],
+    read: (c) => c.server.maxConnections,
+    expected: 64,
+    consumedBy: "apps/gateway Gateway.layer: the node:http server's maxConnections (HostileInputBounds.test.ts)"
   },
   "server.maxUpstreamResponseBytes": {
     set: [[["server", "maxUpstreamResponseBytes"], 1048576]],
@@ -748,9 +749,11 @@ const cases: Record<string, Case> = {
     consumedBy: "apps/gateway Gateway.serve (makeAuth): the caller's workspace (usage, ledger)"
   },
   "gatewayKeys[].role": {
-    set: gatewayKey("role", { id: "ops", secret: "gk-ops", workspace: "ops", role: "root" }),
-    rejectedAt: "gatewayKeys.0.role",
-    message: 'Expected "workspace" | "admin", got "root"'
+    set: gatewayKey("role", { id: "ops", secret: "gk-ops", workspace: "ops", role: "admin" }),
+    read: (c) => c.gatewayKeys.map((g) => g.role),
+    expected: ["admin"],
+    consumedBy:
+      "apps/gateway Gateway.serve (makeAuth): admin keys see every workspace and run the operator actions (RolesAndIsolation.test.ts)"
   }
 }
 
