@@ -1,5 +1,5 @@
 /** The `am` operator commands. */
-import { EventStore, type LedgerEntry, LedgerStore, RunStore } from "@am/core"
+import { EventStore, type LedgerEntry, LedgerStore, type LedgerStoreShape, RunStore } from "@am/core"
 import { verifyStore } from "@am/ledger"
 import { formatUsageTable, usageReport, usageReportCsv, usageReportJson } from "@am/usage"
 import { Console, Effect, Option } from "effect"
@@ -41,16 +41,41 @@ const entryRow = (e: LedgerEntry) =>
     e.requestId
   ].join("  ")
 
+const workspaceFlag = Flag.String("workspace").pipe(
+  Flag.withDescription("only this workspace's entries"),
+  Flag.optional
+)
+
+/** The newest `limit` entries (of `workspace` only, if given), oldest first, read back page by page. */
+const newest = (store: LedgerStoreShape, limit: number, workspace: string | undefined) =>
+  Effect.gen(function* () {
+    const head = yield* store.head
+    if (head === undefined) return []
+    if (workspace === undefined) return yield* store.range(Math.max(1, head.seq - limit + 1), limit)
+    const found: Array<LedgerEntry> = []
+    const page = 500
+    for (let to = head.seq; to >= 1 && found.length < limit; to -= page) {
+      const from = Math.max(1, to - page + 1)
+      const entries = yield* store.range(from, to - from + 1)
+      for (const e of entries.toReversed()) {
+        if (e.workspaceId === workspace && found.length < limit) found.push(e)
+      }
+    }
+    return found.toReversed()
+  })
+
 const tail = Command.make(
   "tail",
-  { limit: Flag.Int("limit").pipe(Flag.withDescription("how many entries"), Flag.withDefault(20)) },
-  Effect.fn(function* ({ limit }) {
+  {
+    limit: Flag.Int("limit").pipe(Flag.withDescription("how many entries"), Flag.withDefault(20)),
+    workspace: workspaceFlag
+  },
+  Effect.fn(function* ({ limit, workspace }) {
     const { json } = yield* root
     yield* withStores(
       Effect.gen(function* () {
         const store = yield* LedgerStore
-        const head = yield* store.head
-        const entries = head === undefined ? [] : yield* store.range(Math.max(1, head.seq - limit + 1), limit)
+        const entries = yield* newest(store, limit, Option.getOrUndefined(workspace))
         if (json) return yield* Console.log(JSON.stringify(entries, null, 2))
         if (entries.length === 0) return yield* Console.log("the ledger is empty")
         yield* Console.log(entries.map(entryRow).join("\n"))
@@ -61,15 +86,21 @@ const tail = Command.make(
 
 const show = Command.make(
   "show",
-  { id: Argument.String("id").pipe(Argument.withDescription("a request id (req_…) or a seq number")) },
-  Effect.fn(function* ({ id }) {
+  {
+    id: Argument.String("id").pipe(Argument.withDescription("a request id (req_…) or a seq number")),
+    workspace: workspaceFlag
+  },
+  Effect.fn(function* ({ id, workspace }) {
     yield* withStores(
       Effect.gen(function* () {
         const store = yield* LedgerStore
         const entry = /^\d+$/.test(id)
           ? (yield* store.range(Number(id), 1)).find((e) => e.seq === Number(id))
           : yield* store.byRequestId(id)
-        if (entry === undefined) return yield* new CliError({ message: `no ledger entry ${id}` })
+        // Another workspace's entry reads as absent: --workspace never reveals that it exists.
+        if (entry === undefined || (Option.isSome(workspace) && entry.workspaceId !== workspace.value)) {
+          return yield* new CliError({ message: `no ledger entry ${id}` })
+        }
         yield* Console.log(JSON.stringify(entry, null, 2))
       })
     )
