@@ -131,7 +131,12 @@ const ibanSpan = (text: string, m: RegExpExecArray): readonly [number, number] |
   return ibanChecksum(compact) ? [m.index, i] : undefined
 }
 
-const SECRETS: ReadonlyArray<EntityRule> = SECRET_RULES.map((r) => ({ ...r, entity: "secret" as const }))
+/** A secret rule with its needles as the presence pass records them (lower-cased, or literal). */
+const SECRETS: ReadonlyArray<EntityRule & { readonly keys: ReadonlyArray<string> }> = SECRET_RULES.map((r) => ({
+  ...r,
+  entity: "secret" as const,
+  keys: r.needles.map((n) => (/^\w/.test(n) ? n.toLowerCase() : n))
+}))
 // One regex pass over the lower-cased text tells which secret rules can match: every rule's match
 // starts at one of its needles at a word start (`\b`), so the pass tries word starts only, and the
 // same pass finds the firewall's stems (internal/Stems.ts), which the firewall then reuses. It is
@@ -143,7 +148,6 @@ const LOWER_KEYWORDS = [...new Set(SECRET_RULES.filter((r) => r.lower === true).
 const afterUnderscore = presence(LOWER_KEYWORDS, "(?<=_)")
 // Without a firewall to feed, the secret needles alone (a 40-word trie costs less than the 300-stem one).
 const secretNeedlesOnly = presence(SECRET_NEEDLES, "\\b")
-const needleKey = new Map(SECRET_RULES.flatMap((r) => r.needles).map((n) => [n, /^\w/.test(n) ? n.toLowerCase() : n]))
 
 const NUMERIC: ReadonlyArray<EntityRule> = [
   { entity: "iban", rule: "iban", needles: [], pattern: IBAN_START, span: (m, text) => ibanSpan(text, m) },
@@ -190,6 +194,7 @@ const runRule = (text: string, rule: EntityRule, found: Finding[]): void => {
 }
 
 const hasDigit = /\d/
+const TRAILING = new Set([32, 46, 40, 45])
 
 /**
  * Every sensitive value in `text`, sorted by position, never overlapping.
@@ -218,10 +223,13 @@ export const analyse = (text: string, prepare = true): Analysis => {
   const underscored = lower.includes("_") ? afterUnderscore(lower) : undefined
   const literal = LITERAL_NEEDLES.filter((n) => text.includes(n))
   for (const rule of SECRETS) {
-    const hit = rule.needles.some((n) => {
-      const key = needleKey.get(n)!
-      return stems.has(key) || literal.includes(key) || (rule.lower === true && underscored?.has(n) === true)
-    })
+    let hit = false
+    for (const key of rule.keys) {
+      if (stems.has(key) || (literal.length > 0 && literal.includes(key)) || underscored?.has(key) === true) {
+        hit = true
+        break
+      }
+    }
     if (hit) runRule(text, rule, found)
   }
   emails(text, found)
@@ -232,7 +240,10 @@ export const analyse = (text: string, prepare = true): Analysis => {
   if (digits) {
     DIGIT_RUN.lastIndex = 0
     for (let m = DIGIT_RUN.exec(text); m !== null; m = DIGIT_RUN.exec(text)) {
-      let run = m[0].replace(/[ .(-]+$/, "")
+      // trailing separators off (a loop: a `[ .(-]+$` regex retries at every position of the run)
+      let cut = m[0].length
+      while (cut > 0 && TRAILING.has(m[0].charCodeAt(cut - 1))) cut--
+      let run = cut === m[0].length ? m[0] : m[0].slice(0, cut)
       let start = m.index
       if (run.startsWith("(") && !/^\(\d{1,4}\)/.test(run)) {
         run = run.slice(1)
