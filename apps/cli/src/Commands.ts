@@ -5,6 +5,7 @@ import { formatUsageTable, usageReport, usageReportCsv, usageReportJson } from "
 import { Console, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { formatSummary, summarize } from "./EventSummary.ts"
+import { makeFaultsCommand } from "./FaultsCommand.ts"
 import { CliError, resolveStoreSpec, storeLayer } from "./Store.ts"
 import { parseTime } from "./Time.ts"
 
@@ -179,4 +180,6 @@ const events = Command.make("events").pipe(
   Command.withDescription("telemetry events")
 )
 
-export const cli = root.pipe(Command.withSubcommands([ledger, usage, events]))
+const faults = makeFaultsCommand(Effect.map(root, (flags) => flags.json))
+
+export const cli = root.pipe(Command.withSubcommands([ledger, usage, events, faults]))

@@ -1,0 +1,196 @@
+/**
+ * Scoring of one fault scenario from what the client saw and what the upstreams saw. Pure: the
+ * runner gathers the observations, this decides pass / partial / safe / fail and the conduct checks.
+ *
+ * - `pass`: every request ended as the scenario expects (the whole answer, or an honest error with
+ *   an expected code) and every conduct check holds.
+ * - `partial`: the answers arrived whole, but a non-fatal conduct check failed (Retry-After not
+ *   honoured, a recovered primary not used again in time).
+ * - `safe`: some request ended with an honest error where an answer was possible — never a
+ *   truncated answer presented as complete.
+ * - `fail`: a truncated or wrong answer presented as success, unbounded attempts, hammering of the
+ *   failing upstream, or a gateway that is not alive afterwards.
+ */
+import { FAULT_REPLY, type FaultScenario, type LoggedRequest } from "@am/simulator"
+
+/** How one request through the gateway ended, as the client saw it. */
+export interface ClientResult {
+  readonly startedAt: number
+  readonly status: number
+  /** The whole text the client received (JSON content, or the concatenated stream deltas). */
+  readonly text: string
+  /** JSON: `choices[0].finish_reason`; stream: the last finish_reason seen. */
+  readonly finishReason?: string
+  /** Stream only: `data: [DONE]` arrived. */
+  readonly done?: boolean
+  /** The error code, from the error body or an in-stream error event. */
+  readonly errorCode?: string
+  readonly provider?: string
+  readonly attempts?: number
+  /** The request never got an answer (transport failure or the runner's own timeout). */
+  readonly transportError?: string
+}
+
+export type Verdict = "pass" | "partial" | "safe" | "fail"
+
+export interface Check {
+  readonly name:
+    | "no truncated success"
+    | "bounded attempts"
+    | "no hammering"
+    | "Retry-After honoured"
+    | "back on primary"
+    | "alive after"
+  readonly ok: boolean
+  readonly detail: string
+}
+
+export interface ScenarioScore {
+  readonly id: string
+  readonly title: string
+  readonly verdict: Verdict
+  readonly answered: number
+  readonly honestErrors: number
+  readonly requests: number
+  readonly primaryCalls: number
+  readonly fallbackCalls: number
+  readonly checks: ReadonlyArray<Check>
+  readonly note?: string
+}
+
+export interface Observations {
+  readonly results: ReadonlyArray<ClientResult>
+  readonly primary: ReadonlyArray<LoggedRequest>
+  readonly fallback: ReadonlyArray<LoggedRequest>
+  readonly aliveAfter: boolean
+  /** Epoch ms at which the flapping primary became healthy. */
+  readonly recoveredAt?: number
+}
+
+/** The most upstream calls one request may cause (a careful gateway's attempt budget, with room). */
+export const MAX_ATTEMPTS_PER_REQUEST = 10
+
+const isWhole = (r: ClientResult) =>
+  r.status === 200 && r.text === FAULT_REPLY && r.finishReason === "stop" && r.done !== false
+
+const isHonestError = (r: ClientResult) =>
+  r.transportError === undefined && (r.status !== 200 || r.errorCode !== undefined)
+
+/** A 200 whose text is not the whole answer and that carried no error: a truncation presented as success. */
+const isTruncatedSuccess = (r: ClientResult) => r.status === 200 && r.errorCode === undefined && !isWhole(r)
+
+export const scoreScenario = (scenario: FaultScenario, o: Observations): ScenarioScore => {
+  const checks: Array<Check> = []
+  const truncated = o.results.filter(isTruncatedSuccess)
+  checks.push({
+    name: "no truncated success",
+    ok: truncated.length === 0,
+    detail:
+      truncated.length === 0
+        ? "every 200 carried the whole answer"
+        : `${truncated.length} answer(s) presented as complete but short (${truncated[0]!.text.length}/${FAULT_REPLY.length} chars)`
+  })
+  const calls = o.primary.length + o.fallback.length
+  const bound = o.results.length * MAX_ATTEMPTS_PER_REQUEST
+  checks.push({
+    name: "bounded attempts",
+    ok: calls <= bound,
+    detail: `${calls} upstream calls for ${o.results.length} requests (bound ${bound})`
+  })
+
+  // A failing upstream should see a few attempts per request at most, then the breaker's probes.
+  const failingCalls = scenario.flapping
+    ? o.primary.filter((r) => o.recoveredAt === undefined || r.at < o.recoveredAt).length
+    : o.primary.filter((r) => r.status !== 200).length
+  const hammerLimit = scenario.flapping
+    ? Math.ceil(o.results.filter((r) => o.recoveredAt === undefined || r.startedAt < o.recoveredAt).length * 0.75)
+    : o.results.length * 4
+  checks.push({
+    name: "no hammering",
+    ok: failingCalls <= Math.max(hammerLimit, 3),
+    detail: `${failingCalls} calls to the failing primary (limit ${Math.max(hammerLimit, 3)})`
+  })
+
+  if (scenario.retryAfterMs !== undefined) {
+    const early = o.primary.filter((r, i) =>
+      o.primary
+        .slice(0, i)
+        .some((p) => p.status === 429 && p.key === r.key && p.model === r.model && r.at - p.at < scenario.retryAfterMs!)
+    )
+    checks.push({
+      name: "Retry-After honoured",
+      ok: early.length === 0,
+      detail:
+        early.length === 0
+          ? `no key called again within ${scenario.retryAfterMs} ms of its 429`
+          : `${early.length} call(s) to a key inside its Retry-After`
+    })
+  }
+
+  if (scenario.flapping !== undefined) {
+    const recovered = o.recoveredAt
+    const after = o.results.filter((r) => recovered !== undefined && r.startedAt >= recovered)
+    const steady = after.findIndex((_, i) => after.slice(i).every((r) => r.provider === "primary"))
+    const backAt = steady < 0 ? undefined : after[steady]!.startedAt
+    const within = scenario.flapping.backWithinMs
+    checks.push({
+      name: "back on primary",
+      ok: backAt !== undefined && recovered !== undefined && backAt - recovered <= within,
+      detail:
+        backAt === undefined || recovered === undefined
+          ? "traffic never returned to the primary"
+          : `traffic back on the primary ${backAt - recovered} ms after its recovery (bound ${within} ms)`
+    })
+  }
+
+  checks.push({
+    name: "alive after",
+    ok: o.aliveAfter,
+    detail: o.aliveAfter ? "a healthy request afterwards was answered" : "the gateway did not answer afterwards"
+  })
+
+  const expectedError = (r: ClientResult) =>
+    r.errorCode !== undefined && (scenario.expect.orError ?? []).includes(r.errorCode)
+  const answered = o.results.filter(isWhole).length
+  const honest = o.results.filter((r) => !isWhole(r) && isHonestError(r)).length
+  const asExpected = o.results.every((r) => isWhole(r) || expectedError(r))
+  const fatal = checks.some(
+    (c) =>
+      !c.ok &&
+      (c.name === "no truncated success" ||
+        c.name === "bounded attempts" ||
+        c.name === "no hammering" ||
+        c.name === "alive after")
+  )
+  const soft = checks.some((c) => !c.ok && (c.name === "Retry-After honoured" || c.name === "back on primary"))
+  const unanswered = o.results.filter((r) => !isWhole(r) && !isHonestError(r)).length
+  const verdict: Verdict =
+    fatal || unanswered > 0 ? "fail" : asExpected ? (soft ? "partial" : "pass") : honest > 0 ? "safe" : "fail"
+  return {
+    id: scenario.id,
+    title: scenario.title,
+    verdict,
+    answered,
+    honestErrors: honest,
+    requests: o.results.length,
+    primaryCalls: o.primary.length,
+    fallbackCalls: o.fallback.length,
+    checks,
+    ...(verdict !== "pass" && scenario.needs !== undefined ? { note: `needs ${scenario.needs}` } : {})
+  }
+}
+
+/** The scorecard as text: one line per scenario, its failed checks below it, and the totals. */
+export const formatScorecard = (scores: ReadonlyArray<ScenarioScore>): string => {
+  const lines = scores.map((s) => {
+    const head = `${s.verdict.toUpperCase().padEnd(8)} ${s.id.padEnd(24)} answered ${s.answered}/${s.requests}  errors ${s.honestErrors}  upstream ${s.primaryCalls}+${s.fallbackCalls}`
+    const failed = s.checks.filter((c) => !c.ok).map((c) => `         ✗ ${c.name}: ${c.detail}`)
+    return [head, ...failed, ...(s.note !== undefined ? [`         · ${s.note}`] : [])].join("\n")
+  })
+  const count = (v: Verdict) => scores.filter((s) => s.verdict === v).length
+  lines.push(
+    "",
+    `${count("pass")} pass, ${count("partial")} partial, ${count("safe")} safe, ${count("fail")} fail (${scores.length} scenarios)`
+  )
+  return lines.join("\n")
+}

@@ -1,0 +1,73 @@
+// `am faults` against the embedded gateway: the real command (effect/cli), the simulated
+// upstreams, a fresh gateway per scenario. Asserts the scorecard's structure and that the
+// scenarios our gateway clearly handles pass; timing is never asserted.
+import { FaultScenarios } from "@am/simulator"
+import { assert, describe, it } from "@effect/vitest"
+import { NodeServices } from "@effect/platform-node"
+import { Effect, Exit } from "effect"
+import { Command } from "effect/cli"
+import { TestConsole } from "effect/testing"
+import { cli } from "../src/Commands.ts"
+import type { ScenarioScore } from "../src/FaultScore.ts"
+
+const CLEARLY_HANDLED = [
+  "server-error-500",
+  "unavailable-503",
+  "overloaded-529",
+  "connection-reset",
+  "invalid-key-401",
+  "quota-exhausted",
+  "model-not-found",
+  "flapping-primary"
+]
+
+describe("am faults scores every scenario against the embedded gateway", () => {
+  it.live(
+    "one score per scenario kind, conduct checks listed, the clearly handled ones pass, none is a fake pass",
+    () =>
+      Effect.gen(function* () {
+        const exit = yield* Command.runWith(cli, { version: "test" })(["faults", "--json"]).pipe(
+          Effect.provide(NodeServices.layer),
+          Effect.exit
+        )
+        const lines = yield* TestConsole.logLines
+        const out = String(lines.at(-1))
+        assert.isTrue(Exit.isSuccess(exit), String(exit))
+        const scores = JSON.parse(out) as Array<ScenarioScore>
+        console.error(
+          scores
+            .map(
+              (s) =>
+                `${s.verdict} ${s.id} ${s.checks
+                  .filter((c) => !c.ok)
+                  .map((c) => c.detail)
+                  .join("; ")}`
+            )
+            .join("\n")
+        )
+        assert.deepStrictEqual(
+          scores.map((s) => s.id),
+          FaultScenarios.map((s) => s.id)
+        )
+        assert.strictEqual(new Set(scores.map((s) => s.id)).size, 16)
+        for (const s of scores) {
+          assert.include(["pass", "partial", "safe", "fail"], s.verdict)
+          const names = s.checks.map((c) => c.name)
+          assert.includeMembers(names, ["no truncated success", "bounded attempts", "no hammering", "alive after"])
+          assert.isTrue(s.checks.find((c) => c.name === "alive after")!.ok, `${s.id}: gateway not alive after`)
+          assert.isTrue(s.checks.find((c) => c.name === "no truncated success")!.ok, `${s.id}: truncated success`)
+          // A pass means every request got the whole answer or an expected honest error.
+          if (s.verdict === "pass")
+            assert.isTrue(
+              s.checks.every((c) => c.ok),
+              s.id
+            )
+        }
+        for (const id of CLEARLY_HANDLED) {
+          const s = scores.find((x) => x.id === id)!
+          assert.strictEqual(s.verdict, "pass", `${id}: ${JSON.stringify(s)}`)
+        }
+      }).pipe(Effect.provide(TestConsole.layer)),
+    { timeout: 300_000 }
+  )
+})
