@@ -31,6 +31,7 @@ import {
   CompletionRequest as CompletionRequestSchema,
   EventBus,
   ProviderRegistry,
+  RequestGuard,
   RequestId,
   schemaIssuePath
 } from "@am/core"
@@ -40,11 +41,12 @@ import { Router } from "@am/router"
 import { Context, Effect, Exit, Layer, Schema, Scope } from "effect"
 import type { EngineConfig, StreamSpec } from "./EngineConfig.ts"
 import { EngineError } from "./EngineError.ts"
-import type { EngineCompletion, EngineShape, EngineState, StreamOptions } from "./EngineTypes.ts"
+import type { CompleteOptions, EngineCompletion, EngineShape, EngineState, StreamOptions } from "./EngineTypes.ts"
 import { admit } from "./internal/Admit.ts"
 import { makeEmbed } from "./internal/EmbedRun.ts"
 import { attemptComplete } from "./internal/Attempt.ts"
 import type { EngineDeps } from "./internal/Deps.ts"
+import { guardAnswer, guardInput, outputSpecOf, scrubError } from "./internal/GuardStage.ts"
 import { finishRequest } from "./internal/Record.ts"
 import { endOfCompletion, endOfFailure } from "./internal/Recording.ts"
 import { run } from "./internal/Run.ts"
@@ -56,6 +58,7 @@ import { RequestRecorder } from "./RequestRecorder.ts"
 import { RetryBudget } from "./RetryBudget.ts"
 
 export type {
+  CompleteOptions,
   EngineCompletion,
   EngineEmbeddings,
   EngineShape,
@@ -84,13 +87,31 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
     router: yield* Router,
     recorder: yield* RequestRecorder,
     bus: yield* EventBus,
+    guard: yield* RequestGuard,
     active: new Map()
   }
 
-  const complete = Effect.fnUntraced(function* (request: CompletionRequest) {
+  const complete = Effect.fnUntraced(function* (request: CompletionRequest, options?: CompleteOptions) {
     const { state, planned, deadlineMs } = yield* admit(deps, request)
     yield* Effect.annotateCurrentSpan("am.request_id", state.requestId)
-    const answered = run(deps, state, planned, deadlineMs, attemptComplete).pipe(
+    const spec = outputSpecOf(
+      state,
+      options?.schema === undefined ? undefined : { _tag: "StandardSchema", schema: options.schema }
+    )
+    // Unguarded and without a contract: the plain path, nothing added.
+    const ran =
+      !deps.guard!.enabled && spec === undefined
+        ? run(deps, state, planned, deadlineMs, attemptComplete)
+        : guardInput(deps, state).pipe(
+            Effect.flatMap((session) =>
+              run(deps, state, planned, deadlineMs, attemptComplete).pipe(
+                Effect.flatMap((a) => guardAnswer(deps, state, deadlineMs, session, spec, a)),
+                Effect.map((c) => [c, c.resilience] as const)
+              )
+            ),
+            Effect.mapError((e) => scrubError(deps, state, e))
+          )
+    const answered = ran.pipe(
       Effect.flatMap(([completion, resilience]) =>
         Effect.as(
           Effect.andThen(
@@ -116,7 +137,15 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
     const outer = yield* Effect.scope
     // The stream's own scope: its calls' fibers and upstream connections; closed when it ends.
     const scope = yield* Scope.fork(outer)
-    const [committed, resilience] = yield* run(deps, state, planned, deadlineMs, attemptStream(scope, limits), true).pipe(
+    const started = run(deps, state, planned, deadlineMs, attemptStream(scope, limits), true)
+    const [[committed, resilience], session] = yield* (
+      deps.guard!.enabled
+        ? guardInput(deps, state).pipe(
+            Effect.flatMap((session) => Effect.map(started, (r) => [r, session] as const)),
+            Effect.mapError((e) => scrubError(deps, state, e))
+          )
+        : Effect.map(started, (r) => [r, undefined] as const)
+    ).pipe(
       Effect.onExit((exit) =>
         Exit.isSuccess(exit)
           ? Effect.annotateCurrentSpan("am.outcome", "COMMITTED")
@@ -126,7 +155,15 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
             )
       )
     )
-    return yield* relay(deps, { state, outer, scope, limits, committed, resilience })
+    return yield* relay(deps, {
+      state,
+      outer,
+      scope,
+      limits,
+      committed,
+      resilience: session === undefined ? resilience : { ...resilience, guard: state.audit?.guard ?? {} },
+      ...(session !== undefined ? { session } : {})
+    })
   }, requestSpan("Engine.stream"))
 
   const state = Effect.gen(function* () {

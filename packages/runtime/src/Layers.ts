@@ -15,7 +15,7 @@
  */
 import { Breakers } from "@am/breaker"
 import { Classifier } from "@am/classifier"
-import { EventBus, type Provider, ProviderRegistry } from "@am/core"
+import { EventBus, type Provider, ProviderRegistry, RequestGuard } from "@am/core"
 import { Keyring } from "@am/keyring"
 import { make as makeAnthropic } from "@am/provider-anthropic"
 import { make as makeGemini } from "@am/provider-gemini"
@@ -23,6 +23,7 @@ import { make as makeOpenAI } from "@am/provider-openai"
 import { PromptRewriter } from "@am/rewriter"
 import { Router } from "@am/router"
 import { layerAudit } from "./Audit.ts"
+import { makeRequestGuard } from "./internal/GuardAdapter.ts"
 import { layerCache } from "./Cache.ts"
 import type { AmConfig } from "./Config.ts"
 import { layerObservability, type ObservabilityOptions } from "./Observability.ts"
@@ -127,6 +128,14 @@ export const layerState = (config: EngineConfig & { readonly state: AmConfig["st
   )
 }
 
+/**
+ * The request guard of the config's `guards` section (`@am/guard` behind core's `RequestGuard`):
+ * PII and secrets redacted and restored, the injection firewall, output contracts, sanitisation
+ * and size limits. With no `guards` section only output contracts are checked.
+ */
+export const layerGuard = (config: Pick<AmConfig, "guards">) =>
+  Layer.succeed(RequestGuard, makeRequestGuard(config.guards))
+
 /** The services the engine runs on, built from config; `EventBus` comes from outside. */
 export const layerServices = (config: AmConfig, options?: LayerConfigOptions) => {
   const providers = options?.providers ?? [...config.providers.values()].map(makeProvider)
@@ -147,7 +156,13 @@ export const layerServices = (config: AmConfig, options?: LayerConfigOptions) =>
             })
           }).pipe(Effect.orDie)
         )
-  const base = Layer.mergeAll(registry, layerState(config), Classifier.layer, options?.router ?? layerRouter(config))
+  const base = Layer.mergeAll(
+    registry,
+    layerState(config),
+    Classifier.layer,
+    options?.router ?? layerRouter(config),
+    layerGuard(config)
+  )
   return Layer.provideMerge(rewriter, base)
 }
 

@@ -20,7 +20,7 @@
  * @since 0.1.0
  */
 import type { CompletionChunk, Provider } from "@am/core"
-import { Cause, Effect, Exit, ManagedRuntime, Stream } from "effect"
+import { Cause, Effect, Exit, ManagedRuntime, type StandardSchema, Stream } from "effect"
 import {
   type AttemptRecord,
   decodeRequest,
@@ -29,7 +29,9 @@ import {
   EngineError,
   type EngineState,
   type ErrorCode,
+  type GuardBlock,
   type Mitigation,
+  type OutputIssue,
   type Resilience,
   type StreamOptions
 } from "@am/engine"
@@ -45,6 +47,10 @@ export class AmError extends Error {
   readonly retryAfterMs: number | undefined
   readonly field: string | undefined
   readonly mitigation: Mitigation | undefined
+  /** For `guard_blocked`: what the guard refused and why (reason, rule, score; never a value). */
+  readonly guard: GuardBlock | undefined
+  /** For `output_invalid`: the answer's validation issues (masked). */
+  readonly issues: ReadonlyArray<OutputIssue> | undefined
   constructor(
     code: AmError["code"],
     message: string,
@@ -54,6 +60,8 @@ export class AmError extends Error {
       readonly retryAfterMs?: number
       readonly field?: string
       readonly mitigation?: Mitigation
+      readonly guard?: GuardBlock
+      readonly issues?: ReadonlyArray<OutputIssue>
     }
   ) {
     super(message)
@@ -64,6 +72,8 @@ export class AmError extends Error {
     this.retryAfterMs = details?.retryAfterMs
     this.field = details?.field
     this.mitigation = details?.mitigation
+    this.guard = details?.guard
+    this.issues = details?.issues
   }
 }
 export class AllProvidersFailedError extends AmError {}
@@ -75,6 +85,10 @@ export class NoRouteError extends AmError {}
 export class InterruptedError extends AmError {}
 /** A stream failed or stalled after its first token reached the caller: the answer is cut. */
 export class StreamInterruptedError extends AmError {}
+/** The input guard refused the request before any provider call; `guard` says why (never a value). */
+export class GuardBlockedError extends AmError {}
+/** The answer failed its output contract, also after the one repair attempt; `issues` says how. */
+export class OutputInvalidError extends AmError {}
 /** A store the config names (`ledger.store`, `state.store`) could not be opened. */
 export class StoreUnavailableError extends AmError {}
 /** The config was invalid; `field` is the dotted path of the bad field. */
@@ -88,7 +102,9 @@ const classes: Record<ErrorCode, typeof AmError> = {
   deadline_exceeded: DeadlineExceededError,
   no_route: NoRouteError,
   interrupted: InterruptedError,
-  stream_interrupted: StreamInterruptedError
+  stream_interrupted: StreamInterruptedError,
+  guard_blocked: GuardBlockedError,
+  output_invalid: OutputInvalidError
 }
 
 /** Maps an `EngineError` to its facade class. */
@@ -98,7 +114,9 @@ export const toAmError = (e: EngineError): AmError =>
     attempts: e.attempts,
     ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
     ...(e.field !== undefined ? { field: e.field } : {}),
-    ...(e.mitigation !== undefined ? { mitigation: e.mitigation } : {})
+    ...(e.mitigation !== undefined ? { mitigation: e.mitigation } : {}),
+    ...(e.guard !== undefined ? { guard: e.guard } : {}),
+    ...(e.issues !== undefined ? { issues: e.issues } : {})
   })
 
 export interface CreateEngineOptions {
@@ -140,6 +158,26 @@ export interface AmStream extends AsyncIterable<CompletionChunk> {
 export interface AmEngine extends AsyncDisposable {
   readonly config: AmConfig
   readonly complete: (request: unknown, options?: { readonly signal?: AbortSignal }) => Promise<EngineCompletion>
+  /**
+   * A completion whose answer is parsed and validated against `schema` (any Standard Schema:
+   * zod, Effect Schema, Valibot, …) and returned typed by it. An answer that fails the schema
+   * gets one repair attempt naming the issues; a second failure rejects with
+   * `OutputInvalidError` carrying them.
+   *
+   * @example
+   * ```ts
+   * import { z } from "zod"
+   * const city = await engine.completeObject({
+   *   schema: z.object({ city: z.string(), population: z.number() }),
+   *   messages: [{ role: "user", content: "The largest city of France, as JSON {city, population}" }]
+   * })
+   * city.population // number
+   * ```
+   */
+  readonly completeObject: <S extends StandardSchema.StandardSchemaV1>(
+    request: { readonly schema: S; readonly messages: ReadonlyArray<unknown> } & Readonly<Record<string, unknown>>,
+    options?: { readonly signal?: AbortSignal }
+  ) => Promise<StandardSchema.StandardSchemaV1.InferOutput<S>>
   /** Streams the answer with failover until its first token; see `AmStream`. */
   readonly stream: (request: unknown, options?: StreamOptions & { readonly signal?: AbortSignal }) => AmStream
   readonly state: () => Promise<EngineState>
@@ -270,6 +308,16 @@ export const createEngine = (config: unknown, options?: CreateEngineOptions): Am
         ),
         opts?.signal
       ),
+    completeObject: <S extends StandardSchema.StandardSchemaV1>(
+      { schema, ...request }: { readonly schema: S } & Readonly<Record<string, unknown>>,
+      opts?: { readonly signal?: AbortSignal }
+    ) =>
+      run(
+        Effect.flatMap(decode(request), (req) =>
+          Effect.flatMap(Effect.service(Engine), (engine) => engine.complete(req, { schema }))
+        ),
+        opts?.signal
+      ).then((answer) => answer.output as StandardSchema.StandardSchemaV1.InferOutput<S>),
     stream,
     state: () => runtime.runPromise(Effect.flatMap(Effect.service(Engine), (engine) => engine.state)),
     close,

@@ -1,13 +1,13 @@
 /**
  * The whole config file as one Schema: the sections as written decode to the resolved config
- * hosts run on (`guards` is checked and dropped), and the rules that span sections — a route
+ * hosts run on (`guards` decoded by `@am/guard`'s schema), and the rules that span sections — a route
  * step names a known provider and a model listed under it; an LLM rewriter names a provider with
  * keys — are checks on the decoded config that report the written field's path.
  *
  * @internal
  */
 import { stepsOf } from "@am/engine"
-import { Schema, SchemaGetter } from "effect"
+import { Schema } from "effect"
 import { GatewayKeys, Guards, Ledger, Server, State, Telemetry } from "./HostSchema.ts"
 import { Cache, cachedRoutesExist, Idempotency } from "./CacheSchema.ts"
 import { routeEmbeddingDimensionsAgree } from "./EmbeddingsSchema.ts"
@@ -26,7 +26,8 @@ const resolvedFields = {
   state: State,
   gatewayKeys: GatewayKeys,
   idempotency: Idempotency,
-  cache: Cache
+  cache: Cache,
+  guards: Guards
 }
 
 const Resolved = Schema.toType(Schema.Struct(resolvedFields))
@@ -70,10 +71,6 @@ const rewriterIsServed = Schema.makeFilter((config: Resolved) => {
  * The config file, decoded (`env:NAME` secrets need `ConfigEnv`) to the resolved config:
  * providers and routes as maps, capabilities as sets, durations in milliseconds, defaults filled.
  */
-export const ConfigSchema = Schema.Struct({ ...resolvedFields, guards: Guards }).pipe(
-  Schema.decodeTo(Resolved, {
-    decode: SchemaGetter.transform(({ guards: _, ...config }) => config),
-    encode: SchemaGetter.transform((config) => config)
-  }),
+export const ConfigSchema = Schema.Struct(resolvedFields).pipe(
   Schema.check(routesAreServed, rewriterIsServed, routeEmbeddingDimensionsAgree, cachedRoutesExist)
 )

@@ -1,0 +1,219 @@
+/**
+ * The config's `guards` as the engine's `RequestGuard`: `@am/guard`'s pure functions behind
+ * core's interface (the engine never imports `@am/guard`). One resolved config per engine; one
+ * vault per request, inside its session, never leaving it.
+ *
+ * @internal
+ */
+import type {
+  AssistantMessage,
+  ChatMessage,
+  CompletionRequest,
+  Content,
+  GuardedInput,
+  GuardEventInput,
+  GuardSession,
+  GuardVerdict,
+  OutputCheck,
+  OutputContractCheck,
+  OutputLimit,
+  OutputSpec,
+  RequestGuardShape
+} from "@am/core"
+import {
+  checkOutput,
+  checkRequestSize,
+  contractOfResponseFormat,
+  ENTITIES,
+  type GuardConfig,
+  guardInputEvents,
+  guardRequest,
+  limitAnswer,
+  PLACEHOLDER,
+  repairMessages,
+  resolveGuardConfig,
+  restore,
+  restoreMessage,
+  sanitizeOutput,
+  scrub,
+  streamLimiter,
+  streamRestorer,
+  streamSanitizer,
+  unusableContract,
+  type Vault,
+  validateOutputAsync
+} from "@am/guard"
+import { Effect } from "effect"
+
+/** `⟦EMAIL_1⟧` → `⟦EMAIL⟧`: what a placeholder may show outside the request (its type only). */
+const unnumbered = (text: string): string =>
+  text.includes("⟦") ? text.replace(PLACEHOLDER, (_p, label: string) => `⟦${label}⟧`) : text
+
+const maskContent = (c: Content | null): Content | null =>
+  c === null || typeof c === "string"
+    ? c === null
+      ? c
+      : unnumbered(c)
+    : c.map((p) => (p.type === "text" ? { ...p, text: unnumbered(p.text) } : p))
+
+/** The messages the audit trail keeps: placeholders reduced to their type. */
+const auditMessages = (messages: ReadonlyArray<ChatMessage>): ReadonlyArray<ChatMessage> =>
+  messages.map((m) => {
+    const content = maskContent(m.content)
+    if (m.role !== "assistant" || m.toolCalls === undefined) return { ...m, content } as ChatMessage
+    return {
+      ...m,
+      content,
+      toolCalls: m.toolCalls.map((t) => ({ ...t, arguments: unnumbered(t.arguments) }))
+    } as ChatMessage
+  })
+
+const session = (vault: Vault): GuardSession => ({
+  restore: (text) => restore(text, vault),
+  restoreMessage: (message: AssistantMessage) => restoreMessage(message, vault),
+  streamRestorer: () => streamRestorer(vault),
+  mask: (text, maxLength) =>
+    scrub(unnumbered(text), vault.size === 0 ? [] : vault.values(), maxLength === undefined ? {} : { maxLength })
+})
+
+const verdictOf = (out: ReturnType<typeof guardRequest>): GuardVerdict => {
+  const { pii, injection } = out.request
+  return {
+    ...(pii.length > 0 ? { pii: pii.length, piiEntities: [...new Set(pii.map((f) => f.entity))] } : {}),
+    ...(injection !== undefined
+      ? {
+          injectionScore: injection.score,
+          injectionVerdict: out._tag === "Blocked" && out.error.reason === "injection" ? "block" : injection.verdict,
+          ...(injection.rules[0] !== undefined ? { injectionRule: injection.rules[0] } : {})
+        }
+      : {})
+  }
+}
+
+const within = (text: string): OutputLimit => ({ text, removed: 0, truncated: false })
+
+/** The engine's `RequestGuard` for the config's `guards` section. */
+export const makeRequestGuard = (config: GuardConfig | undefined): RequestGuardShape => {
+  const resolved = resolveGuardConfig(config ?? {})
+  const piiOn = ENTITIES.some((e) => resolved.pii[e] !== "off")
+  const limits = resolved.limits
+  const sizeChecked = limits.maxRequestChars !== undefined || limits.maxRequestCharsByModel !== undefined
+  const enabled = piiOn || resolved.injection !== "off" || sizeChecked
+  // Sanitisation and the answer limit apply when the config asks for them.
+  const limitsOutput = config?.sanitize !== undefined || limits.maxAnswerChars !== undefined
+
+  const protect = (request: CompletionRequest): GuardedInput => {
+    const out = guardRequest(request.messages, resolved)
+    const events: Array<GuardEventInput> = guardInputEvents(out) as Array<GuardEventInput>
+    const s = session(out.request.vault)
+    const base = {
+      messages: out.request.messages,
+      audit: piiOn ? auditMessages(out.request.messages) : out.request.messages,
+      verdict: verdictOf(out),
+      session: s
+    }
+    if (out._tag === "Blocked") {
+      const e = out.error
+      return {
+        ...base,
+        events,
+        refusal: {
+          reason: e.reason,
+          rule: e.rule,
+          score: e.score,
+          entity: e.entity,
+          message:
+            e.reason === "injection"
+              ? `the request was blocked by the injection guard (rule ${e.rule}, score ${e.score.toFixed(2)}${e.where !== undefined ? `, message ${e.where.message} ${e.where.part}` : ""})`
+              : `the request was blocked by the PII guard: it contains a ${e.entity ?? "sensitive value"} (rule ${e.rule}), whose policy is block`
+        }
+      }
+    }
+    if (sizeChecked) {
+      const tooLarge = checkRequestSize(out.request.messages, request.model ?? request.route ?? "default", limits)
+      if (tooLarge !== undefined) {
+        events.push({ topic: "guard.blocked", reason: "request_too_large", rule: "limits.maxRequestChars" })
+        return {
+          ...base,
+          events,
+          refusal: {
+            reason: "request_too_large",
+            rule: "limits.maxRequestChars",
+            score: 1,
+            message: tooLarge.message
+          }
+        }
+      }
+    }
+    return { ...base, events, refusal: undefined }
+  }
+
+  const contract = (spec: OutputSpec): OutputContractCheck | undefined => {
+    if (spec._tag === "StandardSchema") {
+      const schema = spec.schema
+      return {
+        kind: "standard_schema",
+        check: (text) => Effect.promise(() => validateOutputAsync(schema, text)) as Effect.Effect<OutputCheck>
+      }
+    }
+    const c = contractOfResponseFormat(spec.format)
+    if (c === undefined) return undefined
+    const unusable = unusableContract(c)
+    const jsonSchema = spec.format.type === "json_schema" ? spec.format.schema : undefined
+    return {
+      kind: c._tag === "JsonSchema" ? "json_schema" : "json_object",
+      check: (text) =>
+        Effect.sync(
+          (): OutputCheck =>
+            unusable !== undefined
+              ? { _tag: "Invalid", issues: [{ path: "", message: `the JSON Schema cannot be used: ${unusable}` }] }
+              : checkOutput(c, text)
+        ),
+      ...(jsonSchema !== undefined ? { jsonSchema } : {})
+    }
+  }
+
+  const limit = (text: string): OutputLimit => {
+    const clean = config?.sanitize !== undefined ? sanitizeOutput(text, resolved.sanitize) : text
+    const removed = text.length - clean.length
+    const l = limitAnswer(clean, limits)
+    switch (l._tag) {
+      case "Within":
+        return { text: l.text, removed: Math.max(0, removed), truncated: false }
+      case "Truncated":
+        return { text: l.text, removed: Math.max(0, removed), truncated: true }
+      case "TooLarge":
+        return {
+          text: clean,
+          removed: Math.max(0, removed),
+          truncated: false,
+          tooLarge: { limit: l.error.limit, size: l.error.size }
+        }
+    }
+  }
+
+  return {
+    enabled,
+    limitsOutput,
+    protect,
+    contract,
+    repair: (messages, answer, issues, c) =>
+      repairMessages(messages, answer, issues, c.jsonSchema !== undefined ? { jsonSchema: c.jsonSchema } : {}),
+    limit,
+    streamOutput: () => {
+      const sanitizer = config?.sanitize !== undefined ? streamSanitizer(resolved.sanitize) : undefined
+      const limiter = streamLimiter(limits)
+      const step = (chunk: string): OutputLimit => {
+        const l = limiter.push(chunk)
+        return l._tag === "TooLarge"
+          ? { ...within(""), tooLarge: { limit: l.error.limit, size: l.error.size } }
+          : { text: l.text, removed: 0, truncated: l._tag === "Truncated" }
+      }
+      return {
+        push: (chunk) => step(sanitizer === undefined ? chunk : sanitizer.push(chunk)),
+        end: () => step(sanitizer === undefined ? "" : sanitizer.end())
+      }
+    },
+    scrub: (text) => scrub(text)
+  }
+}
