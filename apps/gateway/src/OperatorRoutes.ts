@@ -31,7 +31,6 @@ export const stateView = (principal: Principal) =>
     const s = yield* engine.state
     const admin = principal.role === "admin"
     return HttpServerResponse.jsonUnsafe({
-      scope: admin ? { role: "admin" } : { role: "workspace", workspace: principal.workspaceId },
       breakers: s.breakers,
       // Listed field by field for a workspace key: status is shared health, leases and failures
       // are every workspace's traffic.
@@ -57,7 +56,9 @@ export const stateView = (principal: Principal) =>
       ),
       gateway: admin
         ? { inFlight: lifecycle.inFlight, draining: lifecycle.draining, startedAt: lifecycle.startedAt }
-        : { draining: lifecycle.draining, startedAt: lifecycle.startedAt }
+        : { draining: lifecycle.draining, startedAt: lifecycle.startedAt },
+      // Last, so the body still opens with `breakers` as before roles.
+      scope: admin ? { role: "admin" } : { role: "workspace", workspace: principal.workspaceId }
     })
   })
 

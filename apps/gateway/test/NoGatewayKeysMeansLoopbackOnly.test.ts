@@ -31,7 +31,7 @@ describe("no gateway keys", () => {
       Effect.scoped(Layer.build(Gateway.layer({ config, host: "127.0.0.1", port: 0, logs: false })))
     )
     expect(exit._tag).toBe("Success")
-    expect(makeAuth([]).authenticate(undefined)).toEqual({ keyId: "none", workspaceId: "local" })
+    expect(makeAuth([]).authenticate(undefined)).toEqual({ keyId: "none", workspaceId: "local", role: "admin" })
     expect(["127.0.0.1", "::1", "localhost", "127.1.2.3"].every(isLoopback)).toBe(true)
     expect(["0.0.0.0", "::", "10.0.0.1"].some(isLoopback)).toBe(false)
   })
