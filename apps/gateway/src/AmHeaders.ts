@@ -43,3 +43,9 @@ export const requestIdHeaders = (requestId: string = RequestId.make()): Record<s
   "x-request-id": requestId,
   "x-am-request-id": requestId
 })
+
+/** Set to `true` on an answer that replays an earlier request's stored result (same `Idempotency-Key` and body). */
+export const IDEMPOTENT_REPLAY_HEADER = "x-am-idempotent-replay"
+
+/** The response cache: on a request `off` or `refresh`; on an answer `hit`, `miss` or `off`. */
+export const CACHE_HEADER = "x-am-cache"

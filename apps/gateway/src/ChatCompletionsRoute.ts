@@ -10,7 +10,8 @@
  * ```
  * @since 0.1.0
  */
-import type { CompletionRequest } from "@am/core"
+import { requestHash } from "@am/cache"
+import { type CompletionChunk, type CompletionRequest, Ledger } from "@am/core"
 import { decodeRequest, Engine, type EngineError, type EngineStream } from "@am/engine"
 import { RouteHints } from "@am/runtime"
 import { Clock, Effect, Exit, Redacted, Scope, Stream } from "effect"
@@ -25,7 +26,8 @@ import {
 import { errorEvent } from "./ErrorResponse.ts"
 import { type Auth, authenticate } from "./GatewayAuth.ts"
 import { GatewayError, ShuttingDown } from "./GatewayError.ts"
-import { Lifecycle } from "./Lifecycle.ts"
+import { chunkFolder, replayChat, storedJson, storedStream } from "./internal/ChatReplay.ts"
+import { type Complete, Lifecycle } from "./Lifecycle.ts"
 import { ChunkEncoder, DONE, decodeChatBody, toChatCompletion, toCompletionRequest } from "./OpenAIWire.ts"
 import { deadlineOf, idempotencyKeyOf, readJsonText, routeHintsOf } from "./RequestInput.ts"
 
@@ -46,6 +48,7 @@ export const chatCompletions = (options: ChatCompletionsOptions) =>
   Effect.gen(function* () {
     const engine = yield* Engine
     const lifecycle = yield* Lifecycle
+    const ledger = yield* Effect.serviceOption(Ledger)
     const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024
     const unsupportedFields = options.unsupportedFields ?? "reject"
     return Effect.gen(function* () {
@@ -71,14 +74,20 @@ export const chatCompletions = (options: ChatCompletionsOptions) =>
         passthrough: { wire: "openai.chat", body: Redacted.make(raw.text), messages: decoded.messages }
       }
       const dropped = (providerId: string | undefined) => droppedFieldsHeader(engine.config, providerId, untranslated)
-      const run = (keep: () => Effect.Effect<void>) =>
+      const includeUsage = body.stream_options?.include_usage === true
+      const run = (keep: () => Effect.Effect<void>, complete: Complete) =>
         body.stream === true
-          ? streamed(engine, completionRequest, body.stream_options?.include_usage === true, body.model, keep, dropped)
+          ? streamed(engine, completionRequest, includeUsage, body.model, keep, dropped, complete)
           : Effect.gen(function* () {
               const answer = yield* engine.complete(completionRequest).pipe(Effect.mapError(GatewayError.engine))
               const created = Math.floor((yield* Clock.currentTimeMillis) / 1000)
               const r = answer.resilience
-              return HttpServerResponse.jsonUnsafe(toChatCompletion(answer, created), {
+              const json = toChatCompletion(answer, created)
+              yield* complete({
+                requestId: r.requestId,
+                value: storedJson(json, { provider: r.provider, model: r.model, outcome: r.outcome })
+              })
+              return HttpServerResponse.jsonUnsafe(json, {
                 headers: {
                   ...amHeaders({
                     requestId: r.requestId,
@@ -91,7 +100,22 @@ export const chatCompletions = (options: ChatCompletionsOptions) =>
                 }
               })
             })
-      return yield* lifecycle.track(principal, idempotencyKey, run).pipe(Effect.provideService(RouteHints, hints))
+      // A finished answer under the key is replayed by any replica: same body, same request id, no call.
+      const idempotent = {
+        requestHash: requestHash(raw.json),
+        replay: (result: Parameters<typeof replayChat>[0]) =>
+          replayChat(result, {
+            ledger,
+            workspaceId: principal.workspaceId,
+            route: body.model,
+            messages: completionRequest.messages,
+            stream: body.stream === true,
+            includeUsage
+          })
+      }
+      return yield* lifecycle
+        .track(principal, idempotencyKey, run, idempotent)
+        .pipe(Effect.provideService(RouteHints, hints))
     })
   })
 
@@ -107,7 +131,8 @@ const streamed = (
   includeUsage: boolean,
   requestedModel: string,
   keep: () => Effect.Effect<void>,
-  dropped: (providerId: string | undefined) => Record<string, string>
+  dropped: (providerId: string | undefined) => Record<string, string>,
+  complete: Complete
 ) =>
   Effect.gen(function* () {
     const scope = yield* Scope.make()
@@ -125,11 +150,28 @@ const streamed = (
     })
     const encode = new TextEncoder()
     // `[DONE]` only after the scope closed (the ledger entry is written), so a client that saw
-    // the end of its answer can rely on its audit record.
+    // the end of its answer can rely on its audit record — and, under an Idempotency-Key, after
+    // the finished answer is stored, so a replay never misses it.
+    const folded = chunkFolder()
+    const store = Effect.suspend(() => {
+      const completion = encoder.finished ? folded.done(started.provider) : undefined
+      return completion === undefined
+        ? Effect.void
+        : complete({
+            requestId: started.requestId,
+            value: storedStream(completion, created, encoder.model, {
+              provider: started.provider,
+              model: started.model,
+              outcome: started.resilience.outcome
+            })
+          })
+    })
     const done = Stream.unwrap(
-      Effect.map(Scope.close(scope, Exit.void), () => (encoder.finished ? Stream.succeed(DONE) : Stream.empty))
+      Effect.map(Effect.andThen(Scope.close(scope, Exit.void), store), () =>
+        encoder.finished ? Stream.succeed(DONE) : Stream.empty
+      )
     )
-    const frames = sseBody(started, encoder).pipe(
+    const frames = sseBody(started, encoder, folded.add).pipe(
       Stream.concat(done),
       Stream.map((s) => encode.encode(s)),
       Stream.onExit((exit) => Scope.close(scope, exit))
@@ -164,9 +206,16 @@ const streamed = (
  * `error` frame (OpenAI's error body, which the official SDKs raise) and no `[DONE]` — a cut
  * answer never looks finished.
  */
-const sseBody = (started: EngineStream, encoder: ChunkEncoder): Stream.Stream<string> =>
+const sseBody = (
+  started: EngineStream,
+  encoder: ChunkEncoder,
+  seen: (chunk: CompletionChunk) => void
+): Stream.Stream<string> =>
   started.chunks.pipe(
-    Stream.map((chunk) => encoder.encode(chunk)),
+    Stream.map((chunk) => {
+      seen(chunk)
+      return encoder.encode(chunk)
+    }),
     Stream.catch((e: EngineError) => Stream.succeed(errorEvent(GatewayError.engine(e))))
   )
 

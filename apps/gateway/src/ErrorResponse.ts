@@ -32,6 +32,8 @@ export type ErrorCode =
   | "context_length_exceeded"
   | "unauthorized"
   | "idempotency_in_progress"
+  | "idempotency_key_reused"
+  | "idempotency_unavailable"
   | "not_found"
   | "method_not_allowed"
   | "unsupported_media_type"
@@ -161,6 +163,10 @@ export const errorWire = (reason: GatewayErrorReason): ErrorWire => {
         param: "Idempotency-Key",
         retryAfterMs: reason.retryAfterMs
       }
+    case "IdempotencyKeyReused":
+      return invalid("idempotency_key_reused", 422, "Idempotency-Key")
+    case "IdempotencyUnavailable":
+      return { ...server("idempotency_unavailable", 503), retryAfterMs: 1000 }
     case "ShuttingDown":
       return server("shutting_down", 503)
     case "EngineFailed":

@@ -60,10 +60,15 @@ export class GatewayStartError extends Schema.TaggedError<GatewayStartError>()("
 
 /** Engine, audit and lifecycle services for a config (shared by every route). */
 export const layerServices = (options: GatewayOptions) =>
-  layerEngine(options.config, {
-    ...(options.providers !== undefined ? { providers: options.providers } : {}),
-    ...(options.logs !== undefined ? { logs: options.logs } : {})
-  }).pipe(Layer.provideMerge(Lifecycle.layer))
+  // The lifecycle holds Idempotency-Keys through the engine layer's Idempotency.
+  Lifecycle.layerWith({ wait: options.config.idempotency.wait }).pipe(
+    Layer.provideMerge(
+      layerEngine(options.config, {
+        ...(options.providers !== undefined ? { providers: options.providers } : {}),
+        ...(options.logs !== undefined ? { logs: options.logs } : {})
+      })
+    )
+  )
 
 const checkBind = (options: GatewayOptions) => {
   const host = options.host ?? options.config.server.host

@@ -91,6 +91,22 @@ export class IdempotencyInProgress extends Schema.TaggedClass<IdempotencyInProgr
   }
 }
 
+/** The `Idempotency-Key` was used before in this workspace with a different request body (422). */
+export class IdempotencyKeyReused extends Schema.TaggedClass<IdempotencyKeyReused>()("IdempotencyKeyReused", {}) {
+  get message(): string {
+    return "this Idempotency-Key was already used with a different request body"
+  }
+}
+
+/** The idempotency store did not answer, so the request was not run (rather than risk running it twice). */
+export class IdempotencyUnavailable extends Schema.TaggedClass<IdempotencyUnavailable>()("IdempotencyUnavailable", {
+  detail: Schema.String
+}) {
+  get message(): string {
+    return `the idempotency store is unavailable (${this.detail}); retry the request`
+  }
+}
+
 /** The gateway is draining: another replica should take the request. */
 export class ShuttingDown extends Schema.TaggedClass<ShuttingDown>()("ShuttingDown", {}) {
   get message(): string {
@@ -124,6 +140,8 @@ export const GatewayErrorReason = Schema.Union([
   ModelNotFound,
   MethodNotAllowed,
   IdempotencyInProgress,
+  IdempotencyKeyReused,
+  IdempotencyUnavailable,
   ShuttingDown,
   EngineFailed,
   Internal

@@ -13,6 +13,8 @@ import {
   GatewayError,
   type GatewayErrorReason,
   IdempotencyInProgress,
+  IdempotencyKeyReused,
+  IdempotencyUnavailable,
   Internal,
   MethodNotAllowed,
   NotFound,
@@ -60,6 +62,8 @@ describe("every GatewayError renders its row of the error table", () => {
       "idempotency_in_progress",
       "true"
     ],
+    [new IdempotencyKeyReused(), 422, "invalid_request_error", "idempotency_key_reused", "false"],
+    [new IdempotencyUnavailable({ detail: "lease" }), 503, "api_error", "idempotency_unavailable", "true"],
     [new ShuttingDown(), 503, "api_error", "shutting_down", "true"],
     [new Internal(), 500, "api_error", "internal_error", "true"]
   ] as const)("%o → %i %s %s", async (reason, status, type, code, shouldRetry) => {

@@ -1,0 +1,210 @@
+/**
+ * `Idempotency-Key` across gateway replicas on this machine's Redis (leases) and Postgres (results,
+ * ledger, `llm_runs`): a key answered by A is replayed by B without an upstream call (same body,
+ * same request id, `x-am-idempotent-replay: true`, a ledger entry `replayed: true` pointing at the
+ * original, no `llm_runs` row of its own); a key in flight on A is 409 on B, or waited for and
+ * replayed by a replica with `idempotency.wait`; another body under the key is 422; two
+ * workspaces using one key each get their own answer and their own `llm_runs` row; a streamed
+ * answer is replayed as a stream through the official SDK.
+ */
+import type { LedgerEntry } from "@am/core"
+import { StoreUrl } from "@am/store-sql"
+import { startUpstreams, type Upstream } from "@am/testkit"
+import { cleanupAfter, redisUrl } from "@am/testkit/redis"
+import { Effect, type Layer } from "effect"
+import { SqlClient } from "effect/sql"
+import OpenAI from "openai"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { GATEWAY_KEY, KEYS, OTHER_KEY } from "./support/Harness.ts"
+import { type GatewayProcess, spawnGateway, until } from "./support/Process.ts"
+
+const run = Math.random().toString(36).slice(2, 10)
+const schema = `am_idem_${run}`
+const pgUrl = `${process.env.AM_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test"}?schema=${schema}`
+const prefix = `am:test-idem-${run}:`
+
+let upstream: Upstream | undefined
+let a: GatewayProcess | undefined
+let b: GatewayProcess | undefined
+let waiting: GatewayProcess | undefined
+
+const sql = <A>(f: (sql: SqlClient.SqlClient) => Effect.Effect<A, unknown>) =>
+  Effect.runPromise(
+    Effect.scoped(
+      Effect.flatMap(SqlClient.SqlClient, f).pipe(
+        Effect.provide(StoreUrl.layer(pgUrl) as Layer.Layer<SqlClient.SqlClient, unknown>)
+      )
+    )
+  )
+
+const runsWithKey = (key: string) =>
+  sql(
+    (s) => s<{ workspace_id: string; id: string }>`SELECT workspace_id, id FROM llm_runs WHERE idempotency_key = ${key}`
+  )
+
+const ledgerEntries = () =>
+  sql((s) => s<{ entry: string }>`SELECT entry FROM ledger_entries`).then((rows) =>
+    rows.map((r) => JSON.parse(r.entry) as LedgerEntry)
+  )
+
+const body = (content: string) => ({ model: "default", messages: [{ role: "user", content }] })
+
+const post = (gw: GatewayProcess, key: string, payload: unknown, token = GATEWAY_KEY) =>
+  fetch(`${gw.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}`, "idempotency-key": key },
+    body: JSON.stringify(payload)
+  })
+
+const upstreamCalls = () => upstream!.requests.length
+
+beforeAll(async () => {
+  ;[upstream] = await startUpstreams([{ kind: "openai", keys: [KEYS.p1], models: ["gpt-4o"], latencyMs: 5 }])
+  const config = {
+    providers: {
+      primary: {
+        kind: "openai",
+        baseURL: upstream!.baseURL,
+        keys: [{ id: "p1", secret: KEYS.p1 }],
+        models: [{ name: "gpt-4o" }]
+      }
+    },
+    routes: { default: [{ provider: "primary", models: ["gpt-4o"] }] },
+    ledger: { store: pgUrl },
+    state: { store: redisUrl, prefix },
+    idempotency: { retryAfter: "2 seconds", pollInterval: "20 millis" },
+    gatewayKeys: [
+      { id: "team-a", secret: GATEWAY_KEY, workspace: "team-a" },
+      { id: "team-b", secret: OTHER_KEY, workspace: "team-b" }
+    ]
+  }
+  // One after the other: the first runs the migrations.
+  a = await spawnGateway(config)
+  b = await spawnGateway(config)
+  waiting = await spawnGateway({ ...config, idempotency: { ...config.idempotency, wait: true } })
+}, 120_000)
+
+afterAll(async () => {
+  for (const gw of [a, b, waiting]) gw?.kill("SIGKILL")
+  await upstream?.close()
+  await sql((s) => s.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)).catch(() => undefined)
+  await Effect.runPromise(Effect.scoped(cleanupAfter(prefix)))
+})
+
+// Real processes: generous bounds, as the machine may be busy (no timing is asserted).
+describe("Idempotency-Key across two replicas on Redis and Postgres", { timeout: 120_000 }, () => {
+  it("a key answered by A is replayed by B: same body and request id, no upstream call, ledgered as a replay", async () => {
+    const key = `order-${run}-1`
+    const before = upstreamCalls()
+    const first = await post(a!, key, body("replay me"))
+    expect(first.status).toBe(200)
+    const firstBody = await first.json()
+    const firstId = first.headers.get("x-am-request-id")!
+    expect(first.headers.get("x-am-idempotent-replay")).toBeNull()
+
+    const second = await post(b!, key, body("replay me"))
+    expect(second.status).toBe(200)
+    expect(await second.json()).toEqual(firstBody)
+    expect(second.headers.get("x-am-request-id")).toBe(firstId)
+    expect(second.headers.get("x-am-idempotent-replay")).toBe("true")
+    expect(second.headers.get("x-am-attempts")).toBe("0")
+    expect(upstreamCalls() - before).toBe(1)
+
+    // One llm_runs row (the original); the replay is in the ledger, pointing at it, at no cost.
+    expect((await runsWithKey(key)).map((r) => r.id)).toEqual([firstId])
+    // The ledger writes in batches: wait for the entry (a condition, not a duration).
+    let replay: LedgerEntry | undefined
+    for (let i = 0; i < 400 && replay === undefined; i++) {
+      replay = (await ledgerEntries()).find((e) => e.replayed === true && e.originalRequestId === firstId)
+      if (replay === undefined) await new Promise((r) => setTimeout(r, 25))
+    }
+    expect(replay).toMatchObject({
+      replayed: true,
+      originalRequestId: firstId,
+      apiCalls: 0,
+      costUsd: 0,
+      workspaceId: "team-a"
+    })
+    expect(replay!.requestId).not.toBe(firstId)
+  })
+
+  it("a key in flight on A is 409 with Retry-After on B, and waited for and replayed by a replica with idempotency.wait", async () => {
+    upstream!.setScript([{ sequence: [{ fault: "ok", latencyMs: 1500 }, "ok"], repeat: false }])
+    const key = `order-${run}-2`
+    const before = upstreamCalls()
+    const first = post(a!, key, body("slow"))
+    await until(() => upstreamCalls() > before, "A's call reaching the upstream")
+    const busy = await post(b!, key, body("slow"))
+    expect(busy.status).toBe(409)
+    expect(((await busy.json()) as { error: { code: string } }).error.code).toBe("idempotency_in_progress")
+    expect(busy.headers.get("retry-after")).toBe("2")
+    const waited = post(waiting!, key, body("slow"))
+    const answered = await first
+    expect(answered.status).toBe(200)
+    const replayed = await waited
+    expect(replayed.status).toBe(200)
+    expect(replayed.headers.get("x-am-idempotent-replay")).toBe("true")
+    expect(replayed.headers.get("x-am-request-id")).toBe(answered.headers.get("x-am-request-id"))
+    expect(await replayed.json()).toEqual(await answered.json())
+    expect(upstreamCalls() - before).toBe(1)
+    upstream!.setScript([])
+  })
+
+  it("the same key with another body is 422 idempotency_key_reused, on either replica", async () => {
+    const key = `order-${run}-3`
+    expect((await post(a!, key, body("one body"))).status).toBe(200)
+    const before = upstreamCalls()
+    for (const gw of [a!, b!]) {
+      const reused = await post(gw, key, body("another body"))
+      expect(reused.status).toBe(422)
+      const error = ((await reused.json()) as { error: { code: string; param: string } }).error
+      expect(error).toMatchObject({ code: "idempotency_key_reused", param: "Idempotency-Key" })
+    }
+    expect(upstreamCalls()).toBe(before)
+  })
+
+  it("two workspaces using one key each get their own answer and their own llm_runs row", async () => {
+    const key = `order-${run}-4`
+    const before = upstreamCalls()
+    const fromA = await post(a!, key, body("tenant"), GATEWAY_KEY)
+    const fromB = await post(b!, key, body("tenant"), OTHER_KEY)
+    expect([fromA.status, fromB.status]).toEqual([200, 200])
+    expect(fromB.headers.get("x-am-idempotent-replay")).toBeNull()
+    expect(fromA.headers.get("x-am-request-id")).not.toBe(fromB.headers.get("x-am-request-id"))
+    expect(upstreamCalls() - before).toBe(2)
+    const rows = await runsWithKey(key)
+    expect(rows.map((r) => r.workspace_id).sort()).toEqual(["team-a", "team-b"])
+    expect(rows.map((r) => r.id).sort()).toEqual(
+      [fromA.headers.get("x-am-request-id"), fromB.headers.get("x-am-request-id")].sort()
+    )
+  })
+
+  it("a streamed answer is replayed as a stream through the openai SDK", async () => {
+    const key = `order-${run}-5`
+    const client = (gw: GatewayProcess) => new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: GATEWAY_KEY, maxRetries: 0 })
+    const collect = async (gw: GatewayProcess) => {
+      const { data, response } = await client(gw)
+        .chat.completions.create(
+          { model: "default", messages: [{ role: "user", content: "stream me" }], stream: true },
+          { headers: { "Idempotency-Key": key } }
+        )
+        .withResponse()
+      let text = ""
+      const ids = new Set<string>()
+      for await (const chunk of data) {
+        ids.add(chunk.id)
+        text += chunk.choices[0]?.delta.content ?? ""
+      }
+      return { text, ids: [...ids], headers: response.headers }
+    }
+    const before = upstreamCalls()
+    const first = await collect(a!)
+    const second = await collect(b!)
+    expect(first.text.length).toBeGreaterThan(0)
+    expect(second.text).toBe(first.text)
+    expect(second.ids).toEqual(first.ids)
+    expect(second.headers.get("x-am-idempotent-replay")).toBe("true")
+    expect(second.headers.get("x-am-request-id")).toBe(first.headers.get("x-am-request-id"))
+    expect(upstreamCalls() - before).toBe(1)
+  })
+})
