@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
-import { Guard, GuardConfig, guardRequest, resolveGuardConfig } from "../src/index.ts"
+import { z } from "zod"
+import { contractOfResponseFormat, Guard, GuardConfig, guardRequest, resolveGuardConfig } from "../src/index.ts"
 
 describe("the Guard service", () => {
   it.effect("redacts before send and restores after", () =>
@@ -72,6 +73,38 @@ describe("the Guard service", () => {
     expect(out._tag).toBe("Blocked")
     expect(out.request.injection?.where).toEqual({ message: 1, part: "content", source: "indirect" })
   })
+})
+
+describe("the Guard service's output stages", () => {
+  it.effect("checks contracts, validates typed by the schema, sanitises, limits and refuses oversized requests", () =>
+    Effect.gen(function* () {
+      const guard = yield* Guard
+      const typed = yield* guard.validateOutput(z.object({ n: z.number() }), '{"n": 2}')
+      expect(typed._tag === "Valid" && typed.value.n).toBe(2)
+      const contract = contractOfResponseFormat({
+        type: "json_schema",
+        name: "n",
+        schema: { type: "object", required: ["n"] }
+      })!
+      expect((yield* guard.checkOutput(contract, "no JSON here"))._tag).toBe("Invalid")
+      expect(yield* guard.sanitize("<b>hi</b>\u0007")).toBe("&lt;b&gt;hi&lt;/b&gt;")
+      expect(yield* guard.limitAnswer("0123456789")).toEqual({
+        _tag: "Truncated",
+        text: "01234",
+        finishReason: "length"
+      })
+      const error = yield* Effect.flip(guard.checkRequestSize([{ role: "user", content: "x".repeat(20) }], "tiny"))
+      expect(error).toMatchObject({ _tag: "GuardLimitExceeded", reason: "request_too_large", limit: 10, size: 20 })
+      yield* guard.checkRequestSize([{ role: "user", content: "x".repeat(20) }], "other")
+    }).pipe(
+      Effect.provide(
+        Guard.layer({
+          sanitize: { html: "escape" },
+          limits: { maxAnswerChars: 5, maxRequestCharsByModel: { tiny: 10 } }
+        })
+      )
+    )
+  )
 })
 
 describe("the guard config schema", () => {
