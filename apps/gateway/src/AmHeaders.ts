@@ -11,7 +11,7 @@
  * ```
  * @since 0.1.0
  */
-import { RequestId } from "@am/core"
+import { type GuardVerdict, RequestId } from "@am/core"
 
 /** What the `x-am-*` headers of one answer say. */
 export interface AmHeadersInput {
@@ -20,7 +20,20 @@ export interface AmHeadersInput {
   readonly model?: string | undefined
   readonly attempts: number
   readonly outcome: string
+  /** The guards' verdicts: a `flag` verdict is sent as `x-am-guard`. */
+  readonly guard?: GuardVerdict | undefined
 }
+
+/**
+ * `x-am-guard` in the firewall's `flag` mode: the verdict, its score and the rule that fired
+ * (`injection=flag; score=0.55; rule=override.ignore_previous`), never content.
+ */
+export const guardHeader = (g: GuardVerdict | undefined): Record<string, string> =>
+  g?.injectionVerdict === "flag"
+    ? {
+        "x-am-guard": `injection=flag; score=${(g.injectionScore ?? 0).toFixed(2)}${g.injectionRule !== undefined ? `; rule=${g.injectionRule}` : ""}`
+      }
+    : {}
 
 export const amHeaders = (h: AmHeadersInput): Record<string, string> => ({
   "x-request-id": h.requestId,
@@ -28,7 +41,8 @@ export const amHeaders = (h: AmHeadersInput): Record<string, string> => ({
   ...(h.provider !== undefined ? { "x-am-provider": h.provider } : {}),
   ...(h.model !== undefined ? { "x-am-model": h.model } : {}),
   "x-am-attempts": String(h.attempts),
-  "x-am-outcome": h.outcome
+  "x-am-outcome": h.outcome,
+  ...guardHeader(h.guard)
 })
 
 /** Provider calls made (a candidate skipped for an open circuit is an attempt record, not a call). */

@@ -94,7 +94,8 @@ export const chatCompletions = (options: ChatCompletionsOptions) =>
                     provider: r.provider,
                     model: r.model,
                     attempts: calls(r.attempts),
-                    outcome: r.outcome
+                    outcome: r.outcome,
+                    guard: r.guard
                   }),
                   ...dropped(r.provider)
                 }
@@ -194,7 +195,8 @@ const streamed = (
           provider: started.provider,
           model: started.model,
           attempts: started.attempts,
-          outcome: started.resilience.outcome
+          outcome: started.resilience.outcome,
+          guard: started.resilience.guard
         }),
         ...dropped(started.provider)
       }

@@ -126,6 +126,12 @@ const engineWire = (e: EngineError): ErrorWire => {
         return server("interrupted", 503)
       case "DeadlineExceeded":
         return server("deadline_exceeded", 504)
+      // The guard refused before any provider call; the message names the rule and score.
+      case "GuardBlocked":
+        return invalid("guard_blocked", 400)
+      // Invalid twice (the answer and its repair): retrying the same request is unlikely to help.
+      case "OutputInvalid":
+        return invalid("output_invalid", 422)
     }
   })()
   return {
