@@ -102,10 +102,14 @@ export const scrubError = (deps: EngineDeps, state: RequestState, e: EngineError
   })
 }
 
-const verdictOf = (state: RequestState): GuardVerdict => state.audit?.guard ?? {}
+// Output verdicts of requests without an input guard (no audit record to keep them in).
+const outputVerdicts = new WeakMap<RequestState, GuardVerdict>()
+
+const verdictOf = (state: RequestState): GuardVerdict => state.audit?.guard ?? outputVerdicts.get(state) ?? {}
 
 const setVerdict = (state: RequestState, patch: GuardVerdict) => {
   if (state.audit !== undefined) state.audit = { ...state.audit, guard: { ...state.audit.guard, ...patch } }
+  else outputVerdicts.set(state, { ...outputVerdicts.get(state), ...patch })
 }
 
 const issuesOf = (r: OutputCheck): ReadonlyArray<OutputIssue> => (r._tag === "Invalid" ? r.issues : [])
