@@ -28,7 +28,8 @@ export interface FaultUpstreams {
   readonly fallback: Upstream
 }
 
-const LONG_PROMPT = "Summarise this. ".repeat(2_000)
+// Long, yet within every configured window: the upstream's own context-length error is what is tested.
+const LONG_PROMPT = "Summarise this. ".repeat(300)
 
 const readStream = async (response: Response): Promise<Omit<ClientResult, "startedAt" | "status">> => {
   let text = ""

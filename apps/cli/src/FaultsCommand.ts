@@ -11,7 +11,7 @@
 import { Gateway } from "@am/gateway"
 import { loadConfig } from "@am/runtime"
 import { FAULT_KEYS, FAULT_MODELS, FAULT_REPLY, type FaultScenario, FaultScenarios, Upstream } from "@am/simulator"
-import { Console, Context, Effect, Layer, Option } from "effect"
+import { Console, Context, Effect, Layer, Option, References } from "effect"
 import { Command, Flag } from "effect/cli"
 import { HttpServer } from "effect/http"
 import { type FaultUpstreams, runScenario, type Target } from "./FaultRun.ts"
@@ -91,6 +91,9 @@ const runEmbedded = (upstreams: FaultUpstreams, scenario: FaultScenario) =>
       const port = address._tag === "UnixPathAddress" ? 0 : address.port
       return yield* runScenario({ baseURL: `http://127.0.0.1:${port}/v1`, model: "faults" }, upstreams, scenario)
     })
+  ).pipe(
+    // The embedded gateway's own warnings (every injected fault) would bury the scorecard.
+    Effect.provideService(References.MinimumLogLevel, "None")
   )
 
 export interface FaultsOptions {
