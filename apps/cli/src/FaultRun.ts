@@ -68,7 +68,7 @@ const readStream = async (response: Response): Promise<Omit<ClientResult, "start
         nl = buffer.indexOf("\n")
       }
     }
-  } catch (e) {
+  } catch {
     // The connection dropped mid-stream: what arrived is all the client has.
     return { text, done, ...(finishReason ? { finishReason } : {}), errorCode: errorCode ?? "connection_lost" }
   }

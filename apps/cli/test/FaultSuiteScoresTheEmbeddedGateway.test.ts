@@ -34,17 +34,6 @@ describe("am faults scores every scenario against the embedded gateway", () => {
         const out = String(lines.at(-1))
         assert.isTrue(Exit.isSuccess(exit), String(exit))
         const scores = JSON.parse(out) as Array<ScenarioScore>
-        console.error(
-          scores
-            .map(
-              (s) =>
-                `${s.verdict} ${s.id} ${s.checks
-                  .filter((c) => !c.ok)
-                  .map((c) => c.detail)
-                  .join("; ")}`
-            )
-            .join("\n")
-        )
         assert.deepStrictEqual(
           scores.map((s) => s.id),
           FaultScenarios.map((s) => s.id)
