@@ -16,7 +16,7 @@ import { decodeRequest, Engine, type EngineError, type EngineStream } from "@am/
 import { RouteHints } from "@am/runtime"
 import { Clock, Effect, Exit, Redacted, Scope, Stream } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
-import { amHeaders, calls } from "./AmHeaders.ts"
+import { amHeaders, CACHE_HEADER, calls } from "./AmHeaders.ts"
 import {
   crossWireProviders,
   droppedFieldsHeader,
@@ -59,6 +59,7 @@ export const chatCompletions = (options: ChatCompletionsOptions) =>
       const body = yield* decodeChatBody(raw.json)
       const idempotencyKey = yield* idempotencyKeyOf(request)
       const deadlineMs = yield* deadlineOf(request)
+      const cacheMode = yield* cacheModeOf(request)
       const hints = yield* routeHintsOf(request, raw.json)
       const decoded = yield* decodeRequest(
         toCompletionRequest(body, { workspaceId: principal.workspaceId, idempotencyKey, deadlineMs })
@@ -71,7 +72,8 @@ export const chatCompletions = (options: ChatCompletionsOptions) =>
       }
       const completionRequest: CompletionRequest = {
         ...decoded,
-        passthrough: { wire: "openai.chat", body: Redacted.make(raw.text), messages: decoded.messages }
+        passthrough: { wire: "openai.chat", body: Redacted.make(raw.text), messages: decoded.messages },
+        ...(cacheMode !== undefined ? { cache: cacheMode } : {})
       }
       const dropped = (providerId: string | undefined) => droppedFieldsHeader(engine.config, providerId, untranslated)
       const includeUsage = body.stream_options?.include_usage === true
@@ -97,7 +99,8 @@ export const chatCompletions = (options: ChatCompletionsOptions) =>
                     outcome: r.outcome,
                     guard: r.guard
                   }),
-                  ...dropped(r.provider)
+                  ...dropped(r.provider),
+                  ...(r.cache !== undefined ? { [CACHE_HEADER]: r.cache } : {})
                 }
               })
             })
@@ -220,6 +223,17 @@ const sseBody = (
     }),
     Stream.catch((e: EngineError) => Stream.succeed(errorEvent(GatewayError.engine(e))))
   )
+
+/** The `x-am-cache` request header: `off` (bypass the route's cache) or `refresh` (call and store). */
+const cacheModeOf = (
+  request: HttpServerRequest.HttpServerRequest
+): Effect.Effect<"off" | "refresh" | undefined, GatewayError> => {
+  const mode = request.headers[CACHE_HEADER]
+  if (mode === undefined) return Effect.succeed(undefined)
+  return mode === "off" || mode === "refresh"
+    ? Effect.succeed(mode)
+    : Effect.fail(GatewayError.invalid(`${CACHE_HEADER} must be off or refresh`, CACHE_HEADER))
+}
 
 /** 400 `invalid_request` naming the first field a cross-wire candidate of the route could not honour. */
 const refuseUntranslated = (fields: ReadonlyArray<string>, providers: ReadonlyArray<string>) =>

@@ -172,7 +172,12 @@ export const CompletionRequest = Schema.Struct({
   /** The whole request's time budget in milliseconds (all attempts, backoff and mitigation included). */
   deadlineMs: Schema.optionalKey(PositiveInt),
   /** The client's own request body, for adapters that speak its wire (see {@link Passthrough}). */
-  passthrough: Schema.optionalKey(Passthrough)
+  passthrough: Schema.optionalKey(Passthrough),
+  /**
+   * The response cache, for a route that has one: `use` (default) answers a repeated request from
+   * its entry, `off` neither reads nor stores, `refresh` calls and stores the new answer.
+   */
+  cache: Schema.optionalKey(Schema.Literals(["use", "off", "refresh"]))
 })
 export type CompletionRequest = typeof CompletionRequest.Type
 export type CompletionRequestEncoded = typeof CompletionRequest.Encoded

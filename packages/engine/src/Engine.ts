@@ -38,7 +38,8 @@ import {
 import { Keyring } from "@am/keyring"
 import { PromptRewriter } from "@am/rewriter"
 import { Router } from "@am/router"
-import { Context, Effect, Exit, Layer, Schema, Scope } from "effect"
+import { ResponseCache } from "@am/cache"
+import { Context, Effect, Exit, Layer, Option, Schema, Scope } from "effect"
 import type { EngineConfig, StreamSpec } from "./EngineConfig.ts"
 import { EngineError } from "./EngineError.ts"
 import type { CompleteOptions, EngineCompletion, EngineShape, EngineState, StreamOptions } from "./EngineTypes.ts"
@@ -88,6 +89,7 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
     recorder: yield* RequestRecorder,
     bus: yield* EventBus,
     guard: yield* RequestGuard,
+    cache: Option.getOrUndefined(yield* Effect.serviceOption(ResponseCache)),
     active: new Map()
   }
 

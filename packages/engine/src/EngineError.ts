@@ -36,7 +36,11 @@ export const Resilience = Schema.Struct({
   latencyMs: Schema.Finite,
   mitigation: Schema.optionalKey(Mitigation),
   /** The guards' verdicts (counts, scores, rules; never a value), when guards ran. */
-  guard: Schema.optionalKey(GuardVerdict)
+  guard: Schema.optionalKey(GuardVerdict),
+  /** The response cache, for a route that has one: `hit` (no call), `miss` (called and stored) or `off`. */
+  cache: Schema.optionalKey(Schema.Literals(["hit", "miss", "off"])),
+  /** On a cache hit, the request id of the call that produced the answer. */
+  originalRequestId: Schema.optionalKey(Schema.String)
 })
 export type Resilience = typeof Resilience.Type
 

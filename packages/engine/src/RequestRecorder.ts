@@ -75,6 +75,8 @@ export interface RunRecord {
   readonly guard?: GuardVerdict | undefined
   /** The provider kind of a configured provider id (prices are per kind). */
   readonly kindOf: (providerId: string) => string
+  /** Answered from the response cache (no call, cost 0), with the call that produced the entry. */
+  readonly cacheHit?: { readonly originalRequestId: string } | undefined
 }
 
 export interface RequestRecorderShape {
@@ -134,7 +136,10 @@ const ledgerInput = (
     mitigationAttempted: run.mitigation?.attempted ?? false,
     mitigationSucceeded: answered && run.mitigated,
     ...(end.stream !== undefined ? { stream: end.stream } : {}),
-    ...(run.guard !== undefined ? { guard: run.guard } : {})
+    ...(run.guard !== undefined ? { guard: run.guard } : {}),
+    ...(run.cacheHit !== undefined
+      ? { cacheHit: true, originalRequestId: run.cacheHit.originalRequestId, costUsd: 0 }
+      : {})
   }
 }
 

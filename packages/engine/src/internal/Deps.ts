@@ -4,6 +4,7 @@
  * Stages are plain functions of `(deps, state, …)` instead of closures inside `Engine.make`.
  */
 import type { Breakers } from "@am/breaker"
+import type { ResponseCacheShape } from "@am/cache"
 import type { Classifier } from "@am/classifier"
 import type { EventBus, EventInput, Provider, RequestGuardShape } from "@am/core"
 import type { Keyring } from "@am/keyring"
@@ -31,6 +32,8 @@ export interface EngineDeps {
   readonly bus: EventBus["Service"]
   /** The request guard (the no-op guard unless one is provided). */
   readonly guard?: RequestGuardShape
+  /** The response cache (`@am/cache`), when the host provides one. */
+  readonly cache?: ResponseCacheShape
   /** Requests being recorded, so each event lands in its request's trail for the ledger entry. */
   readonly active: Map<string, RequestState>
 }

@@ -57,5 +57,6 @@ const plainRecord = (deps: EngineDeps, state: RequestState): RunRecord => ({
   mitigation: state.mitigation,
   mitigated: state.mitigated,
   keyFingerprint: state.lastKey?.fingerprint,
+  ...(state.cacheHitOf !== undefined ? { cacheHit: { originalRequestId: state.cacheHitOf } } : {}),
   kindOf: (id) => deps.config.providers.get(id)?.kind ?? id
 })

@@ -76,6 +76,8 @@ export class RequestState {
   lastKey: KeyRef | undefined = undefined
   /** The messages sent after a rewrite. */
   finalMessages: ReadonlyArray<ChatMessage> | undefined = undefined
+  /** Answered from the response cache: the request id of the call that produced the entry. */
+  cacheHitOf: string | undefined = undefined
   /** This request's lifecycle events (topic and time), for its ledger entry. */
   readonly events: Array<LedgerEvent> = []
   readonly requestId: string

@@ -8,6 +8,7 @@ import { Duration, Effect } from "effect"
 import type { EngineError, Resilience } from "../EngineError.ts"
 import { fail, succeed } from "./Answer.ts"
 import type { Attempt } from "./Attempt.ts"
+import { cachedCompletion } from "./Cached.ts"
 import { type EngineDeps, publish } from "./Deps.ts"
 import { drive } from "./Drive.ts"
 import { isMitigable, mitigate } from "./Mitigate.ts"
@@ -35,27 +36,31 @@ export const run = <B>(
       route,
       ...(meta?.workspaceId !== undefined ? { workspaceId: meta.workspaceId } : {})
     })
-    const candidates = yield* candidatesFor(deps, state, request, stream ? STREAM : CHAT)
-    const answer = yield* drive(deps, state, request, candidates, attemptOnce).pipe(
-      Effect.catchIf(
-        (e) => isMitigable(deps, state, e),
-        (e) => mitigate(deps, state, request, candidates, attemptOnce, e)
-      ),
-      Effect.mapError((e) => ({ e })),
-      Effect.timeoutOrElse({
-        duration: Duration.millis(Math.max(0, state.deadlineAt - startedAt)),
-        orElse: () => Effect.fail({ e: "deadline" as const })
-      }),
-      Effect.provideService(RequestContext, {
-        requestId,
-        route,
-        startedAt,
-        deadlineAt: state.deadlineAt,
-        ...(meta?.workspaceId !== undefined ? { workspaceId: meta.workspaceId } : {}),
-        ...(meta?.pipelineRunId !== undefined ? { pipelineRunId: meta.pipelineRunId } : {}),
-        ...(meta?.stage !== undefined ? { stage: meta.stage } : {})
-      }),
-      Effect.catch(({ e }) => fail(deps, state, deadlineMs, e))
-    )
-    return [answer, yield* succeed(state)] as const
+    // After the input guard, before the plan: a cached answer needs neither (`complete` only).
+    const planned = Effect.gen(function* () {
+      const candidates = yield* candidatesFor(deps, state, request, stream ? STREAM : CHAT)
+      const answer = yield* drive(deps, state, request, candidates, attemptOnce).pipe(
+        Effect.catchIf(
+          (e) => isMitigable(deps, state, e),
+          (e) => mitigate(deps, state, request, candidates, attemptOnce, e)
+        ),
+        Effect.mapError((e) => ({ e })),
+        Effect.timeoutOrElse({
+          duration: Duration.millis(Math.max(0, state.deadlineAt - startedAt)),
+          orElse: () => Effect.fail({ e: "deadline" as const })
+        }),
+        Effect.provideService(RequestContext, {
+          requestId,
+          route,
+          startedAt,
+          deadlineAt: state.deadlineAt,
+          ...(meta?.workspaceId !== undefined ? { workspaceId: meta.workspaceId } : {}),
+          ...(meta?.pipelineRunId !== undefined ? { pipelineRunId: meta.pipelineRunId } : {}),
+          ...(meta?.stage !== undefined ? { stage: meta.stage } : {})
+        }),
+        Effect.catch(({ e }) => fail(deps, state, deadlineMs, e))
+      )
+      return [answer, yield* succeed(state)] as const
+    })
+    return yield* stream ? planned : (cachedCompletion(deps, state, planned as never) as unknown as typeof planned)
   })
