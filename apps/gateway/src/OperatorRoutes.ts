@@ -15,9 +15,10 @@
  * @since 0.1.0
  */
 import { Breakers, modelBreakerName, providerBreakerName } from "@am/breaker"
+import { Idempotency, ResponseCache } from "@am/cache"
 import { Engine, stepsOf } from "@am/engine"
 import { Keyring } from "@am/keyring"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import type { Principal } from "./GatewayAuth.ts"
 import { GatewayError, NotFound } from "./GatewayError.ts"
@@ -30,6 +31,12 @@ export const stateView = (principal: Principal) =>
     const lifecycle = yield* Lifecycle
     const s = yield* engine.state
     const admin = principal.role === "admin"
+    // The response cache's counters (this replica, every workspace: admin only) and the
+    // Idempotency-Keys this replica holds in flight (a workspace key sees its own).
+    const cache = yield* Effect.serviceOption(ResponseCache)
+    const idempotency = yield* Effect.serviceOption(Idempotency)
+    const stats = Option.isSome(cache) && admin ? yield* cache.value.stats : undefined
+    const held = Option.isSome(idempotency) ? yield* idempotency.value.inFlight : []
     return HttpServerResponse.jsonUnsafe({
       breakers: s.breakers,
       // Listed field by field for a workspace key: status is shared health, leases and failures
@@ -57,6 +64,17 @@ export const stateView = (principal: Principal) =>
       gateway: admin
         ? { inFlight: lifecycle.inFlight, draining: lifecycle.draining, startedAt: lifecycle.startedAt }
         : { draining: lifecycle.draining, startedAt: lifecycle.startedAt },
+      ...(stats !== undefined
+        ? {
+            cache: {
+              ...stats,
+              hitRate: stats.hits + stats.misses === 0 ? 0 : stats.hits / (stats.hits + stats.misses)
+            }
+          }
+        : {}),
+      idempotency: {
+        inFlight: held.filter((h) => admin || h.workspace === principal.workspaceId)
+      },
       // Last, so the body still opens with `breakers` as before roles.
       scope: admin ? { role: "admin" } : { role: "workspace", workspace: principal.workspaceId }
     })

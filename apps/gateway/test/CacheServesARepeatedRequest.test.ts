@@ -39,6 +39,7 @@ const ask = async (
 }
 
 const calls = () => upstream!.requests.length
+const ADMIN_KEY = "am-test-admin-key-cache-0001"
 
 beforeAll(async () => {
   ;[upstream] = await startUpstreams([{ kind: "openai", keys: [KEYS.p1], models: ["gpt-4o"], latencyMs: 1 }])
@@ -58,7 +59,8 @@ beforeAll(async () => {
     cache: { routes: { cached: { ttl: "10 minutes", maxEntries: 100 } } },
     gatewayKeys: [
       { id: "team-a", secret: GATEWAY_KEY, workspace: "team-a" },
-      { id: "team-b", secret: OTHER_KEY, workspace: "team-b" }
+      { id: "team-b", secret: OTHER_KEY, workspace: "team-b" },
+      { id: "ops", secret: ADMIN_KEY, workspace: "ops", role: "admin" }
     ]
   })
 }, 60_000)
@@ -98,6 +100,17 @@ describe("the response cache through the gateway", { timeout: 60_000 }, () => {
     expect((await ask("uncached", { model: "plain" })).status).toBe("off")
     expect((await ask("uncached", { model: "plain" })).status).toBe("off")
     expect(calls() - before).toBe(3)
+  })
+
+  it("shows the cache's hit rate on /v1/am/state to an admin key, not to a workspace key", async () => {
+    const view = async (key: string) =>
+      (await (await fetch(`${gateway!.url}/v1/am/state`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
+        cache?: { hits: number; misses: number; hitRate: number }
+      }
+    const admin = (await view(ADMIN_KEY)).cache!
+    expect(admin.hits).toBeGreaterThan(0)
+    expect(admin.hitRate).toBeCloseTo(admin.hits / (admin.hits + admin.misses))
+    expect((await view(GATEWAY_KEY)).cache).toBeUndefined()
   })
 
   it("refuses an x-am-cache value it does not know, naming the header", async () => {

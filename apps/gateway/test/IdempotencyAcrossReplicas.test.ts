@@ -134,6 +134,11 @@ describe("Idempotency-Key across two replicas on Redis and Postgres", { timeout:
     const before = upstreamCalls()
     const first = post(a!, key, body("slow"))
     await until(() => upstreamCalls() > before, "A's call reaching the upstream")
+    // The dashboard state of the replica holding it lists the key in flight (its own workspace's).
+    const held = (await (
+      await fetch(`${a!.url}/v1/am/state`, { headers: { authorization: `Bearer ${GATEWAY_KEY}` } })
+    ).json()) as { idempotency: { inFlight: Array<{ workspace: string; key: string }> } }
+    expect(held.idempotency.inFlight).toContainEqual(expect.objectContaining({ workspace: "team-a", key }))
     const busy = await post(b!, key, body("slow"))
     expect(busy.status).toBe(409)
     expect(((await busy.json()) as { error: { code: string } }).error.code).toBe("idempotency_in_progress")
