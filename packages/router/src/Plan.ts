@@ -202,26 +202,33 @@ export const planRequest = (table: RoutingTable, input: PlanInput): Result.Resul
     return fail(new AllUnavailable({ route, models: skipped.map((s) => `${s.provider}/${s.model}`) }))
   }
   const { candidates, why } = orderCandidates(profile, input.requestId, drafts)
-  return Result.succeed({
+  // The explanation is for the ledger and operators, not for the call: built when first read,
+  // so the happy path does not format strings nobody reads (measured in ./am bench engine).
+  let explanation: RoutePlan["explanation"] | undefined
+  const plan: RoutePlan = {
     route,
     profile,
     candidates,
     excluded,
     skipped,
     estimatedInputTokens,
-    explanation: {
-      route,
-      profile,
-      profileSource: overrides.profileSource,
-      ...(pin !== undefined ? { pinned: pin } : {}),
-      seed: input.requestId,
-      needs: needs.capabilities,
-      estimatedInputTokens,
-      order: candidates.map((c, i) => ({ provider: c.provider, model: c.model.name, why: why[i]! })),
-      excluded: excluded.map(describeExclusion),
-      skipped: skipped.map((s) => `${s.provider}/${s.model}: model unavailable (quarantined)`)
+    get explanation() {
+      explanation ??= {
+        route,
+        profile,
+        profileSource: overrides.profileSource,
+        ...(pin !== undefined ? { pinned: pin } : {}),
+        seed: input.requestId,
+        needs: needs.capabilities,
+        estimatedInputTokens,
+        order: candidates.map((c, i) => ({ provider: c.provider, model: c.model.name, why: why()[i]! })),
+        excluded: excluded.map(describeExclusion),
+        skipped: skipped.map((s) => `${s.provider}/${s.model}: model unavailable (quarantined)`)
+      }
+      return explanation
     }
-  })
+  }
+  return Result.succeed(plan)
 }
 
 /**

@@ -65,17 +65,17 @@ const whyOf = (profile: Profile, d: Draft, tier: ReadonlyArray<Draft>): string =
   return base + balanced + demoted
 }
 
-/** The ordered candidates with their positions, and why each is where it is. */
+/** The ordered candidates with their positions, and (on demand) why each is where it is. */
 export const orderCandidates = (
   profile: Profile,
   seed: string,
   drafts: ReadonlyArray<Draft>
-): { readonly candidates: ReadonlyArray<PlannedCandidate>; readonly why: ReadonlyArray<string> } => {
+): { readonly candidates: ReadonlyArray<PlannedCandidate>; readonly why: () => ReadonlyArray<string> } => {
   // The common case — priority, nothing weighted, nothing demoted — is the route order as it is.
   if (profile === "priority" && drafts.every((d) => d.weight === undefined && d.demoted === undefined)) {
     return {
       candidates: drafts.map((d, index) => ({ index, ...d })),
-      why: drafts.map((d) => `route position ${d.routeIndex + 1}`)
+      why: () => drafts.map((d) => `route position ${d.routeIndex + 1}`)
     }
   }
   const ordered = tiersOf(profile, drafts).flatMap((tier) =>
@@ -87,6 +87,6 @@ export const orderCandidates = (
   ]
   return {
     candidates: final.map(({ d }, index) => ({ index, ...d })),
-    why: final.map(({ d, tier }) => whyOf(profile, d, tier))
+    why: () => final.map(({ d, tier }) => whyOf(profile, d, tier))
   }
 }
