@@ -199,7 +199,7 @@ describe("the config's embeddings rules fail at start", () => {
       const config = yield* loadConfig(raw, { env })
       const model = config.providers.get("tertiary")!.models.get("gemini-embedding-001")!
       assert.strictEqual(model.dimensions, 3072)
-      assert.isTrue(model.capabilities.has("embeddings"))
+      assert.isTrue(model.capabilities?.has("embeddings"))
     })
   )
 })

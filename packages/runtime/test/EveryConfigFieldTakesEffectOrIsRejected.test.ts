@@ -282,13 +282,13 @@ const cases: Record<string, Case> = {
       [["routes", "default", 0, "provider"], "backup"],
       [["routes", "default", 0, "models"], ["claude-sonnet-4-5"]]
     ],
-    read: (c) => c.routes.get("default")![0]!.provider,
+    read: (c) => stepsOf(c.routes.get("default")!)[0]!.provider,
     expected: "backup",
     consumedBy: "engine plan: the route's provider order"
   },
   "routes.*[].models[]": {
     set: [[["routes", "default", 0, "models", 0], "gpt-4o-mini"]],
-    read: (c) => c.routes.get("default")![0]!.models,
+    read: (c) => stepsOf(c.routes.get("default")!)[0]!.models,
     expected: ["gpt-4o-mini"],
     consumedBy: "engine plan: the route's model order"
   },
@@ -338,7 +338,7 @@ const cases: Record<string, Case> = {
       [["routes", "obj", "steps", 0, "provider"], "backup"],
       [["routes", "obj", "steps", 0, "models"], ["claude-sonnet-4-5"]]
     ],
-    read: (c) => routeObj(c)?.steps[0].provider,
+    read: (c) => routeObj(c)?.steps[0]?.provider,
     expected: "backup",
     consumedBy:
       "Layers.layerRouter → @am/router plan (RoutePoliciesAndACustomRouterDecideThePlan.test.ts): a route object's provider order"
@@ -348,7 +348,7 @@ const cases: Record<string, Case> = {
       [["routes", "obj", "steps", 0, "models", 0], "gpt-4o-mini"],
       [["routes", "obj", "steps", 0, "provider"], "primary"]
     ],
-    read: (c) => routeObj(c)?.steps[0].models,
+    read: (c) => routeObj(c)?.steps[0]?.models,
     expected: ["gpt-4o-mini"],
     consumedBy:
       "Layers.layerRouter → @am/router plan (RoutePoliciesAndACustomRouterDecideThePlan.test.ts): a route object's model order"
@@ -359,7 +359,7 @@ const cases: Record<string, Case> = {
       [["routes", "obj", "steps", 0, "provider"], "primary"],
       [["routes", "obj", "steps", 0, "models"], ["gpt-4o"]]
     ],
-    read: (c) => routeObj(c)?.steps[0].weight,
+    read: (c) => routeObj(c)?.steps[0]?.weight,
     expected: 2,
     consumedBy:
       "Layers.layerRouter → @am/router plan (RoutePoliciesAndACustomRouterDecideThePlan.test.ts): weighted balancing"
@@ -370,7 +370,7 @@ const cases: Record<string, Case> = {
       [["routes", "obj", "steps", 0, "provider"], "primary"],
       [["routes", "obj", "steps", 0, "models"], ["gpt-4o"]]
     ],
-    read: (c) => routeObj(c)?.steps[0].weight,
+    read: (c) => routeObj(c)?.steps[0]?.weight,
     expected: { "gpt-4o": 5 },
     consumedBy:
       "Layers.layerRouter → @am/router plan (RoutePoliciesAndACustomRouterDecideThePlan.test.ts): weighted balancing per model"
