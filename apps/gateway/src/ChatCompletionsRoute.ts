@@ -201,7 +201,8 @@ const streamed = (
           outcome: started.resilience.outcome,
           guard: started.resilience.guard
         }),
-        ...dropped(started.provider)
+        ...dropped(started.provider),
+        ...(started.resilience.cache !== undefined ? { [CACHE_HEADER]: started.resilience.cache } : {})
       }
     })
   })

@@ -102,6 +102,31 @@ describe("the response cache through the gateway", { timeout: 60_000 }, () => {
     expect(calls() - before).toBe(3)
   })
 
+  it("streams a cached answer to a streaming request, with no upstream call", async () => {
+    const streamed = async () => {
+      const { data, response } = await client()
+        .chat.completions.create({ model: "cached", messages: [{ role: "user", content: "stream it" }], stream: true })
+        .withResponse()
+      let text = ""
+      let finish: string | null = null
+      for await (const chunk of data) {
+        text += chunk.choices[0]?.delta.content ?? ""
+        finish = chunk.choices[0]?.finish_reason ?? finish
+      }
+      return { text, finish, status: response.headers.get("x-am-cache"), id: response.headers.get("x-am-request-id")! }
+    }
+    const first = await streamed()
+    const before = calls()
+    const second = await streamed()
+    expect(second.status).toBe("hit")
+    expect(second.text).toBe(first.text)
+    expect(second.text.length).toBeGreaterThan(0)
+    expect(second.finish).toBe("stop")
+    expect(calls()).toBe(before)
+    const entry = await gateway!.run(Effect.flatMap(Effect.service(LedgerStore), (s) => s.byRequestId(second.id)))
+    expect(entry).toMatchObject({ cacheHit: true, originalRequestId: first.id, apiCalls: 0, costUsd: 0 })
+  })
+
   it("shows the cache's hit rate on /v1/am/state to an admin key, not to a workspace key", async () => {
     const view = async (key: string) =>
       (await (await fetch(`${gateway!.url}/v1/am/state`, { headers: { authorization: `Bearer ${key}` } })).json()) as {

@@ -44,6 +44,7 @@ import type { EngineConfig, StreamSpec } from "./EngineConfig.ts"
 import { EngineError } from "./EngineError.ts"
 import type { CompleteOptions, EngineCompletion, EngineShape, EngineState, StreamOptions } from "./EngineTypes.ts"
 import { admit } from "./internal/Admit.ts"
+import { cachedStream, storingStream } from "./internal/Cached.ts"
 import { makeEmbed } from "./internal/EmbedRun.ts"
 import { attemptComplete } from "./internal/Attempt.ts"
 import type { EngineDeps } from "./internal/Deps.ts"
@@ -132,6 +133,9 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
   const stream = Effect.fnUntraced(function* (request: CompletionRequest, options?: StreamOptions) {
     const { state, planned, deadlineMs } = yield* admit(deps, request)
     yield* Effect.annotateCurrentSpan("am.request_id", state.requestId)
+    // A cached answer streams from its entry: no plan, no call.
+    const fromCache = yield* cachedStream(deps, state)
+    if (Option.isSome(fromCache)) return fromCache.value
     const limits: StreamSpec = {
       firstTokenTimeoutMs: options?.firstTokenTimeoutMs ?? config.stream.firstTokenTimeoutMs,
       stallTimeoutMs: options?.stallTimeoutMs ?? config.stream.stallTimeoutMs
@@ -157,7 +161,7 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
             )
       )
     )
-    return yield* relay(deps, {
+    const live = yield* relay(deps, {
       state,
       outer,
       scope,
@@ -166,6 +170,7 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
       resilience: session === undefined ? resilience : { ...resilience, guard: state.audit?.guard ?? {} },
       ...(session !== undefined ? { session } : {})
     })
+    return storingStream(deps, state, live)
   }, requestSpan("Engine.stream"))
 
   const state = Effect.gen(function* () {

@@ -9,16 +9,24 @@
  * `resilience.cache: "hit"` with `originalRequestId`; its record says `cacheHit` (cost 0).
  * Without a `ResponseCache` (the library's default) the stage is the plan itself.
  *
+ * A streamed request is answered from an entry as the chunks of the stored answer
+ * (`replayStream`); a live stream that finishes stores its answer. Streams are cached only when
+ * no input guard runs (a guarded stream reaches the client restored, so its answer could hold
+ * raw PII), and concurrent identical stream misses are not coalesced (each streams live).
+ *
  * The engine depends on `@am/cache` directly (it depends on `effect` and `@am/core` only, no
  * Redis or SQL client: the host provides those to the cache's layers).
  *
  * @internal
  */
-import type { ResponseCacheShape } from "@am/cache"
-import { Completion } from "@am/core"
-import { Clock, Effect, Schema } from "effect"
+import { replayStream, type ResponseCacheShape } from "@am/cache"
+import { Completion, type CompletionChunk, contentText } from "@am/core"
+import { Clock, Data, Effect, Option, Schema, Stream } from "effect"
 import type { EngineError, Resilience } from "../EngineError.ts"
+import type { EngineStream } from "../EngineTypes.ts"
+import { publishSucceeded } from "./Answer.ts"
 import type { EngineDeps } from "./Deps.ts"
+import { finishRequest } from "./Record.ts"
 import type { RequestState } from "./RequestState.ts"
 
 /** What an entry keeps: the answer and which candidate produced it. */
@@ -27,12 +35,39 @@ const Entry = Schema.Struct({ completion: Completion, provider: Schema.String, m
 /** The route the cache policy is looked up by: the request's route, or the model it names. */
 const cacheRouteOf = (state: RequestState): string => state.request.route ?? state.request.model ?? state.route
 
+type CacheDeps = EngineDeps & { readonly cache?: ResponseCacheShape }
+
+const keyOf = (state: RequestState) => {
+  const request = state.request
+  return {
+    workspace: request.metadata?.workspaceId ?? "",
+    route: cacheRouteOf(state),
+    request,
+    ...(request.reasoning !== undefined ? { extra: { reasoning: request.reasoning } } : {})
+  }
+}
+
+const hitResilience = (state: RequestState, provider: string, model: string, originalRequestId: string) =>
+  Effect.map(
+    Clock.currentTimeMillis,
+    (now): Resilience => ({
+      requestId: state.requestId,
+      outcome: "SUCCESS",
+      attempts: [],
+      provider,
+      model,
+      latencyMs: now - state.startedAt,
+      cache: "hit",
+      originalRequestId
+    })
+  )
+
 /**
  * Runs `compute` (the plan and its drive) through the response cache when one is provided and
  * the request does not stream.
  */
 export const cachedCompletion = (
-  deps: EngineDeps & { readonly cache?: ResponseCacheShape },
+  deps: CacheDeps,
   state: RequestState,
   compute: Effect.Effect<readonly [Completion, Resilience], EngineError>
 ): Effect.Effect<readonly [Completion, Resilience], EngineError> => {
@@ -43,13 +78,7 @@ export const cachedCompletion = (
   return cache
     .getOrCompute(
       Entry,
-      {
-        workspace: request.metadata?.workspaceId ?? "",
-        route: cacheRouteOf(state),
-        request,
-        ...(request.reasoning !== undefined ? { extra: { reasoning: request.reasoning } } : {}),
-        mode: request.cache ?? "use"
-      },
+      { ...keyOf(state), mode: request.cache ?? "use" },
       Effect.map(compute, ([completion, resilience]) => {
         ran = resilience
         return {
@@ -63,20 +92,100 @@ export const cachedCompletion = (
         // A miss or a bypass ran the plan here: its own resilience, marked with the cache status.
         ran !== undefined && answer.requestId === state.requestId
           ? Effect.succeed([answer.value.completion, { ...ran, cache: answer.status }] as const)
-          : Effect.map(Clock.currentTimeMillis, (now) => {
-              state.cacheHitOf = answer.requestId
-              const resilience: Resilience = {
-                requestId: state.requestId,
-                outcome: "SUCCESS",
-                attempts: [],
-                provider: answer.value.provider,
-                model: answer.value.model,
-                latencyMs: now - state.startedAt,
-                cache: "hit",
-                originalRequestId: answer.requestId
-              }
-              return [answer.value.completion, resilience] as const
-            })
+          : Effect.map(
+              Effect.tap(hitResilience(state, answer.value.provider, answer.value.model, answer.requestId), () =>
+                Effect.sync(() => {
+                  state.cacheHitOf = answer.requestId
+                })
+              ),
+              (resilience) => [answer.value.completion, resilience] as const
+            )
       )
     )
+}
+
+/** Nothing stored: the stream goes live (never stored as a failure: nothing is shared). */
+class NoEntry extends Data.TaggedError("NoEntry")<{}> {}
+
+/**
+ * A streamed request's answer from the cache, as a stream of the stored answer (recorded as a
+ * hit when it ends), or `None` when it must stream live.
+ */
+export const cachedStream = (deps: CacheDeps, state: RequestState): Effect.Effect<Option.Option<EngineStream>> => {
+  const cache = deps.cache
+  if (cache === undefined || deps.guard?.enabled === true || (state.request.cache ?? "use") !== "use") {
+    return Effect.succeedNone
+  }
+  return cache.getOrCompute(Entry, { ...keyOf(state), mode: "use" }, Effect.fail(new NoEntry())).pipe(
+    Effect.flatMap((answer) =>
+      Effect.map(hitResilience(state, answer.value.provider, answer.value.model, answer.requestId), (resilience) => {
+        state.cacheHitOf = answer.requestId
+        const completion = answer.value.completion
+        const text = contentText(completion.message.content)
+        const finished = Effect.andThen(
+          publishSucceeded(deps, state, resilience),
+          finishRequest(deps, state, {
+            outcome: "SUCCESS",
+            provider: resilience.provider,
+            model: resilience.model,
+            responseText: text,
+            stream: { outputChars: text.length, firstTokenMs: 0, cut: false }
+          })
+        )
+        return Option.some<EngineStream>({
+          requestId: state.requestId,
+          provider: resilience.provider,
+          model: resilience.model,
+          attempts: 0,
+          resilience,
+          chunks: replayStream(completion).pipe(Stream.ensuring(finished))
+        })
+      })
+    ),
+    Effect.catchTag("NoEntry", () => Effect.succeedNone)
+  )
+}
+
+/** A live stream that stores its answer when it finishes (an unguarded, cached route's). */
+export const storingStream = (deps: CacheDeps, state: RequestState, live: EngineStream): EngineStream => {
+  const cache = deps.cache
+  if (cache === undefined || deps.guard?.enabled === true || state.request.cache === "off") return live
+  let text = ""
+  const calls: Array<{ id: string; name: string; arguments: string }> = []
+  let finish: Extract<CompletionChunk, { _tag: "Finish" }> | undefined
+  const seen = (chunk: CompletionChunk) => {
+    if (chunk._tag === "TextDelta") text += chunk.text
+    else if (chunk._tag === "ToolCallDelta") {
+      const call = calls[chunk.index] ?? { id: "", name: "", arguments: "" }
+      calls[chunk.index] = call
+      if (chunk.id !== undefined) call.id = chunk.id
+      if (chunk.name !== undefined) call.name = chunk.name
+      if (chunk.argumentsDelta !== undefined) call.arguments += chunk.argumentsDelta
+    } else if (chunk._tag === "Finish") finish = chunk
+  }
+  const store = Effect.suspend(() => {
+    if (finish === undefined) return Effect.void
+    const toolCalls = calls.filter((c) => c !== undefined)
+    const completion = {
+      message: { role: "assistant" as const, content: text, ...(toolCalls.length > 0 ? { toolCalls } : {}) },
+      finishReason: finish.finishReason,
+      usage: finish.usage,
+      provider: live.provider,
+      model: finish.model
+    }
+    return Effect.asVoid(
+      cache.getOrCompute(
+        Entry,
+        { ...keyOf(state), mode: "refresh" },
+        Effect.succeed({ requestId: live.requestId, value: { completion, provider: live.provider, model: live.model } })
+      )
+    )
+  })
+  return {
+    ...live,
+    chunks: live.chunks.pipe(
+      Stream.tap((chunk) => Effect.sync(() => seen(chunk))),
+      Stream.concat(Stream.fromEffect(store).pipe(Stream.drain))
+    )
+  }
 }
