@@ -76,13 +76,42 @@ const failWith = (deps: EngineDeps, state: RequestState, code: EngineError["code
   )
 
 const routerFailure = (deps: EngineDeps, state: RequestState, e: RouterError, hint: string | undefined) =>
-  failWith(
-    deps,
-    state,
-    e.code,
-    hint !== undefined && e.reason._tag === "NoCapableCandidate" ? `${e.message}; ${hint}` : e.message,
-    e.reason._tag === "InvalidOverride" ? e.reason.field : undefined
+  Effect.andThen(
+    quarantinedSkips(deps, state, e),
+    failWith(
+      deps,
+      state,
+      e.code,
+      hint !== undefined && e.reason._tag === "NoCapableCandidate" ? `${e.message}; ${hint}` : e.message,
+      e.reason._tag === "InvalidOverride" ? e.reason.field : undefined
+    )
   )
+
+/**
+ * Every model of the route is quarantined (retired, not found): each is a skipped attempt, as
+ * when only some are, so the failure reads as `model_not_found` rather than an unexplained
+ * `no_route`.
+ */
+const quarantinedSkips = (deps: EngineDeps, state: RequestState, e: RouterError) => {
+  if (e.reason._tag !== "AllUnavailable") return Effect.void
+  return Effect.forEach(
+    e.reason.models,
+    (id) => {
+      const slash = id.indexOf("/")
+      const provider = id.slice(0, slash)
+      const model = id.slice(slash + 1)
+      state.attempts.push({ provider, model, outcome: "skipped", skipped: "model_unavailable", latencyMs: 0 })
+      return publish(deps, {
+        topic: "provider.skipped",
+        requestId: state.requestId,
+        provider,
+        model,
+        reason: "model_unavailable"
+      })
+    },
+    { discard: true }
+  )
+}
 
 /** The engine's candidates of a router plan, recording every exclusion and skip. */
 const toCandidates = (
