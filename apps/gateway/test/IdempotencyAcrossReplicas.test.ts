@@ -5,7 +5,8 @@
  * original, no `llm_runs` row of its own); a key in flight on A is 409 on B, or waited for and
  * replayed by a replica with `idempotency.wait`; another body under the key is 422; two
  * workspaces using one key each get their own answer and their own `llm_runs` row; a streamed
- * answer is replayed as a stream through the official SDK.
+ * answer is replayed as a stream through the official SDK; a response cached through one replica is
+ * a hit on the other.
  */
 import type { LedgerEntry } from "@am/core"
 import { StoreUrl } from "@am/store-sql"
@@ -42,6 +43,16 @@ const runsWithKey = (key: string) =>
     (s) => s<{ workspace_id: string; id: string }>`SELECT workspace_id, id FROM llm_runs WHERE idempotency_key = ${key}`
   )
 
+/** `llm_runs` rows are written in batches: the rows with `key` once there are at least `n`. */
+const runsOnceThere = async (key: string, n: number) => {
+  for (let i = 0; i < 400; i++) {
+    const rows = await runsWithKey(key)
+    if (rows.length >= n) return rows
+    await new Promise((r) => setTimeout(r, 25))
+  }
+  return runsWithKey(key)
+}
+
 const ledgerEntries = () =>
   sql((s) => s<{ entry: string }>`SELECT entry FROM ledger_entries`).then((rows) =>
     rows.map((r) => JSON.parse(r.entry) as LedgerEntry)
@@ -69,7 +80,11 @@ beforeAll(async () => {
         models: [{ name: "gpt-4o" }]
       }
     },
-    routes: { default: [{ provider: "primary", models: ["gpt-4o"] }] },
+    routes: {
+      default: [{ provider: "primary", models: ["gpt-4o"] }],
+      cached: [{ provider: "primary", models: ["gpt-4o"] }]
+    },
+    cache: { routes: { cached: { ttl: "10 minutes" } } },
     ledger: { store: pgUrl },
     state: { store: redisUrl, prefix },
     idempotency: { retryAfter: "2 seconds", pollInterval: "20 millis" },
@@ -111,7 +126,7 @@ describe("Idempotency-Key across two replicas on Redis and Postgres", { timeout:
     expect(upstreamCalls() - before).toBe(1)
 
     // One llm_runs row (the original); the replay is in the ledger, pointing at it, at no cost.
-    expect((await runsWithKey(key)).map((r) => r.id)).toEqual([firstId])
+    expect((await runsOnceThere(key, 1)).map((r) => r.id)).toEqual([firstId])
     // The ledger writes in batches: wait for the entry (a condition, not a duration).
     let replay: LedgerEntry | undefined
     for (let i = 0; i < 400 && replay === undefined; i++) {
@@ -177,11 +192,27 @@ describe("Idempotency-Key across two replicas on Redis and Postgres", { timeout:
     expect(fromB.headers.get("x-am-idempotent-replay")).toBeNull()
     expect(fromA.headers.get("x-am-request-id")).not.toBe(fromB.headers.get("x-am-request-id"))
     expect(upstreamCalls() - before).toBe(2)
-    const rows = await runsWithKey(key)
+    const rows = await runsOnceThere(key, 2)
     expect(rows.map((r) => r.workspace_id).sort()).toEqual(["team-a", "team-b"])
     expect(rows.map((r) => r.id).sort()).toEqual(
       [fromA.headers.get("x-am-request-id"), fromB.headers.get("x-am-request-id")].sort()
     )
+  })
+
+  it("a response cached through A is a hit on B (entries in Redis), with no upstream call", async () => {
+    const ask = (gw: GatewayProcess) =>
+      fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${GATEWAY_KEY}` },
+        body: JSON.stringify({ model: "cached", messages: [{ role: "user", content: `shared ${run}` }] })
+      })
+    const before = upstreamCalls()
+    const first = await ask(a!)
+    expect(first.headers.get("x-am-cache")).toBe("miss")
+    const second = await ask(b!)
+    expect(second.headers.get("x-am-cache")).toBe("hit")
+    expect(await second.json()).toMatchObject({ choices: (await first.json()).choices })
+    expect(upstreamCalls() - before).toBe(1)
   })
 
   it("a streamed answer is replayed as a stream through the openai SDK", async () => {
