@@ -78,12 +78,15 @@ const failWith = (deps: EngineDeps, state: RequestState, code: EngineError["code
 const routerFailure = (deps: EngineDeps, state: RequestState, e: RouterError, hint: string | undefined) =>
   Effect.andThen(
     quarantinedSkips(deps, state, e),
-    failWith(
-      deps,
-      state,
-      e.code,
-      hint !== undefined && e.reason._tag === "NoCapableCandidate" ? `${e.message}; ${hint}` : e.message,
-      e.reason._tag === "InvalidOverride" ? e.reason.field : undefined
+    // Suspended: the error copies the attempts, which must include the skips just recorded.
+    Effect.suspend(() =>
+      failWith(
+        deps,
+        state,
+        e.code,
+        hint !== undefined && e.reason._tag === "NoCapableCandidate" ? `${e.message}; ${hint}` : e.message,
+        e.reason._tag === "InvalidOverride" ? e.reason.field : undefined
+      )
     )
   )
 
