@@ -40,7 +40,9 @@ export const Resilience = Schema.Struct({
   /** The response cache, for a route that has one: `hit` (no call), `miss` (called and stored) or `off`. */
   cache: Schema.optionalKey(Schema.Literals(["hit", "miss", "off"])),
   /** On a cache hit, the request id of the call that produced the answer. */
-  originalRequestId: Schema.optionalKey(Schema.String)
+  originalRequestId: Schema.optionalKey(Schema.String),
+  /** The stored answer of an earlier request with the same idempotency key (no call). */
+  replayed: Schema.optionalKey(Schema.Boolean)
 })
 export type Resilience = typeof Resilience.Type
 

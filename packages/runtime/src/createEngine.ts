@@ -19,8 +19,9 @@
  * ```
  * @since 0.1.0
  */
-import type { CompletionChunk, Provider } from "@am/core"
-import { Cause, Effect, Exit, ManagedRuntime, type StandardSchema, Stream } from "effect"
+import { Idempotency, IdempotencyError, idempotencyHash } from "@am/cache"
+import { Completion, type CompletionChunk, type CompletionRequest, type Provider } from "@am/core"
+import { Cause, Effect, Exit, ManagedRuntime, Schema, type StandardSchema, Stream } from "effect"
 import {
   type AttemptRecord,
   decodeRequest,
@@ -32,7 +33,7 @@ import {
   type GuardBlock,
   type Mitigation,
   type OutputIssue,
-  type Resilience,
+  Resilience,
   type StreamOptions
 } from "@am/engine"
 import { type AmConfig, ConfigError, loadConfig } from "./Config.ts"
@@ -41,7 +42,13 @@ import type { ObservabilityOptions } from "./Observability.ts"
 
 /** Base class of every error the facade rejects with. */
 export class AmError extends Error {
-  readonly code: ErrorCode | "configuration" | "store_unavailable"
+  readonly code:
+    | ErrorCode
+    | "configuration"
+    | "store_unavailable"
+    | "idempotency_in_progress"
+    | "idempotency_key_reused"
+    | "idempotency_unavailable"
   readonly requestId: string | undefined
   readonly attempts: ReadonlyArray<AttemptRecord>
   readonly retryAfterMs: number | undefined
@@ -93,6 +100,36 @@ export class OutputInvalidError extends AmError {}
 export class StoreUnavailableError extends AmError {}
 /** The config was invalid; `field` is the dotted path of the bad field. */
 export class ConfigurationError extends AmError {}
+/** A request with this `idempotencyKey` is still running (here or on a replica sharing Redis); retry after `retryAfterMs`. */
+export class IdempotencyInProgressError extends AmError {}
+/** The `idempotencyKey` was used before with a different request. */
+export class IdempotencyKeyReusedError extends AmError {}
+/** The idempotency store did not answer, so the request was not run. */
+export class IdempotencyUnavailableError extends AmError {}
+
+/** Maps an `IdempotencyError` (the request was not run) to its facade class. */
+const toIdempotencyAmError = (e: IdempotencyError): AmError => {
+  const r = e.reason
+  switch (r._tag) {
+    case "InProgress":
+      return new IdempotencyInProgressError("idempotency_in_progress", e.message, { retryAfterMs: r.retryAfterMs })
+    case "KeyReused":
+      return new IdempotencyKeyReusedError("idempotency_key_reused", e.message, { field: "idempotencyKey" })
+    case "StoreUnavailable":
+      return new IdempotencyUnavailableError("idempotency_unavailable", e.message)
+    case "InvalidKey":
+      return new InvalidRequestError("invalid_request", e.message, {
+        field: r.field === "workspace" ? "metadata.workspaceId" : "idempotencyKey"
+      })
+  }
+}
+
+/** What the facade keeps under an `idempotencyKey`: the answer as `complete` resolved it. */
+const StoredAnswer = Schema.Struct({
+  completion: Completion,
+  resilience: Resilience,
+  output: Schema.optionalKey(Schema.Json)
+})
 
 const classes: Record<ErrorCode, typeof AmError> = {
   all_providers_failed: AllProvidersFailedError,
@@ -216,13 +253,17 @@ export const createEngine = (config: unknown, options?: CreateEngineOptions): Am
       ...(options?.observability !== undefined ? { observability: options.observability } : {})
     })
   )
-  const run = <A>(effect: Effect.Effect<A, EngineError, Engine>, signal?: AbortSignal) =>
+  const run = <A>(
+    effect: Effect.Effect<A, EngineError | IdempotencyError, Engine | Idempotency>,
+    signal?: AbortSignal
+  ) =>
     runtime.runPromiseExit(effect, signal !== undefined ? { signal } : undefined).then((exit) => {
       if (Exit.isSuccess(exit)) return exit.value
       const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
       if (failure !== undefined && failure._tag === "Fail") {
         const e = failure.error
         if (e instanceof EngineError) throw toAmError(e)
+        if (e instanceof IdempotencyError) throw toIdempotencyAmError(e)
         // The layer could not start: a store named in the config is unreachable or unusable.
         throw new StoreUnavailableError("store_unavailable", `cannot open the ${e.store} store: ${e.message}`)
       }
@@ -299,12 +340,47 @@ export const createEngine = (config: unknown, options?: CreateEngineOptions): Am
     }
   }
 
+  // A request with an `idempotencyKey` runs once per workspace and key (`@am/cache`): a repeat
+  // with the same request resolves with the first answer (same request id, `resilience.replayed`),
+  // no call; a repeat while it runs rejects (or waits, with `idempotency.wait`).
+  const once = (req: CompletionRequest, answer: Effect.Effect<EngineCompletion, EngineError, Engine>) =>
+    req.idempotencyKey === undefined
+      ? answer
+      : Effect.flatMap(Effect.service(Idempotency), (idempotency) =>
+          idempotency
+            .run(
+              StoredAnswer,
+              {
+                workspace: req.metadata?.workspaceId ?? workspace,
+                key: req.idempotencyKey!,
+                requestHash: idempotencyHash(req),
+                wait: resolved.idempotency.wait
+              },
+              Effect.map(answer, ({ resilience, output, ...completion }) => ({
+                requestId: resilience.requestId,
+                value: { completion, resilience, ...(output !== undefined ? { output: output as Schema.Json } : {}) }
+              }))
+            )
+            .pipe(
+              Effect.map(
+                ({ replayed, value }): EngineCompletion => ({
+                  ...value.completion,
+                  resilience: replayed ? { ...value.resilience, replayed: true } : value.resilience,
+                  ...(value.output !== undefined ? { output: value.output } : {})
+                })
+              )
+            )
+        )
+
   return {
     config: resolved,
     complete: (request, opts) =>
       run(
         Effect.flatMap(decode(request), (req) =>
-          Effect.flatMap(Effect.service(Engine), (engine) => engine.complete(req))
+          once(
+            req,
+            Effect.flatMap(Effect.service(Engine), (engine) => engine.complete(req))
+          )
         ),
         opts?.signal
       ),
