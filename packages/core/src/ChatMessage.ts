@@ -21,7 +21,9 @@ export type TextPart = typeof TextPart.Type
 export const ImagePart = Schema.Struct({
   type: Schema.Literal("image"),
   url: Schema.NonEmptyString,
-  mediaType: Schema.optionalKey(Schema.String)
+  mediaType: Schema.optionalKey(Schema.String),
+  /** How finely the model should look: OpenAI `image_url.detail` (`auto`, `low`, `high`). */
+  detail: Schema.optionalKey(Schema.Literals(["auto", "low", "high"]))
 })
 export type ImagePart = typeof ImagePart.Type
 

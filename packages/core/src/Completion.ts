@@ -22,6 +22,26 @@ import { Usage } from "./Usage.ts"
 export const FinishReason = Schema.Literals(["stop", "length", "tool_calls", "content_filter", "refusal"])
 export type FinishReason = typeof FinishReason.Type
 
+/**
+ * One output token's log probability, with the most likely alternatives when asked for
+ * (OpenAI `choices[].logprobs.content`, Gemini `logprobsResult`).
+ */
+export const TokenLogprob = Schema.Struct({
+  token: Schema.String,
+  logprob: Schema.Finite,
+  bytes: Schema.optionalKey(Schema.NullOr(Schema.Array(Schema.Int))),
+  topLogprobs: Schema.optionalKey(
+    Schema.Array(
+      Schema.Struct({
+        token: Schema.String,
+        logprob: Schema.Finite,
+        bytes: Schema.optionalKey(Schema.NullOr(Schema.Array(Schema.Int)))
+      })
+    )
+  )
+})
+export type TokenLogprob = typeof TokenLogprob.Type
+
 export const Completion = Schema.Struct({
   message: AssistantMessage,
   finishReason: FinishReason,
@@ -39,7 +59,13 @@ export const Completion = Schema.Struct({
   /** The provider's response id (`chatcmpl-…`, `msg_…`, Gemini `responseId`). */
   providerResponseId: Schema.optionalKey(Schema.String),
   /** The provider's request id header (`x-request-id`, `request-id`). */
-  providerRequestId: Schema.optionalKey(Schema.String)
+  providerRequestId: Schema.optionalKey(Schema.String),
+  /** The backend configuration that answered (OpenAI `system_fingerprint`). */
+  systemFingerprint: Schema.optionalKey(Schema.String),
+  /** The processing tier that served the answer (OpenAI and Anthropic `service_tier`). */
+  serviceTier: Schema.optionalKey(Schema.String),
+  /** Per-token log probabilities, when `logprobs` was asked for and the provider returned them. */
+  logprobs: Schema.optionalKey(Schema.Array(TokenLogprob))
 })
 export type Completion = typeof Completion.Type
 

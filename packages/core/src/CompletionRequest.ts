@@ -20,7 +20,9 @@ import { ChatMessage } from "./ChatMessage.ts"
 export const ToolDefinition = Schema.Struct({
   name: Schema.NonEmptyString,
   description: Schema.optionalKey(Schema.String),
-  parameters: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown))
+  parameters: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown)),
+  /** Ask the provider to enforce `parameters` exactly (OpenAI `function.strict`, Anthropic `strict`). */
+  strict: Schema.optionalKey(Schema.Boolean)
 })
 export type ToolDefinition = typeof ToolDefinition.Type
 
@@ -37,7 +39,9 @@ export const ResponseFormat = Schema.Union([
     type: Schema.Literal("json_schema"),
     name: Schema.NonEmptyString,
     schema: Schema.Record(Schema.String, Schema.Unknown),
-    strict: Schema.optionalKey(Schema.Boolean)
+    strict: Schema.optionalKey(Schema.Boolean),
+    /** What the format is for (OpenAI `json_schema.description`). */
+    description: Schema.optionalKey(Schema.String)
   })
 ])
 export type ResponseFormat = typeof ResponseFormat.Type
@@ -144,6 +148,31 @@ export const RequestMetadata = Schema.Struct({
 })
 export type RequestMetadata = typeof RequestMetadata.Type
 
+/**
+ * The request fields a provider kind may be unable to honour, by name: each adapter says which of
+ * them a request asks for that it cannot send (its `unhonouredFields`), so a host rejects the
+ * request or reports the field as dropped instead of losing it in silence.
+ *
+ * @example
+ * ```ts
+ * import type { CrossWireField } from "@am/core"
+ * const field: CrossWireField = "parallelToolCalls"
+ * ```
+ */
+export const CrossWireField = Schema.Literals([
+  "toolStrict",
+  "parallelToolCalls",
+  "user",
+  "safetyIdentifier",
+  "clientMetadata",
+  "serviceTier",
+  "logprobs",
+  "topLogprobs",
+  "imageDetail",
+  "responseFormatDescription"
+])
+export type CrossWireField = typeof CrossWireField.Type
+
 const Probability = Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1 }))
 const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0))
 
@@ -163,6 +192,20 @@ export const CompletionRequest = Schema.Struct({
   tools: Schema.optionalKey(Schema.Array(ToolDefinition)),
   toolChoice: Schema.optionalKey(ToolChoice),
   responseFormat: Schema.optionalKey(ResponseFormat),
+  /** `false` asks for at most one tool call per turn (OpenAI `parallel_tool_calls`, Anthropic `disable_parallel_tool_use`). */
+  parallelToolCalls: Schema.optionalKey(Schema.Boolean),
+  /** The end user the call is for, as the client names them (OpenAI `user`, Anthropic `metadata.user_id`). */
+  user: Schema.optionalKey(Schema.String.check(Schema.isMaxLength(256))),
+  /** A stable hash of the end user for abuse detection (OpenAI `safety_identifier`). */
+  safetyIdentifier: Schema.optionalKey(Schema.String.check(Schema.isMaxLength(256))),
+  /** The client's own key/value tags for the upstream (OpenAI `metadata`; not the workspace `metadata`). */
+  clientMetadata: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
+  /** The processing tier asked for (OpenAI `service_tier`: `auto`, `default`, `flex`, `scale`, `priority`). */
+  serviceTier: Schema.optionalKey(Schema.NonEmptyString),
+  /** Return the log probability of each output token (OpenAI `logprobs`, Gemini `responseLogprobs`). */
+  logprobs: Schema.optionalKey(Schema.Boolean),
+  /** How many most likely alternatives to return per token, 0–20 (OpenAI `top_logprobs`, Gemini `logprobs`). */
+  topLogprobs: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 20 }))),
   /** How much to reason before answering (see {@link Reasoning}). */
   reasoning: Schema.optionalKey(Reasoning),
   /** Headers for upstream calls of one provider kind (see {@link UpstreamHeaders}). */
