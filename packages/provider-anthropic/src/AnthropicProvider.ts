@@ -33,8 +33,9 @@ import Anthropic, { type ClientOptions } from "@anthropic-ai/sdk"
 import type { Message, RawMessageStreamEvent } from "@anthropic-ai/sdk/resources/messages"
 import { Effect, Predicate, Redacted, Stream } from "effect"
 import { decodeFailure, type FailureContext, streamCutFailure, timeoutFailure, toProviderFailure } from "./Failures.ts"
-import { type RequestTranslationOptions, toMessageParams } from "./RequestTranslation.ts"
+import type { RequestTranslationOptions } from "./RequestTranslation.ts"
 import { fromMessage } from "./ResponseTranslation.ts"
+import { createMessage, createMessageStream } from "./SameWire.ts"
 import { makeStreamTranslator } from "./StreamTranslation.ts"
 
 export { type AdapterConfig, DEFAULT_TIMEOUT_MS } from "@am/provider-utils"
@@ -107,12 +108,16 @@ export const make = (config: AnthropicConfig): Provider => {
     const ctx = contextOf(call)
     const timeoutMs = timeoutFor(call.timeoutMs, config.timeoutMs)
     const client = yield* acquireClient(call, ctx)
-    const params = toMessageParams(call.request, call.model, translateOptions)
     // Set once the status line and headers are in: a later failure may have consumed output.
     let headersReceived = false
     const { data, requestId } = yield* Effect.tryPromise({
       try: async (signal) => {
-        const promise = client.messages.create(params, { signal, timeout: timeoutMs, ...upstreamHeaders(call) })
+        // Same wire: the client's own JSON (unknown fields kept); otherwise the SDK's translation.
+        const promise = createMessage(client, call.request, call.model, translateOptions, {
+          signal,
+          timeout: timeoutMs,
+          ...upstreamHeaders(call)
+        })
         const response = await promise.asResponse()
         headersReceived = true
         const data: unknown = await promise
@@ -144,13 +149,14 @@ export const make = (config: AnthropicConfig): Provider => {
     const body = Stream.unwrap(
       Effect.gen(function* () {
         const client = yield* acquireClient(call, ctx)
-        const params = { ...toMessageParams(call.request, call.model, translateOptions), stream: true as const }
         const controller = yield* abortOnClose
         const { data, response } = yield* Effect.tryPromise({
           try: () =>
-            client.messages
-              .create(params, { signal: controller.signal, timeout: timeoutMs, ...upstreamHeaders(call) })
-              .withResponse(),
+            createMessageStream(client, call.request, call.model, translateOptions, {
+              signal: controller.signal,
+              timeout: timeoutMs,
+              ...upstreamHeaders(call)
+            }).withResponse(),
           catch: (e) => toProviderFailure(e, now())
         })
         requestId = response.headers.get("request-id")

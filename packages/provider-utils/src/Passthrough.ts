@@ -17,6 +17,8 @@ import type { CompletionRequest, PassthroughWire } from "@am/core"
 import { Redacted } from "effect"
 
 interface Span {
+  /** Where the member's key starts. */
+  readonly key: number
   readonly start: number
   readonly end: number
 }
@@ -71,7 +73,10 @@ const skipValue = (text: string, i: number): number => {
 }
 
 /** The spans of every value of the top-level `key` of a JSON object text (duplicates included). */
-const topLevelSpans = (text: string, key: string): { readonly open: number; readonly spans: ReadonlyArray<Span> } => {
+const topLevelSpans = (
+  text: string,
+  wanted: string
+): { readonly open: number; readonly spans: ReadonlyArray<Span> } => {
   let i = skipSpace(text, 0)
   if (text.charCodeAt(i) !== 0x7b) throw new SyntaxError("not a JSON object")
   const open = i
@@ -79,13 +84,14 @@ const topLevelSpans = (text: string, key: string): { readonly open: number; read
   i = skipSpace(text, i + 1)
   if (text.charCodeAt(i) === 0x7d) return { open, spans }
   while (i < text.length) {
+    const key = i
     const keyEnd = skipString(text, i)
     const name = JSON.parse(text.slice(i, keyEnd)) as string
     i = skipSpace(text, keyEnd)
     if (text.charCodeAt(i) !== 0x3a) throw new SyntaxError("expected ':'")
     const start = skipSpace(text, i + 1)
     const end = skipValue(text, start)
-    if (name === key) spans.push({ start, end })
+    if (name === wanted) spans.push({ key, start, end })
     i = skipSpace(text, end)
     if (text.charCodeAt(i) === 0x2c) i = skipSpace(text, i + 1)
     else break
@@ -134,6 +140,38 @@ export const topLevelText = (text: string, key: string): string | undefined => {
   return last === undefined ? undefined : text.slice(last.start, last.end)
 }
 
+/**
+ * `text` (a JSON object) without its top-level `key` (every occurrence), every other byte kept.
+ * Used when a guard's rewrite leaves a field empty (an Anthropic `system` that no longer exists).
+ *
+ * @example
+ * ```ts
+ * import { omitTopLevel } from "@am/provider-utils"
+ * omitTopLevel('{"system":"x", "model":"m"}', "system") // '{"model":"m"}'
+ * ```
+ */
+export const omitTopLevel = (text: string, key: string): string => {
+  let out = text
+  for (;;) {
+    const { spans } = topLevelSpans(out, key)
+    const span = spans[spans.length - 1]
+    if (span === undefined) return out
+    // With the comma after it, or (as the last member) the comma before it.
+    let end = skipSpace(out, span.end)
+    if (out.charCodeAt(end) === 0x2c) {
+      end = skipSpace(out, end + 1)
+      out = out.slice(0, span.key) + out.slice(end)
+    } else {
+      let start = span.key - 1
+      while (start > 0 && isSpace(out.charCodeAt(start))) start--
+      out =
+        out.charCodeAt(start) === 0x2c
+          ? out.slice(0, start) + out.slice(span.end)
+          : out.slice(0, span.key) + out.slice(span.end)
+    }
+  }
+}
+
 /** Structural equality of JSON-shaped values (what a decoded `ChatMessage` is). */
 const sameJson = (a: unknown, b: unknown): boolean => {
   if (a === b) return true
@@ -154,6 +192,12 @@ export interface PassthroughSubstitutions {
    * body was received (a guard redacted them, mitigation rewrote them, a repair turn was added).
    */
   readonly messages: () => unknown
+  /**
+   * The top-level fields to replace when the messages changed, instead of `messages` alone — for
+   * wires that keep part of the conversation elsewhere (Anthropic's `system`); a field whose value
+   * is `undefined` is removed.
+   */
+  readonly changed?: () => Readonly<Record<string, unknown>>
   /** Further top-level fields to set (e.g. `stream_options` so a stream reports usage). */
   readonly set?: (body: string) => Readonly<Record<string, unknown>>
 }
@@ -185,7 +229,10 @@ export const passthroughBody = (
   if (carrier === undefined || carrier.wire !== wire) return undefined
   let body = spliceTopLevel(Redacted.value(carrier.body), "model", substitutions.model)
   if (carrier.messages === undefined || !sameJson(carrier.messages, request.messages)) {
-    body = spliceTopLevel(body, "messages", substitutions.messages())
+    const fields = substitutions.changed?.() ?? { messages: substitutions.messages() }
+    for (const [key, value] of Object.entries(fields)) {
+      body = value === undefined ? omitTopLevel(body, key) : spliceTopLevel(body, key, value)
+    }
   }
   const extra = substitutions.set?.(body) ?? {}
   for (const [key, value] of Object.entries(extra)) body = spliceTopLevel(body, key, value)
