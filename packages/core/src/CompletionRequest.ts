@@ -173,6 +173,55 @@ export const CrossWireField = Schema.Literals([
 ])
 export type CrossWireField = typeof CrossWireField.Type
 
+/**
+ * The {@link CrossWireField}s a request actually asks for, in declaration order. Values that ask
+ * for nothing are not listed: a tool's `strict: false`, `parallelToolCalls: true`, `logprobs:
+ * false`, `topLogprobs: 0`, `serviceTier: "auto"`, an image `detail: "auto"`, empty metadata.
+ *
+ * @example
+ * ```ts
+ * import { crossWireFieldsOf } from "@am/core"
+ * crossWireFieldsOf({ messages: [{ role: "user", content: "Hi" }], parallelToolCalls: false, user: "u-1" })
+ * // ["parallelToolCalls", "user"]
+ * ```
+ */
+export const crossWireFieldsOf = (request: CompletionRequestInput): ReadonlyArray<CrossWireField> => {
+  const asked: Record<CrossWireField, boolean> = {
+    toolStrict: (request.tools ?? []).some((t) => t.strict === true),
+    parallelToolCalls: request.parallelToolCalls === false,
+    user: request.user !== undefined,
+    safetyIdentifier: request.safetyIdentifier !== undefined,
+    clientMetadata: request.clientMetadata !== undefined && Object.keys(request.clientMetadata).length > 0,
+    serviceTier: request.serviceTier !== undefined && request.serviceTier !== "auto",
+    logprobs: request.logprobs === true,
+    topLogprobs: (request.topLogprobs ?? 0) > 0,
+    imageDetail: request.messages.some(
+      (m) =>
+        (m.role === "user" || m.role === "tool") &&
+        typeof m.content !== "string" &&
+        m.content.some((p) => p.type === "image" && p.detail !== undefined && p.detail !== "auto")
+    ),
+    responseFormatDescription:
+      request.responseFormat?.type === "json_schema" && request.responseFormat.description !== undefined
+  }
+  return CrossWireField.literals.filter((f) => asked[f])
+}
+
+/** What {@link crossWireFieldsOf} reads of a request. */
+type CompletionRequestInput = Pick<
+  CompletionRequest,
+  | "messages"
+  | "tools"
+  | "parallelToolCalls"
+  | "user"
+  | "safetyIdentifier"
+  | "clientMetadata"
+  | "serviceTier"
+  | "logprobs"
+  | "topLogprobs"
+  | "responseFormat"
+>
+
 const Probability = Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1 }))
 const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0))
 
