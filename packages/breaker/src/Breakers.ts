@@ -164,12 +164,13 @@ export class Breakers extends Context.Service<Breakers, BreakersShape>()("@am/br
   static layerStore(
     config?: BreakersConfig
   ): Layer.Layer<Breakers, never, EventBus | CircuitBreaker.CircuitBreakerStore> {
-    return Layer.effect(Breakers, make(config ?? {}))
+    return Layer.effect(Breakers, make(config ?? {}, true))
   }
 
   /** Breakers over an in-process store (`CircuitBreaker.layerStoreMemory`). */
   static layerMemory(config?: BreakersConfig): Layer.Layer<Breakers, never, EventBus> {
-    return Breakers.layerStore(config).pipe(Layer.provide(CircuitBreaker.layerStoreMemory()))
+    // An in-process store cannot be unavailable: no fail-open wrapper on the hot path.
+    return Layer.effect(Breakers, make(config ?? {}, false)).pipe(Layer.provide(CircuitBreaker.layerStoreMemory()))
   }
 
   /**
@@ -241,7 +242,7 @@ const isRejectionOf =
     error.reason._tag !== "CircuitBreakerStoreError" &&
     error.reason.key === name
 
-const make = Effect.fnUntraced(function* (config: BreakersConfig) {
+const make = Effect.fnUntraced(function* (config: BreakersConfig, storeCanFail: boolean) {
   const problems = validateBreakersConfig(config)
   if (problems.length > 0) {
     return yield* Effect.die(new Error(`Invalid breaker configuration:\n  ${problems.join("\n  ")}`))
@@ -251,7 +252,7 @@ const make = Effect.fnUntraced(function* (config: BreakersConfig) {
   const owners = new Map<string, BreakerOwner>()
   const ownerOf = (name: string) => owners.get(name) ?? parseName(name)
   const logInterval = Duration.fromInputUnsafe(config.storeErrorLogInterval ?? "30 seconds")
-  const observed = observeStore(failOpenStore(store, logInterval), bus, ownerOf)
+  const observed = observeStore(storeCanFail ? failOpenStore(store, logInterval) : store, bus, ownerOf)
 
   const build = (own?: BreakerPolicy) => {
     const policy = resolvePolicy(config.defaults, own)

@@ -59,7 +59,8 @@ export const failOpenStore = (store: StoreShape, interval: Duration.Duration): S
   return CircuitBreaker.CircuitBreakerStore.of({
     admit: (key) =>
       store.admit(key).pipe(
-        Effect.tap(() => recovered),
+        // Only a store that was failing has a recovery to report: no extra step otherwise.
+        (admitted) => (failing ? Effect.tap(admitted, () => recovered) : admitted),
         Effect.catchIf(isStoreError, (error) =>
           Effect.as(failed("admit", error), {
             generation: UNRECORDED,
