@@ -59,6 +59,17 @@ export const routeNameOf = (input: PlanInput): string => input.request.route ?? 
 const weightOf = (step: RouteStep, model: string): number | undefined =>
   typeof step.weight === "number" ? step.weight : step.weight?.[model]
 
+// The key ids of a provider with at most one key, built once per provider object.
+const keyIds = new WeakMap<RouterProvider, ReadonlyArray<string>>()
+const idsOf = (provider: RouterProvider): ReadonlyArray<string> => {
+  let ids = keyIds.get(provider)
+  if (ids === undefined) {
+    ids = (provider.keys ?? []).map((k) => k.id)
+    keyIds.set(provider, ids)
+  }
+  return ids
+}
+
 const keyUsable = (health: HealthSnapshot | undefined, provider: string, model: string) => {
   const keys = health?.keys?.filter((k) => k.provider === provider)
   if (keys === undefined || keys.length === 0) return () => true
@@ -162,39 +173,47 @@ export const planRequest = (table: RoutingTable, input: PlanInput): Result.Resul
         continue
       }
       const configured = provider.keys ?? []
-      const usable = configured.length === 0 ? configured : configured.filter(keyUsable(health, provider.id, name))
+      // Without key health every configured key is usable: the ids are the provider's own (no
+      // filter, no closure, no copy per request).
+      const usable =
+        configured.length === 0 || health?.keys === undefined || health.keys.length === 0
+          ? configured
+          : configured.filter(keyUsable(health, provider.id, name))
       const keys =
-        usable.length <= 1
-          ? usable.map((k) => k.id)
-          : weightedOrder(
-              `${input.requestId}/${provider.id}/${name}`,
-              usable,
-              (k) => k.id,
-              (k) => k.weight ?? 1
-            ).map((k) => k.id)
+        usable === configured && usable.length <= 1
+          ? idsOf(provider)
+          : usable.length <= 1
+            ? usable.map((k) => k.id)
+            : weightedOrder(
+                `${input.requestId}/${provider.id}/${name}`,
+                usable,
+                (k) => k.id,
+                (k) => k.weight ?? 1
+              ).map((k) => k.id)
       const weight = weightOf(step, name)
       const latencyMs = health?.latencyMs === undefined ? undefined : health.latencyMs.get(`${provider.id}/${name}`)
-      const demoted = circuitOpen(health, provider.id, name)
-        ? ("circuit_open" as const)
-        : configured.length > 0 && keys.length === 0
-          ? ("no_available_key" as const)
-          : undefined
-      drafts.push({
+      const demoted =
+        health?.circuits !== undefined && circuitOpen(health, provider.id, name)
+          ? ("circuit_open" as const)
+          : configured.length > 0 && keys.length === 0
+            ? ("no_available_key" as const)
+            : undefined
+      // Optional fields set only when present (exactOptionalPropertyTypes), without a spread each.
+      const draft: { -readonly [K in keyof Draft]: Draft[K] } = {
         routeIndex: position,
         provider: provider.id,
         kind: provider.kind,
         model,
-        keys,
-        ...(weight !== undefined ? { weight } : {}),
-        ...(model.price !== undefined
-          ? {
-              estimatedCostUsd:
-                (estimatedInputTokens * model.price.input + expectedOutput * model.price.output) / 1_000_000
-            }
-          : {}),
-        ...(latencyMs !== undefined ? { latencyMs } : {}),
-        ...(demoted !== undefined ? { demoted } : {})
-      })
+        keys
+      }
+      if (weight !== undefined) draft.weight = weight
+      if (model.price !== undefined) {
+        draft.estimatedCostUsd =
+          (estimatedInputTokens * model.price.input + expectedOutput * model.price.output) / 1_000_000
+      }
+      if (latencyMs !== undefined) draft.latencyMs = latencyMs
+      if (demoted !== undefined) draft.demoted = demoted
+      drafts.push(draft)
     }
   }
   if (drafts.length === 0 && skipped.length === 0) return fail(new NoCapableCandidate({ route, exclusions: excluded }))
