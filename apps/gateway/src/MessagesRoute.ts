@@ -15,7 +15,8 @@
  * @since 0.1.0
  */
 import { decodeRequest, Engine, type EngineError, type EngineStream } from "@am/engine"
-import { Effect, Exit, Scope, Stream } from "effect"
+import type { CompletionRequest } from "@am/core"
+import { Effect, Exit, Redacted, Scope, Stream } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { amHeaders, calls } from "./AmHeaders.ts"
 import {
@@ -32,7 +33,7 @@ import { anthropicErrorEvent, anthropicErrors } from "./internal/messages/Errors
 import { MessageStreamEncoder } from "./internal/messages/StreamEncoder.ts"
 import { estimateInputTokens } from "./internal/messages/TokenEstimate.ts"
 import { Lifecycle } from "./Lifecycle.ts"
-import { deadlineOf, idempotencyKeyOf, readJson } from "./RequestInput.ts"
+import { deadlineOf, idempotencyKeyOf, readJson, readJsonText } from "./RequestInput.ts"
 
 /** Options of the Messages routes. */
 export interface MessagesOptions {
@@ -59,16 +60,22 @@ export const messages = (options: MessagesOptions) =>
         const request = yield* HttpServerRequest.HttpServerRequest
         if (lifecycle.draining) return yield* new GatewayError({ reason: new ShuttingDown() })
         const principal = yield* authenticate(options.auth, credentialOf(request.headers))
-        const body = yield* Effect.flatMap(readJson(request, maxBodyBytes), decodeMessagesBody)
+        const raw = yield* readJsonText(request, maxBodyBytes)
+        const body = yield* decodeMessagesBody(raw.json)
         const idempotencyKey = yield* idempotencyKeyOf(request)
         const deadlineMs = yield* deadlineOf(request)
-        const completionRequest = yield* decodeRequest(
+        const decoded = yield* decodeRequest(
           toMessagesCompletionRequest(
             body,
             { workspaceId: principal.workspaceId, idempotencyKey, deadlineMs },
             request.headers
           )
         ).pipe(Effect.mapError(GatewayError.engine))
+        // An `anthropic` upstream gets the client's own JSON (unknown fields, cache_control, signatures kept).
+        const completionRequest: CompletionRequest = {
+          ...decoded,
+          passthrough: { wire: "anthropic.messages", body: Redacted.make(raw.text), messages: decoded.messages }
+        }
         const run = (keep: () => Effect.Effect<void>) =>
           body.stream === true
             ? streamed(engine, completionRequest, body, keep)
