@@ -12,7 +12,7 @@
  * ```
  * @since 0.1.0
  */
-import type { ChatMessage, CompletionRequest, ContentPart, ResponseFormat, ToolChoice } from "@am/core"
+import type { ChatMessage, CompletionRequest, ContentPart, CrossWireField, ResponseFormat, ToolChoice } from "@am/core"
 import { contentText, reasoningEffortOf } from "@am/core"
 import type {
   ChatCompletionContentPart,
@@ -36,7 +36,9 @@ export interface RequestTranslationOptions {
 }
 
 const toContentPart = (part: ContentPart): ChatCompletionContentPart =>
-  part.type === "text" ? { type: "text", text: part.text } : { type: "image_url", image_url: { url: part.url } }
+  part.type === "text"
+    ? { type: "text", text: part.text }
+    : { type: "image_url", image_url: { url: part.url, ...(part.detail !== undefined ? { detail: part.detail } : {}) } }
 
 const toMessage = (message: ChatMessage): ChatCompletionMessageParam => {
   switch (message.role) {
@@ -118,19 +120,36 @@ const toResponseFormat = (
         json_schema: {
           name: format.name,
           schema: format.schema,
-          ...(format.strict !== undefined ? { strict: format.strict } : {})
+          ...(format.strict !== undefined ? { strict: format.strict } : {}),
+          ...(format.description !== undefined ? { description: format.description } : {})
         }
       }
   }
 }
 
 /**
+ * The cross-wire fields a request asks for that this adapter cannot send: none — Chat
+ * Completions has a place for each (`strict`, `parallel_tool_calls`, `user`,
+ * `safety_identifier`, `metadata`, `service_tier`, `logprobs`, `top_logprobs`,
+ * `image_url.detail`, `json_schema.description`).
+ *
+ * @example
+ * ```ts
+ * import { unhonouredFields } from "@am/provider-openai"
+ * unhonouredFields({ messages: [{ role: "user", content: "Hi" }], logprobs: true }) // []
+ * ```
+ */
+export const unhonouredFields = (_request: CompletionRequest): ReadonlyArray<CrossWireField> => []
+
+/**
  * Translates a core request into a Chat Completions body. `maxTokens` becomes
  * `max_completion_tokens` for `openai` (reasoning models reject `max_tokens`) and `max_tokens`
  * for `openai-compatible` servers (most of them know only that one). `reasoning` becomes
  * `reasoning_effort` for reasoning models; reasoning parts of earlier assistant turns are not
- * sent (Chat Completions has no field for them). `metadata` and the
- * idempotency key are gateway concerns and are not sent.
+ * sent (Chat Completions has no field for them). The workspace `metadata` and
+ * the idempotency key are gateway concerns and are not sent; the client's own tags
+ * (`clientMetadata`) are `metadata`. `parallelToolCalls` is sent only with tools (OpenAI
+ * refuses it without).
  *
  * @example
  * ```ts
@@ -180,11 +199,23 @@ export function toChatCompletionRequest(
             function: {
               name: tool.name,
               ...(tool.description !== undefined ? { description: tool.description } : {}),
-              ...(tool.parameters !== undefined ? { parameters: tool.parameters } : {})
+              ...(tool.parameters !== undefined ? { parameters: tool.parameters } : {}),
+              ...(tool.strict !== undefined ? { strict: tool.strict } : {})
             }
           }))
         }
       : {}),
+    ...(request.parallelToolCalls !== undefined && request.tools !== undefined && request.tools.length > 0
+      ? { parallel_tool_calls: request.parallelToolCalls }
+      : {}),
+    ...(request.user !== undefined ? { user: request.user } : {}),
+    ...(request.safetyIdentifier !== undefined ? { safety_identifier: request.safetyIdentifier } : {}),
+    ...(request.clientMetadata !== undefined ? { metadata: { ...request.clientMetadata } } : {}),
+    ...(request.serviceTier !== undefined
+      ? { service_tier: request.serviceTier as NonNullable<ChatCompletionCreateParamsNonStreaming["service_tier"]> }
+      : {}),
+    ...(request.logprobs !== undefined ? { logprobs: request.logprobs } : {}),
+    ...(request.topLogprobs !== undefined ? { top_logprobs: request.topLogprobs } : {}),
     ...(request.toolChoice !== undefined ? { tool_choice: toToolChoice(request.toolChoice) } : {}),
     ...(request.responseFormat !== undefined ? { response_format: toResponseFormat(request.responseFormat) } : {}),
     ...(effort !== undefined && effort !== null ? { reasoning_effort: effort } : {})

@@ -16,7 +16,7 @@
  * ```
  * @since 0.1.0
  */
-import type { Completion, FinishReason, ToolCall, Usage } from "@am/core"
+import type { Completion, FinishReason, TokenLogprob, ToolCall, Usage } from "@am/core"
 import { emptyUsage } from "@am/core"
 import { Predicate, Result, Schema } from "effect"
 import { argumentsText, count, field, nonEmpty } from "./internal/fields.ts"
@@ -129,6 +129,52 @@ const messageText = (content: WireMessage["content"]): string | null => {
 
 const decodeCompletion = Schema.decodeUnknownResult(WireChatCompletion)
 
+const WireTokenLogprob = Schema.Struct({
+  token: Schema.String,
+  logprob: Schema.Finite,
+  bytes: Schema.optional(Schema.NullOr(Schema.Array(Schema.Int))),
+  top_logprobs: Schema.optional(
+    Schema.NullOr(
+      Schema.Array(
+        Schema.Struct({
+          token: Schema.String,
+          logprob: Schema.Finite,
+          bytes: Schema.optional(Schema.NullOr(Schema.Array(Schema.Int)))
+        })
+      )
+    )
+  )
+})
+const decodeLogprobs = Schema.decodeUnknownResult(Schema.Array(WireTokenLogprob))
+
+/**
+ * `choices[].logprobs.content` → `TokenLogprob`s; absent when the server sent none or an odd
+ * shape (log probabilities never fail an answer).
+ */
+const toLogprobs = (choice: unknown): ReadonlyArray<TokenLogprob> | undefined => {
+  const decoded = decodeLogprobs(field(field(choice, "logprobs"), "content"))
+  if (Result.isFailure(decoded)) return undefined
+  return decoded.success.map((t) => ({
+    token: t.token,
+    logprob: t.logprob,
+    ...(t.bytes !== undefined ? { bytes: t.bytes } : {}),
+    ...(t.top_logprobs != null
+      ? {
+          topLogprobs: t.top_logprobs.map((a) => ({
+            token: a.token,
+            logprob: a.logprob,
+            ...(a.bytes !== undefined ? { bytes: a.bytes } : {})
+          }))
+        }
+      : {})
+  }))
+}
+
+const stringField = (u: unknown, key: string): string | undefined => {
+  const v = field(u, key)
+  return Predicate.isString(v) && v !== "" ? v : undefined
+}
+
 /** @deprecated The old name of {@link toUsage}, the name all three adapters use. */
 export const readUsage = toUsage
 
@@ -137,6 +183,7 @@ export const readUsage = toUsage
  * not a chat completion or has no choice; the adapter turns that into a `decode` failure.
  * HTTP-200 refusals and content filters are Completions (`refusal`, `content_filter`). An
  * OpenAI-compatible server's `reasoning_content` (or string `reasoning`) is a `reasoning` part.
+ * `system_fingerprint`, `service_tier` and `choices[].logprobs.content` are kept when present.
  *
  * @example
  * ```ts
@@ -161,6 +208,12 @@ export const fromChatCompletion = (
   const refusal = nonEmpty(message.refusal)
   const reasoning = nonEmpty(reasoningTextOf(message))
   const raw = choice.finish_reason ?? undefined
+  const rawChoice = Array.isArray(field(body, "choices"))
+    ? (field(body, "choices") as ReadonlyArray<unknown>)[wire.choices.indexOf(choice)]
+    : undefined
+  const logprobs = toLogprobs(rawChoice)
+  const fingerprint = stringField(body, "system_fingerprint")
+  const tier = stringField(body, "service_tier")
   return Result.succeed({
     message: {
       role: "assistant",
@@ -175,6 +228,9 @@ export const fromChatCompletion = (
     model: nonEmpty(wire.model) ?? options.model,
     ...(raw !== undefined ? { rawFinishReason: raw } : {}),
     ...(nonEmpty(wire.id) !== undefined ? { providerResponseId: wire.id! } : {}),
-    ...(nonEmpty(options.requestId) !== undefined ? { providerRequestId: options.requestId! } : {})
+    ...(nonEmpty(options.requestId) !== undefined ? { providerRequestId: options.requestId! } : {}),
+    ...(fingerprint !== undefined ? { systemFingerprint: fingerprint } : {}),
+    ...(tier !== undefined ? { serviceTier: tier } : {}),
+    ...(logprobs !== undefined ? { logprobs } : {})
   })
 }

@@ -23,7 +23,8 @@ export {
   isReasoningModel,
   type OpenAIKind,
   type RequestTranslationOptions,
-  toChatCompletionRequest
+  toChatCompletionRequest,
+  unhonouredFields
 } from "./RequestTranslation.ts"
 export {
   fromChatCompletion,
