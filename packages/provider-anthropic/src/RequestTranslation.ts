@@ -14,8 +14,8 @@
  * ```
  * @since 0.1.0
  */
-import type { ChatMessage, CompletionRequest, ContentPart, ReasoningPart } from "@am/core"
-import { reasoningBudgetOf } from "@am/core"
+import type { ChatMessage, CompletionRequest, ContentPart, CrossWireField, ReasoningPart } from "@am/core"
+import { crossWireFieldsOf, reasoningBudgetOf } from "@am/core"
 import type {
   ContentBlockParam,
   ImageBlockParam,
@@ -185,17 +185,62 @@ const toTool = (tool: NonNullable<CompletionRequest["tools"]>[number]): Tool => 
   name: tool.name,
   ...(tool.description !== undefined ? { description: tool.description } : {}),
   // Anthropic requires an object schema; a tool without parameters takes an empty object.
-  input_schema: { type: "object", ...(tool.parameters ?? { properties: {} }) } as Tool["input_schema"]
+  input_schema: { type: "object", ...(tool.parameters ?? { properties: {} }) } as Tool["input_schema"],
+  ...(tool.strict !== undefined ? { strict: tool.strict } : {})
 })
 
-const toToolChoice = (choice: NonNullable<CompletionRequest["toolChoice"]>): ToolChoice =>
-  typeof choice === "object"
-    ? { type: "tool", name: choice.name }
+/**
+ * `toolChoice` → `tool_choice`; `parallelToolCalls: false` → `disable_parallel_tool_use: true`
+ * (on `auto` when no choice was given; `none` calls no tool, so it needs no flag).
+ */
+const toToolChoice = (
+  choice: CompletionRequest["toolChoice"],
+  parallelToolCalls: boolean | undefined
+): ToolChoice | undefined => {
+  const single = parallelToolCalls === false ? { disable_parallel_tool_use: true } : {}
+  if (choice === undefined) return parallelToolCalls === false ? { type: "auto", ...single } : undefined
+  return typeof choice === "object"
+    ? { type: "tool", name: choice.name, ...single }
     : choice === "required"
-      ? { type: "any" }
+      ? { type: "any", ...single }
       : choice === "none"
         ? { type: "none" }
-        : { type: "auto" }
+        : { type: "auto", ...single }
+}
+
+/** OpenAI's tiers Anthropic has a counterpart for: `auto` as is, `default` (standard capacity only). */
+const SERVICE_TIERS: Readonly<Record<string, "auto" | "standard_only">> = { auto: "auto", default: "standard_only" }
+
+/**
+ * The cross-wire fields a request asks for that the Messages API has no place for:
+ * `clientMetadata` (only `metadata.user_id` exists), `serviceTier` other than `auto`/`default`,
+ * `logprobs`/`topLogprobs`, `imageDetail`, and `user` when `safetyIdentifier` took the one
+ * `user_id`. Honoured: tools' `strict`, `parallelToolCalls` (`disable_parallel_tool_use`),
+ * `safetyIdentifier` or else `user` (`metadata.user_id`), `responseFormatDescription` (the
+ * schema's root `description`).
+ *
+ * @example
+ * ```ts
+ * import { unhonouredFields } from "@am/provider-anthropic"
+ * unhonouredFields({ messages: [{ role: "user", content: "Hi" }], logprobs: true, user: "u-1" }) // ["logprobs"]
+ * ```
+ */
+export const unhonouredFields = (request: CompletionRequest): ReadonlyArray<CrossWireField> =>
+  crossWireFieldsOf(request).filter((field) => {
+    switch (field) {
+      case "toolStrict":
+      case "parallelToolCalls":
+      case "safetyIdentifier":
+      case "responseFormatDescription":
+        return false
+      case "user":
+        return request.safetyIdentifier !== undefined
+      case "serviceTier":
+        return SERVICE_TIERS[request.serviceTier ?? "auto"] === undefined
+      default:
+        return true
+    }
+  })
 
 /** Anthropic's smallest thinking budget. */
 export const MIN_THINKING_BUDGET = 1024
@@ -264,9 +309,13 @@ const thinkingOf = (
  *   default, and the SDK removed them from its types. Sending them would turn a request that is
  *   fine elsewhere into a request-scoped failure with no fallback.
  * - `seed`, `presencePenalty`, `frequencyPenalty` have no Anthropic equivalent and are dropped.
- * - `tools` → `tools[].input_schema`; `toolChoice` `auto|none|required|{name}` →
- *   `auto|none|any|tool` (sent only with tools).
- * - `responseFormat` `json_schema` → `output_config.format` (structured outputs);
+ * - `tools` → `tools[].input_schema` (and `strict`); `toolChoice` `auto|none|required|{name}` →
+ *   `auto|none|any|tool`, `parallelToolCalls: false` → `disable_parallel_tool_use` (sent only
+ *   with tools).
+ * - `safetyIdentifier`, else `user` → `metadata.user_id`; `serviceTier` `auto|default` →
+ *   `service_tier` `auto|standard_only`. What has no place is listed by {@link unhonouredFields}.
+ * - `responseFormat` `json_schema` → `output_config.format` (structured outputs; a `description`
+ *   becomes the schema's root `description` when it has none);
  *   `json_object` → {@link JSON_OBJECT_INSTRUCTION} appended to `system`.
  * - `reasoning` → `thinking` (see `thinkingOf`); assistant turns' own `reasoning` parts go back
  *   as `thinking` / `redacted_thinking` blocks, other providers' reasoning is not sent.
@@ -289,9 +338,22 @@ export const toMessageParams = (
   const hasTools = request.tools !== undefined && request.tools.length > 0
   const think = thinkingOf(request, request.maxTokens ?? options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS)
   const outputConfig: OutputConfig = {
-    ...(format?.type === "json_schema" ? { format: { type: "json_schema", schema: { ...format.schema } } } : {}),
+    ...(format?.type === "json_schema"
+      ? {
+          format: {
+            type: "json_schema",
+            schema: {
+              ...(format.description !== undefined ? { description: format.description } : {}),
+              ...format.schema
+            }
+          }
+        }
+      : {}),
     ...(think.effort !== undefined ? { effort: think.effort } : {})
   }
+  const toolChoice = toToolChoice(request.toolChoice, request.parallelToolCalls)
+  const userId = request.safetyIdentifier ?? request.user
+  const tier = request.serviceTier !== undefined ? SERVICE_TIERS[request.serviceTier] : undefined
   return {
     model,
     messages,
@@ -299,7 +361,9 @@ export const toMessageParams = (
     ...(systemText.length > 0 ? { system: systemText } : {}),
     ...(request.stop !== undefined && request.stop.length > 0 ? { stop_sequences: [...request.stop] } : {}),
     ...(hasTools ? { tools: request.tools!.map(toTool) } : {}),
-    ...(hasTools && request.toolChoice !== undefined ? { tool_choice: toToolChoice(request.toolChoice) } : {}),
+    ...(hasTools && toolChoice !== undefined ? { tool_choice: toolChoice } : {}),
+    ...(userId !== undefined ? { metadata: { user_id: userId } } : {}),
+    ...(tier !== undefined ? { service_tier: tier } : {}),
     ...(think.thinking !== undefined ? { thinking: think.thinking } : {}),
     ...(Object.keys(outputConfig).length > 0 ? { output_config: outputConfig } : {})
   }

@@ -138,6 +138,7 @@ export const fromMessage = (message: Message, providerRequestId?: string | null)
     ...(typeof message.id === "string" && message.id.length > 0 ? { providerResponseId: message.id } : {}),
     ...(providerRequestId !== undefined && providerRequestId !== null && providerRequestId.length > 0
       ? { providerRequestId }
-      : {})
+      : {}),
+    ...(typeof message.usage?.service_tier === "string" ? { serviceTier: message.usage.service_tier } : {})
   }
 }
