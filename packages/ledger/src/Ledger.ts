@@ -211,8 +211,8 @@ const makeWithSpool = Effect.fnUntraced(function* (options: LedgerOptions = {}) 
   // meanwhile are provisional and re-chained onto the real head on replay.
   let headKnown = storeHead.known || pending.length > 0
 
-  const persistSpool = (what: string, f: () => void) =>
-    Effect.try(f).pipe(
+  const persistSpool = (what: string, f: () => Promise<void>) =>
+    Effect.tryPromise({ try: f, catch: (e) => e }).pipe(
       Effect.catch((e) => Effect.logError(`ledger: cannot ${what} the spool file (entries kept in memory)`, String(e)))
     )
 
@@ -280,9 +280,7 @@ const makeWithSpool = Effect.fnUntraced(function* (options: LedgerOptions = {}) 
   const toSpool = (entries: ReadonlyArray<LedgerEntry>, reason: string) =>
     Effect.gen(function* () {
       pending.push(...entries)
-      yield* persistSpool("append to", () => {
-        for (const e of entries) spool.append(e)
-      })
+      yield* persistSpool("append to", () => spool.append(entries))
       yield* Metric.update(spooledCounter, entries.length)
       yield* Effect.logWarning(
         `ledger: ${entries.length} entr${entries.length === 1 ? "y" : "ies"} spooled (${reason})`

@@ -23,6 +23,16 @@ const spoolLines = (dir: string) => {
         .filter((l) => l !== "").length
     : 0
 }
+/**
+ * The spool is written asynchronously (real file I/O, not on the TestClock): after the clock
+ * moves, waits for the replay pass to finish — event-loop turns until `done` holds, never a duration.
+ */
+const settled = (done: () => boolean) =>
+  Effect.gen(function* () {
+    for (let turn = 0; turn < 10_000 && !done(); turn++) {
+      yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+    }
+  })
 const seqs = (entries: ReadonlyArray<LedgerEntry>) => entries.map((e) => e.seq)
 
 describe("store outage", () => {
@@ -52,6 +62,7 @@ describe("store outage", () => {
 
         handle.setDown(false)
         yield* TestClock.adjust("1 second")
+        yield* settled(() => spoolLines(dir) === 0)
         assert.deepStrictEqual(seqs(handle.entries()), [1, 2, 3])
         assert.deepStrictEqual(
           handle.entries().map((e) => e.requestId),
@@ -100,6 +111,7 @@ describe("store outage", () => {
         assert.strictEqual(c.seq, 3)
         handle.setDown(false)
         yield* TestClock.adjust("1 second")
+        yield* settled(() => handle.entries().length >= 3)
         assert.deepStrictEqual(seqs(handle.entries()), [1, 2, 3])
         assert.isTrue(verify(handle.entries()).ok)
       })
@@ -118,6 +130,7 @@ describe("store outage", () => {
         assert.strictEqual(provisional.seq, 1)
         handle.setDown(false)
         yield* TestClock.adjust("1 second")
+        yield* settled(() => handle.entries().length >= 4)
         const stored = handle.entries()
         assert.deepStrictEqual(seqs(stored), [1, 2, 3, 4])
         assert.strictEqual(stored[3]?.requestId, "x")

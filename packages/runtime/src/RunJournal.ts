@@ -14,9 +14,14 @@
  *   runs it started but never finished (a crash, a SIGKILL) are written as `INTERRUPTED`
  *   (`error_code` `interrupted`), so no row stays `STARTED`.
  *
- * Durability: the journal is written with `appendFileSync` (in the OS page cache before `start`
- * returns), so it survives the process being killed; it is not fsynced, so a power loss may take
- * the last moments with it.
+ * Durability: the journal is written behind, in groups: `start` and `finish` queue their line and
+ * one writer appends everything queued so far with one asynchronous `write` (the event loop never
+ * waits on the disk; under load one write carries many requests). `finish` returns once the write
+ * carrying its line has landed in the file (the OS page cache), so **an answered request's row is
+ * in the journal before the answer leaves** and survives the process being killed; `start` does
+ * not wait (a kill within the one write in flight can lose the run of a request that was never
+ * answered — its client saw the connection drop). Nothing is fsynced, so a power loss or OS crash
+ * may take the last moments with it.
  *
  * @example
  * ```ts
@@ -32,10 +37,11 @@
  * ```
  * @since 0.1.0
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync } from "node:fs"
+import { type FileHandle, open as openFile, rename, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { type LlmRun, type RunStoreShape, StoreError } from "@am/core"
-import { Clock, Effect, Metric, Schedule } from "effect"
+import { Clock, Deferred, Effect, Metric, Queue, Schedule } from "effect"
 
 /** The journal's file name in the spool directory. */
 export const JOURNAL_FILE = "runs-journal.jsonl"
@@ -51,6 +57,8 @@ export interface RunJournalOptions {
   readonly batchSize?: number
   /** When the writer looks for rows to write (default every 100 ms). */
   readonly retry?: Schedule.Schedule<unknown, unknown>
+  /** Most journal lines one file write carries (default 1000). */
+  readonly maxLinesPerWrite?: number
 }
 
 export interface RunJournal {
@@ -84,23 +92,92 @@ export const make = Effect.fnUntraced(function* (options: RunJournalOptions) {
   const open = new Map<string, LlmRun>()
   const pending = new Map<string, LlmRun>()
   let lines = 0
+  let compactions = 0
 
   const ensureDir = () => mkdirSync(options.spoolDir, { recursive: true, mode: 0o700 })
-  const append = (line: Line) =>
-    Effect.try(() => {
-      ensureDir()
-      appendFileSync(path, `${JSON.stringify(line)}\n`, { encoding: "utf8", mode: 0o600 })
-      lines++
-    }).pipe(Effect.catch((e) => Effect.logError("runs: cannot append to the journal (row kept in memory)", String(e))))
+
+  // The journal writer: one fiber appends whatever has queued with one write, so concurrent
+  // requests share a write and the event loop never waits on the disk. A compaction goes through
+  // the same fiber, so no append can land in a file that is being replaced.
+  interface Item {
+    readonly line?: string
+    /** Rewrite the journal to what is open or pending: when stale, or `always`. */
+    readonly compact?: "if_stale" | "always"
+    readonly done?: Deferred.Deferred<void>
+  }
+  const queue = yield* Queue.unbounded<Item>()
+  const maxLines = Math.max(1, options.maxLinesPerWrite ?? 1000)
+  let handle: FileHandle | undefined
+  const closeHandle = Effect.promise(async () => {
+    const h = handle
+    handle = undefined
+    await h?.close().catch(() => undefined)
+  })
+  const appendLines = (text: string, n: number) =>
+    Effect.tryPromise({
+      try: async () => {
+        if (handle === undefined) {
+          ensureDir()
+          handle = await openFile(path, "a", 0o600)
+        }
+        await handle.write(text)
+        lines += n
+      },
+      catch: (e) => e
+    }).pipe(
+      Effect.catch((e) =>
+        Effect.andThen(
+          closeHandle,
+          Effect.logError("runs: cannot append to the journal (rows kept in memory)", String(e))
+        )
+      )
+    )
   // Rewrites the journal to what is still open or pending (write then rename: never half-written).
-  const compact = Effect.try(() => {
-    ensureDir()
-    const body = [...[...open.values()].map((s) => ({ s })), ...[...pending.values()].map((f) => ({ f }))]
-    const tmp = `${path}.tmp`
-    writeFileSync(tmp, body.map((l) => `${JSON.stringify(l)}\n`).join(""), { encoding: "utf8", mode: 0o600 })
-    renameSync(tmp, path)
-    lines = body.length
-  }).pipe(Effect.catch((e) => Effect.logError("runs: cannot compact the journal", String(e))))
+  const compactNow = Effect.andThen(
+    closeHandle,
+    Effect.tryPromise({
+      try: async () => {
+        ensureDir()
+        const body = [...[...open.values()].map((s) => ({ s })), ...[...pending.values()].map((f) => ({ f }))]
+        // A name of its own: another journal over the same directory (a process still closing) may compact too.
+        const tmp = `${path}.${process.pid}-${++compactions}.tmp`
+        await writeFile(tmp, body.map((l) => `${JSON.stringify(l)}\n`).join(""), { encoding: "utf8", mode: 0o600 })
+        await rename(tmp, path)
+        lines = body.length
+      },
+      catch: (e) => e
+    }).pipe(Effect.catch((e) => Effect.logError("runs: cannot compact the journal", String(e))))
+  )
+  const stale = () => lines > 2 * (open.size + pending.size) + 256
+  const writeItems = (items: ReadonlyArray<Item>) =>
+    Effect.gen(function* () {
+      let text = ""
+      let n = 0
+      for (const item of items) {
+        if (item.line !== undefined) {
+          text += item.line
+          n++
+        }
+      }
+      if (n > 0) yield* appendLines(text, n)
+      const always = items.some((i) => i.compact === "always")
+      if (always || (items.some((i) => i.compact === "if_stale") && stale())) yield* compactNow
+      yield* release(items)
+    }).pipe(Effect.uninterruptible)
+  const release = (items: ReadonlyArray<Item>) =>
+    Effect.forEach(items, (item) => (item.done === undefined ? Effect.void : Deferred.succeed(item.done, undefined)), {
+      discard: true
+    })
+  const enqueue = (item: Item) => Queue.offer(queue, item)
+  /** Queues a line; the returned effect waits for the write that carries it. */
+  const journalled = (line: Line) =>
+    Effect.flatMap(Deferred.make<void>(), (done) =>
+      Effect.andThen(enqueue({ line: `${JSON.stringify(line)}\n`, done }), Deferred.await(done))
+    )
+  /** Writes what is queued, then compacts (always), through the writer. */
+  const flushAndCompact = Effect.flatMap(Deferred.make<void>(), (done) =>
+    Effect.andThen(enqueue({ compact: "always", done }), Deferred.await(done))
+  )
 
   // The previous process's journal: finished rows are written as they are, unfinished ones as INTERRUPTED.
   const now = yield* Clock.currentTimeMillis
@@ -132,7 +209,13 @@ export const make = Effect.fnUntraced(function* (options: RunJournalOptions) {
   if (started.size > 0) {
     yield* Effect.logWarning(`runs: ${started.size} run(s) cut by the last exit are finished as INTERRUPTED`)
   }
-  yield* compact
+  yield* compactNow
+  yield* Effect.forkScoped(
+    Effect.forever(Effect.flatMap(Queue.takeBetween(queue, 1, maxLines), writeItems)).pipe(
+      // Stopped (the scope closed): nobody may be left waiting for a write that will not come.
+      Effect.ensuring(Effect.andThen(Effect.flatMap(Queue.clear(queue), release), closeHandle))
+    )
+  )
 
   const writeOnce: Effect.Effect<number, StoreError> = Effect.suspend(() => {
     const batch = [...pending.values()].slice(0, batchSize)
@@ -151,11 +234,13 @@ export const make = Effect.fnUntraced(function* (options: RunJournalOptions) {
     n === 0 ? Effect.void : pending.size > 0 ? drain : Effect.void
   )
   const pass = drain.pipe(
-    Effect.tap(() => (lines > 2 * (open.size + pending.size) + 256 ? compact : Effect.void)),
+    Effect.tap(() => (stale() ? enqueue({ compact: "if_stale" }) : Effect.void)),
     Effect.catch(() => Effect.void)
   )
   yield* Effect.forkScoped(Effect.repeat(pass, options.retry ?? Schedule.spaced("100 millis")))
-  yield* Effect.addFinalizer(() => Effect.andThen(Effect.ignore(drain), compact))
+  // At close (before the writer is stopped): what is queued is written, the store gets one last
+  // bounded try, and the journal is left holding exactly what is still open or pending.
+  yield* Effect.addFinalizer(() => Effect.andThen(Effect.ignore(drain), flushAndCompact))
 
   const store: RunStoreShape = {
     start: (run) =>
@@ -170,7 +255,8 @@ export const make = Effect.fnUntraced(function* (options: RunJournalOptions) {
           )
         }
         open.set(run.id, run)
-        return append({ s: run })
+        // Not waited for: the row is held here, and `finish` waits for the write carrying both lines.
+        return enqueue({ line: `${JSON.stringify({ s: run })}\n` })
       }),
     finish: (id, fields) =>
       Effect.suspend(() => {
@@ -183,7 +269,7 @@ export const make = Effect.fnUntraced(function* (options: RunJournalOptions) {
         const row: LlmRun = { ...run, ...fields }
         open.delete(id)
         pending.set(id, row)
-        return append({ f: row })
+        return journalled({ f: row })
       }),
     get: (id) =>
       Effect.suspend(() => {

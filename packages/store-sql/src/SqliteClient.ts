@@ -32,6 +32,15 @@ export interface SqliteClientConfig {
    * are cheaper); default `true`. Ignored for `":memory:"`.
    */
   readonly wal?: boolean
+  /**
+   * When a commit waits for the disk (`PRAGMA synchronous`). Default `"normal"` under WAL: a
+   * commit is in the WAL (the OS page cache) when the statement returns, so it survives the
+   * process being killed; the WAL is fsynced at checkpoints, so a power loss or OS crash can
+   * roll back the transactions committed since the last one (the database stays consistent).
+   * `"full"` fsyncs the WAL on every commit (survives a power loss, costs an fsync per commit on
+   * the calling thread). Without WAL the default is SQLite's own (`full`).
+   */
+  readonly synchronous?: "normal" | "full"
 }
 
 type Transform = (<A extends object>(row: ReadonlyArray<A>) => ReadonlyArray<A>) | undefined
@@ -117,7 +126,12 @@ export const make = Effect.fnUntraced(function* (config: SqliteClientConfig) {
           chmodSync(config.filename, 0o600)
         }
         const db = new DatabaseSync(config.filename, { timeout: config.busyTimeoutMs ?? 5000 })
-        if (config.filename !== ":memory:" && config.wal !== false) db.exec("PRAGMA journal_mode = WAL")
+        const wal = config.filename !== ":memory:" && config.wal !== false
+        if (wal) db.exec("PRAGMA journal_mode = WAL")
+        // node:sqlite runs on the calling (event-loop) thread: under WAL, NORMAL keeps the fsync off
+        // every commit (see `synchronous`); the ledger and the run journal batch their commits as well.
+        const synchronous = config.synchronous ?? (wal ? "normal" : undefined)
+        if (synchronous !== undefined) db.exec(`PRAGMA synchronous = ${synchronous === "full" ? "FULL" : "NORMAL"}`)
         return makeConnection(db)
       },
       catch: (cause) => toSqlError(cause, "open")
