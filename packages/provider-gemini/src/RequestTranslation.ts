@@ -11,8 +11,8 @@
  * ```
  * @since 0.1.0
  */
-import type { AssistantMessage, ChatMessage, CompletionRequest, Content as CoreContent } from "@am/core"
-import { reasoningBudgetOf } from "@am/core"
+import type { AssistantMessage, ChatMessage, CompletionRequest, Content as CoreContent, CrossWireField } from "@am/core"
+import { crossWireFieldsOf, reasoningBudgetOf } from "@am/core"
 import {
   type Content,
   type FunctionCall,
@@ -224,6 +224,24 @@ export const toThinkingConfig = (reasoning: NonNullable<CompletionRequest["reaso
  * params.config.maxOutputTokens // 64
  * ```
  */
+/** The cross-wire fields `generationConfig` has a place for. */
+const HONOURED: ReadonlySet<CrossWireField> = new Set(["logprobs", "topLogprobs", "responseFormatDescription"])
+
+/**
+ * The cross-wire fields a request asks for that the Gemini API has no place for: tools'
+ * `strict`, `parallelToolCalls`, `user`, `safetyIdentifier`, `clientMetadata` (`labels` are
+ * Vertex AI only), `serviceTier`, `imageDetail`. Honoured: `logprobs` (`responseLogprobs`),
+ * `topLogprobs` (`logprobs`), `responseFormatDescription` (the schema's root `description`).
+ *
+ * @example
+ * ```ts
+ * import { unhonouredFields } from "@am/provider-gemini"
+ * unhonouredFields({ messages: [{ role: "user", content: "Hi" }], logprobs: true, user: "u-1" }) // ["user"]
+ * ```
+ */
+export const unhonouredFields = (request: CompletionRequest): ReadonlyArray<CrossWireField> =>
+  crossWireFieldsOf(request).filter((field) => !HONOURED.has(field))
+
 export const toGenerateContentParameters = (
   request: CompletionRequest,
   model: string,
@@ -242,6 +260,8 @@ export const toGenerateContentParameters = (
   if (request.seed !== undefined) config.seed = request.seed
   if (request.presencePenalty !== undefined) config.presencePenalty = request.presencePenalty
   if (request.frequencyPenalty !== undefined) config.frequencyPenalty = request.frequencyPenalty
+  if (request.logprobs !== undefined) config.responseLogprobs = request.logprobs
+  if (request.topLogprobs !== undefined && request.topLogprobs > 0) config.logprobs = request.topLogprobs
   if (request.tools !== undefined && request.tools.length > 0) {
     config.tools = [
       {
@@ -259,7 +279,9 @@ export const toGenerateContentParameters = (
   const format = request.responseFormat
   if (format !== undefined && format.type !== "text") {
     config.responseMimeType = "application/json"
-    if (format.type === "json_schema") config.responseJsonSchema = format.schema
+    if (format.type === "json_schema")
+      config.responseJsonSchema =
+        format.description !== undefined ? { description: format.description, ...format.schema } : format.schema
   }
   return { model, contents: toContents(request.messages, signatures), config }
 }

@@ -13,8 +13,8 @@
  * ```
  * @since 0.1.0
  */
-import { type Completion, emptyUsage, type FinishReason, type Usage } from "@am/core"
-import type { GenerateContentResponse, GenerateContentResponseUsageMetadata } from "@google/genai"
+import { type Completion, emptyUsage, type FinishReason, type TokenLogprob, type Usage } from "@am/core"
+import type { GenerateContentResponse, GenerateContentResponseUsageMetadata, LogprobsResult } from "@google/genai"
 import { readCandidate } from "./internal/candidate.ts"
 import type { ThoughtSignatures } from "./RequestTranslation.ts"
 
@@ -132,6 +132,7 @@ export const fromGenerateContentResponse = (
     ? mapFinishReason(view.rawFinishReason, view.toolCalls.length > 0)
     : ("content_filter" as const)
   const requestId = options.requestId ?? requestIdFrom(response.sdkHttpResponse?.headers)
+  const logprobs = toLogprobs(response.candidates?.[0]?.logprobsResult)
   return {
     message: {
       role: "assistant",
@@ -146,6 +147,26 @@ export const fromGenerateContentResponse = (
     ...(view.rawFinishReason !== undefined ? { rawFinishReason: view.rawFinishReason } : {}),
     ...(blockReason !== undefined ? { blockReason } : {}),
     ...(response.responseId !== undefined ? { providerResponseId: response.responseId } : {}),
-    ...(requestId !== undefined ? { providerRequestId: requestId } : {})
+    ...(requestId !== undefined ? { providerRequestId: requestId } : {}),
+    ...(logprobs !== undefined ? { logprobs } : {})
   }
+}
+
+/**
+ * `logprobsResult` → `TokenLogprob`s: `chosenCandidates[i]` with `topCandidates[i]` as its
+ * alternatives; absent when Gemini sent none.
+ */
+const toLogprobs = (result: LogprobsResult | undefined): ReadonlyArray<TokenLogprob> | undefined => {
+  const chosen = result?.chosenCandidates
+  if (chosen === undefined || chosen.length === 0) return undefined
+  return chosen.map((c, i) => {
+    const top = result?.topCandidates?.[i]?.candidates
+    return {
+      token: c.token ?? "",
+      logprob: c.logProbability ?? 0,
+      ...(top !== undefined
+        ? { topLogprobs: top.map((t) => ({ token: t.token ?? "", logprob: t.logProbability ?? 0 })) }
+        : {})
+    }
+  })
 }
