@@ -4,7 +4,7 @@
  * - **Idempotency** — leases in Redis when `state.store` is a `redis://` URL (a key in flight on
  *   any replica is seen by all), else in the process; results in the ledger's SQL database when
  *   `ledger.store` is `sqlite:`/`postgres://` (they survive a restart and every replica on the
- *   database replays them), else in the process. `idempotency.*` sets retention, lease, retry-after
+ *   database replays them), else in Redis with a Redis `state.store`, else in the process. `idempotency.*` sets retention, lease, retry-after
  *   and waiting.
  * - **Response cache** — `cache.routes` opts routes in (TTL, `maxEntries`, `maxBytes`); entries in
  *   Redis with a `redis://` `state.store` (shared, single-flight across replicas), else in the
@@ -79,24 +79,27 @@ const refuse = <A>(e: CacheConfigError): Layer.Layer<A, ConfigError> =>
   Layer.effectDiscard(Effect.fail(new ConfigError({ path: e.field, message: e.detail }))) as never
 
 /**
- * Idempotent results in the ledger's SQL database (its own table and migrations), or in the
- * process for a memory ledger. A database unreachable at start falls back to the process (logged)
- * rather than stopping the host, as the ledger itself starts degraded.
+ * Idempotent results in the ledger's SQL database (its own table and migrations); with a memory
+ * ledger, in Redis when the state is (so replicas still replay each other's results), else in the
+ * process. A database unreachable at start falls back to the process (logged) rather than
+ * stopping the host, as the ledger itself starts degraded.
  */
-const layerResults = (config: AmConfig): Layer.Layer<IdempotencyStore> =>
-  StoreUrl.isSql(config.ledger.store)
-    ? IdempotencySql.layer.pipe(
-        Layer.provide(StoreUrl.layer(config.ledger.store)),
-        Layer.catchCause((cause) =>
-          Layer.effectDiscard(
-            Effect.logWarning(
-              "idempotency: the SQL store is unreachable; results are kept in this process",
-              Cause.pretty(cause)
-            )
-          ).pipe(Layer.provideMerge(IdempotencyStore.layerMemory))
+const layerResults = (config: AmConfig, redis: Layer.Layer<Redis.Redis> | undefined): Layer.Layer<IdempotencyStore> =>
+  !StoreUrl.isSql(config.ledger.store) && redis !== undefined
+    ? IdempotencyStore.layerRedis({ prefix: config.state.prefix }).pipe(Layer.provide(redis))
+    : StoreUrl.isSql(config.ledger.store)
+      ? IdempotencySql.layer.pipe(
+          Layer.provide(StoreUrl.layer(config.ledger.store)),
+          Layer.catchCause((cause) =>
+            Layer.effectDiscard(
+              Effect.logWarning(
+                "idempotency: the SQL store is unreachable; results are kept in this process",
+                Cause.pretty(cause)
+              )
+            ).pipe(Layer.provideMerge(IdempotencyStore.layerMemory))
+          )
         )
-      )
-    : IdempotencyStore.layerMemory
+      : IdempotencyStore.layerMemory
 
 /** Redis for `@am/cache`, or `undefined` for a memory `state.store`. */
 const redisOf = (config: AmConfig): Layer.Layer<Redis.Redis> | undefined =>
@@ -115,7 +118,10 @@ export const layerIdempotency = (
   const options = idempotencyConfigOf(config)
   const service =
     redis === undefined ? Idempotency.layer(options) : Idempotency.layerRedis(options).pipe(Layer.provide(redis))
-  return service.pipe(Layer.provide(layerResults(config)), Layer.catchTag("CacheConfigError", refuse<Idempotency>))
+  return service.pipe(
+    Layer.provide(layerResults(config, redis)),
+    Layer.catchTag("CacheConfigError", refuse<Idempotency>)
+  )
 }
 
 /** `ResponseCache` for a config (see the module doc); a config without `cache.routes` caches nothing. */
