@@ -199,6 +199,28 @@ describe("Idempotency-Key across two replicas on Redis and Postgres", { timeout:
     )
   })
 
+  it("a failed call is not replayed: the retry runs again, and each request keeps its llm_runs row", async () => {
+    upstream!.setScript([{ sequence: [400, "ok"], repeat: false }])
+    const key = `order-${run}-6`
+    const before = upstreamCalls()
+    const failed = await post(a!, key, body("fails once"))
+    expect(failed.status).toBe(400)
+    const retried = await post(b!, key, body("fails once"))
+    expect(retried.status).toBe(200)
+    expect(retried.headers.get("x-am-idempotent-replay")).toBeNull()
+    expect(upstreamCalls() - before).toBe(2)
+    upstream!.setScript([])
+    const ids = [failed.headers.get("x-am-request-id")!, retried.headers.get("x-am-request-id")!]
+    let rows: ReadonlyArray<{ id: string; status: string }> = []
+    for (let i = 0; i < 400 && rows.length < 2; i++) {
+      rows = await sql(
+        (s) => s<{ id: string; status: string }>`SELECT id, status FROM llm_runs WHERE id IN ${s.in(ids)}`
+      )
+      if (rows.length < 2) await new Promise((r) => setTimeout(r, 25))
+    }
+    expect(rows.map((r) => `${r.id}:${r.status}`).sort()).toEqual([`${ids[0]}:FAILED`, `${ids[1]}:SUCCEEDED`].sort())
+  })
+
   it("a response cached through A is a hit on B (entries in Redis), with no upstream call", async () => {
     const ask = (gw: GatewayProcess) =>
       fetch(`${gw.url}/v1/chat/completions`, {
