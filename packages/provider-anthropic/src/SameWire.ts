@@ -25,6 +25,7 @@ import { passthroughBody, topLevelText } from "@am/provider-utils"
 import type Anthropic from "@anthropic-ai/sdk"
 import type { Message, RawMessageStreamEvent } from "@anthropic-ai/sdk/resources/messages"
 import type { Stream as AnthropicStream } from "@anthropic-ai/sdk/streaming"
+import { Redacted } from "effect"
 import { type RequestTranslationOptions, toMessageParams } from "./RequestTranslation.ts"
 
 /** What a same-wire body is sent for. */
@@ -43,18 +44,44 @@ export const sameWireMessagesBody = (
   model: string,
   options: SameWireOptions
 ): string | undefined =>
-  passthroughBody(request, "anthropic.messages", {
-    model,
-    messages: () => toMessageParams(request, model, options).messages,
-    changed: () => {
-      const params = toMessageParams(request, model, options)
-      return { system: params.system, messages: params.messages }
-    },
-    set: (body) => {
-      const stream = topLevelText(body, "stream") === "true"
-      return stream === options.stream ? {} : { stream: options.stream }
-    }
-  })
+  hasUnsignedThinking(request)
+    ? undefined
+    : passthroughBody(request, "anthropic.messages", {
+        model,
+        messages: () => toMessageParams(request, model, options).messages,
+        changed: () => {
+          const params = toMessageParams(request, model, options)
+          return { system: params.system, messages: params.messages }
+        },
+        set: (body) => {
+          const stream = topLevelText(body, "stream") === "true"
+          return stream === options.stream ? {} : { stream: options.stream }
+        }
+      })
+
+/**
+ * Whether the client's messages carry a thinking block with an empty signature — how this gateway
+ * renders another provider's reasoning on the Messages wire. Anthropic rejects such a block, so
+ * the adapter translates instead (its translation leaves foreign reasoning out, and thinking off
+ * for that turn). Parsed only when the body mentions a signature at all.
+ */
+const hasUnsignedThinking = (request: CompletionRequest): boolean => {
+  const carrier = request.passthrough
+  if (carrier?.wire !== "anthropic.messages") return false
+  const body = Redacted.value(carrier.body)
+  if (!body.includes('"signature"')) return false
+  const messages = topLevelText(body, "messages")
+  if (messages === undefined) return false
+  const parsed: unknown = JSON.parse(messages)
+  return (
+    Array.isArray(parsed) &&
+    parsed.some(
+      (m) =>
+        Array.isArray(m?.content) &&
+        m.content.some((b: any) => b?.type === "thinking" && (typeof b.signature !== "string" || b.signature === ""))
+    )
+  )
+}
 
 /** SDK request options of one call (signal, timeout, the forwarded `anthropic-*` headers). */
 export interface SendOptions {
