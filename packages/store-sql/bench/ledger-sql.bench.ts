@@ -1,7 +1,10 @@
 // `pnpm bench ledger-sql` — ledger entry write throughput (entries/s) through LedgerStore.append
-// on SQLite (a temp file, WAL) and on PostgreSQL (AM_BENCH_PG_URL, default the local server;
-// a schema of its own, dropped after), with batching on (BATCH entries per append) and off
-// (one entry per append). Prints figures measured in this run; asserts nothing.
+// on SQLite (a temp file, WAL; `synchronous=FULL`, the previous default, and `NORMAL`, today's)
+// and on PostgreSQL (AM_BENCH_PG_URL, default the local server; a schema of its own, dropped
+// after), with batching on (BATCH entries per append) and off (one entry per append). Three
+// interleaved rounds; prints each figure's median and the ratios measured in this run; asserts
+// nothing. (Every append runs on the calling thread for SQLite: entries/s is also how long the
+// event loop is held.)
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -56,19 +59,21 @@ const measure = (perCall: number, total: number, firstSeq: number) =>
     return total / seconds
   })
 
-const suite = (name: string) =>
+const ROUNDS = 3
+const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
+const results = new Map<string, Array<number>>()
+const note = (key: string, value: number) => results.set(key, [...(results.get(key) ?? []), value])
+
+// Each round appends into fresh seq ranges of the same database.
+const suite = (name: string, round: number) =>
   Effect.gen(function* () {
-    const batched = yield* measure(BATCH, BATCHED_ENTRIES, 1)
-    const single = yield* measure(1, SINGLE_ENTRIES, 1_000_000)
-    const fmt = (n: number) => Math.round(n).toLocaleString("en-US").padStart(10)
-    console.log(`${name.padEnd(10)} batched (${BATCH}/append) ${fmt(batched)} entries/s`)
-    console.log(
-      `${name.padEnd(10)} unbatched (1/append)   ${fmt(single)} entries/s   (batching: ×${(batched / single).toFixed(1)})`
-    )
+    note(`${name} batched`, yield* measure(BATCH, BATCHED_ENTRIES, 1 + round * 10_000_000))
+    note(`${name} unbatched`, yield* measure(1, SINGLE_ENTRIES, 5_000_000 + round * 10_000_000))
   })
 
 const dir = mkdtempSync(join(tmpdir(), "am-ledger-bench-"))
-const sqlite = SqliteStore.layer({ filename: join(dir, "ledger.db") })
+const sqliteFull = SqliteStore.layer({ filename: join(dir, "full.db"), synchronous: "full" })
+const sqliteNormal = SqliteStore.layer({ filename: join(dir, "normal.db"), synchronous: "normal" })
 const schema = `am_bench_${Math.random().toString(36).slice(2, 10)}`
 const pg = Layer.effectDiscard(
   Effect.gen(function* () {
@@ -77,12 +82,35 @@ const pg = Layer.effectDiscard(
   })
 ).pipe(Layer.provideMerge(PgStore.layer({ url: pgUrl, schema })))
 
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US").padStart(10)
 const program = Effect.gen(function* () {
-  console.log(`ledger-sql: LedgerStore.append throughput (${BATCHED_ENTRIES} batched, ${SINGLE_ENTRIES} unbatched)`)
-  yield* suite("sqlite").pipe(Effect.provide(sqlite))
-  yield* suite("postgres").pipe(
-    Effect.provide(pg),
-    Effect.catch((error) => Effect.sync(() => console.log(`postgres   skipped: ${error.message}`)))
+  console.log(
+    `ledger-sql: LedgerStore.append throughput (${BATCHED_ENTRIES} batched, ${SINGLE_ENTRIES} unbatched), median of ${ROUNDS} interleaved rounds`
+  )
+  let pgSkipped: string | undefined
+  for (let round = 0; round < ROUNDS; round++) {
+    yield* suite("sqlite full", round).pipe(Effect.provide(sqliteFull))
+    yield* suite("sqlite normal", round).pipe(Effect.provide(sqliteNormal))
+    if (pgSkipped === undefined) {
+      yield* suite("postgres", round).pipe(
+        Effect.provide(pg),
+        Effect.catch((error) => Effect.sync(() => (pgSkipped = error.message)))
+      )
+    }
+  }
+  for (const [key, xs] of results) {
+    console.log(`${key.padEnd(24)} ${fmt(median(xs))} entries/s   (rounds: ${xs.map((x) => Math.round(x)).join(", ")})`)
+  }
+  const ratio = (a: string, b: string) => {
+    const x = results.get(a)
+    const y = results.get(b)
+    return x === undefined || y === undefined ? "n/a" : `×${(median(x) / median(y)).toFixed(2)}`
+  }
+  console.log(
+    `sqlite normal / full: batched ${ratio("sqlite normal batched", "sqlite full batched")}, unbatched ${ratio("sqlite normal unbatched", "sqlite full unbatched")}`
+  )
+  console.log(
+    `batching (normal): ${ratio("sqlite normal batched", "sqlite normal unbatched")}; postgres: ${pgSkipped === undefined ? ratio("postgres batched", "postgres unbatched") : `skipped (${pgSkipped})`}`
   )
 }).pipe(Effect.ensuring(Effect.sync(() => rmSync(dir, { recursive: true, force: true }))))
 
