@@ -12,14 +12,15 @@
  * @since 0.1.0
  */
 import { decodeEmbeddingRequest, Engine } from "@am/engine"
-import { Effect } from "effect"
+import type { EmbeddingRequest } from "@am/core"
+import { Effect, Redacted } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { amHeaders, calls } from "./AmHeaders.ts"
 import { decodeEmbeddingsBody, inputTexts, toEmbeddingRequest, toEmbeddingsResponse } from "./EmbeddingsWire.ts"
 import { type Auth, authenticate } from "./GatewayAuth.ts"
 import { GatewayError, ShuttingDown } from "./GatewayError.ts"
 import { Lifecycle } from "./Lifecycle.ts"
-import { deadlineOf, idempotencyKeyOf, readJson } from "./RequestInput.ts"
+import { deadlineOf, idempotencyKeyOf, readJsonText } from "./RequestInput.ts"
 
 /** Options of the embeddings route. */
 export interface EmbeddingsOptions {
@@ -38,13 +39,19 @@ export const embeddings = (options: EmbeddingsOptions) =>
       const request = yield* HttpServerRequest.HttpServerRequest
       if (lifecycle.draining) return yield* new GatewayError({ reason: new ShuttingDown() })
       const principal = yield* authenticate(options.auth, request.headers.authorization)
-      const body = yield* Effect.flatMap(readJson(request, maxBodyBytes), decodeEmbeddingsBody)
+      const raw = yield* readJsonText(request, maxBodyBytes)
+      const body = yield* decodeEmbeddingsBody(raw.json)
       const texts = yield* inputTexts(body.input)
       const idempotencyKey = yield* idempotencyKeyOf(request)
       const deadlineMs = yield* deadlineOf(request)
-      const embeddingRequest = yield* decodeEmbeddingRequest(
+      const decoded = yield* decodeEmbeddingRequest(
         toEmbeddingRequest(body, texts, { workspaceId: principal.workspaceId, idempotencyKey, deadlineMs })
       ).pipe(Effect.mapError(GatewayError.engine))
+      // An `openai`/`openai-compatible` upstream gets the client's own JSON (unknown fields kept).
+      const embeddingRequest: EmbeddingRequest = {
+        ...decoded,
+        passthrough: { wire: "openai.embeddings", body: Redacted.make(raw.text), input: decoded.input }
+      }
       const format = body.encoding_format ?? "float"
       return yield* lifecycle.track(principal, idempotencyKey, () =>
         Effect.map(engine.embed(embeddingRequest).pipe(Effect.mapError(GatewayError.engine)), (answer) => {

@@ -26,6 +26,26 @@ export const MAX_EMBEDDING_INPUTS = 2048
 
 const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0))
 
+/**
+ * The client's own `/embeddings` JSON, for an adapter that speaks OpenAI's embeddings wire: it
+ * sends `body` with only the model substituted, so fields the gateway does not know survive.
+ * `input` is what the body's input became in the request; when the request's `input` no longer
+ * equals it, the adapter sends the request's texts instead. `Redacted`: never logged or stored.
+ *
+ * @example
+ * ```ts
+ * import type { EmbeddingPassthrough } from "@am/core"
+ * import { Redacted } from "effect"
+ * const carrier: EmbeddingPassthrough = { wire: "openai.embeddings", body: Redacted.make('{"model":"e","input":"hi"}'), input: ["hi"] }
+ * ```
+ */
+export const EmbeddingPassthrough = Schema.Struct({
+  wire: Schema.Literal("openai.embeddings"),
+  body: Schema.Redacted(Schema.String, { disallowJsonEncode: true }),
+  input: Schema.optionalKey(Schema.Array(Schema.String))
+})
+export type EmbeddingPassthrough = typeof EmbeddingPassthrough.Type
+
 export const EmbeddingRequest = Schema.Struct({
   /** A configured route name; `default` when neither route nor model is given. */
   route: Schema.optionalKey(Schema.NonEmptyString),
@@ -40,7 +60,9 @@ export const EmbeddingRequest = Schema.Struct({
   metadata: Schema.optionalKey(RequestMetadata),
   idempotencyKey: Schema.optionalKey(Schema.NonEmptyString.check(Schema.isMaxLength(256))),
   /** The whole request's time budget in milliseconds (all attempts and backoff included). */
-  deadlineMs: Schema.optionalKey(PositiveInt)
+  deadlineMs: Schema.optionalKey(PositiveInt),
+  /** The client's own request body, for adapters that speak its wire (see {@link EmbeddingPassthrough}). */
+  passthrough: Schema.optionalKey(EmbeddingPassthrough)
 })
 export type EmbeddingRequest = typeof EmbeddingRequest.Type
 

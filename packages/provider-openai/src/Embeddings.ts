@@ -24,8 +24,15 @@
  * @since 0.1.0
  */
 import { type EmbeddingCall, type Embeddings, makeUsage } from "@am/core"
-import { type ClientCache, firstHeader, REQUEST_ID_HEADERS, timeoutCall, timeoutFor } from "@am/provider-utils"
-import { Effect } from "effect"
+import {
+  type ClientCache,
+  firstHeader,
+  REQUEST_ID_HEADERS,
+  spliceTopLevel,
+  timeoutCall,
+  timeoutFor
+} from "@am/provider-utils"
+import { Effect, Redacted } from "effect"
 import type OpenAI from "openai"
 import { decodeFailure, type FailureContext, timeoutFailure, toProviderFailure } from "./Failures.ts"
 import type { OpenAIKind } from "./RequestTranslation.ts"
@@ -71,6 +78,44 @@ export const toEmbeddingCreateParams = (call: EmbeddingCall, kind: OpenAIKind): 
   ...(kind === "openai-compatible" ? { encoding_format: "float" as const } : {})
 })
 
+/**
+ * The body of a same-wire call: the client's own `/embeddings` JSON with the model spliced in
+ * (unknown fields kept), or `undefined` when the request carries none. When the request's input
+ * changed since the body was received, the request's texts are sent instead of the body's.
+ */
+export const sameWireEmbeddingsBody = (call: EmbeddingCall): string | undefined => {
+  const carrier = call.request.passthrough
+  if (carrier === undefined || carrier.wire !== "openai.embeddings") return undefined
+  let body = spliceTopLevel(Redacted.value(carrier.body), "model", call.model)
+  const same =
+    carrier.input !== undefined &&
+    carrier.input.length === call.request.input.length &&
+    carrier.input.every((text, i) => text === call.request.input[i])
+  if (!same) body = spliceTopLevel(body, "input", [...call.request.input])
+  return body
+}
+
+/** A base64 embedding (little-endian float32, what `encoding_format: "base64"` answers) as numbers. */
+const fromBase64 = (text: string): Array<number> => {
+  const bytes = Buffer.from(text, "base64")
+  const floats = new Float32Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.byteLength / 4))
+  return Array.from(floats)
+}
+
+/** A raw `/embeddings` answer with base64 vectors decoded (the SDK decodes them only in `create`). */
+const decodedVectors = (response: OpenAI.CreateEmbeddingResponse): OpenAI.CreateEmbeddingResponse =>
+  Array.isArray(response?.data) && response.data.some((d) => typeof d?.embedding === "string")
+    ? {
+        ...response,
+        data: response.data.map((d) =>
+          typeof d.embedding === "string" ? { ...d, embedding: fromBase64(d.embedding) } : d
+        )
+      }
+    : response
+
+/** With this header the SDK sends a string body verbatim (no re-serialisation). */
+const JSON_BODY = { "content-type": "application/json" } as const
+
 /** The adapter's `embed`. */
 export const makeEmbed = (options: EmbeddingsOptions) =>
   Effect.fn("OpenAIProvider.embed")(function* (call: EmbeddingCall) {
@@ -85,10 +130,19 @@ export const makeEmbed = (options: EmbeddingsOptions) =>
       responseBytesReceived: seen.headers !== undefined,
       headers: seen.headers
     })
-    const body = toEmbeddingCreateParams(call, options.kind)
+    // Same wire: the client's own JSON (unknown fields kept); otherwise the SDK's translation.
+    const raw = sameWireEmbeddingsBody(call)
     const data = yield* Effect.tryPromise({
       try: (signal) => {
-        const pending = client.embeddings.create(body, { signal, timeout: timeoutMs, maxRetries: 0 })
+        const requestOptions = { signal, timeout: timeoutMs, maxRetries: 0 }
+        const pending =
+          raw === undefined
+            ? client.embeddings.create(toEmbeddingCreateParams(call, options.kind), requestOptions)
+            : client.post<OpenAI.CreateEmbeddingResponse>("/embeddings", {
+                ...requestOptions,
+                body: raw,
+                headers: JSON_BODY
+              })
         pending.asResponse().then(
           (response) => {
             seen.headers = response.headers
@@ -99,7 +153,7 @@ export const makeEmbed = (options: EmbeddingsOptions) =>
       },
       catch: (error) => toProviderFailure(error, context())
     }).pipe(timeoutCall(timeoutMs, () => timeoutFailure(context(), timeoutMs)))
-    const answer = fromCreateEmbeddingResponse(data, {
+    const answer = fromCreateEmbeddingResponse(raw === undefined ? data : decodedVectors(data), {
       kind: options.kind,
       model: call.model,
       requestId: firstHeader(seen.headers, REQUEST_ID_HEADERS)
