@@ -18,10 +18,11 @@ import { Clock, Effect, Exit, Redacted, Scope, Stream } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { amHeaders, CACHE_HEADER, calls } from "./AmHeaders.ts"
 import {
-  crossWireProviders,
-  droppedFieldsHeader,
+  chatFieldAsks,
+  firstUnhonoured,
+  speaksChatWire,
   type UnsupportedFieldsPolicy,
-  untranslatedChatFields
+  unhonouredHeader
 } from "./DroppedFields.ts"
 import { errorEvent } from "./ErrorResponse.ts"
 import { type Auth, authenticate } from "./GatewayAuth.ts"
@@ -65,17 +66,19 @@ export const chatCompletions = (options: ChatCompletionsOptions) =>
         toCompletionRequest(body, { workspaceId: principal.workspaceId, idempotencyKey, deadlineMs })
       ).pipe(Effect.mapError(GatewayError.engine))
       // What only a same-wire upstream receives (it gets the client's own JSON): never dropped in silence.
-      const untranslated = untranslatedChatFields(raw.json as Record<string, unknown>)
-      if (untranslated.length > 0 && unsupportedFields === "reject") {
-        const crossWire = crossWireProviders(engine.config, body.model)
-        if (crossWire.length > 0) return yield* refuseUntranslated(untranslated, crossWire)
+      // Each candidate's adapter says what it cannot honour (its kind's table; same-wire: everything honoured).
+      const asks = chatFieldAsks(raw.json as Record<string, unknown>)
+      if (asks.length > 0 && unsupportedFields === "reject") {
+        const miss = firstUnhonoured(engine.config, body.model, asks, decoded, speaksChatWire)
+        if (miss !== undefined) return yield* refuseUntranslated(miss.paths, [miss.provider])
       }
       const completionRequest: CompletionRequest = {
         ...decoded,
         passthrough: { wire: "openai.chat", body: Redacted.make(raw.text), messages: decoded.messages },
         ...(cacheMode !== undefined ? { cache: cacheMode } : {})
       }
-      const dropped = (providerId: string | undefined) => droppedFieldsHeader(engine.config, providerId, untranslated)
+      const dropped = (providerId: string | undefined) =>
+        unhonouredHeader(engine.config, providerId, asks, decoded, speaksChatWire)
       const includeUsage = body.stream_options?.include_usage === true
       const run = (keep: () => Effect.Effect<void>, complete: Complete) =>
         body.stream === true

@@ -1,8 +1,10 @@
 /**
- * What a Chat Completions body asks for that the engine's provider-neutral request cannot carry,
- * and what the gateway does about it. A same-wire candidate (an `openai` / `openai-compatible`
- * provider) receives the client's own JSON, so it honours every field; a cross-wire candidate
- * (Anthropic, Gemini) receives a translation without these fields. Per `server.unsupportedFields`:
+ * What a request asks for that a candidate cannot honour, and what the gateway does about it. A
+ * same-wire candidate (an `openai` / `openai-compatible` provider for Chat Completions) receives
+ * the client's own JSON, so it honours every field; a cross-wire candidate receives a
+ * translation, and its adapter's own table (`unhonouredFieldsOf`) says which of the cross-wire
+ * fields (`strict`, `parallel_tool_calls`, `user`, `metadata`, `service_tier`, `logprobs`, …) it
+ * cannot send; fields the translation does not know at all never reach it. Per `server.unsupportedFields`:
  * `reject` (default) answers 400 `invalid_request` naming the first field when the request's
  * route has a cross-wire candidate; `drop-and-report` proceeds and, when a cross-wire candidate
  * answered, lists the fields in `x-am-dropped-fields`. Never dropped in silence.
@@ -14,8 +16,9 @@
  * ```
  * @since 0.1.0
  */
-import type { ProviderKind } from "@am/core"
+import type { CompletionRequest, CrossWireField, ProviderKind } from "@am/core"
 import { type EngineConfig, stepsOf } from "@am/engine"
+import { unhonouredFieldsOf } from "@am/runtime"
 
 /** What to do with a field a cross-wire target cannot honour. */
 export type UnsupportedFieldsPolicy = "reject" | "drop-and-report"
@@ -43,6 +46,26 @@ const TRANSLATED = new Set([
   "response_format",
   "reasoning_effort"
 ])
+
+/** Top-level Chat Completions fields the translation carries as a cross-wire field (honoured per provider kind). */
+const CROSS_WIRE: Readonly<Record<string, CrossWireField>> = {
+  parallel_tool_calls: "parallelToolCalls",
+  user: "user",
+  safety_identifier: "safetyIdentifier",
+  metadata: "clientMetadata",
+  service_tier: "serviceTier",
+  logprobs: "logprobs",
+  top_logprobs: "topLogprobs"
+}
+
+/**
+ * One field a request asks for that some provider kind may not honour: its dotted path in the
+ * client's body, and the cross-wire field it became (none: the translation does not carry it).
+ */
+export interface FieldAsk {
+  readonly path: string
+  readonly field?: CrossWireField
+}
 
 /** Values that ask for nothing: OpenAI's documented defaults of fields the translation omits. */
 const DEFAULTS: Readonly<Record<string, unknown>> = {
@@ -72,19 +95,28 @@ const asksFor = (value: unknown): boolean => value !== null && value !== undefin
  * not `auto`) and unknown message fields. Nulls and OpenAI's defaults ask for nothing and are
  * not listed.
  */
-export const untranslatedChatFields = (body: Readonly<Record<string, unknown>>): ReadonlyArray<string> => {
-  const out: Array<string> = []
+export const untranslatedChatFields = (body: Readonly<Record<string, unknown>>): ReadonlyArray<string> =>
+  chatFieldAsks(body).map((ask) => ask.path)
+
+/**
+ * What {@link untranslatedChatFields} lists, each with the cross-wire field it became, so a
+ * provider kind's table can say whether it honours it.
+ */
+export const chatFieldAsks = (body: Readonly<Record<string, unknown>>): ReadonlyArray<FieldAsk> => {
+  const out: Array<FieldAsk> = []
+  const push = (path: string, field?: CrossWireField) => out.push(field !== undefined ? { path, field } : { path })
   for (const [key, value] of Object.entries(body)) {
     if (TRANSLATED.has(key) || !asksFor(value) || DEFAULTS[key] === value) continue
     // `metadata.profile` is the gateway's own routing hint (RequestInput's routeHintsOf).
     if (key === "metadata" && isRecord(value) && Object.keys(value).every((k) => k === "profile")) continue
-    out.push(key)
+    if (key === "top_logprobs" && value === 0) continue
+    push(key, CROSS_WIRE[key])
   }
   const tools = body.tools
   if (Array.isArray(tools)) {
     tools.forEach((tool, i) => {
       if (isRecord(tool) && isRecord(tool.function) && tool.function.strict === true) {
-        out.push(`tools.${i}.function.strict`)
+        push(`tools.${i}.function.strict`, "toolStrict")
       }
     })
   }
@@ -94,13 +126,13 @@ export const untranslatedChatFields = (body: Readonly<Record<string, unknown>>):
       if (!isRecord(message)) return
       const known = MESSAGE_FIELDS[String(message.role)]
       for (const [key, value] of Object.entries(message)) {
-        if (known !== undefined && !known.has(key) && asksFor(value)) out.push(`messages.${i}.${key}`)
+        if (known !== undefined && !known.has(key) && asksFor(value)) push(`messages.${i}.${key}`)
       }
       if (Array.isArray(message.content)) {
         message.content.forEach((part, j) => {
           if (!isRecord(part) || !isRecord(part.image_url)) return
           const detail = part.image_url.detail
-          if (asksFor(detail) && detail !== "auto") out.push(`messages.${i}.content.${j}.image_url.detail`)
+          if (asksFor(detail) && detail !== "auto") push(`messages.${i}.content.${j}.image_url.detail`, "imageDetail")
         })
       }
     })
@@ -110,6 +142,69 @@ export const untranslatedChatFields = (body: Readonly<Record<string, unknown>>):
 
 /** Whether a provider kind receives the client's own Chat Completions JSON. */
 export const speaksChatWire = (kind: ProviderKind): boolean => kind === "openai" || kind === "openai-compatible"
+
+/**
+ * The paths of `asks` a provider of `kind` cannot honour for `request`: none when it receives
+ * the client's own Chat Completions JSON (`sameWire`); else those the translation does not carry
+ * and those its adapter's table lists.
+ */
+export const unhonouredPaths = (
+  kind: ProviderKind,
+  asks: ReadonlyArray<FieldAsk>,
+  request: CompletionRequest,
+  options: { readonly sameWire?: boolean } = {}
+): ReadonlyArray<string> => {
+  if (options.sameWire === true || asks.length === 0) return []
+  const unhonoured = new Set(unhonouredFieldsOf(kind, request))
+  return asks.filter((a) => a.field === undefined || unhonoured.has(a.field)).map((a) => a.path)
+}
+
+/** The providers a request for `model` may reach, in route order, by id. */
+export const routeProviders = (config: EngineConfig, model: string): ReadonlyArray<string> => {
+  const route = config.routes.get(model)
+  const ids =
+    route !== undefined
+      ? stepsOf(route).map((step) => step.provider)
+      : [...config.providers.values()].filter((p) => p.models.has(model)).map((p) => p.id)
+  return [...new Set(ids)]
+}
+
+/**
+ * The first provider of the route that cannot honour some of `asks`, with those paths; none
+ * when every candidate honours them all. `sameWire` says which kinds receive the client's JSON.
+ */
+export const firstUnhonoured = (
+  config: EngineConfig,
+  model: string,
+  asks: ReadonlyArray<FieldAsk>,
+  request: CompletionRequest,
+  sameWire: (kind: ProviderKind) => boolean
+): { readonly provider: string; readonly paths: ReadonlyArray<string> } | undefined => {
+  for (const id of routeProviders(config, model)) {
+    const kind = config.providers.get(id)?.kind
+    if (kind === undefined) continue
+    const paths = unhonouredPaths(kind, asks, request, { sameWire: sameWire(kind) })
+    if (paths.length > 0) return { provider: id, paths }
+  }
+  return undefined
+}
+
+/**
+ * The `x-am-dropped-fields` header for an answer from `providerId`: the paths of `asks` that
+ * provider could not honour, comma-separated; else nothing.
+ */
+export const unhonouredHeader = (
+  config: EngineConfig,
+  providerId: string | undefined,
+  asks: ReadonlyArray<FieldAsk>,
+  request: CompletionRequest,
+  sameWire: (kind: ProviderKind) => boolean
+): Record<string, string> => {
+  const kind = providerId !== undefined ? config.providers.get(providerId)?.kind : undefined
+  if (kind === undefined) return {}
+  const paths = unhonouredPaths(kind, asks, request, { sameWire: sameWire(kind) })
+  return paths.length > 0 ? { [DROPPED_FIELDS_HEADER]: paths.join(",") } : {}
+}
 
 /**
  * The providers a request for `model` (a route name or a concrete model name, as the engine

@@ -25,7 +25,10 @@ const Text = Schema.String
 const WireTextPart = Schema.Struct({ type: Schema.Literal("text"), text: Text })
 const WireImagePart = Schema.Struct({
   type: Schema.Literal("image_url"),
-  image_url: Schema.Struct({ url: Schema.NonEmptyString, detail: Schema.optionalKey(Schema.String) })
+  image_url: Schema.Struct({
+    url: Schema.NonEmptyString,
+    detail: Schema.optionalKey(Schema.NullOr(Schema.Literals(["auto", "low", "high"])))
+  })
 })
 const WireContent = Schema.Union([Text, Schema.Array(Schema.Union([WireTextPart, WireImagePart]))])
 const WireToolCall = Schema.Struct({
@@ -69,7 +72,8 @@ const WireResponseFormat = Schema.Union([
     json_schema: Schema.Struct({
       name: Schema.NonEmptyString,
       schema: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown)),
-      strict: Schema.optionalKey(Schema.NullOr(Schema.Boolean))
+      strict: Schema.optionalKey(Schema.NullOr(Schema.Boolean)),
+      description: Schema.optionalKey(Schema.String)
     })
   })
 ])
@@ -95,7 +99,13 @@ export const ChatBody = Schema.Struct({
   tool_choice: Schema.optionalKey(WireToolChoice),
   response_format: Schema.optionalKey(WireResponseFormat),
   reasoning_effort: OptionalNullable(Schema.Literals(["none", "minimal", "low", "medium", "high", "xhigh", "max"])),
-  user: Schema.optionalKey(Schema.String)
+  user: OptionalNullable(Schema.String),
+  safety_identifier: OptionalNullable(Schema.String),
+  metadata: OptionalNullable(Schema.Record(Schema.String, Schema.String)),
+  service_tier: OptionalNullable(Schema.String),
+  parallel_tool_calls: OptionalNullable(Schema.Boolean),
+  logprobs: OptionalNullable(Schema.Boolean),
+  top_logprobs: OptionalNullable(Schema.Int)
 })
 export type ChatBody = typeof ChatBody.Type
 
@@ -127,7 +137,15 @@ const content = (c: typeof WireContent.Type): string | ReadonlyArray<ContentPart
     ? c
     : c.map(
         (p): ContentPart =>
-          p.type === "text" ? { type: "text", text: p.text } : { type: "image", url: p.image_url.url }
+          p.type === "text"
+            ? { type: "text", text: p.text }
+            : {
+                type: "image",
+                url: p.image_url.url,
+                ...(p.image_url.detail !== undefined && p.image_url.detail !== null
+                  ? { detail: p.image_url.detail }
+                  : {})
+              }
       )
 
 const textOf = (c: typeof WireContent.Type): string =>
@@ -189,10 +207,19 @@ export const toCompletionRequest = (body: ChatBody, caller: CallerContext): unkn
           tools: body.tools.map((t) => ({
             name: t.function.name,
             ...(t.function.description !== undefined ? { description: t.function.description } : {}),
-            ...(t.function.parameters !== undefined ? { parameters: t.function.parameters } : {})
+            ...(t.function.parameters !== undefined ? { parameters: t.function.parameters } : {}),
+            ...(typeof t.function.strict === "boolean" ? { strict: t.function.strict } : {})
           }))
         }
       : {}),
+    ...opt("parallelToolCalls", body.parallel_tool_calls),
+    ...opt("user", body.user),
+    ...opt("safetyIdentifier", body.safety_identifier),
+    // `metadata.profile` is the gateway's own routing hint, not the client's tag for the upstream.
+    ...opt("clientMetadata", clientMetadataOf(body.metadata)),
+    ...opt("serviceTier", body.service_tier),
+    ...opt("logprobs", body.logprobs),
+    ...opt("topLogprobs", body.top_logprobs),
     ...(body.tool_choice !== undefined
       ? {
           toolChoice: typeof body.tool_choice === "string" ? body.tool_choice : { name: body.tool_choice.function.name }
@@ -206,7 +233,8 @@ export const toCompletionRequest = (body: ChatBody, caller: CallerContext): unkn
               type: "json_schema",
               name: format.json_schema.name,
               schema: format.json_schema.schema ?? {},
-              ...(typeof format.json_schema.strict === "boolean" ? { strict: format.json_schema.strict } : {})
+              ...(typeof format.json_schema.strict === "boolean" ? { strict: format.json_schema.strict } : {}),
+              ...(format.json_schema.description !== undefined ? { description: format.json_schema.description } : {})
             }
           }
         : { responseFormat: { type: format.type } }),
@@ -218,6 +246,31 @@ export const toCompletionRequest = (body: ChatBody, caller: CallerContext): unkn
     ...opt("deadlineMs", caller.deadlineMs)
   } satisfies Partial<Record<keyof CompletionRequest, unknown>>
 }
+
+const clientMetadataOf = (
+  metadata: Readonly<Record<string, string>> | null | undefined
+): Record<string, string> | undefined => {
+  if (metadata === undefined || metadata === null) return undefined
+  const { profile: _profile, ...rest } = metadata
+  return Object.keys(rest).length > 0 ? rest : undefined
+}
+
+const logprobsWire = (tokens: EngineCompletion["logprobs"]) =>
+  tokens === undefined
+    ? null
+    : {
+        content: tokens.map((t) => ({
+          token: t.token,
+          logprob: t.logprob,
+          bytes: t.bytes ?? null,
+          top_logprobs: (t.topLogprobs ?? []).map((a) => ({
+            token: a.token,
+            logprob: a.logprob,
+            bytes: a.bytes ?? null
+          }))
+        })),
+        refusal: null
+      }
 
 const usageWire = (u: Usage) => ({
   prompt_tokens: u.inputTokens,
@@ -265,11 +318,13 @@ export const toChatCompletion = (answer: EngineCompletion, created: number) => {
               }
             : {})
         },
-        logprobs: null,
+        logprobs: logprobsWire(answer.logprobs),
         finish_reason: answer.finishReason === "refusal" ? "stop" : answer.finishReason
       }
     ],
-    usage: usageWire(answer.usage)
+    usage: usageWire(answer.usage),
+    ...(answer.serviceTier !== undefined ? { service_tier: answer.serviceTier } : {}),
+    ...(answer.systemFingerprint !== undefined ? { system_fingerprint: answer.systemFingerprint } : {})
   }
 }
 

@@ -27,15 +27,10 @@ const hello = [{ role: "user" as const, content: "Say hello" }]
 const ROWS: ReadonlyArray<readonly [string, Record<string, unknown>, string]> = [
   ["a made-up top-level field", { x_future_field: 1 }, "x_future_field"],
   ["prediction", { prediction: { type: "content", content: "Hello" } }, "prediction"],
-  ["user", { user: "end-user-42" }, "user"],
+  // `user` and a strict tool reach Anthropic now (metadata.user_id, tools[].strict): CrossWireFields*.test.ts.
+  ["client metadata", { metadata: { team: "search" } }, "metadata"],
   ["logprobs", { logprobs: true, top_logprobs: 2 }, "logprobs"],
-  [
-    "a strict tool",
-    {
-      tools: [{ type: "function", function: { name: "f", parameters: { type: "object" }, strict: true } }]
-    },
-    "tools.0.function.strict"
-  ],
+  ["a flex service tier", { service_tier: "flex" }, "service_tier"],
   [
     "an image detail",
     {
