@@ -4,10 +4,15 @@
  * `guards: { pii: "redact", injection: "block" }`, side by side in one run over the same
  * in-process fake provider (it answers 1 KB quoting a placeholder, so restoration runs), with one
  * e-mail in the prompt and with a dozen values. Rounds are interleaved and each row's median is
- * printed with the difference to the unguarded engine. Prints figures; asserts nothing.
+ * printed with the difference to the unguarded engine, and beside it what `@am/guard`'s pure
+ * functions alone cost for the same prompt and answer (`guardRequest` + `restoreMessage`), so the
+ * rest is the engine's glue. Times are CPU time of this process (user + system), not wall time:
+ * on a shared machine a descheduled process does not count against either row. Prints figures;
+ * asserts nothing.
  */
 import type { Completion, Provider, ProviderCall } from "@am/core"
 import { Engine } from "@am/engine"
+import { guardRequest, resolveGuardConfig, restoreMessage } from "@am/guard"
 import { Effect, ManagedRuntime, References, Stream } from "effect"
 import { layerConfigMemory, loadConfig } from "../src/index.ts"
 
@@ -63,31 +68,45 @@ const main = async () => {
       const request = { messages: [{ role: "user" as const, content: prompt }] }
       for (let i = 0; i < N; i++) yield* engine.complete(request)
     }).pipe(Effect.provideService(References.MinimumLogLevel, "None"))
+  const resolved = resolveGuardConfig({ pii: "redact", injection: "block" })
+  const direct = (prompt: string) => async () => {
+    const messages = [{ role: "user" as const, content: prompt }]
+    for (let i = 0; i < N; i++) restoreMessage(answer.message, guardRequest(messages, resolved).request.vault)
+  }
   const rows = [
-    { label: "engine, no guards (1 e-mail prompt)", rt: plain, prompt: few },
-    { label: "engine, guards on (1 e-mail prompt)", rt: guarded, prompt: few },
-    { label: "engine, no guards (12-value prompt)", rt: plain, prompt: many },
-    { label: "engine, guards on (12-value prompt)", rt: guarded, prompt: many }
+    { label: "engine, no guards (1 e-mail prompt)", run: () => plain.runPromise(loop(few)) },
+    { label: "engine, guards on (1 e-mail prompt)", run: () => guarded.runPromise(loop(few)) },
+    { label: "  @am/guard functions alone", run: direct(few) },
+    { label: "engine, no guards (12-value prompt)", run: () => plain.runPromise(loop(many)) },
+    { label: "engine, guards on (12-value prompt)", run: () => guarded.runPromise(loop(many)) },
+    { label: "  @am/guard functions alone", run: direct(many) }
   ]
   const samples = rows.map(() => [] as Array<number>)
   // Warm-up, then interleaved rounds so the machine's load falls on every row alike.
-  for (const r of rows) await r.rt.runPromise(loop(r.prompt))
+  for (const r of rows) await r.run()
   for (let round = 0; round < ROUNDS; round++) {
     for (const [i, r] of rows.entries()) {
-      const t0 = process.hrtime.bigint()
-      await r.rt.runPromise(loop(r.prompt))
-      samples[i]!.push(Number(process.hrtime.bigint() - t0) / N / 1000)
+      const c0 = process.cpuUsage()
+      await r.run()
+      const c = process.cpuUsage(c0)
+      samples[i]!.push((c.user + c.system) / N)
     }
   }
   const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
   const us = samples.map(median)
   console.log(
-    `guards through the engine — 2 KB prompt, 1 KB answer, ${N} requests × ${ROUNDS} rounds (median µs/request)`
+    `guards through the engine — 2 KB prompt, 1 KB answer, ${N} requests × ${ROUNDS} rounds (median CPU µs/request)`
   )
   for (const [i, r] of rows.entries()) {
-    const base = i % 2 === 1 ? us[i - 1]! : undefined
-    const added = base === undefined ? "" : `   +${(us[i]! - base).toFixed(1)} µs over the engine without guards`
-    console.log(`  ${r.label.padEnd(40)} ${us[i]!.toFixed(1).padStart(8)} µs${added}`)
+    const k = i % 3
+    const base = us[i - k]!
+    const extra =
+      k === 1
+        ? `   +${(us[i]! - base).toFixed(1)} µs over the engine without guards (×${(us[i]! / base).toFixed(2)})`
+        : k === 2
+          ? `   glue: ${(us[i - 1]! - base - us[i]!).toFixed(1)} µs`
+          : ""
+    console.log(`  ${r.label.padEnd(40)} ${us[i]!.toFixed(1).padStart(8)} µs${extra}`)
   }
   await plain.dispose()
   await guarded.dispose()

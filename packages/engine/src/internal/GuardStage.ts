@@ -48,16 +48,30 @@ export const guardInput = (
 ): Effect.Effect<GuardSession | undefined, EngineError> => {
   const guard = guardOf(deps)
   if (!guard.enabled) return Effect.succeed(undefined)
+  // One effect for the stage: the guard's pure work, then its events (one publish each, chained,
+  // no iterator), then the refusal if any. The audit's messages are read only when recorded.
   return Effect.suspend(() => {
     const g = guard.protect(state.request)
     const { requestId } = state
-    state.audit = { messages: g.audit, mask: g.session.mask, guard: g.verdict }
-    state.request = { ...state.request, messages: g.messages as typeof state.request.messages }
-    const events = Effect.forEach(g.events, (e) => publish(deps, { ...e, requestId } as never), { discard: true })
+    state.audit = {
+      get messages() {
+        return g.audit
+      },
+      mask: g.session.mask,
+      guard: g.verdict
+    }
+    if (g.messages !== state.request.messages) {
+      state.request = { ...state.request, messages: g.messages as typeof state.request.messages }
+    }
+    let events: Effect.Effect<void> | undefined
+    for (const e of g.events) {
+      const one = publish(deps, { ...e, requestId } as never)
+      events = events === undefined ? one : Effect.andThen(events, one)
+    }
     const refusal = g.refusal
-    if (refusal === undefined) return Effect.as(events, g.session)
+    if (refusal === undefined) return events === undefined ? Effect.succeed(g.session) : Effect.as(events, g.session)
     return Effect.andThen(
-      events,
+      events ?? Effect.void,
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
         Effect.andThen(
           publish(deps, {
@@ -108,7 +122,8 @@ const outputVerdicts = new WeakMap<RequestState, GuardVerdict>()
 const verdictOf = (state: RequestState): GuardVerdict => state.audit?.guard ?? outputVerdicts.get(state) ?? {}
 
 const setVerdict = (state: RequestState, patch: GuardVerdict) => {
-  if (state.audit !== undefined) state.audit = { ...state.audit, guard: { ...state.audit.guard, ...patch } }
+  // In place: the audit's messages are a getter a spread would run.
+  if (state.audit !== undefined) state.audit.guard = { ...state.audit.guard, ...patch }
   else outputVerdicts.set(state, { ...outputVerdicts.get(state), ...patch })
 }
 
@@ -178,6 +193,27 @@ const repairOnce = (
  * `completion` is the provider's answer (placeholders, not values).
  */
 export const guardAnswer = (
+  deps: EngineDeps,
+  state: RequestState,
+  deadlineMs: number,
+  session: GuardSession | undefined,
+  spec: OutputSpec | undefined,
+  answered: readonly [Completion, Resilience]
+): Effect.Effect<EngineCompletion, EngineError> => {
+  const guard = guardOf(deps)
+  // Nothing to check or limit: the answer restored, no effect of its own.
+  if (spec === undefined && !guard.limitsOutput) {
+    const [completion, resilience] = answered
+    return Effect.succeed({
+      ...completion,
+      message: session === undefined ? completion.message : session.restoreMessage(completion.message),
+      resilience: session === undefined ? resilience : { ...resilience, guard: verdictOf(state) }
+    } satisfies EngineCompletion)
+  }
+  return guardChecked(deps, state, deadlineMs, session, spec, answered)
+}
+
+const guardChecked = (
   deps: EngineDeps,
   state: RequestState,
   deadlineMs: number,

@@ -12,6 +12,7 @@ import type {
   Content,
   GuardedInput,
   GuardEventInput,
+  GuardRefusal,
   GuardSession,
   GuardVerdict,
   OutputCheck,
@@ -105,47 +106,41 @@ export const makeRequestGuard = (config: GuardConfig | undefined): RequestGuardS
   const protect = (request: CompletionRequest): GuardedInput => {
     const out = guardRequest(request.messages, resolved)
     const events: Array<GuardEventInput> = guardInputEvents(out) as Array<GuardEventInput>
-    const s = session(out.request.vault)
-    const base = {
-      messages: out.request.messages,
-      audit: piiOn ? auditMessages(out.request.messages) : out.request.messages,
-      verdict: verdictOf(out),
-      session: s
-    }
+    const sent = out.request.messages
+    let refusal: GuardRefusal | undefined
     if (out._tag === "Blocked") {
       const e = out.error
-      return {
-        ...base,
-        events,
-        refusal: {
-          reason: e.reason,
-          rule: e.rule,
-          score: e.score,
-          entity: e.entity,
-          message:
-            e.reason === "injection"
-              ? `the request was blocked by the injection guard (rule ${e.rule}, score ${e.score.toFixed(2)}${e.where !== undefined ? `, message ${e.where.message} ${e.where.part}` : ""})`
-              : `the request was blocked by the PII guard: it contains a ${e.entity ?? "sensitive value"} (rule ${e.rule}), whose policy is block`
-        }
+      refusal = {
+        reason: e.reason,
+        rule: e.rule,
+        score: e.score,
+        entity: e.entity,
+        message:
+          e.reason === "injection"
+            ? `the request was blocked by the injection guard (rule ${e.rule}, score ${e.score.toFixed(2)}${e.where !== undefined ? `, message ${e.where.message} ${e.where.part}` : ""})`
+            : `the request was blocked by the PII guard: it contains a ${e.entity ?? "sensitive value"} (rule ${e.rule}), whose policy is block`
       }
-    }
-    if (sizeChecked) {
-      const tooLarge = checkRequestSize(out.request.messages, request.model ?? request.route ?? "default", limits)
+    } else if (sizeChecked) {
+      const tooLarge = checkRequestSize(sent, request.model ?? request.route ?? "default", limits)
       if (tooLarge !== undefined) {
         events.push({ topic: "guard.blocked", reason: "request_too_large", rule: "limits.maxRequestChars" })
-        return {
-          ...base,
-          events,
-          refusal: {
-            reason: "request_too_large",
-            rule: "limits.maxRequestChars",
-            score: 1,
-            message: tooLarge.message
-          }
-        }
+        refusal = { reason: "request_too_large", rule: "limits.maxRequestChars", score: 1, message: tooLarge.message }
       }
     }
-    return { ...base, events, refusal: undefined }
+    // The audit's copy (placeholders reduced to their type) is made when a recorder reads it,
+    // not on every request: nothing else does.
+    let audit: ReadonlyArray<ChatMessage> | undefined
+    return {
+      messages: sent,
+      get audit() {
+        if (audit === undefined) audit = piiOn ? auditMessages(sent) : sent
+        return audit
+      },
+      verdict: verdictOf(out),
+      events,
+      refusal,
+      session: session(out.request.vault)
+    }
   }
 
   const contract = (spec: OutputSpec): OutputContractCheck | undefined => {
