@@ -2,7 +2,7 @@ import { Engine } from "@am/engine"
 import { layerEngine, loadConfig } from "@am/runtime"
 import { Upstream } from "@am/testkit"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Layer, References } from "effect"
+import { Effect, Exit, References } from "effect"
 import { engineConfig, primaryOutage, upstreams } from "../src/Scenario.ts"
 import { percentile, Stats } from "../src/Stats.ts"
 
