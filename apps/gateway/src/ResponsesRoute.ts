@@ -31,6 +31,7 @@ import {
   type StoredResponse
 } from "./internal/responses/ResponseStore.ts"
 import { type PlacedItem, resolveReferences, toMessages } from "./internal/responses/ResponsesInput.ts"
+import { firstUnhonoured, unhonouredHeader } from "./DroppedFields.ts"
 import { Lifecycle } from "./Lifecycle.ts"
 import { deadlineOf, idempotencyKeyOf, readJson } from "./RequestInput.ts"
 import {
@@ -41,6 +42,7 @@ import {
   type ResponsesRequest,
   responsesEnvelope,
   responsesIds,
+  responsesFieldAsks,
   toResponsesCompletionRequest
 } from "./ResponsesWire.ts"
 
@@ -51,6 +53,8 @@ export interface ResponsesOptions {
   readonly auth: Auth
   /** Largest accepted request body in bytes (default 4 MiB). */
   readonly maxBodyBytes?: number | undefined
+  /** A field a candidate cannot honour: `reject` (default) → 400 naming it, `drop-and-report` → `x-am-dropped-fields`. */
+  readonly unsupportedFields?: "reject" | "drop-and-report" | undefined
 }
 
 const notStored = (id: string) =>
@@ -114,6 +118,16 @@ export const responsesRoutes = (options: ResponsesOptions) =>
       const completionRequest = yield* decodeRequest(
         toResponsesCompletionRequest(wire, messages, { workspaceId, idempotencyKey, deadlineMs })
       ).pipe(Effect.mapError(GatewayError.engine))
+      // Never dropped in silence: each candidate's adapter table says what it cannot honour.
+      const asks = responsesFieldAsks(wire)
+      if (asks.length > 0 && (options.unsupportedFields ?? "reject") === "reject") {
+        const miss = firstUnhonoured(engine.config, body.model, asks, completionRequest, () => false)
+        if (miss !== undefined)
+          return yield* GatewayError.invalid(
+            `field ${miss.paths.join(", ")} cannot be honoured by provider ${miss.provider} of this route; remove it, or set server.unsupportedFields to "drop-and-report" to proceed without it there`,
+            miss.paths[0]
+          )
+      }
       const keepIfStored = (requestId: string, output: ReadonlyArray<ResponsesOutputItem>, response: unknown) =>
         body.store === false
           ? Effect.void
@@ -142,13 +156,16 @@ export const responsesRoutes = (options: ResponsesOptions) =>
               )
               yield* keepIfStored(r.requestId, output, response)
               return HttpServerResponse.jsonUnsafe(response, {
-                headers: amHeaders({
-                  requestId: r.requestId,
-                  provider: r.provider,
-                  model: r.model,
-                  attempts: calls(r.attempts),
-                  outcome: r.outcome
-                })
+                headers: {
+                  ...amHeaders({
+                    requestId: r.requestId,
+                    provider: r.provider,
+                    model: r.model,
+                    attempts: calls(r.attempts),
+                    outcome: r.outcome
+                  }),
+                  ...unhonouredHeader(engine.config, r.provider, asks, completionRequest, () => false)
+                }
               })
             })
       return yield* lifecycle.track(principal, idempotencyKey, run)

@@ -13,6 +13,7 @@
  * @since 0.1.0
  */
 import type { ChatMessage, CompletionRequest } from "@am/core"
+import type { FieldAsk } from "./DroppedFields.ts"
 import { Effect, Schema } from "effect"
 import { GatewayError } from "./GatewayError.ts"
 import { decodeAt } from "./internal/responses/ResponsesInput.ts"
@@ -123,7 +124,6 @@ const typeOf = (u: unknown): unknown =>
  * nothing from it (the defaults). Anything else is refused by name.
  */
 const unsupported: ReadonlyArray<readonly [field: string, refuse: (b: ResponsesBody) => boolean, why: string]> = [
-  ["parallel_tool_calls", (b) => b.parallel_tool_calls === false, "parallel tool calls cannot be turned off yet"],
   [
     "reasoning.summary",
     (b) => present(b.reasoning?.summary) || present(b.reasoning?.generate_summary),
@@ -136,19 +136,12 @@ const unsupported: ReadonlyArray<readonly [field: string, refuse: (b: ResponsesB
   ],
   ["truncation", (b) => b.truncation === "auto", "automatic truncation is not supported"],
   ["top_logprobs", (b) => (b.top_logprobs ?? 0) !== 0, "log probabilities are not carried to providers"],
-  [
-    "service_tier",
-    (b) => present(b.service_tier) && b.service_tier !== "auto" && b.service_tier !== "default",
-    "service tiers are not carried to providers"
-  ],
   ["background", (b) => b.background === true, "background responses are not supported"],
   [
     "text.verbosity",
     (b) => present(b.text?.verbosity) && b.text?.verbosity !== "medium",
     "verbosity is not carried to providers"
   ],
-  ["user", (b) => present(b.user), "end-user ids are not carried to providers"],
-  ["safety_identifier", (b) => present(b.safety_identifier), "safety identifiers are not carried to providers"],
   ["prompt_cache_key", (b) => present(b.prompt_cache_key), "prompt cache keys are not carried to providers"],
   [
     "prompt_cache_retention",
@@ -176,11 +169,7 @@ const decodeTool = (tool: unknown, i: number): Effect.Effect<ResponsesFunctionTo
   const type = typeof tool === "object" && tool !== null ? (tool as { type?: unknown }).type : undefined
   if (type !== "function")
     return Effect.fail(refuse(`${path}.type`, `only function tools are served (got ${JSON.stringify(type)})`))
-  return Effect.filterOrFail(
-    decodeAt(FunctionTool, tool, path),
-    (t) => t.strict !== true,
-    () => refuse(`${path}.strict`, "strict function schemas are not enforced on every provider yet")
-  )
+  return decodeAt(FunctionTool, tool, path)
 }
 
 /**
@@ -209,8 +198,6 @@ export const decodeResponsesBody = (json: unknown): Effect.Effect<ResponsesReque
           "text.format"
         )
       : undefined
-    if (format?.type === "json_schema" && format.description !== undefined)
-      return yield* refuse("text.format.description", "format descriptions are not carried to providers")
     return { body, tools, toolChoice, format }
   })
 
@@ -235,10 +222,15 @@ export const toResponsesCompletionRequest = (
           tools: request.tools.map((t) => ({
             name: t.name,
             ...(present(t.description) ? { description: t.description } : {}),
-            ...(present(t.parameters) ? { parameters: t.parameters } : {})
+            ...(present(t.parameters) ? { parameters: t.parameters } : {}),
+            ...(typeof t.strict === "boolean" ? { strict: t.strict } : {})
           }))
         }
       : {}),
+    ...opt("parallelToolCalls", body.parallel_tool_calls),
+    ...opt("user", body.user),
+    ...opt("safetyIdentifier", body.safety_identifier),
+    ...opt("serviceTier", body.service_tier),
     ...(toolChoice !== undefined
       ? { toolChoice: typeof toolChoice === "string" ? toolChoice : { name: toolChoice.name } }
       : {}),
@@ -250,7 +242,8 @@ export const toResponsesCompletionRequest = (
               type: "json_schema",
               name: format.name,
               schema: format.schema,
-              ...(typeof format.strict === "boolean" ? { strict: format.strict } : {})
+              ...(typeof format.strict === "boolean" ? { strict: format.strict } : {}),
+              ...(format.description !== undefined ? { description: format.description } : {})
             }
           }
         : { responseFormat: { type: "json_object" } }),
@@ -259,4 +252,28 @@ export const toResponsesCompletionRequest = (
     ...opt("idempotencyKey", caller.idempotencyKey),
     ...opt("deadlineMs", caller.deadlineMs)
   } satisfies Partial<Record<keyof CompletionRequest, unknown>>
+}
+
+/**
+ * The fields of a decoded body some provider kind may not honour, by path, each with the
+ * cross-wire field it became (the gateway's dropped-fields policy decides per candidate).
+ */
+export const responsesFieldAsks = (request: ResponsesRequest): ReadonlyArray<FieldAsk> => {
+  const { body } = request
+  return [
+    ...request.tools.flatMap(
+      (t, i): Array<FieldAsk> => (t.strict === true ? [{ path: `tools.${i}.strict`, field: "toolStrict" }] : [])
+    ),
+    ...(body.parallel_tool_calls === false
+      ? [{ path: "parallel_tool_calls", field: "parallelToolCalls" } as const]
+      : []),
+    ...(present(body.user) ? [{ path: "user", field: "user" } as const] : []),
+    ...(present(body.safety_identifier) ? [{ path: "safety_identifier", field: "safetyIdentifier" } as const] : []),
+    ...(present(body.service_tier) && body.service_tier !== "auto"
+      ? [{ path: "service_tier", field: "serviceTier" } as const]
+      : []),
+    ...(request.format?.type === "json_schema" && request.format.description !== undefined
+      ? [{ path: "text.format.description", field: "responseFormatDescription" } as const]
+      : [])
+  ]
 }

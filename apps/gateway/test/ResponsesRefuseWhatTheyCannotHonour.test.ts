@@ -43,6 +43,7 @@ const fn = { type: "function", name: "f", parameters: { type: "object" } }
 const REFUSED: ReadonlyArray<readonly [what: string, body: Record<string, unknown>, param: string]> = [
   ["an unknown parameter", { x_future_field: 1 }, "x_future_field"],
   ["a built-in tool", { tools: [{ type: "web_search" }] }, "tools.0.type"],
+  // Refused because this route's Gemini candidate cannot honour it (an Anthropic one can: CrossWireFields*.test.ts).
   ["a strict function tool", { tools: [{ ...fn, strict: true }] }, "tools.0.strict"],
   ["an unknown tool field", { tools: [{ ...fn, strict: false, defer_loading: true }] }, "tools.0.defer_loading"],
   ["parallel_tool_calls: false", { parallel_tool_calls: false }, "parallel_tool_calls"],
@@ -73,11 +74,7 @@ const REFUSED: ReadonlyArray<readonly [what: string, body: Record<string, unknow
   ["automatic truncation", { truncation: "auto" }, "truncation"],
   ["logprobs", { include: ["message.output_text.logprobs"] }, "include"],
   ["a background response", { background: true }, "background"],
-  [
-    "a json_schema description",
-    { text: { format: { type: "json_schema", name: "x", schema: { type: "object" }, description: "d" } } },
-    "text.format.description"
-  ],
+  // A json_schema description reaches every kind now (Gemini/Anthropic: the schema's root description).
   ["a json_schema without its schema", { text: { format: { type: "json_schema", name: "x" } } }, "text.format.schema"],
   ["a conversation", { conversation: "conv_1" }, "conversation"]
 ]
