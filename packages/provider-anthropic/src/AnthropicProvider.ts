@@ -174,6 +174,7 @@ export const make = (config: AnthropicConfig): Provider => {
         )
       })
     )
+    // A bound on silence (headers, first chunk, between chunks), never on the stream's length.
     return body.pipe(timeoutStream(timeoutMs, () => timeoutFailure(now(), timeoutMs, requestId)))
   }
 

@@ -157,7 +157,9 @@ export const make = (config: GeminiConfig): Provider => {
                 config: {
                   ...params.config,
                   abortSignal: controller.signal,
-                  httpOptions: callHttpOptions(timeoutMs, capture)
+                  // 0: no SDK timer. @google/genai keeps its timer armed over the whole body, so it
+                  // would cut a healthy stream; `timeoutStream` below bounds silences instead.
+                  httpOptions: callHttpOptions(0, capture)
                 }
               }),
             catch: (error) => toProviderFailure(error, contextOf(call, capture))
@@ -182,6 +184,7 @@ export const make = (config: GeminiConfig): Provider => {
           )
         })
       )
+      // A bound on silence (headers, first chunk, between chunks), never on the stream's length.
       return body.pipe(timeoutStream(timeoutMs, () => timeoutFailure(contextOf(call, capture, translator), timeoutMs)))
     })
 

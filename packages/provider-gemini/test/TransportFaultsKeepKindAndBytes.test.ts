@@ -97,11 +97,11 @@ describe("transport faults on stream()", () => {
   it.live("a hang before headers past the call's timeout is timeout, nothing received", () =>
     Effect.map(streamFails("hang", 300), (f) => check(f, { kind: "timeout", bytes: false }))
   )
-  it.live("a malformed event after a delta is stream (errorType decode), output already sent", () =>
+  it.live("a stream of nothing but bad events fails (one bad event is skipped: MalformedEventsAreSkipped…)", () =>
     Effect.gen(function* () {
-      const f = yield* streamFails("malformed_json")
-      check(f, { kind: "stream", bytes: true })
-      assert.strictEqual(f.errorType, "decode")
+      const f = yield* streamFails({ fault: "malformed_json", everyEvent: true })
+      assert.match(f.message, /unparsable event stream/)
+      assert.isFalse(f.responseBytesReceived)
     })
   )
   it.live("a reset before headers is network, nothing received", () =>

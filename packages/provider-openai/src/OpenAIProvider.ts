@@ -211,6 +211,7 @@ export const make = (config: OpenAIConfig): Provider => {
           )
         })
       )
+      // A bound on silence (headers, first chunk, between chunks), never on the stream's length.
       return chunks.pipe(timeoutStream(timeoutMs, () => timeoutFailure(context(), timeoutMs)))
     })
 

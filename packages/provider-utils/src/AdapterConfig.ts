@@ -12,7 +12,8 @@
  * @since 0.1.0
  */
 import type { ProviderKind } from "@am/core"
-import { sharedFetch } from "@am/transport"
+import { sharedFetchWith } from "@am/transport"
+import { tolerantEventStreams } from "./TolerantEventStream.ts"
 
 /**
  * What every adapter is configured with. `Options` and `Client` are the SDK's client options and
@@ -30,8 +31,18 @@ export interface AdapterConfig<Kind extends ProviderKind = ProviderKind, Options
   readonly baseURL?: string
   /** Extra headers sent with every request (gateway auth, organisation headers, …). */
   readonly headers?: Readonly<Record<string, string>>
-  /** Per-call timeout when `ProviderCall.timeoutMs` is absent; default {@link DEFAULT_TIMEOUT_MS}. */
+  /**
+   * Per-call timeout when `ProviderCall.timeoutMs` is absent; default {@link DEFAULT_TIMEOUT_MS}.
+   * A non-streamed call is bounded by it whole; a stream only on silence (to the headers, to the
+   * first chunk, between chunks) — never on its length, so a healthy long stream is never cut.
+   */
   readonly timeoutMs?: number
+  /**
+   * TCP + TLS handshake limit for this provider's pooled connections (`@am/transport`'s
+   * `sharedFetchWith`); default the shared pool's (10 000 ms). Ignored with a custom `fetch`,
+   * which owns its connections.
+   */
+  readonly connectTimeoutMs?: number
   /**
    * The HTTP client the SDK uses. Default: `@am/transport`'s `sharedFetch` (undici keep-alive
    * pools shared by every adapter in the process); `globalThis.fetch` opts out.
@@ -70,17 +81,26 @@ export const timeoutFor = (callTimeoutMs: number | undefined, configTimeoutMs: n
   Math.max(1, Math.ceil(callTimeoutMs ?? configTimeoutMs ?? DEFAULT_TIMEOUT_MS))
 
 /**
- * The `fetch` an adapter hands its SDK: the configured one, else the pooled `sharedFetch`.
+ * The `fetch` an adapter hands its SDK: the configured one, else the pooled `sharedFetch` (with
+ * the config's `connectTimeoutMs`, a pool of that connect timeout). With the adapter's `id`, its
+ * event streams skip an unparsable SSE event instead of ending (`tolerantEventStreams`).
  *
  * @example
  * ```ts
  * import { fetchOf } from "@am/provider-utils"
- * const fetch = fetchOf({ id: "primary" }) // @am/transport's sharedFetch
- * const plain = fetchOf({ id: "primary", fetch: globalThis.fetch }) // opted out of the pool
+ * const fetch = fetchOf({}) // @am/transport's sharedFetch
+ * const plain = fetchOf({ fetch: globalThis.fetch }) // opted out of the pool
+ * const adapter = fetchOf({ id: "primary", connectTimeoutMs: 2_000 }) // what the adapters use
  * ```
  */
-export const fetchOf = (config: { readonly fetch?: typeof globalThis.fetch | undefined }): typeof globalThis.fetch =>
-  config.fetch ?? sharedFetch
+export const fetchOf = (config: {
+  readonly id?: string | undefined
+  readonly fetch?: typeof globalThis.fetch | undefined
+  readonly connectTimeoutMs?: number | undefined
+}): typeof globalThis.fetch => {
+  const base = config.fetch ?? sharedFetchWith({ connectTimeoutMs: config.connectTimeoutMs })
+  return config.id === undefined ? base : tolerantEventStreams(base, { label: config.id })
+}
 
 /**
  * The configured client factory, else the SDK's constructor.

@@ -1,7 +1,9 @@
 /**
  * The lifecycle every adapter call shares: an abort signal tied to the call's scope, and the
- * adapter's own timer over a whole answer or a whole stream. The SDKs have timers too, but
- * theirs stop at the response headers; only these bound a body that stalls.
+ * adapter's own timers — over a whole (non-streamed) answer, and over a stream's silences (never
+ * its length). The SDKs have timers too, but openai's and Anthropic's stop at the response
+ * headers and @google/genai's stays armed over the whole body (so a Gemini stream must not be
+ * handed the call's timeout); only these bound a body that stalls, and only on silence.
  *
  * @example
  * ```ts
@@ -62,14 +64,18 @@ export const timeoutCall: {
 )
 
 /**
- * Fails a stream with `onTimeout()` when it has not ended `timeoutMs` after it started; closing
- * the stream's scope aborts its HTTP request.
+ * Fails a stream with `onTimeout()` when it has been silent for `timeoutMs`: no element for that
+ * long — before the response headers, before the first chunk, or between two chunks. It never
+ * bounds a stream's whole length, so a healthy stream (a token every 400 ms for minutes) is never
+ * cut by it; a silent one is, and closing its scope aborts the HTTP request. This is how a
+ * stream applies the call's `timeoutMs` (the engine passes the request's time left and runs its
+ * own first-token and stall timers; direct library use gets a bound on silence).
  *
  * @example
  * ```ts
  * import { timeoutStream } from "@am/provider-utils"
  * import { Stream } from "effect"
- * const stalled = Stream.never.pipe(timeoutStream(10, () => new Error("stream stalled")))
+ * const stalled = Stream.never.pipe(timeoutStream(10, () => new Error("no chunk for 10 ms")))
  * ```
  */
 export const timeoutStream: {
@@ -78,7 +84,10 @@ export const timeoutStream: {
 } = Function.dual(
   3,
   <A, E, R, E2>(self: Stream.Stream<A, E, R>, timeoutMs: number, onTimeout: () => E2): Stream.Stream<A, E | E2, R> =>
-    self.pipe(
-      Stream.interruptWhen(Effect.sleep(timeoutMs).pipe(Effect.andThen(Effect.suspend(() => Effect.fail(onTimeout())))))
-    )
+    // Timed per pull, so the clock restarts at every element.
+    Stream.timeoutOrElse(self, {
+      duration: timeoutMs,
+      // Built when the timer fires, so the failure sees what had arrived by then.
+      orElse: () => Stream.suspend(() => Stream.fail(onTimeout()))
+    })
 )

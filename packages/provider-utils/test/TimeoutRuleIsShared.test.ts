@@ -37,18 +37,37 @@ describe("the timeout rule", () => {
     })
   )
 
-  it.effect("a stream that has not ended in time fails after what it had emitted", () =>
+  it.effect("a stream that drips a token every 400 ms for 60 s is never cut by a 10 s timeout", () =>
     Effect.gen(function* () {
-      const stream = Stream.make(1, 2).pipe(
+      // 150 tokens, one every 400 ms: six times the timeout in all, never 10 s of silence.
+      const drip = Stream.range(1, 150).pipe(Stream.tap(() => Effect.sleep("400 millis")))
+      const fiber = yield* drip.pipe(
+        timeoutStream(10_000, () => "silent" as const),
+        Stream.runCount,
+        Effect.forkChild
+      )
+      for (let i = 0; i < 150; i++) yield* TestClock.adjust("400 millis")
+      const exit = yield* Fiber.await(fiber)
+      assert.deepStrictEqual(exit, Exit.succeed(150))
+    })
+  )
+
+  it.effect("a stream silent for the timeout fails after what it had emitted, even late in a long stream", () =>
+    Effect.gen(function* () {
+      const stream = Stream.range(1, 30).pipe(
+        Stream.tap(() => Effect.sleep("1 second")),
         Stream.concat(Stream.never),
-        timeoutStream(50, () => "stalled" as const)
+        timeoutStream(5_000, () => "silent" as const)
       )
       const seen: Array<number> = []
       const fiber = yield* Stream.runForEach(stream, (n) => Effect.sync(() => seen.push(n))).pipe(Effect.forkChild)
-      yield* TestClock.adjust("50 millis")
+      yield* TestClock.adjust("30 seconds")
+      assert.strictEqual(seen.length, 30)
+      yield* TestClock.adjust("4999 millis")
+      assert.isUndefined(fiber.pollUnsafe())
+      yield* TestClock.adjust("1 millis")
       const exit = yield* Fiber.await(fiber)
-      assert.deepStrictEqual(exit, Exit.fail("stalled"))
-      assert.deepStrictEqual(seen, [1, 2])
+      assert.deepStrictEqual(exit, Exit.fail("silent"))
     })
   )
 })

@@ -169,6 +169,10 @@ export interface FaultStep {
   readonly afterChunks?: number
   /** `stall`: how long the answer pauses between two chunks. */
   readonly stallMs?: number
+  /** `latency` on a stream: a slow drip, each SSE event this many milliseconds after the previous one. */
+  readonly intervalMs?: number
+  /** `malformed_json` on a stream: corrupt every event (a stream that never parses), not just one. */
+  readonly everyEvent?: boolean
   /** Override the HTTP status of an error fault (e.g. OpenAI's older `slow_down` as 503). */
   readonly status?: number
   /** Override the provider's error message. */

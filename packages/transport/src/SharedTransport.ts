@@ -29,6 +29,8 @@ export const TRANSPORT_ENV = "AM_HTTP_TRANSPORT"
 
 let current: Transport | undefined
 let configured: TransportOptions | undefined
+/** Pools with a connect timeout of their own (a provider's `connectTimeout`), by that timeout. */
+const byConnectTimeout = new Map<number, Transport>()
 
 /** Global fetch dressed as a transport: nothing to close, nothing to count. */
 const globalFetchTransport = (): Transport => ({
@@ -57,6 +59,40 @@ export const sharedTransport = (): Transport => {
 export const sharedFetch: typeof globalThis.fetch = (input, init) => sharedTransport().fetch(input, init)
 
 /**
+ * A stable `fetch` like {@link sharedFetch}, whose TCP + TLS handshake is bounded by
+ * `connectTimeoutMs` (a provider's `connectTimeout`). Providers with the same connect timeout
+ * share one pool; undefined is `sharedFetch` itself. With `AM_HTTP_TRANSPORT=fetch` it is global
+ * fetch, whose connect timeout is undici's default (the opt-out has no pool to configure).
+ *
+ * @example
+ * ```ts
+ * import { sharedFetchWith } from "@am/transport"
+ * const fetch = sharedFetchWith({ connectTimeoutMs: 2_000 }) // a silent host fails in ~2 s
+ * ```
+ */
+export const sharedFetchWith = (options: {
+  readonly connectTimeoutMs?: number | undefined
+}): typeof globalThis.fetch => {
+  const ms = options.connectTimeoutMs
+  if (ms === undefined) return sharedFetch
+  return (input, init) => {
+    if (process.env[TRANSPORT_ENV]?.trim().toLowerCase() === "fetch") return sharedTransport().fetch(input, init)
+    let transport = byConnectTimeout.get(ms)
+    if (transport === undefined) {
+      transport = makeTransport({ ...configured, connectTimeoutMs: ms })
+      byConnectTimeout.set(ms, transport)
+    }
+    return transport.fetch(input, init)
+  }
+}
+
+const closeOwnPools = (): Promise<unknown> => {
+  const pools = [...byConnectTimeout.values()]
+  byConnectTimeout.clear()
+  return Promise.all(pools.map((t) => t.close()))
+}
+
+/**
  * Sets the shared transport's options. Takes effect for requests made after the call: a pool
  * already in use is closed gracefully (its requests in flight finish) and replaced on next use.
  *
@@ -71,6 +107,7 @@ export const configureSharedTransport = (options: TransportOptions): void => {
   const previous = current
   current = undefined
   void previous?.close()
+  void closeOwnPools()
 }
 
 /**
@@ -80,5 +117,5 @@ export const configureSharedTransport = (options: TransportOptions): void => {
 export const closeSharedTransport = async (): Promise<void> => {
   const previous = current
   current = undefined
-  await previous?.close()
+  await Promise.all([previous?.close(), closeOwnPools()])
 }

@@ -10,16 +10,24 @@ import type { ProviderFailure } from "@am/core"
 import { Clock, Deferred, Duration, Effect, Exit, Fiber, Pull, Scope, Stream } from "effect"
 import type { StreamSpec } from "../EngineConfig.ts"
 import { type Attempt, annotateSuccess, call, type Exchange, guarded } from "./Attempt.ts"
-import type { CallFailed } from "./RequestState.ts"
+import type { CallFailed, RequestState } from "./RequestState.ts"
 import { Target } from "./RequestState.ts"
 import { refusalOf, streamFailure } from "./Settle.ts"
 import { type Committed, isContent, type NonEmptyChunks, type Opened } from "./StreamRelay.ts"
 
-const streaming = (scope: Scope.Scope, limits: StreamSpec): Exchange<Opened, Omit<Committed, "ended" | "fiber">> => ({
+const streaming = (
+  scope: Scope.Scope,
+  limits: StreamSpec,
+  state: RequestState
+): Exchange<Opened, Omit<Committed, "ended" | "fiber">> => ({
   invoke: (provider, request, h) =>
     Effect.flatMap(Scope.fork(scope), (attemptScope) =>
       Effect.gen(function* () {
-        const pull = yield* Stream.toPull(provider.stream(request)).pipe(Scope.provide(attemptScope))
+        // The provider's per-attempt `timeout` is for non-streamed calls only: a stream is bounded
+        // by the first-token and stall timeouts (here and in the relay) and the request deadline,
+        // so the adapter gets the time left as its bound on silence, never the provider timeout.
+        const open = provider.stream({ ...request, timeoutMs: Math.max(1, state.deadlineAt - h.started) })
+        const pull = yield* Stream.toPull(open).pipe(Scope.provide(attemptScope))
         const firstBy = h.started + limits.firstTokenTimeoutMs
         // Until the first chunk only the first-token timeout runs; between chunks the stall timeout too.
         let chunked = false
@@ -99,7 +107,7 @@ export const attemptStream =
       Effect.gen(function* () {
         const committed = yield* Deferred.make<Omit<Committed, "ended" | "fiber">>()
         const ended = yield* Deferred.make<void, CallFailed>()
-        const lifetime = Effect.flatMap(call(deps, state, request, c, streaming(scope, limits)), (opened) =>
+        const lifetime = Effect.flatMap(call(deps, state, request, c, streaming(scope, limits, state)), (opened) =>
           Effect.andThen(Deferred.succeed(committed, opened), Deferred.await(ended))
         )
         const fiber = yield* Effect.forkIn(guarded(deps, state, c, lifetime), scope)

@@ -31,9 +31,27 @@ export const sendTransportFault = (
   const o = ctx.options
   const stream = ctx.req.stream
   switch (fault) {
-    case "latency":
-      w.answer(res, entry, a, ctx)
+    case "latency": {
+      const every = o?.intervalMs
+      if (!stream || every === undefined) {
+        w.answer(res, entry, a, ctx)
+        return
+      }
+      // A slow drip: a healthy stream whose events arrive `intervalMs` apart.
+      const parts = w.parts(a, ctx)
+      w.head(res, entry, ctx, undefined)
+      const next = (i: number): void => {
+        if (res.destroyed) return
+        if (i >= parts.length) {
+          res.end()
+          return
+        }
+        res.write(parts[i]!)
+        later(every, () => next(i + 1))
+      }
+      next(0)
       return
+    }
     case "hang":
       // Never answer: the client gives up (timeout or abort); close() ends the socket.
       return
@@ -74,7 +92,10 @@ export const sendTransportFault = (
       const parts = w.parts(a, ctx)
       const at = Math.min(o?.afterChunks ?? 1, parts.length - 1)
       w.head(res, entry, ctx, undefined)
-      for (let i = 0; i < parts.length; i++) res.write(i === at ? corrupt(parts[i]!) : parts[i]!)
+      // `everyEvent`: a stream of garbage, nothing in it parses.
+      for (let i = 0; i < parts.length; i++) {
+        res.write(i === at || o?.everyEvent === true ? corrupt(parts[i]!) : parts[i]!)
+      }
       res.end()
       return
     }
