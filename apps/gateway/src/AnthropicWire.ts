@@ -61,7 +61,8 @@ const WireTool = Schema.Struct({
   name: Schema.NonEmptyString,
   description: Schema.optionalKey(Schema.String),
   input_schema: Schema.Record(Schema.String, Schema.Unknown),
-  type: Schema.optionalKey(Schema.NullOr(Schema.Literal("custom")))
+  type: Schema.optionalKey(Schema.NullOr(Schema.Literal("custom"))),
+  strict: Schema.optionalKey(Schema.NullOr(Schema.Boolean))
 })
 
 const WireToolChoice = Schema.Union([
@@ -123,7 +124,8 @@ export const MessagesBody = Schema.Struct({
   temperature: Opt(Schema.Finite),
   top_p: Opt(Schema.Finite),
   top_k: Opt(Schema.Int),
-  metadata: Opt(Schema.Struct({ user_id: Opt(Schema.String) }))
+  metadata: Opt(Schema.Struct({ user_id: Opt(Schema.String) })),
+  service_tier: Opt(Schema.Literals(["auto", "standard_only"]))
 })
 export type MessagesBody = typeof MessagesBody.Type
 
@@ -213,7 +215,10 @@ const reasoningOf = (body: CountTokensBody): CompletionRequest["reasoning"] | un
 /** The engine's view of the prompt half (system, messages, tools, tool choice, thinking, output format). */
 export const promptOf = (
   body: CountTokensBody
-): Pick<CompletionRequest, "messages" | "tools" | "toolChoice" | "reasoning" | "responseFormat"> => {
+): Pick<
+  CompletionRequest,
+  "messages" | "tools" | "toolChoice" | "reasoning" | "responseFormat" | "parallelToolCalls"
+> => {
   const system: Array<ChatMessage> =
     body.system === undefined
       ? []
@@ -232,9 +237,13 @@ export const promptOf = (
           tools: body.tools.map((t) => ({
             name: t.name,
             ...(t.description !== undefined ? { description: t.description } : {}),
-            parameters: t.input_schema
+            parameters: t.input_schema,
+            ...(typeof t.strict === "boolean" ? { strict: t.strict } : {})
           }))
         }
+      : {}),
+    ...(choice !== undefined && "disable_parallel_tool_use" in choice && choice.disable_parallel_tool_use === true
+      ? { parallelToolCalls: false }
       : {}),
     ...(choice === undefined
       ? {}
@@ -277,6 +286,9 @@ export const toMessagesCompletionRequest = (
       ? { stop: body.stop_sequences }
       : {}),
     ...(Object.keys(forwarded).length > 0 ? { upstreamHeaders: { anthropic: forwarded } } : {}),
+    ...opt("user", body.metadata?.user_id),
+    // Anthropic's `standard_only` is OpenAI's `default` tier (standard capacity, no priority).
+    ...opt("serviceTier", body.service_tier === "standard_only" ? "default" : body.service_tier),
     metadata: { workspaceId: caller.workspaceId },
     ...opt("idempotencyKey", caller.idempotencyKey),
     ...opt("deadlineMs", caller.deadlineMs)
