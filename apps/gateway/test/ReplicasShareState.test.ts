@@ -12,6 +12,8 @@ import { Effect, type Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { GATEWAY_KEY, KEYS } from "./support/Harness.ts"
+
+const ADMIN_KEY = "am-test-admin-key-replicas-0001"
 import { type GatewayProcess, load, spawnGateway, until } from "./support/Process.ts"
 
 const run = Math.random().toString(36).slice(2, 10)
@@ -75,7 +77,11 @@ beforeAll(async () => {
     retry: { base: "5 millis", max: "20 millis", maxAttempts: 6, deadline: "10 seconds" },
     ledger: { store: pgUrl },
     state: { store: redisUrl, prefix: `am:test-${run}:` },
-    gatewayKeys: [{ id: "t", secret: GATEWAY_KEY, workspace: "team-r" }]
+    gatewayKeys: [
+      { id: "t", secret: GATEWAY_KEY, workspace: "team-r" },
+      // Key enable/disable is an operator action: it needs an admin key.
+      { id: "ops", secret: ADMIN_KEY, workspace: "ops", role: "admin" }
+    ]
   }
   // One after the other: the first runs the migrations.
   a = await spawnGateway(config)
@@ -98,7 +104,7 @@ describe("two replicas on Redis and Postgres", { timeout: 120_000 }, () => {
   it("a key disabled through one replica is skipped by the other", async () => {
     const disabled = await fetch(`${a!.url}/v1/am/keys/primary/p1/disable`, {
       method: "POST",
-      headers: { authorization: `Bearer ${GATEWAY_KEY}` }
+      headers: { authorization: `Bearer ${ADMIN_KEY}` }
     })
     expect(disabled.status).toBe(200)
     const seenBefore = upstreams[0]!.requests.length
@@ -111,7 +117,7 @@ describe("two replicas on Redis and Postgres", { timeout: 120_000 }, () => {
     // Back into rotation, through the other replica this time.
     await fetch(`${b!.url}/v1/am/keys/primary/p1/enable`, {
       method: "POST",
-      headers: { authorization: `Bearer ${GATEWAY_KEY}` }
+      headers: { authorization: `Bearer ${ADMIN_KEY}` }
     })
     expect((await state(a!)).keys.find((k) => k.provider === "primary" && k.id === "p1")?.status).not.toBe("disabled")
   })
