@@ -50,7 +50,10 @@ export interface ProviderSpec {
   readonly baseURL?: string
   readonly keys: ReadonlyArray<ApiKey & { readonly weight?: number }>
   readonly models: ReadonlyMap<string, ModelSpec>
+  /** Per-attempt timeout of non-streamed calls (a stream is bounded by `stream` and the deadline). */
   readonly timeoutMs: number
+  /** TCP + TLS handshake limit for the provider's connections; the transport's default when absent. */
+  readonly connectTimeoutMs?: number
   readonly breaker: {
     readonly consecutiveFailures?: number
     readonly failureRate?: { readonly threshold: number; readonly minimumCalls?: number; readonly window?: number }

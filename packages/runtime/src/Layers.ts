@@ -47,6 +47,7 @@ export const makeProvider = (spec: ProviderSpec): Provider => {
   const common = {
     id: spec.id,
     timeoutMs: spec.timeoutMs,
+    ...(spec.connectTimeoutMs !== undefined ? { connectTimeoutMs: spec.connectTimeoutMs } : {}),
     ...(spec.baseURL !== undefined ? { baseURL: spec.baseURL } : {}),
     ...(spec.headers !== undefined ? { headers: spec.headers } : {})
   }

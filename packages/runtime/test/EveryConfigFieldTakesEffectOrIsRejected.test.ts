@@ -223,6 +223,12 @@ const cases: Record<string, Case> = {
     expected: 5000,
     consumedBy: "Layers.makeProvider: the adapter's per-call timeout"
   },
+  "providers.*.connectTimeout": {
+    set: [[[...P, "connectTimeout"], "2 seconds"]],
+    read: (c) => provider(c).connectTimeoutMs,
+    expected: 2000,
+    consumedBy: "Layers.makeProvider: the adapter's pooled connections (@am/transport sharedFetchWith)"
+  },
   "providers.*.breaker.consecutiveFailures": {
     set: [[[...P, "breaker", "consecutiveFailures"], 3]],
     read: (c) => provider(c).breaker.consecutiveFailures,

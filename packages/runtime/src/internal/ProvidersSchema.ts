@@ -12,7 +12,7 @@ import { ApiKey, ProviderKind } from "@am/core"
 import { defaults } from "@am/engine"
 import { CapabilitySchema, ModelRouterFieldsSchema } from "@am/router"
 import { Effect, Schema, SchemaGetter } from "effect"
-import { isUniqueBy, Millis, PositiveInt, Secret } from "./ConfigFields.ts"
+import { isUniqueBy, Millis, PositiveInt, PositiveMillis, Secret } from "./ConfigFields.ts"
 import { embeddingsModelHasDimensions } from "./EmbeddingsSchema.ts"
 
 const Weight = Schema.Finite.check(Schema.isGreaterThan(0))
@@ -82,13 +82,15 @@ const Breaker = Schema.Struct({
   maxOpenFor: Schema.optionalKey(Millis)
 })
 
-/** A provider's fields as decoded (`timeoutMs` is written `timeout`). */
+/** A provider's fields as decoded (`timeoutMs` is written `timeout`, `connectTimeoutMs` `connectTimeout`). */
 const providerFields = {
   kind: ProviderKind,
   baseURL: Schema.optionalKey(Schema.NonEmptyString),
   keys: Schema.Array(Key).check(isUniqueBy("id", "key id")),
   models: Models,
   timeoutMs: Millis.pipe(Schema.withDecodingDefaultKey(Effect.succeed(defaults.providerTimeoutMs))),
+  /** TCP + TLS handshake limit (written `connectTimeout`); the shared pool's 10 s when absent. */
+  connectTimeoutMs: Schema.optionalKey(PositiveMillis),
   breaker: Breaker.pipe(Schema.withDecodingDefaultKey(Effect.succeed({}))),
   keySelection: Schema.Literals(["round-robin", "weighted", "least-penalized"]).pipe(
     Schema.withDecodingDefaultKey(Effect.succeed("round-robin" as const))
@@ -104,7 +106,7 @@ const Provider = Schema.Struct(providerFields)
         : { path: ["baseURL"], issue: `a provider of kind "openai-compatible" needs a baseURL` }
     )
   )
-  .pipe(Schema.encodeKeys({ timeoutMs: "timeout" }))
+  .pipe(Schema.encodeKeys({ timeoutMs: "timeout", connectTimeoutMs: "connectTimeout" }))
 
 /** A decoded provider with its id: the engine's `ProviderSpec`. */
 const ProviderSpec = Schema.toType(Schema.Struct({ id: Schema.String, ...providerFields }))
