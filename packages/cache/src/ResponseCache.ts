@@ -192,10 +192,12 @@ const make = Effect.fnUntraced(function* (
     const mode = input.mode ?? "use"
     const policy = policies.get(input.route)
     if (policy === undefined || mode === "off") {
+      // No span of its own: a bypassed call's spans stay children of the caller's (the engine's
+      // attempt spans are children of its request span, a contract of the OTLP export).
       return Effect.map(compute, (out) => {
         counts.bypassed++
         return { status: "off" as const, requestId: out.requestId, value: out.value, coalesced: false }
-      }).pipe(Effect.withSpan("ResponseCache.getOrCompute", { attributes: { "am.cache.status": "off" } }))
+      })
     }
     const codec = Schema.toCodecJson(schema)
     const hash = cacheKey(input)
