@@ -79,6 +79,11 @@ export interface GuardSession {
   /** A restorer for a streamed text (a placeholder split across chunks is held back until whole). */
   readonly streamRestorer: () => TextRestorer
   /**
+   * A restorer for streamed JSON (tool-call arguments): originals escaped for a JSON string, so
+   * the arguments stay valid JSON. Absent: `streamRestorer` is used.
+   */
+  readonly streamJsonRestorer?: () => TextRestorer
+  /**
    * A text made safe for the ledger, logs, events and errors: placeholders become their type
    * (`⟦EMAIL⟧`), held values and any detected PII or key are masked, the length capped.
    */

@@ -72,6 +72,7 @@ export const relay = (deps: EngineDeps, input: RelayInput): Effect.Effect<Engine
     let finish: Finish | undefined
     let pending: ReadonlyArray<CompletionChunk> | undefined = committed.first
     let ending = false
+    let flushed = false
     const ended = yield* Deferred.make<EngineError | undefined>()
     // Restoration: the text and each tool call's arguments have their own restorer, so a
     // placeholder split across chunks is held back until whole (the ledger keeps what was sent).
@@ -81,15 +82,42 @@ export const relay = (deps: EngineDeps, input: RelayInput): Effect.Effect<Engine
     const toolRestorer = (index: number) => {
       let r = toolRestorers.get(index)
       if (r === undefined) {
-        r = session!.streamRestorer()
+        // JSON-escaped: a restored value with a quote or a backslash keeps the arguments valid JSON.
+        r = session!.streamJsonRestorer?.() ?? session!.streamRestorer()
         toolRestorers.set(index, r)
       }
       return r
     }
-    /** What was held back by the restorers, before the finish. */
+    // Sanitisation and the answer's size limit, on the restored text as the client sees it. Past
+    // the limit the rest of the answer is dropped (truncate: the finish says `length`; fail: the
+    // stream ends with `output_invalid`); the upstream is still read to its finish, so the call
+    // settles with its usage.
+    const guard = deps.guard
+    const output = guard?.limitsOutput ? guard.streamOutput() : undefined
+    let removed = 0
+    let truncated = false
+    let tooLarge: { readonly limit: number; readonly size: number } | undefined
+    const limited = (visible: string, last = false): string => {
+      if (output === undefined) return visible
+      if (truncated || tooLarge !== undefined) return ""
+      const l = visible === "" && !last ? undefined : output.push(visible)
+      const e = last ? output.end() : undefined
+      let out = ""
+      for (const r of [l, e]) {
+        if (r === undefined || truncated || tooLarge !== undefined) continue
+        removed += r.removed
+        if (r.tooLarge !== undefined) tooLarge = r.tooLarge
+        else {
+          out += r.text
+          if (r.truncated) truncated = true
+        }
+      }
+      return out
+    }
+    /** What was held back by the restorers and the sanitiser, before the finish. */
     const flush = (): Array<CompletionChunk> => {
       const out: Array<CompletionChunk> = []
-      const rest = textRestorer?.end() ?? ""
+      const rest = limited(textRestorer?.end() ?? "", true)
       if (rest !== "") out.push({ _tag: "TextDelta", text: rest })
       for (const [index, r] of toolRestorers) {
         const args = r.end()
@@ -150,6 +178,29 @@ export const relay = (deps: EngineDeps, input: RelayInput): Effect.Effect<Engine
             yield* settleSuccess(deps, state, h, done.usage, committed.index)
             yield* Deferred.succeed(committed.ended, undefined)
             yield* Fiber.await(committed.fiber)
+            if (removed > 0 || truncated || tooLarge !== undefined) {
+              yield* publish(deps, {
+                topic: "guard.output.limited",
+                requestId,
+                sanitized: removed > 0,
+                removed,
+                truncated: truncated || tooLarge !== undefined,
+                ...(tooLarge !== undefined ? { limit: tooLarge.limit } : {})
+              })
+              if (state.audit !== undefined)
+                state.audit.guard = { ...state.audit.guard, sanitized: removed > 0, truncated }
+            }
+            if (tooLarge !== undefined) {
+              yield* failed("output_invalid")
+              yield* finishRequest(deps, state, { outcome: "FAILURE", failureCode: "output_invalid", ...common })
+              return new EngineError({
+                code: "output_invalid",
+                message: `the answer does not satisfy the output contract: it is above the limit of ${tooLarge.limit} characters`,
+                requestId,
+                attempts: state.attempts.slice(),
+                issues: [{ path: "", message: `the answer is above the limit of ${tooLarge.limit} characters` }]
+              })
+            }
             yield* publishSucceeded(deps, state, resilience)
             yield* finishRequest(deps, state, { outcome: resilience.outcome, ...common })
             return undefined
@@ -244,23 +295,26 @@ export const relay = (deps: EngineDeps, input: RelayInput): Effect.Effect<Engine
             pending = batch.slice(i)
             break
           }
-          if (session !== undefined) {
+          if ((session !== undefined || output !== undefined) && !flushed) {
+            flushed = true
             const held = flush()
             if (held.length > 0) {
               pending = batch.slice(i)
               return Effect.succeed(held as unknown as NonEmptyChunks)
             }
           }
-          finish = chunk
-          out.push(chunk)
+          finish = truncated ? { ...chunk, finishReason: "length" } : chunk
+          // Too large (policy fail): no finish for the client; the stream ends with the error.
+          if (tooLarge !== undefined) return next
+          out.push(finish)
           break
         }
         if (chunk._tag === "TextDelta") {
           text += chunk.text
           outputChars += chunk.text.length
-          if (textRestorer !== undefined) {
-            const restored = textRestorer.push(chunk.text)
-            if (restored !== "") out.push({ _tag: "TextDelta", text: restored })
+          if (textRestorer !== undefined || output !== undefined) {
+            const visible = limited(textRestorer === undefined ? chunk.text : textRestorer.push(chunk.text))
+            if (visible !== "") out.push({ _tag: "TextDelta", text: visible })
             continue
           }
         } else if (chunk._tag === "ToolCallDelta") {

@@ -73,6 +73,7 @@ const session = (vault: Vault): GuardSession => ({
   restore: (text) => restore(text, vault),
   restoreMessage: (message: AssistantMessage) => restoreMessage(message, vault),
   streamRestorer: () => streamRestorer(vault),
+  streamJsonRestorer: () => streamRestorer(vault, { json: true }),
   mask: (text, maxLength) =>
     scrub(unnumbered(text), vault.size === 0 ? [] : vault.values(), maxLength === undefined ? {} : { maxLength })
 })
