@@ -58,7 +58,12 @@ const candidateOf = (provider: ProviderSpec, model: ResolvedModel, index: number
     byIndex = []
     byProvider.set(provider, byIndex)
   }
-  return (byIndex[index] ??= { index, provider, model })
+  let candidate = byIndex[index]
+  if (candidate === undefined) {
+    candidate = { index, provider, model }
+    byIndex[index] = candidate
+  }
+  return candidate
 }
 
 const failWith = (deps: EngineDeps, state: RequestState, code: EngineError["code"], message: string, field?: string) =>
