@@ -10,6 +10,7 @@
  * | scope `content` | `NextProvider` when `contentPolicy` is `fallback`, else `Stop("content")` (mitigation runs outside) |
  * | scope `key` (bad key, rate limit, quota) | `NextKey` (same target; the keyring leases another key) |
  * | scope `model` (not found, overloaded, context length) | `NextModel` (context length: only a larger window) |
+ * | scope `provider`, class `timeout` (no connection, headers or first token in time), first pass | `NextProvider("silent")`: the others go first; the engine retries it after them, once |
  * | scope `provider` (5xx, 529, timeout, reset), retries left, Retry-After ≤ `maxBackoffMs`, the wait ends before the deadline, budget allows | `RetrySame(delay)` |
  * | scope `provider`, otherwise | `NextProvider` (a later provider, if its retry budget allows) |
  * | no healthy key / circuit open (nothing sent) | `NextModel` (any later candidate) |
@@ -77,12 +78,18 @@ export interface Input {
   readonly delayMs: number
   /** Whether the shared retry budget of `failed`'s provider allows a retry. */
   readonly budgetAllows: boolean
+  /**
+   * Whether this is the retry of targets left on silence, after the others: a timeout then
+   * follows the ordinary provider rules (backoff retries within budget and deadline).
+   */
+  readonly revisiting?: boolean
 }
 
 export type StopReason = "attempts" | "deadline" | "request" | "content"
 
 /** Why the request leaves a provider: its retries are spent, its budget is, or it asked for too long a wait. */
 export type LeaveReason =
+  | "silent"
   | "retries_exhausted"
   | "budget_exhausted"
   | "retry_after_too_long"
@@ -119,6 +126,11 @@ export const decide = (policy: Policy, input: Input): Decision => {
         : { _tag: "NextModel" }
     case "provider": {
       const leave = (reason: LeaveReason): Decision => ({ _tag: "NextProvider", reason, budgeted: true })
+      // Silence is not fixed by waiting on the same provider: the others go first (DESIGN.md
+      // "A timeout on silence fails over at once"); the engine comes back to this one after them.
+      if (failure.class === "timeout" && input.revisiting !== true) {
+        return input.now >= input.deadlineAt ? stop("deadline") : leave("silent")
+      }
       if (input.retriesMade >= policy.providerRetries) return leave("retries_exhausted")
       if ((failure.retryAfterMs ?? 0) > policy.maxBackoffMs) return leave("retry_after_too_long")
       if (input.now >= input.deadlineAt) return stop("deadline")

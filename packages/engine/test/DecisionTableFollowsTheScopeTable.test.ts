@@ -94,9 +94,23 @@ describe("the decision table follows DESIGN.md's scope table", () => {
   })
 
   it("provider scope, a wait that would end past the deadline: fail over, another provider may answer in time", () => {
-    const d = Decision.decide(policy, input(failed("provider", "timeout"), { now: 59_900, delayMs: 200 }))
+    const d = Decision.decide(policy, input(failed("provider", "server_error"), { now: 59_900, delayMs: 200 }))
     expect(d).toEqual({ _tag: "NextProvider", reason: "no_time_to_wait", budgeted: true })
     expect(next(d, context({ now: 59_900 }))).toEqual([2, 3])
+  })
+
+  it("provider scope, a timeout (silence): fail over at once, retries left or not; on the revisit, the ordinary rules", () => {
+    for (const retriesMade of [0, 1]) {
+      const d = Decision.decide(policy, input(failed("provider", "timeout"), { retriesMade }))
+      expect(d).toEqual({ _tag: "NextProvider", reason: "silent", budgeted: true })
+      expect(next(d, context())).toEqual([2, 3])
+    }
+    const again = Decision.decide(policy, input(failed("provider", "timeout"), { revisiting: true, delayMs: 200 }))
+    expect(again).toEqual({ _tag: "RetrySame", delayMs: 200 })
+    expect(Decision.decide(policy, input(failed("provider", "timeout"), { now: 60_000 }))).toEqual({
+      _tag: "Stop",
+      reason: "deadline"
+    })
   })
 
   it("content scope with contentPolicy rewrite or fail: stop (mitigation runs around the table)", () => {

@@ -67,7 +67,8 @@ const decideFor = (deps: EngineDeps, state: RequestState, c: Candidate, e: Attem
       now,
       deadlineAt: state.deadlineAt,
       retriesMade,
-      delayMs
+      delayMs,
+      revisiting: state.revisiting
     }
     const hopeful = Decision.decide(policy, { ...input, budgetAllows: true })
     // The shared budget is read only when it decides: a retry the table would otherwise make.
@@ -75,6 +76,11 @@ const decideFor = (deps: EngineDeps, state: RequestState, c: Candidate, e: Attem
       hopeful._tag === "RetrySame" && !(yield* budgetAllows(deps, state, c.provider.id))
         ? Decision.decide(policy, { ...input, budgetAllows: false })
         : hopeful
+    if (decision._tag === "NextProvider" && decision.reason === "silent") {
+      // Counted as one of its retries, so the revisit after the others stays within them.
+      state.providerRetries.set(c.index, retriesMade + 1)
+      state.silent.add(c.index)
+    }
     if (decision._tag === "RetrySame") {
       state.providerRetries.set(c.index, retriesMade + 1)
       yield* publish(deps, {
@@ -194,6 +200,39 @@ export const drive = <B>(
   candidates: ReadonlyArray<Candidate>,
   attemptOnce: Attempt<B>
 ): Effect.Effect<B, AttemptError> => {
-  const run = runPlan(deps, state, request, candidates, attemptOnce)
+  const run = runPlan(deps, state, request, candidates, attemptOnce).pipe(
+    Effect.catch((e) => revisitSilent(deps, state, request, candidates, attemptOnce, e))
+  )
   return run.pipe(Effect.catch((e) => Effect.retry(resumeFrom(e, run), waitForKeys(deps, state))))
 }
+
+/**
+ * After the plan failed: the candidates it left on silence (timeouts) run once more, in plan
+ * order, if attempts and the deadline allow — the same provider is retried only after the others.
+ */
+const revisitSilent = <B>(
+  deps: EngineDeps,
+  state: RequestState,
+  request: CompletionRequest,
+  candidates: ReadonlyArray<Candidate>,
+  attemptOnce: Attempt<B>,
+  error: AttemptError
+): Effect.Effect<B, AttemptError> =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    const silent = candidates.filter((c) => state.silent.has(c.index))
+    state.silent.clear()
+    if (
+      state.revisiting ||
+      silent.length === 0 ||
+      state.calls >= deps.config.retry.maxAttempts ||
+      now >= state.deadlineAt ||
+      // A stop (request-scoped failure, content, attempts, deadline) ends the request as before.
+      state.decision?._tag === "Stop"
+    ) {
+      return Effect.fail(error)
+    }
+    state.revisiting = true
+    return runPlan(deps, state, request, silent, attemptOnce).pipe(
+      Effect.ensuring(Effect.sync(() => (state.revisiting = false)))
+    )
+  })

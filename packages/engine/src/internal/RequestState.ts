@@ -71,6 +71,10 @@ export class RequestState {
   mitigated = false
   mitigation: Mitigation | undefined = undefined
   earliestKeyAt: number | undefined = undefined
+  /** Candidates (by index) left on silence (a timeout): retried only after the others, once. */
+  readonly silent = new Set<number>()
+  /** Set while those are retried: a timeout then counts as any provider failure. */
+  revisiting = false
   /** What the decision table said after the latest failure; later plan steps are admitted by it. */
   decision: Decision | undefined = undefined
   lastKey: KeyRef | undefined = undefined
