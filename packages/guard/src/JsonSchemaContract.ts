@@ -51,8 +51,11 @@ export const compileJsonSchema = (schema: unknown): CompiledJsonSchema => {
   let compiled = byText.get(text)
   if (compiled === undefined) {
     try {
-      // A copy without `$id`, so two requests with the same id and different bodies never clash in Ajv's registry.
-      const { $id: _id, ...body } = schema as Record<string, unknown>
+      // A copy without `$id`, so two requests with the same id and different bodies never clash in Ajv's registry;
+      // without `$schema`, so a draft-07 schema (zod's and the openai SDK's helpers emit it) is not refused
+      // for naming a meta-schema this 2020-12 validator does not load — the keywords structured outputs
+      // allow mean the same in both drafts.
+      const { $id: _id, $schema: _meta, ...body } = schema as Record<string, unknown>
       compiled = { _tag: "Compiled", validate: ajv.compile(body) }
     } catch (e) {
       compiled = { _tag: "Unusable", message: `the schema does not compile: ${e instanceof Error ? e.message : e}` }
