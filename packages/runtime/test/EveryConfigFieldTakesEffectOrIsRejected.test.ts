@@ -160,6 +160,13 @@ const cases: Record<string, Case> = {
     expected: 1048576,
     consumedBy: "apps/gateway Gateway.layer: the shared transport's maxResponseBytes (HostileInputBounds.test.ts)"
   },
+  "server.unsupportedFields": {
+    set: [[["server", "unsupportedFields"], "drop-and-report"]],
+    read: (c) => c.server.unsupportedFields,
+    expected: "drop-and-report",
+    consumedBy:
+      "apps/gateway chat/responses routes: refuse or list cross-wire fields (DroppedFieldsRejectOrReport.test.ts)"
+  },
   "providers.*.kind": {
     set: [[["providers", "backup", "kind"], "gemini"]],
     read: (c) => provider(c, "backup").kind,
@@ -741,107 +748,119 @@ const cases: Record<string, Case> = {
     consumedBy: "Layers.layerGuard → the engine's guard stage (GuardsHoldThroughCreateEngine: attacks make no call)"
   },
   "guards.injectionThresholds.block": {
-    set: [[["guards", "injectionThresholds"], { flag: 0.3, block: 0.5 }]],
+    set: [
+      [["guards", "injectionThresholds", "block"], 0.5],
+      [["guards", "injectionThresholds", "flag"], 0.3]
+    ],
     read: (c) => c.guards?.injectionThresholds?.block,
     expected: 0.5,
     consumedBy: "GuardAdapter.makeRequestGuard: the firewall's block threshold"
   },
   "guards.injectionThresholds.flag": {
-    set: [[["guards", "injectionThresholds"], { flag: 0.3, block: 0.5 }]],
+    set: [
+      [["guards", "injectionThresholds", "flag"], 0.3],
+      [["guards", "injectionThresholds", "block"], 0.5]
+    ],
     read: (c) => c.guards?.injectionThresholds?.flag,
     expected: 0.3,
     consumedBy: "GuardAdapter.makeRequestGuard: the firewall's flag threshold"
   },
   "guards.limits.answerOverflow": {
-    set: [[["guards", "limits"], { answerOverflow: "fail" }]],
+    set: [[["guards", "limits", "answerOverflow"], "fail"]],
     read: (c) => c.guards?.limits?.answerOverflow,
     expected: "fail",
     consumedBy: "GuardAdapter.makeRequestGuard: a longer answer is cut or fails with output_invalid"
   },
   "guards.limits.maxAnswerChars": {
-    set: [[["guards", "limits"], { maxAnswerChars: 100 }]],
+    set: [[["guards", "limits", "maxAnswerChars"], 100]],
     read: (c) => c.guards?.limits?.maxAnswerChars,
     expected: 100,
     consumedBy: "GuardAdapter.makeRequestGuard: the longest answer a caller gets"
   },
   "guards.limits.maxRequestChars": {
-    set: [[["guards", "limits"], { maxRequestChars: 100 }]],
+    set: [[["guards", "limits", "maxRequestChars"], 100]],
     read: (c) => c.guards?.limits?.maxRequestChars,
     expected: 100,
     consumedBy: "GuardAdapter.makeRequestGuard: a longer request is refused before any call (guard_blocked)"
   },
   "guards.limits.maxRequestCharsByModel.*": {
-    set: [[["guards", "limits"], { maxRequestCharsByModel: { "gpt-4o": 50 } }]],
+    set: [[["guards", "limits", "maxRequestCharsByModel", "gpt-4o"], 50]],
     read: (c) => c.guards?.limits?.maxRequestCharsByModel?.["gpt-4o"],
     expected: 50,
     consumedBy: "GuardAdapter.makeRequestGuard: the per-model request limit"
   },
   "guards.pii.card": {
-    set: [[["guards", "pii"], { card: "mask" }]],
+    set: [[["guards", "pii", "card"], "mask"]],
     read: (c) => (c.guards?.pii as { card?: string } | undefined)?.card,
     expected: "mask",
     consumedBy: "GuardAdapter.makeRequestGuard: the card entity's policy"
   },
   "guards.pii.email": {
-    set: [[["guards", "pii"], { email: "mask" }]],
+    set: [[["guards", "pii", "email"], "mask"]],
     read: (c) => (c.guards?.pii as { email?: string } | undefined)?.email,
     expected: "mask",
     consumedBy: "GuardAdapter.makeRequestGuard: the email entity's policy"
   },
   "guards.pii.iban": {
-    set: [[["guards", "pii"], { iban: "mask" }]],
+    set: [[["guards", "pii", "iban"], "mask"]],
     read: (c) => (c.guards?.pii as { iban?: string } | undefined)?.iban,
     expected: "mask",
     consumedBy: "GuardAdapter.makeRequestGuard: the iban entity's policy"
   },
   "guards.pii.ip": {
-    set: [[["guards", "pii"], { ip: "mask" }]],
+    set: [[["guards", "pii", "ip"], "mask"]],
     read: (c) => (c.guards?.pii as { ip?: string } | undefined)?.ip,
     expected: "mask",
     consumedBy: "GuardAdapter.makeRequestGuard: the ip entity's policy"
   },
   "guards.pii.phone": {
-    set: [[["guards", "pii"], { phone: "mask" }]],
+    set: [[["guards", "pii", "phone"], "mask"]],
     read: (c) => (c.guards?.pii as { phone?: string } | undefined)?.phone,
     expected: "mask",
     consumedBy: "GuardAdapter.makeRequestGuard: the phone entity's policy"
   },
   "guards.pii.secret": {
-    set: [[["guards", "pii"], { secret: "mask" }]],
+    set: [[["guards", "pii", "secret"], "mask"]],
     read: (c) => (c.guards?.pii as { secret?: string } | undefined)?.secret,
     expected: "mask",
     consumedBy: "GuardAdapter.makeRequestGuard: the secret entity's policy"
   },
   "guards.pii.ssn": {
-    set: [[["guards", "pii"], { ssn: "mask" }]],
+    set: [[["guards", "pii", "ssn"], "mask"]],
     read: (c) => (c.guards?.pii as { ssn?: string } | undefined)?.ssn,
     expected: "mask",
     consumedBy: "GuardAdapter.makeRequestGuard: the ssn entity's policy"
   },
   "guards.sanitize.controlChars": {
-    set: [[["guards", "sanitize"], { controlChars: "keep" }]],
+    set: [[["guards", "sanitize", "controlChars"], "keep"]],
     read: (c) => c.guards?.sanitize?.controlChars,
     expected: "keep",
     consumedBy: "GuardAdapter.makeRequestGuard: control characters in answers"
   },
   "guards.sanitize.html": {
-    set: [[["guards", "sanitize"], { html: "escape" }]],
+    set: [[["guards", "sanitize", "html"], "escape"]],
     read: (c) => c.guards?.sanitize?.html,
     expected: "escape",
     consumedBy: "GuardAdapter.makeRequestGuard: HTML in answers"
   },
   "guards.verify.model": {
-    set: [[["guards", "verify"], { enabled: true, model: "gpt-4o" }]],
+    set: [
+      [["guards", "verify", "model"], "gpt-4o"],
+      [["guards", "verify", "enabled"], true]
+    ],
     rejectedAt: "guards.verify.enabled",
     message: "self-verification is not supported yet (supported: false)"
   },
   "guards.verify.threshold": {
-    set: [[["guards", "verify"], { enabled: true, threshold: 0.5 }]],
+    set: [
+      [["guards", "verify", "threshold"], 0.5],
+      [["guards", "verify", "enabled"], true]
+    ],
     rejectedAt: "guards.verify.enabled",
     message: "self-verification is not supported yet (supported: false)"
   },
   "guards.verify.enabled": {
-    set: [[["guards", "verify"], { enabled: true }]],
+    set: [[["guards", "verify", "enabled"], true]],
     rejectedAt: "guards.verify.enabled",
     message: "self-verification is not supported yet (supported: false)"
   },
@@ -960,6 +979,7 @@ interface ResolvedBefore extends EngineConfig {
     readonly bodyTimeoutMs?: number
     readonly maxConnections?: number
     readonly maxUpstreamResponseBytes?: number
+    readonly unsupportedFields?: "reject" | "drop-and-report"
   }
   readonly ledger: {
     readonly store: string
