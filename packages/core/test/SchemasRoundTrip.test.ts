@@ -38,9 +38,14 @@ const roundTrips = <S extends Schema.Codec<any, any, never, never>>(name: string
     })
   )
 
+// The same-wire carrier holds the client's unredacted body and refuses JSON encoding on purpose
+// (it never leaves the process), so the JSON round trip is the request's without it.
+const { passthrough: _carrier, ...serialisable } = CompletionRequest.fields
+const SerialisableRequest = Schema.Struct(serialisable)
+
 describe("@am/core schemas", () => {
   roundTrips("ChatMessage", ChatMessage)
-  roundTrips("CompletionRequest", CompletionRequest)
+  roundTrips("CompletionRequest (without the same-wire carrier)", SerialisableRequest)
   roundTrips("Completion", Completion)
   roundTrips("Usage", Usage)
   roundTrips("Classification", Classification)
