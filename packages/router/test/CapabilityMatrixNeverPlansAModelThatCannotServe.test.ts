@@ -77,7 +77,10 @@ describe("the capability matrix", () => {
           } catch {
             return
           }
-          for (const c of plan.candidates) for (const n of needs) expect(c.model.capabilities.has(n)).toBe(true)
+          // Reasoning is a preference (a model without it answers without thinking), never a filter.
+          for (const c of plan.candidates) {
+            for (const n of needs) if (n !== "reasoning") expect(c.model.capabilities.has(n)).toBe(true)
+          }
           // Every route candidate is either planned or excluded with a reason.
           expect(plan.candidates.length + plan.excluded.length).toBe(names.length)
         }
@@ -146,7 +149,7 @@ describe("the capability matrix", () => {
     expect(order(dims)).toEqual(["gm/gemini-embedding-001"])
   })
 
-  it("reasoning, audio and file parts need models that take them", () => {
+  it("audio and file parts need models that take them; reasoning filters no model out", () => {
     const tt = table(
       [provider("oa", "openai", ["gpt-4o", "o4-mini", "gpt-audio"]), provider("gm", "gemini", ["gemini-2.5-flash"])],
       {
@@ -157,7 +160,13 @@ describe("the capability matrix", () => {
       }
     )
     const reasoning = { ...user("think"), reasoning: { effort: "high" as const } }
-    expect(order(planOf(tt, { request: reasoning }))).toEqual(["oa/o4-mini", "gm/gemini-2.5-flash"])
+    // Models without reasoning stay in the plan, in route order: they answer without thinking.
+    expect(order(planOf(tt, { request: reasoning }))).toEqual([
+      "oa/gpt-4o",
+      "oa/o4-mini",
+      "oa/gpt-audio",
+      "gm/gemini-2.5-flash"
+    ])
     const audio = { messages: [{ role: "user", content: [{ type: "input_audio", data: "AAAA", format: "wav" }] }] }
     expect(order(planOf(tt, { request: audio }))).toEqual(["oa/gpt-audio", "gm/gemini-2.5-flash"])
     const file = {

@@ -73,7 +73,10 @@ export const exclusionOf = (
       field: `providers.${provider}.kind`
     }
   }
-  const missing = needs.capabilities.find((c) => !model.capabilities.has(c))
+  // Reasoning is a preference, not a requirement: a model without it still answers (without
+  // thinking, and the adapter sends no reasoning field), so a thinking request keeps its
+  // fallbacks in the route's own order.
+  const missing = needs.capabilities.find((c) => c !== "reasoning" && !model.capabilities.has(c))
   if (missing !== undefined) {
     return {
       provider,
