@@ -107,9 +107,11 @@ describe("Engine.embed fails over like chat (official SDKs against the testkit)"
       yield* Effect.gen(function* () {
         const error = yield* Effect.flip((yield* Engine).embed({ input: ["x"] }))
         assert.strictEqual(error.code, "no_route")
-        assert.include(error.message, "secondary/claude-sonnet-4-6: provider kind without embeddings")
-        assert.include(error.message, "primary/gpt-4o: model without the embeddings capability")
-        assert.include(error.message, "providers.<id>.models[].capabilities")
+        // The router names each candidate's gap and the config field that would close it.
+        assert.include(error.message, 'secondary/claude-sonnet-4-6 lacks "embeddings"')
+        assert.include(error.message, "providers.secondary.kind")
+        assert.include(error.message, 'primary/gpt-4o lacks "embeddings"')
+        assert.include(error.message, 'providers.primary.models[name="gpt-4o"].capabilities')
         assert.strictEqual(h.openai.requests.length + h.gemini.requests.length, 0)
       }).pipe(Effect.provide(h.layer))
     }).pipe(Effect.scoped)
@@ -183,7 +185,8 @@ describe("the config's embeddings rules fail at start", () => {
             ...base,
             providers: {
               ...base.providers,
-              tertiary: { kind: "gemini", keys: [], models: [{ name: "g", dimensions: 8 }] }
+              // Capabilities declared without embeddings (undeclared ones come from the catalogue).
+              tertiary: { kind: "gemini", keys: [], models: [{ name: "g", capabilities: ["tools"], dimensions: 8 }] }
             }
           },
           { env }

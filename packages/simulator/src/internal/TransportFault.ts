@@ -92,9 +92,15 @@ export const sendTransportFault = (
       const parts = w.parts(a, ctx)
       const at = Math.min(o?.afterChunks ?? 1, parts.length - 1)
       w.head(res, entry, ctx, undefined)
+      // One unparsable event slipped into the stream before the `afterChunks`-th (the answer's own
+      // events all arrive, so a client that skips the bad one gets the whole answer);
       // `everyEvent`: a stream of garbage, nothing in it parses.
       for (let i = 0; i < parts.length; i++) {
-        res.write(i === at || o?.everyEvent === true ? corrupt(parts[i]!) : parts[i]!)
+        if (o?.everyEvent === true) res.write(corrupt(parts[i]!))
+        else {
+          if (i === at) res.write(corrupt(parts[i]!))
+          res.write(parts[i]!)
+        }
       }
       res.end()
       return
