@@ -27,6 +27,7 @@ import {
 import { errorEvent } from "./ErrorResponse.ts"
 import { type Auth, authenticate } from "./GatewayAuth.ts"
 import { GatewayError, ShuttingDown } from "./GatewayError.ts"
+import { sseResponse } from "./internal/SseResponse.ts"
 import { chunkFolder, replayChat, storedJson, storedStream } from "./internal/ChatReplay.ts"
 import { type Complete, Lifecycle } from "./Lifecycle.ts"
 import { ChunkEncoder, DONE, decodeChatBody, toChatCompletion, toCompletionRequest } from "./OpenAIWire.ts"
@@ -183,30 +184,17 @@ const streamed = (
       Stream.map((s) => encode.encode(s)),
       Stream.onExit((exit) => Scope.close(scope, exit))
     )
-    // In flight (and holding its Idempotency-Key) until the last frame is written.
-    const release = keep()
-    const body = frames.pipe(Stream.ensuring(release))
-    // Safety net: the request's scope closes once the response is written or abandoned (the Node
-    // server writes a stream body before closing it), so a body that never starts — the client
-    // gone between headers and body — still closes the engine's scope (its ledger entry) and
-    // releases the slot. Both are idempotent.
-    yield* Effect.addFinalizer((exit) => Effect.andThen(Scope.close(scope, exit), release))
-    return HttpServerResponse.stream(body, {
-      contentType: "text/event-stream",
-      headers: {
-        "cache-control": "no-cache",
-        "x-accel-buffering": "no",
-        ...amHeaders({
-          requestId: started.requestId,
-          provider: started.provider,
-          model: started.model,
-          attempts: started.attempts,
-          outcome: started.resilience.outcome,
-          guard: started.resilience.guard
-        }),
-        ...dropped(started.provider),
-        ...(started.resilience.cache !== undefined ? { [CACHE_HEADER]: started.resilience.cache } : {})
-      }
+    return yield* sseResponse(frames, scope, keep, {
+      ...amHeaders({
+        requestId: started.requestId,
+        provider: started.provider,
+        model: started.model,
+        attempts: started.attempts,
+        outcome: started.resilience.outcome,
+        guard: started.resilience.guard
+      }),
+      ...dropped(started.provider),
+      ...(started.resilience.cache !== undefined ? { [CACHE_HEADER]: started.resilience.cache } : {})
     })
   })
 

@@ -29,6 +29,7 @@ import {
 } from "./AnthropicWire.ts"
 import { type Auth, authenticate } from "./GatewayAuth.ts"
 import { GatewayError, ShuttingDown } from "./GatewayError.ts"
+import { sseResponse } from "./internal/SseResponse.ts"
 import { anthropicErrorEvent, anthropicErrors } from "./internal/messages/Errors.ts"
 import { MessageStreamEncoder } from "./internal/messages/StreamEncoder.ts"
 import { estimateInputTokens } from "./internal/messages/TokenEstimate.ts"
@@ -134,23 +135,14 @@ const streamed = (
       Stream.map((s) => encode.encode(s)),
       Stream.onExit((exit) => Scope.close(scope, exit))
     )
-    const release = keep()
-    const out = frames.pipe(Stream.ensuring(release))
-    // As on the chat route: a body that never starts still closes the engine's scope and the slot.
-    yield* Effect.addFinalizer((exit) => Effect.andThen(Scope.close(scope, exit), release))
-    return HttpServerResponse.stream(out, {
-      contentType: "text/event-stream",
-      headers: {
-        "cache-control": "no-cache",
-        "x-accel-buffering": "no",
-        ...answerHeaders({
-          requestId: started.requestId,
-          provider: started.provider,
-          model: started.model,
-          attempts: started.attempts,
-          outcome: started.resilience.outcome
-        })
-      }
+    return yield* sseResponse(frames, scope, keep, {
+      ...answerHeaders({
+        requestId: started.requestId,
+        provider: started.provider,
+        model: started.model,
+        attempts: started.attempts,
+        outcome: started.resilience.outcome
+      })
     })
   })
 

@@ -23,6 +23,7 @@ import { amHeaders, calls, requestIdHeaders } from "./AmHeaders.ts"
 import { errorBody } from "./ErrorResponse.ts"
 import { type Auth, authenticate } from "./GatewayAuth.ts"
 import { GatewayError, NotFound, ShuttingDown } from "./GatewayError.ts"
+import { sseResponse } from "./internal/SseResponse.ts"
 import { ResponseEventEncoder } from "./internal/responses/ResponseEvents.ts"
 import {
   makeMemory,
@@ -244,21 +245,13 @@ const streamed = (
       Stream.map((s) => encode.encode(s)),
       Stream.onExit((exit) => Scope.close(scope, exit))
     )
-    const release = keep()
-    const body = frames.pipe(Stream.ensuring(release))
-    yield* Effect.addFinalizer((exit) => Effect.andThen(Scope.close(scope, exit), release))
-    return HttpServerResponse.stream(body, {
-      contentType: "text/event-stream",
-      headers: {
-        "cache-control": "no-cache",
-        "x-accel-buffering": "no",
-        ...amHeaders({
-          requestId: started.requestId,
-          provider: started.provider,
-          model: started.model,
-          attempts: started.attempts,
-          outcome: started.resilience.outcome
-        })
-      }
+    return yield* sseResponse(frames, scope, keep, {
+      ...amHeaders({
+        requestId: started.requestId,
+        provider: started.provider,
+        model: started.model,
+        attempts: started.attempts,
+        outcome: started.resilience.outcome
+      })
     })
   })
