@@ -89,7 +89,9 @@ describe("the ledger under faults and hang-ups", () => {
     const ids = all.map((e) => e.requestId)
     expect(new Set(ids).size).toBe(ids.length) // one entry per request, never two
     expect([...ids].sort()).toEqual([...started].sort()) // every accepted request, nothing else
-    expect(started.length).toBeGreaterThan(calls.length / 2)
+    // Every client that never hung up was accepted (how many hang-ups land before acceptance
+    // depends on the machine's speed, so that share is not asserted).
+    expect(started.length).toBeGreaterThanOrEqual(calls.filter((c) => c.abortAfterMs === undefined).length)
     expect(seen.filter((id) => !ids.includes(id))).toEqual([])
     // Hang-ups were recorded as such, not lost and not counted as successes.
     expect(all.some((e) => e.failureCode === "interrupted")).toBe(true)
