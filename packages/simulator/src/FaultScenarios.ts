@@ -1,11 +1,12 @@
 /**
- * The fault-suite catalogue behind `am faults`: sixteen scenario kinds, each a fault script for
+ * The fault-suite catalogue behind `am faults`: seventeen scenario kinds, each a fault script for
  * the simulated primary (an OpenAI upstream) and fallback (an Anthropic upstream), the requests
  * to send through the gateway under test, and what a well-behaved gateway answers.
  *
  * The kinds follow the public LLM-gateway fault benchmark (rate limits, 5xx, overload, silence,
  * resets, malformed output, a stream cut or stalled mid-answer, refusals, dead keys, quotas,
- * retired models, context length, a slow first token, a flapping primary). A scenario only says
+ * retired models, context length, a slow first token, a flapping primary, a fallback that rejects
+ * assistant prefill). A scenario only says
  * what happens upstream and what the client should see; scoring is the runner's.
  *
  * @example
@@ -38,8 +39,11 @@ export const FAULT_REPLY =
  * these codes, which is the correct outcome when no candidate can serve the request.
  */
 export interface FaultExpectation {
-  readonly answer: true
+  /** `false`: no candidate can give the whole answer, so only the expected errors pass. */
+  readonly answer: boolean
   readonly orError?: ReadonlyArray<string>
+  /** An expected error whose message matches this names the wrong cause (e.g. a fallback's prefill 400). */
+  readonly notCausedBy?: RegExp
 }
 
 /** A primary that is down for `downMs`, then healthy; requests arrive every `everyMs`. */
@@ -73,12 +77,12 @@ export interface FaultScenario {
 const always = (step: Step): FaultScript => [{ sequence: [step], repeat: true }]
 
 /**
- * The sixteen scenario kinds.
+ * The scenario kinds: the benchmark's sixteen, and a fallback that rejects assistant prefill.
  *
  * @example
  * ```ts
  * import { FaultScenarios } from "@am/simulator"
- * FaultScenarios.length // 16
+ * FaultScenarios.length // 17
  * ```
  */
 export const FaultScenarios: ReadonlyArray<FaultScenario> = [
@@ -137,8 +141,7 @@ export const FaultScenarios: ReadonlyArray<FaultScenario> = [
     stream: true,
     requests: 2,
     primary: always({ fault: "malformed_json", afterChunks: 3 }),
-    expect: { answer: true },
-    needs: "skipping an unparsable SSE event (issue 13, item 4)"
+    expect: { answer: true }
   },
   {
     id: "mid-stream-cut",
@@ -146,8 +149,7 @@ export const FaultScenarios: ReadonlyArray<FaultScenario> = [
     stream: true,
     requests: 2,
     primary: always({ fault: "stream_cut", afterChunks: 3 }),
-    expect: { answer: true },
-    needs: "continuation after the first token (issue 13, item 1)"
+    expect: { answer: true }
   },
   {
     id: "stall",
@@ -155,8 +157,17 @@ export const FaultScenarios: ReadonlyArray<FaultScenario> = [
     stream: true,
     requests: 2,
     primary: always({ fault: "stall", afterChunks: 3, stallMs: 30_000 }),
-    expect: { answer: true },
-    needs: "continuation after the first token (issue 13, item 1)"
+    expect: { answer: true }
+  },
+  {
+    id: "no-prefill-fallback",
+    title: "primary's stream cut after three chunks; the fallback rejects assistant prefill (400)",
+    stream: true,
+    requests: 2,
+    primary: always({ fault: "stream_cut", afterChunks: 3 }),
+    fallback: always({ fault: "ok", rejectsPrefill: true }),
+    // The answer cannot be continued: the honest end names the cut, never the fallback's 400.
+    expect: { answer: false, orError: ["stream_interrupted"], notCausedBy: /prefill|must end with a user message/i }
   },
   {
     id: "content-policy",

@@ -173,6 +173,11 @@ export interface FaultStep {
   readonly intervalMs?: number
   /** `malformed_json` on a stream: corrupt every event (a stream that never parses), not just one. */
   readonly everyEvent?: boolean
+  /**
+   * The model does not support assistant prefill: a request ending with an assistant message gets
+   * the provider's 400 (`invalid_request_error`); any other request is answered by the step.
+   */
+  readonly rejectsPrefill?: boolean
   /** Override the HTTP status of an error fault (e.g. OpenAI's older `slow_down` as 503). */
   readonly status?: number
   /** Override the provider's error message. */

@@ -1,7 +1,7 @@
 import type { AnswerFaultName, ProviderFaultName } from "../FaultScript.ts"
 import { err, failureFor, rateHeaders, statusFailure } from "./AnthropicErrors.ts"
 import type { Answer, Ctx, Dialect, ParsedRequest, Route } from "./Wire.ts"
-import { contentText, deltas, estimateTokens, lastUserText, signThought, thoughtFor } from "./Wire.ts"
+import { contentText, deltas, estimateTokens, lastUserText, trailingText, signThought, thoughtFor } from "./Wire.ts"
 
 const answer = (shape: Answer["shape"], ctx: Ctx): Answer => {
   const full = ctx.reply
@@ -131,6 +131,7 @@ const parseRequest = (b: any): ParsedRequest => {
     model: typeof b?.model === "string" ? b.model : undefined,
     stream: b?.stream === true,
     prompt: lastUserText(messages, "user", (m) => contentText(m.content)),
+    prefill: trailingText(messages, "assistant", (m) => contentText(m.content)),
     inputChars: chars,
     messageCount: Array.isArray(messages) ? messages.length : 0,
     maxTokens: typeof b?.max_tokens === "number" ? b.max_tokens : undefined,

@@ -1,7 +1,7 @@
 import type { AnswerFaultName, ProviderFaultName } from "../FaultScript.ts"
 import { err, errorObject, failureFor, statusFailure } from "./GeminiErrors.ts"
 import type { Answer, Ctx, Dialect, ParsedRequest, Route } from "./Wire.ts"
-import { deltas, estimateTokens, lastUserText, signThought, thoughtFor } from "./Wire.ts"
+import { deltas, estimateTokens, lastUserText, signThought, thoughtFor, trailingText } from "./Wire.ts"
 
 const SAFETY_RATINGS = (blocked: string | undefined) =>
   [
@@ -132,6 +132,7 @@ const parseRequest = (b: any, route: Route): ParsedRequest => {
     model: route.op === "generate" ? route.model : undefined,
     stream: route.op === "generate" && route.stream === true,
     prompt: lastUserText(contents, "user", (c) => partsText(c.parts)),
+    prefill: trailingText(contents, "model", (c) => partsText(c.parts)),
     inputChars: chars,
     messageCount: Array.isArray(contents) ? contents.length : 0,
     maxTokens: typeof maxTokens === "number" ? maxTokens : undefined,

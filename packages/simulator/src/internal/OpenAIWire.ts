@@ -1,7 +1,7 @@
 import type { AnswerFaultName, ProviderFaultName } from "../FaultScript.ts"
 import { err, failureFor, rateHeaders, statusFailure } from "./OpenAIErrors.ts"
 import type { Answer, Ctx, Dialect, ParsedRequest, Route } from "./Wire.ts"
-import { contentText, deltas, estimateTokens, lastUserText } from "./Wire.ts"
+import { contentText, deltas, estimateTokens, lastUserText, trailingText } from "./Wire.ts"
 
 const answer = (shape: Answer["shape"], ctx: Ctx): Answer => {
   const full = ctx.reply
@@ -107,6 +107,7 @@ const parseRequest = (body: any): ParsedRequest => {
     model: typeof body?.model === "string" ? body.model : undefined,
     stream: body?.stream === true,
     prompt: lastUserText(messages, "user", (m) => contentText(m.content)),
+    prefill: trailingText(messages, "assistant", (m) => contentText(m.content)),
     inputChars: chars,
     messageCount: Array.isArray(messages) ? messages.length : 0,
     maxTokens: typeof maxTokens === "number" ? maxTokens : undefined,

@@ -14,7 +14,7 @@ import type { ResolvedStep } from "./ScriptRunner.ts"
 import { ScriptRunner } from "./ScriptRunner.ts"
 import { sendTransportFault } from "./TransportFault.ts"
 import type { Answer, Ctx, Dialect, Failure, ParsedRequest } from "./Wire.ts"
-import { estimateTokens, makeIds } from "./Wire.ts"
+import { continuedReply, estimateTokens, makeIds } from "./Wire.ts"
 
 // One definition of the config, the public one.
 type Kind = UpstreamKind
@@ -27,6 +27,13 @@ const DIALECTS: Record<Kind, Dialect> = {
 }
 
 const TRANSPORT = new Set<string>(TransportFaultNames)
+
+/** What each provider answers (400) when a model that cannot continue an assistant turn is sent one. */
+const PREFILL_REJECTED = {
+  openai: "Invalid 'messages': the last message must be from the user for this model.",
+  anthropic: "This model does not support assistant message prefill. The conversation must end with a user message.",
+  gemini: "Please ensure that the last turn of contents is a user turn for this model."
+} as const
 
 const EMPTY_PARSED: ParsedRequest = {
   model: undefined,
@@ -195,12 +202,22 @@ export class UpstreamServer {
       responseId: this.ids(responseLength),
       created: Math.floor(Date.now() / 1000),
       inputTokens: estimateTokens(req.inputChars) + req.messageCount * 3,
-      reply:
+      reply: this.continues(
         (this.config.echo === true ? req.prompt : undefined) ??
-        this.config.reply ??
-        `Hello from the fake ${this.kind} upstream (${model}). This answer is scripted by @am/simulator.`,
+          this.config.reply ??
+          `Hello from the fake ${this.kind} upstream (${model}). This answer is scripted by @am/simulator.`,
+        req.prefill
+      ),
       options
     }
+  }
+
+  /**
+   * Anthropic and Gemini continue a trailing assistant (model) message: the answer is the rest of
+   * the reply after it. OpenAI chat completions do not: a new assistant turn, the whole reply.
+   */
+  private continues(reply: string, prefill: string | undefined): string {
+    return this.kind === "openai" ? reply : continuedReply(reply, prefill)
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse, raw: Buffer) {
@@ -289,6 +306,14 @@ export class UpstreamServer {
     }
     const fault = step._tag === "Fault" ? step.fault : undefined
     if (fault !== undefined) entry.fault = fault
+    if (options?.rejectsPrefill === true && parsed.prefill !== undefined) {
+      // A model without assistant prefill: the provider's 400 for a request ending with an assistant turn.
+      entry.fault = "malformed_request"
+      const rejected = { ...ctx, req: { ...ctx.req, invalid: { message: PREFILL_REJECTED[this.kind] } } }
+      return this.after(latency, res, () =>
+        this.w.failure(res, entry, d.fault("malformed_request", rejected) as Failure, rejected)
+      )
+    }
 
     if (fault !== undefined && TRANSPORT.has(fault)) {
       if (fault === "latency" && options?.latencyMs === undefined) latency += 250

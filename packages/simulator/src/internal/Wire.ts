@@ -21,6 +21,8 @@ export interface ParsedRequest {
   readonly apiVersion?: string
   /** The request asked for the model's thinking (Anthropic `thinking`, Gemini `includeThoughts`). */
   readonly thinking?: boolean
+  /** Text of a trailing assistant (Gemini: model) message: an assistant prefill to continue. */
+  readonly prefill?: string
 }
 
 /** Everything a dialect needs to render one answer or failure. */
@@ -136,6 +138,20 @@ export const lastUserText = (messages: unknown, role: string, textOf: (m: any) =
   }
   return ""
 }
+
+/** Text of the last message when its role is `role` (an assistant prefill), else `undefined`. */
+export const trailingText = (messages: unknown, role: string, textOf: (m: any) => string): string | undefined => {
+  if (!Array.isArray(messages) || messages.length === 0) return undefined
+  const m = messages[messages.length - 1]
+  return m !== null && typeof m === "object" && m.role === role ? textOf(m) : undefined
+}
+
+/**
+ * What a model that continues a prefill answers: the rest of `reply` after the prefill when the
+ * prefill is how the reply begins, else the whole reply (it cannot know where it was).
+ */
+export const continuedReply = (reply: string, prefill: string | undefined): string =>
+  prefill !== undefined && prefill.length > 0 && reply.startsWith(prefill) ? reply.slice(prefill.length) : reply
 
 /** Text of OpenAI/Anthropic content: a string or an array of parts with `text`. */
 export const contentText = (content: unknown): string => {
