@@ -8,9 +8,10 @@
  *   not change what is asked (`idempotencyKey`, `deadlineMs`).
  * - `cacheKey(input)` — the response-cache key: workspace, route and exactly the fields that
  *   determine the answer (model, messages, tools, tool choice, response format, sampling
- *   parameters). Pass the request **after** the input guards redacted it: the key, and the entry
- *   stored under it, then never carry raw PII (two requests that differ only in a redacted value
- *   share the entry, whose placeholders each request's own vault restores).
+ *   parameters, and a same-wire passthrough body's own fields — see `passthroughKeyFields`).
+ *   Pass the request **after** the input guards redacted it: the key, and the entry stored
+ *   under it, then never carry raw PII (two requests that differ only in a redacted value share
+ *   the entry, whose placeholders each request's own vault restores).
  *
  * @example
  * ```ts
@@ -21,7 +22,8 @@
  * @since 0.1.0
  */
 import { createHash } from "node:crypto"
-import type { CompletionRequest } from "@am/core"
+import type { CompletionRequest, Passthrough, PassthroughWire } from "@am/core"
+import { Redacted } from "effect"
 
 const canonicalInto = (value: unknown, out: Array<string>): void => {
   if (value !== null && typeof value === "object" && typeof (value as { toJSON?: unknown }).toJSON === "function") {
@@ -95,7 +97,64 @@ export type CacheableRequest = Pick<
   | "tools"
   | "toolChoice"
   | "responseFormat"
+  | "passthrough"
 >
+
+/**
+ * The members of a same-wire passthrough body that are left out of the cache key, per wire: the
+ * prompt (`messages`, `system`, `input`, `instructions`, `previous_response_id` — what they say is
+ * in the key as the request's redacted `messages`, so the raw text never reaches it), and what does
+ * not change the answer (`model`: the route is in the key; `stream`, `stream_options`; who asks:
+ * `metadata`, `user`, `safety_identifier`; `store`).
+ */
+const PASSTHROUGH_NOT_IN_KEY: Readonly<Record<PassthroughWire, ReadonlySet<string>>> = {
+  "openai.chat": new Set([
+    "messages",
+    "model",
+    "stream",
+    "stream_options",
+    "metadata",
+    "user",
+    "safety_identifier",
+    "store"
+  ]),
+  "openai.responses": new Set([
+    "input",
+    "instructions",
+    "previous_response_id",
+    "model",
+    "stream",
+    "stream_options",
+    "metadata",
+    "user",
+    "safety_identifier",
+    "store"
+  ]),
+  "anthropic.messages": new Set(["messages", "system", "model", "stream", "metadata"]),
+  "openai.embeddings": new Set(["input", "model", "user"])
+}
+
+/**
+ * What a same-wire passthrough body adds to the cache key: its wire and every top-level member
+ * but the prompt and the fields that do not change the answer (`PASSTHROUGH_NOT_IN_KEY`) — so a
+ * field the gateway does not know (a new sampling parameter, a provider option) that the
+ * upstream receives, and that may change its answer, changes the key. A body that is not a JSON
+ * object adds its wire only.
+ */
+export const passthroughKeyFields = (passthrough: Passthrough): Record<string, unknown> => {
+  let body: unknown
+  try {
+    body = JSON.parse(Redacted.value(passthrough.body))
+  } catch {
+    body = undefined
+  }
+  const fields: Record<string, unknown> = {}
+  if (body !== null && typeof body === "object" && !Array.isArray(body)) {
+    const skip = PASSTHROUGH_NOT_IN_KEY[passthrough.wire]
+    for (const [k, v] of Object.entries(body)) if (!skip.has(k)) fields[k] = v
+  }
+  return { wire: passthrough.wire, fields }
+}
 
 /** What a cache key is made of. */
 export interface CacheKeyInput {
@@ -114,7 +173,8 @@ export interface CacheKeyInput {
 
 /**
  * The response-cache key (SHA-256 hex). Streaming, metadata, the idempotency key and the
- * deadline are left out: they do not change the answer.
+ * deadline are left out: they do not change the answer. A request carrying a same-wire
+ * passthrough body keys on that body's own fields too (`passthroughKeyFields`).
  */
 export const cacheKey = (input: CacheKeyInput): string => {
   const r = input.request
@@ -135,6 +195,7 @@ export const cacheKey = (input: CacheKeyInput): string => {
       tools: r.tools,
       toolChoice: r.toolChoice,
       responseFormat: r.responseFormat,
+      passthrough: r.passthrough === undefined ? undefined : passthroughKeyFields(r.passthrough),
       extra: input.extra
     })
   )
