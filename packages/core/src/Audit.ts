@@ -154,7 +154,9 @@ export const LlmRun = Schema.Struct({
   errorCode: Schema.optionalKey(Schema.String),
   /** Epoch milliseconds. */
   createdAt: Schema.Finite,
-  finishedAt: Schema.optionalKey(Schema.Finite)
+  finishedAt: Schema.optionalKey(Schema.Finite),
+  /** A replay of a finished idempotent request (no call, cost 0): the original's request id. */
+  replayOf: Schema.optionalKey(Schema.String)
 })
 export type LlmRun = typeof LlmRun.Type
 
