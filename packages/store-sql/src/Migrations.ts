@@ -121,10 +121,27 @@ const runsPerWorkspaceKeys = Effect.gen(function* () {
   )
 })
 
+// A replayed request (an idempotency key with a finished result) has its own row, `replay_of`
+// naming the original request id. The key stays on every row (the original, the failed attempts a
+// retry ran again, the replays), so the unique index covers what must be unique: one answered
+// original per workspace and key. Additive on both dialects: a nullable column, and the index
+// replaced by a partial one that every existing database already satisfies (the old index was
+// stricter).
+const runsReplayRows = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql.unsafe(`ALTER TABLE llm_runs ADD COLUMN replay_of TEXT`)
+  yield* sql.unsafe(`DROP INDEX llm_runs_workspace_idempotency_key_idx`)
+  yield* sql.unsafe(
+    `CREATE UNIQUE INDEX llm_runs_answered_idempotency_key_idx ON llm_runs (workspace_id, idempotency_key) WHERE replay_of IS NULL AND status = 'SUCCEEDED'`
+  )
+  yield* sql.unsafe(`CREATE INDEX llm_runs_replay_of_idx ON llm_runs (replay_of)`)
+})
+
 /** The migrations, keyed `<id>_<name>` for `Migrator.fromRecord`. */
 export const migrations = {
   "1_create_audit_tables": createTables,
-  "2_runs_interrupted_and_per_workspace_idempotency": runsPerWorkspaceKeys
+  "2_runs_interrupted_and_per_workspace_idempotency": runsPerWorkspaceKeys,
+  "3_runs_replay_rows": runsReplayRows
 }
 
 /**

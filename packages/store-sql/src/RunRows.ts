@@ -5,10 +5,10 @@
  * host's durable run journal (`@am/runtime`) writes through this, one write per request (start
  * and finish merged), so every accepted request ends as exactly one row whatever the store did.
  *
- * An idempotency key is unique per workspace. When a row's key is already taken by another run
- * of its workspace, the row is still written — without the key (`idempotency_key` NULL, the
- * key kept in `stage`'s place is not touched) — and the conflict is logged: no insert loses a
- * row.
+ * One answered original per workspace and idempotency key: a failed run under the key (which a
+ * retry may run again) and the replays of the answer (`replayOf` set, cost 0) keep the key too.
+ * When a row would be a second answered original of its key, it is still written — without the
+ * key (`idempotency_key` NULL) — and the conflict is logged: no insert loses a row.
  *
  * @example
  * ```ts
@@ -30,7 +30,7 @@ export interface RunRowWriterShape {
 
 export class RunRowWriter extends Context.Service<RunRowWriter, RunRowWriterShape>()("@am/store-sql/RunRowWriter") {}
 
-// 17 parameters a row: 400 rows keep a statement under SQLite's and PostgreSQL's limits.
+// 18 parameters a row: 400 rows keep a statement under SQLite's and PostgreSQL's limits.
 const CHUNK = 400
 
 const COLUMNS = [
@@ -49,7 +49,8 @@ const COLUMNS = [
   "latency_ms",
   "error_code",
   "created_at",
-  "finished_at"
+  "finished_at",
+  "replay_of"
 ] as const
 
 const toRow = (run: LlmRun, withKey = true): Record<string, unknown> => ({
@@ -69,7 +70,8 @@ const toRow = (run: LlmRun, withKey = true): Record<string, unknown> => ({
   latency_ms: run.latencyMs ?? null,
   error_code: run.errorCode ?? null,
   created_at: Math.trunc(run.createdAt),
-  finished_at: run.finishedAt === undefined ? null : Math.trunc(run.finishedAt)
+  finished_at: run.finishedAt === undefined ? null : Math.trunc(run.finishedAt),
+  replay_of: run.replayOf ?? null
 })
 
 const isUnique = (error: SqlError.SqlError): boolean =>
@@ -79,7 +81,7 @@ const isUnique = (error: SqlError.SqlError): boolean =>
 const toStoreError = (error: SqlError.SqlError) =>
   new StoreError({ store: "llm_runs", operation: "write", message: error.message })
 
-/** Builds the writer on a `SqlClient` (table `llm_runs`, migration 2 or later). */
+/** Builds the writer on a `SqlClient` (table `llm_runs`, migration 3 or later). */
 export const makeRunRowWriter = (sql: SqlClient.SqlClient): RunRowWriterShape => {
   const set = COLUMNS.map((c) => `${c} = excluded.${c}`).join(", ")
   const upsert = (rows: ReadonlyArray<Record<string, unknown>>) =>
@@ -95,9 +97,9 @@ export const makeRunRowWriter = (sql: SqlClient.SqlClient): RunRowWriterShape =>
             (e) => isUnique(e) && run.idempotencyKey !== undefined,
             () =>
               Effect.andThen(
-                Effect.logWarning("llm_runs: idempotency key already used in this workspace; row kept without it").pipe(
-                  Effect.annotateLogs({ runId: run.id, workspaceId: run.workspaceId })
-                ),
+                Effect.logWarning(
+                  "llm_runs: idempotency key already answered in this workspace; row kept without it"
+                ).pipe(Effect.annotateLogs({ runId: run.id, workspaceId: run.workspaceId })),
                 upsert([toRow(run, false)])
               )
           )

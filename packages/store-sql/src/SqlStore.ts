@@ -142,7 +142,8 @@ const runColumns = {
   costUsd: "cost_usd",
   latencyMs: "latency_ms",
   errorCode: "error_code",
-  finishedAt: "finished_at"
+  finishedAt: "finished_at",
+  replayOf: "replay_of"
 } as const
 
 const toRun = (row: Record<string, unknown>): LlmRun => {
@@ -158,7 +159,8 @@ const toRun = (row: Record<string, unknown>): LlmRun => {
     costUsd: optNum(row.cost_usd),
     latencyMs: optNum(row.latency_ms),
     errorCode: optStr(row.error_code),
-    finishedAt: optNum(row.finished_at)
+    finishedAt: optNum(row.finished_at),
+    replayOf: optStr(row.replay_of)
   }
   return {
     id: String(row.id),

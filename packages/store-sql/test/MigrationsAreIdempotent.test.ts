@@ -23,7 +23,7 @@ for (const backend of backends) {
         const applied = yield* sql<{ migration_id: unknown }>`SELECT migration_id FROM am_store_migrations`
         assert.deepStrictEqual(
           applied.map((r) => Number(r.migration_id)),
-          [1, 2]
+          [1, 2, 3]
         )
       }).pipe(Effect.provide(backend.layer()))
     )

@@ -44,11 +44,11 @@ for (const backend of backends) {
       }).pipe(Effect.provide(backend.layer()))
     )
 
-    it.effect("refuses a second run with the same idempotency_key, but allows many without one", () =>
+    it.effect("refuses a second answered run with the same idempotency_key, but allows many without one", () =>
       Effect.gen(function* () {
         const runs = yield* RunStore
-        yield* runs.start(run("a", { idempotencyKey: "same" }))
-        const error = yield* Effect.flip(runs.start(run("b", { idempotencyKey: "same" })))
+        yield* runs.start(run("a", { idempotencyKey: "same", status: "SUCCEEDED" }))
+        const error = yield* Effect.flip(runs.start(run("b", { idempotencyKey: "same", status: "SUCCEEDED" })))
         assert.strictEqual(error._tag, "StoreError")
         assert.match(error.message, /^duplicate idempotency_key/)
         assert.isUndefined(yield* runs.get("b"))
