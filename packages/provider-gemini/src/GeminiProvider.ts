@@ -37,9 +37,10 @@ import { Effect, Redacted, Stream } from "effect"
 import { makeEmbed } from "./Embeddings.ts"
 import { GEMINI_REQUEST_ID_HEADERS, type FailureContext, timeoutFailure, toProviderFailure } from "./Failures.ts"
 import { makeResponseCapture, type ResponseCapture } from "./internal/ResponseCapture.ts"
-import { makeThoughtSignatures, type ThoughtSignatures, toGenerateContentParameters } from "./RequestTranslation.ts"
+import { type ThoughtSignatures, toGenerateContentParameters } from "./RequestTranslation.ts"
 import { fromGenerateContentResponse } from "./ResponseTranslation.ts"
 import { makeStreamTranslator, type StreamTranslator } from "./StreamTranslation.ts"
+import { ThoughtSignatureStore } from "./ThoughtSignatureStore.ts"
 
 export { type AdapterConfig, DEFAULT_TIMEOUT_MS } from "@am/provider-utils"
 
@@ -50,6 +51,11 @@ export interface GeminiConfig extends AdapterConfig<"gemini", GoogleGenAIOptions
    * JSON-schema tool parameters (`parametersJsonSchema`) are served there.
    */
   readonly apiVersion?: string
+  /**
+   * Where function-call thought signatures wait for the follow-up turn (default: this process,
+   * bounded). `ThoughtSignatureStore.redis` shares them between replicas.
+   */
+  readonly thoughtSignatures?: ThoughtSignatureStore
   /** @deprecated The old name of `clientFactory`; used when `clientFactory` is absent. */
   readonly createClient?: (options: GoogleGenAIOptions) => GoogleGenAI
 }
@@ -68,8 +74,37 @@ export const DEFAULT_API_VERSION = "v1beta"
  * const viaProxy = make({ id: "proxy", baseURL: "https://gemini-proxy.internal", apiVersion: "v1beta" })
  * ```
  */
+/** The ids of the tool calls the conversation's assistant turns made (whose signatures go back). */
+const toolCallIdsOf = (call: ProviderCall): ReadonlyArray<string> =>
+  call.request.messages.flatMap((m) => (m.role === "assistant" ? (m.toolCalls ?? []).map((c) => c.id) : []))
+
+/**
+ * One call's view of the store for the translators: the signatures known when the call started,
+ * and the new ones, remembered by `flush` once the answer is complete.
+ */
+const collector = (
+  store: ThoughtSignatureStore,
+  known: ReadonlyMap<string, string>
+): ThoughtSignatures & {
+  readonly use: (k: ReadonlyMap<string, string>) => void
+  readonly flush: Effect.Effect<void>
+} => {
+  let found = known
+  const fresh: Array<readonly [string, string]> = []
+  return {
+    get: (id: string) => found.get(id),
+    set: (id: string, signature: string) => {
+      fresh.push([id, signature])
+    },
+    use: (k: ReadonlyMap<string, string>) => {
+      found = k
+    },
+    flush: Effect.suspend(() => (fresh.length === 0 ? Effect.void : store.remember(fresh.splice(0))))
+  }
+}
+
 export const make = (config: GeminiConfig): Provider => {
-  const signatures: ThoughtSignatures = makeThoughtSignatures()
+  const store = config.thoughtSignatures ?? ThoughtSignatureStore.memory()
   const factory = clientFactoryOf(
     { clientFactory: config.clientFactory ?? config.createClient },
     (options: GoogleGenAIOptions) => new GoogleGenAI(options)
@@ -114,6 +149,7 @@ export const make = (config: GeminiConfig): Provider => {
     const capture = makeResponseCapture(fetch)
     const timeoutMs = timeoutFor(call.timeoutMs, config.timeoutMs)
     const client = clients.get(call.key)
+    const signatures = collector(store, yield* store.lookup(toolCallIdsOf(call)))
     const params = toGenerateContentParameters(call.request, call.model, signatures)
     return yield* Effect.tryPromise({
       // The signal aborts the HTTP request when the fiber is interrupted (timeout, deadline, caller).
@@ -136,6 +172,7 @@ export const make = (config: GeminiConfig): Provider => {
           catch: (error) => toProviderFailure(error, contextOf(call, capture))
         })
       ),
+      Effect.tap(() => signatures.flush),
       timeoutCall(timeoutMs, () => timeoutFailure(contextOf(call, capture), timeoutMs))
     )
   })
@@ -143,11 +180,13 @@ export const make = (config: GeminiConfig): Provider => {
   const stream = (call: ProviderCall): Stream.Stream<CompletionChunk, ProviderFailure> =>
     Stream.suspend(() => {
       const capture = makeResponseCapture(fetch)
+      const signatures = collector(store, new Map())
       const translator = makeStreamTranslator(call.model, signatures)
       const timeoutMs = timeoutFor(call.timeoutMs, config.timeoutMs)
       const body = Stream.unwrap(
         Effect.gen(function* () {
           const client = clients.get(call.key)
+          signatures.use(yield* store.lookup(toolCallIdsOf(call)))
           const params = toGenerateContentParameters(call.request, call.model, signatures)
           const controller = yield* abortOnClose
           const chunks = yield* Effect.tryPromise({
@@ -171,8 +210,9 @@ export const make = (config: GeminiConfig): Provider => {
             Stream.concat(
               Stream.suspend(() => {
                 const finish = translator.finish()
+                // Stored before the client sees the end, so its next turn finds them on any replica.
                 return finish !== undefined
-                  ? Stream.make(finish)
+                  ? Stream.fromEffect(Effect.as(signatures.flush, finish))
                   : Stream.fail(
                       toProviderFailure(
                         new Error("stream ended without a finish reason"),

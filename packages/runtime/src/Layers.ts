@@ -18,7 +18,7 @@ import { Classifier } from "@am/classifier"
 import { EventBus, type Provider, ProviderRegistry, RequestGuard } from "@am/core"
 import { Keyring } from "@am/keyring"
 import { make as makeAnthropic } from "@am/provider-anthropic"
-import { make as makeGemini } from "@am/provider-gemini"
+import { make as makeGemini, ThoughtSignatureStore } from "@am/provider-gemini"
 import { make as makeOpenAI } from "@am/provider-openai"
 import { PromptRewriter } from "@am/rewriter"
 import { Router } from "@am/router"
@@ -30,6 +30,7 @@ import { layerObservability, type ObservabilityOptions } from "./Observability.t
 import { layerStateRedis } from "./StateRedis.ts"
 import { StoreHealth } from "./StoreHealth.ts"
 import { Effect, Layer } from "effect"
+import { Redis } from "effect/persistence"
 import {
   Engine,
   type EngineConfig,
@@ -42,8 +43,13 @@ import {
 
 export { RouteHints, type RouteHintsShape, Router } from "@am/router"
 
+/** What the adapters may share between replicas (today: Gemini's thought signatures). */
+export interface SharedProviderState {
+  readonly thoughtSignatures?: ThoughtSignatureStore
+}
+
 /** Builds the official-SDK adapter for a configured provider. */
-export const makeProvider = (spec: ProviderSpec): Provider => {
+export const makeProvider = (spec: ProviderSpec, shared?: SharedProviderState): Provider => {
   const common = {
     id: spec.id,
     timeoutMs: spec.timeoutMs,
@@ -58,7 +64,10 @@ export const makeProvider = (spec: ProviderSpec): Provider => {
     case "anthropic":
       return makeAnthropic(common)
     case "gemini":
-      return makeGemini(common)
+      return makeGemini({
+        ...common,
+        ...(shared?.thoughtSignatures !== undefined ? { thoughtSignatures: shared.thoughtSignatures } : {})
+      })
   }
 }
 
@@ -119,15 +128,15 @@ export const layerState = (config: EngineConfig & { readonly state: AmConfig["st
     Breakers.layerRedis(breakersConfig, shared),
     RetryBudget.layerRedis(config.retry.budget, shared),
     ModelHealth.layerRedis(health, shared)
-  ).pipe(
-    Layer.provide(
-      layerStateRedis(
-        config.state.store,
-        config.state.commandTimeoutMs !== undefined ? { commandTimeoutMs: config.state.commandTimeoutMs } : undefined
-      ).pipe(Layer.provide(StoreHealth.layer)) // the same layer value as the audit's: one registry (memoised)
-    )
-  )
+  ).pipe(Layer.provide(redisOf(config.state)))
 }
+
+/** The state store's Redis (bounded commands, behind a breaker), with `StoreHealth` reporting it. */
+const redisOf = (state: AmConfig["state"]) =>
+  layerStateRedis(
+    state.store,
+    state.commandTimeoutMs !== undefined ? { commandTimeoutMs: state.commandTimeoutMs } : undefined
+  ).pipe(Layer.provide(StoreHealth.layer)) // the same layer value as the audit's: one registry (memoised)
 
 /**
  * The request guard of the config's `guards` section (`@am/guard` behind core's `RequestGuard`):
@@ -139,8 +148,18 @@ export const layerGuard = (config: Pick<AmConfig, "guards">) =>
 
 /** The services the engine runs on, built from config; `EventBus` comes from outside. */
 export const layerServices = (config: AmConfig, options?: LayerConfigOptions) => {
-  const providers = options?.providers ?? [...config.providers.values()].map(makeProvider)
-  const registry = ProviderRegistry.layerFromProviders(providers)
+  const specs = [...config.providers.values()]
+  // With a Redis state store, Gemini's thought signatures are shared, so a follow-up tool turn
+  // may land on any replica (keys under `state.prefix`, bounded by count and TTL).
+  const registry =
+    options?.providers !== undefined || config.state.store === "memory" || !specs.some((s) => s.kind === "gemini")
+      ? ProviderRegistry.layerFromProviders(options?.providers ?? specs.map((spec) => makeProvider(spec)))
+      : Layer.unwrap(
+          Effect.map(Effect.service(Redis.Redis), (redis) => {
+            const thoughtSignatures = ThoughtSignatureStore.redis(redis, { prefix: config.state.prefix })
+            return ProviderRegistry.layerFromProviders(specs.map((spec) => makeProvider(spec, { thoughtSignatures })))
+          })
+        ).pipe(Layer.provide(redisOf(config.state)))
   const rw = config.mitigation.rewriter
   const rewriter =
     rw.kind === "rule"

@@ -81,7 +81,14 @@ const candidate = (a: Answer, ctx: Ctx, text: string, final: boolean, first = tr
   const thought = first ? thoughtPart(a, ctx) : []
   if (a.shape === "tool_call") {
     c.content = {
-      parts: [...thought, { functionCall: { name: ctx.req.toolName ?? "get_weather", args: JSON.parse(a.text) } }],
+      parts: [
+        ...thought,
+        {
+          functionCall: { name: ctx.req.toolName ?? "get_weather", args: JSON.parse(a.text) },
+          // As Gemini 2.5+/3 does: a thinking answer's function call carries the signature the next turn sends back.
+          ...(ctx.req.thinking === true ? { thoughtSignature: signThought(`functionCall:${a.text}`) } : {})
+        }
+      ],
       role: "model"
     }
   } else if (text.length > 0) {
