@@ -57,7 +57,25 @@ export type LedgerEvent = typeof LedgerEvent.Type
 export const LedgerStream = Schema.Struct({
   outputChars: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
   firstTokenMs: Schema.optionalKey(Schema.Finite),
-  cut: Schema.Boolean
+  cut: Schema.Boolean,
+  /**
+   * A stream continued after a cut: one segment per attempt that sent part of the answer, in
+   * order — its candidate, the characters it sent, and for a cut one, why it was cut.
+   */
+  segments: Schema.optionalKey(
+    Schema.Array(
+      Schema.Struct({
+        provider: Schema.String,
+        model: Schema.String,
+        outputChars: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+        cut: Schema.optionalKey(Schema.String),
+        /** The cut attempt reported no usage: what it is billed is estimated (~4 characters per token). */
+        usageEstimated: Schema.optionalKey(Schema.Boolean)
+      })
+    )
+  ),
+  /** Unparsable stream events skipped while the answer streamed. */
+  malformedEvents: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)))
 })
 export type LedgerStream = typeof LedgerStream.Type
 

@@ -103,6 +103,18 @@ export const ResilienceEvent = Schema.Union([
     class: Schema.optionalKey(FailureClass),
     reason: Schema.String
   }),
+  /**
+   * A stream cut after its first token goes on from another candidate (assistant prefill): the
+   * client's stream continues with what that candidate adds after the `afterChars` already sent.
+   */
+  t("stream.continued", {
+    fromProvider: Schema.String,
+    fromModel: Schema.String,
+    provider: Schema.String,
+    model: Schema.String,
+    afterChars: Schema.Int,
+    reason: Schema.String
+  }),
   t("circuit.tripped", {
     breaker: Schema.String,
     provider: Schema.String,

@@ -77,11 +77,33 @@ export interface RetrySpec {
   readonly modelQuarantineMs: number
 }
 
-/** Streaming timeouts (`Engine.stream`). */
+/**
+ * How a route's streams behave past the timeouts. `continuation` (default on): a stream cut,
+ * stalled or failed after content reached the client goes on from the next candidate whose
+ * model has `prefill` (the original request plus the text already sent as an assistant
+ * prefill; only the continuation is relayed). `hedgeAfterMs` (default off): after that long
+ * without a first token the next candidate starts in parallel, and the first to send content
+ * is kept (the other is cancelled upstream).
+ */
+export interface StreamRouteSpec {
+  readonly continuation: boolean
+  readonly hedgeAfterMs?: number
+}
+
+/** What a route not listed in `StreamSpec.routes` does: continue a cut stream, never hedge. */
+export const DEFAULT_STREAM_ROUTE: StreamRouteSpec = { continuation: true }
+
+/** Streaming timeouts (`Engine.stream`), and per-route stream conduct. */
 export interface StreamSpec {
   readonly firstTokenTimeoutMs: number
   readonly stallTimeoutMs: number
+  /** By route name (as `routes`, or a concrete model's name); a route not listed gets `DEFAULT_STREAM_ROUTE`. */
+  readonly routes?: ReadonlyMap<string, StreamRouteSpec>
 }
+
+/** The stream conduct of `route` under `spec`. */
+export const streamRouteOf = (spec: StreamSpec, route: string): StreamRouteSpec =>
+  spec.routes?.get(route) ?? DEFAULT_STREAM_ROUTE
 
 export interface MitigationSpec {
   readonly contentPolicy: "rewrite" | "fallback" | "fail"
@@ -145,7 +167,9 @@ export interface EngineConfigInput {
   readonly routes: Readonly<Record<string, RouteSpec | RouteConfig>>
   readonly retry?: Partial<RetrySpec>
   readonly mitigation?: Partial<MitigationSpec>
-  readonly stream?: Partial<StreamSpec>
+  readonly stream?: Partial<Omit<StreamSpec, "routes">> & {
+    readonly routes?: Readonly<Record<string, Partial<StreamRouteSpec>>>
+  }
 }
 
 /**
@@ -183,5 +207,15 @@ export const makeEngineConfig = (input: EngineConfigInput): EngineConfig => ({
   routes: new Map(Object.entries(input.routes)),
   retry: { ...defaults.retry, ...input.retry },
   mitigation: { ...defaults.mitigation, ...input.mitigation },
-  stream: { ...defaults.stream, ...input.stream }
+  stream: {
+    firstTokenTimeoutMs: input.stream?.firstTokenTimeoutMs ?? defaults.stream.firstTokenTimeoutMs,
+    stallTimeoutMs: input.stream?.stallTimeoutMs ?? defaults.stream.stallTimeoutMs,
+    ...(input.stream?.routes !== undefined
+      ? {
+          routes: new Map(
+            Object.entries(input.stream.routes).map(([name, r]) => [name, { ...DEFAULT_STREAM_ROUTE, ...r }])
+          )
+        }
+      : {})
+  }
 })

@@ -536,6 +536,19 @@ const cases: Record<string, Case> = {
     expected: 2500,
     consumedBy: "engine stream: longest pause between chunks"
   },
+  "stream.routes.*.continuation": {
+    set: [[["stream", "routes", "default", "continuation"], false]],
+    read: (c) => c.stream.routes?.get("default")?.continuation,
+    expected: false,
+    consumedBy:
+      "engine StreamRelay/StreamContinuation: a cut stream of the route is not continued (StreamsContinueAfterACut)"
+  },
+  "stream.routes.*.hedgeAfter": {
+    set: [[["stream", "routes", "default", "hedgeAfter"], "1500 millis"]],
+    read: (c) => c.stream.routes?.get("default")?.hedgeAfterMs,
+    expected: 1500,
+    consumedBy: "engine StreamHedge: the next candidate starts after that long without a first token (StreamsHedge)"
+  },
   "ledger.store": {
     set: [[["ledger", "store"], "sqlite:./data/am.db"]],
     read: (c) => c.ledger.store,

@@ -70,7 +70,11 @@ describe("createEngine().stream: an async iterable with failover until the first
   })
 
   it("throws StreamInterruptedError after the chunks that did arrive when the provider fails mid-answer", async () => {
-    const { engine } = setup([{ stream: [{ text: "Par" }, { fail: { kind: "stream", message: "reset" } }] }])
+    // The secondary cannot continue either (it fails too), so the stream ends cut.
+    const { engine } = setup(
+      [{ stream: [{ text: "Par" }, { fail: { kind: "stream", message: "reset" } }] }],
+      [{ fail: { kind: "http", status: 503 } }]
+    )
     await using _ = engine
     const chunks: Array<CompletionChunk> = []
     const error = await (async () => {
@@ -79,6 +83,19 @@ describe("createEngine().stream: an async iterable with failover until the first
     assert.strictEqual(text(chunks), "Par")
     assert.instanceOf(error, StreamInterruptedError)
     assert.strictEqual((error as StreamInterruptedError).code, "stream_interrupted")
+  })
+
+  it("a stream cut mid-answer is continued on the prefill-capable secondary: one whole answer", async () => {
+    const { s, engine } = setup(
+      [{ stream: [{ text: "Par" }, { fail: { kind: "stream", message: "reset" } }] }],
+      [{ stream: [{ text: "is, France" }, { finish: "stop" }] }]
+    )
+    await using _ = engine
+    const chunks: Array<CompletionChunk> = []
+    for await (const chunk of engine.stream(ask)) chunks.push(chunk)
+    assert.strictEqual(text(chunks), "Paris, France")
+    assert.strictEqual(chunks.at(-1)?._tag, "Finish")
+    assert.strictEqual(s.calls[0]?.prefill, "Par")
   })
 
   it("breaking out of the loop stops the upstream call", async () => {

@@ -3,7 +3,24 @@ import { Keyring } from "@am/keyring"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Stream } from "effect"
 import { Engine, type EngineError } from "@am/engine"
-import { drive, entries, request, runOf, seen, streamSetup, topics } from "./support/StreamSetup.ts"
+import {
+  drive,
+  entries,
+  request,
+  runOf,
+  seen,
+  type StreamScripts,
+  streamSetup as baseSetup,
+  topics
+} from "./support/StreamSetup.ts"
+
+// These cases are about the end of a stream that is not continued: the route opts out of
+// continuation (StreamsContinueAfterACut covers the continued ones).
+const streamSetup = (scripts: StreamScripts, edit: (raw: any) => any = (raw) => raw) =>
+  baseSetup(scripts, (raw) => {
+    const edited = edit(raw)
+    return { ...edited, stream: { ...edited.stream, routes: { default: { continuation: false } } } }
+  })
 
 const breakerOf = (provider: string) =>
   Effect.map(
@@ -19,7 +36,7 @@ const consume = (chunks: Stream.Stream<import("@am/core").CompletionChunk, Engin
     return { got, error: Exit.isFailure(exit) ? exit.cause.reasons.find((r) => r._tag === "Fail")?.error : undefined }
   })
 
-describe("after the first token a failure ends the stream with stream_interrupted, never a clean finish", () => {
+describe("after the first token a failure ends an uncontinued stream with stream_interrupted, never a clean finish", () => {
   it.effect(
     "a provider failure mid-answer: the error, a FAILURE entry with the cut output, the breaker learned it",
     () =>

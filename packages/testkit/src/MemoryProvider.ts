@@ -66,8 +66,16 @@ export interface MemoryProviderOptions {
 }
 
 export interface MemoryProvider extends Provider {
-  /** Calls seen, in order: which model and key each carried. */
-  readonly calls: ReadonlyArray<{ readonly model: string; readonly keyId: string; readonly prompt: string }>
+  /**
+   * Calls seen, in order: which model and key each carried, the last user text, and the text of
+   * a trailing assistant message (an assistant prefill: a stream's continuation) when there is one.
+   */
+  readonly calls: ReadonlyArray<{
+    readonly model: string
+    readonly keyId: string
+    readonly prompt: string
+    readonly prefill?: string
+  }>
   /** Streams started and released (ended, failed or interrupted): `opened - closed` are still open. */
   readonly streams: { readonly opened: number; readonly closed: number }
 }
@@ -81,10 +89,29 @@ const lastUserText = (call: ProviderCall): string => {
     : last.content.map((p) => (p.type === "text" ? p.text : "")).join("")
 }
 
+const prefillOf = (call: ProviderCall): string | undefined => {
+  const last = call.request.messages[call.request.messages.length - 1]
+  if (last?.role !== "assistant") return undefined
+  return typeof last.content === "string"
+    ? last.content
+    : (last.content ?? []).map((p) => (p.type === "text" ? p.text : "")).join("")
+}
+
+/** What the provider saw of a call. */
+const seenOf = (call: ProviderCall) => {
+  const prefill = prefillOf(call)
+  return {
+    model: call.model,
+    keyId: call.key.id,
+    prompt: lastUserText(call),
+    ...(prefill !== undefined ? { prefill } : {})
+  }
+}
+
 export const MemoryProvider = {
   make: (options: MemoryProviderOptions): MemoryProvider => {
     const kind = options.kind ?? "openai"
-    const calls: Array<{ model: string; keyId: string; prompt: string }> = []
+    const calls: Array<ReturnType<typeof seenOf>> = []
     const cursors = new Map<string, number>()
     const pick = (call: ProviderCall): MemoryStep => {
       const candidates = [`${call.model}|key:${call.key.id}`, `key:${call.key.id}`, call.model]
@@ -176,7 +203,7 @@ export const MemoryProvider = {
     }
     const complete = (call: ProviderCall) =>
       Effect.suspend(() => {
-        calls.push({ model: call.model, keyId: call.key.id, prompt: lastUserText(call) })
+        calls.push(seenOf(call))
         return answer(call, pick(call))
       })
     const streamOf = (call: ProviderCall, step: MemoryStep): Stream.Stream<CompletionChunk, ProviderFailure> => {
@@ -197,7 +224,7 @@ export const MemoryProvider = {
     const streams = { opened: 0, closed: 0 }
     const stream = (call: ProviderCall): Stream.Stream<CompletionChunk, ProviderFailure> =>
       Stream.suspend(() => {
-        calls.push({ model: call.model, keyId: call.key.id, prompt: lastUserText(call) })
+        calls.push(seenOf(call))
         streams.opened++
         return streamOf(call, pick(call)).pipe(
           Stream.ensuring(

@@ -200,6 +200,7 @@ export const drive = <B>(
   candidates: ReadonlyArray<Candidate>,
   attemptOnce: Attempt<B>
 ): Effect.Effect<B, AttemptError> => {
+  if (state.candidates === undefined) state.candidates = candidates
   const run = runPlan(deps, state, request, candidates, attemptOnce).pipe(
     Effect.catch((e) => revisitSilent(deps, state, request, candidates, attemptOnce, e))
   )

@@ -70,7 +70,15 @@ const streaming = (
                 if (refused !== undefined) return Effect.fail(refused)
               }
               const first = batch.slice(at).filter(isContent) as unknown as NonEmptyChunks
-              return Effect.map(Clock.currentTimeMillis, (firstTokenAt): Opened => ({ first, pull, firstTokenAt }))
+              return Effect.map(
+                Clock.currentTimeMillis,
+                (firstTokenAt): Opened => ({
+                  first,
+                  pull,
+                  firstTokenAt,
+                  release: Scope.close(attemptScope, Exit.void)
+                })
+              )
             })
           )
         })

@@ -3,8 +3,28 @@
  * runs the plan until a candidate commits (see `Engine.ts`); `relay` turns that commit into the
  * `chunks` the caller reads, and settles the call and the request when they end.
  */
-import type { CompletionChunk, GuardSession, ProviderFailure, TextRestorer } from "@am/core"
-import { type Array as Arr, Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, Pull, Scope, Stream } from "effect"
+import {
+  addUsage,
+  type CompletionChunk,
+  type GuardSession,
+  type ProviderFailure,
+  type TextRestorer,
+  type Usage
+} from "@am/core"
+import {
+  type Array as Arr,
+  Cause,
+  Clock,
+  Deferred,
+  Duration,
+  Effect,
+  Exit,
+  Fiber,
+  Option,
+  Pull,
+  Scope,
+  Stream
+} from "effect"
 import type { StreamSpec } from "../EngineConfig.ts"
 import { EngineError, type Resilience } from "../EngineError.ts"
 import type { EngineStream } from "../EngineTypes.ts"
@@ -13,6 +33,13 @@ import { type EngineDeps, publish } from "./Deps.ts"
 import { finishRequest } from "./Record.ts"
 import type { AttemptError, CallFailed, CallHandle, RequestState } from "./RequestState.ts"
 import { refusalOf, settleFailure, settleSuccess, streamFailure } from "./Settle.ts"
+import {
+  continuationCandidates,
+  continues,
+  continueStream,
+  estimatedCutUsage,
+  prefillOf
+} from "./StreamContinuation.ts"
 
 export type NonEmptyChunks = Arr.NonEmptyReadonlyArray<CompletionChunk>
 type Finish = Extract<CompletionChunk, { readonly _tag: "Finish" }>
@@ -25,6 +52,8 @@ export interface Opened {
   readonly first: NonEmptyChunks
   readonly pull: Pull.Pull<NonEmptyChunks, ProviderFailure>
   readonly firstTokenAt: number
+  /** Closes this attempt's upstream now (a cut stream's, before its continuation), not at the stream's end. */
+  readonly release: Effect.Effect<void>
 }
 
 /** The committed stream's call: settled when the stream ends; `ended` tells its breaker-guarded fiber how. */
@@ -62,13 +91,33 @@ type StreamEnd =
  */
 export const relay = (deps: EngineDeps, input: RelayInput): Effect.Effect<EngineStream> =>
   Effect.gen(function* () {
-    const { state, outer, scope, limits, committed, resilience } = input
-    const h = committed.handle
+    const { state, outer, scope, limits, resilience } = input
+    // The committed call: after a cut that is continued, the continuing one.
+    let committed = input.committed
+    let h = committed.handle
     const { requestId } = state
-    const where = `${h.c.provider.id}/${h.c.model.name}`
     const firstTokenMs = committed.firstTokenAt - state.startedAt
     let text = ""
     let outputChars = 0
+    // Continuation: the first cut's cause (what a stream that cannot be continued ends with),
+    // whether the committed call is already settled (cut, then continued unsuccessfully), the
+    // segments each attempt sent, the estimated usage of cut attempts, and the whitespace the
+    // prefill dropped (the continuation's leading copy of it is not relayed twice).
+    let original: CallFailed | undefined
+    let settledCut = false
+    const segments: Array<{
+      provider: string
+      model: string
+      outputChars: number
+      cut?: string
+      usageEstimated?: boolean
+    }> = []
+    let segmentChars = 0
+    let cutUsage: Usage | undefined
+    let lead = ""
+    let toolCalls = false
+    /** The finishing attempt's own usage (the client's finish carries the sum). */
+    let ownUsage: Usage | undefined
     let finish: Finish | undefined
     let pending: ReadonlyArray<CompletionChunk> | undefined = committed.first
     let ending = false
@@ -126,14 +175,102 @@ export const relay = (deps: EngineDeps, input: RelayInput): Effect.Effect<Engine
       return out
     }
 
+    /** Settles the committed call as cut: its attempt record, keyring, budget, breakers. */
+    const cutCall = (failure: ProviderFailure): Effect.Effect<CallFailed> =>
+      Effect.gen(function* () {
+        const cause = yield* settleFailure(deps, state, h, failure, committed.index)
+        yield* Deferred.fail(committed.ended, cause)
+        yield* Fiber.await(committed.fiber)
+        return cause
+      })
+
+    /**
+     * After a cut (`failure`, after content): settle the cut call, release its upstream and ask
+     * the continuation candidates for the rest. `true` when one committed: the stream goes on
+     * from its first token; `false` ends the stream with the first cut.
+     */
+    const resume = (failure: ProviderFailure): Effect.Effect<boolean> =>
+      Effect.gen(function* () {
+        if (
+          !continues(deps, state) ||
+          text.length === 0 ||
+          toolCalls ||
+          truncated ||
+          tooLarge !== undefined ||
+          finish !== undefined ||
+          continuationCandidates(state, h.c).length === 0
+        ) {
+          return false
+        }
+        const cause = yield* cutCall(failure)
+        yield* committed.release
+        original ??= cause
+        settledCut = true
+        // The cut attempt reported no usage: what it billed is estimated, so the answer's usage
+        // sums every billed attempt.
+        const record = state.attempts[committed.index]!
+        const estimated = record.usage ?? estimatedCutUsage(state.request, segmentChars)
+        if (record.usage === undefined) state.attempts[committed.index] = { ...record, usage: estimated }
+        cutUsage = cutUsage === undefined ? estimated : addUsage(cutUsage, estimated)
+        segments.push({
+          provider: h.c.provider.id,
+          model: h.c.model.name,
+          outputChars: segmentChars,
+          cut: cause.classification.class,
+          ...(record.usage === undefined ? { usageEstimated: true } : {})
+        })
+        const from = h.c
+        const next = yield* continueStream(deps, state, scope, limits, from, text)
+        if (Option.isNone(next)) return false
+        committed = next.value
+        h = committed.handle
+        settledCut = false
+        segmentChars = 0
+        lead = prefillOf(text).trimmed
+        pending = committed.first
+        yield* publish(deps, {
+          topic: "stream.continued",
+          requestId,
+          fromProvider: from.provider.id,
+          fromModel: from.model.name,
+          provider: h.c.provider.id,
+          model: h.c.model.name,
+          afterChars: outputChars,
+          reason: cause.classification.class
+        })
+        return true
+      })
+
     const settle = (how: StreamEnd): Effect.Effect<EngineError | undefined> =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
+        const continued = segments.length > 0
         const common = {
           provider: h.c.provider.id,
           model: h.c.model.name,
           responseText: text,
-          stream: { outputChars, firstTokenMs, cut: how._tag !== "Completed" }
+          stream: {
+            outputChars,
+            firstTokenMs,
+            cut: how._tag !== "Completed",
+            ...(continued
+              ? {
+                  segments: settledCut
+                    ? segments
+                    : [
+                        ...segments,
+                        {
+                          provider: h.c.provider.id,
+                          model: h.c.model.name,
+                          outputChars: segmentChars,
+                          ...(how._tag !== "Completed"
+                            ? { cut: how._tag === "Cut" ? "stream" : how._tag.toLowerCase() }
+                            : {})
+                        }
+                      ]
+                }
+              : {})
+          }
         }
         const failed = (code: EngineError["code"]) =>
           publish(deps, {
@@ -175,7 +312,7 @@ export const relay = (deps: EngineDeps, input: RelayInput): Effect.Effect<Engine
               })
               return undefined
             }
-            yield* settleSuccess(deps, state, h, done.usage, committed.index)
+            yield* settleSuccess(deps, state, h, ownUsage ?? done.usage, committed.index)
             yield* Deferred.succeed(committed.ended, undefined)
             yield* Fiber.await(committed.fiber)
             if (removed > 0 || truncated || tooLarge !== undefined) {
@@ -201,14 +338,21 @@ export const relay = (deps: EngineDeps, input: RelayInput): Effect.Effect<Engine
                 issues: [{ path: "", message: `the answer is above the limit of ${tooLarge.limit} characters` }]
               })
             }
-            yield* publishSucceeded(deps, state, resilience)
+            // A continued answer was given by the continuing candidate.
+            yield* publishSucceeded(
+              deps,
+              state,
+              continued ? { ...resilience, provider: h.c.provider.id, model: h.c.model.name } : resilience
+            )
             yield* finishRequest(deps, state, { outcome: resilience.outcome, ...common })
             return undefined
           }
           case "Cut": {
-            const cause = yield* settleFailure(deps, state, h, how.failure, committed.index)
-            yield* Deferred.fail(committed.ended, cause)
-            yield* Fiber.await(committed.fiber)
+            // A cut that was already settled for a continuation that found no candidate is not
+            // settled twice; the stream ends with the first cut's cause, never a fallback's.
+            const last = settledCut ? original! : yield* cutCall(how.failure)
+            const cause = original ?? last
+            const where = `${cause.candidate.provider.id}/${cause.candidate.model.name}`
             yield* publish(deps, {
               topic: "stream.interrupted",
               requestId,
@@ -226,13 +370,33 @@ export const relay = (deps: EngineDeps, input: RelayInput): Effect.Effect<Engine
             })
             return error(
               "stream_interrupted",
-              `${where} failed after the first token (${cause.classification.class}): the answer was cut after ${outputChars} characters`
+              `${where} failed after the first token (${cause.classification.class}): the answer was cut after ${outputChars} characters${
+                continued ? ` (continued ${segments.length} time(s), no candidate could continue further)` : ""
+              }`
             )
           }
           case "Deadline":
           case "Interrupted": {
             // Not the provider's doing: its breakers ignore an interrupted call, as in `complete`.
             yield* Fiber.interrupt(committed.fiber)
+            if (settledCut) {
+              // Stopped while a continuation was sought: the cut call is settled already.
+              if (how._tag === "Deadline") {
+                yield* publish(deps, { topic: "deadline.exceeded", requestId, elapsedMs: now - state.startedAt })
+                yield* failed("deadline_exceeded")
+              }
+              yield* finishRequest(deps, state, {
+                outcome: "FAILURE",
+                failureCode: how._tag === "Deadline" ? "deadline_exceeded" : "interrupted",
+                ...common
+              })
+              return how._tag === "Deadline"
+                ? error(
+                    "deadline_exceeded",
+                    `the request's deadline passed mid-stream: the answer was cut after ${outputChars} characters`
+                  )
+                : undefined
+            }
             const deadline = how._tag === "Deadline"
             const attempt = state.attempts[committed.index]!
             state.attempts[committed.index] = {
@@ -288,7 +452,8 @@ export const relay = (deps: EngineDeps, input: RelayInput): Effect.Effect<Engine
      */
     const emit = (batch: ReadonlyArray<CompletionChunk>): Pull.Pull<NonEmptyChunks, EngineError> => {
       const out: Array<CompletionChunk> = []
-      for (const [i, chunk] of batch.entries()) {
+      for (const [i, raw] of batch.entries()) {
+        let chunk = raw
         if (!isContent(chunk)) continue
         if (chunk._tag === "Finish") {
           if (out.length > 0) {
@@ -304,21 +469,37 @@ export const relay = (deps: EngineDeps, input: RelayInput): Effect.Effect<Engine
             }
           }
           finish = truncated ? { ...chunk, finishReason: "length" } : chunk
+          // A continued answer's usage sums every billed attempt (the cut ones estimated).
+          ownUsage = finish.usage
+          if (cutUsage !== undefined) finish = { ...finish, usage: addUsage(cutUsage, finish.usage) }
           // Too large (policy fail): no finish for the client; the stream ends with the error.
           if (tooLarge !== undefined) return next
           out.push(finish)
           break
         }
         if (chunk._tag === "TextDelta") {
-          text += chunk.text
-          outputChars += chunk.text.length
+          let delta = chunk.text
+          if (lead !== "") {
+            // The continuation repeats the whitespace the prefill left off: sent once already.
+            let n = 0
+            while (n < lead.length && n < delta.length && delta[n] === lead[n]) n++
+            delta = delta.slice(n)
+            lead = delta === "" && n < lead.length ? lead.slice(n) : ""
+            if (delta === "") continue
+            chunk = { ...chunk, text: delta }
+          }
+          text += delta
+          outputChars += delta.length
+          segmentChars += delta.length
           if (textRestorer !== undefined || output !== undefined) {
             const visible = limited(textRestorer === undefined ? chunk.text : textRestorer.push(chunk.text))
             if (visible !== "") out.push({ _tag: "TextDelta", text: visible })
             continue
           }
         } else if (chunk._tag === "ToolCallDelta") {
+          toolCalls = true
           outputChars += chunk.argumentsDelta?.length ?? 0
+          segmentChars += chunk.argumentsDelta?.length ?? 0
           if (session !== undefined && chunk.argumentsDelta !== undefined) {
             const restored = toolRestorer(chunk.index).push(chunk.argumentsDelta)
             out.push({ ...chunk, argumentsDelta: restored })
@@ -370,9 +551,13 @@ export const relay = (deps: EngineDeps, input: RelayInput): Effect.Effect<Engine
           Effect.matchEffect({
             onSuccess: emit,
             onFailure: (f) =>
-              Effect.flatMap(end(f === "deadline" ? { _tag: "Deadline" } : { _tag: "Cut", failure: f }), (e) =>
-                Effect.fail(e ?? interrupted())
-              )
+              f === "deadline"
+                ? Effect.flatMap(end({ _tag: "Deadline" }), (e) => Effect.fail(e ?? interrupted()))
+                : Effect.flatMap(ending ? Effect.succeed(false) : resume(f), (resumed) =>
+                    resumed
+                      ? next
+                      : Effect.flatMap(end({ _tag: "Cut", failure: f }), (e) => Effect.fail(e ?? interrupted()))
+                  )
           })
         )
       })

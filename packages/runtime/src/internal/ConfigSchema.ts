@@ -67,10 +67,20 @@ const rewriterIsServed = Schema.makeFilter((config: Resolved) => {
   return undefined
 })
 
+/** `stream.routes` names routes (or listed models) that exist: a misspelt one would be ignored. */
+const streamRoutesExist = Schema.makeFilter((config: Resolved) => {
+  for (const name of config.stream.routes?.keys() ?? []) {
+    if (config.routes.has(name)) continue
+    if ([...config.providers.values()].some((p) => p.models.has(name))) continue
+    return { path: ["stream", "routes", name], issue: `unknown route "${name}" (not a route nor a listed model)` }
+  }
+  return undefined
+})
+
 /**
  * The config file, decoded (`env:NAME` secrets need `ConfigEnv`) to the resolved config:
  * providers and routes as maps, capabilities as sets, durations in milliseconds, defaults filled.
  */
 export const ConfigSchema = Schema.Struct(resolvedFields).pipe(
-  Schema.check(routesAreServed, rewriterIsServed, routeEmbeddingDimensionsAgree, cachedRoutesExist)
+  Schema.check(routesAreServed, rewriterIsServed, routeEmbeddingDimensionsAgree, cachedRoutesExist, streamRoutesExist)
 )

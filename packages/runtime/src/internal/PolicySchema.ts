@@ -62,11 +62,28 @@ export const Retry = Schema.Struct({
     withDefault({})
   )
 
+/** One route's stream conduct (`stream.routes.<route>`): continuation on unless `false`, hedging off unless `hedgeAfter`. */
+const StreamRoute = Schema.Struct({
+  /** Continue a stream cut after its first token on the next candidate whose model has `prefill`. */
+  continuation: Schema.Boolean.pipe(withDefault(true)),
+  /** Start the next candidate in parallel after this long without a first token (written `hedgeAfter`). */
+  hedgeAfterMs: Schema.optionalKey(PositiveMillis)
+}).pipe(Schema.encodeKeys({ hedgeAfterMs: "hedgeAfter" }))
+
+const StreamRoutes = Schema.Record(Schema.NonEmptyString, StreamRoute).pipe(
+  Schema.decodeTo(Schema.ReadonlyMap(Schema.String, Schema.toType(StreamRoute)), {
+    decode: SchemaGetter.transform((routes) => new Map(Object.entries(routes))),
+    encode: SchemaGetter.transform((routes) => Object.fromEntries(routes))
+  })
+)
+
 export const Stream = Schema.Struct({
   /** Longest wait for a stream's first content token; past it the engine fails over. */
   firstTokenTimeoutMs: PositiveMillis.pipe(withDefault(defaults.stream.firstTokenTimeoutMs)),
-  /** Longest pause between two chunks: before the first token it fails over, after it the stream ends cut. */
-  stallTimeoutMs: PositiveMillis.pipe(withDefault(defaults.stream.stallTimeoutMs))
+  /** Longest pause between two chunks: before the first token it fails over, after it the stream is continued or ends cut. */
+  stallTimeoutMs: PositiveMillis.pipe(withDefault(defaults.stream.stallTimeoutMs)),
+  /** Per-route continuation and hedging, by route name (or a listed model's name). */
+  routes: Schema.optionalKey(StreamRoutes)
 }).pipe(
   Schema.encodeKeys({ firstTokenTimeoutMs: "firstTokenTimeout", stallTimeoutMs: "stallTimeout" }),
   withDefault({})
