@@ -6,8 +6,10 @@
  *   concurrent requests never race on the chain.
  * - A store failure never fails the request: the entry goes to a JSONL spool
  *   (`<spoolDir>/ledger-spool.jsonl`), the failure is logged and counted (`am.ledger.spooled`),
- *   and a background fiber replays the spool, oldest first, on `replaySchedule`. While the spool
- *   is non-empty new entries queue behind it, so the store always receives entries in `seq` order.
+ *   and a background fiber replays the spool, oldest first, on `replaySchedule`, outside the
+ *   writer (so `record` never waits on the store while the spool drains), moving a cursor file
+ *   per batch (linear in the spool's size). While the spool is non-empty new entries queue
+ *   behind it, so the store always receives entries in `seq` order.
  * - Several writers (gateway replicas) may share one store: an append that loses the race for a
  *   `seq` (`StoreError.conflict`) is re-chained onto the store's new head and retried, so the
  *   replicas build one chain.
@@ -34,10 +36,12 @@ import {
   Ledger as LedgerService,
   type LedgerShape,
   LedgerStore,
-  promptSha256
+  promptSha256,
+  type StoreError
 } from "@am/core"
 import { Context, Deferred, Effect, Layer, Metric, Option, Queue, Schedule, Semaphore } from "effect"
 import { GENESIS_HASH, hashEntry } from "./Chain.ts"
+import { makePending } from "./internal/Pending.ts"
 import { makeSpool } from "./internal/Spool.ts"
 import { preview, redact } from "./Redact.ts"
 import { resilienceScore } from "./ResilienceScore.ts"
@@ -191,8 +195,12 @@ const makeWithSpool = Effect.fnUntraced(function* (options: LedgerOptions = {}) 
   const batchSize = Math.max(1, options.replayBatchSize ?? 500)
   const writer = yield* Semaphore.make(1)
 
-  const pending: Array<LedgerEntry> = yield* Effect.try(() => spool.load()).pipe(
-    Effect.catch((e) => Effect.as(Effect.logError("ledger: cannot read the spool; starting without it", String(e)), []))
+  const pending = makePending(
+    yield* Effect.try(() => spool.load()).pipe(
+      Effect.catch((e) =>
+        Effect.as(Effect.logError("ledger: cannot read the spool; starting without it", String(e)), [])
+      )
+    )
   )
   const storeHead = yield* store.head.pipe(
     Effect.map((h) => ({ known: true, head: h })),
@@ -203,64 +211,82 @@ const makeWithSpool = Effect.fnUntraced(function* (options: LedgerOptions = {}) 
       })
     )
   )
-  const lastPending = pending[pending.length - 1]
+  const lastPending = pending.last()
   // The chain head as the ledger knows it: the newest spooled entry, else the store's head.
   let head: Head | undefined =
     lastPending !== undefined ? { seq: lastPending.seq, hash: lastPending.hash } : storeHead.head
   // False while the store's head has never been read and nothing is spooled: entries chained
   // meanwhile are provisional and re-chained onto the real head on replay.
-  let headKnown = storeHead.known || pending.length > 0
+  let headKnown = storeHead.known || pending.size() > 0
 
   const persistSpool = (what: string, f: () => Promise<void>) =>
     Effect.tryPromise({ try: f, catch: (e) => e }).pipe(
       Effect.catch((e) => Effect.logError(`ledger: cannot ${what} the spool file (entries kept in memory)`, String(e)))
     )
 
-  /** One replay pass: aligns the spool with the store's head, then appends it in batches. */
-  const replayOnce: Effect.Effect<void, import("@am/core").StoreError> = Effect.gen(function* () {
-    if (pending.length === 0) return
+  /** Under the writer: the oldest `n` spooled entries are in the store. */
+  const landed = (n: number) =>
+    writer.withPermits(1)(
+      Effect.suspend(() => {
+        const last = pending.at(n - 1)
+        pending.drop(n)
+        if (pending.size() === 0) headKnown = true
+        return Effect.andThen(
+          persistSpool("trim", () => spool.advance(n, last, pending.all)),
+          Metric.update(replayedCounter, n)
+        )
+      }).pipe(Effect.uninterruptible)
+    )
+
+  /**
+   * One replay pass: drops what the store already holds, re-chains onto the store's head when the
+   * spool does not continue it, then appends the spool in batches. The store calls run outside
+   * the writer, so recording never waits for them (new entries meanwhile go to the end of the
+   * spool); only the in-memory and file updates take the writer, briefly. Only this pass ever
+   * removes or changes spooled entries, and only one pass runs at a time.
+   */
+  const replayOnce: Effect.Effect<void, StoreError> = Effect.gen(function* () {
+    if (pending.size() === 0) return
     const current = yield* store.head
-    const first = pending[0] as LedgerEntry
-    if (current !== undefined && first.seq <= current.seq) {
-      const [stored] = yield* store.range(first.seq, 1)
-      if (stored !== undefined && stored.hash === first.hash) {
-        // An earlier replay landed but the spool was not trimmed: drop what is already stored.
-        const landed = pending.findIndex((e) => e.seq > current.seq)
-        pending.splice(0, landed === -1 ? pending.length : landed)
+    // A batch that landed but was not trimmed (a crash, a lost answer): recognised by seq and
+    // hash and dropped, never appended twice. Stops at the first entry the store does not hold.
+    while (pending.size() > 0 && current !== undefined && pending.at(0).seq <= current.seq) {
+      const from = pending.at(0).seq
+      const stored = yield* store.range(from, Math.min(batchSize, current.seq - from + 1, pending.size()))
+      let same = 0
+      while (same < stored.length && same < pending.size()) {
+        const s = stored[same] as LedgerEntry
+        const p = pending.at(same)
+        if (s.seq !== p.seq || s.hash !== p.hash) break
+        same++
       }
+      if (same === 0) break
+      yield* landed(same)
+      if (same < stored.length) break
     }
-    const next = pending[0]
-    if (next === undefined) {
-      yield* persistSpool("trim", () => spool.rewrite([]))
-      return
-    }
+    if (pending.size() === 0) return
+    const next = pending.at(0)
     if (next.seq !== (current?.seq ?? 0) + 1 || next.prevHash !== (current?.hash ?? GENESIS_HASH)) {
-      // Provisional entries (chained while the head was unknown): move them onto the real head.
-      const moved = rechain(pending, current)
-      pending.splice(0, pending.length, ...moved)
-      const last = moved[moved.length - 1] as LedgerEntry
-      head = { seq: last.seq, hash: last.hash }
-      yield* Effect.logWarning(`ledger: re-chained ${moved.length} spooled entries onto seq ${current?.seq ?? 0}`)
-      yield* persistSpool("rewrite", () => spool.rewrite(pending))
-    }
-    const appendAll: Effect.Effect<void, import("@am/core").StoreError> = Effect.suspend(() => {
-      const batch = pending.slice(0, batchSize)
-      if (batch.length === 0) return Effect.void
-      return store.append(batch).pipe(
-        Effect.tap(() =>
-          Effect.suspend(() => {
-            pending.splice(0, batch.length)
-            return Effect.andThen(
-              persistSpool("trim", () => spool.rewrite(pending)),
-              Metric.update(replayedCounter, batch.length)
-            )
-          })
-        ),
-        Effect.andThen(appendAll)
+      // Provisional entries (chained while the head was unknown, or behind another replica's):
+      // move them onto the real head — and whatever the writer spooled meanwhile with them.
+      yield* writer.withPermits(1)(
+        Effect.suspend(() => {
+          const moved = rechain(pending.all(), current)
+          pending.replace(moved)
+          const last = moved[moved.length - 1] as LedgerEntry
+          head = { seq: last.seq, hash: last.hash }
+          return Effect.andThen(
+            Effect.logWarning(`ledger: re-chained ${moved.length} spooled entries onto seq ${current?.seq ?? 0}`),
+            persistSpool("rewrite", () => spool.rewrite(moved))
+          )
+        })
       )
-    })
-    yield* appendAll
-    headKnown = true
+    }
+    while (pending.size() > 0) {
+      const batch = pending.take(batchSize)
+      yield* store.append(batch)
+      yield* landed(batch.length)
+    }
     yield* Effect.logInfo("ledger: spool replayed into the store")
   })
 
@@ -277,12 +303,13 @@ const makeWithSpool = Effect.fnUntraced(function* (options: LedgerOptions = {}) 
         })
     })
 
-  const toSpool = (entries: ReadonlyArray<LedgerEntry>, reason: string) =>
+  const toSpool = (entries: ReadonlyArray<LedgerEntry>, reason: string, behind = false) =>
     Effect.gen(function* () {
-      pending.push(...entries)
+      pending.push(entries)
       yield* persistSpool("append to", () => spool.append(entries))
       yield* Metric.update(spooledCounter, entries.length)
-      yield* Effect.logWarning(
+      // The store's failure is a warning; entries queued behind the spool are routine (debug).
+      yield* (behind ? Effect.logDebug : Effect.logWarning)(
         `ledger: ${entries.length} entr${entries.length === 1 ? "y" : "ies"} spooled (${reason})`
       ).pipe(
         Effect.annotateLogs({
@@ -296,10 +323,9 @@ const makeWithSpool = Effect.fnUntraced(function* (options: LedgerOptions = {}) 
   /** Chains and persists one batch of requests (the single writer: callers hold `writer`). */
   const writeBatch = (inputs: ReadonlyArray<LedgerInput>): Effect.Effect<ReadonlyArray<LedgerEntry>> =>
     Effect.gen(function* () {
-      if (pending.length > 0) {
-        // Try the spool first so new entries never overtake it.
-        yield* replayOnce.pipe(Effect.ignore)
-      } else if (!headKnown) {
+      // While entries are spooled, new ones go behind them (the replay lands them in order): the
+      // writer never waits for the store then, and the store never receives a seq out of order.
+      if (pending.size() === 0 && !headKnown) {
         const h = yield* store.head.pipe(Effect.option)
         if (Option.isSome(h)) {
           head = h.value
@@ -312,8 +338,8 @@ const makeWithSpool = Effect.fnUntraced(function* (options: LedgerOptions = {}) 
           return acc
         }, [])
       let entries = chain()
-      if (pending.length > 0) {
-        yield* toSpool(entries, "older entries are still spooled")
+      if (pending.size() > 0) {
+        yield* toSpool(entries, "older entries are still spooled", true)
       } else if (!headKnown) {
         yield* toSpool(entries, "store head unknown")
       } else {
@@ -392,14 +418,14 @@ const makeWithSpool = Effect.fnUntraced(function* (options: LedgerOptions = {}) 
     return yield* Deferred.await(done)
   })
 
-  const replayPass = writer
-    .withPermits(1)(replayOnce)
-    .pipe(Effect.catch((e) => Effect.logWarning(`ledger: replay failed (${e.operation}: ${e.message}); will retry`)))
+  const replayPass = replayOnce.pipe(
+    Effect.catch((e) => Effect.logWarning(`ledger: replay failed (${e.operation}: ${e.message}); will retry`))
+  )
   yield* Effect.forkScoped(Effect.repeat(replayPass, options.replaySchedule ?? Schedule.spaced("2 seconds")))
 
   return {
     ledger: LedgerService.of({ record } satisfies LedgerShape),
-    spool: LedgerSpool.of({ size: () => pending.length, path: spool.path })
+    spool: LedgerSpool.of({ size: () => pending.size(), path: spool.path })
   }
 })
 

@@ -74,7 +74,7 @@ describe("store outage", () => {
     )
   )
 
-  it.effect("a new entry never overtakes the spool: it replays first, then appends", () =>
+  it.effect("a new entry never overtakes the spool nor waits for the store: it is spooled behind, then replayed", () =>
     Effect.scoped(
       Effect.gen(function* () {
         const dir = yield* tempDir
@@ -84,10 +84,25 @@ describe("store outage", () => {
         yield* ledger.record(input({ requestId: "a" }))
         yield* ledger.record(input({ requestId: "b" }))
         handle.setDown(false)
+        const calls = handle.appendCalls()
         const c = yield* ledger.record(input({ requestId: "c" }))
         assert.strictEqual(c.seq, 3)
+        // Recorded without touching the store (the replay, not the writer, talks to it).
+        assert.strictEqual(handle.appendCalls(), calls)
+        assert.deepStrictEqual(seqs(handle.entries()), [])
+        assert.strictEqual(spoolLines(dir), 3)
+        yield* TestClock.adjust("1 second")
+        yield* settled(() => spoolLines(dir) === 0)
         assert.deepStrictEqual(seqs(handle.entries()), [1, 2, 3])
-        assert.strictEqual(handle.appendCalls(), 2)
+        assert.deepStrictEqual(
+          handle.entries().map((e) => e.requestId),
+          ["a", "b", "c"]
+        )
+        assert.strictEqual(handle.appendCalls(), calls + 1, "the three replayed in one batch")
+        // The spool drained: the next entry goes straight to the store.
+        const d = yield* ledger.record(input({ requestId: "d" }))
+        assert.strictEqual(d.seq, 4)
+        assert.deepStrictEqual(seqs(handle.entries()), [1, 2, 3, 4])
         assert.isTrue(verify(handle.entries()).ok)
       })
     )
