@@ -11,7 +11,7 @@
  * @since 0.1.0
  */
 import { requestHash } from "@am/cache"
-import { type CompletionChunk, type CompletionRequest, Ledger } from "@am/core"
+import type { CompletionChunk, CompletionRequest } from "@am/core"
 import { decodeRequest, Engine, type EngineError, type EngineStream } from "@am/engine"
 import { RouteHints } from "@am/runtime"
 import { Clock, Effect, Exit, Redacted, Scope, Stream } from "effect"
@@ -29,6 +29,7 @@ import { type Auth, authenticate } from "./GatewayAuth.ts"
 import { GatewayError, ShuttingDown } from "./GatewayError.ts"
 import { sseResponse } from "./internal/SseResponse.ts"
 import { chunkFolder, replayChat, storedJson, storedStream } from "./internal/ChatReplay.ts"
+import { replayRecorders } from "./internal/ReplayAudit.ts"
 import { type Complete, Lifecycle } from "./Lifecycle.ts"
 import { ChunkEncoder, DONE, decodeChatBody, toChatCompletion, toCompletionRequest } from "./OpenAIWire.ts"
 import { deadlineOf, idempotencyKeyOf, readJsonText, routeHintsOf } from "./RequestInput.ts"
@@ -50,7 +51,7 @@ export const chatCompletions = (options: ChatCompletionsOptions) =>
   Effect.gen(function* () {
     const engine = yield* Engine
     const lifecycle = yield* Lifecycle
-    const ledger = yield* Effect.serviceOption(Ledger)
+    const recorders = yield* replayRecorders
     const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024
     const unsupportedFields = options.unsupportedFields ?? "reject"
     return Effect.gen(function* () {
@@ -113,10 +114,11 @@ export const chatCompletions = (options: ChatCompletionsOptions) =>
         requestHash: requestHash(raw.json),
         replay: (result: Parameters<typeof replayChat>[0]) =>
           replayChat(result, {
-            ledger,
-            workspaceId: principal.workspaceId,
+            recorders,
             route: body.model,
             messages: completionRequest.messages,
+            pipelineRunId: completionRequest.metadata?.pipelineRunId,
+            stage: completionRequest.metadata?.stage,
             stream: body.stream === true,
             includeUsage
           })

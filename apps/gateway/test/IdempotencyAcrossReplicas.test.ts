@@ -2,16 +2,18 @@
  * `Idempotency-Key` across gateway replicas on this machine's Redis (leases) and Postgres (results,
  * ledger, `llm_runs`): a key answered by A is replayed by B without an upstream call (same body,
  * same request id, `x-am-idempotent-replay: true`, a ledger entry `replayed: true` pointing at the
- * original, no `llm_runs` row of its own); a key in flight on A is 409 on B, or waited for and
+ * original, and an `llm_runs` row of its own — `replay_of` the original, cost 0 — so the usage
+ * report counts every request); a key in flight on A is 409 on B, or waited for and
  * replayed by a replica with `idempotency.wait`; another body under the key is 422; two
  * workspaces using one key each get their own answer and their own `llm_runs` row; a streamed
  * answer is replayed as a stream through the official SDK; a response cached through one replica is
  * a hit on the other.
  */
 import type { LedgerEntry } from "@am/core"
-import { StoreUrl } from "@am/store-sql"
+import { SqlStore, StoreUrl } from "@am/store-sql"
 import { startUpstreams, type Upstream } from "@am/testkit"
 import { cleanupAfter, redisUrl } from "@am/testkit/redis"
+import { usageReport } from "@am/usage"
 import { Effect, type Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import OpenAI from "openai"
@@ -23,6 +25,7 @@ const run = Math.random().toString(36).slice(2, 10)
 const schema = `am_idem_${run}`
 const pgUrl = `${process.env.AM_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test"}?schema=${schema}`
 const prefix = `am:test-idem-${run}:`
+const USAGE_KEY = "am-test-gateway-key-usage-0003"
 
 let upstream: Upstream | undefined
 let a: GatewayProcess | undefined
@@ -40,7 +43,13 @@ const sql = <A>(f: (sql: SqlClient.SqlClient) => Effect.Effect<A, unknown>) =>
 
 const runsWithKey = (key: string) =>
   sql(
-    (s) => s<{ workspace_id: string; id: string }>`SELECT workspace_id, id FROM llm_runs WHERE idempotency_key = ${key}`
+    (s) =>
+      s<{
+        workspace_id: string
+        id: string
+        replay_of: string | null
+        cost_usd: number | string | null
+      }>`SELECT workspace_id, id, replay_of, cost_usd FROM llm_runs WHERE idempotency_key = ${key}`
   )
 
 /** `llm_runs` rows are written in batches: the rows with `key` once there are at least `n`. */
@@ -90,7 +99,8 @@ beforeAll(async () => {
     idempotency: { retryAfter: "2 seconds", pollInterval: "20 millis" },
     gatewayKeys: [
       { id: "team-a", secret: GATEWAY_KEY, workspace: "team-a" },
-      { id: "team-b", secret: OTHER_KEY, workspace: "team-b" }
+      { id: "team-b", secret: OTHER_KEY, workspace: "team-b" },
+      { id: "team-u", secret: USAGE_KEY, workspace: "team-u" }
     ]
   }
   // One after the other: the first runs the migrations.
@@ -125,8 +135,6 @@ describe("Idempotency-Key across two replicas on Redis and Postgres", { timeout:
     expect(second.headers.get("x-am-attempts")).toBe("0")
     expect(upstreamCalls() - before).toBe(1)
 
-    // One llm_runs row (the original); the replay is in the ledger, pointing at it, at no cost.
-    expect((await runsOnceThere(key, 1)).map((r) => r.id)).toEqual([firstId])
     // The ledger writes in batches: wait for the entry (a condition, not a duration).
     let replay: LedgerEntry | undefined
     for (let i = 0; i < 400 && replay === undefined; i++) {
@@ -141,6 +149,34 @@ describe("Idempotency-Key across two replicas on Redis and Postgres", { timeout:
       workspaceId: "team-a"
     })
     expect(replay!.requestId).not.toBe(firstId)
+    // Two llm_runs rows under the key: the original, and the replay's own (its ledger entry's id), at no cost.
+    const rows = await runsOnceThere(key, 2)
+    expect(rows.map((r) => [r.id, r.replay_of, r.cost_usd === null ? null : Number(r.cost_usd)]).sort()).toEqual(
+      [
+        [firstId, null, expect.any(Number)],
+        [replay!.requestId, firstId, 0]
+      ].sort()
+    )
+  })
+
+  it("am usage report counts 3 of 3 requests under one key (two replays at cost 0)", async () => {
+    const key = `order-${run}-usage`
+    const from = Date.now() - 1
+    const sent = [await post(a!, key, body("count me"), USAGE_KEY)]
+    sent.push(await post(b!, key, body("count me"), USAGE_KEY), await post(a!, key, body("count me"), USAGE_KEY))
+    expect(sent.map((r) => r.status)).toEqual([200, 200, 200])
+    expect(sent.map((r) => r.headers.get("x-am-idempotent-replay"))).toEqual([null, "true", "true"])
+    const rows = await runsOnceThere(key, 3)
+    expect(rows.map((r) => r.workspace_id)).toEqual(["team-u", "team-u", "team-u"])
+    // What `am usage report --workspace team-u` runs: RunStore.usage, then @am/usage's report.
+    const report = usageReport(
+      await sql((s) => SqlStore.makeRunStore(s).usage({ workspaceId: "team-u", from, to: Date.now() + 1 })),
+      { workspaceId: "team-u" }
+    )
+    expect(report.totals.requests).toBe(3)
+    const original = rows.find((r) => r.replay_of === null)!
+    expect(report.totals.costUsd).toBeCloseTo(Number(original.cost_usd ?? 0), 12)
+    expect(rows.filter((r) => r.replay_of !== null).map((r) => Number(r.cost_usd))).toEqual([0, 0])
   })
 
   it("a key in flight on A is 409 with Retry-After on B, and waited for and replayed by a replica with idempotency.wait", async () => {

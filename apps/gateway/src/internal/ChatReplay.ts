@@ -2,23 +2,17 @@
  * What the chat completions route stores under an `Idempotency-Key`, and how it replays it: a JSON
  * answer as its exact body; a streamed one as its finished completion, re-streamed as the same
  * SSE frames (same chunk id, `created` and model). A replay carries the original request id,
- * `x-am-idempotent-replay: true` and `x-am-attempts: 0`, and is recorded in the ledger as a
- * replay (no call, cost 0) pointing at the original.
+ * `x-am-idempotent-replay: true` and `x-am-attempts: 0`, and is recorded as a replay pointing at
+ * the original — its own ledger entry and `llm_runs` row, no call, cost 0 (`ReplayAudit`).
  *
  * @internal
  */
 import { replayStream, type StoredResult } from "@am/cache"
-import { type ChatMessage, Completion, type CompletionChunk, type Ledger, RequestId, type ToolCall } from "@am/core"
-import { Clock, Effect, Option, Schema, Stream } from "effect"
+import { Completion, type CompletionChunk, type ToolCall } from "@am/core"
+import { Effect, Option, Schema, Stream } from "effect"
 import { HttpServerResponse } from "effect/http"
-import { amHeaders, IDEMPOTENT_REPLAY_HEADER } from "../AmHeaders.ts"
 import { ChunkEncoder, DONE } from "../OpenAIWire.ts"
-
-const Headers = Schema.Struct({
-  provider: Schema.optionalKey(Schema.String),
-  model: Schema.optionalKey(Schema.String),
-  outcome: Schema.String
-})
+import { auditReplay, type ReplayRequest, replayHeaders, StoredHeaders as Headers } from "./ReplayAudit.ts"
 
 /** The stored form of a chat answer (JSON). */
 export const StoredChat = Schema.Union([
@@ -89,11 +83,7 @@ export const chunkFolder = () => {
   }
 }
 
-export interface ReplayContext {
-  readonly ledger: Option.Option<Ledger["Service"]>
-  readonly workspaceId: string
-  readonly route: string
-  readonly messages: ReadonlyArray<ChatMessage>
+export interface ReplayContext extends ReplayRequest {
   readonly stream: boolean
   readonly includeUsage: boolean
 }
@@ -109,51 +99,14 @@ export const replayChat = (result: StoredResult, context: ReplayContext) =>
       onNone: () => Effect.die(new Error("idempotency: a stored answer this route cannot replay")),
       onSome: Effect.succeed
     })
-    const now = yield* Clock.currentTimeMillis
-    const h = stored.headers
     const answerText =
       stored._tag === "sse"
         ? typeof stored.completion.message.content === "string"
           ? stored.completion.message.content
           : undefined
         : undefined
-    yield* Option.match(context.ledger, {
-      onNone: () => Effect.void,
-      onSome: (ledger) =>
-        Effect.asVoid(
-          ledger.record({
-            requestId: RequestId.make(),
-            startedAt: now,
-            finishedAt: now,
-            workspaceId: context.workspaceId,
-            route: context.route,
-            initialMessages: context.messages,
-            ...(answerText !== undefined ? { responseText: answerText } : {}),
-            outcome: h.outcome === "MITIGATED_SUCCESS" ? "MITIGATED_SUCCESS" : "SUCCESS",
-            attempts: [],
-            events: [],
-            ...(h.provider !== undefined ? { provider: h.provider } : {}),
-            ...(h.model !== undefined ? { model: h.model } : {}),
-            latencyMs: 0,
-            apiCalls: 0,
-            costUsd: 0,
-            mitigationAttempted: false,
-            mitigationSucceeded: false,
-            replayed: true,
-            originalRequestId: result.requestId
-          })
-        )
-    })
-    const headers = {
-      ...amHeaders({
-        requestId: result.requestId,
-        provider: h.provider,
-        model: h.model,
-        attempts: 0,
-        outcome: h.outcome
-      }),
-      [IDEMPOTENT_REPLAY_HEADER]: "true"
-    }
+    yield* auditReplay(result, context, stored.headers, answerText)
+    const headers = replayHeaders(result, stored.headers)
     if (stored._tag === "json") return HttpServerResponse.jsonUnsafe(stored.body, { headers })
     const encoder = new ChunkEncoder({
       requestId: result.requestId,
