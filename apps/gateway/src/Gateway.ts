@@ -35,6 +35,7 @@ import { Duration, Effect, Layer, Schema } from "effect"
 import { HttpRouter } from "effect/http"
 import { dashboardRoutes } from "./Dashboard.ts"
 import { isLoopback, makeAuth } from "./GatewayAuth.ts"
+import { layerResponseStore } from "./internal/responses/ResponseStoreRedis.ts"
 import { Lifecycle } from "./Lifecycle.ts"
 import { routes } from "./Routes.ts"
 
@@ -67,7 +68,9 @@ export const layerServices = (options: GatewayOptions) =>
         ...(options.providers !== undefined ? { providers: options.providers } : {}),
         ...(options.logs !== undefined ? { logs: options.logs } : {})
       })
-    )
+    ),
+    // Stored Responses per `state.store`: shared by every replica on Redis.
+    Layer.provideMerge(layerResponseStore(options.config))
   )
 
 const checkBind = (options: GatewayOptions) => {

@@ -3,9 +3,9 @@
  * `previous_response_id` continues, `item_reference` points at and `GET /v1/responses/{id}`
  * returns. Entries are per workspace — one team cannot read or continue another's responses.
  *
- * `layerMemory` is bounded (oldest response evicted first) and lives in one process: behind
- * several replicas a continuation must reach the replica that answered (sticky routing) until a
- * shared store exists.
+ * `layerMemory` is bounded (oldest response evicted first) and lives in one process; the
+ * Redis store (`ResponseStoreRedis.ts`, chosen by `state.store`) is shared by every replica, so a
+ * continuation may reach any of them.
  */
 import { Context, Effect, Layer } from "effect"
 
