@@ -188,3 +188,14 @@ export const peakRssMB = (pid: number | undefined): number => {
     return Number.NaN
   }
 }
+
+/** Resident set size (VmRSS) of a live process now, in MB; NaN when unknown. */
+export const rssMB = (pid: number | undefined): number => {
+  if (pid === undefined) return Number.NaN
+  try {
+    const kB = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]
+    return kB === undefined ? Number.NaN : Number(kB) / 1024
+  } catch {
+    return Number.NaN
+  }
+}

@@ -1,21 +1,31 @@
 /**
- * `pnpm bench gateway [--duration S] [--warmup S] [--quick] [--only a,b,bf,c,d,o] [--wait-idle S] [--gateway FILE] [--keep] [--no-stream]` — what
+ * `pnpm bench gateway [--duration S] [--warmup S] [--quick] [--only a,b,bf,c,cm,x,d,l,o] [--wait-idle S] [--gateway FILE] [--keep] [--no-stream] [--profile DIR] [--soak MIN]` — what
  * a gateway costs, measured side by side in one run with one load tool, one concurrency
  * and one duration per cell. The server under test runs alone on core 0; the fake
- * upstream (@am/testkit, fast mode), the load generator and this script share core 1.
+ * upstream (@am/simulator, fast mode), the load generator and this script share core 1.
  *
  *   (a)  the upstream called directly — the ceiling
  *   (b)  MinimalProxy.ts: node:http + undici Pool, JSON parsed and re-serialised both
  *        ways — the floor for any Node gateway; (b') the same over global fetch
- *   (c)  our gateway (apps/gateway/src/main.ts) with a memory ledger
+ *   (c)  our gateway (apps/gateway/src/main.ts) with the default a user gets: a SQLite
+ *        ledger (`sqlite:`, WAL) and one gateway key; (c') the same with memory stores
+ *   (x)  cross-wire: our gateway, OpenAI Chat Completions in, an Anthropic upstream behind
+ *        (the SDK adapter translates both ways), SQLite ledger
  *   (d)  Portkey's open-source gateway (@portkey-ai/gateway, headless, loopback), routed
  *        to the same upstream with x-portkey-provider / x-portkey-custom-host
  *
  * Each: requests/s closed loop at 1 and 50 connections, p50/p99 at 50, added p50 over
  * (a) at 1 connection, open-loop p99 at 500 and 1,000 req/s (LoadWorker.ts explains why
- * open loop is our own generator), peak RSS. Then (c) again with two providers, the
- * first failing 10 % of requests as overloaded: success rate and p99. Prints figures;
- * asserts nothing. Target: (c) at least 60 % of (b)'s requests/s at 50 connections.
+ * open loop is our own generator), the server's CPU µs per request, peak RSS, and an SSE
+ * cell. Then (l): (a), (b), (c) and (d) in front of an upstream that answers after 20 ms,
+ * closed loop at 200 connections — sustained throughput with requests in flight, as the
+ * independent gateway benchmarks measure it. Then (c) with two providers, the first
+ * failing 10 % of requests as overloaded: success rate and p99. Prints figures and the
+ * issue-14 acceptance lines (met / NOT met); asserts nothing.
+ *
+ * `--profile DIR`: our gateway's rows run under `node --cpu-prof` (profiles in DIR).
+ * `--soak MIN`: instead of the table, (c) at 500 req/s open loop for MIN minutes (10 for
+ * the acceptance line), RSS printed every minute — run it on a quiet machine.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { cpus, tmpdir } from "node:os"
@@ -29,6 +39,7 @@ import {
   freePort,
   readCpu,
   peakRssMB,
+  rssMB,
   pinning,
   pinSelf,
   spawnNode,
@@ -44,7 +55,9 @@ const { values } = parseArgs({
     "wait-idle": { type: "string" },
     gateway: { type: "string" },
     keep: { type: "boolean", default: false },
-    stream: { type: "boolean", default: true }
+    stream: { type: "boolean", default: true },
+    profile: { type: "string" },
+    soak: { type: "string" }
   },
   allowNegative: true
 })
@@ -54,12 +67,17 @@ const ONLY = values.only === undefined ? undefined : new Set(values.only.split("
 const wanted = (row: string) => ONLY === undefined || ONLY.has(row)
 const WAIT_IDLE = Number(values["wait-idle"] ?? 0)
 const STREAM = values.stream
+const PROFILE = values.profile === undefined ? undefined : resolve(values.profile)
+const SOAK_MINUTES = values.soak === undefined ? undefined : Number(values.soak)
 
 const SERVER_CORE = 0
 const LOAD_CORE = 1
 const CONNECTIONS = [1, 50] as const
 const RATES = [500, 1000] as const
 const OVERLOAD_RATE = 0.1
+/** The latency section: the upstream answers after this long, loaded at this many connections. */
+const SLOW_MS = 20
+const SLOW_CONNECTIONS = 200
 
 const root = new URL("../../../", import.meta.url).pathname
 const appDir = new URL("../", import.meta.url).pathname
@@ -78,6 +96,8 @@ const SOURCE = ["--conditions=@am/source", "--no-warnings"]
 
 const PATH = "/v1/chat/completions"
 const MODEL = "gpt-4o-mini"
+/** The cross-wire row's upstream model: requests still say MODEL, the route maps it here. */
+const ANTHROPIC_MODEL = "claude-sonnet-4-5"
 const MESSAGES = [{ role: "user", content: "Say hello in one short sentence." }]
 const BODY = JSON.stringify({ model: MODEL, messages: MESSAGES })
 const STREAM_BODY = JSON.stringify({ model: MODEL, messages: MESSAGES, stream: true })
@@ -108,7 +128,9 @@ const startUpstreams = async (): Promise<{ child: Child; byName: Map<string, Ups
           ...fast,
           script: [{ random: { rate: OVERLOAD_RATE, faults: ["overloaded", 503, 529], seed: 7 } }]
         },
-        { name: "healthy", ...fast }
+        { name: "healthy", ...fast },
+        { name: "anthropic", kind: "anthropic", fast: true, maxLog: 1000 },
+        { name: "slow", ...fast, latencyMs: SLOW_MS }
       ]
     })
   )
@@ -335,37 +357,54 @@ const minimalProxy = (client: "undici" | "fetch", upstream: string) => () =>
 interface GatewayProvider {
   readonly id: string
   readonly baseURL: string
+  /** Default `openai` (same wire); `anthropic`: cross-wire, the route maps MODEL to ANTHROPIC_MODEL. */
+  readonly kind?: "openai" | "anthropic"
 }
 
-const gatewayConfig = (port: number, providers: ReadonlyArray<GatewayProvider>) => ({
+/** `sqlite`: the default a user gets (`sqlite:PATH`, WAL); `memory`: every store in memory. */
+type LedgerMode = "sqlite" | "memory"
+
+const gatewayConfig = (name: string, port: number, providers: ReadonlyArray<GatewayProvider>, ledger: LedgerMode) => ({
   server: { host: "127.0.0.1", port },
   providers: Object.fromEntries(
     providers.map((p) => [
       p.id,
       {
-        kind: "openai",
+        kind: p.kind ?? "openai",
         baseURL: p.baseURL,
         keys: [{ id: `${p.id}-k1`, secret: `${UPSTREAM_KEY}-${p.id}` }],
-        models: [{ name: MODEL }]
+        models: [{ name: p.kind === "anthropic" ? ANTHROPIC_MODEL : MODEL }]
       }
     ])
   ),
-  routes: { default: providers.map((p) => ({ provider: p.id, models: [MODEL] })) },
-  ledger: { store: "memory" },
+  routes: {
+    default: providers.map((p) => ({ provider: p.id, models: [p.kind === "anthropic" ? ANTHROPIC_MODEL : MODEL] })),
+    ...(providers.some((p) => p.kind === "anthropic") && {
+      [MODEL]: providers.map((p) => ({ provider: p.id, models: [p.kind === "anthropic" ? ANTHROPIC_MODEL : MODEL] }))
+    })
+  },
+  ledger:
+    ledger === "sqlite"
+      ? { store: `sqlite:${join(work, `${name}.db`)}`, spoolDir: join(work, `${name}-spool`) }
+      : { store: "memory" },
   gatewayKeys: [{ id: "bench", secret: GATEWAY_KEY, workspace: "bench" }]
 })
 
-const gateway = (name: string, providers: ReadonlyArray<GatewayProvider>) => () =>
-  startOnCore0(
-    name,
-    (port) => {
-      const file = join(work, `${name}.json`)
-      writeFileSync(file, JSON.stringify(gatewayConfig(port, providers), null, 2))
-      return [...SOURCE, gatewayMain, "--config", file]
-    },
-    "/healthz",
-    (s) => s === 200
-  )
+const gateway =
+  (name: string, providers: ReadonlyArray<GatewayProvider>, ledger: LedgerMode = "sqlite") =>
+  () =>
+    startOnCore0(
+      name,
+      (port) => {
+        const file = join(work, `${name}.json`)
+        writeFileSync(file, JSON.stringify(gatewayConfig(name, port, providers, ledger), null, 2))
+        const profile =
+          PROFILE === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${PROFILE}`, `--cpu-prof-name=${name}.cpuprofile`]
+        return [...profile, ...SOURCE, gatewayMain, "--config", file]
+      },
+      "/healthz",
+      (s) => s === 200
+    )
 
 const portkey = () =>
   startOnCore0(
@@ -403,6 +442,8 @@ const load = startLoadWorker()
 const fast = upstreams.byName.get("fast")!
 const flaky = upstreams.byName.get("flaky")!
 const healthy = upstreams.byName.get("healthy")!
+const anthropic = upstreams.byName.get("anthropic")!
+const slow = upstreams.byName.get("slow")!
 const upstreamHeaders = { ...json, authorization: `Bearer ${UPSTREAM_KEY}` }
 const gatewayHeaders = { ...json, authorization: `Bearer ${GATEWAY_KEY}` }
 const haveGateway = (() => {
@@ -422,6 +463,19 @@ const havePortkey = (() => {
   }
 })()
 
+const portkeyTarget = (upstream: UpstreamInfo): Target & { readonly skip?: string } => ({
+  key: "d",
+  label: "(d) Portkey gateway",
+  start: portkey,
+  headers: {
+    ...json,
+    authorization: "Bearer sk-fake",
+    "x-portkey-provider": "openai",
+    "x-portkey-custom-host": upstream.baseURL
+  },
+  ...(!havePortkey && { skip: "@portkey-ai/gateway not installed" })
+})
+
 const targets: ReadonlyArray<Target & { readonly skip?: string }> = [
   { key: "a", label: "(a) upstream direct", headers: upstreamHeaders },
   {
@@ -438,23 +492,26 @@ const targets: ReadonlyArray<Target & { readonly skip?: string }> = [
   },
   {
     key: "c",
-    label: "(c) our gateway",
+    label: "(c) ours, SQLite ledger (default)",
     start: gateway("gateway", [{ id: "primary", baseURL: fast.baseURL }]),
     headers: gatewayHeaders,
     ...(!haveGateway && { skip: `${gatewayName} not found` })
   },
   {
-    key: "d",
-    label: "(d) Portkey gateway",
-    start: portkey,
-    headers: {
-      ...json,
-      authorization: "Bearer sk-fake",
-      "x-portkey-provider": "openai",
-      "x-portkey-custom-host": fast.baseURL
-    },
-    ...(!havePortkey && { skip: "@portkey-ai/gateway not installed" })
-  }
+    key: "cm",
+    label: "(c') ours, memory stores",
+    start: gateway("gateway-memory", [{ id: "primary", baseURL: fast.baseURL }], "memory"),
+    headers: gatewayHeaders,
+    ...(!haveGateway && { skip: `${gatewayName} not found` })
+  },
+  {
+    key: "x",
+    label: "(x) ours, cross-wire → Anthropic",
+    start: gateway("gateway-cross", [{ id: "anthropic", baseURL: anthropic.baseURL, kind: "anthropic" }]),
+    headers: gatewayHeaders,
+    ...(!haveGateway && { skip: `${gatewayName} not found` })
+  },
+  portkeyTarget(fast)
 ]
 
 /**
@@ -472,6 +529,36 @@ const waitIdle = async () => {
   }
 }
 
+// ---- `--soak MIN`: (c) at 500 req/s for MIN minutes, RSS every minute --------------------
+
+if (SOAK_MINUTES !== undefined) {
+  if (!(SOAK_MINUTES > 0)) throw new Error("--soak needs a number of minutes")
+  const rate = RATES[0]
+  console.log(`soak: (c) ours, SQLite ledger, open loop ${rate} req/s for ${SOAK_MINUTES} min; RSS after each minute`)
+  const server = await gateway("gateway-soak", [{ id: "primary", baseURL: fast.baseURL }])()
+  const url = server.origin + PATH
+  const pid = server.child.process.pid
+  const base = { url, headers: gatewayHeaders, body: BODY }
+  await probe(url, gatewayHeaders)
+  if (WARMUP > 0) await load.run({ kind: "closed", ...base, connections: 50, seconds: WARMUP })
+  const cpu = readCpu()
+  const soakRows: Array<ReadonlyArray<string>> = []
+  for (let minute = 1; minute <= SOAK_MINUTES; minute++) {
+    const before = cpuMs(pid)
+    const r = await load.run({ kind: "open", ...base, rate, seconds: 60 })
+    const cpuUs = ((cpuMs(pid) - before) * 1000) / Math.max(1, r.answered)
+    const rss = rssMB(pid)
+    console.log(`  minute ${minute}: ${describe(r)}, server CPU ${cpuUs.toFixed(0)} µs/req, RSS ${fmtInt(rss)} MB`)
+    soakRows.push([String(minute), fmtInt(r.rps), fmtMs(r.p99), fmtInt(cpuUs), fmtInt(rss), fmtInt(peakRssMB(pid))])
+  }
+  await server.child.stop()
+  await load.child.stop()
+  await upstreams.child.stop()
+  console.log(`\nsoak, other processes took ${(foreignShare(cpu) * 100).toFixed(0)} % of the cores\n`)
+  table(["minute", "rps", "open p99", "CPU µs/req", "RSS MB", "peak RSS MB"], soakRows)
+  process.exit(0)
+}
+
 const rows: Array<Row> = []
 for (const target of targets) {
   if (!wanted(target.key)) continue
@@ -483,6 +570,70 @@ for (const target of targets) {
   await waitIdle()
   console.log(target.label)
   rows.push(await measure(target, { origin: fast.origin, pid: upstreams.child.process.pid }, load.run))
+}
+
+// ---- latency: every server in front of an upstream that answers after 20 ms ----------------
+
+interface LatencyRow {
+  readonly label: string
+  readonly result?: LoadResult
+  readonly cpuUs?: number
+  readonly rssMB?: number
+  readonly skipped?: string
+  readonly foreign?: number
+}
+
+const latencyRows: Array<LatencyRow> = []
+if (wanted("l")) {
+  console.log(`latency: the upstream answers after ${SLOW_MS} ms; closed loop ${SLOW_CONNECTIONS} connections`)
+  const slowTargets: ReadonlyArray<Target & { readonly skip?: string }> = [
+    { key: "a", label: "(a) upstream direct", headers: upstreamHeaders },
+    {
+      key: "b",
+      label: "(b) minimal proxy, undici",
+      start: minimalProxy("undici", slow.origin),
+      headers: upstreamHeaders
+    },
+    {
+      key: "c",
+      label: "(c) ours, SQLite ledger (default)",
+      start: gateway("gateway-slow", [{ id: "primary", baseURL: slow.baseURL }]),
+      headers: gatewayHeaders,
+      ...(!haveGateway && { skip: `${gatewayName} not found` })
+    },
+    portkeyTarget(slow)
+  ]
+  for (const target of slowTargets) {
+    if (target.skip !== undefined) {
+      latencyRows.push({ label: target.label, skipped: `skipped: ${target.skip}` })
+      continue
+    }
+    await waitIdle()
+    const cpu = readCpu()
+    let server: { child: Child; origin: string } | undefined
+    try {
+      server = target.start === undefined ? undefined : await target.start()
+      const url = (server?.origin ?? slow.origin) + PATH
+      const pid = server?.child.process.pid ?? upstreams.child.process.pid
+      await probe(url, target.headers)
+      const base = { url, headers: target.headers, body: BODY, connections: SLOW_CONNECTIONS }
+      if (WARMUP > 0) await load.run({ kind: "closed", ...base, seconds: WARMUP })
+      const cell = await closedCell({ ...base, seconds: SECONDS }, pid, load.run)
+      console.log(`  ${target.label}: ${describe(cell.result)}, server CPU ${cell.cpuUs.toFixed(0)} µs/req`)
+      latencyRows.push({
+        label: target.label,
+        result: cell.result,
+        cpuUs: cell.cpuUs,
+        rssMB: server === undefined ? Number.NaN : peakRssMB(pid),
+        foreign: foreignShare(cpu)
+      })
+    } catch (e) {
+      console.log(`  ${target.label} failed: ${(e as Error).message}`)
+      latencyRows.push({ label: target.label, skipped: `failed: ${(e as Error).message.split("\n")[0]}` })
+    } finally {
+      await server?.child.stop()
+    }
+  }
 }
 
 // ---- overload: (c) with two providers, the first failing 10 % as overloaded -------------
@@ -562,7 +713,7 @@ await upstreams.child.stop()
 
 // ---- the table ------------------------------------------------------------------------
 
-const table = (head: ReadonlyArray<string>, body: ReadonlyArray<ReadonlyArray<string>>) => {
+function table(head: ReadonlyArray<string>, body: ReadonlyArray<ReadonlyArray<string>>) {
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? "").length)))
   const line = (cells: ReadonlyArray<string>) =>
     `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ")} |`
@@ -707,15 +858,81 @@ if (overloadRows.length > 0) {
   for (const o of overloadRows) if (o.skipped !== undefined) console.log(`${o.label}: ${o.skipped}`)
 }
 
-const ours = rows.find((r) => r.target.key === "c" && r.closed !== undefined)
+if (latencyRows.length > 0) {
+  console.log(
+    `\nlatency: the upstream answers after ${SLOW_MS} ms, closed loop ${SLOW_CONNECTIONS} connections (requests in flight all the time)\n`
+  )
+  const slowFloor = latencyRows.find((r) => r.label.startsWith("(b)") && r.result !== undefined)
+  table(
+    ["", "rps", "p50", "p99", "added p50 over 20 ms", "CPU µs/req", "peak RSS MB", "rps / (b)", "other load"],
+    latencyRows.map((r) =>
+      r.result === undefined
+        ? [r.label, "—", "—", "—", "—", "—", "—", "—", "—"]
+        : [
+            r.label,
+            fmtInt(r.result.rps),
+            fmtMs(r.result.p50),
+            fmtMs(r.result.p99),
+            fmtMs(r.result.p50 - SLOW_MS),
+            fmtInt(r.cpuUs),
+            fmtInt(r.rssMB),
+            slowFloor?.result === undefined ? "—" : (r.result.rps / slowFloor.result.rps).toFixed(2),
+            pctShare(r.foreign)
+          ]
+    )
+  )
+  for (const r of latencyRows) if (r.skipped !== undefined) console.log(`${r.label}: ${r.skipped}`)
+}
+
+// ---- issue 14's acceptance lines, from this run's figures --------------------------------
+
+const row = (key: string) => rows.find((r) => r.target.key === key && r.closed !== undefined)
+const ours = row("c")
+const portkeyRow = row("d")
+const crossRow = row("x")
+const streamOf = (r: Row | undefined) => (r?.stream !== undefined && "result" in r.stream ? r.stream : undefined)
+const verdict = (ok: boolean) => (ok ? "met" : "NOT met")
+const pct = (x: number) => `${(x * 100).toFixed(0)} %`
+console.log("\nissue 14 acceptance, this run (wall-clock ratios move with other load; the CPU ratios less):")
 if (ours?.closed !== undefined && floor?.closed !== undefined) {
   const share = ours.closed[1]!.rps / floor.closed[1]!.rps
-  console.log(
-    `\ntarget: (c) at least 60 % of (b)'s requests/s at 50 connections — ${(share * 100).toFixed(0)} %: ${share >= 0.6 ? "met" : "NOT met"}`
-  )
   // Throughput of a saturated single-core server is about 1 / (CPU per request); this ratio
   // holds up when other work on the machine moves the requests/s.
   const byCpu = (floor.cpuUs ?? Number.NaN) / (ours.cpuUs ?? Number.NaN)
-  console.log(`        by CPU time per request, (b) / (c): ${(byCpu * 100).toFixed(0)} %`)
+  console.log(
+    `  (c) ≥ 40 % of (b)'s rps@50: ${pct(share)} — ${verdict(share >= 0.4)} (by CPU µs/req, (b)/(c): ${pct(byCpu)})`
+  )
 }
+if (ours?.closed !== undefined && portkeyRow?.closed !== undefined) {
+  const x = ours.closed[1]!.rps / portkeyRow.closed[1]!.rps
+  const byCpu = (portkeyRow.cpuUs ?? Number.NaN) / (ours.cpuUs ?? Number.NaN)
+  console.log(
+    `  (c) ≥ 3× Portkey's rps@50: ${x.toFixed(2)}× — ${verdict(x >= 3)} (by CPU µs/req: ${byCpu.toFixed(2)}×)`
+  )
+} else console.log("  (c) ≥ 3× Portkey's rps@50: not measured (no Portkey row)")
+const oursStream = streamOf(ours)
+const floorStream = streamOf(floor)
+if (oursStream !== undefined && floorStream !== undefined) {
+  const x = oursStream.result.rps / floorStream.result.rps
+  console.log(
+    `  (c) streaming ≥ 30 % of (b)'s: ${pct(x)} — ${verdict(x >= 0.3)} (by CPU µs/req: ${pct(floorStream.cpuUs / oursStream.cpuUs)})`
+  )
+}
+if (ours?.closed !== undefined && floor?.closed !== undefined && direct?.closed !== undefined) {
+  const oursAdded = ours.closed[0]!.p50 - direct.closed[0]!.p50
+  const floorAdded = floor.closed[0]!.p50 - direct.closed[0]!.p50
+  console.log(
+    `  (c) added p50@1 ≤ 2× (b)'s: ${fmtMs(oursAdded)} vs ${fmtMs(floorAdded)} ms (${(oursAdded / floorAdded).toFixed(1)}×) — ${verdict(oursAdded <= 2 * floorAdded)}`
+  )
+}
+if (crossRow?.closed !== undefined && portkeyRow?.closed !== undefined) {
+  const x = crossRow.closed[1]!.rps / portkeyRow.closed[1]!.rps
+  console.log(`  (x) cross-wire ≥ Portkey same-wire rps@50: ${x.toFixed(2)}× — ${verdict(x >= 1)}`)
+}
+for (const r of [ours, row("cm"), crossRow]) {
+  if (r?.rssMB === undefined) continue
+  const mib = r.rssMB // VmHWM kB / 1024
+  console.log(`  ${r.target.label} peak RSS ≤ 200 MiB: ${fmtInt(mib)} MiB — ${verdict(mib <= 200)}`)
+}
+console.log("  flat RSS over a 10-minute soak at 500 req/s: `--soak 10` (not part of this run)")
 process.exit(0)
