@@ -115,6 +115,14 @@ export const ResilienceEvent = Schema.Union([
     afterChars: Schema.Int,
     reason: Schema.String
   }),
+  /** A stream's candidate sent no content within `hedgeAfter`: the next candidate started beside it. */
+  t("stream.hedged", {
+    provider: Schema.String,
+    model: Schema.String,
+    hedgeProvider: Schema.String,
+    hedgeModel: Schema.String,
+    afterMs: Schema.Finite
+  }),
   t("circuit.tripped", {
     breaker: Schema.String,
     provider: Schema.String,

@@ -6,11 +6,14 @@
  * The call runs on a fiber of the stream's scope whose breaker-guarded effect lasts until the
  * stream ends, so the breakers see one outcome per call — the stream's — as for `complete`.
  */
-import type { ProviderFailure } from "@am/core"
+import type { ProviderCall, ProviderFailure } from "@am/core"
 import { Clock, Deferred, Duration, Effect, Exit, Fiber, Pull, Scope, Stream } from "effect"
 import type { StreamSpec } from "../EngineConfig.ts"
 import { type Attempt, annotateSuccess, call, type Exchange, guarded } from "./Attempt.ts"
-import type { CallFailed, RequestState } from "./RequestState.ts"
+import type { Candidate } from "./Plan.ts"
+import type { AttemptError, CallFailed, RequestState } from "./RequestState.ts"
+import type { EngineDeps } from "./Deps.ts"
+import { hedged, hedgeFor } from "./StreamHedge.ts"
 import { Target } from "./RequestState.ts"
 import { refusalOf, streamFailure } from "./Settle.ts"
 import { type Committed, isContent, type NonEmptyChunks, type Opened } from "./StreamRelay.ts"
@@ -107,22 +110,38 @@ const streaming = (
     )
 })
 
-/** One execution-plan attempt of `stream`: succeeds at the first content token. */
+/**
+ * One execution-plan attempt of `stream`: succeeds at the first content token. On a hedging
+ * route the next candidate of `pool` (the plan's, or the continuation's) starts beside it after
+ * `hedgeAfter` without content, and the first to send content wins (`StreamHedge.ts`).
+ */
 export const attemptStream =
-  (scope: Scope.Scope, limits: StreamSpec): Attempt<Committed> =>
+  (scope: Scope.Scope, limits: StreamSpec, pool?: ReadonlyArray<Candidate>): Attempt<Committed> =>
   (deps, state, request) =>
-    Effect.flatMap(Effect.service(Target), (c) =>
-      Effect.gen(function* () {
-        const committed = yield* Deferred.make<Omit<Committed, "ended" | "fiber">>()
-        const ended = yield* Deferred.make<void, CallFailed>()
-        const lifetime = Effect.flatMap(call(deps, state, request, c, streaming(scope, limits, state)), (opened) =>
-          Effect.andThen(Deferred.succeed(committed, opened), Deferred.await(ended))
-        )
-        const fiber = yield* Effect.forkIn(guarded(deps, state, c, lifetime), scope)
-        const opened = yield* Effect.raceFirst(
-          Deferred.await(committed),
-          Effect.flatMap(Fiber.join(fiber), () => Effect.die(new Error("stream call settled before its commit")))
-        ).pipe(Effect.onInterrupt(() => Fiber.interrupt(fiber)))
-        return { ...opened, ended, fiber } satisfies Committed
-      })
+    Effect.flatMap(Effect.service(Target), (c) => {
+      const hedge = hedgeFor(deps, state, c, pool)
+      const once = (x: Candidate) => attemptOne(scope, limits, deps, state, request, x)
+      return hedge === undefined ? once(c) : hedged(deps, state, c, hedge, once)
+    })
+
+const attemptOne = (
+  scope: Scope.Scope,
+  limits: StreamSpec,
+  deps: EngineDeps,
+  state: RequestState,
+  request: ProviderCall["request"],
+  c: Candidate
+): Effect.Effect<Committed, AttemptError> =>
+  Effect.gen(function* () {
+    const committed = yield* Deferred.make<Omit<Committed, "ended" | "fiber">>()
+    const ended = yield* Deferred.make<void, CallFailed>()
+    const lifetime = Effect.flatMap(call(deps, state, request, c, streaming(scope, limits, state)), (opened) =>
+      Effect.andThen(Deferred.succeed(committed, opened), Deferred.await(ended))
     )
+    const fiber = yield* Effect.forkIn(guarded(deps, state, c, lifetime), scope)
+    const opened = yield* Effect.raceFirst(
+      Deferred.await(committed),
+      Effect.flatMap(Fiber.join(fiber), () => Effect.die(new Error("stream call settled before its commit")))
+    ).pipe(Effect.onInterrupt(() => Fiber.interrupt(fiber)))
+    return { ...opened, ended, fiber } satisfies Committed
+  })

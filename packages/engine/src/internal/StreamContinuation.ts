@@ -76,7 +76,8 @@ export const continueStream = (
       return Option.none()
     }
     const request = continuationRequest(state, prefillOf(sent).prefill)
-    const attempt = attemptStream(scope, limits)
+    // A hedge of a continuation starts the next continuation candidate, never one without prefill.
+    const attempt = attemptStream(scope, limits, candidates)
     // One drive per candidate, so a request-scoped failure of one (a rejected prefill) is not the
     // end of the continuation: the next candidate is asked.
     const first = drive(deps, state, request, [candidates[0]!], attempt)
