@@ -27,9 +27,10 @@
  */
 import { type Classification, EventBus } from "@am/core"
 import { Cause, Clock, Context, Duration, Effect, Exit, Layer, Option, Schema } from "effect"
-import { CircuitBreaker, type Redis } from "effect/persistence"
+import { CircuitBreaker, Redis } from "effect/persistence"
 import { type BreakerPolicy, type BreakersConfig, resolvePolicy, validateBreakersConfig } from "./BreakerPolicy.ts"
 import { failOpenStore } from "./internal/FailOpenStore.ts"
+import * as Overrides from "./internal/Overrides.ts"
 import { type BreakerOwner, observeStore, publishFor } from "./internal/observe.ts"
 
 /** What a call targets: the provider id and the model. */
@@ -60,7 +61,8 @@ export interface BreakerSnapshot {
 
 /**
  * An operator's hold on a circuit: `open` rejects every call through it, `closed` lets every
- * call through without consulting or teaching it. Held by this instance (replica) until reset.
+ * call through without consulting or teaching it. Held until reset: by this instance with
+ * `layerMemory` / `layerStore`, by every replica on the prefix with `layerRedis`.
  */
 export type BreakerOverride = "open" | "closed"
 
@@ -134,8 +136,10 @@ export interface BreakersShape {
   readonly snapshot: Effect.Effect<ReadonlyArray<BreakerSnapshot>>
   /**
    * The runbook control: hold the provider circuit (no `model`) or the provider+model circuit
-   * `open` or `closed`, or with `undefined` hand it back to its policy (reset). Held in this
-   * instance only; the circuit's learned state is kept underneath and resumes on reset.
+   * `open` or `closed`, or with `undefined` hand it back to its policy (reset). It applies here
+   * at once; over `layerRedis` it is shared with every replica on the prefix (they see it within
+   * `overrideRefresh`, default 1 s) and kept in Redis until reset. The circuit's learned state is
+   * kept underneath and resumes on reset.
    */
   readonly override: (
     target: { readonly provider: string; readonly model?: string },
@@ -164,13 +168,15 @@ export class Breakers extends Context.Service<Breakers, BreakersShape>()("@am/br
   static layerStore(
     config?: BreakersConfig
   ): Layer.Layer<Breakers, never, EventBus | CircuitBreaker.CircuitBreakerStore> {
-    return Layer.effect(Breakers, make(config ?? {}, true))
+    return Layer.effect(Breakers, make(config ?? {}, true, Overrides.memory()))
   }
 
   /** Breakers over an in-process store (`CircuitBreaker.layerStoreMemory`). */
   static layerMemory(config?: BreakersConfig): Layer.Layer<Breakers, never, EventBus> {
     // An in-process store cannot be unavailable: no fail-open wrapper on the hot path.
-    return Layer.effect(Breakers, make(config ?? {}, false)).pipe(Layer.provide(CircuitBreaker.layerStoreMemory()))
+    return Layer.effect(Breakers, make(config ?? {}, false, Overrides.memory())).pipe(
+      Layer.provide(CircuitBreaker.layerStoreMemory())
+    )
   }
 
   /**
@@ -180,6 +186,9 @@ export class Breakers extends Context.Service<Breakers, BreakersShape>()("@am/br
    * the others, and `status` / `snapshot` read the shared state. Open times run on the Redis
    * server's clock. If Redis cannot be reached calls run unrecorded (the breaker fails open),
    * logged once per `storeErrorLogInterval` with a count rather than once per call.
+   * Operator holds (`override`) are shared too: kept in the hash `<prefix>breaker-overrides`
+   * and re-read by each replica every `overrideRefresh` (default 1 s); while Redis is away the
+   * last holds read stay in force and a new one applies here and is written when it answers.
    * Replicas should share one configuration: the store does not check that policies match.
    *
    * @example
@@ -196,11 +205,17 @@ export class Breakers extends Context.Service<Breakers, BreakersShape>()("@am/br
    */
   static layerRedis(
     config?: BreakersConfig,
-    options?: { readonly prefix?: string }
+    options?: { readonly prefix?: string; readonly overrideRefresh?: Duration.Input }
   ): Layer.Layer<Breakers, never, EventBus | Redis.Redis> {
-    return Breakers.layerStore(config).pipe(
-      Layer.provide(CircuitBreaker.layerStoreRedis({ prefix: `${options?.prefix ?? "am:"}breaker:` }))
-    )
+    const prefix = options?.prefix ?? "am:"
+    return Layer.effect(
+      Breakers,
+      Effect.gen(function* () {
+        const redis = yield* Redis.Redis
+        const overrides = yield* Overrides.redis(redis, `${prefix}breaker-overrides`, options?.overrideRefresh)
+        return yield* make(config ?? {}, true, overrides)
+      })
+    ).pipe(Layer.provide(CircuitBreaker.layerStoreRedis({ prefix: `${prefix}breaker:` })))
   }
 }
 
@@ -242,7 +257,11 @@ const isRejectionOf =
     error.reason._tag !== "CircuitBreakerStoreError" &&
     error.reason.key === name
 
-const make = Effect.fnUntraced(function* (config: BreakersConfig, storeCanFail: boolean) {
+const make = Effect.fnUntraced(function* (
+  config: BreakersConfig,
+  storeCanFail: boolean,
+  overrides: Overrides.Overrides
+) {
   const problems = validateBreakersConfig(config)
   if (problems.length > 0) {
     return yield* Effect.die(new Error(`Invalid breaker configuration:\n  ${problems.join("\n  ")}`))
@@ -301,8 +320,7 @@ const make = Effect.fnUntraced(function* (config: BreakersConfig, storeCanFail: 
     for (const model of models) modelOwnerFor(entry, model)
   }
 
-  // Operator holds by circuit name; empty on the hot path, so `run` pays one size check.
-  const overrides = new Map<string, BreakerOverride>()
+  // Operator holds by circuit name (a local map, shared or not); empty on the hot path, so `run` pays one size check.
   const forcedOpen = (owner: BreakerOwner) =>
     Effect.andThen(
       publishFor(bus, owner, { topic: "circuit.rejected" }),
@@ -355,8 +373,9 @@ const make = Effect.fnUntraced(function* (config: BreakersConfig, storeCanFail: 
       return outcomeOf(classify(error.value as E))
     }
     const guarded = effect
-    const heldProvider = overrides.size === 0 ? undefined : overrides.get(entry.owner.name)
-    const heldModel = overrides.size === 0 ? undefined : overrides.get(model.name)
+    const none = overrides.size() === 0
+    const heldProvider = none ? undefined : overrides.get(entry.owner.name)
+    const heldModel = none ? undefined : overrides.get(model.name)
     if (heldProvider === "open") return yield* forcedOpen(entry.owner)
     if (heldModel === "open") return yield* forcedOpen(model)
     // Provider outside, model inside: a provider-level rejection never touches the model circuit.
@@ -417,7 +436,7 @@ const make = Effect.fnUntraced(function* (config: BreakersConfig, storeCanFail: 
               provider: owner.provider,
               ...(owner.model === undefined ? {} : { model: owner.model }),
               status: overrides.get(owner.name) ?? "closed",
-              ...(overrides.has(owner.name) ? { override: overrides.get(owner.name)! } : {})
+              ...(overrides.get(owner.name) !== undefined ? { override: overrides.get(owner.name)! } : {})
             })
           )
         ),
@@ -432,8 +451,7 @@ const make = Effect.fnUntraced(function* (config: BreakersConfig, storeCanFail: 
   ) {
     const entry = entryFor(target.provider)
     const owner = target.model === undefined ? entry.owner : modelOwnerFor(entry, target.model)
-    if (mode === undefined) overrides.delete(owner.name)
-    else overrides.set(owner.name, mode)
+    yield* overrides.set(owner.name, mode)
     yield* Effect.logInfo("breaker override").pipe(
       Effect.annotateLogs({ breaker: owner.name, override: mode ?? "reset" })
     )
