@@ -95,6 +95,8 @@ export interface LoggedRequest {
   readonly status: number
   /** The fault (or bare HTTP status step) that answered it, if any. */
   readonly fault?: FaultName | number
+  /** `true` when the client closed the connection before the answer was complete (a cancelled call). */
+  readonly clientClosed?: boolean
 }
 
 /**

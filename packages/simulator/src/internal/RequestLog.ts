@@ -12,6 +12,7 @@ export interface LogEntry {
   body?: string
   status: number
   fault?: FaultName | number
+  clientClosed?: boolean
 }
 
 /** The request log, bounded: when full, the oldest half is dropped. */

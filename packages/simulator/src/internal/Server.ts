@@ -240,6 +240,10 @@ export class UpstreamServer {
       status: 0
     }
     this.record(entry)
+    // A client that goes away before the answer is complete (a cancelled or hedged-out call).
+    res.on("close", () => {
+      if (!res.writableFinished) entry.clientClosed = true
+    })
 
     let parsed: ParsedRequest = EMPTY_PARSED
     let badJson = false
