@@ -20,10 +20,10 @@ afterEach(async () => {
   upstreams = []
 })
 
-const start = async (primary: Parameters<typeof twoProviders>[0]) => {
+const start = async (primary: Parameters<typeof twoProviders>[0], edit: (raw: any) => any = (raw) => raw) => {
   const made = await twoProviders(primary)
   upstreams = made.upstreams
-  gateway = await startGateway(made.raw)
+  gateway = await startGateway(edit(made.raw))
   return new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: GATEWAY_KEY, maxRetries: 0 })
 }
 
@@ -58,7 +58,14 @@ describe("streaming failover through the gateway", () => {
   })
 
   it("ends the stream with an error event when the provider dies after the first token; the ledger records the cut", async () => {
-    const client = await start({ primary: [{ sequence: [{ fault: "stream_cut", afterChunks: 3 }], repeat: true }] })
+    // The route opts out of continuation (StreamsContinueAndHedgeThroughTheGateway covers it).
+    const client = await start(
+      { primary: [{ sequence: [{ fault: "stream_cut", afterChunks: 3 }], repeat: true }] },
+      (raw) => ({
+        ...raw,
+        stream: { routes: { default: { continuation: false } } }
+      })
+    )
     const { data: stream, response } = await client.chat.completions.create(body).withResponse()
     let text = ""
     let finish: string | null = null
