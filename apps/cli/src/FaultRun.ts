@@ -35,6 +35,7 @@ const readStream = async (response: Response): Promise<Omit<ClientResult, "start
   let text = ""
   let finishReason: string | undefined
   let errorCode: string | undefined
+  let errorMessage: string | undefined
   let done = false
   const decoder = new TextDecoder()
   let buffer = ""
@@ -45,10 +46,13 @@ const readStream = async (response: Response): Promise<Omit<ClientResult, "start
     }
     try {
       const event = JSON.parse(data) as {
-        error?: { code?: string; type?: string }
+        error?: { code?: string; type?: string; message?: string }
         choices?: Array<{ delta?: { content?: string }; finish_reason?: string | null }>
       }
-      if (event.error !== undefined) errorCode = event.error.code ?? event.error.type ?? "error"
+      if (event.error !== undefined) {
+        errorCode = event.error.code ?? event.error.type ?? "error"
+        if (typeof event.error.message === "string") errorMessage = event.error.message
+      }
       for (const c of event.choices ?? []) {
         if (typeof c.delta?.content === "string") text += c.delta.content
         if (typeof c.finish_reason === "string") finishReason = c.finish_reason
@@ -70,9 +74,21 @@ const readStream = async (response: Response): Promise<Omit<ClientResult, "start
     }
   } catch {
     // The connection dropped mid-stream: what arrived is all the client has.
-    return { text, done, ...(finishReason ? { finishReason } : {}), errorCode: errorCode ?? "connection_lost" }
+    return {
+      text,
+      done,
+      ...(finishReason ? { finishReason } : {}),
+      errorCode: errorCode ?? "connection_lost",
+      ...(errorMessage !== undefined ? { errorMessage } : {})
+    }
   }
-  return { text, done, ...(finishReason ? { finishReason } : {}), ...(errorCode ? { errorCode } : {}) }
+  return {
+    text,
+    done,
+    ...(finishReason ? { finishReason } : {}),
+    ...(errorCode ? { errorCode } : {}),
+    ...(errorMessage !== undefined ? { errorMessage } : {})
+  }
 }
 
 /** One request through the gateway, reduced to what the scorecard needs. */
@@ -97,11 +113,16 @@ export const send = (target: Target, scenario: FaultScenario): Effect.Effect<Cli
         const common = { startedAt, status: response.status, ...(Number.isFinite(attempts) ? { attempts } : {}) }
         if (response.status === 200 && scenario.stream) return { ...common, ...(await readStream(response)) }
         const body = (await response.json().catch(() => ({}))) as {
-          error?: { code?: string; type?: string }
+          error?: { code?: string; type?: string; message?: string }
           choices?: Array<{ message?: { content?: string | null }; finish_reason?: string }>
         }
         if (response.status !== 200 || body.error !== undefined) {
-          return { ...common, text: "", errorCode: body.error?.code ?? body.error?.type ?? `http_${response.status}` }
+          return {
+            ...common,
+            text: "",
+            errorCode: body.error?.code ?? body.error?.type ?? `http_${response.status}`,
+            ...(typeof body.error?.message === "string" ? { errorMessage: body.error.message } : {})
+          }
         }
         const choice = body.choices?.[0]
         return {

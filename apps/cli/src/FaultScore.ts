@@ -25,6 +25,8 @@ export interface ClientResult {
   readonly done?: boolean
   /** The error code, from the error body or an in-stream error event. */
   readonly errorCode?: string
+  /** The error's message, when it carried one. */
+  readonly errorMessage?: string
   readonly provider?: string
   readonly attempts?: number
   /** The request never got an answer (transport failure or the runner's own timeout). */
@@ -149,8 +151,11 @@ export const scoreScenario = (scenario: FaultScenario, o: Observations): Scenari
     detail: o.aliveAfter ? "a healthy request afterwards was answered" : "the gateway did not answer afterwards"
   })
 
+  // An expected code whose message names the wrong cause (a fallback's prefill 400) is not the expected conduct.
+  const wrongCause = (r: ClientResult) =>
+    scenario.expect.notCausedBy !== undefined && scenario.expect.notCausedBy.test(r.errorMessage ?? "")
   const expectedError = (r: ClientResult) =>
-    r.errorCode !== undefined && (scenario.expect.orError ?? []).includes(r.errorCode)
+    r.errorCode !== undefined && (scenario.expect.orError ?? []).includes(r.errorCode) && !wrongCause(r)
   const answered = o.results.filter(isWhole).length
   const honest = o.results.filter((r) => !isWhole(r) && isHonestError(r)).length
   const asExpected = o.results.every((r) => isWhole(r) || expectedError(r))
@@ -176,7 +181,11 @@ export const scoreScenario = (scenario: FaultScenario, o: Observations): Scenari
     primaryCalls: o.primary.length,
     fallbackCalls: o.fallback.length,
     checks,
-    ...(verdict !== "pass" && scenario.needs !== undefined ? { note: `needs ${scenario.needs}` } : {})
+    ...(verdict !== "pass" && scenario.needs !== undefined
+      ? { note: `needs ${scenario.needs}` }
+      : o.results.some(wrongCause)
+        ? { note: `the error names the wrong cause: ${o.results.find(wrongCause)!.errorMessage}` }
+        : {})
   }
 }
 

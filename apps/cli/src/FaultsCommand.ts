@@ -40,7 +40,14 @@ export const faultsGatewayConfig = (primaryURL: string, fallbackURL: string, rou
       kind: "anthropic",
       baseURL: fallbackURL,
       keys: FAULT_KEYS.fallback.map((secret, i) => ({ id: `f${i + 1}`, secret })),
-      models: [{ name: FAULT_MODELS.fallback[0], contextWindow: 200_000 }],
+      // An uncatalogued model: what it can do is declared, prefill included (it continues a cut stream).
+      models: [
+        {
+          name: FAULT_MODELS.fallback[0],
+          contextWindow: 200_000,
+          capabilities: ["tools", "json", "streaming", "prefill"]
+        }
+      ],
       timeout: "3 seconds",
       breaker: { consecutiveFailures: 3, openFor: "1 second", maxOpenFor: "2 seconds" }
     }
@@ -197,5 +204,12 @@ export const makeFaultsCommand = <R>(json: Effect.Effect<boolean, never, R>) =>
         ports: { primary: flags.primaryPort, fallback: flags.fallbackPort }
       })
       yield* Console.log((yield* json) ? JSON.stringify(scores, null, 2) : formatScorecard(scores))
+      // CI reads the exit status: any scenario short of `pass` fails the command.
+      const short = scores.filter((s) => s.verdict !== "pass")
+      if (short.length > 0) {
+        return yield* new CliError({
+          message: `am faults: ${short.length} of ${scores.length} scenario(s) did not pass: ${short.map((s) => `${s.id} (${s.verdict})`).join(", ")}`
+        })
+      }
     })
   ).pipe(Command.withDescription("run the fault suite through a gateway and print a scorecard"))

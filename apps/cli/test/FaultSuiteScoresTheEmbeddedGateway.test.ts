@@ -1,6 +1,7 @@
 // `am faults` against the embedded gateway: the real command (effect/cli), the simulated
-// upstreams, a fresh gateway per scenario. Asserts the scorecard's structure and that the
-// scenarios our gateway clearly handles pass; timing is never asserted.
+// upstreams, a fresh gateway per scenario. Asserts the scorecard's structure, that the scenarios
+// our gateway clearly handles pass (the mid-stream ones by continuation), and that the exit status
+// says whether every scenario passed; timing is never asserted.
 import { FaultScenarios } from "@am/simulator"
 import { assert, describe, it } from "@effect/vitest"
 import { NodeServices } from "@effect/platform-node"
@@ -18,6 +19,10 @@ const CLEARLY_HANDLED = [
   "invalid-key-401",
   "quota-exhausted",
   "model-not-found",
+  "malformed-json",
+  "mid-stream-cut",
+  "stall",
+  "no-prefill-fallback",
   "flapping-primary"
 ]
 
@@ -32,13 +37,18 @@ describe("am faults scores every scenario against the embedded gateway", () => {
         )
         const lines = yield* TestConsole.logLines
         const out = String(lines.at(-1))
-        assert.isTrue(Exit.isSuccess(exit), String(exit))
         const scores = JSON.parse(out) as Array<ScenarioScore>
+        // The exit status is the scorecard's: non-zero as soon as one scenario is short of pass.
+        assert.strictEqual(
+          Exit.isSuccess(exit),
+          scores.every((s) => s.verdict === "pass"),
+          String(exit)
+        )
         assert.deepStrictEqual(
           scores.map((s) => s.id),
           FaultScenarios.map((s) => s.id)
         )
-        assert.strictEqual(new Set(scores.map((s) => s.id)).size, 16)
+        assert.strictEqual(new Set(scores.map((s) => s.id)).size, 17)
         for (const s of scores) {
           assert.include(["pass", "partial", "safe", "fail"], s.verdict)
           const names = s.checks.map((c) => c.name)
@@ -58,5 +68,24 @@ describe("am faults scores every scenario against the embedded gateway", () => {
         }
       }).pipe(Effect.provide(TestConsole.layer)),
     { timeout: 300_000 }
+  )
+
+  it.live("a scenario short of pass makes the command fail (CI reads the exit status)", () =>
+    Effect.gen(function* () {
+      // Against a URL where no gateway listens every request fails: the scenario cannot pass.
+      const exit = yield* Command.runWith(cli, { version: "test" })([
+        "faults",
+        "--only",
+        "server-error-500",
+        "--url",
+        "http://127.0.0.1:9",
+        "--primary-port",
+        "0",
+        "--fallback-port",
+        "0"
+      ]).pipe(Effect.provide(NodeServices.layer), Effect.exit)
+      assert.isTrue(Exit.isFailure(exit))
+      assert.match(String(exit), /1 of 1 scenario\(s\) did not pass: server-error-500 \(fail\)/)
+    }).pipe(Effect.provide(TestConsole.layer))
   )
 })
