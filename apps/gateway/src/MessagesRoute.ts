@@ -14,6 +14,7 @@
  * ```
  * @since 0.1.0
  */
+import { requestHash } from "@am/cache"
 import { decodeRequest, Engine, type EngineError, type EngineStream } from "@am/engine"
 import type { CompletionRequest } from "@am/core"
 import { Effect, Exit, Redacted, Scope, Stream } from "effect"
@@ -33,7 +34,9 @@ import { sseResponse } from "./internal/SseResponse.ts"
 import { anthropicErrorEvent, anthropicErrors } from "./internal/messages/Errors.ts"
 import { MessageStreamEncoder } from "./internal/messages/StreamEncoder.ts"
 import { estimateInputTokens } from "./internal/messages/TokenEstimate.ts"
-import { Lifecycle } from "./Lifecycle.ts"
+import { replayRecorders } from "./internal/ReplayAudit.ts"
+import { frameLog, replayWire, storedWireEvents, storedWireJson } from "./internal/WireReplay.ts"
+import { type Complete, Lifecycle } from "./Lifecycle.ts"
 import { deadlineOf, idempotencyKeyOf, readJson, readJsonText } from "./RequestInput.ts"
 
 /** Options of the Messages routes. */
@@ -55,6 +58,7 @@ export const messages = (options: MessagesOptions) =>
   Effect.gen(function* () {
     const engine = yield* Engine
     const lifecycle = yield* Lifecycle
+    const recorders = yield* replayRecorders
     const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024
     return anthropicErrors(
       Effect.gen(function* () {
@@ -77,23 +81,44 @@ export const messages = (options: MessagesOptions) =>
           ...decoded,
           passthrough: { wire: "anthropic.messages", body: Redacted.make(raw.text), messages: decoded.messages }
         }
-        const run = (keep: () => Effect.Effect<void>) =>
+        const run = (keep: () => Effect.Effect<void>, complete: Complete) =>
           body.stream === true
-            ? streamed(engine, completionRequest, body, keep)
+            ? streamed(engine, completionRequest, body, keep, complete, idempotencyKey !== undefined)
             : Effect.gen(function* () {
                 const answer = yield* engine.complete(completionRequest).pipe(Effect.mapError(GatewayError.engine))
                 const r = answer.resilience
-                return HttpServerResponse.jsonUnsafe(toAnthropicMessage(answer, body.stop_sequences ?? undefined), {
+                const message = toAnthropicMessage(answer, body.stop_sequences ?? undefined)
+                yield* complete({
+                  requestId: r.requestId,
+                  value: storedWireJson(message, { provider: r.provider, model: r.model, outcome: r.outcome })
+                })
+                return HttpServerResponse.jsonUnsafe(message, {
                   headers: answerHeaders({
                     requestId: r.requestId,
                     provider: r.provider,
                     model: r.model,
                     attempts: calls(r.attempts),
-                    outcome: r.outcome
+                    outcome: r.outcome,
+                    guard: r.guard
                   })
                 })
               })
-        return yield* lifecycle.track(principal, idempotencyKey, run)
+        // A finished answer under the key is replayed by any replica (same body or events, same request id).
+        return yield* lifecycle.track(principal, idempotencyKey, run, {
+          requestHash: requestHash({ wire: "anthropic.messages", body: raw.json }),
+          replay: (result) =>
+            replayWire(
+              result,
+              {
+                recorders,
+                route: body.model,
+                messages: completionRequest.messages,
+                pipelineRunId: completionRequest.metadata?.pipelineRunId,
+                stage: completionRequest.metadata?.stage
+              },
+              answerHeaders
+            )
+        })
       })
     )
   })
@@ -101,13 +126,16 @@ export const messages = (options: MessagesOptions) =>
 /**
  * A streamed answer, as `/v1/chat/completions` streams: failover until the first content token
  * (so the status and headers are known before the first byte), the engine's scope closed when the
- * SSE stream ends — `message_stop` only after that, when the ledger entry is written.
+ * SSE stream ends — `message_stop` only after that, when the ledger entry is written and, under
+ * an `Idempotency-Key`, the whole event stream is stored (so a replay never misses it).
  */
 const streamed = (
   engine: Engine["Service"],
   request: Parameters<Engine["Service"]["stream"]>[0],
   body: MessagesBody,
-  keep: () => Effect.Effect<void>
+  keep: () => Effect.Effect<void>,
+  complete: Complete,
+  remember: boolean
 ) =>
   Effect.gen(function* () {
     const scope = yield* Scope.make()
@@ -123,13 +151,29 @@ const streamed = (
       stopSequences: body.stop_sequences
     })
     const encode = new TextEncoder()
+    const sent = frameLog(remember)
     const stop = Stream.unwrap(
-      Effect.map(Scope.close(scope, Exit.void), () =>
-        encoder.finished ? Stream.succeed(encoder.stop()) : Stream.empty
-      )
+      Effect.gen(function* () {
+        yield* Scope.close(scope, Exit.void)
+        if (!encoder.finished) return Stream.empty
+        const last = encoder.stop()
+        yield* complete({
+          requestId: started.requestId,
+          value: storedWireEvents(sent.text() + last, {
+            provider: started.provider,
+            model: started.model,
+            outcome: started.resilience.outcome
+          })
+        })
+        return Stream.succeed(last)
+      })
     )
     const frames = Stream.succeed(encoder.start()).pipe(
       Stream.concat(sseBody(started, encoder)),
+      Stream.map((s) => {
+        sent.add(s)
+        return s
+      }),
       Stream.concat(stop),
       Stream.filter((s) => s.length > 0),
       Stream.map((s) => encode.encode(s)),
@@ -141,7 +185,8 @@ const streamed = (
         provider: started.provider,
         model: started.model,
         attempts: started.attempts,
-        outcome: started.resilience.outcome
+        outcome: started.resilience.outcome,
+        guard: started.resilience.guard
       })
     })
   })

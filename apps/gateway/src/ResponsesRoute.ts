@@ -15,6 +15,7 @@
  * ```
  * @since 0.1.0
  */
+import { requestHash } from "@am/cache"
 import { decodeRequest, Engine, type EngineCompletion, type EngineError, type EngineStream } from "@am/engine"
 import { contentText } from "@am/core"
 import { Clock, Effect, Exit, Option, Scope, Stream } from "effect"
@@ -32,8 +33,10 @@ import {
   type StoredResponse
 } from "./internal/responses/ResponseStore.ts"
 import { type PlacedItem, resolveReferences, toMessages } from "./internal/responses/ResponsesInput.ts"
+import { replayRecorders } from "./internal/ReplayAudit.ts"
+import { frameLog, replayWire, storedWireEvents, storedWireJson } from "./internal/WireReplay.ts"
 import { firstUnhonoured, unhonouredHeader } from "./DroppedFields.ts"
-import { Lifecycle } from "./Lifecycle.ts"
+import { type Complete, Lifecycle } from "./Lifecycle.ts"
 import { deadlineOf, idempotencyKeyOf, readJson } from "./RequestInput.ts"
 import {
   decodeResponsesBody,
@@ -91,6 +94,7 @@ export const responsesRoutes = (options: ResponsesOptions) =>
   Effect.gen(function* () {
     const engine = yield* Engine
     const lifecycle = yield* Lifecycle
+    const recorders = yield* replayRecorders
     const store = Option.getOrElse(yield* Effect.serviceOption(ResponseStore), () => makeMemory())
     const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024
 
@@ -98,7 +102,8 @@ export const responsesRoutes = (options: ResponsesOptions) =>
       const request = yield* HttpServerRequest.HttpServerRequest
       if (lifecycle.draining) return yield* new GatewayError({ reason: new ShuttingDown() })
       const principal = yield* authenticate(options.auth, request.headers.authorization)
-      const wire = yield* Effect.flatMap(readJson(request, maxBodyBytes), decodeResponsesBody)
+      const json = yield* readJson(request, maxBodyBytes)
+      const wire = yield* decodeResponsesBody(json)
       const idempotencyKey = yield* idempotencyKeyOf(request)
       const deadlineMs = yield* deadlineOf(request)
       const workspaceId = principal.workspaceId
@@ -140,9 +145,9 @@ export const responsesRoutes = (options: ResponsesOptions) =>
               output,
               response
             })
-      const run = (keep: () => Effect.Effect<void>) =>
+      const run = (keep: () => Effect.Effect<void>, complete: Complete) =>
         body.stream === true
-          ? streamed(engine, completionRequest, wire, keepIfStored, keep)
+          ? streamed(engine, completionRequest, wire, keepIfStored, keep, complete, idempotencyKey !== undefined)
           : Effect.gen(function* () {
               const answer = yield* engine.complete(completionRequest).pipe(Effect.mapError(GatewayError.engine))
               const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
@@ -156,6 +161,10 @@ export const responsesRoutes = (options: ResponsesOptions) =>
                 now
               )
               yield* keepIfStored(r.requestId, output, response)
+              yield* complete({
+                requestId: r.requestId,
+                value: storedWireJson(response, { provider: r.provider, model: r.model, outcome: r.outcome })
+              })
               return HttpServerResponse.jsonUnsafe(response, {
                 headers: {
                   ...amHeaders({
@@ -163,13 +172,29 @@ export const responsesRoutes = (options: ResponsesOptions) =>
                     provider: r.provider,
                     model: r.model,
                     attempts: calls(r.attempts),
-                    outcome: r.outcome
+                    outcome: r.outcome,
+                    guard: r.guard
                   }),
                   ...unhonouredHeader(engine.config, r.provider, asks, completionRequest, () => false)
                 }
               })
             })
-      return yield* lifecycle.track(principal, idempotencyKey, run)
+      // A finished answer under the key is replayed by any replica (same body or events, same request id).
+      return yield* lifecycle.track(principal, idempotencyKey, run, {
+        requestHash: requestHash({ wire: "openai.responses", body: json }),
+        replay: (result) =>
+          replayWire(
+            result,
+            {
+              recorders,
+              route: body.model,
+              messages: completionRequest.messages,
+              pipelineRunId: completionRequest.metadata?.pipelineRunId,
+              stage: completionRequest.metadata?.stage
+            },
+            amHeaders
+          )
+      })
     })
 
     const stored = (action: "get" | "delete") =>
@@ -200,7 +225,8 @@ const answerItems = (answer: EngineCompletion) =>
  * A streamed answer, committed like the chat route's (failover before the first token is
  * invisible, so status and `x-am-*` headers are known up front). The response is stored and
  * `response.completed` sent only after the engine's scope closed (the ledger entry is written),
- * so a client that saw the end can continue from it at once and rely on its audit record.
+ * so a client that saw the end can continue from it at once and rely on its audit record — and,
+ * under an `Idempotency-Key`, after the whole event stream is stored (a replay never misses it).
  */
 const streamed = (
   engine: Engine["Service"],
@@ -211,7 +237,9 @@ const streamed = (
     output: ReadonlyArray<ResponsesOutputItem>,
     response: unknown
   ) => Effect.Effect<void>,
-  keep: () => Effect.Effect<void>
+  keep: () => Effect.Effect<void>,
+  complete: Complete,
+  remember: boolean
 ) =>
   Effect.gen(function* () {
     const scope = yield* Scope.make()
@@ -225,13 +253,23 @@ const streamed = (
     const envelope = responsesEnvelope(wire, responsesIds(started.requestId).response, now(), started.model)
     const encoder = new ResponseEventEncoder(envelope, started.requestId, now)
     const encode = new TextEncoder()
+    const sent = frameLog(remember)
     const done = Stream.unwrap(
       Effect.gen(function* () {
         yield* Scope.close(scope, Exit.void)
         const finished = encoder.finished
         if (finished === undefined) return Stream.empty
         yield* keepIfStored(started.requestId, finished.output, finished.response)
-        return Stream.succeed(encoder.completed())
+        const last = encoder.completed()
+        yield* complete({
+          requestId: started.requestId,
+          value: storedWireEvents(sent.text() + last, {
+            provider: started.provider,
+            model: started.model,
+            outcome: started.resilience.outcome
+          })
+        })
+        return Stream.succeed(last)
       })
     )
     const events = started.chunks.pipe(
@@ -240,6 +278,10 @@ const streamed = (
     )
     const frames = Stream.succeed(encoder.start()).pipe(
       Stream.concat(events),
+      Stream.map((s) => {
+        sent.add(s)
+        return s
+      }),
       Stream.concat(done),
       Stream.filter((s) => s.length > 0),
       Stream.map((s) => encode.encode(s)),
@@ -251,7 +293,8 @@ const streamed = (
         provider: started.provider,
         model: started.model,
         attempts: started.attempts,
-        outcome: started.resilience.outcome
+        outcome: started.resilience.outcome,
+        guard: started.resilience.guard
       })
     })
   })
