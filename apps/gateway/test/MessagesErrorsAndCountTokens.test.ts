@@ -116,8 +116,19 @@ describe("errors in Anthropic's shape", () => {
     expect(await get.json()).toMatchObject({ type: "error", error: { type: "invalid_request_error" } })
   })
 
-  it("a stream cut after its first token ends with Anthropic's error event, never a clean finish", async () => {
+  it("a stream cut after its first token is continued on the Anthropic candidate (assistant prefill)", async () => {
     env.upstreams.openai.setScript([{ sequence: [{ fault: "stream_cut", afterChunks: 3 }], repeat: true }])
+    const message = await env.client.messages
+      .stream({ model: "openai-first", max_tokens: 256, messages: [ask] })
+      .finalMessage()
+    expect(message.stop_reason).toBe("end_turn")
+    expect(env.upstreams.anthropic.requests).toHaveLength(1)
+  })
+
+  it("a stream cut after its first token that no candidate can continue ends with Anthropic's error event, never a clean finish", async () => {
+    env.upstreams.openai.setScript([{ sequence: [{ fault: "stream_cut", afterChunks: 3 }], repeat: true }])
+    // The only prefill candidate refuses the prefill: the stream ends with the cut.
+    env.upstreams.anthropic.setScript([{ sequence: [{ fault: "ok", rejectsPrefill: true }], repeat: true }])
     const stream = env.client.messages.stream({ model: "openai-first", max_tokens: 256, messages: [ask] })
     const texts: Array<string> = []
     stream.on("text", (t) => texts.push(t))
@@ -128,6 +139,8 @@ describe("errors in Anthropic's shape", () => {
     expect(texts.length).toBeGreaterThan(0)
     expect(e).toBeInstanceOf(Anthropic.APIError)
     expect((e as InstanceType<typeof Anthropic.APIError>).message).toContain("overloaded_error")
+    // The first cut is named, never the fallback's prefill 400.
+    expect((e as InstanceType<typeof Anthropic.APIError>).message).not.toMatch(/prefill/)
   })
 })
 
