@@ -152,8 +152,7 @@ export const scoreScenario = (scenario: FaultScenario, o: Observations): Scenari
   })
 
   // An expected code whose message names the wrong cause (a fallback's prefill 400) is not the expected conduct.
-  const wrongCause = (r: ClientResult) =>
-    scenario.expect.notCausedBy !== undefined && scenario.expect.notCausedBy.test(r.errorMessage ?? "")
+  const wrongCause = (r: ClientResult) => scenario.expect.notCausedBy?.test(r.errorMessage ?? "") === true
   const expectedError = (r: ClientResult) =>
     r.errorCode !== undefined && (scenario.expect.orError ?? []).includes(r.errorCode) && !wrongCause(r)
   const answered = o.results.filter(isWhole).length
