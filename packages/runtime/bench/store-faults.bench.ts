@@ -5,9 +5,12 @@
 // 50 requests/s; for each of Postgres and Redis refused, hung and dropped it prints p50/p99 of
 // the answer latency before (10 s), during (the fault) and after (10 s), the failures, and at the
 // end whether every answered request has exactly one ledger entry and one llm_runs row (none
-// STARTED) and whether the chain verifies. Prints figures; asserts nothing.
+// STARTED) and whether the chain verifies. Each request has a 20 s deadline; answers later than
+// it are counted as `late`. The machine's 1-minute load average and this process's CPU share
+// are printed per phase, so a load-bound figure can be told from a fault-bound one (compare
+// with the fault-free "before" phases of the same run). Prints figures; asserts nothing.
 import { mkdtempSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { cpus, loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import { verify } from "@am/ledger"
 import { PgStore } from "@am/store-sql"
@@ -19,6 +22,7 @@ import { createEngine } from "../src/index.ts"
 const FAULT_S = Number(process.argv[2] ?? 30)
 const AROUND_S = Math.min(10, FAULT_S)
 const RATE = 50
+const DEADLINE_MS = 20_000
 const direct = process.env.AM_BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test"
 const redis = new URL(process.env.AM_BENCH_REDIS_URL ?? "redis://127.0.0.1:6379")
 const pg = new URL(direct)
@@ -43,6 +47,7 @@ const engine = createEngine(
       primary: { kind: "openai", keys: [{ id: "k1", secret: "sk-bench-faults-0001" }], models: [{ name: "gpt-4o" }] }
     },
     routes: { default: [{ provider: "primary", models: ["gpt-4o"] }] },
+    retry: { deadline: `${DEADLINE_MS} millis` },
     telemetry: { logs: false },
     ledger: { store: proxied.toString(), spoolDir: mkdtempSync(join(tmpdir(), "am-bench-faults-")) },
     state: {
@@ -78,15 +83,34 @@ const ticker = setInterval(() => {
 }, 1000 / RATE)
 
 const rows: Array<string> = []
+// Per phase: the load average and this process's CPU share (of one core) at its end.
+const conditions = new Map<string, string>()
+let cpuMark = { usage: process.cpuUsage(), at: performance.now() }
+const markPhase = (name: string) => {
+  const usage = process.cpuUsage(cpuMark.usage)
+  const wall = performance.now() - cpuMark.at
+  const share = ((usage.user + usage.system) / 1000 / wall) * 100
+  conditions.set(name, `load1=${loadavg()[0]?.toFixed(1)}/${cpus().length} cpus  bench cpu=${share.toFixed(0)}%`)
+  cpuMark = { usage: process.cpuUsage(), at: performance.now() }
+}
 const report = (name: string) => {
   const xs = latencies.get(name) ?? []
+  const late = xs.filter((ms) => ms > DEADLINE_MS).length
   rows.push(
-    `  ${name.padEnd(24)} n=${String(xs.length).padStart(5)}  p50=${pct(xs, 50).toFixed(1).padStart(7)} ms  p99=${pct(xs, 99).toFixed(1).padStart(7)} ms  failed=${failures.get(name) ?? 0}`
+    `  ${name.padEnd(24)} n=${String(xs.length).padStart(5)}  p50=${pct(xs, 50).toFixed(1).padStart(7)} ms  p99=${pct(xs, 99).toFixed(1).padStart(7)} ms  max=${Math.max(
+      ...xs,
+      0
+    )
+      .toFixed(0)
+      .padStart(6)} ms  failed=${failures.get(name) ?? 0}  late=${late}  ${conditions.get(name) ?? ""}`
   )
 }
 
-console.log(`store-faults: ${RATE} req/s, each fault ${FAULT_S} s (${AROUND_S} s before and after)`)
+console.log(
+  `store-faults: ${RATE} req/s, each fault ${FAULT_S} s (${AROUND_S} s before and after), deadline ${DEADLINE_MS} ms`
+)
 await sleep(2000)
+markPhase("warm-up")
 for (const [proxy, store] of [
   [pgProxy, "postgres"],
   [redisProxy, "redis"]
@@ -95,12 +119,15 @@ for (const [proxy, store] of [
     const name = `${store} ${mode}`
     phase = `before ${name}`
     await sleep(AROUND_S * 1000)
+    markPhase(phase)
     phase = name
     await proxy.set(mode)
     await sleep(FAULT_S * 1000)
+    markPhase(phase)
     phase = `after ${name}`
     await proxy.heal()
     await sleep(AROUND_S * 1000)
+    markPhase(phase)
     for (const p of [`before ${name}`, name, `after ${name}`]) report(p)
     console.log(rows.splice(0).join("\n"))
   }
