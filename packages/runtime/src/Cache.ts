@@ -10,6 +10,10 @@
  *   Redis with a `redis://` `state.store` (shared, single-flight across replicas), else in the
  *   process.
  *
+ * - **Replays** — `replayRecorders`: where a host records a replayed request (`@am/cache`'s
+ *   `recordReplay`): the `Ledger`, and the `RunStore` when the engine keeps `llm_runs` rows (a
+ *   durable `ledger.store`) — so a replay, like every accepted request, has exactly one row.
+ *
  * Redis commands go through `layerStateRedis` (bounded by `state.commandTimeout`, behind a
  * breaker); keys live under `state.prefix`. A bad value fails the layer with `ConfigError` naming
  * the field (the config schema already checks them, so this is a second line).
@@ -26,14 +30,17 @@
 import {
   type CacheConfigError,
   Idempotency,
+  type ReplayRecorders,
   type IdempotencyConfig,
   IdempotencySql,
   IdempotencyStore,
   ResponseCache,
   type ResponseCacheConfig
 } from "@am/cache"
+import { Ledger, RunStore } from "@am/core"
+import { RequestRecorder } from "@am/engine"
 import { StoreUrl } from "@am/store-sql"
-import { Cause, Effect, Layer } from "effect"
+import { Cause, Effect, Layer, Option } from "effect"
 import type { Redis } from "effect/persistence"
 import { type AmConfig, ConfigError } from "./Config.ts"
 import { layerStateRedis } from "./StateRedis.ts"
@@ -142,3 +149,19 @@ export const layerCache = (config: AmConfig): Layer.Layer<Idempotency | Response
   const redis = redisOf(config)
   return Layer.merge(layerIdempotency(config, redis), layerResponseCache(config, redis))
 }
+
+/**
+ * Where this host records replays (`@am/cache`'s `recordReplay`): the `Ledger` when there is one,
+ * and the `RunStore` only where the engine keeps `llm_runs` rows too (its `RequestRecorder`
+ * requires a workspace: a durable `ledger.store`) — a memory ledger keeps entries, no rows.
+ */
+export const replayRecorders: Effect.Effect<ReplayRecorders> = Effect.gen(function* () {
+  const ledger = yield* Effect.serviceOption(Ledger)
+  const recorder = yield* Effect.serviceOption(RequestRecorder)
+  const runs = yield* Effect.serviceOption(RunStore)
+  const keepsRuns = Option.isSome(recorder) && recorder.value.requiresWorkspace
+  return {
+    ledger: Option.getOrUndefined(ledger),
+    runs: keepsRuns ? Option.getOrUndefined(runs) : undefined
+  }
+})

@@ -19,8 +19,8 @@
  * ```
  * @since 0.1.0
  */
-import { Idempotency, IdempotencyError, idempotencyHash } from "@am/cache"
-import { Completion, type CompletionChunk, type CompletionRequest, type Provider } from "@am/core"
+import { Idempotency, IdempotencyError, idempotencyHash, recordReplay } from "@am/cache"
+import { Completion, type CompletionChunk, type CompletionRequest, contentText, type Provider } from "@am/core"
 import { Cause, Effect, Exit, ManagedRuntime, Schema, type StandardSchema, Stream } from "effect"
 import {
   type AttemptRecord,
@@ -36,6 +36,7 @@ import {
   Resilience,
   type StreamOptions
 } from "@am/engine"
+import { replayRecorders } from "./Cache.ts"
 import { type AmConfig, ConfigError, loadConfig } from "./Config.ts"
 import { layerEngine } from "./Layers.ts"
 import type { ObservabilityOptions } from "./Observability.ts"
@@ -342,7 +343,8 @@ export const createEngine = (config: unknown, options?: CreateEngineOptions): Am
 
   // A request with an `idempotencyKey` runs once per workspace and key (`@am/cache`): a repeat
   // with the same request resolves with the first answer (same request id, `resilience.replayed`),
-  // no call; a repeat while it runs rejects (or waits, with `idempotency.wait`).
+  // no call, recorded as a replay (its own ledger entry and llm_runs row, cost 0); a repeat while
+  // it runs rejects (or waits, with `idempotency.wait`).
   const once = (req: CompletionRequest, answer: Effect.Effect<EngineCompletion, EngineError, Engine>) =>
     req.idempotencyKey === undefined
       ? answer
@@ -362,6 +364,28 @@ export const createEngine = (config: unknown, options?: CreateEngineOptions): Am
               }))
             )
             .pipe(
+              Effect.tap(({ replayed, requestId, value }) =>
+                replayed
+                  ? Effect.flatMap(replayRecorders, (to) =>
+                      recordReplay(
+                        {
+                          workspaceId: req.metadata?.workspaceId ?? workspace,
+                          idempotencyKey: req.idempotencyKey!,
+                          pipelineRunId: req.metadata?.pipelineRunId,
+                          stage: req.metadata?.stage,
+                          route: req.route ?? req.model ?? "default",
+                          messages: req.messages,
+                          originalRequestId: requestId,
+                          outcome: value.resilience.outcome === "MITIGATED_SUCCESS" ? "MITIGATED_SUCCESS" : "SUCCESS",
+                          provider: value.resilience.provider,
+                          model: value.resilience.model,
+                          responseText: contentText(value.completion.message.content)
+                        },
+                        to
+                      )
+                    )
+                  : Effect.void
+              ),
               Effect.map(
                 ({ replayed, value }): EngineCompletion => ({
                   ...value.completion,

@@ -10,9 +10,9 @@
  * @internal
  */
 import { type ReplayRecorders, recordReplay, type StoredResult } from "@am/cache"
-import { type ChatMessage, Ledger, RunStore } from "@am/core"
-import { RequestRecorder } from "@am/engine"
-import { Effect, Option, Schema } from "effect"
+import type { ChatMessage } from "@am/core"
+import { replayRecorders as runtimeReplayRecorders } from "@am/runtime"
+import { Effect, Schema } from "effect"
 import { type AmHeadersInput, amHeaders, IDEMPOTENT_REPLAY_HEADER } from "../AmHeaders.ts"
 
 /** What a stored answer remembers of the call that produced it (its `x-am-*` headers). */
@@ -23,18 +23,8 @@ export const StoredHeaders = Schema.Struct({
 })
 export type StoredHeaders = typeof StoredHeaders.Type
 
-/** Where this host records replays (read once, when a route is built). */
-export const replayRecorders: Effect.Effect<ReplayRecorders> = Effect.gen(function* () {
-  const ledger = yield* Effect.serviceOption(Ledger)
-  const recorder = yield* Effect.serviceOption(RequestRecorder)
-  const runs = yield* Effect.serviceOption(RunStore)
-  // Rows only where the engine keeps them too: a memory ledger keeps entries, no llm_runs.
-  const keepsRuns = Option.isSome(recorder) && recorder.value.requiresWorkspace
-  return {
-    ledger: Option.getOrUndefined(ledger),
-    runs: keepsRuns ? Option.getOrUndefined(runs) : undefined
-  }
-})
+/** Where this host records replays (read once, when a route is built): see `@am/runtime`. */
+export const replayRecorders = runtimeReplayRecorders
 
 /** What a route knows of the request a stored result is replayed to. */
 export interface ReplayRequest {
