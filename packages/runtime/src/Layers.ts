@@ -29,7 +29,7 @@ import type { AmConfig } from "./Config.ts"
 import { layerObservability, type ObservabilityOptions } from "./Observability.ts"
 import { layerStateRedis } from "./StateRedis.ts"
 import { StoreHealth } from "./StoreHealth.ts"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Redacted } from "effect"
 import { Redis } from "effect/persistence"
 import {
   Engine,
@@ -143,8 +143,14 @@ const redisOf = (state: AmConfig["state"]) =>
  * PII and secrets redacted and restored, the injection firewall, output contracts, sanitisation
  * and size limits. With no `guards` section only output contracts are checked.
  */
-export const layerGuard = (config: Pick<AmConfig, "guards">) =>
-  Layer.succeed(RequestGuard, makeRequestGuard(config.guards))
+export const layerGuard = (config: Pick<AmConfig, "guards"> & Partial<Pick<AmConfig, "providers" | "gatewayKeys">>) =>
+  Layer.succeed(RequestGuard, makeRequestGuard(config.guards, configuredSecrets(config)))
+
+/** The provider keys and gateway keys (not their `sha256:` digests): masked in answers and errors. */
+const configuredSecrets = (config: Partial<Pick<AmConfig, "providers" | "gatewayKeys">>): ReadonlyArray<string> => [
+  ...[...(config.providers?.values() ?? [])].flatMap((p) => p.keys.map((k) => Redacted.value(k.secret))),
+  ...(config.gatewayKeys ?? []).map((k) => Redacted.value(k.secret)).filter((s) => !s.startsWith("sha256:"))
+]
 
 /** The services the engine runs on, built from config; `EventBus` comes from outside. */
 export const layerServices = (config: AmConfig, options?: LayerConfigOptions) => {

@@ -36,10 +36,13 @@ import {
   restore,
   restoreMessage,
   sanitizeOutput,
+  maskSecrets,
   scrub,
+  secretSet,
   streamLimiter,
   streamRestorer,
   streamSanitizer,
+  streamSecretMasker,
   unusableContract,
   type Vault,
   validateOutputAsync
@@ -69,13 +72,17 @@ const auditMessages = (messages: ReadonlyArray<ChatMessage>): ReadonlyArray<Chat
     } as ChatMessage
   })
 
-const session = (vault: Vault): GuardSession => ({
+const session = (vault: Vault, secrets: ReadonlyArray<string>): GuardSession => ({
   restore: (text) => restore(text, vault),
   restoreMessage: (message: AssistantMessage) => restoreMessage(message, vault),
   streamRestorer: () => streamRestorer(vault),
   streamJsonRestorer: () => streamRestorer(vault, { json: true }),
   mask: (text, maxLength) =>
-    scrub(unnumbered(text), vault.size === 0 ? [] : vault.values(), maxLength === undefined ? {} : { maxLength })
+    scrub(
+      unnumbered(text),
+      vault.size === 0 ? secrets : [...secrets, ...vault.values()],
+      maxLength === undefined ? {} : { maxLength }
+    )
 })
 
 const verdictOf = (out: ReturnType<typeof guardRequest>): GuardVerdict => {
@@ -94,15 +101,24 @@ const verdictOf = (out: ReturnType<typeof guardRequest>): GuardVerdict => {
 
 const within = (text: string): OutputLimit => ({ text, removed: 0, truncated: false })
 
-/** The engine's `RequestGuard` for the config's `guards` section. */
-export const makeRequestGuard = (config: GuardConfig | undefined): RequestGuardShape => {
+/**
+ * The engine's `RequestGuard` for the config's `guards` section. `secrets` are the configured
+ * provider and gateway keys: masked in every answer (complete and streamed) and in every error
+ * text, whatever the guards' policies.
+ */
+export const makeRequestGuard = (
+  config: GuardConfig | undefined,
+  secrets: ReadonlyArray<string> = []
+): RequestGuardShape => {
   const resolved = resolveGuardConfig(config ?? {})
+  const keys = secretSet(secrets)
+  const masksKeys = keys.secrets.length > 0
   const piiOn = ENTITIES.some((e) => resolved.pii[e] !== "off")
   const limits = resolved.limits
   const sizeChecked = limits.maxRequestChars !== undefined || limits.maxRequestCharsByModel !== undefined
   const enabled = piiOn || resolved.injection !== "off" || sizeChecked
   // Sanitisation and the answer limit apply when the config asks for them.
-  const limitsOutput = config?.sanitize !== undefined || limits.maxAnswerChars !== undefined
+  const limitsOutput = config?.sanitize !== undefined || limits.maxAnswerChars !== undefined || masksKeys
 
   const protect = (request: CompletionRequest): GuardedInput => {
     const out = guardRequest(request.messages, resolved)
@@ -140,7 +156,7 @@ export const makeRequestGuard = (config: GuardConfig | undefined): RequestGuardS
       verdict: verdictOf(out),
       events,
       refusal,
-      session: session(out.request.vault)
+      session: session(out.request.vault, keys.secrets)
     }
   }
 
@@ -170,8 +186,9 @@ export const makeRequestGuard = (config: GuardConfig | undefined): RequestGuardS
   }
 
   const limit = (text: string): OutputLimit => {
-    const clean = config?.sanitize !== undefined ? sanitizeOutput(text, resolved.sanitize) : text
-    const removed = text.length - clean.length
+    const unkeyed = masksKeys ? maskSecrets(text, keys) : text
+    const clean = config?.sanitize !== undefined ? sanitizeOutput(unkeyed, resolved.sanitize) : unkeyed
+    const removed = unkeyed.length - clean.length
     const l = limitAnswer(clean, limits)
     switch (l._tag) {
       case "Within":
@@ -205,11 +222,16 @@ export const makeRequestGuard = (config: GuardConfig | undefined): RequestGuardS
           ? { ...within(""), tooLarge: { limit: l.error.limit, size: l.error.size } }
           : { text: l.text, removed: 0, truncated: l._tag === "Truncated" }
       }
+      const masker = masksKeys ? streamSecretMasker(keys) : undefined
+      const unkeyed = (chunk: string) => (masker === undefined ? chunk : masker.push(chunk))
       return {
-        push: (chunk) => step(sanitizer === undefined ? chunk : sanitizer.push(chunk)),
-        end: () => step(sanitizer === undefined ? "" : sanitizer.end())
+        push: (chunk) => step(sanitizer === undefined ? unkeyed(chunk) : sanitizer.push(unkeyed(chunk))),
+        end: () => {
+          const rest = masker?.end() ?? ""
+          return step(sanitizer === undefined ? rest : sanitizer.push(rest) + sanitizer.end())
+        }
       }
     },
-    scrub: (text) => scrub(text)
+    scrub: (text) => scrub(text, keys.secrets)
   }
 }
