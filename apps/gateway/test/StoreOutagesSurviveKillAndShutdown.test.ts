@@ -5,14 +5,16 @@
  *   (`/readyz` 200 `degraded`, the store components named), serves, and once Postgres returns
  *   every answered request of both processes has its ledger entry and its `llm_runs` row, the
  *   runs the kill cut are `INTERRUPTED`, and no row stays `STARTED`.
- * - SIGTERM while Postgres hangs: the process exits 0, and every 503 it gave carries its JSON
- *   error body.
+ * - SIGTERM while Postgres hangs, and while Redis (the shared state) hangs: the process exits 0
+ *   within the documented shutdown bound (10 s for requests in flight, then the stores' bounded
+ *   close), and every 503 it gave carries its JSON error body.
  *
  * Bounded in time, waits for conditions, asserts no timing.
  */
 import { verify } from "@am/ledger"
 import { PgStore } from "@am/store-sql"
 import { type FaultProxy, startFaultProxy, startUpstreams, type Upstream } from "@am/testkit"
+import { redisUrl } from "@am/testkit/redis"
 import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
@@ -88,17 +90,21 @@ const traffic = (url: string, concurrency: number): Traffic => {
 
 let upstreams: ReadonlyArray<Upstream> = []
 let proxy: FaultProxy
+let redisProxy: FaultProxy
 const spawned: Array<GatewayProcess> = []
 beforeAll(async () => {
   upstreams = await startUpstreams([{ kind: "openai", keys: [KEYS.p1], models: ["gpt-4o"], latencyMs: 20 }])
   proxy = await startFaultProxy({ host: "127.0.0.1", port: 5432 })
+  const redis = new URL(redisUrl)
+  redisProxy = await startFaultProxy({ host: redis.hostname, port: Number(redis.port || 6379) })
 })
 afterEach(async () => {
   await proxy.heal()
+  await redisProxy.heal()
   for (const gw of spawned.splice(0)) gw.kill("SIGKILL")
 })
 afterAll(async () => {
-  await Promise.all([...upstreams.map((u) => u.close()), proxy.close()])
+  await Promise.all([...upstreams.map((u) => u.close()), proxy.close(), redisProxy.close()])
 })
 
 const configFor = (schema: string) => ({
@@ -199,6 +205,45 @@ describe("store outages across a kill, a restart and a shutdown", { timeout: 180
       expect(typeof parsed.error?.code, e.body).toBe("string")
     }
     await proxy.heal()
+    await dropSchema(schema)
+  })
+
+  it("SIGTERM while Redis hangs: exits 0, every 503 with its JSON body", async () => {
+    const schema = `am_term_redis_${Math.random().toString(36).slice(2, 10)}`
+    const dir = tempDir("am-gw-term-redis-")
+    const gw = await spawnGateway(
+      {
+        ...configFor(schema),
+        state: {
+          store: `redis://127.0.0.1:${redisProxy.port}`,
+          prefix: `am:term-${Math.random().toString(36).slice(2, 8)}:`,
+          commandTimeout: "200 millis"
+        }
+      },
+      { cwd: dir }
+    )
+    spawned.push(gw)
+    const load = traffic(gw.url, 8)
+    await until(() => load.answered.length >= 50, "50 answers")
+    await redisProxy.hang()
+    const during = load.answered.length
+    await until(() => load.answered.length >= during + 50, "50 answers while Redis hangs")
+    const started = Date.now()
+    gw.kill("SIGTERM")
+    const code = await gw.exited
+    const tookMs = Date.now() - started
+    await load.stop()
+    expect(code, gw.output()).toBe(0)
+    console.log(
+      `SIGTERM while Redis hangs: exit ${code} after ${tookMs} ms (not asserted; bound: 10 s in flight + bounded store close)`
+    )
+    const unexpected = load.errors.filter((e) => e.status !== 503)
+    expect(unexpected).toEqual([])
+    for (const e of load.errors) {
+      const parsed = JSON.parse(e.body) as { error?: { code?: string } }
+      expect(typeof parsed.error?.code, e.body).toBe("string")
+    }
+    await redisProxy.heal()
     await dropSchema(schema)
   })
 })
