@@ -6,6 +6,7 @@
  * | `APIError` with a status (4xx/5xx/529)                   | `http`    | true                  |
  * | `APIError` without status (the SDK's SSE `error` event)  | `stream`  | as given              |
  * | `APIConnectionTimeoutError`, `APIUserAbortError`, `TimeoutError` | `timeout` | as given      |
+ * | `APIConnectionError` of a connect timeout                | `timeout`, `errorType` `connect_timeout` | false |
  * | `APIConnectionError` (refused, reset before headers)     | `network` | false                 |
  * | `SyntaxError` (malformed JSON body or SSE data)          | `decode`  | as given, else true   |
  * | anything else (a body or stream cut mid-read)            | `network` | as given              |
@@ -23,7 +24,14 @@
  * @since 0.1.0
  */
 import { ProviderFailure, parseRetryAfter } from "@am/core"
-import { failureIdentity, pickHeaders, type FailureContext as SharedFailureContext, scrub } from "@am/provider-utils"
+import {
+  CONNECT_TIMEOUT,
+  failureIdentity,
+  isConnectTimeout,
+  pickHeaders,
+  type FailureContext as SharedFailureContext,
+  scrub
+} from "@am/provider-utils"
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "@anthropic-ai/sdk"
 import { Cause, Predicate } from "effect"
 
@@ -119,6 +127,16 @@ const fromApiError = (error: APIError, ctx: FailureContext): Fields => {
 const fieldsOf = (error: unknown, ctx: FailureContext): Fields => {
   const bytes = ctx.responseBytesReceived ?? false
   // Order matters: the timeout, abort and connection classes are APIError subclasses without status.
+  if (error instanceof APIConnectionError && isConnectTimeout(error)) {
+    // The host never completed the handshake within `connectTimeout`: a timeout of its own meaning.
+    return {
+      kind: "timeout",
+      errorType: CONNECT_TIMEOUT,
+      errorCode: "UND_ERR_CONNECT_TIMEOUT",
+      message: withCauses(error),
+      responseBytesReceived: false
+    }
+  }
   if (error instanceof APIConnectionTimeoutError || Cause.isTimeoutError(error)) {
     return { kind: "timeout", message: error.message || "Request timed out.", responseBytesReceived: bytes }
   }

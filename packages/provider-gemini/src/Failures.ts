@@ -24,6 +24,8 @@
  */
 import { ProviderFailure, type ProviderFailureKind, parseDurationText, parseRetryAfter } from "@am/core"
 import {
+  CONNECT_TIMEOUT,
+  CONNECT_TIMEOUT_CODE,
   failureIdentity,
   firstHeader,
   pickHeaders,
@@ -299,7 +301,13 @@ export const toProviderFailure = (error: unknown, context: FailureContext): Prov
   const isTimeout = name === "AbortError" || name === "TimeoutError" || (code !== undefined && TIMEOUT_CODES.has(code))
   const isDecode =
     error instanceof EmptyResponseError || error instanceof SyntaxError || message.startsWith("exception parsing")
-  const codes = code !== undefined ? { errorType: code, errorCode: code } : {}
+  // A connect timeout keeps its own meaning (DESIGN's timeouts): errorType connect_timeout, as the other adapters.
+  const codes =
+    code === CONNECT_TIMEOUT_CODE
+      ? { errorType: CONNECT_TIMEOUT, errorCode: code }
+      : code !== undefined
+        ? { errorType: code, errorCode: code }
+        : {}
 
   if (context.streaming === true || message.startsWith("Incomplete JSON segment")) {
     // A stream that fails after HTTP 200 is a stream failure whatever broke it (a stall, a cut, an

@@ -19,8 +19,10 @@
 import type { ProviderFailureKind } from "@am/core"
 import { ProviderFailure, parseDurationText, parseRetryAfter } from "@am/core"
 import {
+  CONNECT_TIMEOUT,
   failureIdentity,
   firstHeader,
+  isConnectTimeout,
   pickHeaders,
   REQUEST_ID_HEADERS,
   type FailureContext as SharedFailureContext,
@@ -146,6 +148,7 @@ const isTimeoutLike = (error: unknown): boolean =>
  * | `APIError` without status, with headers (SSE `error` event after 200) | `stream` | from context (default true) |
  * | `APIConnectionTimeoutError`, `TimeoutError` | `timeout` | from context (default false) |
  * | `APIUserAbortError` (our signal aborted)    | `timeout` | from context (default false) |
+ * | `APIConnectionError` of a connect timeout    | `timeout`, `errorType` `connect_timeout` | false |
  * | `APIConnectionError`, anything else         | `network` | from context (default false) |
  * | `SyntaxError` (malformed JSON / SSE JSON)   | `decode`  | from context (default true)  |
  *
@@ -196,6 +199,17 @@ export const toProviderFailure = (error: unknown, context: FailureContext): Prov
   }
   const headerRequestId = (headers: Headers | undefined) => firstHeader(headers, REQUEST_ID_HEADERS)
 
+  // Before the SDK timeout class: the SDK reports undici's connect timeout as one of its own.
+  if (error instanceof APIConnectionError && isConnectTimeout(error)) {
+    // The host never completed the handshake within `connectTimeout`: a timeout of its own meaning.
+    return make({
+      kind: "timeout",
+      message: describe(error),
+      responseBytesReceived: false,
+      errorType: CONNECT_TIMEOUT,
+      errorCode: "UND_ERR_CONNECT_TIMEOUT"
+    })
+  }
   if (error instanceof APIConnectionTimeoutError) {
     return make({
       kind: "timeout",

@@ -13,6 +13,7 @@
  */
 import type { ProviderKind } from "@am/core"
 import { sharedFetchWith } from "@am/transport"
+import { markConnectTimeouts } from "./ConnectTimeout.ts"
 import { tolerantEventStreams } from "./TolerantEventStream.ts"
 
 /**
@@ -83,7 +84,8 @@ export const timeoutFor = (callTimeoutMs: number | undefined, configTimeoutMs: n
 /**
  * The `fetch` an adapter hands its SDK: the configured one, else the pooled `sharedFetch` (with
  * the config's `connectTimeoutMs`, a pool of that connect timeout). With the adapter's `id`, its
- * event streams skip an unparsable SSE event instead of ending (`tolerantEventStreams`).
+ * event streams skip an unparsable SSE event instead of ending (`tolerantEventStreams`) and its
+ * connect timeouts reject as `ConnectTimeoutFailed` (see `ConnectTimeout.ts`).
  *
  * @example
  * ```ts
@@ -99,7 +101,7 @@ export const fetchOf = (config: {
   readonly connectTimeoutMs?: number | undefined
 }): typeof globalThis.fetch => {
   const base = config.fetch ?? sharedFetchWith({ connectTimeoutMs: config.connectTimeoutMs })
-  return config.id === undefined ? base : tolerantEventStreams(base, { label: config.id })
+  return config.id === undefined ? base : tolerantEventStreams(markConnectTimeouts(base), { label: config.id })
 }
 
 /**

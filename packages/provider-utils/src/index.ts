@@ -9,6 +9,7 @@
 export * from "./AdapterConfig.ts"
 export * from "./CallLifecycle.ts"
 export * from "./ClientCache.ts"
+export * from "./ConnectTimeout.ts"
 export * from "./Failures.ts"
 export * from "./Passthrough.ts"
 export * from "./TolerantEventStream.ts"

@@ -120,6 +120,13 @@ export const outcomeRules: ReadonlyArray<ClassificationRule> = [
     }
   },
   {
+    // The host never completed the handshake within the provider's connectTimeout (the adapters
+    // mark undici's UND_ERR_CONNECT_TIMEOUT so): a timeout of its own name, nothing was sent.
+    name: "timeout.connect",
+    when: all(kind("timeout"), type("connect_timeout")),
+    then: { class: "timeout", scope: "provider", retryable: true, errorType: "connect_timeout" }
+  },
+  {
     // SDK APITimeoutError / the attempt's deadline. Nothing reached the caller (only streams forward output).
     name: "timeout.client",
     when: kind("timeout"),
