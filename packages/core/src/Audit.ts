@@ -74,7 +74,7 @@ export const LedgerStream = Schema.Struct({
       })
     )
   ),
-  /** Unparsable stream events skipped while the answer streamed. */
+  /** Unparsable stream events the adapters skipped (each stream kept) on the request's calls. */
   malformedEvents: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)))
 })
 export type LedgerStream = typeof LedgerStream.Type

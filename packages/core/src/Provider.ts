@@ -32,6 +32,8 @@ export interface ProviderCall {
   readonly key: ApiKey
   /** Time allowed for this attempt; the adapter fails with `kind: "timeout"` after it. */
   readonly timeoutMs?: number
+  /** Called once per unparsable stream event the adapter skipped on this call (the engine counts them per request). */
+  readonly onMalformedEvent?: () => void
 }
 
 export interface Provider {

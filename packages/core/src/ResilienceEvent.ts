@@ -115,6 +115,12 @@ export const ResilienceEvent = Schema.Union([
     afterChars: Schema.Int,
     reason: Schema.String
   }),
+  /** Unparsable stream events skipped (and the stream kept) on one request's calls to a provider. */
+  t("stream.malformed", {
+    provider: Schema.String,
+    model: Schema.String,
+    count: Schema.Int
+  }),
   /** A stream's candidate sent no content within `hedgeAfter`: the next candidate started beside it. */
   t("stream.hedged", {
     provider: Schema.String,

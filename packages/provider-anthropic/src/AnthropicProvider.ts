@@ -25,6 +25,7 @@ import {
   clientFactoryOf,
   fetchOf,
   makeClientCache,
+  reportingSkippedEvents,
   timeoutCall,
   timeoutFor,
   timeoutStream
@@ -151,12 +152,15 @@ export const make = (config: AnthropicConfig): Provider => {
         const client = yield* acquireClient(call, ctx)
         const controller = yield* abortOnClose
         const { data, response } = yield* Effect.tryPromise({
+          // Events the stream skips are counted for this call too (`call.onMalformedEvent`).
           try: () =>
-            createMessageStream(client, call.request, call.model, translateOptions, {
-              signal: controller.signal,
-              timeout: timeoutMs,
-              ...upstreamHeaders(call)
-            }).withResponse(),
+            reportingSkippedEvents(call.onMalformedEvent, () =>
+              createMessageStream(client, call.request, call.model, translateOptions, {
+                signal: controller.signal,
+                timeout: timeoutMs,
+                ...upstreamHeaders(call)
+              }).withResponse()
+            ),
           catch: (e) => toProviderFailure(e, now())
         })
         requestId = response.headers.get("request-id")

@@ -28,6 +28,7 @@ import {
   fetchOf,
   firstHeader,
   makeClientCache,
+  reportingSkippedEvents,
   timeoutCall,
   timeoutFor,
   timeoutStream
@@ -190,17 +191,20 @@ export const make = (config: GeminiConfig): Provider => {
           const params = toGenerateContentParameters(call.request, call.model, signatures)
           const controller = yield* abortOnClose
           const chunks = yield* Effect.tryPromise({
+            // Events the stream skips are counted for this call too (`call.onMalformedEvent`).
             try: () =>
-              client.models.generateContentStream({
-                ...params,
-                config: {
-                  ...params.config,
-                  abortSignal: controller.signal,
-                  // 0: no SDK timer. @google/genai keeps its timer armed over the whole body, so it
-                  // would cut a healthy stream; `timeoutStream` below bounds silences instead.
-                  httpOptions: callHttpOptions(0, capture)
-                }
-              }),
+              reportingSkippedEvents(call.onMalformedEvent, () =>
+                client.models.generateContentStream({
+                  ...params,
+                  config: {
+                    ...params.config,
+                    abortSignal: controller.signal,
+                    // 0: no SDK timer. @google/genai keeps its timer armed over the whole body, so it
+                    // would cut a healthy stream; `timeoutStream` below bounds silences instead.
+                    httpOptions: callHttpOptions(0, capture)
+                  }
+                })
+              ),
             catch: (error) => toProviderFailure(error, contextOf(call, capture))
           })
           return Stream.fromAsyncIterable<GenerateContentResponse, ProviderFailure>(chunks, (error) =>

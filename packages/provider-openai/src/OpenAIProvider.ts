@@ -29,6 +29,7 @@ import {
   firstHeader,
   makeClientCache,
   REQUEST_ID_HEADERS,
+  reportingSkippedEvents,
   timeoutCall,
   timeoutFor,
   timeoutStream
@@ -175,20 +176,22 @@ export const make = (config: OpenAIConfig): Provider => {
         Effect.gen(function* () {
           const controller = yield* abortOnClose
           const { data: sdkStream, response } = yield* Effect.tryPromise({
-            try: () => {
-              const options = { signal: controller.signal, timeout: timeoutMs, maxRetries: 0 }
-              // The SDK parses the SSE frames of either into the same chunk objects.
-              return body !== undefined
-                ? client.chat.completions.create(body, options).withResponse()
-                : client
-                    .post<OpenAIStream<ChatCompletionChunk>>("/chat/completions", {
-                      ...options,
-                      body: raw,
-                      headers: JSON_BODY,
-                      stream: true
-                    })
-                    .withResponse()
-            },
+            // Events the stream skips are counted for this call too (`call.onMalformedEvent`).
+            try: () =>
+              reportingSkippedEvents(call.onMalformedEvent, () => {
+                const options = { signal: controller.signal, timeout: timeoutMs, maxRetries: 0 }
+                // The SDK parses the SSE frames of either into the same chunk objects.
+                return body !== undefined
+                  ? client.chat.completions.create(body, options).withResponse()
+                  : client
+                      .post<OpenAIStream<ChatCompletionChunk>>("/chat/completions", {
+                        ...options,
+                        body: raw,
+                        headers: JSON_BODY,
+                        stream: true
+                      })
+                      .withResponse()
+              }),
             catch: (error) => toProviderFailure(error, context())
           })
           seen.headers = response.headers

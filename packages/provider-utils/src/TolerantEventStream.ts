@@ -19,6 +19,7 @@
  * ```
  * @since 0.1.0
  */
+import { AsyncLocalStorage } from "node:async_hooks"
 
 /** How tolerant the wrapper is. */
 export interface TolerantEventStreamOptions {
@@ -33,6 +34,24 @@ export interface TolerantEventStreamOptions {
 }
 
 export const DEFAULT_MAX_CONSECUTIVE_MALFORMED = 8
+
+// The listener of the call whose SDK request is running: captured when `fetch` is called, so a
+// skipped event is also reported to that one call (its request's count), not only the label's.
+const callListener = new AsyncLocalStorage<() => void>()
+
+/**
+ * Runs `f` (one SDK call) so that every event its streams skip is also reported to `onSkipped`:
+ * a per-call count beside the per-label one. `f` runs as is when `onSkipped` is absent.
+ *
+ * @example
+ * ```ts
+ * import { reportingSkippedEvents } from "@am/provider-utils"
+ * let skipped = 0
+ * const answer = reportingSkippedEvents(() => skipped++, () => fetch("https://example.test/stream"))
+ * ```
+ */
+export const reportingSkippedEvents = <A>(onSkipped: (() => void) | undefined, f: () => A): A =>
+  onSkipped === undefined ? f() : callListener.run(onSkipped, f)
 const DEFAULT_MAX_EVENT_BYTES = 4 * 1024 * 1024
 
 const counts = new Map<string, number>()
@@ -89,7 +108,8 @@ const isEventStream = (response: Response): boolean =>
 /** The filtered body of one event stream. */
 const filtered = (
   body: ReadableStream<Uint8Array>,
-  options: TolerantEventStreamOptions
+  options: TolerantEventStreamOptions,
+  perCall: (() => void) | undefined
 ): ReadableStream<Uint8Array> => {
   const maxConsecutive = options.maxConsecutive ?? DEFAULT_MAX_CONSECUTIVE_MALFORMED
   const maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES
@@ -106,6 +126,7 @@ const filtered = (
     inARow++
     counts.set(options.label, (counts.get(options.label) ?? 0) + 1)
     options.onSkipped?.(options.label, event.slice(0, 120))
+    perCall?.()
   }
   const giveUp = (why: string) =>
     new SyntaxError(
@@ -181,9 +202,10 @@ const filtered = (
 export const tolerantEventStreams =
   (fetch: typeof globalThis.fetch, options: TolerantEventStreamOptions): typeof globalThis.fetch =>
   async (input, init) => {
+    const perCall = callListener.getStore()
     const response = await fetch(input, init)
     if (!isEventStream(response)) return response
-    return new Response(filtered(response.body!, options), {
+    return new Response(filtered(response.body!, options, perCall), {
       status: response.status,
       statusText: response.statusText,
       headers: response.headers

@@ -60,6 +60,11 @@ export const guardVerdicts = Metric.counter("am.guard.verdicts", {
   description: "Guard verdicts by kind and result",
   incremental: true
 })
+/** `am.stream.malformed_events`: unparsable stream events skipped (the stream kept), by provider and model. */
+export const malformedEvents = Metric.counter("am.stream.malformed_events", {
+  description: "Unparsable stream events skipped",
+  incremental: true
+})
 /** `am.events.dropped`: events a subscriber lost, by subscriber and reason (`overflow`, `store_error`, `shutdown_timeout`). */
 export const eventsDropped = Metric.counter("am.events.dropped", {
   description: "Events dropped per subscriber",
@@ -205,6 +210,8 @@ export const recordEvent = (event: ResilienceEvent, providerName: ProviderName =
       return inc(guardVerdicts, { kind: "output", result: event.result })
     case "guard.output.limited":
       return inc(guardVerdicts, { kind: "limited", result: event.truncated ? "truncated" : "sanitized" })
+    case "stream.malformed":
+      return Metric.update(tagged(malformedEvents, { provider: event.provider, model: event.model }), event.count)
     default:
       return Effect.void
   }

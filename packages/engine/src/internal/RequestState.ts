@@ -75,6 +75,8 @@ export class RequestState {
   readonly silent = new Set<number>()
   /** Set while those are retried: a timeout then counts as any provider failure. */
   revisiting = false
+  /** Unparsable stream events the adapters skipped on this request's calls, by candidate. */
+  readonly malformed = new Map<Candidate, number>()
   /** The plan's candidates, as the first drive got them (a stream's continuation picks from them). */
   candidates: ReadonlyArray<Candidate> | undefined = undefined
   /** What the decision table said after the latest failure; later plan steps are admitted by it. */

@@ -29,7 +29,14 @@ const streaming = (
         // The provider's per-attempt `timeout` is for non-streamed calls only: a stream is bounded
         // by the first-token and stall timeouts (here and in the relay) and the request deadline,
         // so the adapter gets the time left as its bound on silence, never the provider timeout.
-        const open = provider.stream({ ...request, timeoutMs: Math.max(1, state.deadlineAt - h.started) })
+        const open = provider.stream({
+          ...request,
+          timeoutMs: Math.max(1, state.deadlineAt - h.started),
+          // Skipped (unparsable) events: counted for the ledger entry and the metrics.
+          onMalformedEvent: () => {
+            state.malformed.set(h.c, (state.malformed.get(h.c) ?? 0) + 1)
+          }
+        })
         const pull = yield* Stream.toPull(open).pipe(Scope.provide(attemptScope))
         const firstBy = h.started + limits.firstTokenTimeoutMs
         // Until the first chunk only the first-token timeout runs; between chunks the stall timeout too.

@@ -245,6 +245,17 @@ export const relay = (deps: EngineDeps, input: RelayInput): Effect.Effect<Engine
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
         const continued = segments.length > 0
+        let malformedEvents = 0
+        for (const [c, count] of state.malformed) {
+          malformedEvents += count
+          yield* publish(deps, {
+            topic: "stream.malformed",
+            requestId,
+            provider: c.provider.id,
+            model: c.model.name,
+            count
+          })
+        }
         const common = {
           provider: h.c.provider.id,
           model: h.c.model.name,
@@ -253,6 +264,7 @@ export const relay = (deps: EngineDeps, input: RelayInput): Effect.Effect<Engine
             outputChars,
             firstTokenMs,
             cut: how._tag !== "Completed",
+            ...(malformedEvents > 0 ? { malformedEvents } : {}),
             ...(continued
               ? {
                   segments: settledCut
