@@ -110,6 +110,23 @@ describe("streams through the gateway survive a cut and a silent primary", () =>
     expect(upstreams[1]!.requests).toHaveLength(0)
   })
 
+  it("one malformed SSE event: skipped, the answer whole, the count in the ledger entry and /metrics", async () => {
+    const client = await start({}, [{ sequence: [{ fault: "malformed_json", afterChunks: 3 }], repeat: true }])
+    const { text, requestId } = await read(client)
+    expect(text).toBe(REPLY)
+    expect(upstreams[1]!.requests).toHaveLength(0)
+    const entry = await ledgerEntry(requestId)
+    expect(entry?.stream?.malformedEvents).toBe(1)
+    expect(entry?.stream?.cut).toBe(false)
+    const metrics = await fetch(`${gateway!.url}/metrics`, { headers: { authorization: `Bearer ${GATEWAY_KEY}` } })
+    const body = await metrics.text()
+    const line = body
+      .split("\n")
+      .find((l) => l.startsWith("am_stream_malformed_events") && l.includes('provider="primary"'))
+    expect(line, body.slice(0, 2000)).toBeDefined()
+    expect(Number(line!.split(" ").at(-1))).toBe(1)
+  })
+
   it("hedgeAfter: a silent primary gets the fallback beside it; the fallback answers, the primary's connection is closed", async () => {
     const client = await start({ routes: { default: { hedgeAfter: "300 millis" } } }, [
       { sequence: [{ fault: "ok", latencyMs: 6_000 }], repeat: true }
