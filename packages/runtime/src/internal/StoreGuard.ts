@@ -77,10 +77,17 @@ const messageOf = (error: unknown): string =>
 /** Builds a guard for the store `name`; its breaker lives as long as the scope. */
 export const make = (name: string, options: GuardOptions): Effect.Effect<StoreGuard, never, Scope.Scope> =>
   Effect.gen(function* () {
+    const maxOpen = Duration.millis(options.maxOpenMs ?? 5000)
     const breaker = yield* CircuitBreaker.make({
       tripPolicy: CircuitBreaker.consecutive(options.failures ?? 3),
-      openDuration: Schedule.exponential(Duration.millis(options.openMs ?? 500)),
-      maxOpenDuration: Duration.millis(options.maxOpenMs ?? 5000)
+      // Capped here: `maxOpenDuration` caps only a Retry-After hint, never the schedule, so an
+      // uncapped exponential kept a store's circuit open for minutes after a long outage ended
+      // (0.5, 1, 2, … 256 s), holding the spools back long after the store answered again.
+      openDuration: Schedule.min([
+        Schedule.exponential(Duration.millis(options.openMs ?? 500)),
+        Schedule.spaced(maxOpen)
+      ]),
+      maxOpenDuration: maxOpen
     }).pipe(Effect.provide(CircuitBreaker.layerStoreMemory()))
     let lastError: string | undefined
     const run = <A, E>(
