@@ -48,11 +48,11 @@ const OBFUSCATION_WEIGHT = 0.35
 const MENTION_BEFORE =
   /(?:["'“”‘’`«»]|\b(?:like|such as|e\.g\.|for example|for instance|phrases?|called|saying|says|said|words|strings?|text|the term|known as)[\s:,"'“`]{0,3})\s*$/
 const META =
-  /prompt[\W_]*injections?|jailbreak[\W_]*(?:attacks?|prompts?|attempts?)|injection[\W_]*attacks?|attackers?|adversarial|red[\W_]*team|security|classif|detect|guardrail|firewall|examples?\b|what[\W_]*does|what[\W_]*is|explain|research|paper|article|blog|mean(?:s|ing)?\b|documentation|wrote|typed|writes|asked|how[\W_]*should[\W_]*(?:the|my|our)[\W_]*(?:bot|assistant|model|agent)/
+  /prompt[\W_]*injections?|jailbreak[\W_]*(?:attacks?|prompts?|attempts?)|injection[\W_]*attacks?|attackers?|adversarial|red[\W_]*team|security|classif|detect|guardrail|firewall|examples?\b(?![.-]\w)|what[\W_]*does|what[\W_]*is|explain|research|paper|article|blog|mean(?:s|ing)?\b|documentation|wrote|typed|writes|asked|how[\W_]*should[\W_]*(?:the|my|our)[\W_]*(?:bot|assistant|model|agent)/
 
-/** What makes a chat-template token a topic rather than an attack: questions about formats and parsing. */
+/** What makes a chat-template token a topic rather than an attack: questions about formats, parsing, models' templates. */
 const DELIMITER_META =
-  /what[\W_]*(?:does|is|are)|mean(?:s|ing)?\b|explain|chatml|special[\W_]*tokens?|tokeni[sz]er|chat[\W_]*templates?|documentation|docs\b|regex|xml|html|tags?\b|pars(?:e|er|ing)|format\b/
+  /what[\W_]*(?:does|is|are)|mean(?:s|ing)?\b|explain|chatml|special[\W_]*tokens?|tokens?\b|tokeni[sz]er|chat[\W_]*templates?|fine[\W_]*tun|model[\W_]*card|hugging[\W_]*face|llama|mistral|gemma|documentation|docs\b|regex|xml|html|tags?\b|pars(?:e|er|ing)|format\b/
 const delimiterMeta = (latin: string): boolean => DELIMITER_META.test(latin)
 
 type Fired = Map<string, number>

@@ -1,4 +1,4 @@
-// Measures the firewall on fixtures/injection.json, tune and held-out splits (every 4th case,
+// Measures the firewall on fixtures/injection.json and injection-delimiters.json, tune and held-out splits (every 4th case,
 // fixed before any measurement, never tuned on). TPR counts attacks *blocked* at the default
 // thresholds; FPR counts benign prompts that did not *pass* (flagged or blocked) — the strict
 // reading of both. Prints the figures by category; asserts TPR ≥ 0.9 at FPR ≤ 0.03.
@@ -16,7 +16,9 @@ interface InjectionCase {
   readonly split: Split
 }
 
-const cases = fixture<InjectionCase>("injection.json")
+// The general set, and the fake-delimiter / role-header set (variants of every template family,
+// direct and indirect, with hard negatives; its own held-out third).
+const cases = [...fixture<InjectionCase>("injection.json"), ...fixture<InjectionCase>("injection-delimiters.json")]
 
 const messagesOf = (c: InjectionCase): ReadonlyArray<ChatMessage> =>
   c.messages ??

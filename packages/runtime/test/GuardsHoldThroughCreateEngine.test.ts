@@ -138,7 +138,10 @@ describe("guards through createEngine against the simulator", () => {
     })
 
     it(`injection (${split}): attacks blocked before any call, benign prompts answered`, async () => {
-      const cases = fixture<InjectionCase>("injection.json").filter((c) => c.split === split)
+      const cases = [
+        ...fixture<InjectionCase>("injection.json"),
+        ...fixture<InjectionCase>("injection-delimiters.json")
+      ].filter((c) => c.split === split)
       const attacks = cases.filter((c) => c.label === "attack")
       const benign = cases.filter((c) => c.label === "benign")
       let blocked = 0

@@ -283,6 +283,18 @@ export const ENGLISH_RULES: ReadonlyArray<InjectionRule> = [
     0.55,
     "(?:^|\\n)[ \\t]*#{2,}[ \\t]*(?:system|new_instructions|system_prompt|system_message|system_override|admin|developer)[ \\t]*:?[ \\t]*(?=\\n|$)"
   ),
+  // A heading, banner or bold line that names a role (`### SYSTEM`, `=== SYSTEM OVERRIDE ===`,
+  // `---- BEGIN SYSTEM MESSAGE ----`, `**SYSTEM:**`, `[[SYSTEM]]`, `### Instruction:`), at a line's
+  // start or after a short label (`Document: # SYSTEM`), followed by an instruction aimed at the
+  // model: a forged turn. A lone `## System` heading (a changelog's
+  // section) is `markdown_role` at most.
+  rule(
+    "delimiter.role_heading",
+    "delimiter",
+    0.8,
+    `(?:^|\\n)(?:[a-z ]{1,24}:[ \\t]*)?[ \\t]*(?:[#=*~\\[<>|-][ \\t]*)+(?:(?:begin(?:ning)?|start|new|updated|real)(?:[ \\t]+of)?[ \\t]+)?(?:system(?:[ \\t]+(?:prompt|message|override|instructions?|update|notice|note))?|admin(?:istrator)?(?:[ \\t]+(?:override|message|instructions?))?|developer(?:[ \\t]+(?:mode|message|instructions?))?|instructions?)(?:[ \\t]*(?:[#=*~\\]<>|-][ \\t]*)*\\n|[ \\t]*:|[ \\t]*[\\]>|]+[ \\t])[\\s\\S]{0,40}?\\b(?:you|your|assistant|ai|model|llm|ignore|disregard|forget|must|always|never|reveal|print|output|all_safety|safety|no_(?:rules|restrictions|guidelines|content_policy|filters?)|new_(?:task|policy|rules|instructions))\\b`,
+    { indirect: 0.85 }
+  ),
   rule(
     "delimiter.markdown_instructions",
     "delimiter",
@@ -294,6 +306,29 @@ export const ENGLISH_RULES: ReadonlyArray<InjectionRule> = [
     "delimiter",
     0.45,
     "(?:^|\\n)[ \\t]*(?:system|developer|admin|administrator)[ \\t]*:[ \\t]*~6(?:you|ignore|new|override|must|always|never|from_now)\\b"
+  ),
+  // A `System:` line that voids the rules or hands control over.
+  rule(
+    "delimiter.role_line_override",
+    "delimiter",
+    0.75,
+    "(?:^|\\n)[ \\t]*(?:system|developer|admin|administrator)[ \\t]*:[ \\t]*~8(?:(?:previous|prior|earlier|above|original)_(?:instructions|rules|guidelines)|obey|void|unrestricted|no_(?:rules|restrictions|guidelines|content_policy)|you_are_now|reveal)\\b"
+  ),
+  // Forged Anthropic-style turns: `Human:` and `Assistant:` each opening a line after a blank one.
+  rule(
+    "delimiter.turn_markers",
+    "delimiter",
+    0.7,
+    "(?:^|\\n)[ \\t]*\\n[ \\t]*(?:human|user)[ \\t]*:[^\\n]{0,300}\\n[ \\t]*\\n[ \\t]*assistant[ \\t]*:",
+    { indirect: 0.8 }
+  ),
+  // A chat message object with a system role whose content overrides or exfiltrates.
+  rule(
+    "delimiter.json_role",
+    "delimiter",
+    0.7,
+    `"role"[ \\t]*:[ \\t]*"(?:system|developer)"[ \\t]*,[ \\t]*"content"[ \\t]*:[ \\t]*"[^"]{0,200}?\\b(?:ignore|disregard|forget|override|unrestricted|no_(?:rules|restrictions|guidelines|limits)|exfiltrat\\w*|reveal|secret|password|api_?keys?|jailbreak|developer_mode|do_anything)`,
+    { indirect: 0.8 }
   ),
   rule(
     "delimiter.end_of_prompt",

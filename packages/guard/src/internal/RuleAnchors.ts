@@ -140,6 +140,10 @@ export const ANCHORS: Readonly<Record<string, ReadonlyArray<string>>> = {
   "delimiter.markdown_role": ["system", "new instructions", "admin", "developer"],
   "delimiter.markdown_instructions": ["instruction"],
   "delimiter.role_line": ["system", "developer", "admin"],
+  "delimiter.role_heading": ["system", "admin", "developer", "instruct"],
+  "delimiter.role_line_override": ["system", "developer", "admin"],
+  "delimiter.turn_markers": ["human", "user"],
+  "delimiter.json_role": ["role"],
   "delimiter.end_of_prompt": ["end of", "end_of", "begin new", "begin_new"],
   "obfuscation.decode_and_follow": ["follow", "execute", "obey", "perform", "carry", "act", "comply"],
   "indirect.addressing_model": [
