@@ -1,7 +1,8 @@
 /**
  * Two gateway processes sharing this machine's Redis (state) and Postgres (ledger): a breaker
  * tripped through one is open in the other; a key disabled through one is skipped by the other;
- * killing one under load loses no ledger entry for any request that was answered.
+ * an operator's breaker hold (force open, reset) through one applies in the other; killing one
+ * under load loses no ledger entry for any request that was answered.
  */
 import type { LedgerStore } from "@am/core"
 import { verifyStore } from "@am/ledger"
@@ -120,6 +121,30 @@ describe("two replicas on Redis and Postgres", { timeout: 120_000 }, () => {
       headers: { authorization: `Bearer ${ADMIN_KEY}` }
     })
     expect((await state(a!)).keys.find((k) => k.provider === "primary" && k.id === "p1")?.status).not.toBe("disabled")
+  })
+
+  it("a breaker forced open through one replica fails over in the other; a reset through the other hands it back", async () => {
+    const admin = { authorization: `Bearer ${ADMIN_KEY}` }
+    const statusIn = async (gw: GatewayProcess) =>
+      (await state(gw)).breakers.find((c) => c.name === "provider:primary")?.status
+    /** Polls (the holds are re-read every second) until `gw` reads `status`, bounded. */
+    const reads = async (gw: GatewayProcess, status: string) => {
+      for (let i = 0; i < 300 && (await statusIn(gw)) !== status; i++) await new Promise((r) => setTimeout(r, 50))
+      expect(await statusIn(gw)).toBe(status)
+    }
+    expect((await fetch(`${a!.url}/v1/am/breakers/primary/open`, { method: "POST", headers: admin })).status).toBe(200)
+    await reads(b!, "open")
+    const before = upstreams[0]!.requests.length
+    const r = await chat(b!)
+    expect(r.status).toBe(200)
+    expect(r.headers.get("x-am-provider")).toBe("secondary")
+    expect(upstreams[0]!.requests.length, "B never called the provider held open through A").toBe(before)
+
+    expect((await fetch(`${b!.url}/v1/am/breakers/primary/reset`, { method: "POST", headers: admin })).status).toBe(200)
+    await reads(a!, "closed")
+    const back = await chat(a!)
+    expect(back.status).toBe(200)
+    expect(back.headers.get("x-am-provider")).toBe("primary")
   })
 
   it("a breaker tripped through one replica is open in the other", async () => {
