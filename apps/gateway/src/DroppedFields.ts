@@ -32,8 +32,6 @@ const TRANSLATED = new Set([
   "messages",
   "stream",
   "stream_options",
-  "temperature",
-  "top_p",
   "max_tokens",
   "max_completion_tokens",
   "stop",
@@ -55,7 +53,10 @@ const CROSS_WIRE: Readonly<Record<string, CrossWireField>> = {
   metadata: "clientMetadata",
   service_tier: "serviceTier",
   logprobs: "logprobs",
-  top_logprobs: "topLogprobs"
+  top_logprobs: "topLogprobs",
+  // Anthropic's current API refuses every sampling parameter, so its adapter never sends them.
+  temperature: "temperature",
+  top_p: "topP"
 }
 
 /**

@@ -267,6 +267,8 @@ export const responsesFieldAsks = (request: ResponsesRequest): ReadonlyArray<Fie
     ...(body.parallel_tool_calls === false
       ? [{ path: "parallel_tool_calls", field: "parallelToolCalls" } as const]
       : []),
+    ...(present(body.temperature) ? [{ path: "temperature", field: "temperature" } as const] : []),
+    ...(present(body.top_p) ? [{ path: "top_p", field: "topP" } as const] : []),
     ...(present(body.user) ? [{ path: "user", field: "user" } as const] : []),
     ...(present(body.safety_identifier) ? [{ path: "safety_identifier", field: "safetyIdentifier" } as const] : []),
     ...(present(body.service_tier) && body.service_tier !== "auto"

@@ -31,6 +31,10 @@ const ROWS: ReadonlyArray<readonly [string, Record<string, unknown>, string]> = 
   ["client metadata", { metadata: { team: "search" } }, "metadata"],
   ["logprobs", { logprobs: true, top_logprobs: 2 }, "logprobs"],
   ["a flex service tier", { service_tier: "flex" }, "service_tier"],
+  // Anthropic's current API refuses every sampling parameter: its adapter never sends them.
+  ["temperature", { temperature: 0.2 }, "temperature"],
+  ["top_p", { top_p: 0.9 }, "top_p"],
+  ["temperature with top_p", { temperature: 0.2, top_p: 0.9 }, "temperature"],
   [
     "an image detail",
     {

@@ -169,7 +169,9 @@ export const CrossWireField = Schema.Literals([
   "logprobs",
   "topLogprobs",
   "imageDetail",
-  "responseFormatDescription"
+  "responseFormatDescription",
+  "temperature",
+  "topP"
 ])
 export type CrossWireField = typeof CrossWireField.Type
 
@@ -202,7 +204,9 @@ export const crossWireFieldsOf = (request: CompletionRequestInput): ReadonlyArra
         m.content.some((p) => p.type === "image" && p.detail !== undefined && p.detail !== "auto")
     ),
     responseFormatDescription:
-      request.responseFormat?.type === "json_schema" && request.responseFormat.description !== undefined
+      request.responseFormat?.type === "json_schema" && request.responseFormat.description !== undefined,
+    temperature: request.temperature !== undefined,
+    topP: request.topP !== undefined
   }
   return CrossWireField.literals.filter((f) => asked[f])
 }
@@ -220,6 +224,8 @@ type CompletionRequestInput = Pick<
   | "logprobs"
   | "topLogprobs"
   | "responseFormat"
+  | "temperature"
+  | "topP"
 >
 
 const Probability = Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1 }))

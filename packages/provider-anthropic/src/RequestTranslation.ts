@@ -214,8 +214,9 @@ const SERVICE_TIERS: Readonly<Record<string, "auto" | "standard_only">> = { auto
 /**
  * The cross-wire fields a request asks for that the Messages API has no place for:
  * `clientMetadata` (only `metadata.user_id` exists), `serviceTier` other than `auto`/`default`,
- * `logprobs`/`topLogprobs`, `imageDetail`, and `user` when `safetyIdentifier` took the one
- * `user_id`. Honoured: tools' `strict`, `parallelToolCalls` (`disable_parallel_tool_use`),
+ * `logprobs`/`topLogprobs`, `imageDetail`, `temperature`/`topP` (the current API version refuses
+ * every sampling parameter, so they are never sent), and `user` when `safetyIdentifier` took the
+ * one `user_id`. Honoured: tools' `strict`, `parallelToolCalls` (`disable_parallel_tool_use`),
  * `safetyIdentifier` or else `user` (`metadata.user_id`), `responseFormatDescription` (the
  * schema's root `description`).
  *
@@ -304,7 +305,7 @@ const thinkingOf = (
  *
  * - `maxTokens` → `max_tokens`, else `defaultMaxTokens` ({@link DEFAULT_MAX_TOKENS}).
  * - `stop` → `stop_sequences`.
- * - `temperature` and `topP` are dropped: API version 2026-10-21 (what `@anthropic-ai/sdk` 1.x
+ * - `temperature` and `topP` are dropped (and listed by {@link unhonouredFields}): API version 2026-10-21 (what `@anthropic-ai/sdk` 1.x
  *   sends) answers 400 "Extra inputs are not permitted" to any sampling parameter, even at its
  *   default, and the SDK removed them from its types. Sending them would turn a request that is
  *   fine elsewhere into a request-scoped failure with no fallback.

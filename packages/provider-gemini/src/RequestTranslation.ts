@@ -225,13 +225,20 @@ export const toThinkingConfig = (reasoning: NonNullable<CompletionRequest["reaso
  * ```
  */
 /** The cross-wire fields `generationConfig` has a place for. */
-const HONOURED: ReadonlySet<CrossWireField> = new Set(["logprobs", "topLogprobs", "responseFormatDescription"])
+const HONOURED: ReadonlySet<CrossWireField> = new Set([
+  "logprobs",
+  "topLogprobs",
+  "responseFormatDescription",
+  "temperature",
+  "topP"
+])
 
 /**
  * The cross-wire fields a request asks for that the Gemini API has no place for: tools'
  * `strict`, `parallelToolCalls`, `user`, `safetyIdentifier`, `clientMetadata` (`labels` are
  * Vertex AI only), `serviceTier`, `imageDetail`. Honoured: `logprobs` (`responseLogprobs`),
- * `topLogprobs` (`logprobs`), `responseFormatDescription` (the schema's root `description`).
+ * `topLogprobs` (`logprobs`), `responseFormatDescription` (the schema's root `description`),
+ * `temperature` and `topP` (`generationConfig`).
  *
  * @example
  * ```ts
