@@ -82,18 +82,22 @@ export const chatCompletions = (options: ChatCompletionsOptions) =>
       const dropped = (providerId: string | undefined) =>
         unhonouredHeader(engine.config, providerId, asks, decoded, speaksChatWire)
       const includeUsage = body.stream_options?.include_usage === true
+      // Without an Idempotency-Key nothing is stored for a replay: no stored form is built.
+      const keyed = idempotencyKey !== undefined
       const run = (keep: () => Effect.Effect<void>, complete: Complete) =>
         body.stream === true
-          ? streamed(engine, completionRequest, includeUsage, body.model, keep, dropped, complete)
+          ? streamed(engine, completionRequest, includeUsage, body.model, keep, dropped, keyed ? complete : undefined)
           : Effect.gen(function* () {
               const answer = yield* engine.complete(completionRequest).pipe(Effect.mapError(GatewayError.engine))
               const created = Math.floor((yield* Clock.currentTimeMillis) / 1000)
               const r = answer.resilience
               const json = toChatCompletion(answer, created)
-              yield* complete({
-                requestId: r.requestId,
-                value: storedJson(json, { provider: r.provider, model: r.model, outcome: r.outcome })
-              })
+              if (keyed) {
+                yield* complete({
+                  requestId: r.requestId,
+                  value: storedJson(json, { provider: r.provider, model: r.model, outcome: r.outcome })
+                })
+              }
               return HttpServerResponse.jsonUnsafe(json, {
                 headers: {
                   ...amHeaders({
@@ -110,19 +114,22 @@ export const chatCompletions = (options: ChatCompletionsOptions) =>
               })
             })
       // A finished answer under the key is replayed by any replica: same body, same request id, no call.
-      const idempotent = {
-        requestHash: requestHash(raw.json),
-        replay: (result: Parameters<typeof replayChat>[0]) =>
-          replayChat(result, {
-            recorders,
-            route: body.model,
-            messages: completionRequest.messages,
-            pipelineRunId: completionRequest.metadata?.pipelineRunId,
-            stage: completionRequest.metadata?.stage,
-            stream: body.stream === true,
-            includeUsage
-          })
-      }
+      // (No key, no fingerprint: the body's hash and the replay closure are only built for a key.)
+      const idempotent = !keyed
+        ? undefined
+        : {
+            requestHash: requestHash(raw.json),
+            replay: (result: Parameters<typeof replayChat>[0]) =>
+              replayChat(result, {
+                recorders,
+                route: body.model,
+                messages: completionRequest.messages,
+                pipelineRunId: completionRequest.metadata?.pipelineRunId,
+                stage: completionRequest.metadata?.stage,
+                stream: body.stream === true,
+                includeUsage
+              })
+          }
       return yield* lifecycle
         .track(principal, idempotencyKey, run, idempotent)
         .pipe(Effect.provideService(RouteHints, hints))
@@ -142,7 +149,8 @@ const streamed = (
   requestedModel: string,
   keep: () => Effect.Effect<void>,
   dropped: (providerId: string | undefined) => Record<string, string>,
-  complete: Complete
+  /** Only under an Idempotency-Key: the finished answer is folded from the chunks and stored. */
+  complete: Complete | undefined
 ) =>
   Effect.gen(function* () {
     const scope = yield* Scope.make()
@@ -158,14 +166,13 @@ const streamed = (
       model: started.model ?? requestedModel,
       includeUsage
     })
-    const encode = new TextEncoder()
     // `[DONE]` only after the scope closed (the ledger entry is written), so a client that saw
     // the end of its answer can rely on its audit record — and, under an Idempotency-Key, after
     // the finished answer is stored, so a replay never misses it.
-    const folded = chunkFolder()
+    const folded = complete === undefined ? undefined : chunkFolder()
     const store = Effect.suspend(() => {
-      const completion = encoder.finished ? folded.done(started.provider) : undefined
-      return completion === undefined
+      const completion = encoder.finished ? folded?.done(started.provider) : undefined
+      return completion === undefined || complete === undefined
         ? Effect.void
         : complete({
             requestId: started.requestId,
@@ -178,12 +185,11 @@ const streamed = (
     })
     const done = Stream.unwrap(
       Effect.map(Effect.andThen(Scope.close(scope, Exit.void), store), () =>
-        encoder.finished ? Stream.succeed(DONE) : Stream.empty
+        encoder.finished ? Stream.succeed(DONE_BYTES) : Stream.empty
       )
     )
-    const frames = sseBody(started, encoder, folded.add).pipe(
+    const frames = sseBody(started, encoder, folded?.add).pipe(
       Stream.concat(done),
-      Stream.map((s) => encode.encode(s)),
       Stream.onExit((exit) => Scope.close(scope, exit))
     )
     return yield* sseResponse(frames, scope, keep, {
@@ -208,15 +214,24 @@ const streamed = (
 const sseBody = (
   started: EngineStream,
   encoder: ChunkEncoder,
-  seen: (chunk: CompletionChunk) => void
-): Stream.Stream<string> =>
+  seen: ((chunk: CompletionChunk) => void) | undefined
+): Stream.Stream<Uint8Array> =>
   started.chunks.pipe(
-    Stream.map((chunk) => {
-      seen(chunk)
-      return encoder.encode(chunk)
+    // One stage per pull: the frames of the pull's chunks are encoded as one byte array (one
+    // write), with no intermediate stream of strings.
+    Stream.mapArray((chunks) => {
+      let text = ""
+      for (const chunk of chunks) {
+        seen?.(chunk)
+        text += encoder.encode(chunk)
+      }
+      return [UTF8.encode(text)] as const
     }),
-    Stream.catch((e: EngineError) => Stream.succeed(errorEvent(GatewayError.engine(e))))
+    Stream.catch((e: EngineError) => Stream.succeed(UTF8.encode(errorEvent(GatewayError.engine(e)))))
   )
+
+const UTF8 = new TextEncoder()
+const DONE_BYTES = UTF8.encode(DONE)
 
 /** The `x-am-cache` request header: `off` (bypass the route's cache) or `refresh` (call and store). */
 const cacheModeOf = (
