@@ -8,10 +8,12 @@ const bar = (done: number, total: number, width = 30) => {
 }
 
 export const render = (stats: Stats, total: number, state: EngineState, phase: string): string => {
-  const done = stats.succeeded + stats.mitigated + stats.failed
+  const done = stats.succeeded + stats.mitigated + stats.failed + stats.blocked
+  const redacted = [...stats.redacted.values()].reduce((a, b) => a + b, 0)
   const lines = [
     `Adaptive Mind demo — ${phase}`,
     `${bar(done, total)} ${done}/${total}  ok ${stats.succeeded}  mitigated ${stats.mitigated}  failed ${stats.failed}  provider calls ${stats.calls}`,
+    `guards: ${redacted} values redacted before send, ${stats.blocked} injections blocked`,
     "",
     "breakers:"
   ]

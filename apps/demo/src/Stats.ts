@@ -6,7 +6,11 @@ export class Stats {
   succeeded = 0
   mitigated = 0
   failed = 0
+  /** Requests the injection guard refused before any provider call. */
+  blocked = 0
   calls = 0
+  /** Values redacted before send, by entity (from `guard.pii.redacted`). */
+  readonly redacted = new Map<string, number>()
   readonly latencies: Array<number> = []
   readonly attemptsPerRequest: Array<number> = []
   readonly failovers = new Map<string, number>()
@@ -46,6 +50,12 @@ export class Stats {
       case "circuit.reset":
         this.bump(this.breakerTransitions, `${e.topic} ${e.breaker}`)
         this.note(e.at, `${e.topic.padEnd(17)} ${e.breaker}`)
+        return
+      case "guard.pii.redacted":
+        for (const c of e.counts) this.redacted.set(c.entity, (this.redacted.get(c.entity) ?? 0) + c.count)
+        return
+      case "guard.blocked":
+        this.note(e.at, `guard blocked  ${e.reason} (${e.rule})`)
         return
       case "resource.disabled":
         this.note(e.at, `key disabled   ${e.provider}/${e.keyId} (${e.keyFingerprint}): ${e.reason}`)

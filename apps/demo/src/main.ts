@@ -11,7 +11,7 @@ import { Upstream } from "@am/simulator"
 import { NodeRuntime } from "@effect/platform-node"
 import { Clock, Duration, Effect, Exit, Fiber, References, Schedule, Stream } from "effect"
 import { render } from "./LiveView.ts"
-import { engineConfig, primaryNormal, primaryOutage, upstreams } from "./Scenario.ts"
+import { engineConfig, PII_VALUES, primaryNormal, primaryOutage, promptOf, upstreams } from "./Scenario.ts"
 import { percentile, Stats } from "./Stats.ts"
 
 const arg = (name: string, fallback: number) => {
@@ -55,14 +55,13 @@ const program = Effect.gen(function* () {
         process.stdout.write(`${lastHeight > 0 ? `\x1b[${lastHeight}F\x1b[J` : ""}${text}\n`)
         lastHeight = text.split("\n").length
       } else {
-        const done = stats.succeeded + stats.mitigated + stats.failed
+        const done = stats.succeeded + stats.mitigated + stats.failed + stats.blocked
         process.stdout.write(
-          `[demo] ${done}/${REQUESTS} ok=${stats.succeeded} mitigated=${stats.mitigated} failed=${stats.failed} calls=${stats.calls} — ${phase}\n`
+          `[demo] ${done}/${REQUESTS} ok=${stats.succeeded} mitigated=${stats.mitigated} failed=${stats.failed} blocked=${stats.blocked} calls=${stats.calls} — ${phase}\n`
         )
       }
     })
     const view = yield* Effect.forkChild(Effect.repeat(draw, Schedule.spaced(tty ? "250 millis" : "2 seconds")))
-    const prompts = ["Summarise the incident report", "Translate this to French", "Write a haiku about failover"]
     yield* Stream.range(0, REQUESTS - 1).pipe(
       Stream.schedule(Schedule.spaced(Duration.millis(1000 / RATE))),
       Stream.mapEffect(
@@ -72,7 +71,7 @@ const program = Effect.gen(function* () {
             const t0 = yield* Clock.currentTimeMillis
             const exit = yield* Effect.exit(
               engine.complete({
-                messages: [{ role: "user", content: prompts[i % prompts.length]! }],
+                messages: [{ role: "user", content: promptOf(i) }],
                 metadata: { workspaceId: "demo" }
               })
             )
@@ -83,9 +82,14 @@ const program = Effect.gen(function* () {
               if (r.outcome === "MITIGATED_SUCCESS") stats.mitigated++
               else stats.succeeded++
             } else {
-              stats.failed++
               const e = exit.cause.reasons.find((x) => x._tag === "Fail")
               const code = e?._tag === "Fail" ? e.error.code : "defect"
+              // A refused injection is the guard working, not a failure to answer.
+              if (code === "guard_blocked") {
+                stats.blocked++
+                return
+              }
+              stats.failed++
               stats.errorsByCode.set(code, (stats.errorsByCode.get(code) ?? 0) + 1)
               if (e?._tag === "Fail")
                 stats.attemptsPerRequest.push(e.error.attempts.filter((a) => a.outcome !== "skipped").length)
@@ -97,14 +101,22 @@ const program = Effect.gen(function* () {
     )
     yield* Fiber.interrupt(view)
     yield* draw
-    const total = REQUESTS
+    const total = REQUESTS - stats.blocked
     const ok = stats.succeeded + stats.mitigated
+    const redacted = [...stats.redacted.entries()].sort((a, b) => b[1] - a[1])
+    const leaked = ups.reduce(
+      (n, u) => n + u.requests.filter((r) => PII_VALUES.some((v) => r.prompt.includes(v))).length,
+      0
+    )
     const mean = stats.attemptsPerRequest.reduce((a, b) => a + b, 0) / Math.max(1, stats.attemptsPerRequest.length)
     const lines = [
       "",
       "=== summary ===",
-      `requests            ${total}  (${RATE}/s, concurrency ${CONCURRENCY}, upstream latency ~${LATENCY} ms)`,
-      `success rate        ${((ok / total) * 100).toFixed(2)} %  (ok ${stats.succeeded}, mitigated ${stats.mitigated}, failed ${stats.failed})`,
+      `requests            ${REQUESTS}  (${RATE}/s, concurrency ${CONCURRENCY}, upstream latency ~${LATENCY} ms)`,
+      `success rate        ${((ok / Math.max(1, total)) * 100).toFixed(2)} %  of ${total} answerable (ok ${stats.succeeded}, mitigated ${stats.mitigated}, failed ${stats.failed})`,
+      `guards              ${redacted.reduce((n, [, c]) => n + c, 0)} values redacted before send (${redacted.map(([k, v]) => `${k} ${v}`).join(", ") || "none"}), restored in the answers`,
+      `                    ${stats.blocked} injections blocked before any provider call (guard_blocked)`,
+      `                    ${leaked} prompts with PII seen by the simulated providers (their request logs checked)`,
       `attempts / request  mean ${mean.toFixed(2)}, max ${Math.max(0, ...stats.attemptsPerRequest)}  (provider calls ${stats.calls})`,
       `latency             p50 ${percentile(stats.latencies, 50)} ms  p95 ${percentile(stats.latencies, 95)} ms  p99 ${percentile(stats.latencies, 99)} ms`,
       "failovers by reason:",
