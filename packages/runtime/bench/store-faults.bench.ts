@@ -9,7 +9,7 @@
 // it are counted as `late`. The machine's 1-minute load average and this process's CPU share
 // are printed per phase, so a load-bound figure can be told from a fault-bound one (compare
 // with the fault-free "before" phases of the same run). Prints figures; asserts nothing.
-import { mkdtempSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { cpus, loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import { verify } from "@am/ledger"
@@ -41,6 +41,7 @@ const proxied = new URL(direct)
 proxied.port = String(pgProxy.port)
 proxied.searchParams.set("schema", schema)
 
+const spoolDir = mkdtempSync(join(tmpdir(), "am-bench-faults-"))
 const engine = createEngine(
   {
     providers: {
@@ -49,7 +50,7 @@ const engine = createEngine(
     routes: { default: [{ provider: "primary", models: ["gpt-4o"] }] },
     retry: { deadline: `${DEADLINE_MS} millis` },
     telemetry: { logs: false },
-    ledger: { store: proxied.toString(), spoolDir: mkdtempSync(join(tmpdir(), "am-bench-faults-")) },
+    ledger: { store: proxied.toString(), spoolDir },
     state: {
       store: `redis://${redis.hostname}:${redisProxy.port}`,
       prefix: `am:bench-faults-${Math.random().toString(36).slice(2, 8)}:`
@@ -177,4 +178,5 @@ await Effect.runPromise(
   ).pipe(Effect.provide(withSchema(schema)), Effect.ignore)
 )
 await Promise.all([pgProxy.close(), redisProxy.close()])
+rmSync(spoolDir, { recursive: true, force: true })
 process.exit(0)
