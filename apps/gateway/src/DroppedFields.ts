@@ -17,8 +17,11 @@
  * @since 0.1.0
  */
 import type { CompletionRequest, CrossWireField, ProviderKind } from "@am/core"
-import { type EngineConfig, stepsOf } from "@am/engine"
-import { unhonouredFieldsOf } from "@am/runtime"
+import { type DroppedFieldsOf, type EngineConfig, stepsOf } from "@am/engine"
+import { droppedFieldsOf, unhonouredFieldsOf } from "@am/runtime"
+import { Effect, Redacted } from "effect"
+import { GatewayError } from "./GatewayError.ts"
+import { messagesFieldAsks } from "./internal/messages/FieldAsks.ts"
 
 /** What to do with a field a cross-wire target cannot honour. */
 export type UnsupportedFieldsPolicy = "reject" | "drop-and-report"
@@ -236,3 +239,61 @@ export const droppedFieldsHeader = (
   const kind = config.providers.get(providerId)?.kind
   return kind !== undefined && !speaksChatWire(kind) ? { [DROPPED_FIELDS_HEADER]: fields.join(",") } : {}
 }
+
+/**
+ * Under `reject` (the default `server.unsupportedFields`), the 400 naming the first field some
+ * candidate of the route cannot honour; nothing under `drop-and-report` or when every candidate
+ * honours every ask.
+ */
+export const refuseUnhonoured = (
+  config: EngineConfig,
+  model: string,
+  asks: ReadonlyArray<FieldAsk>,
+  request: CompletionRequest,
+  sameWire: (kind: ProviderKind) => boolean,
+  policy: UnsupportedFieldsPolicy | undefined
+): Effect.Effect<void, GatewayError> => {
+  if (asks.length === 0 || (policy ?? "reject") !== "reject") return Effect.void
+  const miss = firstUnhonoured(config, model, asks, request, sameWire)
+  return miss === undefined
+    ? Effect.void
+    : Effect.fail(
+        GatewayError.invalid(
+          `field ${miss.paths.join(", ")} cannot be honoured by provider ${miss.provider} of this route; remove it, or set server.unsupportedFields to "drop-and-report" to proceed without it there`,
+          miss.paths[0]
+        )
+      )
+}
+
+const parsedBody = (body: Redacted.Redacted<string>): Readonly<Record<string, unknown>> | undefined => {
+  try {
+    const value: unknown = JSON.parse(Redacted.value(body))
+    return isRecord(value) ? value : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The engine's `DroppedFields` for the gateway: for a Chat Completions or Messages request (their
+ * own body rides along for same-wire passthrough), the wire paths its answering provider could
+ * not honour — exactly what `x-am-dropped-fields` lists — so the ledger entry and
+ * `resilience.droppedFields` say the same; nothing when that provider received the body as sent.
+ * Other requests (Responses) get the adapters' table in core names (`@am/runtime`'s
+ * `droppedFieldsOf`). The body is read again only when a cross-wire provider answered.
+ */
+export const gatewayDroppedFields =
+  (config: EngineConfig): DroppedFieldsOf =>
+  (request, providerId) => {
+    const kind = config.providers.get(providerId)?.kind
+    if (kind === undefined) return []
+    const carried = request.passthrough
+    const wire = carried?.wire
+    if (wire === "openai.chat" || wire === "anthropic.messages") {
+      if (wire === "openai.chat" ? speaksChatWire(kind) : kind === "anthropic") return []
+      const body = parsedBody(carried!.body)
+      if (body === undefined) return []
+      return unhonouredPaths(kind, wire === "openai.chat" ? chatFieldAsks(body) : messagesFieldAsks(body), request)
+    }
+    return droppedFieldsOf(config)(request, providerId)
+  }

@@ -35,6 +35,7 @@ import { Duration, Effect, Layer, Schema } from "effect"
 import { HttpRouter } from "effect/http"
 import { dashboardRoutes } from "./Dashboard.ts"
 import { isLoopback, makeAuth } from "./GatewayAuth.ts"
+import { gatewayDroppedFields } from "./DroppedFields.ts"
 import { layerResponseStore } from "./internal/responses/ResponseStoreRedis.ts"
 import { Lifecycle } from "./Lifecycle.ts"
 import { routes } from "./Routes.ts"
@@ -66,7 +67,9 @@ export const layerServices = (options: GatewayOptions) =>
     Layer.provideMerge(
       layerEngine(options.config, {
         ...(options.providers !== undefined ? { providers: options.providers } : {}),
-        ...(options.logs !== undefined ? { logs: options.logs } : {})
+        ...(options.logs !== undefined ? { logs: options.logs } : {}),
+        // What a cross-wire answer could not honour, as wire paths (ledger and resilience = x-am-dropped-fields).
+        droppedFields: gatewayDroppedFields(options.config)
       })
     ),
     // Stored Responses per `state.store`: shared by every replica on Redis.

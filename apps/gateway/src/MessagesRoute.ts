@@ -16,7 +16,7 @@
  */
 import { requestHash } from "@am/cache"
 import { decodeRequest, Engine, type EngineError, type EngineStream } from "@am/engine"
-import type { CompletionRequest } from "@am/core"
+import type { CompletionRequest, ProviderKind } from "@am/core"
 import { Effect, Exit, Redacted, Scope, Stream } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { amHeaders, calls } from "./AmHeaders.ts"
@@ -28,11 +28,13 @@ import {
   toAnthropicMessage,
   toMessagesCompletionRequest
 } from "./AnthropicWire.ts"
+import { refuseUnhonoured, unhonouredHeader } from "./DroppedFields.ts"
 import { type Auth, authenticate } from "./GatewayAuth.ts"
 import { GatewayError, ShuttingDown } from "./GatewayError.ts"
 import { sseResponse } from "./internal/SseResponse.ts"
 import { anthropicErrorEvent, anthropicErrors } from "./internal/messages/Errors.ts"
 import { MessageStreamEncoder } from "./internal/messages/StreamEncoder.ts"
+import { messagesFieldAsks } from "./internal/messages/FieldAsks.ts"
 import { estimateInputTokens } from "./internal/messages/TokenEstimate.ts"
 import { replayRecorders } from "./internal/ReplayAudit.ts"
 import { frameLog, replayWire, storedWireEvents, storedWireJson } from "./internal/WireReplay.ts"
@@ -44,7 +46,12 @@ export interface MessagesOptions {
   readonly auth: Auth
   /** Largest accepted request body in bytes (default 4 MiB). */
   readonly maxBodyBytes?: number | undefined
+  /** A field a cross-wire candidate cannot honour: `reject` (default) → 400 naming it, `drop-and-report` → `x-am-dropped-fields`. */
+  readonly unsupportedFields?: "reject" | "drop-and-report" | undefined
 }
+
+/** Only an `anthropic` upstream receives a Messages body as sent. */
+const sameWire = (kind: ProviderKind) => kind === "anthropic"
 
 /** `x-api-key` as a bearer token when no `Authorization` header came (the Anthropic clients' way). */
 const credentialOf = (headers: Readonly<Record<string, string | undefined>>): string | undefined =>
@@ -81,9 +88,14 @@ export const messages = (options: MessagesOptions) =>
           ...decoded,
           passthrough: { wire: "anthropic.messages", body: Redacted.make(raw.text), messages: decoded.messages }
         }
+        // Never dropped in silence: refused (400 naming it) or reported per server.unsupportedFields.
+        const asks = messagesFieldAsks(raw.json as Record<string, unknown>)
+        yield* refuseUnhonoured(engine.config, body.model, asks, completionRequest, sameWire, options.unsupportedFields)
+        const dropped = (provider: string) =>
+          unhonouredHeader(engine.config, provider, asks, completionRequest, sameWire)
         const run = (keep: () => Effect.Effect<void>, complete: Complete) =>
           body.stream === true
-            ? streamed(engine, completionRequest, body, keep, complete, idempotencyKey !== undefined)
+            ? streamed(engine, completionRequest, body, keep, complete, idempotencyKey !== undefined, dropped)
             : Effect.gen(function* () {
                 const answer = yield* engine.complete(completionRequest).pipe(Effect.mapError(GatewayError.engine))
                 const r = answer.resilience
@@ -93,14 +105,17 @@ export const messages = (options: MessagesOptions) =>
                   value: storedWireJson(message, { provider: r.provider, model: r.model, outcome: r.outcome })
                 })
                 return HttpServerResponse.jsonUnsafe(message, {
-                  headers: answerHeaders({
-                    requestId: r.requestId,
-                    provider: r.provider,
-                    model: r.model,
-                    attempts: calls(r.attempts),
-                    outcome: r.outcome,
-                    guard: r.guard
-                  })
+                  headers: {
+                    ...answerHeaders({
+                      requestId: r.requestId,
+                      provider: r.provider,
+                      model: r.model,
+                      attempts: calls(r.attempts),
+                      outcome: r.outcome,
+                      guard: r.guard
+                    }),
+                    ...dropped(r.provider)
+                  }
                 })
               })
         // A finished answer under the key is replayed by any replica (same body or events, same request id).
@@ -135,7 +150,8 @@ const streamed = (
   body: MessagesBody,
   keep: () => Effect.Effect<void>,
   complete: Complete,
-  remember: boolean
+  remember: boolean,
+  dropped: (provider: string) => Record<string, string>
 ) =>
   Effect.gen(function* () {
     const scope = yield* Scope.make()
@@ -187,7 +203,8 @@ const streamed = (
         attempts: started.attempts,
         outcome: started.resilience.outcome,
         guard: started.resilience.guard
-      })
+      }),
+      ...dropped(started.provider)
     })
   })
 

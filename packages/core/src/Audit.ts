@@ -122,6 +122,8 @@ export const LedgerEntry = Schema.Struct({
   cacheHit: Schema.optionalKey(Schema.Boolean),
   /** On a replay or a cache hit, the request id of the call that produced the answer. */
   originalRequestId: Schema.optionalKey(Schema.String),
+  /** What the answering provider could not honour (the gateway's `x-am-dropped-fields`), when anything. */
+  droppedFields: Schema.optionalKey(Schema.Array(Schema.String)),
   resilienceScore: Schema.Finite,
   prevHash: Schema.String,
   hash: Schema.String
@@ -250,6 +252,8 @@ export interface LedgerInput {
   readonly cacheHit?: boolean
   /** On a replay or a cache hit, the request id of the call that produced the answer. */
   readonly originalRequestId?: string
+  /** What the answering provider could not honour (the gateway's `x-am-dropped-fields`). */
+  readonly droppedFields?: ReadonlyArray<string>
 }
 
 /**

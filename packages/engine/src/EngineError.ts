@@ -42,7 +42,9 @@ export const Resilience = Schema.Struct({
   /** On a cache hit, the request id of the call that produced the answer. */
   originalRequestId: Schema.optionalKey(Schema.String),
   /** The stored answer of an earlier request with the same idempotency key (no call). */
-  replayed: Schema.optionalKey(Schema.Boolean)
+  replayed: Schema.optionalKey(Schema.Boolean),
+  /** What the answering provider could not honour of the request (see `DroppedFields`); absent when nothing. */
+  droppedFields: Schema.optionalKey(Schema.Array(Schema.String))
 })
 export type Resilience = typeof Resilience.Type
 

@@ -37,6 +37,7 @@ import {
   type Usage
 } from "@am/core"
 import { Clock, Context, Effect, Layer } from "effect"
+import { DroppedFields } from "./DroppedFields.ts"
 import type { Mitigation } from "./EngineError.ts"
 
 /** How a request ended, as its ledger entry and `llm_runs` row tell it. */
@@ -107,7 +108,8 @@ const ledgerInput = (
   end: RequestEnd,
   finishedAt: number,
   usage: Usage | undefined,
-  costUsd: number | undefined
+  costUsd: number | undefined,
+  droppedFields: ReadonlyArray<string>
 ): LedgerInput => {
   const answered = end.outcome !== "FAILURE"
   const failureCode = answered ? undefined : (end.failureCode ?? "interrupted")
@@ -137,6 +139,7 @@ const ledgerInput = (
     mitigationSucceeded: answered && run.mitigated,
     ...(end.stream !== undefined ? { stream: end.stream } : {}),
     ...(run.guard !== undefined ? { guard: run.guard } : {}),
+    ...(droppedFields.length > 0 ? { droppedFields } : {}),
     ...(run.cacheHit !== undefined
       ? { cacheHit: true, originalRequestId: run.cacheHit.originalRequestId, costUsd: 0 }
       : {})
@@ -171,7 +174,12 @@ const make = (ledger: LedgerShape, pricing: PricingShape, runs: RunStoreShape | 
     const usage = sumUsage(run.attempts)
     const costUsd = sumCost(pricing, run)
     // The ledger publishes bias.ledger.entry.created itself when an EventBus is present.
-    yield* ledger.record(ledgerInput(run, end, finishedAt, usage, costUsd))
+    // What the answering provider could not honour (the host's table: `DroppedFields`).
+    const dropped =
+      end.outcome !== "FAILURE" && end.provider !== undefined && run.cacheHit === undefined
+        ? (yield* DroppedFields)(run.request, end.provider)
+        : []
+    yield* ledger.record(ledgerInput(run, end, finishedAt, usage, costUsd, dropped))
     const workspaceId = run.request.metadata?.workspaceId
     if (runs === undefined || workspaceId === undefined) return
     const answered = end.outcome !== "FAILURE"

@@ -9,6 +9,7 @@
  */
 export * from "./Backoff.ts"
 export * as Decision from "./Decision.ts"
+export * from "./DroppedFields.ts"
 export * from "./Engine.ts"
 export * from "./EngineConfig.ts"
 export * from "./EngineError.ts"

@@ -152,6 +152,9 @@ export const buildEntry = (
     ...(input.replayed === true ? { replayed: true } : {}),
     ...(input.cacheHit === true ? { cacheHit: true } : {}),
     ...(input.originalRequestId !== undefined ? { originalRequestId: input.originalRequestId } : {}),
+    ...(input.droppedFields !== undefined && input.droppedFields.length > 0
+      ? { droppedFields: [...input.droppedFields] }
+      : {}),
     resilienceScore: resilienceScore(input),
     prevHash: head?.hash ?? GENESIS_HASH
   }

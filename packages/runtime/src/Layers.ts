@@ -25,6 +25,7 @@ import { Router } from "@am/router"
 import { layerAudit } from "./Audit.ts"
 import { makeRequestGuard } from "./internal/GuardAdapter.ts"
 import { layerCache } from "./Cache.ts"
+import { droppedFieldsOf } from "./FieldSupport.ts"
 import type { AmConfig } from "./Config.ts"
 import { layerObservability, type ObservabilityOptions } from "./Observability.ts"
 import { layerStateRedis } from "./StateRedis.ts"
@@ -32,6 +33,8 @@ import { StoreHealth } from "./StoreHealth.ts"
 import { Effect, Layer, Redacted } from "effect"
 import { Redis } from "effect/persistence"
 import {
+  DroppedFields,
+  type DroppedFieldsOf,
   Engine,
   type EngineConfig,
   ModelHealth,
@@ -76,6 +79,8 @@ export interface LayerConfigOptions {
   readonly providers?: ReadonlyArray<Provider>
   /** Plan with this router instead of the route-table one (`layerRouter(config)`); any `Layer` of `Router`. */
   readonly router?: Layer.Layer<Router>
+  /** What an answer could not honour, instead of the adapters' tables (`droppedFieldsOf(config)`); hosts with wire paths. */
+  readonly droppedFields?: DroppedFieldsOf
 }
 
 /**
@@ -184,6 +189,8 @@ export const layerServices = (config: AmConfig, options?: LayerConfigOptions) =>
         )
   const base = Layer.mergeAll(
     registry,
+    // What the answering provider could not honour, from the adapters' tables (resilience and ledger).
+    Layer.succeed(DroppedFields, options?.droppedFields ?? droppedFieldsOf(config)),
     layerState(config),
     Classifier.layer,
     options?.router ?? layerRouter(config),
@@ -236,7 +243,8 @@ export const layerEngine = (config: AmConfig, options?: LayerEngineOptions) =>
     Engine.layer(config),
     layerServices(config, {
       ...(options?.providers !== undefined ? { providers: options.providers } : {}),
-      ...(options?.router !== undefined ? { router: options.router } : {})
+      ...(options?.router !== undefined ? { router: options.router } : {}),
+      ...(options?.droppedFields !== undefined ? { droppedFields: options.droppedFields } : {})
     })
   ).pipe(
     Layer.provideMerge(layerAudit(config, options?.logs !== undefined ? { logs: options.logs } : undefined)),

@@ -3,6 +3,7 @@
  * (or the deadline) becomes its typed `EngineError`, with the events that say how it ended.
  */
 import { Clock, Effect } from "effect"
+import { DroppedFields } from "../DroppedFields.ts"
 import { type AttemptRecord, EngineError, type Resilience } from "../EngineError.ts"
 import { type EngineDeps, publish } from "./Deps.ts"
 import type { AttemptError, CallFailed, RequestState } from "./RequestState.ts"
@@ -257,9 +258,11 @@ export const fail = (
 
 /** A request that got its answer: the trail of how. */
 export const succeed = (state: RequestState): Effect.Effect<Resilience> =>
-  Effect.map(Clock.currentTimeMillis, (now) => {
+  Effect.gen(function* () {
+    const now = yield* Clock.currentTimeMillis
     const last = state.last!.candidate
     if (state.mitigation !== undefined) state.mitigation = { ...state.mitigation, succeeded: true }
+    const dropped = (yield* DroppedFields)(state.request, last.provider.id)
     return {
       requestId: state.requestId,
       outcome: state.mitigated ? "MITIGATED_SUCCESS" : "SUCCESS",
@@ -268,8 +271,9 @@ export const succeed = (state: RequestState): Effect.Effect<Resilience> =>
       model: last.model.name,
       ...(state.lastKey !== undefined ? { keyFingerprint: state.lastKey.fingerprint } : {}),
       latencyMs: now - state.startedAt,
-      ...(state.mitigation !== undefined ? { mitigation: state.mitigation } : {})
-    }
+      ...(state.mitigation !== undefined ? { mitigation: state.mitigation } : {}),
+      ...(dropped.length > 0 ? { droppedFields: [...dropped] } : {})
+    } satisfies Resilience
   })
 
 export const publishSucceeded = (deps: EngineDeps, state: RequestState, resilience: Resilience) =>
