@@ -29,6 +29,7 @@ import { type Classification, EventBus } from "@am/core"
 import { Cause, Clock, Context, Duration, Effect, Exit, Layer, Option, Schema } from "effect"
 import { CircuitBreaker, Redis } from "effect/persistence"
 import { type BreakerPolicy, type BreakersConfig, resolvePolicy, validateBreakersConfig } from "./BreakerPolicy.ts"
+import * as CleanCircuits from "./internal/CleanCircuits.ts"
 import { failOpenStore } from "./internal/FailOpenStore.ts"
 import * as Overrides from "./internal/Overrides.ts"
 import { type BreakerOwner, observeStore, publishFor } from "./internal/observe.ts"
@@ -222,6 +223,8 @@ export class Breakers extends Context.Service<Breakers, BreakersShape>()("@am/br
 interface ProviderEntry {
   readonly owner: BreakerOwner
   readonly breaker: CircuitBreaker.CircuitBreaker
+  /** A consecutive-failures policy: calls may take the clean-circuit fast path (in-process store). */
+  readonly consecutive: boolean
   readonly models: Map<string, BreakerOwner>
 }
 
@@ -271,7 +274,14 @@ const make = Effect.fnUntraced(function* (
   const owners = new Map<string, BreakerOwner>()
   const ownerOf = (name: string) => owners.get(name) ?? parseName(name)
   const logInterval = Duration.fromInputUnsafe(config.storeErrorLogInterval ?? "30 seconds")
-  const observed = observeStore(storeCanFail ? failOpenStore(store, logInterval) : store, bus, ownerOf)
+  // In-process store only: every write goes through here, so clean-circuit flags cannot go stale.
+  const circuits = storeCanFail ? undefined : CleanCircuits.make()
+  const observed = observeStore(
+    storeCanFail ? failOpenStore(store, logInterval) : circuits!.observe(store),
+    bus,
+    ownerOf
+  )
+  const isConsecutive = (own?: BreakerPolicy) => resolvePolicy(config.defaults, own).tripPolicy._tag === "Consecutive"
 
   const build = (own?: BreakerPolicy) => {
     const policy = resolvePolicy(config.defaults, own)
@@ -297,7 +307,12 @@ const make = Effect.fnUntraced(function* (
     const existing = entries.get(provider)
     if (existing !== undefined) return existing
     const owner: BreakerOwner = { name: providerBreakerName(provider), provider }
-    const entry: ProviderEntry = { owner, breaker: configured.get(provider) ?? fallback, models: new Map() }
+    const entry: ProviderEntry = {
+      owner,
+      breaker: configured.get(provider) ?? fallback,
+      consecutive: isConsecutive(config.providers?.[provider]),
+      models: new Map()
+    }
     entries.set(provider, entry)
     owners.set(owner.name, owner)
     return entry
@@ -378,14 +393,58 @@ const make = Effect.fnUntraced(function* (
     const heldModel = none ? undefined : overrides.get(model.name)
     if (heldProvider === "open") return yield* forcedOpen(entry.owner)
     if (heldModel === "open") return yield* forcedOpen(model)
+    const fast = circuits !== undefined && entry.consecutive
+    if (
+      fast &&
+      heldProvider === undefined &&
+      heldModel === undefined &&
+      circuits.isClean(model.name) &&
+      circuits.isClean(entry.owner.name)
+    ) {
+      // Both circuits Closed with nothing counted: run the call, replay only what the store must learn.
+      const modelOpenings = circuits.openings(model.name)
+      const providerOpenings = circuits.openings(entry.owner.name)
+      const exit = yield* Effect.exit(guarded)
+      const tag = outcome(exit)._tag
+      if (tag === "Failure") {
+        circuits.settled(model.name, tag, modelOpenings)
+        circuits.settled(entry.owner.name, tag, providerOpenings)
+      }
+      for (const [name, before] of [
+        [model.name, modelOpenings],
+        [entry.owner.name, providerOpenings]
+      ] as const) {
+        if (CleanCircuits.replayOf(tag, circuits.isClean(name), before, circuits.openings(name)) === "record") {
+          yield* CleanCircuits.replayThrough(entry.breaker, name, exit, outcome)
+          circuits.settled(name, tag, before)
+        }
+      }
+      return yield* exit
+    }
+    // Through `execute`; on an in-process store, each circuit learns whether it is clean after.
+    const settle = <X, Y, Z>(name: string, exec: Effect.Effect<X, Y, Z>): Effect.Effect<X, Y, Z> =>
+      !fast
+        ? exec
+        : Effect.suspend(() => {
+            const before = circuits.openings(name)
+            return Effect.onExit(exec, (exit) =>
+              Effect.sync(() => {
+                const error = Exit.isFailure(exit) ? Cause.findErrorOption(exit.cause) : Option.none()
+                const rejected = Option.isSome(error) && isRejectionOf(name)(error.value)
+                circuits.settled(name, rejected ? "Failure" : outcome(exit as never)._tag, before)
+              })
+            )
+          })
     // Provider outside, model inside: a provider-level rejection never touches the model circuit.
     const underModel =
       heldModel === "closed"
         ? guarded
-        : rejectWith(model)(entry.breaker.execute(guarded, { key: model.name, classify: outcome }))
+        : rejectWith(model)(settle(model.name, entry.breaker.execute(guarded, { key: model.name, classify: outcome })))
     return yield* heldProvider === "closed"
       ? underModel
-      : rejectWith(entry.owner)(entry.breaker.execute(underModel, { key: entry.owner.name, classify: outcome }))
+      : rejectWith(entry.owner)(
+          settle(entry.owner.name, entry.breaker.execute(underModel, { key: entry.owner.name, classify: outcome }))
+        )
   })
 
   const readStatus = (name: string): Effect.Effect<BreakerStatus> => {
