@@ -201,12 +201,21 @@ export const guardAnswer = (
   answered: readonly [Completion, Resilience]
 ): Effect.Effect<EngineCompletion, EngineError> => {
   const guard = guardOf(deps)
-  // Nothing to check or limit: the answer restored, no effect of its own.
-  if (spec === undefined && !guard.limitsOutput) {
+  // No contract: the answer restored and limited (configured keys masked) in place, no effect of
+  // its own — unless sanitisation removed something or the size limit applies (events, a cut).
+  if (spec === undefined) {
     const [completion, resilience] = answered
+    let message = session === undefined ? completion.message : session.restoreMessage(completion.message)
+    if (guard.limitsOutput && typeof message.content === "string") {
+      const l = guard.limit(message.content)
+      if (l.removed > 0 || l.truncated || l.tooLarge !== undefined) {
+        return guardChecked(deps, state, deadlineMs, session, spec, answered)
+      }
+      if (l.text !== message.content) message = { ...message, content: l.text }
+    }
     return Effect.succeed({
       ...completion,
-      message: session === undefined ? completion.message : session.restoreMessage(completion.message),
+      message,
       resilience: session === undefined ? resilience : { ...resilience, guard: verdictOf(state) }
     } satisfies EngineCompletion)
   }
