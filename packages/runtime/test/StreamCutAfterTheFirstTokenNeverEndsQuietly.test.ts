@@ -59,7 +59,9 @@ describe("after the first token a failure ends an uncontinued stream with stream
           // Committed, but the call's outcome is not known yet: the breaker has not counted it.
           assert.strictEqual((yield* breakerOf("primary"))?.status, "closed")
           const { got, error } = yield* consume(s.chunks)
-          assert.deepStrictEqual(seen(got), ["The answer ", "is"])
+          // What reached the client is what was sent, up to a tail the key masker may hold at a cut.
+          const text = seen(got).join("")
+          assert.isTrue("The answer is".startsWith(text) && text.length >= "The answer ".length, text)
           assert.strictEqual(error?.code, "stream_interrupted")
           assert.strictEqual(error?.requestId, s.requestId)
           assert.match(error?.message ?? "", /cut after 13 characters/)

@@ -15,7 +15,10 @@ describe("every streamed request is recorded exactly once", () => {
       })
       yield* Effect.gen(function* () {
         const s = yield* (yield* Engine).stream(request())
-        assert.deepStrictEqual(seen(yield* Stream.runCollect(s.chunks)), ["Paris", ".", "Finish:stop"])
+        // The text whole and one finish; chunk boundaries may move (the key masker may hold a tail back).
+        const got = seen(yield* Stream.runCollect(s.chunks))
+        assert.strictEqual(got.slice(0, -1).join(""), "Paris.")
+        assert.strictEqual(got.at(-1), "Finish:stop")
         const expected = (yield* Pricing).cost("openai", "gpt-4o", usage)
         assert.isDefined(expected)
         const ledger = yield* entries
