@@ -101,10 +101,16 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
       state,
       options?.schema === undefined ? undefined : { _tag: "StandardSchema", schema: options.schema }
     )
-    // Unguarded and without a contract: the plain path, nothing added.
+    // Unguarded and without a contract: the plain path; configured keys in the answer are still
+    // masked (and the output limits applied) in place when the guard limits output.
     const ran =
       !deps.guard!.enabled && spec === undefined
-        ? run(deps, state, planned, deadlineMs, attemptComplete)
+        ? deps.guard!.limitsOutput
+          ? run(deps, state, planned, deadlineMs, attemptComplete).pipe(
+              Effect.flatMap((a) => guardAnswer(deps, state, deadlineMs, undefined, undefined, a)),
+              Effect.map((c) => [c, c.resilience] as const)
+            )
+          : run(deps, state, planned, deadlineMs, attemptComplete)
         : guardInput(deps, state).pipe(
             Effect.flatMap((session) =>
               run(deps, state, planned, deadlineMs, attemptComplete).pipe(

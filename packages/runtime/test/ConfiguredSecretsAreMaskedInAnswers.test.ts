@@ -1,6 +1,6 @@
 // A configured provider key found in an answer is masked before it reaches the
 // caller: streamed with guards off (the key split across chunks, nothing of it visible in any
-// chunk), and complete with guards on. Through createEngine.
+// chunk), and complete with guards off and on. Through createEngine.
 import { MemoryProvider, type MemoryStep } from "@am/testkit"
 import { describe, expect, it } from "vitest"
 import { createEngine } from "../src/index.ts"
@@ -53,6 +53,13 @@ describe("configured secrets in answers", () => {
     await using engine = createEngine(config({ pii: "redact" }), { providers: [p] })
     const r = await engine.complete({ messages: [{ role: "user", content: "the key?" }] })
     expect(r.message.content).toBe("key=⟦SECRET⟧")
+  })
+
+  it("are masked in a complete answer with guards off (the default config)", async () => {
+    const p = MemoryProvider.make({ id: "primary", reply: `here: ${PROVIDER_KEY}; and ${OTHER_KEY}` })
+    await using engine = createEngine(config(), { providers: [p] })
+    const r = await engine.complete({ messages: [{ role: "user", content: "the key?" }] })
+    expect(r.message.content).toBe("here: ⟦SECRET⟧; and ⟦SECRET⟧")
   })
 
   it("leave an answer without them as it is", async () => {
