@@ -76,7 +76,7 @@ const play = (script: ReadonlyArray<Step>) =>
       const call =
         s._tag === "ok"
           ? upstream.call(t, ok)
-          : upstream.call(t, failWith(s._tag === "down" ? providerDown() : failure("key", "auth")))
+          : upstream.call(t, failWith(s._tag === "down" ? providerDown() : failure("key", "auth_invalid")))
       seen.push(outcome(yield* Effect.exit(call)))
       for (const x of targets) seen.push(`${x.provider}/${x.model}:${yield* breakers.status(x)}`)
     }
