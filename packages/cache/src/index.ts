@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+export * as BoundedRedisSet from "./BoundedRedisSet.ts"
 export * from "./Errors.ts"
 export * from "./Idempotency.ts"
 export * as IdempotencySql from "./IdempotencySql.ts"

@@ -1,7 +1,7 @@
 /**
  * The Responses store in Redis, shared by every replica on the same Redis and `state.prefix`:
  * a `previous_response_id`, an `item_reference` or `GET /v1/responses/{id}` answered by another
- * replica finds the response. Bounded like the response cache: a sorted set orders the entries
+ * replica finds the response. Bounded like the response cache (one `@am/cache` `BoundedRedisSet`): a sorted set orders the entries
  * by when they were stored, a hash and a counter hold their sizes; storing one (a single
  * script, so concurrent replicas keep the bound) drops the entries past the TTL, then the oldest
  * until at most `maxEntries` and `maxBytes` remain. Entries are per workspace (the workspace is
@@ -14,6 +14,7 @@
  * (bounded), and reads fall back to it — a continuation on this replica still works.
  */
 import { createHash } from "node:crypto"
+import { BoundedRedisSet } from "@am/cache"
 import { type AmConfig, layerStateRedis, StoreHealth } from "@am/runtime"
 import { Clock, Effect, Layer } from "effect"
 import { Redis } from "effect/persistence"
@@ -36,88 +37,6 @@ export interface RedisResponseStoreOptions {
 export const DEFAULT_RESPONSE_TTL_MS = 30 * 24 * 60 * 60 * 1000
 export const DEFAULT_MAX_STORED_RESPONSES = 100_000
 export const DEFAULT_MAX_STORED_BYTES = 256 * 1024 * 1024
-
-const putScript = Redis.script(
-  (
-    keys: { entry: string; index: string; sizes: string; total: string },
-    json: string,
-    member: string,
-    entryPrefix: string,
-    ttlMs: number,
-    now: number,
-    maxEntries: number,
-    maxBytes: number
-  ) => [
-    keys.entry,
-    keys.index,
-    keys.sizes,
-    keys.total,
-    json,
-    member,
-    entryPrefix,
-    String(Math.ceil(ttlMs)),
-    String(now),
-    String(maxEntries),
-    String(maxBytes)
-  ],
-  {
-    numberOfKeys: 4,
-    lua: `
-local json, member, entryPrefix = ARGV[1], ARGV[2], ARGV[3]
-local ttl, now, maxEntries, maxBytes = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
-local bytes = string.len(json)
-local function drop(m)
-  redis.call("ZREM", KEYS[2], m)
-  local sz = redis.call("HGET", KEYS[3], m)
-  if sz then
-    redis.call("HDEL", KEYS[3], m)
-    redis.call("DECRBY", KEYS[4], sz)
-  end
-  redis.call("DEL", entryPrefix .. m)
-end
-local stale = redis.call("ZRANGEBYSCORE", KEYS[2], "-inf", now - ttl, "LIMIT", 0, 100)
-for _, m in ipairs(stale) do drop(m) end
-drop(member)
-if bytes > maxBytes then return 0 end
-redis.call("SET", KEYS[1], json, "PX", ttl)
-redis.call("ZADD", KEYS[2], now, member)
-redis.call("HSET", KEYS[3], member, bytes)
-redis.call("INCRBY", KEYS[4], bytes)
-while true do
-  local n = redis.call("ZCARD", KEYS[2])
-  local total = tonumber(redis.call("GET", KEYS[4]) or "0")
-  if not (n > maxEntries or total > maxBytes) then break end
-  local victim = redis.call("ZRANGE", KEYS[2], 0, 0)[1]
-  if not victim then break end
-  drop(victim)
-end
-return 1
-`
-  }
-).withReturnType<number>()
-
-const removeScript = Redis.script(
-  (keys: { entry: string; index: string; sizes: string; total: string }, member: string) => [
-    keys.entry,
-    keys.index,
-    keys.sizes,
-    keys.total,
-    member
-  ],
-  {
-    numberOfKeys: 4,
-    lua: `
-local existed = redis.call("DEL", KEYS[1])
-redis.call("ZREM", KEYS[2], ARGV[1])
-local sz = redis.call("HGET", KEYS[3], ARGV[1])
-if sz then
-  redis.call("HDEL", KEYS[3], ARGV[1])
-  redis.call("DECRBY", KEYS[4], sz)
-end
-return existed
-`
-  }
-).withReturnType<number>()
 
 /** A stored entry read back, or `undefined` for anything that is not one (a foreign or corrupt value). */
 const decodeStored = (json: string, workspaceId: string): StoredResponse | undefined => {
@@ -159,8 +78,7 @@ export const makeRedis = (client: Redis.Redis["Service"], options: RedisResponse
   const memberOf = (workspaceId: string, id: string) =>
     createHash("sha256").update(workspaceId).update("\u0000").update(id).digest("base64url")
   const keysOf = (member: string) => ({ entry: `${entryPrefix}${member}`, ...shared })
-  const put = client.eval(putScript)
-  const remove = client.eval(removeScript)
+  const entries = BoundedRedisSet.make(client)
 
   const get = (workspaceId: string, id: string) =>
     client.send<string | null>("GET", `${entryPrefix}${memberOf(workspaceId, id)}`).pipe(
@@ -175,10 +93,9 @@ export const makeRedis = (client: Redis.Redis["Service"], options: RedisResponse
         const json = JSON.stringify(stored)
         const member = memberOf(stored.workspaceId, stored.id)
         const now = yield* Clock.currentTimeMillis
-        const kept = yield* put(keysOf(member), json, member, entryPrefix, ttlMs, now, maxEntries, maxBytes).pipe(
-          Effect.map((n) => n === 1),
-          Effect.orElseSucceed(() => false)
-        )
+        const kept = yield* entries
+          .set(keysOf(member), json, member, entryPrefix, { ttlMs, maxEntries, maxBytes }, now)
+          .pipe(Effect.orElseSucceed(() => false))
         if (!kept) {
           yield* Effect.logWarning("responses: the shared store did not take a response; it is kept in this process")
           yield* local.put(stored)
@@ -197,10 +114,7 @@ export const makeRedis = (client: Redis.Redis["Service"], options: RedisResponse
     remove: (workspaceId, id) =>
       Effect.gen(function* () {
         const member = memberOf(workspaceId, id)
-        const shared = yield* remove(keysOf(member), member).pipe(
-          Effect.map((n) => n === 1),
-          Effect.orElseSucceed(() => false)
-        )
+        const shared = yield* entries.remove(keysOf(member), member).pipe(Effect.orElseSucceed(() => false))
         const here = yield* local.remove(workspaceId, id)
         return shared || here
       })
