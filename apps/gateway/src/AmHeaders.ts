@@ -50,6 +50,27 @@ export const calls = (attempts: ReadonlyArray<{ readonly outcome: string }>): nu
   attempts.filter((a) => a.outcome !== "skipped").length
 
 /**
+ * The `x-am-*` headers of an engine answer, read off its `resilience` (provider calls counted
+ * with {@link calls}).
+ */
+export const resilienceHeaders = (r: {
+  readonly requestId: string
+  readonly provider?: string | undefined
+  readonly model?: string | undefined
+  readonly attempts: ReadonlyArray<{ readonly outcome: string }>
+  readonly outcome: string
+  readonly guard?: GuardVerdict | undefined
+}): Record<string, string> =>
+  amHeaders({
+    requestId: r.requestId,
+    provider: r.provider,
+    model: r.model,
+    attempts: calls(r.attempts),
+    outcome: r.outcome,
+    guard: r.guard
+  })
+
+/**
  * `x-request-id` and `x-am-request-id` for an answer the engine did not serve (a refused key, a
  * malformed body, the model list): a fresh id in the engine's format, so every answer has one.
  */

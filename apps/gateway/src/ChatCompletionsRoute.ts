@@ -16,7 +16,7 @@ import { decodeRequest, Engine, type EngineError, type EngineStream } from "@am/
 import { RouteHints } from "@am/runtime"
 import { Clock, Effect, Exit, Redacted, Scope, Stream } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
-import { amHeaders, CACHE_HEADER, calls } from "./AmHeaders.ts"
+import { amHeaders, CACHE_HEADER, resilienceHeaders } from "./AmHeaders.ts"
 import {
   chatFieldAsks,
   firstUnhonoured,
@@ -100,14 +100,7 @@ export const chatCompletions = (options: ChatCompletionsOptions) =>
               }
               return HttpServerResponse.jsonUnsafe(json, {
                 headers: {
-                  ...amHeaders({
-                    requestId: r.requestId,
-                    provider: r.provider,
-                    model: r.model,
-                    attempts: calls(r.attempts),
-                    outcome: r.outcome,
-                    guard: r.guard
-                  }),
+                  ...resilienceHeaders(r),
                   ...dropped(r.provider),
                   ...(r.cache !== undefined ? { [CACHE_HEADER]: r.cache } : {})
                 }

@@ -19,7 +19,7 @@ import { decodeRequest, Engine, type EngineError, type EngineStream } from "@am/
 import type { CompletionRequest, ProviderKind } from "@am/core"
 import { Effect, Exit, Redacted, Scope, Stream } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
-import { amHeaders, calls } from "./AmHeaders.ts"
+import { amHeaders, resilienceHeaders } from "./AmHeaders.ts"
 import {
   decodeCountTokensBody,
   decodeMessagesBody,
@@ -106,14 +106,8 @@ export const messages = (options: MessagesOptions) =>
                 })
                 return HttpServerResponse.jsonUnsafe(message, {
                   headers: {
-                    ...answerHeaders({
-                      requestId: r.requestId,
-                      provider: r.provider,
-                      model: r.model,
-                      attempts: calls(r.attempts),
-                      outcome: r.outcome,
-                      guard: r.guard
-                    }),
+                    ...resilienceHeaders(r),
+                    "request-id": r.requestId,
                     ...dropped(r.provider)
                   }
                 })

@@ -20,7 +20,7 @@ import { decodeRequest, Engine, type EngineCompletion, type EngineError, type En
 import { contentText } from "@am/core"
 import { Clock, Effect, Exit, Option, Scope, Stream } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
-import { amHeaders, calls, requestIdHeaders } from "./AmHeaders.ts"
+import { amHeaders, requestIdHeaders, resilienceHeaders } from "./AmHeaders.ts"
 import { errorBody } from "./ErrorResponse.ts"
 import { type Auth, authenticate } from "./GatewayAuth.ts"
 import { GatewayError, NotFound, ShuttingDown } from "./GatewayError.ts"
@@ -167,14 +167,7 @@ export const responsesRoutes = (options: ResponsesOptions) =>
               })
               return HttpServerResponse.jsonUnsafe(response, {
                 headers: {
-                  ...amHeaders({
-                    requestId: r.requestId,
-                    provider: r.provider,
-                    model: r.model,
-                    attempts: calls(r.attempts),
-                    outcome: r.outcome,
-                    guard: r.guard
-                  }),
+                  ...resilienceHeaders(r),
                   ...unhonouredHeader(engine.config, r.provider, asks, completionRequest, () => false)
                 }
               })
