@@ -410,14 +410,17 @@ const make = Effect.fnUntraced(function* (
         circuits.settled(model.name, tag, modelOpenings)
         circuits.settled(entry.owner.name, tag, providerOpenings)
       }
-      for (const [name, before] of [
-        [model.name, modelOpenings],
-        [entry.owner.name, providerOpenings]
-      ] as const) {
-        if (CleanCircuits.replayOf(tag, circuits.isClean(name), before, circuits.openings(name)) === "record") {
-          yield* CleanCircuits.replayThrough(entry.breaker, name, exit, outcome)
-          circuits.settled(name, tag, before)
-        }
+      // Model first, then provider: the order `execute` records them in (inner, then outer).
+      const replay = (name: string, before: number) =>
+        CleanCircuits.replayOf(tag, circuits.isClean(name), before, circuits.openings(name)) === "record"
+          ? Effect.andThen(
+              CleanCircuits.replayThrough(entry.breaker, name, exit, outcome),
+              Effect.sync(() => circuits.settled(name, tag, before))
+            )
+          : Effect.void
+      if (tag !== "Ignored") {
+        yield* replay(model.name, modelOpenings)
+        yield* replay(entry.owner.name, providerOpenings)
       }
       return yield* exit
     }
