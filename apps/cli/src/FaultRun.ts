@@ -7,9 +7,17 @@
  * as it is — a stream that ends without `[DONE]`, an error frame, a short answer under a 200 —
  * which an SDK smooths over.
  */
-import { FAULT_REPLY, type FaultScenario, type Upstream } from "@am/simulator"
-import { Clock, Effect } from "effect"
-import { type ClientResult, type Observations, type ScenarioScore, scoreScenario } from "./FaultScore.ts"
+import type { LedgerEntry, Usage } from "@am/core"
+import { FAULT_REPLY, type FaultScenario, isStreamed, type Upstream } from "@am/simulator"
+import { Clock, Effect, Schedule } from "effect"
+import {
+  type ClientResult,
+  type ClientUsage,
+  type LedgerView,
+  type Observations,
+  type ScenarioScore,
+  scoreScenario
+} from "./FaultScore.ts"
 
 /** Where the gateway under test is and how to call it. */
 export interface Target {
@@ -21,6 +29,17 @@ export interface Target {
   readonly apiKey?: string
   /** The runner's own bound on one request (default 60 s). */
   readonly requestTimeoutMs?: number
+  /**
+   * The gateway's ledger, when the runner can read it (the embedded gateway): the accounting
+   * checks compare each request's entry with what the client and the upstreams saw.
+   */
+  readonly ledger?: Ledger
+}
+
+/** Reads the gateway's ledger entry of a request, and prices an attempt as the gateway does. */
+export interface Ledger {
+  readonly byRequestId: (requestId: string) => Effect.Effect<LedgerEntry | undefined>
+  readonly cost: (provider: string, model: string, usage: Usage) => number | undefined
 }
 
 export interface FaultUpstreams {
@@ -31,8 +50,20 @@ export interface FaultUpstreams {
 // Long, yet within every configured window: the upstream's own context-length error is what is tested.
 const LONG_PROMPT = "Summarise this. ".repeat(300)
 
+const clientUsage = (u: unknown): ClientUsage | undefined => {
+  const o = u as { prompt_tokens?: unknown; completion_tokens?: unknown; total_tokens?: unknown } | null | undefined
+  return typeof o?.prompt_tokens === "number" && typeof o.completion_tokens === "number"
+    ? {
+        promptTokens: o.prompt_tokens,
+        completionTokens: o.completion_tokens,
+        totalTokens: typeof o.total_tokens === "number" ? o.total_tokens : o.prompt_tokens + o.completion_tokens
+      }
+    : undefined
+}
+
 const readStream = async (response: Response): Promise<Omit<ClientResult, "startedAt" | "status">> => {
   let text = ""
+  let usage: ClientUsage | undefined
   let finishReason: string | undefined
   let errorCode: string | undefined
   let errorMessage: string | undefined
@@ -48,7 +79,9 @@ const readStream = async (response: Response): Promise<Omit<ClientResult, "start
       const event = JSON.parse(data) as {
         error?: { code?: string; type?: string; message?: string }
         choices?: Array<{ delta?: { content?: string }; finish_reason?: string | null }>
+        usage?: unknown
       }
+      usage = clientUsage(event.usage) ?? usage
       if (event.error !== undefined) {
         errorCode = event.error.code ?? event.error.type ?? "error"
         if (typeof event.error.message === "string") errorMessage = event.error.message
@@ -77,6 +110,7 @@ const readStream = async (response: Response): Promise<Omit<ClientResult, "start
     return {
       text,
       done,
+      ...(usage !== undefined ? { usage } : {}),
       ...(finishReason ? { finishReason } : {}),
       errorCode: errorCode ?? "connection_lost",
       ...(errorMessage !== undefined ? { errorMessage } : {})
@@ -85,14 +119,23 @@ const readStream = async (response: Response): Promise<Omit<ClientResult, "start
   return {
     text,
     done,
+    ...(usage !== undefined ? { usage } : {}),
     ...(finishReason ? { finishReason } : {}),
     ...(errorCode ? { errorCode } : {}),
     ...(errorMessage !== undefined ? { errorMessage } : {})
   }
 }
 
-/** One request through the gateway, reduced to what the scorecard needs. */
-export const send = (target: Target, scenario: FaultScenario): Effect.Effect<ClientResult> =>
+/**
+ * One request through the gateway, reduced to what the scorecard needs; `atHeaders` runs when the
+ * response headers arrive (the runner counts the upstream calls made by then).
+ */
+export const send = (
+  target: Target,
+  scenario: FaultScenario,
+  stream: boolean = scenario.stream,
+  atHeaders: () => number = () => 0
+): Effect.Effect<ClientResult> =>
   Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>
     Effect.promise(async (): Promise<ClientResult> => {
       try {
@@ -104,17 +147,28 @@ export const send = (target: Target, scenario: FaultScenario): Effect.Effect<Cli
           },
           body: JSON.stringify({
             model: target.model,
-            stream: scenario.stream,
+            stream,
+            // The accounting scenario reads the usage a stream reports in its last chunk.
+            ...(stream && scenario.accounting === true ? { stream_options: { include_usage: true } } : {}),
             messages: [{ role: "user", content: scenario.longPrompt ? LONG_PROMPT : `fault suite: ${scenario.id}` }]
           }),
           signal: AbortSignal.timeout(target.requestTimeoutMs ?? 60_000)
         })
+        const callsAtHeaders = atHeaders()
         const attempts = Number(response.headers.get("x-am-attempts") ?? Number.NaN)
-        const common = { startedAt, status: response.status, ...(Number.isFinite(attempts) ? { attempts } : {}) }
-        if (response.status === 200 && scenario.stream) return { ...common, ...(await readStream(response)) }
+        const requestId = response.headers.get("x-request-id") ?? undefined
+        const common = {
+          startedAt,
+          status: response.status,
+          callsAtHeaders,
+          ...(Number.isFinite(attempts) ? { attempts } : {}),
+          ...(requestId !== undefined ? { requestId } : {})
+        }
+        if (response.status === 200 && stream) return { ...common, ...(await readStream(response)) }
         const body = (await response.json().catch(() => ({}))) as {
           error?: { code?: string; type?: string; message?: string }
           choices?: Array<{ message?: { content?: string | null }; finish_reason?: string }>
+          usage?: unknown
         }
         if (response.status !== 200 || body.error !== undefined) {
           return {
@@ -125,8 +179,10 @@ export const send = (target: Target, scenario: FaultScenario): Effect.Effect<Cli
           }
         }
         const choice = body.choices?.[0]
+        const usage = clientUsage(body.usage)
         return {
           ...common,
+          ...(usage !== undefined ? { usage } : {}),
           text: choice?.message?.content ?? "",
           ...(choice?.finish_reason !== undefined ? { finishReason: choice.finish_reason } : {})
         }
@@ -138,25 +194,70 @@ export const send = (target: Target, scenario: FaultScenario): Effect.Effect<Cli
 
 const servedOk = (u: Upstream) => u.requests.filter((r) => r.status === 200).length
 
-/** One request, noting which upstream answered it (from the upstreams' logs, so any gateway works). */
-const sendObserved = (target: Target, scenario: FaultScenario, upstreams: FaultUpstreams) =>
+const callsOf = (upstreams: FaultUpstreams) => upstreams.primary.requests.length + upstreams.fallback.requests.length
+
+// The ledger entry is written as the request ends, which for a stream may be just after the
+// client read its last byte: read it until it is there (bounded).
+const entryOf = (ledger: Ledger, requestId: string) =>
+  ledger.byRequestId(requestId).pipe(
+    Effect.flatMap((e) => (e === undefined ? Effect.fail("absent" as const) : Effect.succeed(e))),
+    Effect.retry({ schedule: Schedule.spaced("20 millis"), times: 100 }),
+    Effect.orElseSucceed(() => undefined)
+  )
+
+const ledgerView = (ledger: Ledger, e: LedgerEntry): LedgerView => {
+  const priced = e.attempts
+    .filter((a) => a.usage !== undefined)
+    .map((a) => ledger.cost(a.provider, a.model, a.usage!))
+    .filter((c): c is number => c !== undefined)
+  return {
+    apiCalls: e.apiCalls,
+    calls: e.attempts.filter((a) => a.outcome !== "skipped").length,
+    billed: e.attempts.filter((a) => a.usage !== undefined).map((a) => a.usage!),
+    ...(e.usage !== undefined ? { usage: e.usage } : {}),
+    ...(e.costUsd !== undefined ? { costUsd: e.costUsd } : {}),
+    ...(priced.length > 0 ? { pricedCostUsd: priced.reduce((a, b) => a + b, 0) } : {}),
+    ...(e.stream?.segments !== undefined
+      ? { segments: e.stream.segments.map((s) => ({ outputChars: s.outputChars, cut: s.cut !== undefined })) }
+      : {})
+  }
+}
+
+/**
+ * One request, noting which upstream answered it and how many upstream calls it caused (from the
+ * upstreams' logs, so any gateway works), and its ledger entry when the ledger is readable.
+ */
+const sendObserved = (target: Target, scenario: FaultScenario, upstreams: FaultUpstreams, i: number) =>
   Effect.gen(function* () {
     const before = [servedOk(upstreams.primary), servedOk(upstreams.fallback)] as const
-    const result = yield* send(target, scenario)
+    const callsBefore = callsOf(upstreams)
+    const result = yield* send(target, scenario, isStreamed(scenario, i), () => callsOf(upstreams) - callsBefore)
+    const calls = callsOf(upstreams) - callsBefore
     const provider =
       servedOk(upstreams.primary) > before[0]
         ? "primary"
         : servedOk(upstreams.fallback) > before[1]
           ? "fallback"
           : undefined
-    return { ...result, ...(provider !== undefined ? { provider } : {}) } satisfies ClientResult
+    const entry =
+      scenario.accounting === true && target.ledger !== undefined && result.requestId !== undefined
+        ? yield* entryOf(target.ledger, result.requestId)
+        : undefined
+    return {
+      ...result,
+      calls,
+      ...(provider !== undefined ? { provider } : {}),
+      ...(target.ledger !== undefined && scenario.accounting === true
+        ? { ledger: entry === undefined ? null : ledgerView(target.ledger, entry) }
+        : {})
+    } satisfies ClientResult
   })
 
 const alive = (target: Target, upstreams: FaultUpstreams) =>
   Effect.gen(function* () {
     upstreams.primary.setScript([])
     upstreams.fallback.setScript([])
-    const r = yield* send(target, { id: "alive-after", stream: false } as FaultScenario)
+    const r = yield* send(target, { id: "alive-after", stream: false } as FaultScenario, false)
     return r.status === 200 && r.text === FAULT_REPLY
   })
 
@@ -188,7 +289,7 @@ export const runScenario = (
           recoveredAt = yield* Clock.currentTimeMillis
         }
       }
-      results.push(yield* sendObserved(target, scenario, upstreams))
+      results.push(yield* sendObserved(target, scenario, upstreams, i))
     }
     const observations: Observations = {
       results,

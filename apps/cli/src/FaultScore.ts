@@ -13,6 +13,29 @@
  */
 import { FAULT_REPLY, type FaultScenario, type LoggedRequest } from "@am/simulator"
 
+/** Token usage as the client read it (`usage` of the JSON body, or of a stream's last chunk). */
+export interface ClientUsage {
+  readonly promptTokens: number
+  readonly completionTokens: number
+  readonly totalTokens: number
+}
+
+/** What the accounting checks need from the gateway's ledger entry of one request. */
+export interface LedgerView {
+  /** The entry's count of upstream calls. */
+  readonly apiCalls: number
+  /** Its attempts that reached an upstream (not skipped). */
+  readonly calls: number
+  /** The usage of each billed attempt. */
+  readonly billed: ReadonlyArray<{ readonly inputTokens: number; readonly outputTokens: number }>
+  readonly usage?: { readonly inputTokens: number; readonly outputTokens: number }
+  readonly costUsd?: number
+  /** The billed attempts priced as the gateway prices them, summed. */
+  readonly pricedCostUsd?: number
+  /** A continued stream's segments: characters from each, and whether it was cut. */
+  readonly segments?: ReadonlyArray<{ readonly outputChars: number; readonly cut: boolean }>
+}
+
 /** How one request through the gateway ended, as the client saw it. */
 export interface ClientResult {
   readonly startedAt: number
@@ -28,7 +51,17 @@ export interface ClientResult {
   /** The error's message, when it carried one. */
   readonly errorMessage?: string
   readonly provider?: string
+  /** The `x-am-attempts` header. */
   readonly attempts?: number
+  /** The `x-request-id` header. */
+  readonly requestId?: string
+  /** Upstream calls this request caused, from the upstreams' logs. */
+  readonly calls?: number
+  /** Upstream calls it had caused when the response headers arrived (what `x-am-attempts` can know). */
+  readonly callsAtHeaders?: number
+  readonly usage?: ClientUsage
+  /** The ledger entry, when the runner reads the ledger (`null`: none was written). */
+  readonly ledger?: LedgerView | null
   /** The request never got an answer (transport failure or the runner's own timeout). */
   readonly transportError?: string
 }
@@ -43,6 +76,7 @@ export interface Check {
     | "Retry-After honoured"
     | "back on primary"
     | "alive after"
+    | "failover accounting"
   readonly ok: boolean
   readonly detail: string
 }
@@ -80,6 +114,53 @@ const isHonestError = (r: ClientResult) =>
 
 /** A 200 whose text is not the whole answer and that carried no error: a truncation presented as success. */
 const isTruncatedSuccess = (r: ClientResult) => r.status === 200 && r.errorCode === undefined && !isWhole(r)
+
+const sameUsage = (c: ClientUsage, l: { readonly inputTokens: number; readonly outputTokens: number }) =>
+  c.promptTokens === l.inputTokens && c.completionTokens === l.outputTokens
+
+/**
+ * What is wrong with one request's accounting: the attempts header against the upstream calls made
+ * by then, the ledger's calls against the upstreams' logs, the client's usage against the entry,
+ * and the entry's usage and cost against the sum of its billed attempts.
+ */
+export const accountingProblems = (r: ClientResult): ReadonlyArray<string> => {
+  const problems: Array<string> = []
+  const seen = r.callsAtHeaders ?? r.calls
+  if (r.attempts === undefined) problems.push("no x-am-attempts header")
+  else if (seen !== undefined && r.attempts !== seen)
+    problems.push(`x-am-attempts ${r.attempts}, upstream calls by the headers ${seen}`)
+  if (r.ledger === null) problems.push("no ledger entry")
+  if (r.ledger === undefined || r.ledger === null) return problems
+  const l = r.ledger
+  if (r.calls !== undefined && (l.apiCalls !== r.calls || l.calls !== r.calls))
+    problems.push(`ledger apiCalls ${l.apiCalls} / attempts ${l.calls}, upstream calls ${r.calls}`)
+  if (r.status === 200 && r.errorCode === undefined) {
+    if (l.usage === undefined) problems.push("answered, but the ledger has no usage")
+    else {
+      const sum = l.billed.reduce(
+        (a, u) => ({ inputTokens: a.inputTokens + u.inputTokens, outputTokens: a.outputTokens + u.outputTokens }),
+        { inputTokens: 0, outputTokens: 0 }
+      )
+      if (sum.inputTokens !== l.usage.inputTokens || sum.outputTokens !== l.usage.outputTokens)
+        problems.push(
+          `ledger usage ${l.usage.inputTokens}+${l.usage.outputTokens}, its billed attempts sum to ${sum.inputTokens}+${sum.outputTokens}`
+        )
+      if (r.usage === undefined) problems.push("answered without usage")
+      else if (!sameUsage(r.usage, l.usage))
+        problems.push(
+          `client usage ${r.usage.promptTokens}+${r.usage.completionTokens}, ledger ${l.usage.inputTokens}+${l.usage.outputTokens}`
+        )
+    }
+    if (l.pricedCostUsd !== undefined && Math.abs((l.costUsd ?? 0) - l.pricedCostUsd) > 1e-9)
+      problems.push(`ledger cost ${l.costUsd ?? "none"}, its billed attempts price at ${l.pricedCostUsd}`)
+  }
+  if (l.segments !== undefined && l.segments.length > 1) {
+    const chars = l.segments.reduce((a, s) => a + s.outputChars, 0)
+    if (r.status === 200 && r.errorCode === undefined && chars !== r.text.length)
+      problems.push(`segments carry ${chars} chars, the client received ${r.text.length}`)
+  }
+  return problems
+}
 
 export const scoreScenario = (scenario: FaultScenario, o: Observations): ScenarioScore => {
   const checks: Array<Check> = []
@@ -145,6 +226,18 @@ export const scoreScenario = (scenario: FaultScenario, o: Observations): Scenari
     })
   }
 
+  if (scenario.accounting === true) {
+    const wrong = o.results.map(accountingProblems).filter((p) => p.length > 0)
+    checks.push({
+      name: "failover accounting",
+      ok: wrong.length === 0,
+      detail:
+        wrong.length === 0
+          ? "attempts, usage and cost agree with the upstream calls and the billed attempts"
+          : `${wrong.length} request(s): ${wrong[0]!.join("; ")}`
+    })
+  }
+
   checks.push({
     name: "alive after",
     ok: o.aliveAfter,
@@ -152,7 +245,11 @@ export const scoreScenario = (scenario: FaultScenario, o: Observations): Scenari
   })
 
   // An expected code whose message names the wrong cause (a fallback's prefill 400) is not the expected conduct.
-  const wrongCause = (r: ClientResult) => scenario.expect.notCausedBy?.test(r.errorMessage ?? "") === true
+  // An expected error must also name its cause when the scenario says which.
+  const wrongCause = (r: ClientResult) =>
+    r.errorCode !== undefined &&
+    (scenario.expect.notCausedBy?.test(r.errorMessage ?? "") === true ||
+      scenario.expect.causedBy?.test(r.errorMessage ?? "") === false)
   const expectedError = (r: ClientResult) =>
     r.errorCode !== undefined && (scenario.expect.orError ?? []).includes(r.errorCode) && !wrongCause(r)
   const answered = o.results.filter(isWhole).length
@@ -164,7 +261,8 @@ export const scoreScenario = (scenario: FaultScenario, o: Observations): Scenari
       (c.name === "no truncated success" ||
         c.name === "bounded attempts" ||
         c.name === "no hammering" ||
-        c.name === "alive after")
+        c.name === "alive after" ||
+        c.name === "failover accounting")
   )
   const soft = checks.some((c) => !c.ok && (c.name === "Retry-After honoured" || c.name === "back on primary"))
   const unanswered = o.results.filter((r) => !isWhole(r) && !isHonestError(r)).length

@@ -8,6 +8,7 @@
  * With `--url` the scenarios run against that deployment, which must route `--model` to the
  * suite's upstreams (`--print-config` shows a config that does).
  */
+import { LedgerStore, Pricing } from "@am/core"
 import { Gateway } from "@am/gateway"
 import { loadConfig } from "@am/runtime"
 import { FAULT_KEYS, FAULT_MODELS, FAULT_REPLY, type FaultScenario, FaultScenarios, Upstream } from "@am/simulator"
@@ -96,7 +97,22 @@ const runEmbedded = (upstreams: FaultUpstreams, scenario: FaultScenario) =>
       const context = yield* Layer.build(Gateway.layer({ config, port: 0, logs: false }))
       const address = Context.get(context, HttpServer.HttpServer).address
       const port = address._tag === "UnixPathAddress" ? 0 : address.port
-      return yield* runScenario({ baseURL: `http://127.0.0.1:${port}/v1`, model: "faults" }, upstreams, scenario)
+      // The embedded gateway's ledger is readable: the accounting checks compare it with what was seen.
+      const store = Context.getOption(context, LedgerStore)
+      const pricing = Context.getOption(context, Pricing)
+      const ledger =
+        Option.isSome(store) && Option.isSome(pricing)
+          ? {
+              byRequestId: (requestId: string) =>
+                store.value.byRequestId(requestId).pipe(Effect.orElseSucceed(() => undefined)),
+              cost: pricing.value.cost
+            }
+          : undefined
+      return yield* runScenario(
+        { baseURL: `http://127.0.0.1:${port}/v1`, model: "faults", ...(ledger !== undefined ? { ledger } : {}) },
+        upstreams,
+        scenario
+      )
     })
   ).pipe(
     // The embedded gateway's own warnings (every injected fault) would bury the scorecard.

@@ -1,12 +1,13 @@
 /**
- * The fault-suite catalogue behind `am faults`: seventeen scenario kinds, each a fault script for
+ * The fault-suite catalogue behind `am faults`: twenty scenario kinds, each a fault script for
  * the simulated primary (an OpenAI upstream) and fallback (an Anthropic upstream), the requests
  * to send through the gateway under test, and what a well-behaved gateway answers.
  *
  * The kinds follow the public LLM-gateway fault benchmark (rate limits, 5xx, overload, silence,
- * resets, malformed output, a stream cut or stalled mid-answer, refusals, dead keys, quotas,
- * retired models, context length, a slow first token, a flapping primary, a fallback that rejects
- * assistant prefill). A scenario only says
+ * resets, malformed output, a stream cut or stalled mid-answer, a stream without `[DONE]`,
+ * refusals, dead keys, quotas, retired models, context length, a slow first token, a flapping
+ * primary, a fallback that rejects assistant prefill, failover accounting), and a healthy stream
+ * that outlasts the per-attempt timeout. A scenario only says
  * what happens upstream and what the client should see; scoring is the runner's.
  *
  * @example
@@ -44,6 +45,8 @@ export interface FaultExpectation {
   readonly orError?: ReadonlyArray<string>
   /** An expected error whose message matches this names the wrong cause (e.g. a fallback's prefill 400). */
   readonly notCausedBy?: RegExp
+  /** An expected error must name its cause: its message matches this (e.g. the original cut). */
+  readonly causedBy?: RegExp
 }
 
 /** A primary that is down for `downMs`, then healthy; requests arrive every `everyMs`. */
@@ -60,6 +63,8 @@ export interface FaultScenario {
   readonly title: string
   /** Streamed (`stream: true`) requests or JSON. */
   readonly stream: boolean
+  /** Per request (by index, cycled), overriding `stream`: a scenario that mixes streamed and JSON calls. */
+  readonly streamed?: ReadonlyArray<boolean>
   /** How many requests the scenario sends (sequentially). */
   readonly requests: number
   readonly primary: FaultScript
@@ -72,17 +77,30 @@ export interface FaultScenario {
   readonly needs?: string
   /** A long prompt (for context-length scenarios). */
   readonly longPrompt?: boolean
+  /**
+   * Failover accounting is checked: `x-am-attempts` against the calls the upstreams saw, the
+   * client's usage (streams ask for it with `stream_options.include_usage`) against the ledger
+   * entry, and the entry's usage and cost against the sum of its billed attempts.
+   */
+  readonly accounting?: boolean
 }
+
+/** Whether request `i` of `scenario` is streamed. */
+export const isStreamed = (scenario: FaultScenario, i: number): boolean =>
+  scenario.streamed === undefined || scenario.streamed.length === 0
+    ? scenario.stream
+    : scenario.streamed[i % scenario.streamed.length]!
 
 const always = (step: Step): FaultScript => [{ sequence: [step], repeat: true }]
 
 /**
- * The scenario kinds: the benchmark's sixteen, and a fallback that rejects assistant prefill.
+ * The scenario kinds: the benchmark's, split where one kind has several faults (429 / 5xx / keys
+ * / quotas / retired models), and a slow drip that must not be cut.
  *
  * @example
  * ```ts
  * import { FaultScenarios } from "@am/simulator"
- * FaultScenarios.length // 17
+ * FaultScenarios.length // 20
  * ```
  */
 export const FaultScenarios: ReadonlyArray<FaultScenario> = [
@@ -167,7 +185,48 @@ export const FaultScenarios: ReadonlyArray<FaultScenario> = [
     primary: always({ fault: "stream_cut", afterChunks: 3 }),
     fallback: always({ fault: "ok", rejectsPrefill: true }),
     // The answer cannot be continued: the honest end names the cut, never the fallback's 400.
-    expect: { answer: false, orError: ["stream_interrupted"], notCausedBy: /prefill|must end with a user message/i }
+    expect: {
+      answer: false,
+      orError: ["stream_interrupted"],
+      notCausedBy: /prefill|must end with a user message|invalid_request|\b400\b/i,
+      causedBy: /ended without a finish|cut|terminated|closed|reset|socket|network|connection/i
+    }
+  },
+  {
+    id: "no-done",
+    title: "primary's stream ends cleanly without [DONE]: after three chunks, then after the finish",
+    stream: true,
+    requests: 2,
+    // The first ends before any finish (an answer cut short), the second has the whole answer and
+    // its finish but no `[DONE]` — the first must be continued or end in an error, the second is whole.
+    primary: [
+      {
+        sequence: [
+          { fault: "truncated_body", afterChunks: 3, cleanEnd: true },
+          { fault: "truncated_body", afterChunks: 1_000, cleanEnd: true }
+        ],
+        repeat: true
+      }
+    ],
+    expect: { answer: true }
+  },
+  {
+    id: "slow-drip",
+    title: "a healthy stream, one event every 400 ms, that outlasts the 3 s per-attempt timeout",
+    stream: true,
+    requests: 1,
+    primary: always({ fault: "latency", latencyMs: 0, intervalMs: 400 }),
+    expect: { answer: true }
+  },
+  {
+    id: "failover-accounting",
+    title: "a stream cut and continued, a stream and a JSON call failed over: attempts, usage and cost per attempt",
+    stream: true,
+    streamed: [true, true, false],
+    requests: 3,
+    primary: [{ sequence: [{ fault: "stream_cut", afterChunks: 3 }, 500, 500], repeat: true }],
+    expect: { answer: true },
+    accounting: true
   },
   {
     id: "content-policy",

@@ -171,6 +171,11 @@ export interface FaultStep {
   readonly stallMs?: number
   /** `latency` on a stream: a slow drip, each SSE event this many milliseconds after the previous one. */
   readonly intervalMs?: number
+  /**
+   * `truncated_body` on a stream: end the response cleanly after `afterChunks` whole events — no
+   * half event, and nothing after them (so before the finish, no finish; and never `[DONE]`).
+   */
+  readonly cleanEnd?: boolean
   /** `malformed_json` on a stream: corrupt every event (a stream that never parses), not just one. */
   readonly everyEvent?: boolean
   /**
@@ -186,6 +191,8 @@ export interface FaultStep {
   readonly blockReason?: string
   /** Override the finish/stop reason of an answer fault (e.g. Gemini `RECITATION`, `TOO_MANY_TOOL_CALLS`). */
   readonly finishReason?: string
+  /** `ok`: the answer text of this step (over the upstream's `reply` and `echo`), e.g. a scripted judge's verdicts. */
+  readonly reply?: string
 }
 
 /**

@@ -203,7 +203,8 @@ export class UpstreamServer {
       created: Math.floor(Date.now() / 1000),
       inputTokens: estimateTokens(req.inputChars) + req.messageCount * 3,
       reply: this.continues(
-        (this.config.echo === true ? req.prompt : undefined) ??
+        options?.reply ??
+          (this.config.echo === true ? req.prompt : undefined) ??
           this.config.reply ??
           `Hello from the fake ${this.kind} upstream (${model}). This answer is scripted by @am/simulator.`,
         req.prefill

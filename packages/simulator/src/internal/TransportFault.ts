@@ -116,6 +116,11 @@ export const sendTransportFault = (
       const at = Math.min(o?.afterChunks ?? 2, parts.length - 1)
       w.head(res, entry, ctx, undefined)
       for (let i = 0; i < at; i++) res.write(parts[i]!)
+      // The benchmark's "no [DONE]": a clean end at an event boundary, the terminal events missing.
+      if (o?.cleanEnd === true) {
+        res.end()
+        return
+      }
       const cut = parts[at]!
       res.end(cut.slice(0, Math.floor(cut.length / 2)))
       return
