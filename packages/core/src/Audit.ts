@@ -41,7 +41,9 @@ export const AttemptRecord = Schema.Struct({
   /** The sanitised provider message, for operators. */
   message: Schema.optionalKey(Schema.String),
   /** Tokens the provider billed for this attempt, when it reported them. */
-  usage: Schema.optionalKey(Usage)
+  usage: Schema.optionalKey(Usage),
+  /** Set on a self-verification call: the verifier judging an answer (billed like any call). */
+  verifier: Schema.optionalKey(Schema.Boolean)
 })
 export type AttemptRecord = typeof AttemptRecord.Type
 

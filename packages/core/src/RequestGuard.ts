@@ -40,14 +40,29 @@ export const GuardVerdict = Schema.Struct({
   outputIssues: Schema.optionalKey(Schema.Int),
   /** The answer was sanitised / cut to its size limit. */
   sanitized: Schema.optionalKey(Schema.Boolean),
-  truncated: Schema.optionalKey(Schema.Boolean)
+  truncated: Schema.optionalKey(Schema.Boolean),
+  /**
+   * Self-verification of the answer returned: `pass` (at or above the threshold), `fail` (below
+   * it, returned flagged: the one retry on the next candidate did not do better, or could not run),
+   * `unavailable` (the verifier gave no verdict: down, refused, or an unparsable reply).
+   */
+  verify: Schema.optionalKey(Schema.Literals(["pass", "fail", "unavailable"])),
+  /** The verifier's score (0..1) of the answer returned, when it judged it. */
+  verifyScore: Schema.optionalKey(Schema.Finite),
+  /** The first answer was rejected by the verifier and the answer returned is the retry's. */
+  verifyRetried: Schema.optionalKey(Schema.Boolean)
 })
 export type GuardVerdict = typeof GuardVerdict.Type
 
 /** A `guard.*` event before the engine stamps `requestId` (and the bus `at`). */
 export type GuardEventInput =
   EventInput<
-    "guard.pii.redacted" | "guard.injection.scored" | "guard.blocked" | "guard.output.checked" | "guard.output.limited"
+    | "guard.pii.redacted"
+    | "guard.injection.scored"
+    | "guard.blocked"
+    | "guard.output.checked"
+    | "guard.output.limited"
+    | "guard.verify.judged"
   > extends infer E
     ? E extends unknown
       ? Omit<E, "requestId">
@@ -142,6 +157,27 @@ export interface StreamOutput {
   readonly end: () => OutputLimit
 }
 
+/** A verifier's judgement of one answer: `score` in 0..1 (1: correct, complete and grounded). */
+export interface VerifierJudgement {
+  readonly verdict: "pass" | "fail"
+  readonly score: number
+}
+
+/**
+ * Self-verification of one route's answers: the verifier candidate the engine calls (through the
+ * same keyring, breakers and ledger as any call), the score below which it retries once on the
+ * next candidate, the verifier's prompt and the parser of its reply.
+ */
+export interface AnswerVerifier {
+  readonly provider: string
+  readonly model: string
+  readonly threshold: number
+  /** The verifier's messages for the request as sent (redacted) and the answer as received (placeholders). */
+  readonly messages: (request: ReadonlyArray<ChatMessage>, answer: string) => ReadonlyArray<ChatMessage>
+  /** The verdict in the verifier's reply; `undefined` when it gave none (no retry then). */
+  readonly judge: (reply: string) => VerifierJudgement | undefined
+}
+
 export interface RequestGuardShape {
   /** Whether the input guard does anything (false: requests are sent as they are). */
   readonly enabled: boolean
@@ -164,6 +200,11 @@ export interface RequestGuardShape {
   readonly streamOutput: () => StreamOutput
   /** Masks keys and PII in a text leaving the process (errors, logs), capped in length. */
   readonly scrub: (text: string) => string
+  /**
+   * The verifier of a route's answers (`undefined`: that route is not verified). Absent when no
+   * route is: the engine then adds nothing to any request.
+   */
+  readonly verifierFor?: (route: string) => AnswerVerifier | undefined
 }
 
 const identity: GuardSession = {

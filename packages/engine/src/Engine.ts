@@ -54,6 +54,7 @@ import { endOfCompletion, endOfFailure } from "./internal/Recording.ts"
 import { run } from "./internal/Run.ts"
 import { attemptStream } from "./internal/StreamAttempt.ts"
 import { relay } from "./internal/StreamRelay.ts"
+import { refuseStream } from "./internal/VerifyStage.ts"
 import { publishSucceeded } from "./internal/Answer.ts"
 import { ModelHealth } from "./ModelHealth.ts"
 import { RequestRecorder } from "./RequestRecorder.ts"
@@ -93,6 +94,7 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
     cache: Option.getOrUndefined(yield* Effect.serviceOption(ResponseCache)),
     active: new Map()
   }
+  const verifierFor = deps.guard?.verifierFor
 
   const complete = Effect.fnUntraced(function* (request: CompletionRequest, options?: CompleteOptions) {
     const { state, planned, deadlineMs } = yield* admit(deps, request)
@@ -139,6 +141,8 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
   const stream = Effect.fnUntraced(function* (request: CompletionRequest, options?: StreamOptions) {
     const { state, planned, deadlineMs } = yield* admit(deps, request)
     yield* Effect.annotateCurrentSpan("am.request_id", state.requestId)
+    // A verified route's answer is judged before it is returned: a stream cannot be (VerifyStage).
+    if (verifierFor !== undefined && verifierFor(state.route) !== undefined) return yield* refuseStream(deps, state)
     // A cached answer streams from its entry: no plan, no call.
     const fromCache = yield* cachedStream(deps, state)
     if (Option.isSome(fromCache)) return fromCache.value

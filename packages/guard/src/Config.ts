@@ -5,7 +5,7 @@
  * { "pii": "redact", "injection": "block", "injectionThresholds": { "flag": 0.4, "block": 0.6 } }
  * { "pii": { "email": "redact", "secret": "block", "ip": "off" }, "injection": "flag" }
  * { "sanitize": { "html": "escape" }, "limits": { "maxRequestChars": 200000, "maxAnswerChars": 20000, "answerOverflow": "fail" } }
- * { "verify": { "enabled": true, "threshold": 0.7, "model": "gpt-4o-mini" } }
+ * { "verify": { "enabled": true, "verifier": { "provider": "judge", "model": "gpt-4o-mini" }, "threshold": 0.7 } }
  * ```
  *
  * @example
@@ -21,6 +21,7 @@ import { PiiAction, type PiiPolicy, piiPolicy } from "./Entity.ts"
 import { DEFAULT_THRESHOLDS, type InjectionThresholds } from "./Firewall.ts"
 import { DEFAULT_LIMITS, type SizeLimits } from "./Limits.ts"
 import { DEFAULT_SANITIZE, type SanitizePolicy } from "./Sanitize.ts"
+import { DEFAULT_VERIFY, type VerifyConfig, VerifySchema } from "./Verify.ts"
 
 /** Firewall policy: fail the request, let it through with the verdict recorded, or skip scoring. */
 export const InjectionMode = Schema.Literals(["block", "flag", "off"])
@@ -61,14 +62,6 @@ export const LimitsSchema = Schema.Struct({
   answerOverflow: Schema.optionalKey(Schema.Literals(["truncate", "fail"]))
 })
 
-/** Self-verification: off by default; `threshold` (default 0.7) below which the engine retries once. */
-export const VerifySchema = Schema.Struct({
-  enabled: Schema.optionalKey(Schema.Boolean),
-  threshold: Schema.optionalKey(Score),
-  /** The verifier model (default: the route's next candidate's). */
-  model: Schema.optionalKey(Schema.NonEmptyString)
-})
-
 export const GuardConfig = Schema.Struct({
   /** One action for every entity, or a per-entity record (entities left out are `redact`). */
   pii: Schema.optionalKey(Schema.Union([PiiAction, PiiPerEntity])),
@@ -79,15 +72,6 @@ export const GuardConfig = Schema.Struct({
   verify: Schema.optionalKey(VerifySchema)
 })
 export type GuardConfig = typeof GuardConfig.Type
-
-/** Self-verification with its defaults. */
-export interface VerifyConfig {
-  readonly enabled: boolean
-  readonly threshold: number
-  readonly model?: string
-}
-
-export const DEFAULT_VERIFY: VerifyConfig = { enabled: false, threshold: 0.7 }
 
 /** A config with every default filled in. */
 export interface ResolvedGuardConfig {

@@ -90,14 +90,22 @@ export interface LayerConfigOptions {
 export const layerRouter = (config: EngineConfig): Layer.Layer<Router> =>
   Router.layer({ providers: config.providers, routes: config.routes })
 
-/** Every model each provider may be called with: its listed models, the routes' and the rewriter's. */
-const knownModels = (config: EngineConfig): Record<string, ReadonlyArray<string>> => {
+/** Every model each provider may be called with: its listed models, the routes', the rewriter's and the verifiers'. */
+const knownModels = (
+  config: EngineConfig & Partial<Pick<AmConfig, "guards">>
+): Record<string, ReadonlyArray<string>> => {
   const models = new Map([...config.providers.values()].map((p) => [p.id, new Set(p.models.keys())] as const))
   for (const route of config.routes.values()) {
     for (const step of stepsOf(route)) for (const model of step.models) models.get(step.provider)?.add(model)
   }
   const rw = config.mitigation.rewriter
   if (rw.kind === "llm") models.get(rw.provider)?.add(rw.model)
+  const verify = config.guards?.verify
+  if (verify?.enabled === true) {
+    for (const v of [verify.verifier, ...Object.values(verify.routes ?? {}).map((r) => r.verifier)]) {
+      if (v !== undefined) models.get(v.provider)?.add(v.model)
+    }
+  }
   return Object.fromEntries([...models].map(([id, set]) => [id, [...set]] as const))
 }
 
@@ -108,7 +116,9 @@ const knownModels = (config: EngineConfig): Record<string, ReadonlyArray<string>
  * `state.commandTimeout` behind a breaker, an unreachable Redis at start only means starting on
  * local state, and each service runs on this process's own state until Redis answers.
  */
-export const layerState = (config: EngineConfig & { readonly state: AmConfig["state"] }) => {
+export const layerState = (
+  config: EngineConfig & { readonly state: AmConfig["state"] } & Partial<Pick<AmConfig, "guards">>
+) => {
   const keyringConfig = {
     pools: Object.fromEntries(
       [...config.providers.values()].map((p) => [p.id, { keys: p.keys, strategy: p.keySelection }] as const)

@@ -856,26 +856,84 @@ const cases: Record<string, Case> = {
     expected: "escape",
     consumedBy: "GuardAdapter.makeRequestGuard: HTML in answers"
   },
-  "guards.verify.model": {
+  "guards.verify.enabled": {
     set: [
-      [["guards", "verify", "model"], "gpt-4o"],
+      [["guards", "verify", "enabled"], true],
+      [["guards", "verify", "verifier"], { provider: "primary", model: "gpt-4o-mini" }]
+    ],
+    read: (c) => c.guards?.verify?.enabled,
+    expected: true,
+    consumedBy: "GuardAdapter.verifiersOf: the engine's verify stage runs (SelfVerificationJudgesAndRetriesOnce.test.ts)"
+  },
+  "guards.verify.verifier.provider": {
+    set: [
+      [["guards", "verify", "verifier", "provider"], "backup"],
+      [["guards", "verify", "verifier", "model"], "claude-sonnet-4-5"],
       [["guards", "verify", "enabled"], true]
     ],
-    rejectedAt: "guards.verify.enabled",
-    message: "self-verification is not supported yet (supported: false)"
+    read: (c) => c.guards?.verify?.verifier?.provider,
+    expected: "backup",
+    consumedBy: "VerifyStage.judge: the provider the verifier call goes to"
+  },
+  "guards.verify.verifier.model": {
+    set: [
+      [["guards", "verify", "verifier", "model"], "gpt-4o"],
+      [["guards", "verify", "verifier", "provider"], "primary"],
+      [["guards", "verify", "enabled"], true]
+    ],
+    read: (c) => c.guards?.verify?.verifier?.model,
+    expected: "gpt-4o",
+    consumedBy: "VerifyStage.judge: the model the verifier call names"
   },
   "guards.verify.threshold": {
     set: [
       [["guards", "verify", "threshold"], 0.5],
+      [["guards", "verify", "enabled"], true],
+      [["guards", "verify", "verifier"], { provider: "primary", model: "gpt-4o-mini" }]
+    ],
+    read: (c) => c.guards?.verify?.threshold,
+    expected: 0.5,
+    consumedBy: "VerifyStage.verifiedAnswer: the score below which it retries once"
+  },
+  "guards.verify.maxChars": {
+    set: [
+      [["guards", "verify", "maxChars"], 1000],
+      [["guards", "verify", "enabled"], true],
+      [["guards", "verify", "verifier"], { provider: "primary", model: "gpt-4o-mini" }]
+    ],
+    read: (c) => c.guards?.verify?.maxChars,
+    expected: 1000,
+    consumedBy: "GuardAdapter.verifiersOf: verifierMessages clips each part the verifier reads"
+  },
+  "guards.verify.routes.*.threshold": {
+    set: [
+      [["guards", "verify", "routes", "default", "threshold"], 0.9],
+      [["guards", "verify", "enabled"], true],
+      [["guards", "verify", "verifier"], { provider: "primary", model: "gpt-4o-mini" }]
+    ],
+    read: (c) => c.guards?.verify?.routes?.default?.threshold,
+    expected: 0.9,
+    consumedBy: "Verify.routeVerifier: the route's own threshold"
+  },
+  "guards.verify.routes.*.verifier.provider": {
+    set: [
+      [["guards", "verify", "routes", "default", "verifier", "provider"], "backup"],
+      [["guards", "verify", "routes", "default", "verifier", "model"], "claude-sonnet-4-5"],
       [["guards", "verify", "enabled"], true]
     ],
-    rejectedAt: "guards.verify.enabled",
-    message: "self-verification is not supported yet (supported: false)"
+    read: (c) => c.guards?.verify?.routes?.default?.verifier?.provider,
+    expected: "backup",
+    consumedBy: "Verify.routeVerifier: the route's own verifier"
   },
-  "guards.verify.enabled": {
-    set: [[["guards", "verify", "enabled"], true]],
-    rejectedAt: "guards.verify.enabled",
-    message: "self-verification is not supported yet (supported: false)"
+  "guards.verify.routes.*.verifier.model": {
+    set: [
+      [["guards", "verify", "routes", "default", "verifier", "model"], "claude-sonnet-4-5"],
+      [["guards", "verify", "routes", "default", "verifier", "provider"], "backup"],
+      [["guards", "verify", "enabled"], true]
+    ],
+    read: (c) => c.guards?.verify?.routes?.default?.verifier?.model,
+    expected: "claude-sonnet-4-5",
+    consumedBy: "Verify.routeVerifier: the route's own verifier model"
   },
   "gatewayKeys[].id": {
     set: gatewayKey("id", { id: "team-a", secret: "gk-a", workspace: "ws-a" }),

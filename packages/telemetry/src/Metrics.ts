@@ -210,6 +210,8 @@ export const recordEvent = (event: ResilienceEvent, providerName: ProviderName =
       return inc(guardVerdicts, { kind: "output", result: event.result })
     case "guard.output.limited":
       return inc(guardVerdicts, { kind: "limited", result: event.truncated ? "truncated" : "sanitized" })
+    case "guard.verify.judged":
+      return inc(guardVerdicts, { kind: "verify", result: event.verdict })
     case "stream.malformed":
       return Metric.update(tagged(malformedEvents, { provider: event.provider, model: event.model }), event.count)
     default:

@@ -119,9 +119,12 @@ export const scrubError = (deps: EngineDeps, state: RequestState, e: EngineError
 // Output verdicts of requests without an input guard (no audit record to keep them in).
 const outputVerdicts = new WeakMap<RequestState, GuardVerdict>()
 
-const verdictOf = (state: RequestState): GuardVerdict => state.audit?.guard ?? outputVerdicts.get(state) ?? {}
+/** The output verdicts of a request without an input guard, for its record (`undefined`: none). */
+export const outputVerdictOf = (state: RequestState): GuardVerdict | undefined => outputVerdicts.get(state)
 
-const setVerdict = (state: RequestState, patch: GuardVerdict) => {
+export const verdictOf = (state: RequestState): GuardVerdict => state.audit?.guard ?? outputVerdicts.get(state) ?? {}
+
+export const setVerdict = (state: RequestState, patch: GuardVerdict) => {
   // In place: the audit's messages are a getter a spread would run.
   if (state.audit !== undefined) state.audit.guard = { ...state.audit.guard, ...patch }
   else outputVerdicts.set(state, { ...outputVerdicts.get(state), ...patch })

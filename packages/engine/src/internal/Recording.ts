@@ -5,6 +5,7 @@ import type { EngineError } from "../EngineError.ts"
 import type { EngineCompletion } from "../EngineTypes.ts"
 import type { RequestEnd, RunRecord } from "../RequestRecorder.ts"
 import type { EngineDeps } from "./Deps.ts"
+import { outputVerdictOf } from "./GuardStage.ts"
 import type { RequestState } from "./RequestState.ts"
 
 /** A request that failed before any answer: its error's code, `interrupted` when there is none. */
@@ -58,5 +59,7 @@ const plainRecord = (deps: EngineDeps, state: RequestState): RunRecord => ({
   mitigated: state.mitigated,
   keyFingerprint: state.lastKey?.fingerprint,
   ...(state.cacheHitOf !== undefined ? { cacheHit: { originalRequestId: state.cacheHitOf } } : {}),
+  // Output verdicts (contract, verification) of a request without an input guard.
+  guard: outputVerdictOf(state),
   kindOf: (id) => deps.config.providers.get(id)?.kind ?? id
 })

@@ -14,6 +14,7 @@ import { drive } from "./Drive.ts"
 import { isMitigable, mitigate } from "./Mitigate.ts"
 import { candidatesFor, type PlannedRoute } from "./Plan.ts"
 import type { RequestState } from "./RequestState.ts"
+import { verifiedAnswer, verifierOf } from "./VerifyStage.ts"
 
 const CHAT = {} as const
 const STREAM = { stream: true } as const
@@ -60,6 +61,11 @@ export const run = <B>(
         }),
         Effect.catch(({ e }) => fail(deps, state, deadlineMs, e))
       )
+      // Self-verification (`complete` on a verified route only; streams are refused at start).
+      const verifier = stream ? undefined : verifierOf(deps, state)
+      if (verifier !== undefined) {
+        return (yield* verifiedAnswer(deps, state, request, candidates, verifier, answer as never)) as never
+      }
       return [answer, yield* succeed(state)] as const
     })
     return yield* stream ? planned : (cachedCompletion(deps, state, planned as never) as unknown as typeof planned)

@@ -2,7 +2,8 @@
  * The whole config file as one Schema: the sections as written decode to the resolved config
  * hosts run on (`guards` decoded by `@am/guard`'s schema), and the rules that span sections — a route
  * step names a known provider and a model listed under it; an LLM rewriter names a provider with
- * keys — are checks on the decoded config that report the written field's path.
+ * keys; a verifier likewise (`VerifyChecks.ts`) — are checks on the decoded config that report
+ * the written field's path.
  *
  * @internal
  */
@@ -13,6 +14,7 @@ import { Cache, cachedRoutesExist, Idempotency } from "./CacheSchema.ts"
 import { routeEmbeddingDimensionsAgree } from "./EmbeddingsSchema.ts"
 import { Mitigation, Retry, Routes, Stream } from "./PolicySchema.ts"
 import { Providers } from "./ProvidersSchema.ts"
+import { verifyIsServed } from "./VerifyChecks.ts"
 
 const resolvedFields = {
   server: Server,
@@ -82,5 +84,12 @@ const streamRoutesExist = Schema.makeFilter((config: Resolved) => {
  * providers and routes as maps, capabilities as sets, durations in milliseconds, defaults filled.
  */
 export const ConfigSchema = Schema.Struct(resolvedFields).pipe(
-  Schema.check(routesAreServed, rewriterIsServed, routeEmbeddingDimensionsAgree, cachedRoutesExist, streamRoutesExist)
+  Schema.check(
+    routesAreServed,
+    rewriterIsServed,
+    routeEmbeddingDimensionsAgree,
+    cachedRoutesExist,
+    streamRoutesExist,
+    verifyIsServed
+  )
 )

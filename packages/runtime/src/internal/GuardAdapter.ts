@@ -6,6 +6,7 @@
  * @internal
  */
 import type {
+  AnswerVerifier,
   AssistantMessage,
   ChatMessage,
   CompletionRequest,
@@ -35,6 +36,8 @@ import {
   resolveGuardConfig,
   restore,
   restoreMessage,
+  parseVerdict,
+  routeVerifier,
   sanitizeOutput,
   maskSecrets,
   scrub,
@@ -45,7 +48,9 @@ import {
   streamSecretMasker,
   unusableContract,
   type Vault,
-  validateOutputAsync
+  type VerifyConfig,
+  validateOutputAsync,
+  verifierMessages
 } from "@am/guard"
 import { Effect } from "effect"
 
@@ -96,6 +101,34 @@ const verdictOf = (out: ReturnType<typeof guardRequest>): GuardVerdict => {
           ...(injection.rules[0] !== undefined ? { injectionRule: injection.rules[0] } : {})
         }
       : {})
+  }
+}
+
+/**
+ * The routes' verifiers (`guards.verify`), one object per route built once; `undefined` when
+ * verification is off, so an engine without it adds nothing to any request.
+ */
+const verifiersOf = (verify: VerifyConfig): ((route: string) => AnswerVerifier | undefined) | undefined => {
+  if (!verify.enabled) return undefined
+  const maxChars = verify.maxChars
+  const built = new Map<string, AnswerVerifier | undefined>()
+  return (route) => {
+    if (built.has(route)) return built.get(route)
+    const r = routeVerifier(verify, route)
+    const v: AnswerVerifier | undefined =
+      r === undefined
+        ? undefined
+        : {
+            provider: r.verifier.provider,
+            model: r.verifier.model,
+            threshold: r.threshold,
+            messages: (request, answer) =>
+              verifierMessages({ request, answer, ...(maxChars !== undefined ? { maxChars } : {}) }),
+            judge: parseVerdict
+          }
+    // Bounded by the routes and model names requests name (a route not verified is kept as such).
+    if (built.size < 10_000) built.set(route, v)
+    return v
   }
 }
 
@@ -205,9 +238,11 @@ export const makeRequestGuard = (
     }
   }
 
+  const verifierFor = verifiersOf(resolved.verify)
   return {
     enabled,
     limitsOutput,
+    ...(verifierFor !== undefined ? { verifierFor } : {}),
     protect,
     contract,
     repair: (messages, answer, issues, c) =>

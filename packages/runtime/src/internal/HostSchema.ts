@@ -111,18 +111,10 @@ export const State = Schema.Struct({
 
 /**
  * `guards`: `@am/guard`'s config (PII per entity, injection mode and thresholds, sanitisation,
- * size limits). Self-verification is not wired into the engine yet, so `verify.enabled: true` is
- * rejected at its field rather than accepted and ignored.
+ * size limits, self-verification). The verifier's provider, model and routes are checked against
+ * the rest of the file by `verifyIsServed` (ConfigSchema).
  */
-export const Guards = Schema.optionalKey(
-  GuardConfig.check(
-    Schema.makeFilter((g: GuardConfig) =>
-      g.verify?.enabled === true
-        ? { path: ["verify", "enabled"], issue: "self-verification is not supported yet (supported: false)" }
-        : undefined
-    )
-  )
-)
+export const Guards = Schema.optionalKey(GuardConfig)
 
 /** A `sha256:` gateway key secret is a digest: 64 hex digits, never a plaintext that happens to start so. */
 const DIGEST_PREFIX = "sha256:"
