@@ -22,37 +22,11 @@ import { usageReport } from "@am/usage"
 import { Effect, type Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { GATEWAY_KEY, KEYS, OTHER_KEY, type RunningGateway, startGateway } from "./support/Harness.ts"
+import { checkAnswersAndUpstream, DISTINCT, plan, REPEATS, sendAll, WORKSPACES } from "./support/FaultMix.ts"
+import { KEYS, type RunningGateway, startGateway } from "./support/Harness.ts"
 import { tempDir } from "./support/Process.ts"
 
 const SEED = 20261203
-const DISTINCT = 700
-const REPEATS = 300
-const CONCURRENCY = 16
-const WORKSPACES = { "team-a": GATEWAY_KEY, "team-b": OTHER_KEY } as const
-type Workspace = keyof typeof WORKSPACES
-
-/** mulberry32: a small seeded generator, so the request plan is the same every run. */
-const prng = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
-
-interface Slot {
-  readonly workspace: Workspace
-  readonly key: string
-  readonly prompt: string
-  readonly stream: boolean
-}
-
-interface Answer {
-  readonly slot: Slot
-  readonly status: number
-  readonly requestId: string | null
-  readonly replay: boolean
-}
 
 let upstream: Upstream | undefined
 let gateway: RunningGateway | undefined
@@ -121,96 +95,19 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-/** 700 slots (half per workspace, the same key names in both), then 300 repeats, shuffled. */
-const plan = (): ReadonlyArray<Slot> => {
-  const random = prng(SEED)
-  const slots: Array<Slot> = []
-  for (let i = 0; i < DISTINCT; i++) {
-    const workspace: Workspace = i % 2 === 0 ? "team-a" : "team-b"
-    const key = `k-${run}-${Math.floor(i / 2)}`
-    slots.push({ workspace, key, prompt: `${workspace} ${key}`, stream: random() < 0.15 })
-  }
-  const requests = [...slots]
-  for (let i = 0; i < REPEATS; i++) requests.push(slots[Math.floor(random() * slots.length)]!)
-  for (let i = requests.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1))
-    ;[requests[i], requests[j]] = [requests[j]!, requests[i]!]
-  }
-  return requests
-}
-
-const send = async (slot: Slot): Promise<Answer> => {
-  const response = await fetch(`${gateway!.url}/v1/chat/completions`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      authorization: `Bearer ${WORKSPACES[slot.workspace]}`,
-      "idempotency-key": slot.key
-    },
-    body: JSON.stringify({
-      model: "default",
-      messages: [{ role: "user", content: slot.prompt }],
-      ...(slot.stream ? { stream: true } : {})
-    })
-  })
-  const text = await response.text()
-  // A streamed answer committed only after its first token: a 200 stream here is a whole answer.
-  if (response.status === 200 && slot.stream) expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true)
-  return {
-    slot,
-    status: response.status,
-    requestId: response.headers.get("x-am-request-id"),
-    replay: response.headers.get("x-am-idempotent-replay") === "true"
-  }
-}
-
 describe("random faults through the gateway never duplicate a call or lose a run", { timeout: 120_000 }, () => {
   it("1,000 requests, 300 repeated keys, two workspaces", async () => {
-    const requests = plan()
+    const requests = plan(SEED, `k-${run}-`)
     expect(requests.length).toBe(DISTINCT + REPEATS)
-    const answers: Array<Answer> = []
-    let next = 0
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next < requests.length) answers.push(await send(requests[next++]!))
-      })
+    const answers = await sendAll([gateway!.url], requests)
+    const { accepted, replays, answeredBy, calls, failedCalls, statuses } = checkAnswersAndUpstream(
+      requests,
+      answers,
+      upstream!
     )
-    expect(answers.length).toBe(1000)
-
-    const slotId = (s: Slot) => `${s.workspace}\u0000${s.key}`
-    const statuses = new Map<number, number>()
-    for (const a of answers) statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1)
-    // Answered, replayed, in flight elsewhere, or failed by the engine — nothing else.
-    for (const status of statuses.keys()) expect([200, 409, 502, 503, 504]).toContain(status)
-
-    // Each key answered fresh at most once; every replay carries that answer's request id.
-    const answeredBy = new Map<string, string>()
-    for (const a of answers.filter((a) => a.status === 200 && !a.replay)) {
-      expect(answeredBy.has(slotId(a.slot)), `${slotId(a.slot)} answered twice`).toBe(false)
-      answeredBy.set(slotId(a.slot), a.requestId!)
-    }
-    const replays = answers.filter((a) => a.replay)
-    for (const r of replays) expect(r.requestId).toBe(answeredBy.get(slotId(r.slot)))
-
-    // Upstream: one answered call per key that succeeded, and otherwise only failed calls.
-    const log = upstream!.requests.filter((r) => r.path.endsWith("/chat/completions"))
-    const answeredCalls = new Map<string, number>()
-    for (const r of log.filter((r) => r.fault === undefined && r.status === 200)) {
-      answeredCalls.set(r.prompt, (answeredCalls.get(r.prompt) ?? 0) + 1)
-    }
-    const failedCalls = log.filter((r) => r.fault !== undefined).length
-    for (const [prompt, n] of answeredCalls) expect(n, prompt).toBe(1)
-    expect(new Set(answeredCalls.keys())).toEqual(
-      new Set(requests.filter((s) => answeredBy.has(slotId(s))).map((s) => s.prompt))
-    )
-    expect(log.length).toBe(answeredBy.size + failedCalls)
-    // The mix did what it is for: failures, engine retries, client retries after a 5xx, replays and in-flight repeats.
-    expect(failedCalls).toBeGreaterThan(100)
-    expect(replays.length).toBeGreaterThan(50)
 
     // llm_runs: exactly one row per accepted request, per workspace; replays are rows of their own at cost 0.
-    const accepted = answers.filter((a) => a.status !== 409)
-    const expected = (w: Workspace) => accepted.filter((a) => a.slot.workspace === w).length
+    const expected = (w: string) => accepted.filter((a) => a.request.slot.workspace === w).length
     const count = () =>
       sql(
         (s) =>
@@ -233,8 +130,8 @@ describe("random faults through the gateway never duplicate a call or lose a run
       ["team-b", expected("team-b")]
     ])
     expect(rows.map((r) => [r.workspace_id, Number(r.replays), Number(r.replay_cost ?? 0)])).toEqual([
-      ["team-a", replays.filter((r) => r.slot.workspace === "team-a").length, 0],
-      ["team-b", replays.filter((r) => r.slot.workspace === "team-b").length, 0]
+      ["team-a", replays.filter((r) => r.request.slot.workspace === "team-a").length, 0],
+      ["team-b", replays.filter((r) => r.request.slot.workspace === "team-b").length, 0]
     ])
     // Every accepted request's own id is among the rows (a replay's row has an id of its own).
     const ids = new Set((await sql((s) => s<{ id: string }>`SELECT id FROM llm_runs`)).map((r) => r.id))
@@ -243,8 +140,8 @@ describe("random faults through the gateway never duplicate a call or lose a run
     const report = usageReport(await sql((s) => SqlStore.makeRunStore(s).usage({ from: 0, to: Date.now() + 1000 })))
     expect(report.totals.requests).toBe(accepted.length)
     console.info(
-      `fault mix: ${log.length} upstream calls = ${answeredBy.size} keys answered + ${failedCalls} failed calls; ` +
-        `statuses ${JSON.stringify(Object.fromEntries(statuses))}; ${replays.length} replays; ` +
+      `fault mix: ${calls} upstream calls = ${answeredBy.size} keys answered + ${failedCalls} failed calls; ` +
+        `statuses ${JSON.stringify(statuses)}; ${replays.length} replays; ` +
         `llm_runs ${rows.map((r) => `${r.workspace_id}=${r.n}`).join(", ")}`
     )
   })
