@@ -863,7 +863,8 @@ const cases: Record<string, Case> = {
     ],
     read: (c) => c.guards?.verify?.enabled,
     expected: true,
-    consumedBy: "GuardAdapter.verifiersOf: the engine's verify stage runs (SelfVerificationJudgesAndRetriesOnce.test.ts)"
+    consumedBy:
+      "GuardAdapter.verifiersOf: the engine's verify stage runs (SelfVerificationJudgesAndRetriesOnce.test.ts)"
   },
   "guards.verify.verifier.provider": {
     set: [
