@@ -43,6 +43,14 @@ import { makeEmbed } from "./Embeddings.ts"
 import { compatFetch } from "./internal/compatFetch.ts"
 import { type OpenAIKind, toChatCompletionRequest } from "./RequestTranslation.ts"
 import { fromChatCompletion } from "./ResponseTranslation.ts"
+import { sameWireResponsesBody } from "./ResponsesSameWire.ts"
+import { makeResponsesStreamTranslator } from "./ResponsesStreamTranslation.ts"
+import {
+  fromResponsesObject,
+  type ResponsesProblem,
+  responsesEventError,
+  responsesProblemFailure
+} from "./ResponsesTranslation.ts"
 import { sameWireChatBody } from "./SameWire.ts"
 import { makeStreamTranslator } from "./StreamTranslation.ts"
 
@@ -58,6 +66,14 @@ export interface OpenAIConfig extends AdapterConfig<OpenAIKind, ClientOptions, O
 export type OpenAIAdapterConfig = OpenAIConfig
 
 const OPENAI_BASE_URL = "https://api.openai.com/v1"
+
+/** One stream's translation, its failures awaiting the call's context. */
+interface Translator {
+  readonly push: (
+    chunk: unknown
+  ) => Result.Result<ReadonlyArray<CompletionChunk>, (c: FailureContext) => ProviderFailure>
+  readonly finish: () => Result.Result<CompletionChunk, (c: FailureContext) => ProviderFailure>
+}
 
 /** With this header the SDK sends a string body verbatim (no re-serialisation). */
 const JSON_BODY = { "content-type": "application/json" } as const
@@ -103,6 +119,25 @@ export const make = (config: OpenAIConfig): Provider => {
     })
   )
 
+  /** Chat chunks, or Responses events, to core chunks; a failure is built with the call's context. */
+  const chatTranslator = (model: string): Translator => {
+    const t = makeStreamTranslator({ kind, model })
+    const failure = (reason: string) => (context: FailureContext) => decodeFailure(context, reason)
+    return {
+      push: (chunk) => Result.mapError(t.push(chunk), failure),
+      finish: () => Result.mapError(t.finish(), failure)
+    }
+  }
+  const responsesTranslator = (model: string): Translator => {
+    const t = makeResponsesStreamTranslator({ kind, model })
+    const failure = (problem: ResponsesProblem) => (context: FailureContext) =>
+      responsesProblemFailure(problem, context)
+    return {
+      push: (event) => Result.mapError(t.push(event), failure),
+      finish: () => Result.mapError(t.finish(), failure)
+    }
+  }
+
   const contextOf = (call: ProviderCall): FailureContext => ({
     providerId: config.id,
     model: call.model,
@@ -113,8 +148,11 @@ export const make = (config: OpenAIConfig): Provider => {
   const complete = Effect.fn("OpenAIProvider.complete")(function* (call: ProviderCall) {
     const client = clients.get(call.key)
     const timeoutMs = timeoutFor(call.timeoutMs, config.timeoutMs)
-    // Same wire: the client's own JSON (unknown fields kept); otherwise the SDK's translation.
-    const raw = sameWireChatBody(call.request, { model: call.model, kind })
+    // Same wire: the client's own JSON (unknown fields kept) — a Responses body to `/responses`, a
+    // chat body to `/chat/completions`; otherwise the SDK's translation.
+    const responses = sameWireResponsesBody(call.request, { model: call.model })
+    const raw = responses ?? sameWireChatBody(call.request, { model: call.model, kind })
+    const path = responses !== undefined ? "/responses" : "/chat/completions"
     const body = raw === undefined ? toChatCompletionRequest(call.request, { model: call.model, kind }) : undefined
     const seen: { headers: Headers | undefined } = { headers: undefined }
     const context = (): FailureContext => ({
@@ -128,7 +166,7 @@ export const make = (config: OpenAIConfig): Provider => {
         const pending =
           body !== undefined
             ? client.chat.completions.create(body, options)
-            : client.post<ChatCompletion>("/chat/completions", { ...options, body: raw, headers: JSON_BODY })
+            : client.post<ChatCompletion>(path, { ...options, body: raw, headers: JSON_BODY })
         // Resolves when the headers arrive: a later failure happened after response bytes.
         pending.asResponse().then(
           (response) => {
@@ -144,6 +182,12 @@ export const make = (config: OpenAIConfig): Provider => {
       timeoutCall(timeoutMs, () => timeoutFailure(context(), timeoutMs))
     )
     const requestId = firstHeader(seen.headers, REQUEST_ID_HEADERS)
+    if (responses !== undefined) {
+      const answer = fromResponsesObject(data, { kind, model: call.model, requestId })
+      return yield* Result.isSuccess(answer)
+        ? Effect.succeed(answer.success)
+        : Effect.fail(responsesProblemFailure(answer.failure, context()))
+    }
     const completion = fromChatCompletion(data, { kind, model: call.model, requestId })
     return yield* Result.isSuccess(completion)
       ? Effect.succeed(completion.success)
@@ -160,7 +204,9 @@ export const make = (config: OpenAIConfig): Provider => {
         stream: true,
         ...(config.includeStreamUsage !== undefined ? { includeStreamUsage: config.includeStreamUsage } : {})
       } as const
-      const raw = sameWireChatBody(call.request, translation)
+      const responses = sameWireResponsesBody(call.request, { model: call.model, stream: true })
+      const raw = responses ?? sameWireChatBody(call.request, translation)
+      const path = responses !== undefined ? "/responses" : "/chat/completions"
       const body = raw === undefined ? toChatCompletionRequest(call.request, translation) : undefined
       const seen: { headers: Headers | undefined; emitted: boolean } = { headers: undefined, emitted: false }
       const context = (): FailureContext => ({
@@ -170,7 +216,7 @@ export const make = (config: OpenAIConfig): Provider => {
         responseBytesReceived: seen.emitted,
         headers: seen.headers
       })
-      const translator = makeStreamTranslator({ kind, model: call.model })
+      const translator = responses !== undefined ? responsesTranslator(call.model) : chatTranslator(call.model)
 
       const chunks = Stream.unwrap(
         Effect.gen(function* () {
@@ -180,11 +226,11 @@ export const make = (config: OpenAIConfig): Provider => {
             try: () =>
               reportingSkippedEvents(call.onMalformedEvent, () => {
                 const options = { signal: controller.signal, timeout: timeoutMs, maxRetries: 0 }
-                // The SDK parses the SSE frames of either into the same chunk objects.
+                // The SDK parses the SSE frames (chat chunks, or Responses events) into objects.
                 return body !== undefined
                   ? client.chat.completions.create(body, options).withResponse()
                   : client
-                      .post<OpenAIStream<ChatCompletionChunk>>("/chat/completions", {
+                      .post<OpenAIStream<ChatCompletionChunk>>(path, {
                         ...options,
                         body: raw,
                         headers: JSON_BODY,
@@ -197,17 +243,15 @@ export const make = (config: OpenAIConfig): Provider => {
           seen.headers = response.headers
           const ended = Stream.suspend(() => {
             const finish = translator.finish()
-            return Result.isSuccess(finish)
-              ? Stream.succeed(finish.success)
-              : Stream.fail(decodeFailure(context(), finish.failure))
+            return Result.isSuccess(finish) ? Stream.succeed(finish.success) : Stream.fail(finish.failure(context()))
           })
-          return Stream.fromAsyncIterable(sdkStream, (error) => toProviderFailure(error, context())).pipe(
+          return Stream.fromAsyncIterable(sdkStream, (error) =>
+            toProviderFailure(responses !== undefined ? responsesEventError(error) : error, context())
+          ).pipe(
             Stream.mapEffect((chunk) => {
               const out = translator.push(chunk)
               if (Result.isSuccess(out) && out.success.length > 0) seen.emitted = true
-              return Result.isSuccess(out)
-                ? Effect.succeed(out.success)
-                : Effect.fail(decodeFailure(context(), out.failure))
+              return Result.isSuccess(out) ? Effect.succeed(out.success) : Effect.fail(out.failure(context()))
             }),
             Stream.flattenIterable,
             Stream.concat(ended)

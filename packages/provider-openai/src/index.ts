@@ -35,3 +35,15 @@ export {
 } from "./ResponseTranslation.ts"
 export { makeStreamTranslator, type StreamTranslator } from "./StreamTranslation.ts"
 export { sameWireChatBody } from "./SameWire.ts"
+export { type ResponsesInput, type ResponsesInputItem, toResponsesInput } from "./ResponsesInput.ts"
+export { type ResponsesSameWireOptions, sameWireResponsesBody } from "./ResponsesSameWire.ts"
+export { makeResponsesStreamTranslator, type ResponsesStreamTranslator } from "./ResponsesStreamTranslation.ts"
+export {
+  fromResponsesObject,
+  type ResponsesProblem,
+  responsesEventError,
+  responsesFinishReason,
+  responsesProblemFailure,
+  toResponsesUsage,
+  upstreamError
+} from "./ResponsesTranslation.ts"
