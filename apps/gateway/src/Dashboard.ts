@@ -4,7 +4,8 @@
  * Server-Sent Events feed: a `snapshot` event at connect, then one whenever something changed
  * (within 250 ms) and at least every second — circuit breakers per provider and model, key
  * health per pool, requests/s, success and failover rates per 5 s over the last 10 minutes,
- * and the ledger's newest entries with their attempt trails (no prompt previews).
+ * the ledger's newest entries with their attempt trails (no prompt previews), the response
+ * cache's hit rate, and the Idempotency-Keys held in flight.
  *
  * One feed per gateway, whatever the number of viewers: a background fiber counts the
  * resilience events and a ticker serialises each snapshot once for everyone. A viewer's stream
@@ -13,7 +14,8 @@
  * With gateway keys configured, both routes need one: `Authorization: Bearer <key>`, or
  * `?key=<key>` (a browser cannot set headers on a page load; the page forwards it to its feed).
  * An `admin` key's feed shows every workspace; a `workspace` key's feed shows the shared health
- * (breakers, key status) and only its own workspace's rates and ledger rows.
+ * (breakers, key status) and only its own workspace's rates, ledger rows and Idempotency-Keys
+ * in flight — not the response cache's counters, which are every workspace's traffic.
  *
  * @example
  * ```ts
@@ -30,7 +32,7 @@ import { GatewayError, Unauthorized } from "./GatewayError.ts"
 import { type DashboardFeed, makeFeed } from "./internal/DashboardFeed.ts"
 import { DASHBOARD_CSP, DASHBOARD_HTML } from "./internal/DashboardPage.ts"
 
-export type { DashboardSnapshot, LedgerRow, TrailStep } from "./internal/DashboardFeed.ts"
+export type { CacheView, DashboardSnapshot, HeldKey, LedgerRow, TrailStep } from "./internal/DashboardFeed.ts"
 
 const queryKey = (url: string): string | undefined => {
   const q = url.indexOf("?")
@@ -89,7 +91,8 @@ const events = (auth: Auth, feed: DashboardFeed) => (request: HttpServerRequest.
 
 /**
  * The dashboard's routes, and its feed (started when the layer builds, stopped when it is
- * released). Needs `Engine` and `EventBus`; reads `LedgerStore` and `Lifecycle` when present.
+ * released). Needs `Engine` and `EventBus`; reads `LedgerStore`, `Lifecycle`, `ResponseCache` and
+ * `Idempotency` when present.
  */
 export const dashboardRoutes = (options: { readonly auth: Auth }) =>
   Layer.unwrap(

@@ -9,10 +9,16 @@
  * Scopes: an `admin` viewer sees everything; a `workspace` viewer sees the shared health
  * (breakers, key status) and only its own workspace's traffic — its requests' rates, its ledger
  * rows (the newest `ledgerRows` of its own among the last `ledgerScan` entries), no key leases
- * or failure counts, no in-flight count.
+ * or failure counts, no in-flight count, no response-cache counters.
+ *
+ * `@am/cache`, when the gateway has it (as `GET /v1/am/state` reads it): the response cache's
+ * counters on this replica (hits, misses, hit rate — every workspace's traffic, so admin only)
+ * and the Idempotency-Keys this replica holds in flight (the newest `idempotencyRows`; a
+ * workspace viewer sees its own workspace's only). A change of either is sent within a tick.
  *
  * @since 0.1.0
  */
+import { type CacheStats, Idempotency, ResponseCache } from "@am/cache"
 import { EventBus, type LedgerEntry, LedgerStore, type LedgerStoreShape } from "@am/core"
 import { Engine } from "@am/engine"
 import { Clock, Deferred, Duration, Effect, Option, PubSub, Schedule, Stream } from "effect"
@@ -50,6 +56,29 @@ export interface LedgerRow {
   readonly streamCut?: boolean
   readonly attempts: ReadonlyArray<TrailStep>
 }
+
+/** An Idempotency-Key held in flight on this replica: the client's own key, never the request body. */
+export interface HeldKey {
+  readonly workspace: string
+  readonly key: string
+  /** Epoch milliseconds the lease was taken. */
+  readonly since: number
+}
+
+/** The response cache's counters since the gateway started (this replica, every workspace). */
+export type CacheView =
+  | { readonly available: false }
+  | {
+      readonly available: true
+      readonly hits: number
+      readonly misses: number
+      /** Requests not cached: their route is not in `cache.routes`, or they sent `x-am-cache: off`. */
+      readonly bypassed: number
+      /** Hits that waited for a concurrent identical miss. */
+      readonly coalesced: number
+      /** `hits / (hits + misses)`; absent before the first cacheable request. */
+      readonly hitRate?: number
+    }
 
 /** What every SSE `snapshot` event carries. */
 export interface DashboardSnapshot {
@@ -94,6 +123,16 @@ export interface DashboardSnapshot {
     readonly error?: string
     readonly entries: ReadonlyArray<LedgerRow>
   }
+  /** Admin view only (absent for a workspace viewer); `available: false` without a response cache. */
+  readonly cache?: CacheView
+  readonly idempotency: {
+    /** Whether the gateway has an `Idempotency` service to read. */
+    readonly available: boolean
+    /** Keys in flight this viewer may see (its own workspace's, or every one for an admin). */
+    readonly count: number
+    /** The newest `idempotencyRows` of them, newest first. */
+    readonly inFlight: ReadonlyArray<HeldKey>
+  }
 }
 
 export interface FeedOptions {
@@ -105,6 +144,8 @@ export interface FeedOptions {
   readonly ledgerRows?: number
   /** Newest ledger entries a workspace viewer's rows are picked from (default 500). */
   readonly ledgerScan?: number
+  /** Idempotency-Keys in flight listed (default 50, newest first; `count` has them all). */
+  readonly idempotencyRows?: number
 }
 
 /** What a viewer may see: everything (`admin`) or one workspace's traffic. */
@@ -152,6 +193,12 @@ const toRow = (e: LedgerEntry): LedgerRow => ({
   }))
 })
 
+/** One reading of `@am/cache`: the cache's counters (when there is a cache) and the keys in flight. */
+interface CacheReading {
+  readonly stats: CacheStats | undefined
+  readonly held: ReadonlyArray<HeldKey>
+}
+
 const encoder = new TextEncoder()
 const frame = (json: string, prefix = "") => encoder.encode(`${prefix}event: snapshot\ndata: ${json}\n\n`)
 
@@ -161,10 +208,13 @@ export const makeFeed = Effect.fnUntraced(function* (options?: FeedOptions) {
   const bus = yield* EventBus
   const ledgerStore = yield* Effect.serviceOption(LedgerStore)
   const lifecycle = yield* Effect.serviceOption(Lifecycle)
+  const responseCache = yield* Effect.serviceOption(ResponseCache)
+  const idempotency = yield* Effect.serviceOption(Idempotency)
   const tickMs = options?.tickMs ?? 250
   const heartbeatMs = options?.heartbeatMs ?? 1000
   const ledgerRows = options?.ledgerRows ?? 20
   const ledgerScan = Math.max(ledgerRows, options?.ledgerScan ?? 500)
+  const idempotencyRows = Math.max(0, options?.idempotencyRows ?? 50)
 
   const rates = new RateWindow()
   // Per workspace: its requests' counts, plus the shared health events (trips) that carry no request.
@@ -264,7 +314,47 @@ export const makeFeed = Effect.fnUntraced(function* (options?: FeedOptions) {
     )
   }
 
-  const build = Effect.fnUntraced(function* (scope: FeedScope, scopeViewers: number) {
+  // What `@am/cache` holds now: read once per tick (and per new viewer), for every scope.
+  const readCache = Effect.gen(function* () {
+    const stats = Option.isSome(responseCache) ? yield* responseCache.value.stats : undefined
+    const held = Option.isSome(idempotency) ? yield* idempotency.value.inFlight : []
+    const reading: CacheReading = { stats, held }
+    return reading
+  })
+  // Neither announces itself on the bus: a change is noticed by comparing with the last reading.
+  let cacheSignature = ""
+  const signatureOf = (r: CacheReading) => {
+    let sig = r.stats === undefined ? "" : `${r.stats.hits},${r.stats.misses},${r.stats.bypassed},${r.stats.coalesced}`
+    for (const h of r.held) sig += `\n${h.since}\u0000${h.workspace}\u0000${h.key}`
+    return sig
+  }
+
+  const cacheView = (stats: CacheStats | undefined): CacheView => {
+    if (stats === undefined) return { available: false }
+    const lookups = stats.hits + stats.misses
+    return {
+      available: true,
+      hits: stats.hits,
+      misses: stats.misses,
+      bypassed: stats.bypassed,
+      coalesced: stats.coalesced,
+      ...(lookups > 0 ? { hitRate: stats.hits / lookups } : {})
+    }
+  }
+
+  const idempotencyView = (held: ReadonlyArray<HeldKey>, scope: FeedScope): DashboardSnapshot["idempotency"] => {
+    // Listed field by field, like stateView's: the workspace, the client's key, since when.
+    const visible = (scope.role === "admin" ? held : held.filter((h) => h.workspace === scope.workspace)).map(
+      (h): HeldKey => ({ workspace: h.workspace, key: h.key, since: h.since })
+    )
+    return {
+      available: Option.isSome(idempotency),
+      count: visible.length,
+      inFlight: visible.sort((a, b) => b.since - a.since).slice(0, idempotencyRows)
+    }
+  }
+
+  const build = Effect.fnUntraced(function* (scope: FeedScope, scopeViewers: number, reading: CacheReading) {
     const now = yield* Clock.currentTimeMillis
     const state = yield* engine.state
     const admin = scope.role === "admin"
@@ -311,7 +401,10 @@ export const makeFeed = Effect.fnUntraced(function* (options?: FeedOptions) {
           0,
           ledgerRows
         )
-      }
+      },
+      // Every workspace's traffic: an admin's view only, as on `GET /v1/am/state`.
+      ...(admin ? { cache: cacheView(reading.stats) } : {}),
+      idempotency: idempotencyView(reading.held, scope)
     }
     return JSON.stringify(snapshot)
   })
@@ -323,6 +416,12 @@ export const makeFeed = Effect.fnUntraced(function* (options?: FeedOptions) {
       return
     }
     if (viewers === 0) return
+    const reading = yield* readCache
+    const signature = signatureOf(reading)
+    if (signature !== cacheSignature) {
+      cacheSignature = signature
+      dirty = true
+    }
     const now = yield* Clock.currentTimeMillis
     if (!dirty && now - lastPushAt < heartbeatMs) return
     lastPushAt = now
@@ -330,7 +429,7 @@ export const makeFeed = Effect.fnUntraced(function* (options?: FeedOptions) {
     // Serialised and encoded once per scope, whatever the number of viewers.
     for (const channel of channels.values()) {
       if (channel.viewers > 0)
-        yield* PubSub.publish(channel.pubsub, frame(yield* build(channel.scope, channel.viewers)))
+        yield* PubSub.publish(channel.pubsub, frame(yield* build(channel.scope, channel.viewers, reading)))
     }
   })
 
@@ -367,7 +466,7 @@ export const makeFeed = Effect.fnUntraced(function* (options?: FeedOptions) {
           })
         )
         // `retry`: how long a browser waits before reconnecting after the stream ends.
-        const first = frame(yield* build(scope, channel.viewers), "retry: 2000\n")
+        const first = frame(yield* build(scope, channel.viewers, yield* readCache), "retry: 2000\n")
         return Stream.concat(Stream.succeed(first), Stream.fromSubscription(subscription))
       })
     ).pipe(Stream.interruptWhen(Deferred.await(closing)))

@@ -59,6 +59,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .arrow{color:var(--dim);font-size:11px}
 .empty{color:var(--dim);font-style:italic;padding:6px 0}
 .err{color:var(--bad);font-size:12px}
+.big{font-size:24px;font-weight:600;font-variant-numeric:tabular-nums;margin-right:6px}
 svg text{fill:var(--dim);font-size:10px;font-family:system-ui,sans-serif}
 svg .grid{stroke:var(--line);stroke-width:1}
 `
@@ -266,10 +267,49 @@ const SCRIPT = `"use strict";
     box.replaceChildren.apply(box, parts);
   }
 
+  function cache(s) {
+    var box = $("cache"), c = s.cache;
+    if (c === undefined) { box.replaceChildren(el("div", { "class": "empty" }, ["admin key only (every workspace's traffic)"])); return }
+    if (!c.available) { box.replaceChildren(el("div", { "class": "empty" }, ["no response cache"])); return }
+    var parts = [
+      el("div", { "class": "row" }, [
+        el("span", { "class": "big", id: "cache-hit-rate", "data-testid": "cache-hit-rate" }, [pct(c.hitRate === undefined ? null : c.hitRate)]),
+        el("span", { "class": "dim" }, ["hit rate"])
+      ]),
+      el("div", { "class": "dim", "data-testid": "cache-counts" }, [
+        "hits " + c.hits + " · misses " + c.misses + " · bypassed " + c.bypassed + " · coalesced " + c.coalesced
+      ])
+    ];
+    if (c.hits + c.misses === 0) parts.push(el("div", { "class": "empty" }, ["no cacheable requests yet (cache.routes opts routes in)"]));
+    box.replaceChildren.apply(box, parts);
+  }
+
+  function idempotency(s) {
+    var box = $("idempotency"), i = s.idempotency;
+    if (!i || !i.available) { box.replaceChildren(el("div", { "class": "empty" }, ["no idempotency service"])); return }
+    var now = Date.now() + skew;
+    var head = el("div", { "class": "row" }, [
+      el("span", { "class": "big", "data-testid": "idempotency-count" }, [i.count]),
+      el("span", { "class": "dim" }, [(i.count === 1 ? "key" : "keys") + " in flight" + (i.count > i.inFlight.length ? " · newest " + i.inFlight.length + " shown" : "")])
+    ]);
+    if (!i.inFlight.length) { box.replaceChildren(head); return }
+    var rows = i.inFlight.map(function (h) {
+      return el("tr", { "data-testid": "idempotency-key", "data-workspace": h.workspace }, [
+        el("td", { "class": "mono" }, [h.key]),
+        el("td", null, [h.workspace]),
+        el("td", { "class": "num dim" }, [secs(now - h.since)])
+      ]);
+    });
+    box.replaceChildren(head, el("table", null, [
+      el("thead", null, [el("tr", null, ["Idempotency-Key", "workspace", "held for"].map(function (h) { return el("th", null, [h]) }))]),
+      el("tbody", null, rows)
+    ]));
+  }
+
   function render(s) {
     last = s;
     skew = s.at - Date.now();
-    tiles(s); charts(s); breakers(s); keys(s); ledger(s);
+    tiles(s); charts(s); breakers(s); keys(s); cache(s); idempotency(s); ledger(s);
     var g = s.gateway;
     $("meta").textContent = "updated " + time(s.at) + (g.inFlight !== undefined ? " · in flight " + g.inFlight : "") + " · viewers " + s.viewers + (g.draining ? " · draining" : "");
     document.body.setAttribute("data-updated", String(s.at));
@@ -294,7 +334,7 @@ const SCRIPT = `"use strict";
     });
   }
   // Countdowns tick between snapshots.
-  setInterval(function () { if (last) { breakers(last); keys(last) } }, 1000);
+  setInterval(function () { if (last) { breakers(last); keys(last); idempotency(last) } }, 1000);
   connect();
 })();
 `
@@ -346,6 +386,10 @@ export const DASHBOARD_HTML = `<!doctype html>
   <section class="grid2">
     <div class="card"><h2>Circuit breakers</h2><div id="breakers"><div class="empty">waiting for the first snapshot…</div></div></div>
     <div class="card"><h2>Key pools</h2><div id="keys"><div class="empty">waiting for the first snapshot…</div></div></div>
+  </section>
+  <section class="grid2">
+    <div class="card"><h2>Cache</h2><div id="cache"><div class="empty">waiting for the first snapshot…</div></div></div>
+    <div class="card"><h2>Idempotency in flight</h2><div id="idempotency"><div class="empty">waiting for the first snapshot…</div></div></div>
   </section>
   <section class="card"><h2>Recent requests · ledger</h2><div id="ledger"><div class="empty">waiting for the first snapshot…</div></div></section>
 </main>
