@@ -1,6 +1,7 @@
 /**
  * What a request asks for that a candidate cannot honour, and what the gateway does about it. A
- * same-wire candidate (an `openai` / `openai-compatible` provider for Chat Completions) receives
+ * same-wire candidate (an `openai` / `openai-compatible` provider for Chat Completions and
+ * Responses, an `anthropic` one for Messages) receives
  * the client's own JSON, so it honours every field; a cross-wire candidate receives a
  * translation, and its adapter's own table (`unhonouredFieldsOf`) says which of the cross-wire
  * fields (`strict`, `parallel_tool_calls`, `user`, `metadata`, `service_tier`, `logprobs`, …) it
@@ -22,6 +23,7 @@ import { droppedFieldsOf, unhonouredFieldsOf } from "@am/runtime"
 import { Effect, Redacted } from "effect"
 import { GatewayError } from "./GatewayError.ts"
 import { messagesFieldAsks } from "./internal/messages/FieldAsks.ts"
+import { responsesBodyFieldAsks } from "./internal/responses/ResponsesFieldAsks.ts"
 
 /** What to do with a field a cross-wire target cannot honour. */
 export type UnsupportedFieldsPolicy = "reject" | "drop-and-report"
@@ -146,6 +148,9 @@ export const chatFieldAsks = (body: Readonly<Record<string, unknown>>): Readonly
 
 /** Whether a provider kind receives the client's own Chat Completions JSON. */
 export const speaksChatWire = (kind: ProviderKind): boolean => kind === "openai" || kind === "openai-compatible"
+
+/** Whether a provider kind receives the client's own Responses JSON (the same kinds as chat). */
+export const speaksResponsesWire = (kind: ProviderKind): boolean => speaksChatWire(kind)
 
 /**
  * The paths of `asks` a provider of `kind` cannot honour for `request`: none when it receives
@@ -275,11 +280,11 @@ const parsedBody = (body: Redacted.Redacted<string>): Readonly<Record<string, un
 }
 
 /**
- * The engine's `DroppedFields` for the gateway: for a Chat Completions or Messages request (their
- * own body rides along for same-wire passthrough), the wire paths its answering provider could
- * not honour — exactly what `x-am-dropped-fields` lists — so the ledger entry and
+ * The engine's `DroppedFields` for the gateway: for a Chat Completions, Responses or Messages
+ * request (their own body rides along for same-wire passthrough), the wire paths its answering
+ * provider could not honour — exactly what `x-am-dropped-fields` lists — so the ledger entry and
  * `resilience.droppedFields` say the same; nothing when that provider received the body as sent.
- * Other requests (Responses) get the adapters' table in core names (`@am/runtime`'s
+ * Other requests (the library's) get the adapters' table in core names (`@am/runtime`'s
  * `droppedFieldsOf`). The body is read again only when a cross-wire provider answered.
  */
 export const gatewayDroppedFields =
@@ -289,11 +294,17 @@ export const gatewayDroppedFields =
     if (kind === undefined) return []
     const carried = request.passthrough
     const wire = carried?.wire
-    if (wire === "openai.chat" || wire === "anthropic.messages") {
-      if (wire === "openai.chat" ? speaksChatWire(kind) : kind === "anthropic") return []
+    if (wire === "openai.chat" || wire === "openai.responses" || wire === "anthropic.messages") {
+      if (wire === "anthropic.messages" ? kind === "anthropic" : speaksChatWire(kind)) return []
       const body = parsedBody(carried!.body)
       if (body === undefined) return []
-      return unhonouredPaths(kind, wire === "openai.chat" ? chatFieldAsks(body) : messagesFieldAsks(body), request)
+      const asks =
+        wire === "openai.chat"
+          ? chatFieldAsks(body)
+          : wire === "openai.responses"
+            ? responsesBodyFieldAsks(body)
+            : messagesFieldAsks(body)
+      return unhonouredPaths(kind, asks, request)
     }
     return droppedFieldsOf(config)(request, providerId)
   }

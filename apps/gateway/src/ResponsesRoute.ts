@@ -17,8 +17,8 @@
  */
 import { requestHash } from "@am/cache"
 import { decodeRequest, Engine, type EngineCompletion, type EngineError, type EngineStream } from "@am/engine"
-import { contentText } from "@am/core"
-import { Clock, Effect, Exit, Option, Scope, Stream } from "effect"
+import { type CompletionRequest, contentText } from "@am/core"
+import { Clock, Effect, Exit, Option, Redacted, Scope, Stream } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { amHeaders, requestIdHeaders, resilienceHeaders } from "./AmHeaders.ts"
 import { errorBody } from "./ErrorResponse.ts"
@@ -35,9 +35,10 @@ import {
 import { type PlacedItem, resolveReferences, toMessages } from "./internal/responses/ResponsesInput.ts"
 import { replayRecorders } from "./internal/ReplayAudit.ts"
 import { frameLog, replayWire, storedWireEvents, storedWireJson } from "./internal/WireReplay.ts"
-import { firstUnhonoured, unhonouredHeader } from "./DroppedFields.ts"
+import { type FieldAsk, firstUnhonoured, speaksResponsesWire, unhonouredHeader } from "./DroppedFields.ts"
+import { knownResponsesBody, responsesBodyFieldAsks } from "./internal/responses/ResponsesFieldAsks.ts"
 import { type Complete, Lifecycle } from "./Lifecycle.ts"
-import { deadlineOf, idempotencyKeyOf, readJson } from "./RequestInput.ts"
+import { deadlineOf, idempotencyKeyOf, readJsonText } from "./RequestInput.ts"
 import {
   decodeResponsesBody,
   responsesFinished,
@@ -46,7 +47,6 @@ import {
   type ResponsesRequest,
   responsesEnvelope,
   responsesIds,
-  responsesFieldAsks,
   toResponsesCompletionRequest
 } from "./ResponsesWire.ts"
 
@@ -57,7 +57,11 @@ export interface ResponsesOptions {
   readonly auth: Auth
   /** Largest accepted request body in bytes (default 4 MiB). */
   readonly maxBodyBytes?: number | undefined
-  /** A field a candidate cannot honour: `reject` (default) → 400 naming it, `drop-and-report` → `x-am-dropped-fields`. */
+  /**
+   * A field a cross-wire candidate (Anthropic, Gemini) cannot honour: `reject` (default) → 400
+   * naming it, `drop-and-report` → `x-am-dropped-fields`. A same-wire candidate (`openai`,
+   * `openai-compatible`) receives the client's own JSON and honours every field, unknown ones too.
+   */
   readonly unsupportedFields?: "reject" | "drop-and-report" | undefined
 }
 
@@ -102,8 +106,10 @@ export const responsesRoutes = (options: ResponsesOptions) =>
       const request = yield* HttpServerRequest.HttpServerRequest
       if (lifecycle.draining) return yield* new GatewayError({ reason: new ShuttingDown() })
       const principal = yield* authenticate(options.auth, request.headers.authorization)
-      const json = yield* readJson(request, maxBodyBytes)
-      const wire = yield* decodeResponsesBody(json)
+      const raw = yield* readJsonText(request, maxBodyBytes)
+      const json = raw.json
+      // Unknown top-level fields are not decoded: only a same-wire candidate receives them (below).
+      const wire = yield* decodeResponsesBody(knownResponsesBody(json))
       const idempotencyKey = yield* idempotencyKeyOf(request)
       const deadlineMs = yield* deadlineOf(request)
       const workspaceId = principal.workspaceId
@@ -121,13 +127,29 @@ export const responsesRoutes = (options: ResponsesOptions) =>
       const input = yield* resolveReferences(own, (id) => store.item(workspaceId, id))
       const messages = yield* toMessages([...history, ...input])
       if (messages.length === 0) return yield* GatewayError.invalid("input has no message to answer", "input")
-      const completionRequest = yield* decodeRequest(
+      const decoded = yield* decodeRequest(
         toResponsesCompletionRequest(wire, messages, { workspaceId, idempotencyKey, deadlineMs })
       ).pipe(Effect.mapError(GatewayError.engine))
-      // Never dropped in silence: each candidate's adapter table says what it cannot honour.
-      const asks = responsesFieldAsks(wire)
+      // The client's own JSON for a same-wire candidate. Its `input` can be sent as is only when it
+      // is the whole conversation in the provider's terms: not after a `previous_response_id` (the
+      // history is the gateway's) nor with an item naming the gateway's ids or sealed reasoning
+      // (`refersToGateway`). Without `messages` the adapter always sends its translation.
+      const verbatim = history.length === 0 && !own.some((p) => refersToGateway(p.item))
+      const completionRequest: CompletionRequest = {
+        ...decoded,
+        passthrough: {
+          wire: "openai.responses",
+          body: Redacted.make(raw.text),
+          ...(verbatim ? { messages: decoded.messages } : {})
+        }
+      }
+      const dropped = (providerId: string | undefined) =>
+        unhonouredHeader(engine.config, providerId, asks, decoded, speaksResponsesWire)
+      // Never dropped in silence: a same-wire candidate gets the client's JSON (everything honoured);
+      // each cross-wire candidate's adapter table says what it cannot honour.
+      const asks: ReadonlyArray<FieldAsk> = responsesBodyFieldAsks(json as Record<string, unknown>)
       if (asks.length > 0 && (options.unsupportedFields ?? "reject") === "reject") {
-        const miss = firstUnhonoured(engine.config, body.model, asks, completionRequest, () => false)
+        const miss = firstUnhonoured(engine.config, body.model, asks, decoded, speaksResponsesWire)
         if (miss !== undefined)
           return yield* GatewayError.invalid(
             `field ${miss.paths.join(", ")} cannot be honoured by provider ${miss.provider} of this route; remove it, or set server.unsupportedFields to "drop-and-report" to proceed without it there`,
@@ -147,7 +169,16 @@ export const responsesRoutes = (options: ResponsesOptions) =>
             })
       const run = (keep: () => Effect.Effect<void>, complete: Complete) =>
         body.stream === true
-          ? streamed(engine, completionRequest, wire, keepIfStored, keep, complete, idempotencyKey !== undefined)
+          ? streamed(
+              engine,
+              completionRequest,
+              wire,
+              keepIfStored,
+              keep,
+              complete,
+              idempotencyKey !== undefined,
+              dropped
+            )
           : Effect.gen(function* () {
               const answer = yield* engine.complete(completionRequest).pipe(Effect.mapError(GatewayError.engine))
               const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
@@ -166,10 +197,7 @@ export const responsesRoutes = (options: ResponsesOptions) =>
                 value: storedWireJson(response, { provider: r.provider, model: r.model, outcome: r.outcome })
               })
               return HttpServerResponse.jsonUnsafe(response, {
-                headers: {
-                  ...resilienceHeaders(r),
-                  ...unhonouredHeader(engine.config, r.provider, asks, completionRequest, () => false)
-                }
+                headers: { ...resilienceHeaders(r), ...dropped(r.provider) }
               })
             })
       // A finished answer under the key is replayed by any replica (same body or events, same request id).
@@ -205,6 +233,17 @@ export const responsesRoutes = (options: ResponsesOptions) =>
     return { create, retrieve: stored("get"), remove: stored("delete") }
   })
 
+/**
+ * An input item that names something only the gateway knows: an `item_reference`, a reasoning item
+ * (sealed by the gateway), or any item with an `id` (the gateway's output ids — an upstream asked
+ * with `store: false` answers 400 to an item id it never stored).
+ */
+const refersToGateway = (item: unknown): boolean => {
+  if (typeof item !== "object" || item === null) return false
+  const { type, id } = item as { type?: unknown; id?: unknown }
+  return type === "item_reference" || type === "reasoning" || (id !== undefined && id !== null)
+}
+
 const answerItems = (answer: EngineCompletion) =>
   responsesOutputItems(answer.resilience.requestId, {
     text: contentText(answer.message.content),
@@ -232,7 +271,8 @@ const streamed = (
   ) => Effect.Effect<void>,
   keep: () => Effect.Effect<void>,
   complete: Complete,
-  remember: boolean
+  remember: boolean,
+  dropped: (providerId: string | undefined) => Record<string, string>
 ) =>
   Effect.gen(function* () {
     const scope = yield* Scope.make()
@@ -288,6 +328,7 @@ const streamed = (
         attempts: started.attempts,
         outcome: started.resilience.outcome,
         guard: started.resilience.guard
-      })
+      }),
+      ...dropped(started.provider)
     })
   })

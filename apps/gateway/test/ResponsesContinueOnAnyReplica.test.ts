@@ -43,9 +43,12 @@ const configFor = (state: Record<string, unknown>) => ({
 const clientOf = (gw: RunningGateway, key = GATEWAY_KEY) =>
   new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 })
 
-/** The chat messages the upstream was last sent. */
-const lastSent = () =>
-  (JSON.parse(upstream!.requests.at(-1)!.body!) as { messages: Array<{ role: string; content: unknown }> }).messages
+/** The conversation the upstream was last sent: chat messages, or (same-wire Responses) the input items. */
+const lastSent = () => {
+  type Turn = { role: string; content: unknown }
+  const body = JSON.parse(upstream!.requests.at(-1)!.body!) as { messages?: Array<Turn>; input?: Array<Turn> }
+  return (body.messages ?? body.input)!
+}
 
 const failure = async (p: Promise<unknown>) => {
   try {

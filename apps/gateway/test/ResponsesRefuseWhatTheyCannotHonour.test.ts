@@ -170,7 +170,9 @@ describe("engine failures on the Responses endpoint", () => {
   })
 
   it("a stream cut after its first token ends with an error event the client raises", async () => {
-    const cut = [{ sequence: [{ fault: "overloaded_in_stream" as const, afterChunks: 3 }] }]
+    // The OpenAI upstream is asked on its own Responses wire: created, in_progress, the item and
+    // its part come first, so the cut follows two text deltas.
+    const cut = [{ sequence: [{ fault: "overloaded_in_stream" as const, afterChunks: 6 }] }]
     const openai = await start({ scripts: { openai: cut } })
     const stream = await openai.responses.create({ model: "default", input: "hi", stream: true })
     const types: Array<string> = []

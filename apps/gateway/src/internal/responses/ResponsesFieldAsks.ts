@@ -1,0 +1,85 @@
+/**
+ * What a `POST /v1/responses` body asks for that a candidate may not honour, by wire path: the
+ * top-level parameters the gateway does not know (a same-wire OpenAI candidate receives them in
+ * the client's own JSON; any other kind never can), and the known ones each provider kind's
+ * adapter table decides (`tools.N.strict`, `parallel_tool_calls`, `temperature`, …). The route,
+ * `x-am-dropped-fields` and the ledger's `droppedFields` all read this one list.
+ *
+ * @example
+ * ```ts
+ * import { responsesBodyFieldAsks } from "./ResponsesFieldAsks.ts"
+ * responsesBodyFieldAsks({ model: "m", input: "hi", x_future_field: 1, tools: [{ type: "function", name: "f", strict: true }] })
+ * // [{ path: "x_future_field" }, { path: "tools.0.strict", field: "toolStrict" }]
+ * ```
+ * @since 0.1.0
+ */
+import type { CrossWireField } from "@am/core"
+import type { FieldAsk } from "../../DroppedFields.ts"
+import { ResponsesBody } from "../../ResponsesWire.ts"
+
+const KNOWN: ReadonlySet<string> = new Set(Object.keys(ResponsesBody.fields))
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+const present = (v: unknown) => v !== undefined && v !== null
+
+/**
+ * The top-level keys of a body the gateway's Responses schema does not know, in body order.
+ *
+ * @example
+ * ```ts
+ * import { unknownResponsesFields } from "./ResponsesFieldAsks.ts"
+ * unknownResponsesFields({ model: "m", prediction: {}, store: false }) // ["prediction"]
+ * ```
+ */
+export const unknownResponsesFields = (body: Readonly<Record<string, unknown>>): ReadonlyArray<string> =>
+  Object.keys(body).filter((k) => !KNOWN.has(k))
+
+/**
+ * The body without its unknown top-level keys — what the gateway decodes (the client's own text,
+ * with them, is what a same-wire candidate receives).
+ *
+ * @example
+ * ```ts
+ * import { knownResponsesBody } from "./ResponsesFieldAsks.ts"
+ * knownResponsesBody({ model: "m", input: "hi", x_future_field: 1 }) // { model: "m", input: "hi" }
+ * ```
+ */
+export const knownResponsesBody = (json: unknown): unknown =>
+  isRecord(json) ? Object.fromEntries(Object.entries(json).filter(([k]) => KNOWN.has(k))) : json
+
+const ask = (path: string, field: CrossWireField): FieldAsk => ({ path, field })
+
+/**
+ * Every field of a (parsed) Responses body some provider kind may not honour, by wire path:
+ * unknown top-level fields with a value (no cross-wire field: only a same-wire candidate has
+ * them), then `tools.N.strict` (when true), `parallel_tool_calls: false`, `temperature`, `top_p`,
+ * `user`, `safety_identifier`, a `service_tier` other than `auto` and a json_schema
+ * `text.format.description`.
+ *
+ * @example
+ * ```ts
+ * import { responsesBodyFieldAsks } from "./ResponsesFieldAsks.ts"
+ * responsesBodyFieldAsks({ model: "m", parallel_tool_calls: false }) // [{ path: "parallel_tool_calls", field: "parallelToolCalls" }]
+ * ```
+ */
+export const responsesBodyFieldAsks = (body: Readonly<Record<string, unknown>>): ReadonlyArray<FieldAsk> => {
+  const out: Array<FieldAsk> = unknownResponsesFields(body)
+    .filter((k) => present(body[k]))
+    .map((path) => ({ path }))
+  const tools = body.tools
+  if (Array.isArray(tools))
+    tools.forEach((tool, i) => {
+      if (isRecord(tool) && tool.strict === true) out.push(ask(`tools.${i}.strict`, "toolStrict"))
+    })
+  if (body.parallel_tool_calls === false) out.push(ask("parallel_tool_calls", "parallelToolCalls"))
+  if (present(body.temperature)) out.push(ask("temperature", "temperature"))
+  if (present(body.top_p)) out.push(ask("top_p", "topP"))
+  if (present(body.user)) out.push(ask("user", "user"))
+  if (present(body.safety_identifier)) out.push(ask("safety_identifier", "safetyIdentifier"))
+  if (present(body.service_tier) && body.service_tier !== "auto") out.push(ask("service_tier", "serviceTier"))
+  const format = isRecord(body.text) ? body.text.format : undefined
+  if (isRecord(format) && format.type === "json_schema" && format.description !== undefined)
+    out.push(ask("text.format.description", "responseFormatDescription"))
+  return out
+}
