@@ -337,6 +337,8 @@ export const DONE = "data: [DONE]\n\n"
 /** Encodes engine chunks as `chat.completion.chunk` SSE frames. One encoder per response. */
 export class ChunkEncoder {
   private sentRole = false
+  /** The upstream's `system_fingerprint`, once a chunk has carried it; on every frame from then on. */
+  private fingerprint: string | undefined
   /** Whether the Finish chunk was encoded (only then may `[DONE]` follow). */
   finished = false
   readonly id: string
@@ -356,6 +358,7 @@ export class ChunkEncoder {
       object: "chat.completion.chunk",
       created: this.created,
       model: this.model,
+      ...(this.fingerprint !== undefined ? { system_fingerprint: this.fingerprint } : {}),
       choices,
       ...(this.includeUsage ? { usage: null } : {}),
       ...extra
@@ -371,10 +374,17 @@ export class ChunkEncoder {
 
   /** The SSE text for one engine chunk. `[DONE]` is the caller's (`DONE`), sent after the ledger entry. */
   encode(chunk: CompletionChunk): string {
+    if ((chunk._tag === "TextDelta" || chunk._tag === "Finish") && chunk.systemFingerprint !== undefined)
+      this.fingerprint = chunk.systemFingerprint
     switch (chunk._tag) {
       case "TextDelta":
         return this.frame([
-          { index: 0, delta: this.delta({ content: chunk.text }), logprobs: null, finish_reason: null }
+          {
+            index: 0,
+            delta: this.delta({ content: chunk.text }),
+            logprobs: logprobsWire(chunk.logprobs),
+            finish_reason: null
+          }
         ])
       case "ReasoningDelta":
         // Only the text has a place in Chat Completions (`reasoning_content`); signatures do not.
@@ -413,6 +423,7 @@ export class ChunkEncoder {
             object: "chat.completion.chunk",
             created: this.created,
             model: this.model,
+            ...(this.fingerprint !== undefined ? { system_fingerprint: this.fingerprint } : {}),
             choices: [],
             usage: usageWire(chunk.usage)
           })}\n\n`

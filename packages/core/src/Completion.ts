@@ -69,9 +69,17 @@ export const Completion = Schema.Struct({
 })
 export type Completion = typeof Completion.Type
 
-/** One increment of a streamed completion. */
+/**
+ * One increment of a streamed completion. `systemFingerprint` (OpenAI `system_fingerprint`) rides
+ * on text deltas and the `Finish` once the provider has sent it; a text delta's `logprobs` are the
+ * provider's tokens for that delta, when `logprobs` was asked for.
+ */
 export const CompletionChunk = Schema.Union([
-  Schema.TaggedStruct("TextDelta", { text: Schema.String }),
+  Schema.TaggedStruct("TextDelta", {
+    text: Schema.String,
+    systemFingerprint: Schema.optionalKey(Schema.String),
+    logprobs: Schema.optionalKey(Schema.Array(TokenLogprob))
+  }),
   Schema.TaggedStruct("ToolCallDelta", {
     index: Schema.Int,
     id: Schema.optionalKey(Schema.String),
@@ -97,7 +105,8 @@ export const CompletionChunk = Schema.Union([
     rawFinishReason: Schema.optionalKey(Schema.String),
     stopSequence: Schema.optionalKey(Schema.String),
     blockReason: Schema.optionalKey(Schema.String),
-    providerResponseId: Schema.optionalKey(Schema.String)
+    providerResponseId: Schema.optionalKey(Schema.String),
+    systemFingerprint: Schema.optionalKey(Schema.String)
   })
 ])
 export type CompletionChunk = typeof CompletionChunk.Type

@@ -149,9 +149,10 @@ const decodeLogprobs = Schema.decodeUnknownResult(Schema.Array(WireTokenLogprob)
 
 /**
  * `choices[].logprobs.content` → `TokenLogprob`s; absent when the server sent none or an odd
- * shape (log probabilities never fail an answer).
+ * shape (log probabilities never fail an answer). Also reads a stream chunk's choice.
+ * @internal
  */
-const toLogprobs = (choice: unknown): ReadonlyArray<TokenLogprob> | undefined => {
+export const toLogprobs = (choice: unknown): ReadonlyArray<TokenLogprob> | undefined => {
   const decoded = decodeLogprobs(field(field(choice, "logprobs"), "content"))
   if (Result.isFailure(decoded)) return undefined
   return decoded.success.map((t) => ({

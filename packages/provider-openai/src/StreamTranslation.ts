@@ -15,8 +15,8 @@ import type { CompletionChunk, Usage } from "@am/core"
 import { emptyUsage } from "@am/core"
 import { Predicate, Result, Schema } from "effect"
 import { reasoningTextOf, WireChatCompletionChunk, type WireToolCallDelta } from "./internal/wire.ts"
-import { argumentsText, count, nonEmpty } from "./internal/fields.ts"
-import { mapFinishReason, type ResponseTranslationOptions, toUsage } from "./ResponseTranslation.ts"
+import { argumentsText, count, field, nonEmpty } from "./internal/fields.ts"
+import { mapFinishReason, type ResponseTranslationOptions, toLogprobs, toUsage } from "./ResponseTranslation.ts"
 
 const decodeChunk = Schema.decodeUnknownResult(WireChatCompletionChunk)
 
@@ -46,6 +46,7 @@ export interface StreamTranslator {
 export const makeStreamTranslator = (options: ResponseTranslationOptions): StreamTranslator => {
   let id: string | undefined
   let model: string | undefined
+  let fingerprint: string | undefined
   let raw: string | undefined
   let usage: Usage | undefined
   let refusal = false
@@ -69,15 +70,26 @@ export const makeStreamTranslator = (options: ResponseTranslationOptions): Strea
     const wire = decoded.success
     id ??= nonEmpty(wire.id)
     model ??= nonEmpty(wire.model)
+    const fp = field(chunk, "system_fingerprint")
+    if (typeof fp === "string" && fp !== "") fingerprint = fp
     const reported = wire.usage ?? wire.x_groq?.usage
     if (Predicate.isObject(reported)) usage = toUsage(reported)
     const out: Array<CompletionChunk> = []
-    for (const choice of wire.choices ?? []) {
+    const rawChoices = field(chunk, "choices")
+    for (const [i, choice] of (wire.choices ?? []).entries()) {
       if (choice.index != null && choice.index !== 0) continue
       const delta = choice.delta
       const reasoning = delta != null ? reasoningTextOf(delta) : undefined
       if (reasoning != null && reasoning !== "") out.push({ _tag: "ReasoningDelta", index: 0, text: reasoning })
-      if (delta?.content != null && delta.content !== "") out.push({ _tag: "TextDelta", text: delta.content })
+      if (delta?.content != null && delta.content !== "") {
+        const logprobs = toLogprobs(Array.isArray(rawChoices) ? rawChoices[i] : undefined)
+        out.push({
+          _tag: "TextDelta",
+          text: delta.content,
+          ...(fingerprint !== undefined ? { systemFingerprint: fingerprint } : {}),
+          ...(logprobs !== undefined ? { logprobs } : {})
+        })
+      }
       if (delta?.refusal != null && delta.refusal !== "") refusal = true
       for (const tc of delta?.tool_calls ?? []) {
         toolCalls = true
@@ -104,7 +116,8 @@ export const makeStreamTranslator = (options: ResponseTranslationOptions): Strea
       usage: usage ?? emptyUsage,
       model: model ?? options.model,
       rawFinishReason: raw,
-      ...(id !== undefined ? { providerResponseId: id } : {})
+      ...(id !== undefined ? { providerResponseId: id } : {}),
+      ...(fingerprint !== undefined ? { systemFingerprint: fingerprint } : {})
     })
   }
 

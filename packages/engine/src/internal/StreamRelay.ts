@@ -9,6 +9,7 @@ import {
   type GuardSession,
   type ProviderFailure,
   type TextRestorer,
+  type TokenLogprob,
   type Usage
 } from "@am/core"
 import {
@@ -163,11 +164,60 @@ export const relay = (deps: EngineDeps, input: RelayInput): Effect.Effect<Engine
       }
       return out
     }
+    // Log probabilities through the restorers and the guard, which re-cut (hold back) the text: a
+    // provider token goes out with the delta that completes it, as long as the text sent still
+    // spells the tokens sent. Once it does not (restored, redacted, cut) no more go out.
+    let lpAny = false
+    let lpOff = false
+    const lpQueue: Array<TokenLogprob> = []
+    let lpShown = ""
+    let lpSent = 0
+    const carryLogprobs = (
+      incoming: ReadonlyArray<TokenLogprob> | undefined,
+      visible: string
+    ): ReadonlyArray<TokenLogprob> | undefined => {
+      if (incoming !== undefined) {
+        lpAny = true
+        lpQueue.push(...incoming)
+      } else if (lpAny) lpOff = true
+      if (!lpAny || lpOff) return undefined
+      lpShown += visible
+      const out: Array<TokenLogprob> = []
+      while (lpQueue.length > 0) {
+        const t = lpQueue[0]!
+        const end = lpSent + t.token.length
+        if (end > lpShown.length) break
+        if (lpShown.slice(lpSent, end) !== t.token) {
+          lpOff = true
+          return undefined
+        }
+        out.push(t)
+        lpQueue.shift()
+        lpSent = end
+      }
+      if (lpSent > 4096) {
+        lpShown = lpShown.slice(lpSent)
+        lpSent = 0
+      }
+      return out
+    }
+    const withLogprobs = (
+      chunk: Extract<CompletionChunk, { readonly _tag: "TextDelta" }>,
+      visible: string
+    ): CompletionChunk => {
+      const { logprobs, ...rest } = chunk
+      const carried = carryLogprobs(logprobs, visible)
+      return { ...rest, text: visible, ...(carried !== undefined ? { logprobs: carried } : {}) }
+    }
+
     /** What was held back by the restorers and the sanitiser, before the finish. */
     const flush = (): Array<CompletionChunk> => {
       const out: Array<CompletionChunk> = []
       const rest = limited(textRestorer?.end() ?? "", true)
-      if (rest !== "") out.push({ _tag: "TextDelta", text: rest })
+      if (rest !== "") {
+        const carried = carryLogprobs([], rest)
+        out.push({ _tag: "TextDelta", text: rest, ...(carried !== undefined ? { logprobs: carried } : {}) })
+      }
       for (const [index, r] of toolRestorers) {
         const args = r.end()
         if (args !== "") out.push({ _tag: "ToolCallDelta", index, argumentsDelta: args })
@@ -498,14 +548,19 @@ export const relay = (deps: EngineDeps, input: RelayInput): Effect.Effect<Engine
             delta = delta.slice(n)
             lead = delta === "" && n < lead.length ? lead.slice(n) : ""
             if (delta === "") continue
-            chunk = { ...chunk, text: delta }
+            if (delta !== chunk.text) {
+              // Trimmed text: its provider logprobs no longer match it.
+              const { logprobs: _trimmed, ...rest } = chunk
+              chunk = { ...rest, text: delta }
+            }
           }
           text += delta
           outputChars += delta.length
           segmentChars += delta.length
           if (textRestorer !== undefined || output !== undefined) {
             const visible = limited(textRestorer === undefined ? chunk.text : textRestorer.push(chunk.text))
-            if (visible !== "") out.push({ _tag: "TextDelta", text: visible })
+            if (visible !== "") out.push(withLogprobs(chunk, visible))
+            else carryLogprobs(chunk.logprobs, "")
             continue
           }
         } else if (chunk._tag === "ToolCallDelta") {

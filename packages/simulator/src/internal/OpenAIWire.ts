@@ -89,7 +89,23 @@ const chunk = (ctx: Ctx, choices: Array<unknown>, withUsage: unknown) =>
     ...(ctx.req.includeUsage ? { usage: withUsage } : {})
   })}\n\n`
 
-const parseRequest = (body: any): ParsedRequest => {
+/** OpenAI's parsed request: also whether `logprobs` was asked for. */
+interface OpenAIParsed extends ParsedRequest {
+  readonly logprobs?: boolean
+}
+
+/** A streamed text delta's `logprobs`: one token per delta when the request asked for them. */
+const deltaLogprobs = (ctx: Ctx, text: string) =>
+  (ctx.req as OpenAIParsed).logprobs === true
+    ? {
+        content: [
+          { token: text, logprob: -0.0125, bytes: Array.from(new TextEncoder().encode(text)), top_logprobs: [] }
+        ],
+        refusal: null
+      }
+    : null
+
+const parseRequest = (body: any): OpenAIParsed => {
   const messages = body?.messages
   let chars = 0
   if (Array.isArray(messages)) for (const m of messages) chars += contentText(m?.content).length + 4
@@ -113,7 +129,8 @@ const parseRequest = (body: any): ParsedRequest => {
     maxTokens: typeof maxTokens === "number" ? maxTokens : undefined,
     includeUsage: body?.stream_options?.include_usage === true,
     toolName: Array.isArray(tools) ? tools[0]?.function?.name : undefined,
-    invalid
+    invalid,
+    logprobs: body?.logprobs === true
   }
 }
 
@@ -219,7 +236,20 @@ export const OpenAIWire: Dialect = {
     } else {
       const field = a.shape === "refusal" ? "refusal" : "content"
       for (const d of deltas(a.text))
-        out.push(chunk(ctx, [{ index: 0, delta: { [field]: d }, logprobs: null, finish_reason: null }], null))
+        out.push(
+          chunk(
+            ctx,
+            [
+              {
+                index: 0,
+                delta: { [field]: d },
+                logprobs: field === "content" ? deltaLogprobs(ctx, d) : null,
+                finish_reason: null
+              }
+            ],
+            null
+          )
+        )
     }
     out.push(chunk(ctx, [{ index: 0, delta: {}, logprobs: null, finish_reason: a.finish }], null))
     if (ctx.req.includeUsage) out.push(chunk(ctx, [], usage(a, ctx)))
