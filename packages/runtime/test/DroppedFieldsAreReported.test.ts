@@ -55,7 +55,13 @@ describe("dropped fields through createEngine", () => {
       expect(claude.resilience.droppedFields).toEqual(["logprobs", "temperature"])
       const gpt = await engine.complete({ ...ask, route: "gpt" })
       expect(gpt.resilience.droppedFields).toBeUndefined()
-      ids = [claude.resilience.requestId, gpt.resilience.requestId]
+      // Streamed, the committed answer's resilience says the same.
+      const streamed = engine.stream({ ...ask, route: "claude" })
+      let text = ""
+      for await (const c of streamed) if (c._tag === "TextDelta") text += c.text
+      expect(text.length).toBeGreaterThan(0)
+      expect(streamed.commit?.resilience.droppedFields).toEqual(["logprobs", "temperature"])
+      ids = [claude.resilience.requestId, gpt.resilience.requestId, streamed.commit!.requestId]
     } finally {
       await engine.close()
     }
@@ -68,6 +74,7 @@ describe("dropped fields through createEngine", () => {
       expect(rows.map((r) => r.request_id)).toEqual(ids)
       expect(JSON.parse(rows[0]!.entry).droppedFields).toEqual(["logprobs", "temperature"])
       expect(JSON.parse(rows[1]!.entry).droppedFields).toBeUndefined()
+      expect(JSON.parse(rows[2]!.entry).droppedFields).toEqual(["logprobs", "temperature"])
     } finally {
       db.close()
     }
