@@ -149,8 +149,11 @@ export const chatFieldAsks = (body: Readonly<Record<string, unknown>>): Readonly
 /** Whether a provider kind receives the client's own Chat Completions JSON. */
 export const speaksChatWire = (kind: ProviderKind): boolean => kind === "openai" || kind === "openai-compatible"
 
-/** Whether a provider kind receives the client's own Responses JSON (the same kinds as chat). */
-export const speaksResponsesWire = (kind: ProviderKind): boolean => speaksChatWire(kind)
+/**
+ * Whether a provider kind receives the client's own Responses JSON: `openai` only — an
+ * `openai-compatible` server may have no `/responses`, so its adapter translates to chat.
+ */
+export const speaksResponsesWire = (kind: ProviderKind): boolean => kind === "openai"
 
 /**
  * The paths of `asks` a provider of `kind` cannot honour for `request`: none when it receives
@@ -295,7 +298,13 @@ export const gatewayDroppedFields =
     const carried = request.passthrough
     const wire = carried?.wire
     if (wire === "openai.chat" || wire === "openai.responses" || wire === "anthropic.messages") {
-      if (wire === "anthropic.messages" ? kind === "anthropic" : speaksChatWire(kind)) return []
+      const same =
+        wire === "anthropic.messages"
+          ? kind === "anthropic"
+          : wire === "openai.responses"
+            ? speaksResponsesWire(kind)
+            : speaksChatWire(kind)
+      if (same) return []
       const body = parsedBody(carried!.body)
       if (body === undefined) return []
       const asks =

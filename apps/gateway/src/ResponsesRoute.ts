@@ -59,8 +59,8 @@ export interface ResponsesOptions {
   readonly maxBodyBytes?: number | undefined
   /**
    * A field a cross-wire candidate (Anthropic, Gemini) cannot honour: `reject` (default) → 400
-   * naming it, `drop-and-report` → `x-am-dropped-fields`. A same-wire candidate (`openai`,
-   * `openai-compatible`) receives the client's own JSON and honours every field, unknown ones too.
+   * naming it, `drop-and-report` → `x-am-dropped-fields`. A same-wire candidate (`openai`;
+   * an `openai-compatible` server is translated to chat) receives the client's own JSON and honours every field, unknown ones too.
    */
   readonly unsupportedFields?: "reject" | "drop-and-report" | undefined
 }

@@ -150,7 +150,9 @@ export const make = (config: OpenAIConfig): Provider => {
     const timeoutMs = timeoutFor(call.timeoutMs, config.timeoutMs)
     // Same wire: the client's own JSON (unknown fields kept) — a Responses body to `/responses`, a
     // chat body to `/chat/completions`; otherwise the SDK's translation.
-    const responses = sameWireResponsesBody(call.request, { model: call.model })
+    // Responses same-wire only on `openai`: an `openai-compatible` server (Ollama, vLLM, LM Studio…)
+    // may have no `/responses`, so its Responses requests are translated to chat as before.
+    const responses = kind === "openai" ? sameWireResponsesBody(call.request, { model: call.model }) : undefined
     const raw = responses ?? sameWireChatBody(call.request, { model: call.model, kind })
     const path = responses !== undefined ? "/responses" : "/chat/completions"
     const body = raw === undefined ? toChatCompletionRequest(call.request, { model: call.model, kind }) : undefined
@@ -204,7 +206,8 @@ export const make = (config: OpenAIConfig): Provider => {
         stream: true,
         ...(config.includeStreamUsage !== undefined ? { includeStreamUsage: config.includeStreamUsage } : {})
       } as const
-      const responses = sameWireResponsesBody(call.request, { model: call.model, stream: true })
+      const responses =
+        kind === "openai" ? sameWireResponsesBody(call.request, { model: call.model, stream: true }) : undefined
       const raw = responses ?? sameWireChatBody(call.request, translation)
       const path = responses !== undefined ? "/responses" : "/chat/completions"
       const body = raw === undefined ? toChatCompletionRequest(call.request, translation) : undefined

@@ -291,3 +291,34 @@ describe("the Responses stream translator", () => {
     assert.strictEqual((filtered.finish() as any).success.finishReason, "content_filter")
   })
 })
+
+describe("an openai-compatible server is sent a Responses request as chat", () => {
+  // Ollama, vLLM and LM Studio may have no `/responses`: the carrier is translated, as before.
+  it.effect("whole and streamed, to /chat/completions, with the request's text", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const upstream = yield* Upstream.scoped({ kind: "openai", keys: [SECRET_1] })
+        const seen: Array<{ url: string; body: string }> = []
+        const provider = make({
+          id: "local",
+          kind: "openai-compatible",
+          baseURL: `${upstream.origin}/v1`,
+          timeoutMs: 5_000,
+          fetch: (input, init) => {
+            if (typeof init?.body === "string") seen.push({ url: String(input), body: init.body })
+            return fetch(input, init)
+          }
+        })
+        const whole = yield* provider.complete({ request: sameWire(), model: "gpt-4o", key: key1 })
+        assert.isTrue(String(whole.message.content).length > 0)
+        const chunks = yield* Stream.runCollect(provider.stream({ request: sameWire(), model: "gpt-4o", key: key1 }))
+        assert.isTrue(folded(chunks).text.length > 0)
+        assert.deepStrictEqual(
+          seen.map((s) => new URL(s.url).pathname),
+          ["/v1/chat/completions", "/v1/chat/completions"]
+        )
+        assert.notInclude(seen[0]!.body, "x_future_field")
+      })
+    )
+  )
+})
