@@ -134,20 +134,8 @@ const unsupported: ReadonlyArray<readonly [field: string, refuse: (b: ResponsesB
     (b) => (b.include ?? []).some((i) => i !== "reasoning.encrypted_content"),
     "only reasoning.encrypted_content can be included (the gateway returns no other optional data)"
   ],
-  ["truncation", (b) => b.truncation === "auto", "automatic truncation is not supported"],
   ["top_logprobs", (b) => (b.top_logprobs ?? 0) !== 0, "log probabilities are not carried to providers"],
   ["background", (b) => b.background === true, "background responses are not supported"],
-  [
-    "text.verbosity",
-    (b) => present(b.text?.verbosity) && b.text?.verbosity !== "medium",
-    "verbosity is not carried to providers"
-  ],
-  ["prompt_cache_key", (b) => present(b.prompt_cache_key), "prompt cache keys are not carried to providers"],
-  [
-    "prompt_cache_retention",
-    (b) => present(b.prompt_cache_retention),
-    "prompt cache retention is not carried to providers"
-  ],
   ["prompt_cache_options", (b) => present(b.prompt_cache_options), "prompt cache options are not carried to providers"],
   ["conversation", (b) => present(b.conversation), "conversations are not supported; use previous_response_id"],
   ["prompt", (b) => present(b.prompt), "stored prompt templates are not supported"],

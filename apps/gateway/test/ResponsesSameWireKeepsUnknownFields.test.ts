@@ -57,6 +57,29 @@ describe("same wire: the upstream's /v1/responses gets the client's own bytes", 
     expect(sent[0]!.key).toBe(OPENAI_KEY)
   })
 
+  it("OpenAI-only hints (prompt_cache_key, truncation, text.verbosity) reach it as sent and are echoed", async () => {
+    // What Codex and the Agents SDK send: refused only where a translated candidate would drop them.
+    const hints = {
+      prompt_cache_key: "codex-session-1",
+      prompt_cache_retention: "24h",
+      truncation: "auto",
+      text: { verbosity: "low" }
+    }
+    const r = (await env.client.responses.create({
+      model: "openai-only",
+      input: "Say hello",
+      store: false,
+      ...hints
+    } as never)) as OpenAI.Responses.Response
+    expect(r.status).toBe("completed")
+    expect(r.truncation).toBe("auto")
+    expect(r.text?.verbosity).toBe("low")
+    const sent = env.sentToOpenAI()
+    expect(sent).toHaveLength(1)
+    expect(sent[0]!.body).toBe(withModel(env.bodies[0]!, "openai-only", "gpt-4o"))
+    expect(JSON.parse(sent[0]!.body)).toMatchObject(hints)
+  })
+
   it("without store the upstream is told store: false (the gateway keeps the response), the rest as sent", async () => {
     const r = await env.client.responses.create({ model: "openai-only", input: "Say hello", ...UNKNOWN } as never)
     const sent = env.sentToOpenAI()[0]!.body

@@ -119,7 +119,7 @@ export const responsesEnvelope = (request: ResponsesRequest, id: string, created
     service_tier: "default",
     store: body.store !== false,
     temperature: body.temperature ?? null,
-    text: { format: request.format ?? { type: "text" }, verbosity: "medium" },
+    text: { format: request.format ?? { type: "text" }, verbosity: body.text?.verbosity ?? "medium" },
     tool_choice: request.toolChoice ?? "auto",
     tools: request.tools.map((t) => ({
       type: "function",
@@ -130,7 +130,10 @@ export const responsesEnvelope = (request: ResponsesRequest, id: string, created
     })),
     top_logprobs: 0,
     top_p: body.top_p ?? null,
-    truncation: "disabled",
+    truncation: body.truncation ?? "disabled",
+    ...(body.prompt_cache_key !== undefined && body.prompt_cache_key !== null
+      ? { prompt_cache_key: body.prompt_cache_key }
+      : {}),
     usage: null as ReturnType<typeof responsesUsage> | null,
     metadata: body.metadata ?? {}
   }

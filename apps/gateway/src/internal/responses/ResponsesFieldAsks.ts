@@ -54,8 +54,9 @@ const ask = (path: string, field: CrossWireField): FieldAsk => ({ path, field })
  * Every field of a (parsed) Responses body some provider kind may not honour, by wire path:
  * unknown top-level fields with a value (no cross-wire field: only a same-wire candidate has
  * them), then `tools.N.strict` (when true), `parallel_tool_calls: false`, `temperature`, `top_p`,
- * `user`, `safety_identifier`, a `service_tier` other than `auto` and a json_schema
- * `text.format.description`.
+ * `user`, `safety_identifier`, a `service_tier` other than `auto`, the OpenAI-only hints
+ * (`prompt_cache_key`, `prompt_cache_retention`, `truncation: "auto"`, a `text.verbosity` other
+ * than `medium`: no translated candidate has them) and a json_schema `text.format.description`.
  *
  * @example
  * ```ts
@@ -78,6 +79,13 @@ export const responsesBodyFieldAsks = (body: Readonly<Record<string, unknown>>):
   if (present(body.user)) out.push(ask("user", "user"))
   if (present(body.safety_identifier)) out.push(ask("safety_identifier", "safetyIdentifier"))
   if (present(body.service_tier) && body.service_tier !== "auto") out.push(ask("service_tier", "serviceTier"))
+  // Hints only an OpenAI upstream reads, in the client's own JSON (Codex sends prompt_cache_key):
+  // honoured on the same wire, refused or reported for any translated candidate.
+  if (present(body.prompt_cache_key)) out.push({ path: "prompt_cache_key" })
+  if (present(body.prompt_cache_retention)) out.push({ path: "prompt_cache_retention" })
+  if (body.truncation === "auto") out.push({ path: "truncation" })
+  const verbosity = isRecord(body.text) ? body.text.verbosity : undefined
+  if (present(verbosity) && verbosity !== "medium") out.push({ path: "text.verbosity" })
   const format = isRecord(body.text) ? body.text.format : undefined
   if (isRecord(format) && format.type === "json_schema" && format.description !== undefined)
     out.push(ask("text.format.description", "responseFormatDescription"))
