@@ -148,7 +148,8 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
     if (Option.isSome(fromCache)) return fromCache.value
     const limits: StreamSpec = {
       firstTokenTimeoutMs: options?.firstTokenTimeoutMs ?? config.stream.firstTokenTimeoutMs,
-      stallTimeoutMs: options?.stallTimeoutMs ?? config.stream.stallTimeoutMs
+      stallTimeoutMs: options?.stallTimeoutMs ?? config.stream.stallTimeoutMs,
+      maxDurationMs: options?.maxDurationMs ?? config.stream.maxDurationMs
     }
     const outer = yield* Effect.scope
     // The stream's own scope: its calls' fibers and upstream connections; closed when it ends.

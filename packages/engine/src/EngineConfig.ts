@@ -97,6 +97,13 @@ export const DEFAULT_STREAM_ROUTE: StreamRouteSpec = { continuation: true }
 export interface StreamSpec {
   readonly firstTokenTimeoutMs: number
   readonly stallTimeoutMs: number
+  /**
+   * How long a committed stream may run, from the request's start (default 10 minutes). The
+   * request's deadline bounds everything up to the commit (attempts, waits, failover); after
+   * it a stream that keeps sending within `stallTimeoutMs` runs to the later of the deadline
+   * and this bound, continuations included.
+   */
+  readonly maxDurationMs: number
   /** By route name (as `routes`, or a concrete model's name); a route not listed gets `DEFAULT_STREAM_ROUTE`. */
   readonly routes?: ReadonlyMap<string, StreamRouteSpec>
 }
@@ -145,7 +152,7 @@ export const defaults = {
     modelQuarantineMs: 300_000
   } satisfies RetrySpec,
   providerTimeoutMs: 30_000,
-  stream: { firstTokenTimeoutMs: 15_000, stallTimeoutMs: 30_000 } satisfies StreamSpec,
+  stream: { firstTokenTimeoutMs: 15_000, stallTimeoutMs: 30_000, maxDurationMs: 600_000 } satisfies StreamSpec,
   mitigation: { contentPolicy: "rewrite", rewriter: { kind: "rule" } } satisfies MitigationSpec
 }
 
@@ -210,6 +217,7 @@ export const makeEngineConfig = (input: EngineConfigInput): EngineConfig => ({
   stream: {
     firstTokenTimeoutMs: input.stream?.firstTokenTimeoutMs ?? defaults.stream.firstTokenTimeoutMs,
     stallTimeoutMs: input.stream?.stallTimeoutMs ?? defaults.stream.stallTimeoutMs,
+    maxDurationMs: input.stream?.maxDurationMs ?? defaults.stream.maxDurationMs,
     ...(input.stream?.routes !== undefined
       ? {
           routes: new Map(

@@ -63,7 +63,9 @@ export interface EngineStream {
   /**
    * From the first content chunk on (empty deltas dropped), ending with exactly one `Finish`.
    * Fails with code `stream_interrupted` when the provider fails or stalls after the first token,
-   * `deadline_exceeded` when the request's deadline passes mid-stream.
+   * `deadline_exceeded` when the stream's time bound passes mid-stream (the later of the request's
+   * deadline and `stream.maxDuration`, both from the request's start: the deadline alone bounds
+   * the time to the commit).
    */
   readonly chunks: Stream.Stream<CompletionChunk, EngineError>
 }
@@ -72,6 +74,8 @@ export interface EngineStream {
 export interface StreamOptions {
   readonly firstTokenTimeoutMs?: number
   readonly stallTimeoutMs?: number
+  /** How long the committed stream may run, from the request's start (`stream.maxDuration`). */
+  readonly maxDurationMs?: number
 }
 
 export interface EngineShape {

@@ -536,6 +536,13 @@ const cases: Record<string, Case> = {
     expected: 2500,
     consumedBy: "engine stream: longest pause between chunks"
   },
+  "stream.maxDuration": {
+    set: [[["stream", "maxDuration"], "2 minutes"]],
+    read: (c) => c.stream.maxDurationMs,
+    expected: 120_000,
+    consumedBy:
+      "engine StreamRelay: a committed stream's bound from the request's start (HealthyStreamsOutliveTheDeadline)"
+  },
   "stream.routes.*.continuation": {
     set: [[["stream", "routes", "default", "continuation"], false]],
     read: (c) => c.stream.routes?.get("default")?.continuation,

@@ -147,13 +147,18 @@ describe("after the first token a failure ends an uncontinued stream with stream
     })
   )
 
-  it.effect("the request's deadline passing mid-stream ends it with deadline_exceeded, recorded as such", () =>
+  it.effect("the stream's time bound passing mid-stream ends it with deadline_exceeded, recorded as such", () =>
     Effect.gen(function* () {
       const { layer } = yield* streamSetup(
         {
           primary: [{ stream: [{ text: "a" }, { delayMs: 1_500 }, { text: "b" }, { delayMs: 1_500 }, { text: "c" }] }]
         },
-        (raw) => ({ ...raw, retry: { ...raw.retry, deadline: "2 seconds" } })
+        // A committed stream runs to the later of the deadline and stream.maxDuration: both 2 s here.
+        (raw) => ({
+          ...raw,
+          retry: { ...raw.retry, deadline: "2 seconds" },
+          stream: { ...raw.stream, maxDuration: "2 seconds" }
+        })
       )
       yield* Effect.gen(function* () {
         const s = yield* (yield* Engine).stream(request())
@@ -161,6 +166,7 @@ describe("after the first token a failure ends an uncontinued stream with stream
         const { got, error } = yield* drive(fiber)
         assert.deepStrictEqual(seen(got), ["a", "b"])
         assert.strictEqual(error?.code, "deadline_exceeded")
+        assert.include(error?.message, "2000 ms")
         // The deadline is the request's, not the provider's fault: its breaker did not count it.
         assert.strictEqual((yield* breakerOf("primary"))?.status, "closed")
         const [entry] = yield* entries

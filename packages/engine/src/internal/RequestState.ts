@@ -90,7 +90,13 @@ export class RequestState {
   readonly events: Array<LedgerEvent> = []
   readonly requestId: string
   readonly startedAt: number
-  readonly deadlineAt: number
+  /**
+   * When the request runs out of time. A stream's commit moves it to the stream's own bound
+   * (`stream.maxDuration` from the start, when later): the deadline bounds getting an answer,
+   * and a healthy committed stream is not cut by it (as the openai SDK's `timeout` ends at the
+   * response headers of a stream, not at its last byte).
+   */
+  deadlineAt: number
   /** The request as admitted; the guard stage replaces its messages with the redacted ones it sends (a rewrite changes what is sent, not this). */
   request: CompletionRequest
   /** Set by the guard stage: what the audit trail may keep, and how to mask text for it. */

@@ -93,6 +93,9 @@ type StreamEnd =
 export const relay = (deps: EngineDeps, input: RelayInput): Effect.Effect<EngineStream> =>
   Effect.gen(function* () {
     const { state, outer, scope, limits, resilience } = input
+    // Committed: the deadline bounded getting here; the stream now runs to its own bound.
+    state.deadlineAt = Math.max(state.deadlineAt, state.startedAt + limits.maxDurationMs)
+    const boundMs = state.deadlineAt - state.startedAt
     // The committed call: after a cut that is continued, the continuing one.
     let committed = input.committed
     let h = committed.handle
@@ -455,7 +458,7 @@ export const relay = (deps: EngineDeps, input: RelayInput): Effect.Effect<Engine
               return how._tag === "Deadline"
                 ? error(
                     "deadline_exceeded",
-                    `the request's deadline passed mid-stream: the answer was cut after ${outputChars} characters`
+                    `the stream ran past its time bound of ${boundMs} ms (the later of retry.deadline and stream.maxDuration): the answer was cut after ${outputChars} characters`
                   )
                 : undefined
             }
@@ -478,7 +481,7 @@ export const relay = (deps: EngineDeps, input: RelayInput): Effect.Effect<Engine
             return deadline
               ? error(
                   "deadline_exceeded",
-                  `the request's deadline passed mid-stream: the answer was cut after ${outputChars} characters`
+                  `the stream ran past its time bound of ${boundMs} ms (the later of retry.deadline and stream.maxDuration): the answer was cut after ${outputChars} characters`
                 )
               : undefined
           }

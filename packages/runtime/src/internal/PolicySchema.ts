@@ -82,10 +82,16 @@ export const Stream = Schema.Struct({
   firstTokenTimeoutMs: PositiveMillis.pipe(withDefault(defaults.stream.firstTokenTimeoutMs)),
   /** Longest pause between two chunks: before the first token it fails over, after it the stream is continued or ends cut. */
   stallTimeoutMs: PositiveMillis.pipe(withDefault(defaults.stream.stallTimeoutMs)),
+  /** How long a committed stream may run from the request's start (the deadline bounds the time to its commit). */
+  maxDurationMs: PositiveMillis.pipe(withDefault(defaults.stream.maxDurationMs)),
   /** Per-route continuation and hedging, by route name (or a listed model's name). */
   routes: Schema.optionalKey(StreamRoutes)
 }).pipe(
-  Schema.encodeKeys({ firstTokenTimeoutMs: "firstTokenTimeout", stallTimeoutMs: "stallTimeout" }),
+  Schema.encodeKeys({
+    firstTokenTimeoutMs: "firstTokenTimeout",
+    stallTimeoutMs: "stallTimeout",
+    maxDurationMs: "maxDuration"
+  }),
   withDefault({})
 )
 
