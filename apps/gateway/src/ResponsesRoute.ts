@@ -32,7 +32,7 @@ import {
   type ResponseStoreShape,
   type StoredResponse
 } from "./internal/responses/ResponseStore.ts"
-import { type PlacedItem, resolveReferences, toMessages } from "./internal/responses/ResponsesInput.ts"
+import { type InputAsks, type PlacedItem, resolveReferences, toMessages } from "./internal/responses/ResponsesInput.ts"
 import { replayRecorders } from "./internal/ReplayAudit.ts"
 import { frameLog, replayWire, storedWireEvents, storedWireJson } from "./internal/WireReplay.ts"
 import { type FieldAsk, firstUnhonoured, speaksResponsesWire, unhonouredHeader } from "./DroppedFields.ts"
@@ -125,16 +125,18 @@ export const responsesRoutes = (options: ResponsesOptions) =>
             ? [{ item: { type: "message", role: "user", content: body.input }, path: "input" }]
             : body.input.map((item, i) => ({ item, path: `input.${i}` }))
       const input = yield* resolveReferences(own, (id) => store.item(workspaceId, id))
-      const messages = yield* toMessages([...history, ...input])
+      // The client's own JSON for a same-wire candidate. Its `input` can be sent as is only when it
+      // is the whole conversation in the provider's terms: not after a `previous_response_id` (the
+      // history is the gateway's) nor with an item naming the gateway's ids or sealed reasoning
+      // (`refersToGateway`). Without `messages` the adapter always sends its translation. Only then
+      // may input the translation cannot carry (custom tool calls, files…) go along, as asks.
+      const verbatim = history.length === 0 && !own.some((p) => refersToGateway(p.item))
+      const inputAsks: InputAsks = { verbatim, asks: [] }
+      const messages = yield* toMessages([...history, ...input], inputAsks)
       if (messages.length === 0) return yield* GatewayError.invalid("input has no message to answer", "input")
       const decoded = yield* decodeRequest(
         toResponsesCompletionRequest(wire, messages, { workspaceId, idempotencyKey, deadlineMs })
       ).pipe(Effect.mapError(GatewayError.engine))
-      // The client's own JSON for a same-wire candidate. Its `input` can be sent as is only when it
-      // is the whole conversation in the provider's terms: not after a `previous_response_id` (the
-      // history is the gateway's) nor with an item naming the gateway's ids or sealed reasoning
-      // (`refersToGateway`). Without `messages` the adapter always sends its translation.
-      const verbatim = history.length === 0 && !own.some((p) => refersToGateway(p.item))
       const completionRequest: CompletionRequest = {
         ...decoded,
         passthrough: {
@@ -147,7 +149,10 @@ export const responsesRoutes = (options: ResponsesOptions) =>
         unhonouredHeader(engine.config, providerId, asks, decoded, speaksResponsesWire)
       // Never dropped in silence: a same-wire candidate gets the client's JSON (everything honoured);
       // each cross-wire candidate's adapter table says what it cannot honour.
-      const asks: ReadonlyArray<FieldAsk> = responsesBodyFieldAsks(json as Record<string, unknown>)
+      const asks: ReadonlyArray<FieldAsk> = [
+        ...responsesBodyFieldAsks(json as Record<string, unknown>),
+        ...inputAsks.asks
+      ]
       if (asks.length > 0 && (options.unsupportedFields ?? "reject") === "reject") {
         const miss = firstUnhonoured(engine.config, body.model, asks, decoded, speaksResponsesWire)
         if (miss !== undefined)
@@ -250,7 +255,8 @@ const answerItems = (answer: EngineCompletion) =>
     refusal: answer.message.refusal,
     toolCalls: answer.message.toolCalls ?? [],
     reasoning: answer.message.reasoning,
-    finishReason: answer.finishReason
+    finishReason: answer.finishReason,
+    wireItems: answer.wireItems
   })
 
 /**

@@ -1,7 +1,7 @@
 /**
  * OpenAI's Responses API wire format at the gateway's edge: the `POST /v1/responses` body as a
- * Schema (unknown parameters refused by name, as OpenAI does), the parameters the engine cannot
- * honour refused with a 400 naming them (never dropped in silence), the translation into the
+ * Schema, the parameters no provider can be given through the gateway refused with a 400 naming
+ * them (what only a same-wire candidate can honour is an ask, see `ResponsesFieldAsks`), the translation into the
  * engine's `CompletionRequest`, and the `response` object built from the engine's answer.
  *
  * @example
@@ -120,45 +120,34 @@ const typeOf = (u: unknown): unknown =>
   typeof u === "object" && u !== null ? (u as { type?: unknown }).type : undefined
 
 /**
- * Parameters the engine cannot carry to every provider today, each with the values that need
- * nothing from it (the defaults). Anything else is refused by name.
+ * Parameters no provider can be given through the gateway, each with the values that need nothing
+ * from it (the defaults). Everything else the translation cannot carry (built-in and custom tools,
+ * `include`, `top_logprobs`, stored prompts…) reaches a same-wire candidate in the client's own
+ * JSON and is an ask a translated candidate refuses or reports (`ResponsesFieldAsks`).
  */
 const unsupported: ReadonlyArray<readonly [field: string, refuse: (b: ResponsesBody) => boolean, why: string]> = [
   [
-    "reasoning.summary",
-    (b) => present(b.reasoning?.summary) || present(b.reasoning?.generate_summary),
-    "the providers' reasoning text comes back as reasoning_text content; a summary cannot be asked for"
+    "background",
+    (b) => b.background === true,
+    "background responses are not supported (their later state lives at the provider, not in the gateway's store)"
   ],
   [
-    "include",
-    (b) => (b.include ?? []).some((i) => i !== "reasoning.encrypted_content"),
-    "only reasoning.encrypted_content can be included (the gateway returns no other optional data)"
-  ],
-  ["top_logprobs", (b) => (b.top_logprobs ?? 0) !== 0, "log probabilities are not carried to providers"],
-  ["background", (b) => b.background === true, "background responses are not supported"],
-  ["prompt_cache_options", (b) => present(b.prompt_cache_options), "prompt cache options are not carried to providers"],
-  ["conversation", (b) => present(b.conversation), "conversations are not supported; use previous_response_id"],
-  ["prompt", (b) => present(b.prompt), "stored prompt templates are not supported"],
-  ["moderation", (b) => present(b.moderation), "moderation settings are not supported"],
-  [
-    "context_management",
-    (b) => present(b.context_management) && !(Array.isArray(b.context_management) && b.context_management.length === 0),
-    "context management is not supported"
-  ],
-  ["image", (b) => present(b.image), "image generation settings are not supported"],
-  ["access_programs", (b) => present(b.access_programs), "access programs are not supported"]
+    "conversation",
+    (b) => present(b.conversation),
+    "conversations are not supported (they live at one provider account); use previous_response_id"
+  ]
 ]
 
 const refuse = (field: string, why: string) =>
   GatewayError.invalid(`${field} is not supported by the gateway: ${why}`, field)
 
-const decodeTool = (tool: unknown, i: number): Effect.Effect<ResponsesFunctionTool, GatewayError> => {
-  const path = `tools.${i}`
-  const type = typeof tool === "object" && tool !== null ? (tool as { type?: unknown }).type : undefined
-  if (type !== "function")
-    return Effect.fail(refuse(`${path}.type`, `only function tools are served (got ${JSON.stringify(type)})`))
-  return decodeAt(FunctionTool, tool, path)
-}
+/** A function tool, decoded; any other tool type (built-in, custom…) is left to the same wire (`undefined`). */
+const decodeTool = (tool: unknown, i: number): Effect.Effect<ResponsesFunctionTool | undefined, GatewayError> =>
+  typeOf(tool) === "function" ? decodeAt(FunctionTool, tool, `tools.${i}`) : Effect.succeed(undefined)
+
+/** `tool_choice` forms the engine translates: `auto`, `none`, `required`, a function by name. */
+export const isTranslatedToolChoice = (choice: unknown): boolean =>
+  choice === "auto" || choice === "none" || choice === "required" || typeOf(choice) === "function"
 
 /**
  * Decodes a parsed JSON body, failing with `GatewayError(InvalidRequest)` naming the first bad or
@@ -172,13 +161,13 @@ export const decodeResponsesBody = (json: unknown): Effect.Effect<ResponsesReque
     for (const [field, test, why] of unsupported) if (test(body)) return yield* refuse(field, why)
     if (body.input === undefined && !present(body.previous_response_id))
       return yield* GatewayError.invalid("input is required (or previous_response_id)", "input")
-    const tools = yield* Effect.forEach(body.tools ?? [], decodeTool)
+    const tools = (yield* Effect.forEach(body.tools ?? [], decodeTool)).filter(
+      (t): t is ResponsesFunctionTool => t !== undefined
+    )
     const choice = body.tool_choice
-    const toolChoice = !present(choice)
-      ? undefined
-      : typeof choice === "string" || typeOf(choice) === "function"
-        ? yield* decodeAt(ToolChoice, choice, "tool_choice")
-        : yield* refuse("tool_choice", "only auto, none, required and a function by name are served")
+    // Another form (allowed_tools, a built-in or custom tool…) is an ask: the same wire sends it.
+    const toolChoice =
+      present(choice) && isTranslatedToolChoice(choice) ? yield* decodeAt(ToolChoice, choice, "tool_choice") : undefined
     const format = present(body.text?.format)
       ? yield* decodeAt(
           typeOf(body.text?.format) === "json_schema" ? JsonSchemaFormat : PlainFormat,

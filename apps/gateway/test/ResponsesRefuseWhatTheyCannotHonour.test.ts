@@ -42,7 +42,9 @@ const fn = { type: "function", name: "f", parameters: { type: "object" } }
 
 const REFUSED: ReadonlyArray<readonly [what: string, body: Record<string, unknown>, param: string]> = [
   ["an unknown parameter", { x_future_field: 1 }, "x_future_field"],
-  ["a built-in tool", { tools: [{ type: "web_search" }] }, "tools.0.type"],
+  // Built-in tools and file parts reach an OpenAI upstream in the client's own JSON (same wire);
+  // this route's Gemini candidate cannot honour them.
+  ["a built-in tool", { tools: [{ type: "web_search" }] }, "tools.0"],
   // Refused because this route's Gemini candidate cannot honour it (an Anthropic one can: CrossWireFields*.test.ts).
   ["a strict function tool", { tools: [{ ...fn, strict: true }] }, "tools.0.strict"],
   ["an unknown tool field", { tools: [{ ...fn, strict: false, defer_loading: true }] }, "tools.0.defer_loading"],
@@ -51,7 +53,7 @@ const REFUSED: ReadonlyArray<readonly [what: string, body: Record<string, unknow
   [
     "a file part",
     { input: [{ role: "user", content: [{ type: "input_file", file_id: "file-1" }] }] },
-    "input.0.content.0.type"
+    "input.0.content.0"
   ],
   [
     "an image detail level",

@@ -42,6 +42,21 @@ export const TokenLogprob = Schema.Struct({
 })
 export type TokenLogprob = typeof TokenLogprob.Type
 
+/**
+ * An output item of a same-wire answer that the core completion has no place for (an OpenAI
+ * Responses `web_search_call`, `custom_tool_call`, `mcp_call`, …), as the upstream sent it, with
+ * its position in the upstream's `output`. The gateway hands these back to a client of the same
+ * wire; nothing else reads them.
+ *
+ * @example
+ * ```ts
+ * import type { WireItem } from "@am/core"
+ * const item: WireItem = { index: 0, item: { type: "custom_tool_call", call_id: "call_1", name: "apply_patch", input: "…" } }
+ * ```
+ */
+export const WireItem = Schema.Struct({ index: Schema.Int, item: Schema.Unknown })
+export type WireItem = typeof WireItem.Type
+
 export const Completion = Schema.Struct({
   message: AssistantMessage,
   finishReason: FinishReason,
@@ -65,7 +80,9 @@ export const Completion = Schema.Struct({
   /** The processing tier that served the answer (OpenAI and Anthropic `service_tier`). */
   serviceTier: Schema.optionalKey(Schema.String),
   /** Per-token log probabilities, when `logprobs` was asked for and the provider returned them. */
-  logprobs: Schema.optionalKey(Schema.Array(TokenLogprob))
+  logprobs: Schema.optionalKey(Schema.Array(TokenLogprob)),
+  /** Same-wire output items the completion does not represent (see {@link WireItem}). */
+  wireItems: Schema.optionalKey(Schema.Array(WireItem))
 })
 export type Completion = typeof Completion.Type
 
@@ -106,7 +123,9 @@ export const CompletionChunk = Schema.Union([
     stopSequence: Schema.optionalKey(Schema.String),
     blockReason: Schema.optionalKey(Schema.String),
     providerResponseId: Schema.optionalKey(Schema.String),
-    systemFingerprint: Schema.optionalKey(Schema.String)
+    systemFingerprint: Schema.optionalKey(Schema.String),
+    /** Same-wire output items the stream's chunks do not represent, whole (see {@link WireItem}). */
+    wireItems: Schema.optionalKey(Schema.Array(WireItem))
   })
 ])
 export type CompletionChunk = typeof CompletionChunk.Type

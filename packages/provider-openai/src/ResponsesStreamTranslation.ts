@@ -13,12 +13,13 @@
  * ```
  * @since 0.1.0
  */
-import type { CompletionChunk } from "@am/core"
+import type { CompletionChunk, WireItem } from "@am/core"
 import { Predicate, Result } from "effect"
 import { argumentsText, field } from "./internal/fields.ts"
 import type { ResponseTranslationOptions } from "./ResponseTranslation.ts"
 import {
   type ResponsesProblem,
+  representedItem,
   responsesFinishReason,
   toResponsesUsage,
   upstreamError
@@ -45,7 +46,9 @@ interface Call {
  * `response.output_item.added` (keyed by output index and item id), their argument deltas follow;
  * a call whose arguments arrive only whole (`.done`, `output_item.done`) gets them then.
  * Refusal deltas are not text: they make the finish reason `refusal`. Reasoning text and summary
- * deltas are `ReasoningDelta`s, one block per reasoning item. Events of other types are ignored.
+ * deltas are `ReasoningDelta`s, one block per reasoning item. An item of a type the chunks have no
+ * place for (`web_search_call`, `custom_tool_call`, …) is kept whole from its
+ * `response.output_item.done` and rides on the `Finish` as `wireItems`. Other events are ignored.
  *
  * @example
  * ```ts
@@ -62,6 +65,8 @@ export const makeResponsesStreamTranslator = (options: ResponseTranslationOption
   let refusal = false
   const calls = new Map<string, Call>()
   const reasoningBlocks = new Map<string, number>()
+  // Items the chunks cannot carry (built-in and custom tool calls…), whole, for the Finish.
+  const wireItems: Array<WireItem> = []
 
   const keysOf = (event: unknown): ReadonlyArray<string> => {
     const out: Array<string> = []
@@ -152,6 +157,11 @@ export const makeResponsesStreamTranslator = (options: ResponseTranslationOption
         return Result.succeed(whole(event, { arguments: field(event, "arguments") }))
       case "response.output_item.done": {
         const item = field(event, "item")
+        if (!representedItem(field(item, "type")) && Predicate.isObject(item)) {
+          const at = field(event, "output_index")
+          wireItems.push({ index: Predicate.isNumber(at) ? at : wireItems.length, item })
+          return Result.succeed([])
+        }
         if (field(item, "type") === "function_call") return Result.succeed(whole(event, item))
         if (field(item, "type") === "reasoning") {
           const encrypted = str(field(item, "encrypted_content"))
@@ -184,7 +194,8 @@ export const makeResponsesStreamTranslator = (options: ResponseTranslationOption
       usage: toResponsesUsage(field(final, "usage")),
       model: model ?? options.model,
       rawFinishReason: raw,
-      ...(id !== undefined ? { providerResponseId: id } : {})
+      ...(id !== undefined ? { providerResponseId: id } : {}),
+      ...(wireItems.length > 0 ? { wireItems } : {})
     })
   }
 

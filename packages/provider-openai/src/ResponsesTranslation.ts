@@ -13,7 +13,7 @@
  * ```
  * @since 0.1.0
  */
-import type { Completion, FinishReason, ProviderFailure, ReasoningPart, ToolCall, Usage } from "@am/core"
+import type { Completion, FinishReason, ProviderFailure, ReasoningPart, ToolCall, Usage, WireItem } from "@am/core"
 import { Predicate, Result } from "effect"
 import { APIError } from "openai"
 import { decodeFailure, type FailureContext, toProviderFailure } from "./Failures.ts"
@@ -84,6 +84,20 @@ export const responsesFinishReason = (
   return { finishReason: mapFinishReason("stop", facts), raw: status }
 }
 
+/**
+ * Whether the core completion carries an output item of this type (`message`, `function_call`,
+ * `reasoning`); any other (`web_search_call`, `custom_tool_call`, `mcp_call`, …) rides along as a
+ * `WireItem` for the same-wire client.
+ *
+ * @example
+ * ```ts
+ * import { representedItem } from "@am/provider-openai"
+ * representedItem("custom_tool_call") // false
+ * ```
+ */
+export const representedItem = (type: unknown): boolean =>
+  type === "message" || type === "function_call" || type === "reasoning"
+
 /** The text of a reasoning item: its reasoning text, else its summary. */
 const reasoningText = (item: unknown): string => {
   const parts = list(field(item, "content")).length > 0 ? field(item, "content") : field(item, "summary")
@@ -142,8 +156,13 @@ export const fromResponsesObject = (
   let refusal: string | undefined
   const toolCalls: Array<ToolCall> = []
   const reasoning: Array<ReasoningPart> = []
-  for (const item of list(field(body, "output"))) {
+  const wireItems: Array<WireItem> = []
+  for (const [index, item] of list(field(body, "output")).entries()) {
     const type = field(item, "type")
+    if (!representedItem(type)) {
+      wireItems.push({ index, item })
+      continue
+    }
     if (type === "message") {
       for (const part of list(field(item, "content"))) {
         const t = field(part, "type")
@@ -188,7 +207,8 @@ export const fromResponsesObject = (
     rawFinishReason: finish.raw,
     ...(id !== undefined ? { providerResponseId: id } : {}),
     ...(requestId !== undefined ? { providerRequestId: requestId } : {}),
-    ...(tier !== undefined ? { serviceTier: tier } : {})
+    ...(tier !== undefined ? { serviceTier: tier } : {}),
+    ...(wireItems.length > 0 ? { wireItems } : {})
   })
 }
 

@@ -40,6 +40,7 @@ export { type ResponsesSameWireOptions, sameWireResponsesBody } from "./Response
 export { makeResponsesStreamTranslator, type ResponsesStreamTranslator } from "./ResponsesStreamTranslation.ts"
 export {
   fromResponsesObject,
+  representedItem,
   type ResponsesProblem,
   responsesEventError,
   responsesFinishReason,

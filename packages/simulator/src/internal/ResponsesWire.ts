@@ -1,6 +1,8 @@
 /**
  * The OpenAI fake's Responses API (`POST /v1/responses`), on the same server and fault machinery
  * as chat: `input` as a string or items, `instructions`, function tools (flat `{ type, name }`),
+ * custom (freeform) tools — a tool call is then a `custom_tool_call` — and a `web_search` tool,
+ * which runs one search (a `web_search_call` item and its events) before the answer,
  * `max_output_tokens`; the answer as a `response` object (`output` message / `function_call`
  * items, `status` `incomplete` with `incomplete_details` for truncation and content filtering,
  * usage with token details) or, with `stream: true`, the Responses event stream (`event:` names,
@@ -20,7 +22,13 @@ const ROUTE: ResponsesRoute = { op: "generate", responses: true }
 
 /** A parsed Responses request (the chat fields the server logs, plus the marker for rendering). */
 interface ResponsesParsed extends ParsedRequest {
-  readonly responses: { readonly instructions: string | null }
+  readonly responses: {
+    readonly instructions: string | null
+    /** A `web_search` tool was offered: the answer runs one search (a `web_search_call` item) first. */
+    readonly webSearch: boolean
+    /** Only custom (freeform) tools were offered: a tool call is a `custom_tool_call` of the first. */
+    readonly custom: boolean
+  }
 }
 
 const isRoute = (route: Route): route is Route & ResponsesRoute => "responses" in route
@@ -60,6 +68,9 @@ const parse = (body: any): ResponsesParsed => {
   }
   const tools = Array.isArray(body?.tools) ? body.tools : []
   const tool = tools.find((t: any) => t?.type === "function" && typeof t?.name === "string")
+  const customTool =
+    tool === undefined ? tools.find((t: any) => t?.type === "custom" && typeof t?.name === "string") : undefined
+  const webSearch = tools.some((t: any) => t?.type === "web_search" || t?.type === "web_search_preview")
   const invalid =
     typeof body?.model !== "string"
       ? { message: "Missing required parameter: 'model'.", param: "model" }
@@ -76,9 +87,9 @@ const parse = (body: any): ResponsesParsed => {
     messageCount: Math.max(1, items.length),
     maxTokens: typeof body?.max_output_tokens === "number" ? body.max_output_tokens : undefined,
     includeUsage: true,
-    toolName: tool?.name,
+    toolName: (tool ?? customTool)?.name,
     invalid,
-    responses: { instructions }
+    responses: { instructions, webSearch, custom: customTool !== undefined }
   }
 }
 
@@ -108,23 +119,43 @@ const usage = (a: Answer, ctx: Ctx) => ({
 
 const textPart = (text: string) => ({ type: "output_text", text, annotations: [], logprobs: [] })
 
+const custom = (ctx: Ctx) => isRequest(ctx.req) && ctx.req.responses.custom
+const searches = (ctx: Ctx) => isRequest(ctx.req) && ctx.req.responses.webSearch
+
+/** The search a `web_search` tool ran before the answer (as OpenAI reports it). */
+const searchItem = (ctx: Ctx, itemStatus: string) => ({
+  id: `ws_${ctx.responseId}`,
+  type: "web_search_call",
+  status: itemStatus,
+  action: { type: "search", query: ctx.req.prompt.slice(0, 200) }
+})
+
 const item = (a: Answer, ctx: Ctx, itemStatus: string) =>
-  isTool(a)
+  isTool(a) && custom(ctx)
     ? {
-        id: ids(ctx).call,
-        type: "function_call",
+        id: `ctc_${ctx.responseId}`,
+        type: "custom_tool_call",
         status: itemStatus,
-        arguments: a.text,
         call_id: ids(ctx).callId,
-        name: ctx.req.toolName ?? "get_weather"
+        name: ctx.req.toolName,
+        input: a.text
       }
-    : {
-        id: ids(ctx).message,
-        type: "message",
-        status: itemStatus,
-        role: "assistant",
-        content: [a.shape === "refusal" ? { type: "refusal", refusal: a.text } : textPart(a.text)]
-      }
+    : isTool(a)
+      ? {
+          id: ids(ctx).call,
+          type: "function_call",
+          status: itemStatus,
+          arguments: a.text,
+          call_id: ids(ctx).callId,
+          name: ctx.req.toolName ?? "get_weather"
+        }
+      : {
+          id: ids(ctx).message,
+          type: "message",
+          status: itemStatus,
+          role: "assistant",
+          content: [a.shape === "refusal" ? { type: "refusal", refusal: a.text } : textPart(a.text)]
+        }
 
 const response = (a: Answer | undefined, ctx: Ctx) => {
   const s = a === undefined ? { status: "in_progress", incomplete_details: null } : status(a)
@@ -139,7 +170,13 @@ const response = (a: Answer | undefined, ctx: Ctx) => {
     instructions: isRequest(ctx.req) ? ctx.req.responses.instructions : null,
     max_output_tokens: ctx.req.maxTokens ?? null,
     model: ctx.model,
-    output: a === undefined ? [] : [item(a, ctx, s.status === "completed" ? "completed" : "incomplete")],
+    output:
+      a === undefined
+        ? []
+        : [
+            ...(searches(ctx) ? [searchItem(ctx, "completed")] : []),
+            item(a, ctx, s.status === "completed" ? "completed" : "incomplete")
+          ],
     parallel_tool_calls: true,
     previous_response_id: null,
     reasoning: { effort: null, summary: null },
@@ -162,11 +199,26 @@ const events = (a: Answer, ctx: Ctx): Array<string> => {
   const event = (type: string, fields: Record<string, unknown>) =>
     out.push(`event: ${type}\ndata: ${JSON.stringify({ type, ...fields, sequence_number: seq++ })}\n\n`)
   const done = response(a, ctx)
-  const at = { output_index: 0 }
   event("response.created", { response: response(undefined, ctx) })
   event("response.in_progress", { response: response(undefined, ctx) })
-  const final = done.output[0]!
-  if (isTool(a)) {
+  if (searches(ctx)) {
+    const search = done.output[0]!
+    const on = { output_index: 0, item_id: search.id }
+    event("response.output_item.added", { output_index: 0, item: { ...search, status: "in_progress" } })
+    event("response.web_search_call.in_progress", on)
+    event("response.web_search_call.searching", on)
+    event("response.web_search_call.completed", on)
+    event("response.output_item.done", { output_index: 0, item: search })
+  }
+  const at = { output_index: done.output.length - 1 }
+  const final = done.output.at(-1)! as any
+  if (isTool(a) && custom(ctx)) {
+    const id = final.id
+    event("response.output_item.added", { ...at, item: { ...final, status: "in_progress", input: "" } })
+    for (let i = 0; i < a.text.length; i += 8)
+      event("response.custom_tool_call_input.delta", { ...at, item_id: id, delta: a.text.slice(i, i + 8) })
+    event("response.custom_tool_call_input.done", { ...at, item_id: id, input: a.text })
+  } else if (isTool(a)) {
     const id = ids(ctx).call
     event("response.output_item.added", { ...at, item: { ...final, status: "in_progress", arguments: "" } })
     for (let i = 0; i < a.text.length; i += 8)

@@ -7,7 +7,7 @@
  * `response.incomplete`) carrying the whole response with usage. Every event has the next
  * `sequence_number`; each is an SSE frame with its `event:` name, as OpenAI sends them.
  */
-import type { CompletionChunk, FinishReason, ReasoningPart, ToolCall, Usage } from "@am/core"
+import type { CompletionChunk, FinishReason, ReasoningPart, ToolCall, Usage, WireItem } from "@am/core"
 import {
   responsesFinished,
   responsesFunctionCallItem,
@@ -274,14 +274,15 @@ export class ResponseEventEncoder {
         return out
       }
       case "Finish":
-        return this.finish(chunk.finishReason, chunk.usage, chunk.model)
+        return this.finish(chunk.finishReason, chunk.usage, chunk.model, chunk.wireItems ?? [])
     }
   }
 
-  private finish(reason: FinishReason, usage: Usage, model: string): string {
+  private finish(reason: FinishReason, usage: Usage, model: string, wireItems: ReadonlyArray<WireItem>): string {
     const status = reason === "length" || reason === "content_filter" ? "incomplete" : "completed"
     let out = this.closeThoughts()
-    if (this.items.every((i) => i.kind === "reasoning")) out += this.openMessage().frames
+    // An answer that is only upstream items (a custom tool call, say) has no empty message beside them.
+    if (this.items.every((i) => i.kind === "reasoning") && wireItems.length === 0) out += this.openMessage().frames
     const output: Array<ResponsesOutputItem> = []
     for (const item of this.items) {
       if (item.kind === "reasoning") {
@@ -301,6 +302,15 @@ export class ResponseEventEncoder {
       }
     }
     this.message = undefined
+    // A same-wire upstream's own items arrive whole with the finish: each is added and done after
+    // the streamed ones (their output_index follows them).
+    for (const w of wireItems) {
+      const item = w.item as ResponsesOutputItem
+      const at = output.length
+      out += this.frame("response.output_item.added", { output_index: at, item })
+      out += this.frame("response.output_item.done", { output_index: at, item })
+      output.push(item)
+    }
     const response = responsesFinished({ ...this.envelope, model }, output, reason, usage, this.now())
     this.finished = { response, output }
     return out

@@ -4,7 +4,7 @@
  * the assistant `message`, `function_call` — with ids derived from the engine's request id.
  * Re-exported by `ResponsesWire`.
  */
-import type { FinishReason, ReasoningPart, ToolCall, Usage } from "@am/core"
+import type { FinishReason, ReasoningPart, ToolCall, Usage, WireItem } from "@am/core"
 import type { ResponsesRequest } from "../../ResponsesWire.ts"
 import { sealReasoning } from "./ReasoningSeal.ts"
 
@@ -65,10 +65,38 @@ export const responsesFunctionCallItem = (id: string, call: ToolCall, status: st
   arguments: call.arguments
 })
 
+/**
+ * An upstream's own output item of a same-wire answer (a built-in or custom tool call…), relayed
+ * as it came (`Completion.wireItems`).
+ */
+export type ResponsesWireOutputItem = Readonly<Record<string, unknown>>
+
 export type ResponsesOutputItem =
   | ReturnType<typeof responsesMessageItem>
   | ReturnType<typeof responsesFunctionCallItem>
   | ReturnType<typeof responsesReasoningItem>
+  | ResponsesWireOutputItem
+
+/**
+ * `items` with the same-wire upstream's own items put back where the upstream had them (an index
+ * past the end appends).
+ *
+ * @example
+ * ```ts
+ * import { withWireItems } from "./ResponseObject.ts"
+ * withWireItems([{ type: "message" }], [{ index: 0, item: { type: "web_search_call" } }])
+ * // [{ type: "web_search_call" }, { type: "message" }]
+ * ```
+ */
+export const withWireItems = (
+  items: ReadonlyArray<ResponsesOutputItem>,
+  wireItems: ReadonlyArray<WireItem> | undefined
+): Array<ResponsesOutputItem> => {
+  const out = [...items]
+  for (const w of [...(wireItems ?? [])].sort((a, b) => a.index - b.index))
+    out.splice(Math.min(Math.max(0, w.index), out.length), 0, w.item as ResponsesWireOutputItem)
+  return out
+}
 
 /** The output items of a finished answer: its reasoning, its text (or refusal) as a message, then its tool calls. */
 export const responsesOutputItems = (
@@ -79,6 +107,8 @@ export const responsesOutputItems = (
     readonly toolCalls: ReadonlyArray<ToolCall>
     readonly reasoning?: ReadonlyArray<ReasoningPart> | undefined
     readonly finishReason: FinishReason
+    /** A same-wire upstream's own items the answer has no place for (kept at their index). */
+    readonly wireItems?: ReadonlyArray<WireItem> | undefined
   }
 ): Array<ResponsesOutputItem> => {
   const ids = responsesIds(requestId)
@@ -86,12 +116,14 @@ export const responsesOutputItems = (
   const items: Array<ResponsesOutputItem> = (answer.reasoning ?? []).map((part, i) =>
     responsesReasoningItem(ids.reasoning(i), part, "completed")
   )
-  if (answer.text.length > 0 || answer.refusal !== undefined || answer.toolCalls.length === 0)
+  const wire = answer.wireItems ?? []
+  // An answer that is only upstream items (a custom tool call, say) has no empty message beside them.
+  if (answer.text.length > 0 || answer.refusal !== undefined || (answer.toolCalls.length === 0 && wire.length === 0))
     items.push(responsesMessageItem(ids.message, answer.text, answer.refusal, itemStatus))
   answer.toolCalls.forEach((call, i) => {
     items.push(responsesFunctionCallItem(ids.functionCall(i), call, "completed"))
   })
-  return items
+  return withWireItems(items, wire)
 }
 
 /**
@@ -120,15 +152,22 @@ export const responsesEnvelope = (request: ResponsesRequest, id: string, created
     store: body.store !== false,
     temperature: body.temperature ?? null,
     text: { format: request.format ?? { type: "text" }, verbosity: body.text?.verbosity ?? "medium" },
-    tool_choice: request.toolChoice ?? "auto",
-    tools: request.tools.map((t) => ({
-      type: "function",
-      name: t.name,
-      description: t.description ?? null,
-      parameters: t.parameters ?? null,
-      strict: t.strict ?? false
-    })),
-    top_logprobs: 0,
+    // Tools and a tool choice the gateway does not translate (built-in, custom…) echo as sent.
+    tool_choice: request.toolChoice ?? body.tool_choice ?? "auto",
+    tools: (body.tools ?? []).map((raw) => {
+      const t = typeof raw === "object" && raw !== null ? (raw as { type?: unknown; name?: unknown }) : undefined
+      const fn = t?.type === "function" ? request.tools.find((f) => f.name === t.name) : undefined
+      return fn === undefined
+        ? raw
+        : {
+            type: "function",
+            name: fn.name,
+            description: fn.description ?? null,
+            parameters: fn.parameters ?? null,
+            strict: fn.strict ?? false
+          }
+    }),
+    top_logprobs: body.top_logprobs ?? 0,
     top_p: body.top_p ?? null,
     truncation: body.truncation ?? "disabled",
     ...(body.prompt_cache_key !== undefined && body.prompt_cache_key !== null

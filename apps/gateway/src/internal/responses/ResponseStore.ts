@@ -16,8 +16,8 @@ export interface StoredResponse {
   readonly previousResponseId: string | undefined
   /** The request's own input items (wire JSON, `item_reference`s resolved), without `instructions`. */
   readonly input: ReadonlyArray<unknown>
-  /** The `output` items of the answer (wire JSON). */
-  readonly output: ReadonlyArray<{ readonly id: string }>
+  /** The `output` items of the answer (wire JSON; a same-wire upstream's own items may have no `id`). */
+  readonly output: ReadonlyArray<{ readonly id?: unknown }>
   /** The `response` object as answered. */
   readonly response: unknown
 }
@@ -42,7 +42,7 @@ export const makeMemory = (options?: { readonly capacity?: number }): ResponseSt
     const stored = responses.get(key)
     if (stored === undefined) return false
     responses.delete(key)
-    for (const item of stored.output) items.delete(slot(stored.workspaceId, item.id))
+    for (const item of stored.output) if (typeof item.id === "string") items.delete(slot(stored.workspaceId, item.id))
     return true
   }
   return {
@@ -51,7 +51,8 @@ export const makeMemory = (options?: { readonly capacity?: number }): ResponseSt
         const key = slot(stored.workspaceId, stored.id)
         drop(key)
         responses.set(key, stored)
-        for (const item of stored.output) items.set(slot(stored.workspaceId, item.id), item)
+        for (const item of stored.output)
+          if (typeof item.id === "string") items.set(slot(stored.workspaceId, item.id), item)
         while (responses.size > capacity) drop(responses.keys().next().value!)
       }),
     get: (workspaceId, id) => Effect.sync(() => responses.get(slot(workspaceId, id))),

@@ -54,7 +54,7 @@ const decodeStored = (json: string, workspaceId: string): StoredResponse | undef
     (v.previousResponseId === undefined || typeof v.previousResponseId === "string") &&
     Array.isArray(v.input) &&
     Array.isArray(v.output) &&
-    v.output.every((item) => item !== null && typeof item === "object" && typeof item.id === "string")
+    v.output.every((item) => item !== null && typeof item === "object")
   return ok ? ({ ...v, previousResponseId: v.previousResponseId } as StoredResponse) : undefined
 }
 

@@ -15,7 +15,7 @@
  */
 import type { CrossWireField } from "@am/core"
 import type { FieldAsk } from "../../DroppedFields.ts"
-import { ResponsesBody } from "../../ResponsesWire.ts"
+import { isTranslatedToolChoice, ResponsesBody } from "../../ResponsesWire.ts"
 
 const KNOWN: ReadonlySet<string> = new Set(Object.keys(ResponsesBody.fields))
 
@@ -45,15 +45,56 @@ export const unknownResponsesFields = (body: Readonly<Record<string, unknown>>):
  * knownResponsesBody({ model: "m", input: "hi", x_future_field: 1 }) // { model: "m", input: "hi" }
  * ```
  */
-export const knownResponsesBody = (json: unknown): unknown =>
-  isRecord(json) ? Object.fromEntries(Object.entries(json).filter(([k]) => KNOWN.has(k))) : json
+export const knownResponsesBody = (json: unknown): unknown => {
+  if (!isRecord(json)) return json
+  const out: Record<string, unknown> = Object.fromEntries(Object.entries(json).filter(([k]) => KNOWN.has(k)))
+  // Nested keys the gateway does not know, in function tools and `text`: asks, like top-level ones.
+  if (Array.isArray(out.tools))
+    out.tools = out.tools.map((t) => (isRecord(t) && t.type === "function" ? pick(t, FUNCTION_TOOL_KEYS) : t))
+  if (isRecord(out.text)) out.text = pick(out.text, TEXT_KEYS)
+  return out
+}
+
+const FUNCTION_TOOL_KEYS: ReadonlySet<string> = new Set(["type", "name", "description", "parameters", "strict"])
+const TEXT_KEYS: ReadonlySet<string> = new Set(["format", "verbosity"])
+
+const pick = (record: Readonly<Record<string, unknown>>, keys: ReadonlySet<string>) =>
+  Object.fromEntries(Object.entries(record).filter(([k]) => keys.has(k)))
+
+const extraKeys = (record: Readonly<Record<string, unknown>>, keys: ReadonlySet<string>) =>
+  Object.keys(record).filter((k) => !keys.has(k) && present(record[k]))
+
+/** Parameters only an OpenAI upstream can act on: asks whenever they say more than their default. */
+const SAME_WIRE_ONLY: ReadonlyArray<
+  readonly [path: string, asks: (body: Readonly<Record<string, unknown>>) => boolean]
+> = [
+  ["include", (b) => Array.isArray(b.include) && b.include.some((i) => i !== "reasoning.encrypted_content")],
+  ["top_logprobs", (b) => typeof b.top_logprobs === "number" && b.top_logprobs !== 0],
+  ["max_tool_calls", (b) => present(b.max_tool_calls)],
+  [
+    "reasoning.summary",
+    (b) => isRecord(b.reasoning) && (present(b.reasoning.summary) || present(b.reasoning.generate_summary))
+  ],
+  ["prompt", (b) => present(b.prompt)],
+  ["prompt_cache_options", (b) => present(b.prompt_cache_options)],
+  ["moderation", (b) => present(b.moderation)],
+  [
+    "context_management",
+    (b) => present(b.context_management) && !(Array.isArray(b.context_management) && b.context_management.length === 0)
+  ],
+  ["image", (b) => present(b.image)],
+  ["access_programs", (b) => present(b.access_programs)]
+]
 
 const ask = (path: string, field: CrossWireField): FieldAsk => ({ path, field })
 
 /**
  * Every field of a (parsed) Responses body some provider kind may not honour, by wire path:
  * unknown top-level fields with a value (no cross-wire field: only a same-wire candidate has
- * them), then `tools.N.strict` (when true), `parallel_tool_calls: false`, `temperature`, `top_p`,
+ * them), then built-in and custom tools (`tools.N`), unknown keys of function tools and `text`, a
+ * `tool_choice` other than auto/none/required/a function, `include` beyond encrypted reasoning,
+ * `top_logprobs`, `max_tool_calls`, a reasoning summary, stored prompts and the other OpenAI-only
+ * settings (same wire only), `tools.N.strict` (when true), `parallel_tool_calls: false`, `temperature`, `top_p`,
  * `user`, `safety_identifier`, a `service_tier` other than `auto`, the OpenAI-only hints
  * (`prompt_cache_key`, `prompt_cache_retention`, `truncation: "auto"`, a `text.verbosity` other
  * than `medium`: no translated candidate has them) and a json_schema `text.format.description`.
@@ -71,8 +112,17 @@ export const responsesBodyFieldAsks = (body: Readonly<Record<string, unknown>>):
   const tools = body.tools
   if (Array.isArray(tools))
     tools.forEach((tool, i) => {
-      if (isRecord(tool) && tool.strict === true) out.push(ask(`tools.${i}.strict`, "toolStrict"))
+      // A built-in or custom tool (web_search, file_search, mcp, custom…): the same wire only.
+      if (!isRecord(tool) || tool.type !== "function") {
+        out.push({ path: `tools.${i}` })
+        return
+      }
+      for (const k of extraKeys(tool, FUNCTION_TOOL_KEYS)) out.push({ path: `tools.${i}.${k}` })
+      if (tool.strict === true) out.push(ask(`tools.${i}.strict`, "toolStrict"))
     })
+  if (present(body.tool_choice) && !isTranslatedToolChoice(body.tool_choice)) out.push({ path: "tool_choice" })
+  for (const [path, asks] of SAME_WIRE_ONLY) if (asks(body)) out.push({ path })
+  if (isRecord(body.text)) for (const k of extraKeys(body.text, TEXT_KEYS)) out.push({ path: `text.${k}` })
   if (body.parallel_tool_calls === false) out.push(ask("parallel_tool_calls", "parallelToolCalls"))
   if (present(body.temperature)) out.push(ask("temperature", "temperature"))
   if (present(body.top_p)) out.push(ask("top_p", "topP"))

@@ -3,11 +3,13 @@
  * `input_text`/`output_text`/`refusal` and `input_image` parts), `function_call` and
  * `function_call_output` items are translated; consecutive assistant messages and function calls
  * become one assistant turn with its tool calls (the shape Anthropic and Gemini need).
- * Anything the engine cannot represent fails with a 400 naming the item's field, never dropped.
+ * What the engine cannot represent is, for a same-wire candidate given the client's own input, an
+ * ask (`InputAsks`) and otherwise a 400 naming the item's field — never dropped in silence.
  */
 import type { AssistantMessage, ChatMessage, ContentPart, ReasoningPart, ToolCall } from "@am/core"
 import { schemaIssuePath } from "@am/core"
 import { Effect, Schema } from "effect"
+import type { FieldAsk } from "../../DroppedFields.ts"
 import { GatewayError } from "../../GatewayError.ts"
 import { unsealReasoning } from "./ReasoningSeal.ts"
 
@@ -91,6 +93,46 @@ export const decodeAt = <S extends Schema.Top & { readonly DecodingServices: nev
 const typeOf = (u: unknown): unknown =>
   typeof u === "object" && u !== null && !Array.isArray(u) ? (u as { type?: unknown }).type : undefined
 
+/**
+ * How input the translation cannot carry is met. With `verbatim` (the client's own input reaches a
+ * same-wire candidate unchanged) it becomes an ask in `asks` — honoured there, refused or reported
+ * for translated candidates — and the translation leaves it out; without, it is a 400 naming it.
+ * Asks of a cross-wire field (`imageDetail`) are collected either way.
+ */
+export interface InputAsks {
+  readonly verbatim: boolean
+  readonly asks: Array<FieldAsk>
+}
+
+/**
+ * Decodes an item or part: strictly, or — with verbatim input — its known keys, each other key
+ * with a value an ask.
+ */
+const decodeKnown = <S extends Schema.Top & { readonly DecodingServices: never; readonly fields: object }>(
+  schema: S,
+  value: unknown,
+  path: string,
+  input: InputAsks | undefined
+): Effect.Effect<S["Type"], GatewayError> => {
+  if (input?.verbatim !== true || typeof value !== "object" || value === null) return decodeAt(schema, value, path)
+  const known = new Set(Object.keys(schema.fields))
+  const entries = Object.entries(value as Record<string, unknown>)
+  for (const [k, v] of entries)
+    if (!known.has(k) && v !== undefined && v !== null) input.asks.push({ path: `${path}.${k}` })
+  return decodeAt(schema, Object.fromEntries(entries.filter(([k]) => known.has(k))), path)
+}
+
+/** A verbatim-only ask (`undefined`: skip what it names), else the refusal. */
+const verbatimOnly = (
+  input: InputAsks | undefined,
+  path: string,
+  refusal: GatewayError
+): Effect.Effect<undefined, GatewayError> => {
+  if (input?.verbatim !== true) return Effect.fail(refusal)
+  input.asks.push({ path })
+  return Effect.succeed(undefined)
+}
+
 /** An input item with where it sits in the request (for error messages). */
 export interface PlacedItem {
   readonly item: unknown
@@ -126,44 +168,68 @@ export const resolveReferences = (
 const part = (
   p: unknown,
   path: string,
-  role: string
-): Effect.Effect<ContentPart | { refusal: string }, GatewayError> => {
+  role: string,
+  input: InputAsks | undefined
+): Effect.Effect<ContentPart | { refusal: string } | undefined, GatewayError> => {
   switch (typeOf(p)) {
     case "input_text":
-      return Effect.map(decodeAt(InputText, p, path), (t) => ({ type: "text" as const, text: t.text }))
+      return Effect.map(decodeKnown(InputText, p, path, input), (t) => ({ type: "text" as const, text: t.text }))
     case "output_text":
-      return Effect.map(decodeAt(OutputText, p, path), (t) => ({ type: "text" as const, text: t.text }))
+      return Effect.map(decodeKnown(OutputText, p, path, input), (t) => ({ type: "text" as const, text: t.text }))
     case "refusal":
       return role === "assistant"
-        ? Effect.map(decodeAt(Refusal, p, path), (r) => ({ refusal: r.refusal }))
+        ? Effect.map(decodeKnown(Refusal, p, path, input), (r) => ({ refusal: r.refusal }))
         : Effect.fail(invalidAt(`${path}.type`, "a refusal part belongs to an assistant message"))
     case "input_image":
-      return Effect.flatMap(decodeAt(InputImage, p, path), (img) => {
+      return Effect.flatMap(decodeKnown(InputImage, p, path, input), (img) => {
         if (img.file_id !== undefined && img.file_id !== null)
-          return Effect.fail(
-            GatewayError.invalid(`${path}.file_id: file ids are not supported; send image_url`, `${path}.file_id`)
+          return verbatimOnly(
+            input,
+            `${path}.file_id`,
+            GatewayError.invalid(
+              `${path}.file_id: a file id is the provider's own; the gateway can send it only in the client's own input (not after previous_response_id nor beside the gateway's items) — send image_url`,
+              `${path}.file_id`
+            )
           )
         if (img.image_url === undefined || img.image_url === null || img.image_url.length === 0)
           return Effect.fail(invalidAt(`${path}.image_url`, "an input_image needs an image_url"))
-        // The engine's image part has no detail level: only the default can be honoured.
-        if (img.detail !== undefined && img.detail !== null && img.detail !== "auto")
-          return Effect.fail(
-            GatewayError.invalid(`${path}.detail: only "auto" is supported by the gateway`, `${path}.detail`)
+        const detail = img.detail ?? undefined
+        if (detail === "low" || detail === "high") {
+          input?.asks.push({ path: `${path}.detail`, field: "imageDetail" })
+          return Effect.succeed({ type: "image" as const, url: img.image_url, detail })
+        }
+        if (detail === "original")
+          return Effect.map(
+            verbatimOnly(
+              input,
+              `${path}.detail`,
+              GatewayError.invalid(
+                `${path}.detail: "original" reaches only an OpenAI upstream in the client's own input`,
+                `${path}.detail`
+              )
+            ),
+            () => ({ type: "image" as const, url: img.image_url! })
           )
         return Effect.succeed({ type: "image" as const, url: img.image_url })
       })
     default:
-      return Effect.fail(
+      // input_file, input_audio, a future part type: the same wire only.
+      return verbatimOnly(
+        input,
+        path,
         GatewayError.invalid(
-          `${path}.type: content part type ${JSON.stringify(typeOf(p))} is not supported by the gateway`,
+          `${path}.type: content part type ${JSON.stringify(typeOf(p))} can reach only an OpenAI upstream, in the client's own input (not after previous_response_id nor beside the gateway's items)`,
           `${path}.type`
         )
       )
   }
 }
 
-const parts = (content: ReadonlyArray<unknown>, path: string, role: string) =>
-  Effect.forEach(content, (p, i) => part(p, `${path}.${i}`, role))
+const parts = (content: ReadonlyArray<unknown>, path: string, role: string, input: InputAsks | undefined) =>
+  Effect.map(
+    Effect.forEach(content, (p, i) => part(p, `${path}.${i}`, role, input)),
+    (ps) => ps.filter((p): p is ContentPart | { refusal: string } => p !== undefined)
+  )
 
 const isRefusal = (p: ContentPart | { refusal: string }): p is { refusal: string } => "refusal" in p
 const textOnly = (ps: ReadonlyArray<ContentPart>) => ps.every((p) => p.type === "text")
@@ -179,7 +245,10 @@ type Turn = {
  * The chat messages for a list of input items (references already resolved). A `function_call`
  * or assistant message extends the current assistant turn; anything else closes it.
  */
-export const toMessages = (items: ReadonlyArray<PlacedItem>): Effect.Effect<Array<ChatMessage>, GatewayError> =>
+export const toMessages = (
+  items: ReadonlyArray<PlacedItem>,
+  input?: InputAsks
+): Effect.Effect<Array<ChatMessage>, GatewayError> =>
   Effect.gen(function* () {
     const out: Array<ChatMessage> = []
     let turn: Turn | undefined
@@ -208,14 +277,14 @@ export const toMessages = (items: ReadonlyArray<PlacedItem>): Effect.Effect<Arra
     for (const { item, path } of items) {
       const type = typeOf(item)
       if (type === "function_call") {
-        const call = yield* decodeAt(FunctionCall, item, path)
+        const call = yield* decodeKnown(FunctionCall, item, path, input)
         openTurn().toolCalls.push({ id: call.call_id, name: call.name, arguments: call.arguments })
         continue
       }
       if (type === "reasoning") {
         // Reasoning opens an assistant turn (it comes before that turn's answer and calls); its
         // sealed encrypted_content carries the provider's signature back.
-        const r = yield* decodeAt(Reasoning, item, path)
+        const r = yield* decodeKnown(Reasoning, item, path, input)
         if (turn !== undefined && (turn.toolCalls.length > 0 || turn.content.length > 0)) flush()
         const text = [...(r.content ?? []), ...r.summary].map((p) => p.text).join("")
         openTurn().reasoning.push(unsealReasoning(text, r.encrypted_content))
@@ -223,28 +292,38 @@ export const toMessages = (items: ReadonlyArray<PlacedItem>): Effect.Effect<Arra
       }
       if (type === "function_call_output") {
         flush()
-        const result = yield* decodeAt(FunctionCallOutput, item, path)
+        const result = yield* decodeKnown(FunctionCallOutput, item, path, input)
         const content =
-          typeof result.output === "string" ? result.output : yield* toolOutput(result.output, `${path}.output`)
+          typeof result.output === "string" ? result.output : yield* toolOutput(result.output, `${path}.output`, input)
         out.push({ role: "tool", toolCallId: result.call_id, content })
         continue
       }
       if (type !== undefined && type !== "message") {
-        return yield* GatewayError.invalid(
-          `${path}.type: input item type ${JSON.stringify(type)} is not supported by the gateway (messages, reasoning, function_call, function_call_output and item_reference are)`,
-          `${path}.type`
+        // A custom or built-in tool call and its output, a future item: the same wire only.
+        yield* verbatimOnly(
+          input,
+          path,
+          GatewayError.invalid(
+            `${path}.type: input item type ${JSON.stringify(type)} can reach only an OpenAI upstream, in the client's own input — not after previous_response_id nor beside items the gateway answered with (messages, reasoning, function_call, function_call_output and item_reference are translated for any provider)`,
+            `${path}.type`
+          )
         )
+        continue
       }
-      const m = yield* decodeAt(Message, item, path)
+      const m = yield* decodeKnown(Message, item, path, input)
       if (m.phase !== undefined && m.phase !== null)
-        return yield* GatewayError.invalid(
-          `${path}.phase: message phases are not supported by the gateway`,
-          `${path}.phase`
+        yield* verbatimOnly(
+          input,
+          `${path}.phase`,
+          GatewayError.invalid(
+            `${path}.phase: a message phase reaches only an OpenAI upstream, in the client's own input`,
+            `${path}.phase`
+          )
         )
       const content =
         typeof m.content === "string"
           ? [{ type: "text" as const, text: m.content }]
-          : yield* parts(m.content, `${path}.content`, m.role)
+          : yield* parts(m.content, `${path}.content`, m.role, input)
       if (m.role === "assistant") {
         if (turn !== undefined && turn.toolCalls.length > 0) flush()
         const t = openTurn()
@@ -273,5 +352,5 @@ export const toMessages = (items: ReadonlyArray<PlacedItem>): Effect.Effect<Arra
     return out
   })
 
-const toolOutput = (output: ReadonlyArray<unknown>, path: string) =>
-  Effect.flatMap(parts(output, path, "tool"), (ps) => Effect.succeed(ps.filter((p): p is ContentPart => !isRefusal(p))))
+const toolOutput = (output: ReadonlyArray<unknown>, path: string, input: InputAsks | undefined) =>
+  Effect.map(parts(output, path, "tool", input), (ps) => ps.filter((p): p is ContentPart => !isRefusal(p)))
