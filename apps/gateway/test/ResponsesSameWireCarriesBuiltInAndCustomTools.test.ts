@@ -70,10 +70,11 @@ describe("same wire: what only an OpenAI upstream understands goes through as se
     expect(sent).toHaveLength(1)
     expect(sent[0]!.body).toBe(withModel(env.bodies[0]!, "openai-only", "gpt-4o"))
     expect(sent[0]!.key).toBe(OPENAI_KEY)
-    // The search the upstream ran is in the answer, before its message, as the upstream sent it.
+    // The search the upstream ran is in the answer where the upstream had it — after its reasoning,
+    // before its message — as the upstream sent it.
     const output = (data as OpenAI.Responses.Response).output
-    expect(output.map((i) => i.type)).toEqual(["web_search_call", "message"])
-    expect(output[0]).toMatchObject({ type: "web_search_call", status: "completed", action: { type: "search" } })
+    expect(output.map((i) => i.type)).toEqual(["reasoning", "web_search_call", "message"])
+    expect(output[1]).toMatchObject({ type: "web_search_call", status: "completed", action: { type: "search" } })
     expect((data as OpenAI.Responses.Response).output_text).toContain("fake openai upstream")
     // The tools echo as sent.
     expect((data as OpenAI.Responses.Response).tools.map((t) => t.type)).toEqual(["web_search", "custom", "function"])

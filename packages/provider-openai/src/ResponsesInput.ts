@@ -42,10 +42,26 @@ const toItems = (message: ChatMessage): ReadonlyArray<ResponsesInputItem> => {
         }
       ]
     case "assistant": {
-      // Reasoning parts are not sent back (a reasoning item needs the provider's own id).
+      // OpenAI's own encrypted reasoning goes back before the turn it led to (a reasoning model
+      // keeps its chain of thought across a tool loop, as with store: true); another provider's
+      // reasoning means nothing to OpenAI and is left out, as its readable text is.
+      const reasoning = (message.reasoning ?? []).flatMap(
+        (part): Array<ResponsesInputItem> =>
+          part.provider === "openai" && part.redactedData !== undefined
+            ? [
+                {
+                  type: "reasoning",
+                  ...(part.signature !== undefined ? { id: part.signature } : {}),
+                  summary: [],
+                  encrypted_content: part.redactedData
+                }
+              ]
+            : []
+      )
       const text = message.content === null ? "" : contentText(message.content)
       const said = text !== "" ? text : (message.refusal ?? "")
       return [
+        ...reasoning,
         ...(said !== "" ? [{ type: "message", role: "assistant", content: said }] : []),
         ...(message.toolCalls ?? []).map((tc) => ({
           type: "function_call",
@@ -63,8 +79,8 @@ const toItems = (message: ChatMessage): ReadonlyArray<ResponsesInputItem> => {
 /**
  * The leading system messages become `instructions` (joined by a blank line); every other
  * message an input item: user and system turns as `message` items (image parts as
- * `input_image`), an assistant turn as its text (or refusal) followed by a `function_call` per
- * tool call, a tool result as `function_call_output`.
+ * `input_image`), an assistant turn as OpenAI's own encrypted reasoning items, then its text (or
+ * refusal), then a `function_call` per tool call, a tool result as `function_call_output`.
  *
  * @example
  * ```ts

@@ -165,9 +165,17 @@ export const makeResponsesStreamTranslator = (options: ResponseTranslationOption
         if (field(item, "type") === "function_call") return Result.succeed(whole(event, item))
         if (field(item, "type") === "reasoning") {
           const encrypted = str(field(item, "encrypted_content"))
+          const itemId = str(field(item, "id"))
           if (encrypted !== undefined)
             return Result.succeed([
-              { _tag: "ReasoningDelta", index: blockOf(event), redactedData: encrypted, provider: "openai" }
+              {
+                _tag: "ReasoningDelta",
+                index: blockOf(event),
+                redactedData: encrypted,
+                provider: "openai",
+                // The item id goes back with the encrypted reasoning (`toResponsesInput`).
+                ...(itemId !== undefined ? { signature: itemId } : {})
+              }
             ])
         }
         return Result.succeed([])

@@ -181,10 +181,14 @@ export const fromResponsesObject = (
       })
     } else if (type === "reasoning") {
       const encrypted = str(field(item, "encrypted_content"))
+      const itemId = str(field(item, "id"))
       reasoning.push({
         type: "reasoning",
         text: reasoningText(item),
-        ...(encrypted !== undefined ? { redactedData: encrypted, provider: "openai" } : {})
+        // The encrypted reasoning and its item id: what a later turn hands back (`toResponsesInput`).
+        ...(encrypted !== undefined
+          ? { redactedData: encrypted, provider: "openai", ...(itemId !== undefined ? { signature: itemId } : {}) }
+          : {})
       })
     }
   }

@@ -28,6 +28,10 @@ interface ResponsesParsed extends ParsedRequest {
     readonly webSearch: boolean
     /** Only custom (freeform) tools were offered: a tool call is a `custom_tool_call` of the first. */
     readonly custom: boolean
+    /** `reasoning.effort` asked for thinking: a `reasoning` item leads the output. */
+    readonly reasons: boolean
+    /** `include` has `reasoning.encrypted_content`: the reasoning item carries it. */
+    readonly encrypted: boolean
   }
 }
 
@@ -89,7 +93,13 @@ const parse = (body: any): ResponsesParsed => {
     includeUsage: true,
     toolName: (tool ?? customTool)?.name,
     invalid,
-    responses: { instructions, webSearch, custom: customTool !== undefined }
+    responses: {
+      instructions,
+      webSearch,
+      custom: customTool !== undefined,
+      reasons: typeof body?.reasoning?.effort === "string" && body.reasoning.effort !== "none",
+      encrypted: Array.isArray(body?.include) && body.include.includes("reasoning.encrypted_content")
+    }
   }
 }
 
@@ -121,6 +131,18 @@ const textPart = (text: string) => ({ type: "output_text", text, annotations: []
 
 const custom = (ctx: Ctx) => isRequest(ctx.req) && ctx.req.responses.custom
 const searches = (ctx: Ctx) => isRequest(ctx.req) && ctx.req.responses.webSearch
+
+const reasons = (ctx: Ctx) => isRequest(ctx.req) && ctx.req.responses.reasons
+
+/** A reasoning model's thinking: no readable summary, its encrypted content when included. */
+const reasoningItem = (ctx: Ctx) => ({
+  id: `rs_${ctx.responseId}`,
+  type: "reasoning",
+  summary: [],
+  ...(isRequest(ctx.req) && ctx.req.responses.encrypted
+    ? { encrypted_content: `gAAAAB-sim-${Buffer.from(ctx.responseId).toString("base64url")}` }
+    : {})
+})
 
 /** The search a `web_search` tool ran before the answer (as OpenAI reports it). */
 const searchItem = (ctx: Ctx, itemStatus: string) => ({
@@ -174,6 +196,7 @@ const response = (a: Answer | undefined, ctx: Ctx) => {
       a === undefined
         ? []
         : [
+            ...(reasons(ctx) ? [reasoningItem(ctx)] : []),
             ...(searches(ctx) ? [searchItem(ctx, "completed")] : []),
             item(a, ctx, s.status === "completed" ? "completed" : "incomplete")
           ],
@@ -201,14 +224,22 @@ const events = (a: Answer, ctx: Ctx): Array<string> => {
   const done = response(a, ctx)
   event("response.created", { response: response(undefined, ctx) })
   event("response.in_progress", { response: response(undefined, ctx) })
+  if (reasons(ctx)) {
+    event("response.output_item.added", {
+      output_index: 0,
+      item: { ...reasoningItem(ctx), encrypted_content: undefined }
+    })
+    event("response.output_item.done", { output_index: 0, item: done.output[0] })
+  }
   if (searches(ctx)) {
-    const search = done.output[0]!
-    const on = { output_index: 0, item_id: search.id }
-    event("response.output_item.added", { output_index: 0, item: { ...search, status: "in_progress" } })
+    const at = reasons(ctx) ? 1 : 0
+    const search = done.output[at]! as { id: string }
+    const on = { output_index: at, item_id: search.id }
+    event("response.output_item.added", { output_index: at, item: { ...search, status: "in_progress" } })
     event("response.web_search_call.in_progress", on)
     event("response.web_search_call.searching", on)
     event("response.web_search_call.completed", on)
-    event("response.output_item.done", { output_index: 0, item: search })
+    event("response.output_item.done", { output_index: at, item: search })
   }
   const at = { output_index: done.output.length - 1 }
   const final = done.output.at(-1)! as any
