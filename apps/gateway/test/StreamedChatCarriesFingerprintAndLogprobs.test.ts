@@ -4,7 +4,8 @@
  * delta on, and on the final ones), and — when the request asked `logprobs: true` — each text
  * delta's `choices[0].logprobs.content` tokens, whose concatenation is the streamed text. When an
  * output guard rewrites the text (a key redacted), the tokens stop where the text no longer spells
- * them: they never show what the client was not shown.
+ * them: they never show what the client was not shown. A streamed answer replayed from the
+ * response cache carries the same fingerprint and tokens as the live one that stored it.
  */
 import { startUpstreams, type Upstream } from "@am/testkit"
 import OpenAI from "openai"
@@ -136,5 +137,58 @@ describe("an output guard that rewrites the text", () => {
     expect(tokens.length).toBeGreaterThan(0)
     expect(text.startsWith(tokens)).toBe(true)
     expect(chunks.at(-1)?.system_fingerprint).toBe(await upstreamFingerprint())
+  })
+})
+
+describe("a streamed answer replayed from the response cache", () => {
+  const PROVIDER_KEY = "sk-fingerprint-cache-provider-01"
+  let upstreams: ReadonlyArray<Upstream> = []
+  let cached: RunningGateway | undefined
+  let client: OpenAI
+  beforeAll(async () => {
+    upstreams = await startUpstreams([{ kind: "openai", keys: [PROVIDER_KEY], models: ["gpt-4o"] }])
+    cached = await startGateway({
+      providers: {
+        primary: {
+          kind: "openai",
+          baseURL: upstreams[0]!.baseURL,
+          keys: [{ id: "p1", secret: PROVIDER_KEY }],
+          models: [{ name: "gpt-4o" }]
+        }
+      },
+      routes: { cached: [{ provider: "primary", models: ["gpt-4o"] }] },
+      cache: { routes: { cached: { ttl: "10 minutes", maxEntries: 10 } } },
+      ledger: { store: "memory" },
+      gatewayKeys: [{ id: "team-a", secret: GATEWAY_KEY, workspace: "team-a" }]
+    })
+    client = new OpenAI({ baseURL: `${cached.url}/v1`, apiKey: GATEWAY_KEY, maxRetries: 0 })
+  })
+  afterAll(async () => {
+    await cached?.close()
+    await Promise.all(upstreams.map((u) => u.close()))
+  })
+
+  const read = async () => {
+    const { data, response } = await client.chat.completions
+      .create({ model: "cached", messages: [{ role: "user", content: "Say hello" }], stream: true, logprobs: true })
+      .withResponse()
+    const chunks: Array<any> = []
+    for await (const chunk of data) chunks.push(chunk)
+    const text = chunks.map((c) => c.choices[0]?.delta?.content ?? "").join("")
+    const tokens = chunks.flatMap((c) => (c.choices[0]?.logprobs?.content ?? []).map((t: { token: string }) => t.token))
+    return { cache: response.headers.get("x-am-cache"), text, tokens: tokens.join(""), last: chunks.at(-1) }
+  }
+
+  it("keeps the live answer's system_fingerprint and logprobs", async () => {
+    const live = await read()
+    expect(live.cache).not.toBe("hit")
+    expect(live.tokens).toBe(live.text)
+    expect(typeof live.last?.system_fingerprint).toBe("string")
+    const replay = await read()
+    expect(replay.cache).toBe("hit")
+    expect(upstreams[0]!.requests).toHaveLength(1)
+    expect(replay.text).toBe(live.text)
+    expect(replay.tokens).toBe(live.text)
+    expect(replay.last?.system_fingerprint).toBe(live.last?.system_fingerprint)
   })
 })

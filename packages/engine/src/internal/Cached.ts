@@ -20,7 +20,7 @@
  * @internal
  */
 import { replayStream, type ResponseCacheShape } from "@am/cache"
-import { Completion, type CompletionChunk, contentText } from "@am/core"
+import { Completion, type CompletionChunk, contentText, type TokenLogprob } from "@am/core"
 import { Clock, Data, Effect, Option, Schema, Stream } from "effect"
 import type { EngineError, Resilience } from "../EngineError.ts"
 import type { EngineStream } from "../EngineTypes.ts"
@@ -152,10 +152,24 @@ export const storingStream = (deps: CacheDeps, state: RequestState, live: Engine
   if (cache === undefined || deps.guard?.enabled === true || state.request.cache === "off") return live
   let text = ""
   const calls: Array<{ id: string; name: string; arguments: string }> = []
+  // What a replay gives back besides the text: the provider's tokens, fingerprint and reasoning.
+  const logprobs: Array<TokenLogprob> = []
+  let fingerprint: string | undefined
+  const reasoning: Array<{ text: string; signature?: string; redactedData?: string; provider?: string }> = []
   let finish: Extract<CompletionChunk, { _tag: "Finish" }> | undefined
   const seen = (chunk: CompletionChunk) => {
-    if (chunk._tag === "TextDelta") text += chunk.text
-    else if (chunk._tag === "ToolCallDelta") {
+    if (chunk._tag === "TextDelta") {
+      text += chunk.text
+      if (chunk.logprobs !== undefined) logprobs.push(...chunk.logprobs)
+      fingerprint ??= chunk.systemFingerprint
+    } else if (chunk._tag === "ReasoningDelta") {
+      const part = reasoning[chunk.index] ?? { text: "" }
+      reasoning[chunk.index] = part
+      if (chunk.text !== undefined) part.text += chunk.text
+      if (chunk.signature !== undefined) part.signature = chunk.signature
+      if (chunk.redactedData !== undefined) part.redactedData = chunk.redactedData
+      if (chunk.provider !== undefined) part.provider = chunk.provider
+    } else if (chunk._tag === "ToolCallDelta") {
       const call = calls[chunk.index] ?? { id: "", name: "", arguments: "" }
       calls[chunk.index] = call
       if (chunk.id !== undefined) call.id = chunk.id
@@ -166,12 +180,23 @@ export const storingStream = (deps: CacheDeps, state: RequestState, live: Engine
   const store = Effect.suspend(() => {
     if (finish === undefined) return Effect.void
     const toolCalls = calls.filter((c) => c !== undefined)
+    const parts = reasoning.filter((p) => p !== undefined).map((p) => ({ type: "reasoning" as const, ...p }))
+    const systemFingerprint = finish.systemFingerprint ?? fingerprint
     const completion = {
-      message: { role: "assistant" as const, content: text, ...(toolCalls.length > 0 ? { toolCalls } : {}) },
+      message: {
+        role: "assistant" as const,
+        content: text,
+        ...(toolCalls.length > 0 ? { toolCalls } : {}),
+        ...(parts.length > 0 ? { reasoning: parts } : {})
+      },
       finishReason: finish.finishReason,
       usage: finish.usage,
       provider: live.provider,
-      model: finish.model
+      model: finish.model,
+      ...(finish.rawFinishReason !== undefined ? { rawFinishReason: finish.rawFinishReason } : {}),
+      ...(systemFingerprint !== undefined ? { systemFingerprint } : {}),
+      ...(logprobs.length > 0 ? { logprobs } : {}),
+      ...(finish.wireItems !== undefined ? { wireItems: finish.wireItems } : {})
     }
     return Effect.asVoid(
       cache.getOrCompute(
