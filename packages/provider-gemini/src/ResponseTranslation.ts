@@ -154,9 +154,15 @@ export const fromGenerateContentResponse = (
 
 /**
  * `logprobsResult` → `TokenLogprob`s: `chosenCandidates[i]` with `topCandidates[i]` as its
- * alternatives; absent when Gemini sent none.
+ * alternatives; absent when Gemini sent none. A streamed chunk's result covers that chunk's text.
+ *
+ * @example
+ * ```ts
+ * import { toLogprobs } from "@am/provider-gemini"
+ * toLogprobs({ chosenCandidates: [{ token: "Hi", logProbability: -0.1 }] }) // [{ token: "Hi", logprob: -0.1 }]
+ * ```
  */
-const toLogprobs = (result: LogprobsResult | undefined): ReadonlyArray<TokenLogprob> | undefined => {
+export const toLogprobs = (result: LogprobsResult | undefined): ReadonlyArray<TokenLogprob> | undefined => {
   const chosen = result?.chosenCandidates
   if (chosen === undefined || chosen.length === 0) return undefined
   return chosen.map((c, i) => {

@@ -17,7 +17,7 @@ import type { CompletionChunk } from "@am/core"
 import type { GenerateContentResponse, GenerateContentResponseUsageMetadata } from "@google/genai"
 import { readCandidate } from "./internal/candidate.ts"
 import type { ThoughtSignatures } from "./RequestTranslation.ts"
-import { mapFinishReason, toUsage } from "./ResponseTranslation.ts"
+import { mapFinishReason, toLogprobs, toUsage } from "./ResponseTranslation.ts"
 
 /** What a stream has seen so far; Gemini repeats usage and ids on every chunk, the last wins. */
 export interface StreamState {
@@ -85,7 +85,11 @@ export const chunkDeltas = (
       ...(provider !== undefined ? { provider } : {})
     })
   }
-  if (view.text.length > 0) out.push({ _tag: "TextDelta", text: view.text })
+  if (view.text.length > 0) {
+    // `responseLogprobs`: each chunk's tokens ride on its text, as OpenAI's do.
+    const logprobs = toLogprobs(response.candidates?.[0]?.logprobsResult)
+    out.push({ _tag: "TextDelta", text: view.text, ...(logprobs !== undefined ? { logprobs } : {}) })
+  }
   for (const call of view.toolCalls) {
     out.push({
       _tag: "ToolCallDelta",

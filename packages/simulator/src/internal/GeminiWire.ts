@@ -93,6 +93,16 @@ const candidate = (a: Answer, ctx: Ctx, text: string, final: boolean, first = tr
     }
   } else if (text.length > 0) {
     c.content = { parts: [...thought, { text }], role: "model" }
+    // `responseLogprobs`: this chunk's text as one chosen token (its `logprobs` alternatives).
+    const asked = ctx.req as GeminiParsed
+    if (asked.logprobs === true) {
+      const token = { token: text, logProbability: -0.0125 }
+      c.logprobsResult = {
+        chosenCandidates: [token],
+        ...(asked.topLogprobs !== undefined ? { topCandidates: [{ candidates: [token] }] } : {})
+      }
+      c.avgLogprobs = -0.0125
+    }
   } else if (a.shape === "malformed_tool_call") {
     c.content = {}
   }
@@ -129,7 +139,13 @@ const partsText = (parts: unknown): string => {
   return s
 }
 
-const parseRequest = (b: any, route: Route): ParsedRequest => {
+/** Gemini's parsed request: also whether `responseLogprobs` (and how many alternatives) was asked for. */
+interface GeminiParsed extends ParsedRequest {
+  readonly logprobs?: boolean
+  readonly topLogprobs?: number
+}
+
+const parseRequest = (b: any, route: Route): GeminiParsed => {
   const contents = b?.contents
   let chars = partsText(b?.systemInstruction?.parts).length
   if (Array.isArray(contents)) for (const c of contents) chars += partsText(c?.parts).length
@@ -147,6 +163,8 @@ const parseRequest = (b: any, route: Route): ParsedRequest => {
     apiVersion: route.op === "generate" ? route.version : undefined,
     toolName: Array.isArray(tools) ? tools[0]?.functionDeclarations?.[0]?.name : undefined,
     thinking: b?.generationConfig?.thinkingConfig?.includeThoughts === true,
+    logprobs: b?.generationConfig?.responseLogprobs === true,
+    ...(typeof b?.generationConfig?.logprobs === "number" ? { topLogprobs: b.generationConfig.logprobs } : {}),
     invalid:
       !Array.isArray(contents) || contents.length === 0
         ? { message: "* GenerateContentRequest.contents: contents is not specified\n" }

@@ -105,6 +105,17 @@ const deltaLogprobs = (ctx: Ctx, text: string) =>
       }
     : null
 
+/** A whole answer's `logprobs`: its text as the tokens its stream's deltas carry. */
+const wholeLogprobs = (text: string) => ({
+  content: deltas(text).map((t) => ({
+    token: t,
+    logprob: -0.0125,
+    bytes: Array.from(new TextEncoder().encode(t)),
+    top_logprobs: []
+  })),
+  refusal: null
+})
+
 const parseRequest = (body: any): OpenAIParsed => {
   const messages = body?.messages
   let chars = 0
@@ -186,7 +197,15 @@ export const OpenAIWire: Dialect = {
       object: "chat.completion",
       created: ctx.created,
       model: ctx.model,
-      choices: [{ index: 0, message: message(a, ctx), logprobs: null, finish_reason: a.finish }],
+      choices: [
+        {
+          index: 0,
+          message: message(a, ctx),
+          // A whole answer's tokens: one per streamed delta it would have been.
+          logprobs: a.shape !== "text" || (ctx.req as OpenAIParsed).logprobs !== true ? null : wholeLogprobs(a.text),
+          finish_reason: a.finish
+        }
+      ],
       usage: usage(a, ctx),
       service_tier: "default",
       system_fingerprint: FINGERPRINT
