@@ -11,7 +11,7 @@
  * ```
  * @since 0.1.0
  */
-import type { ChatMessage, CompletionRequest, ContentPart, ReasoningPart } from "@am/core"
+import type { ChatMessage, CompletionRequest, ContentPart, ReasoningPart, WireItem } from "@am/core"
 import type { EngineCompletion } from "@am/engine"
 import { Schema } from "effect"
 import type { CallerContext } from "./OpenAIWire.ts"
@@ -327,22 +327,36 @@ export const toAnthropicMessage = (answer: EngineCompletion, stopSequences: Read
     type: "message" as const,
     role: "assistant" as const,
     model: answer.model,
-    content: [
-      ...(m.reasoning ?? []).map(thinkingBlock),
-      ...(shown.length > 0 ? [{ type: "text" as const, text: shown }] : []),
-      ...(m.toolCalls ?? []).map((t) => ({
-        type: "tool_use" as const,
-        id: t.id,
-        name: t.name,
-        input: toolInput(t.arguments)
-      }))
-    ],
+    content: withServerBlocks(
+      [
+        ...(m.reasoning ?? []).map(thinkingBlock),
+        ...(shown.length > 0 ? [{ type: "text" as const, text: shown }] : []),
+        ...(m.toolCalls ?? []).map((t) => ({
+          type: "tool_use" as const,
+          id: t.id,
+          name: t.name,
+          input: toolInput(t.arguments)
+        }))
+      ],
+      answer.wireItems
+    ),
     stop_reason: stop.reason,
     stop_sequence: stop.sequence,
     stop_details: null,
     container: null,
     usage: usageOf(answer.usage)
   }
+}
+
+/**
+ * `blocks` with an Anthropic upstream's own server-tool blocks (`server_tool_use`,
+ * `web_search_tool_result`, …) put back where the upstream had them.
+ */
+const withServerBlocks = (blocks: ReadonlyArray<unknown>, wireItems: ReadonlyArray<WireItem> | undefined) => {
+  const out = [...blocks]
+  const own = (wireItems ?? []).filter((w) => w.wire === "anthropic.messages").sort((a, b) => a.index - b.index)
+  for (const w of own) out.splice(Math.min(Math.max(0, w.index), out.length), 0, w.item)
+  return out
 }
 
 /** Tool-call arguments as `input` (an object); text that is not a JSON object is wrapped, never lost. */

@@ -112,6 +112,16 @@ const capUpstreamAnswers = (maxBytes: number) =>
     configureSharedTransport({ maxResponseBytes: maxBytes })
   })
 
+/** Whether the config's input guards read requests (PII redaction or the injection firewall on). */
+const inspectsInput = (config: GatewayOptions["config"]): boolean => {
+  const guards = config.guards
+  if (guards === undefined) return false
+  const pii = guards.pii
+  const piiOn =
+    pii === undefined ? false : typeof pii === "string" ? pii !== "off" : Object.values(pii).some((a) => a !== "off")
+  return piiOn || (guards.injection !== undefined && guards.injection !== "off")
+}
+
 export const Gateway = {
   /**
    * The running gateway. Outputs the `HttpServer` (its bound address) and the engine services,
@@ -125,7 +135,8 @@ export const Gateway = {
       routes({
         auth,
         maxBodyBytes: options.maxBodyBytes,
-        unsupportedFields: options.config.server.unsupportedFields
+        unsupportedFields: options.config.server.unsupportedFields,
+        inspectsInput: inspectsInput(options.config)
       }),
       dashboardRoutes({ auth })
     )

@@ -34,6 +34,7 @@ import { GatewayError, ShuttingDown } from "./GatewayError.ts"
 import { sseResponse } from "./internal/SseResponse.ts"
 import { anthropicErrorEvent, anthropicErrors } from "./internal/messages/Errors.ts"
 import { MessageStreamEncoder } from "./internal/messages/StreamEncoder.ts"
+import { messagesContentAsks, rendersForeignReasoning } from "./internal/messages/Decode.ts"
 import { messagesFieldAsks } from "./internal/messages/FieldAsks.ts"
 import { estimateInputTokens } from "./internal/messages/TokenEstimate.ts"
 import { replayRecorders } from "./internal/ReplayAudit.ts"
@@ -48,6 +49,11 @@ export interface MessagesOptions {
   readonly maxBodyBytes?: number | undefined
   /** A field a cross-wire candidate cannot honour: `reject` (default) → 400 naming it, `drop-and-report` → `x-am-dropped-fields`. */
   readonly unsupportedFields?: "reject" | "drop-and-report" | undefined
+  /**
+   * Input guards (PII, injection) read every request: content they cannot read (a `document`
+   * block, …) is refused rather than sent unread.
+   */
+  readonly inspectsInput?: boolean | undefined
 }
 
 /** Only an `anthropic` upstream receives a Messages body as sent. */
@@ -73,7 +79,12 @@ export const messages = (options: MessagesOptions) =>
         if (lifecycle.draining) return yield* new GatewayError({ reason: new ShuttingDown() })
         const principal = yield* authenticate(options.auth, credentialOf(request.headers))
         const raw = yield* readJsonText(request, maxBodyBytes)
-        const body = yield* decodeMessagesBody(raw.json)
+        // Content the translation has no place for goes only in the client's own messages: not when
+        // the input guards must read them, nor beside another provider's reasoning (translated).
+        const json = raw.json as Record<string, unknown>
+        const verbatim = options.inspectsInput !== true && !rendersForeignReasoning(json)
+        const contentAsks = messagesContentAsks(json, { verbatim, inspected: options.inspectsInput === true })
+        const body = yield* decodeMessagesBody(raw.json, { verbatim, inspected: options.inspectsInput === true })
         const idempotencyKey = yield* idempotencyKeyOf(request)
         const deadlineMs = yield* deadlineOf(request)
         const decoded = yield* decodeRequest(
@@ -89,7 +100,7 @@ export const messages = (options: MessagesOptions) =>
           passthrough: { wire: "anthropic.messages", body: Redacted.make(raw.text), messages: decoded.messages }
         }
         // Never dropped in silence: refused (400 naming it) or reported per server.unsupportedFields.
-        const asks = messagesFieldAsks(raw.json as Record<string, unknown>)
+        const asks = [...messagesFieldAsks(json), ...(contentAsks instanceof GatewayError ? [] : contentAsks.asks)]
         yield* refuseUnhonoured(engine.config, body.model, asks, completionRequest, sameWire, options.unsupportedFields)
         const dropped = (provider: string) =>
           unhonouredHeader(engine.config, provider, asks, completionRequest, sameWire)
@@ -222,7 +233,10 @@ export const countTokens = (options: MessagesOptions) =>
         const request = yield* HttpServerRequest.HttpServerRequest
         if (lifecycle.draining) return yield* new GatewayError({ reason: new ShuttingDown() })
         yield* authenticate(options.auth, credentialOf(request.headers))
-        const body = yield* Effect.flatMap(readJson(request, maxBodyBytes), decodeCountTokensBody)
+        // A count is an estimate: blocks and server tools the translation has no place for are left out of it.
+        const body = yield* Effect.flatMap(readJson(request, maxBodyBytes), (json) =>
+          decodeCountTokensBody(json, { verbatim: true })
+        )
         return HttpServerResponse.jsonUnsafe({ input_tokens: estimateInputTokens(promptOf(body)) })
       })
     )

@@ -36,6 +36,8 @@ export interface RoutesOptions {
   readonly maxBodyBytes?: number | undefined
   /** What to do with a field a cross-wire provider cannot honour (`server.unsupportedFields`; default `reject`). */
   readonly unsupportedFields?: "reject" | "drop-and-report" | undefined
+  /** Input guards read every request (`guards.pii` / `guards.injection` on): unreadable content is refused. */
+  readonly inspectsInput?: boolean | undefined
 }
 
 const notFound = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>

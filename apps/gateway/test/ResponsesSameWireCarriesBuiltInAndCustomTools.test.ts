@@ -80,6 +80,16 @@ describe("same wire: what only an OpenAI upstream understands goes through as se
     expect((data as OpenAI.Responses.Response).tools.map((t) => t.type)).toEqual(["web_search", "custom", "function"])
   })
 
+  it("a turn of nothing but a file part reaches it as sent", async () => {
+    const r = await env.client.responses.create({
+      model: "openai-only",
+      input: [{ role: "user", content: [{ type: "input_file", file_id: "file-only-1" }] }],
+      store: false
+    } as never)
+    expect(r.status).toBe("completed")
+    expect(env.sentToOpenAI()[0]!.body).toBe(withModel(env.bodies[0]!, "openai-only", "gpt-4o"))
+  })
+
   it("a custom tool call comes back whole, JSON and streamed, and its output goes back in the next turn", async () => {
     env.openai.setScript([{ sequence: ["tool_call"], repeat: true }])
     const r = await env.client.responses.create({

@@ -16,7 +16,11 @@ beforeAll(async () => {
 afterAll(() => env.close())
 beforeEach(() => env.reset())
 
-const asks = { reasoning: { effort: "low" }, include: ["reasoning.encrypted_content"], store: false } as const
+const asks: {
+  reasoning: OpenAI.Reasoning
+  include: Array<OpenAI.Responses.ResponseIncludable>
+  store: boolean
+} = { reasoning: { effort: "low" }, include: ["reasoning.encrypted_content"], store: false }
 
 const nextTurn = async (first: ReadonlyArray<OpenAI.Responses.ResponseOutputItem>) => {
   env.reset()
@@ -37,7 +41,12 @@ describe("same wire: OpenAI's encrypted reasoning goes back upstream on the next
   it.each([false, true])("answered %s: the reasoning item returns with its own id and content", async (stream) => {
     let output: ReadonlyArray<OpenAI.Responses.ResponseOutputItem>
     if (stream) {
-      const s = await env.client.responses.create({ model: "openai-only", input: "Think about it", ...asks, stream })
+      const s = await env.client.responses.create({
+        model: "openai-only",
+        input: "Think about it",
+        ...asks,
+        stream: true
+      })
       let done: OpenAI.Responses.Response | undefined
       for await (const e of s) if (e.type === "response.completed") done = e.response
       output = done!.output

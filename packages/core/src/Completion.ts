@@ -43,18 +43,27 @@ export const TokenLogprob = Schema.Struct({
 export type TokenLogprob = typeof TokenLogprob.Type
 
 /**
- * An output item of a same-wire answer that the core completion has no place for (an OpenAI
- * Responses `web_search_call`, `custom_tool_call`, `mcp_call`, …), as the upstream sent it, with
- * its position in the upstream's `output`. The gateway hands these back to a client of the same
- * wire; nothing else reads them.
+ * An output item of an answer that the core completion has no place for (an OpenAI Responses
+ * `web_search_call` or `custom_tool_call`, an Anthropic `server_tool_use` or
+ * `web_search_tool_result` block, …), as the upstream sent it, with the wire it is written in and
+ * its position in the upstream's `output` / `content`. The gateway hands these back to a client
+ * of that wire only; nothing else reads them.
  *
  * @example
  * ```ts
  * import type { WireItem } from "@am/core"
- * const item: WireItem = { index: 0, item: { type: "custom_tool_call", call_id: "call_1", name: "apply_patch", input: "…" } }
+ * const item: WireItem = {
+ *   wire: "openai.responses",
+ *   index: 0,
+ *   item: { type: "custom_tool_call", call_id: "call_1", name: "apply_patch", input: "…" }
+ * }
  * ```
  */
-export const WireItem = Schema.Struct({ index: Schema.Int, item: Schema.Unknown })
+export const WireItem = Schema.Struct({
+  wire: Schema.Literals(["openai.responses", "anthropic.messages"]),
+  index: Schema.Int,
+  item: Schema.Unknown
+})
 export type WireItem = typeof WireItem.Type
 
 export const Completion = Schema.Struct({

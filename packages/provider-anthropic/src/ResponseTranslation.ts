@@ -9,7 +9,7 @@
  * ```
  * @since 0.1.0
  */
-import type { Completion, FinishReason, ReasoningPart, ToolCall, Usage } from "@am/core"
+import type { Completion, FinishReason, ReasoningPart, ToolCall, Usage, WireItem } from "@am/core"
 import { makeUsage } from "@am/core"
 import type { Message } from "@anthropic-ai/sdk/resources/messages"
 
@@ -119,6 +119,12 @@ export const fromMessage = (message: Message, providerRequestId?: string | null)
           : []
   )
   const finishReason = mapFinishReason(message.stop_reason)
+  // Server tools' blocks (`server_tool_use`, `web_search_tool_result`, …): kept whole for a client
+  // of the Messages wire, at their index.
+  const wireItems: Array<WireItem> = []
+  message.content.forEach((b, index) => {
+    if (!representedBlock(b.type)) wireItems.push({ wire: "anthropic.messages", index, item: b })
+  })
   return {
     message: {
       role: "assistant",
@@ -139,6 +145,21 @@ export const fromMessage = (message: Message, providerRequestId?: string | null)
     ...(providerRequestId !== undefined && providerRequestId !== null && providerRequestId.length > 0
       ? { providerRequestId }
       : {}),
-    ...(typeof message.usage?.service_tier === "string" ? { serviceTier: message.usage.service_tier } : {})
+    ...(typeof message.usage?.service_tier === "string" ? { serviceTier: message.usage.service_tier } : {}),
+    ...(wireItems.length > 0 ? { wireItems } : {})
   }
 }
+
+/**
+ * Whether the core completion carries a content block of this type (`text`, `tool_use`,
+ * `thinking`, `redacted_thinking`); any other (a server tool's `server_tool_use`,
+ * `web_search_tool_result`, `code_execution_tool_result`, …) rides along as a `WireItem`.
+ *
+ * @example
+ * ```ts
+ * import { representedBlock } from "@am/provider-anthropic"
+ * representedBlock("web_search_tool_result") // false
+ * ```
+ */
+export const representedBlock = (type: unknown): boolean =>
+  type === "text" || type === "tool_use" || type === "thinking" || type === "redacted_thinking"

@@ -11,9 +11,9 @@
  * ```
  * @since 0.1.0
  */
-import type { CompletionChunk } from "@am/core"
+import type { CompletionChunk, WireItem } from "@am/core"
 import type { RawMessageStreamEvent } from "@anthropic-ai/sdk/resources/messages"
-import { type AnthropicUsage, mapFinishReason, toUsage } from "./ResponseTranslation.ts"
+import { type AnthropicUsage, mapFinishReason, representedBlock, toUsage } from "./ResponseTranslation.ts"
 
 /** A stateful translator for one stream. */
 export interface StreamTranslator {
@@ -53,6 +53,10 @@ export const makeStreamTranslator = (fallbackModel = ""): StreamTranslator => {
   const usage: MutableUsage = {}
   const toolIndex = new Map<number, number>()
   const reasoningIndex = new Map<number, number>()
+  // Server tools' blocks, by content index: the block as started, its streamed input, then whole
+  // on the Finish (a client of the Messages wire gets them back).
+  const serverBlocks = new Map<number, { block: Record<string, unknown>; json: string }>()
+  const wireItems: Array<WireItem> = []
 
   const mergeUsage = (u: AnthropicUsage | null | undefined) => {
     if (u === null || u === undefined) return
@@ -100,6 +104,10 @@ export const makeStreamTranslator = (fallbackModel = ""): StreamTranslator => {
               : {}
           return [{ _tag: "ToolCallDelta", index, id: block.id, name: block.name, ...initial }]
         }
+        if (!representedBlock(block.type)) {
+          emitted = true
+          serverBlocks.set(event.index, { block: { ...(block as unknown as Record<string, unknown>) }, json: "" })
+        }
         return []
       }
       case "content_block_delta": {
@@ -120,10 +128,31 @@ export const makeStreamTranslator = (fallbackModel = ""): StreamTranslator => {
             : [{ _tag: "ReasoningDelta", index, signature: delta.signature, provider: "anthropic" }]
         }
         if (delta.type === "input_json_delta") {
+          const server = serverBlocks.get(event.index)
+          if (server !== undefined) {
+            server.json += delta.partial_json
+            return []
+          }
           const index = toolIndex.get(event.index)
           if (index === undefined || delta.partial_json.length === 0) return []
           return [{ _tag: "ToolCallDelta", index, argumentsDelta: delta.partial_json }]
         }
+        return []
+      }
+      case "content_block_stop": {
+        const server = serverBlocks.get(event.index)
+        if (server === undefined) return []
+        serverBlocks.delete(event.index)
+        let input: unknown = server.block.input
+        if (server.json !== "") {
+          try {
+            input = JSON.parse(server.json)
+          } catch {
+            input = server.json
+          }
+        }
+        const item = server.json !== "" ? { ...server.block, input } : server.block
+        wireItems.push({ wire: "anthropic.messages", index: event.index, item })
         return []
       }
       case "message_delta": {
@@ -145,7 +174,8 @@ export const makeStreamTranslator = (fallbackModel = ""): StreamTranslator => {
             model,
             ...(stopReason !== null ? { rawFinishReason: stopReason } : {}),
             ...(stopSequence !== undefined ? { stopSequence } : {}),
-            ...(id !== undefined ? { providerResponseId: id } : {})
+            ...(id !== undefined ? { providerResponseId: id } : {}),
+            ...(wireItems.length > 0 ? { wireItems } : {})
           }
         ]
       }

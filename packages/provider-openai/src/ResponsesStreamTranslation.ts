@@ -159,7 +159,7 @@ export const makeResponsesStreamTranslator = (options: ResponseTranslationOption
         const item = field(event, "item")
         if (!representedItem(field(item, "type")) && Predicate.isObject(item)) {
           const at = field(event, "output_index")
-          wireItems.push({ index: Predicate.isNumber(at) ? at : wireItems.length, item })
+          wireItems.push({ wire: "openai.responses", index: Predicate.isNumber(at) ? at : wireItems.length, item })
           return Result.succeed([])
         }
         if (field(item, "type") === "function_call") return Result.succeed(whole(event, item))

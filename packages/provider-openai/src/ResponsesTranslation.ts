@@ -160,7 +160,7 @@ export const fromResponsesObject = (
   for (const [index, item] of list(field(body, "output")).entries()) {
     const type = field(item, "type")
     if (!representedItem(type)) {
-      wireItems.push({ index, item })
+      wireItems.push({ wire: "openai.responses", index, item })
       continue
     }
     if (type === "message") {

@@ -34,8 +34,8 @@ describe("Responses items the completion cannot carry", () => {
     const c = Result.getOrThrow(r)
     expect(c.message.content).toBe("Found it.")
     expect(c.wireItems).toEqual([
-      { index: 0, item: search },
-      { index: 2, item: custom }
+      { wire: "openai.responses", index: 0, item: search },
+      { wire: "openai.responses", index: 2, item: custom }
     ])
   })
 
@@ -62,8 +62,8 @@ describe("Responses items the completion cannot carry", () => {
     expect(pushed).toEqual([{ _tag: "TextDelta", text: "Found it." }])
     const finish = Result.getOrThrow(t.finish())
     expect(finish._tag === "Finish" && finish.wireItems).toEqual([
-      { index: 0, item: search },
-      { index: 2, item: custom }
+      { wire: "openai.responses", index: 0, item: search },
+      { wire: "openai.responses", index: 2, item: custom }
     ])
   })
 })

@@ -67,9 +67,40 @@ const thinkingOf = (a: Answer, ctx: Ctx): { thinking: string; signature: string 
   return { thinking, signature: signThought(thinking) }
 }
 
+/** Anthropic's parsed request: also whether the `web_search` server tool was offered. */
+interface AnthropicParsed extends ParsedRequest {
+  readonly webSearch?: boolean
+}
+
+/** The search a `web_search` server tool runs before a text answer: its call and its result blocks. */
+const searchBlocks = (a: Answer, ctx: Ctx): Array<Record<string, unknown>> =>
+  (ctx.req as AnthropicParsed).webSearch === true && a.shape === "text"
+    ? [
+        {
+          type: "server_tool_use",
+          id: `srvtoolu_${ctx.responseId}`,
+          name: "web_search",
+          input: { query: ctx.req.prompt.slice(0, 200) }
+        },
+        {
+          type: "web_search_tool_result",
+          tool_use_id: `srvtoolu_${ctx.responseId}`,
+          content: [
+            {
+              type: "web_search_result",
+              url: "https://example.test/result",
+              title: "A result",
+              encrypted_content: `Eq-sim-${ctx.responseId}`,
+              page_age: null
+            }
+          ]
+        }
+      ]
+    : []
+
 const content = (a: Answer, ctx: Ctx): Array<unknown> => {
   const t = thinkingOf(a, ctx)
-  return [...(t !== undefined ? [{ type: "thinking", ...t }] : []), ...answerBlocks(a, ctx)]
+  return [...(t !== undefined ? [{ type: "thinking", ...t }] : []), ...searchBlocks(a, ctx), ...answerBlocks(a, ctx)]
 }
 
 const answerBlocks = (a: Answer, ctx: Ctx): Array<unknown> => {
@@ -112,7 +143,7 @@ const thinkingFault = (messages: Array<any>, thinkingType: unknown): { message: 
   return undefined
 }
 
-const parseRequest = (b: any): ParsedRequest => {
+const parseRequest = (b: any): AnthropicParsed => {
   const messages = b?.messages
   let chars = contentText(b?.system).length
   if (Array.isArray(messages)) for (const m of messages) chars += contentText(m?.content).length + 4
@@ -127,7 +158,10 @@ const parseRequest = (b: any): ParsedRequest => {
             ? { message: "messages: at least one message is required" }
             : thinkingFault(messages, b?.thinking?.type)
   const tools = b?.tools
+  const webSearch =
+    Array.isArray(tools) && tools.some((t: any) => typeof t?.type === "string" && t.type.startsWith("web_search"))
   return {
+    webSearch,
     model: typeof b?.model === "string" ? b.model : undefined,
     stream: b?.stream === true,
     prompt: lastUserText(messages, "user", (m) => contentText(m.content)),
@@ -235,7 +269,28 @@ export const AnthropicWire: Dialect = {
       )
       out.push(sse("content_block_stop", { type: "content_block_stop", index: 0 }))
     }
-    const at = thinking !== undefined ? 1 : 0
+    const search = searchBlocks(a, ctx)
+    for (const [k, block] of search.entries()) {
+      const index = (thinking !== undefined ? 1 : 0) + k
+      const streamedInput = block.type === "server_tool_use"
+      out.push(
+        sse("content_block_start", {
+          type: "content_block_start",
+          index,
+          content_block: streamedInput ? { ...block, input: {} } : block
+        })
+      )
+      if (streamedInput)
+        out.push(
+          sse("content_block_delta", {
+            type: "content_block_delta",
+            index,
+            delta: { type: "input_json_delta", partial_json: JSON.stringify(block.input) }
+          })
+        )
+      out.push(sse("content_block_stop", { type: "content_block_stop", index }))
+    }
+    const at = (thinking !== undefined ? 1 : 0) + search.length
     if (a.shape === "tool_call") {
       out.push(
         sse("content_block_start", {

@@ -140,8 +140,18 @@ export class MessageStreamEncoder {
       case "Finish": {
         this.finished = true
         const stop = stopReasonOf(chunk, this.stopSequences)
+        // An Anthropic upstream's server-tool blocks arrive whole with the finish: each is started
+        // and stopped after the streamed blocks (its index follows them).
+        let blocks = this.close()
+        for (const w of chunk.wireItems ?? []) {
+          if (w.wire !== "anthropic.messages") continue
+          this.block++
+          blocks +=
+            sse("content_block_start", { type: "content_block_start", index: this.block, content_block: w.item }) +
+            sse("content_block_stop", { type: "content_block_stop", index: this.block })
+        }
         return (
-          this.close() +
+          blocks +
           sse("message_delta", {
             type: "message_delta",
             delta: { stop_reason: stop.reason, stop_sequence: stop.sequence },

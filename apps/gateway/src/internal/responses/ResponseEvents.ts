@@ -282,7 +282,8 @@ export class ResponseEventEncoder {
     const status = reason === "length" || reason === "content_filter" ? "incomplete" : "completed"
     let out = this.closeThoughts()
     // An answer that is only upstream items (a custom tool call, say) has no empty message beside them.
-    if (this.items.every((i) => i.kind === "reasoning") && wireItems.length === 0) out += this.openMessage().frames
+    const own = wireItems.some((w) => w.wire === "openai.responses")
+    if (this.items.every((i) => i.kind === "reasoning") && !own) out += this.openMessage().frames
     const output: Array<ResponsesOutputItem> = []
     for (const item of this.items) {
       if (item.kind === "reasoning") {
@@ -304,7 +305,7 @@ export class ResponseEventEncoder {
     this.message = undefined
     // A same-wire upstream's own items arrive whole with the finish: each is added and done after
     // the streamed ones (their output_index follows them).
-    for (const w of wireItems) {
+    for (const w of wireItems.filter((x) => x.wire === "openai.responses")) {
       const item = w.item as ResponsesOutputItem
       const at = output.length
       out += this.frame("response.output_item.added", { output_index: at, item })

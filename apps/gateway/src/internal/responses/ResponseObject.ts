@@ -84,7 +84,7 @@ export type ResponsesOutputItem =
  * @example
  * ```ts
  * import { withWireItems } from "./ResponseObject.ts"
- * withWireItems([{ type: "message" }], [{ index: 0, item: { type: "web_search_call" } }])
+ * withWireItems([{ type: "message" }], [{ wire: "openai.responses", index: 0, item: { type: "web_search_call" } }])
  * // [{ type: "web_search_call" }, { type: "message" }]
  * ```
  */
@@ -93,7 +93,8 @@ export const withWireItems = (
   wireItems: ReadonlyArray<WireItem> | undefined
 ): Array<ResponsesOutputItem> => {
   const out = [...items]
-  for (const w of [...(wireItems ?? [])].sort((a, b) => a.index - b.index))
+  const own = (wireItems ?? []).filter((w) => w.wire === "openai.responses")
+  for (const w of own.sort((a, b) => a.index - b.index))
     out.splice(Math.min(Math.max(0, w.index), out.length), 0, w.item as ResponsesWireOutputItem)
   return out
 }
@@ -116,7 +117,7 @@ export const responsesOutputItems = (
   const items: Array<ResponsesOutputItem> = (answer.reasoning ?? []).map((part, i) =>
     responsesReasoningItem(ids.reasoning(i), part, "completed")
   )
-  const wire = answer.wireItems ?? []
+  const wire = (answer.wireItems ?? []).filter((w) => w.wire === "openai.responses")
   // An answer that is only upstream items (a custom tool call, say) has no empty message beside them.
   if (answer.text.length > 0 || answer.refusal !== undefined || (answer.toolCalls.length === 0 && wire.length === 0))
     items.push(responsesMessageItem(ids.message, answer.text, answer.refusal, itemStatus))

@@ -336,7 +336,8 @@ export const toMessages = (
       flush()
       const plain = content.filter((p): p is ContentPart => !isRefusal(p))
       if (m.role === "user") {
-        out.push({ role: "user", content: typeof m.content === "string" ? m.content : plain })
+        // A turn of nothing but same-wire parts (a file) keeps an empty text: the translation still has its turn.
+        out.push({ role: "user", content: typeof m.content === "string" ? m.content : plain.length > 0 ? plain : "" })
         continue
       }
       // System and developer messages are text only in the engine.
