@@ -63,6 +63,8 @@ export interface ResponsesOptions {
    * an `openai-compatible` server is translated to chat) receives the client's own JSON and honours every field, unknown ones too.
    */
   readonly unsupportedFields?: "reject" | "drop-and-report" | undefined
+  /** Input guards read every request: input they cannot read (a file part, …) is refused rather than sent unread. */
+  readonly inspectsInput?: boolean | undefined
 }
 
 const notStored = (id: string) =>
@@ -131,7 +133,8 @@ export const responsesRoutes = (options: ResponsesOptions) =>
       // (`refersToGateway`). Without `messages` the adapter always sends its translation. Only then
       // may input the translation cannot carry (custom tool calls, files…) go along, as asks.
       const verbatim = history.length === 0 && !own.some((p) => refersToGateway(p.item))
-      const inputAsks: InputAsks = { verbatim, asks: [] }
+      const inspected = options.inspectsInput === true
+      const inputAsks: InputAsks = { verbatim: verbatim && !inspected, asks: [], inspected }
       const messages = yield* toMessages([...history, ...input], inputAsks)
       if (messages.length === 0) return yield* GatewayError.invalid("input has no message to answer", "input")
       const decoded = yield* decodeRequest(

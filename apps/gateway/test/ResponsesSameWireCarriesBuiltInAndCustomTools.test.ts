@@ -196,3 +196,41 @@ describe("drop-and-report: a translated candidate proceeds without what it canno
     expect(sent.tools.map((t: { name: string }) => t.name)).toEqual(["lookup"])
   })
 })
+
+describe("with input guards on", () => {
+  let guarded: ResponsesSameWireEnv
+  beforeAll(async () => {
+    guarded = await startResponsesSameWire({ guards: { pii: "redact" } })
+  })
+  afterAll(() => guarded.close())
+
+  it("a file part they cannot read is a 400 naming it, and nothing is sent", async () => {
+    const e = await failure(
+      guarded.client.responses.create({
+        model: "openai-only",
+        input: [
+          {
+            role: "user",
+            content: [
+              { type: "input_text", text: "Summarise it" },
+              { type: "input_file", file_data: "data:application/pdf;base64,JVBERi0=", filename: "a.pdf" }
+            ]
+          }
+        ]
+      } as never)
+    )
+    expect(e).toBeInstanceOf(OpenAI.BadRequestError)
+    expect(e.param).toBe("input.0.content.1")
+    expect(e.message).toContain("input guards")
+    expect(guarded.sentToOpenAI()).toHaveLength(0)
+  })
+
+  it("a built-in tool still reaches OpenAI (a tool definition carries no user content)", async () => {
+    const r = await guarded.client.responses.create({
+      model: "openai-only",
+      input: "Search the web",
+      tools: [{ type: "web_search" }]
+    } as never)
+    expect(r.output.map((i) => i.type)).toContain("web_search_call")
+  })
+})

@@ -102,6 +102,8 @@ const typeOf = (u: unknown): unknown =>
 export interface InputAsks {
   readonly verbatim: boolean
   readonly asks: Array<FieldAsk>
+  /** Input guards read every request: what they cannot read is refused as such (never sent unread). */
+  readonly inspected?: boolean
 }
 
 /**
@@ -126,8 +128,17 @@ const decodeKnown = <S extends Schema.Top & { readonly DecodingServices: never; 
 const verbatimOnly = (
   input: InputAsks | undefined,
   path: string,
-  refusal: GatewayError
+  refusal: GatewayError,
+  /** Content the input guards would have to read (a part, an item) — not a setting such as a phase. */
+  unreadable = true
 ): Effect.Effect<undefined, GatewayError> => {
+  if (input?.inspected === true && unreadable)
+    return Effect.fail(
+      GatewayError.invalid(
+        `${path}: the input guards cannot read it (they read text, images, function calls and their outputs), so it is not sent`,
+        path
+      )
+    )
   if (input?.verbatim !== true) return Effect.fail(refusal)
   input.asks.push({ path })
   return Effect.succeed(undefined)
@@ -206,7 +217,8 @@ const part = (
               GatewayError.invalid(
                 `${path}.detail: "original" reaches only an OpenAI upstream in the client's own input`,
                 `${path}.detail`
-              )
+              ),
+              false
             ),
             () => ({ type: "image" as const, url: img.image_url! })
           )
@@ -318,7 +330,8 @@ export const toMessages = (
           GatewayError.invalid(
             `${path}.phase: a message phase reaches only an OpenAI upstream, in the client's own input`,
             `${path}.phase`
-          )
+          ),
+          false
         )
       const content =
         typeof m.content === "string"
