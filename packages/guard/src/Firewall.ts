@@ -152,7 +152,16 @@ const firstMatch = (re: RegExp, view: string, windows: ReadonlyArray<number> | u
   }
   return -1
 }
-const mayHaveDelimiter = (s: string) => s.includes("<") || s.includes("[") || s.includes("#")
+/**
+ * Every delimiter stem contains one of these: a text with none of them has no stem the
+ * delimiter pass could find, so the pass is skipped — for a text with `#` or `[` alone too
+ * (`order #123`), where it cost ~4 µs per 2 KB in `./am bench guard`.
+ */
+const DELIMITER_KEYS = ["<", "]", ">>", "##"]
+for (const stem of [...DELIMITER_RULES.flatMap((r) => r.anchors), "##"]) {
+  if (!DELIMITER_KEYS.some((k) => stem.includes(k))) throw new Error(`delimiter stem without a key: ${stem}`)
+}
+const mayHaveDelimiter = (s: string) => s.includes("<") || s.includes("]") || s.includes(">>") || s.includes("##")
 
 const runRules = (
   t: RuleTable,
@@ -199,8 +208,9 @@ const TEMPLATED =
 const TEMPLATE_WORD =
   /[?&#][\w-]*=(?:[^&\s]*(?:[{}<>$[\]⟦]|%7b|%3c|%24)|(?:data|secret|conversation|history|chat|password|apikey|api_key|token|summary|prompt|context|info|user|message|email)\b)/i
 
-const markdownExfil = (text: string, source: Source, fired: Fired): void => {
-  if (!text.includes("](")) return
+/** `probe`: `text`, or a copy differing only in the case of ASCII letters (flat, where `text` may not be). */
+const markdownExfil = (text: string, probe: string, source: Source, fired: Fired): void => {
+  if (!probe.includes("](")) return
   MD_TARGET.lastIndex = 0
   for (let m = MD_TARGET.exec(text); m !== null; m = MD_TARGET.exec(text)) {
     const url = m[1]!
@@ -249,7 +259,11 @@ const fire = (text: string, source: Source, depth: number, prepared?: Prepared):
     runRules(NATIVE, base.native, nativeStems(base.native), source, meta, fired)
     if (base.disguised && fired.size > 0) add(fired, "obfuscation.homoglyph", OBFUSCATION_WEIGHT)
   }
-  markdownExfil(text, source, fired)
+  // With `prepared`, the lower-cased view is flat and differs from `text` only in the case of
+  // ASCII letters: the cheap probes read it, and `text` (built by redaction, still a
+  // concatenation) is not flattened unless a markdown link or a base64 run is there.
+  const probe = prepared === undefined ? text : prepared.lower
+  markdownExfil(text, probe, source, fired)
   const derived = (how: string, view: string | undefined) => {
     if (view === undefined || view === base.latin) return
     const more: Fired = new Map()
@@ -267,7 +281,7 @@ const fire = (text: string, source: Source, depth: number, prepared?: Prepared):
   if (stems.has(SPACED_SIGN)) derived("spaced_letters", spacedView(base.latin))
   if (ROT13_STEMS.some((s) => stems.has(s))) derived("rot13", rot13View(base.latin))
   if (depth === 0) {
-    for (const decoded of base64Views(text)) {
+    for (const decoded of base64Views(text, probe)) {
       const inner = fire(decoded, source, 1)
       if (combine(inner) < 0.3) continue
       for (const [name, w] of inner) add(fired, name, w)
