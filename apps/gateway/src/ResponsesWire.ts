@@ -13,7 +13,6 @@
  * @since 0.1.0
  */
 import type { ChatMessage, CompletionRequest } from "@am/core"
-import type { FieldAsk } from "./DroppedFields.ts"
 import { Effect, Schema } from "effect"
 import { GatewayError } from "./GatewayError.ts"
 import { decodeAt } from "./internal/responses/ResponsesInput.ts"
@@ -229,30 +228,4 @@ export const toResponsesCompletionRequest = (
     ...opt("idempotencyKey", caller.idempotencyKey),
     ...opt("deadlineMs", caller.deadlineMs)
   } satisfies Partial<Record<keyof CompletionRequest, unknown>>
-}
-
-/**
- * The fields of a decoded body some provider kind may not honour, by path, each with the
- * cross-wire field it became (the gateway's dropped-fields policy decides per candidate).
- */
-export const responsesFieldAsks = (request: ResponsesRequest): ReadonlyArray<FieldAsk> => {
-  const { body } = request
-  return [
-    ...request.tools.flatMap(
-      (t, i): Array<FieldAsk> => (t.strict === true ? [{ path: `tools.${i}.strict`, field: "toolStrict" }] : [])
-    ),
-    ...(body.parallel_tool_calls === false
-      ? [{ path: "parallel_tool_calls", field: "parallelToolCalls" } as const]
-      : []),
-    ...(present(body.temperature) ? [{ path: "temperature", field: "temperature" } as const] : []),
-    ...(present(body.top_p) ? [{ path: "top_p", field: "topP" } as const] : []),
-    ...(present(body.user) ? [{ path: "user", field: "user" } as const] : []),
-    ...(present(body.safety_identifier) ? [{ path: "safety_identifier", field: "safetyIdentifier" } as const] : []),
-    ...(present(body.service_tier) && body.service_tier !== "auto"
-      ? [{ path: "service_tier", field: "serviceTier" } as const]
-      : []),
-    ...(request.format?.type === "json_schema" && request.format.description !== undefined
-      ? [{ path: "text.format.description", field: "responseFormatDescription" } as const]
-      : [])
-  ]
 }
