@@ -15,6 +15,12 @@ export interface SpanRule {
   /** Literals one of which the text must contain (`lower: true`: its lower-cased copy) for the rule to run. */
   readonly needles: ReadonlyArray<string>
   readonly lower?: boolean
+  /**
+   * Every match starts with one of `needles`, as written: the rule is tried only where a needle
+   * is (sticky, from `indexOf`) instead of scanning the text (a lookbehind-led regex tries every
+   * position: ~0.6 µs per rule per 2 KB in `./am bench guard`).
+   */
+  readonly anchored?: boolean
   readonly pattern: RegExp
   readonly span?: (m: RegExpExecArray, text: string) => readonly [number, number] | undefined
 }
@@ -46,12 +52,14 @@ export const secretLike = (v: string): boolean => {
 export const SECRET_RULES: ReadonlyArray<SpanRule> = [
   {
     rule: "private_key",
+    anchored: true,
     needles: ["-----BEGIN"],
     pattern:
       /-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----|(?:\s|\\n|[A-Za-z0-9+/=:,-])+)/g
   },
   {
     rule: "url_credentials",
+    anchored: true,
     needles: ["://"],
     // Found from its literal `://` (fast), the scheme checked backwards.
     pattern: /:\/\/[^\s:@/?#"'<>]{1,128}:[^\s@/?#"'<>]{1,256}@(?=[\w.[-])/g,
@@ -65,21 +73,24 @@ export const SECRET_RULES: ReadonlyArray<SpanRule> = [
     needles: ["hooks.slack.com"],
     pattern: /(?:https?:\/\/)?hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9+/]{20,}/g
   },
-  { rule: "anthropic_key", needles: ["sk-ant-"], pattern: /(?<![\w-])sk-ant-[A-Za-z0-9_-]{20,}/g },
+  { rule: "anthropic_key", anchored: true, needles: ["sk-ant-"], pattern: /(?<![\w-])sk-ant-[A-Za-z0-9_-]{20,}/g },
   {
     rule: "openai_key",
+    anchored: true,
     needles: ["sk-"],
     pattern: /(?<![\w-])sk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_-]{20,}/g,
     span: (m) => (lettersAndDigits(m[0].slice(3)) ? [m.index, m.index + m[0].length] : undefined)
   },
   {
     rule: "stripe_key",
+    anchored: true,
     needles: ["sk_live_", "rk_live_", "sk_test_", "rk_test_"],
     pattern: /(?<![\w-])[sr]k_(?:live|test)_[A-Za-z0-9]{16,}/g
   },
-  { rule: "google_api_key", needles: ["AIza"], pattern: /AIza[0-9A-Za-z_-]{35}(?![\w-])/g },
+  { rule: "google_api_key", anchored: true, needles: ["AIza"], pattern: /AIza[0-9A-Za-z_-]{35}(?![\w-])/g },
   {
     rule: "aws_access_key",
+    anchored: true,
     needles: ["AKIA", "ASIA", "ABIA", "ACCA", "A3T"],
     pattern: /\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g
   },
@@ -92,20 +103,23 @@ export const SECRET_RULES: ReadonlyArray<SpanRule> = [
   },
   {
     rule: "github_token",
+    anchored: true,
     needles: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
     pattern: /\bgh[pousr]_[0-9A-Za-z]{30,}\b/g
   },
-  { rule: "github_pat", needles: ["github_pat_"], pattern: /\bgithub_pat_[0-9A-Za-z_]{22,}/g },
-  { rule: "gitlab_pat", needles: ["glpat-"], pattern: /\bglpat-[\w-]{20,}/g },
-  { rule: "slack_token", needles: ["xox"], pattern: /\bxox[abposre]-[0-9A-Za-z-]{10,}/g },
-  { rule: "slack_app_token", needles: ["xapp-"], pattern: /\bxapp-\d-[A-Za-z0-9]+-\d+-[A-Za-z0-9]+/g },
+  { rule: "github_pat", anchored: true, needles: ["github_pat_"], pattern: /\bgithub_pat_[0-9A-Za-z_]{22,}/g },
+  { rule: "gitlab_pat", anchored: true, needles: ["glpat-"], pattern: /\bglpat-[\w-]{20,}/g },
+  { rule: "slack_token", anchored: true, needles: ["xox"], pattern: /\bxox[abposre]-[0-9A-Za-z-]{10,}/g },
+  { rule: "slack_app_token", anchored: true, needles: ["xapp-"], pattern: /\bxapp-\d-[A-Za-z0-9]+-\d+-[A-Za-z0-9]+/g },
   {
     rule: "jwt",
+    anchored: true,
     needles: ["eyJ"],
     pattern: /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g
   },
   {
     rule: "bearer_token",
+    anchored: true,
     needles: ["Bearer", "bearer"],
     pattern: /\b[Bb]earer\s+([A-Za-z0-9._~+/-]{20,}=*)/g,
     span: (m) => tail(m, m[1])
