@@ -29,8 +29,17 @@ export interface Redacted {
   readonly findings: ReadonlyArray<RedactionFinding>
 }
 
+const MASKS = new Map<Entity, string>()
+
 /** The irreversible placeholder of an entity (`⟦EMAIL⟧`). */
-export const maskOf = (entity: Entity): string => `${OPEN}${placeholderLabel(entity)}${CLOSE}`
+export const maskOf = (entity: Entity): string => {
+  let mask = MASKS.get(entity)
+  if (mask === undefined) {
+    mask = `${OPEN}${placeholderLabel(entity)}${CLOSE}`
+    MASKS.set(entity, mask)
+  }
+  return mask
+}
 
 const none: ReadonlyArray<RedactionFinding> = []
 
@@ -53,6 +62,26 @@ const scoringPlaceholder = (entity: Entity, placeholder: string): string => {
   return n <= 0 ? `{${label}}` : `{${label}_${Number(placeholder.slice(label.length + 2, -1))}}`
 }
 
+/** A placeholder's scoring form and its lower-cased copy. */
+interface Scoring {
+  readonly view: string
+  readonly lower: string
+}
+
+// Built once per placeholder (the vault's are interned strings, so the lookup hashes nothing):
+// the scoring form, and its lower-cased copy for the firewall's view, are the same strings on
+// every request (one template, one `Number`, one lower-casing less per value).
+const scorings = new Map<string, Scoring>()
+const scoringOf = (entity: Entity, placeholder: string): Scoring => {
+  let known = scorings.get(placeholder)
+  if (known === undefined) {
+    const view = scoringPlaceholder(entity, placeholder)
+    known = { view, lower: view.toLowerCase() }
+    if (scorings.size < 4096) scorings.set(placeholder, known)
+  }
+  return known
+}
+
 /**
  * `redactText`, also building the firewall's view of the redacted text, and with `prepare` (the
  * default) the view's stems from the detector's pass, so the firewall need not scan it again.
@@ -64,6 +93,9 @@ export const redactWithView = (text: string, vault: Vault, policy: PiiPolicy, pr
   const replaced: Replacement[] = []
   let out = ""
   let view = ""
+  // The view lower-cased, from the detector's lower-cased text (ASCII: the same positions), so
+  // the view itself is never flattened and lower-cased again (a 2 KB copy and pass per text).
+  let lower = ""
   let at = 0
   for (const f of found) {
     const action = policy[f.entity]
@@ -71,10 +103,11 @@ export const redactWithView = (text: string, vault: Vault, policy: PiiPolicy, pr
     const value = text.slice(f.start, f.end)
     const before = text.slice(at, f.start)
     const placeholder = action === "redact" ? vault.placeholderFor(f.entity, value) : maskOf(f.entity)
-    const scoring = scoringPlaceholder(f.entity, placeholder)
+    const scoring = scoringOf(f.entity, placeholder)
     out += before + placeholder
-    view += before + scoring
-    replaced.push({ start: f.start, end: f.end, text: scoring })
+    view += before + scoring.view
+    if (prepared !== undefined) lower += prepared.lower.slice(at, f.start) + scoring.lower
+    replaced.push({ start: f.start, end: f.end, text: scoring.view })
     at = f.end
     findings.push({ entity: f.entity, rule: f.rule, action })
   }
@@ -85,7 +118,7 @@ export const redactWithView = (text: string, vault: Vault, policy: PiiPolicy, pr
     text: out + rest,
     view,
     findings,
-    prepared: prepared === undefined ? undefined : shiftPrepared(prepared, view, replaced)
+    prepared: prepared === undefined ? undefined : shiftPrepared(prepared, lower + prepared.lower.slice(at), replaced)
   }
 }
 

@@ -82,7 +82,7 @@ export const redactRequest = (
   let scored: Segment["where"]["source"] | undefined
   const text = (i: number, part: string, value: string, how: Redactor = redactWithView): string => {
     const r = how(value, vault, policy, prepare && scored !== undefined)
-    for (const f of r.findings) findings.push({ ...f, message: i, part })
+    for (const f of r.findings) findings.push({ entity: f.entity, rule: f.rule, action: f.action, message: i, part })
     if (scored !== undefined) {
       segments.push({ text: r.view, where: { message: i, part, source: scored }, prepared: r.prepared })
     }

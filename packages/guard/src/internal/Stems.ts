@@ -90,9 +90,13 @@ const stemsOfPlaceholder = (text: string): Presence => {
 /**
  * The prepared view of a text after `replacements` (sorted, non-overlapping): stems outside the
  * replaced spans move by the length change before them, stems overlapping a span are dropped, and
- * the stems of each placeholder are added at its place.
+ * the stems of each placeholder are added at its place. `lower` is the replaced text lower-cased.
  */
-export const shiftPrepared = (prepared: Prepared, view: string, replacements: ReadonlyArray<Replacement>): Prepared => {
+export const shiftPrepared = (
+  prepared: Prepared,
+  lower: string,
+  replacements: ReadonlyArray<Replacement>
+): Prepared => {
   const stems = new Map<string, number[]>()
   const add = (s: string, p: number) => {
     const ps = stems.get(s)
@@ -120,5 +124,5 @@ export const shiftPrepared = (prepared: Prepared, view: string, replacements: Re
     delta += r.text.length - (r.end - r.start)
   }
   for (const ps of stems.values()) if (ps.length > 1) ps.sort((a, b) => a - b)
-  return { lower: view.toLowerCase(), stems }
+  return { lower, stems }
 }
