@@ -33,6 +33,7 @@ import {
   type StoredResponse
 } from "./internal/responses/ResponseStore.ts"
 import { type InputAsks, type PlacedItem, resolveReferences, toMessages } from "./internal/responses/ResponsesInput.ts"
+import { upstreamResponsesBody } from "./internal/responses/UpstreamInput.ts"
 import { replayRecorders } from "./internal/ReplayAudit.ts"
 import { frameLog, replayWire, storedWireEvents, storedWireJson } from "./internal/WireReplay.ts"
 import { type FieldAsk, firstUnhonoured, speaksResponsesWire, unhonouredHeader } from "./DroppedFields.ts"
@@ -127,14 +128,16 @@ export const responsesRoutes = (options: ResponsesOptions) =>
             ? [{ item: { type: "message", role: "user", content: body.input }, path: "input" }]
             : body.input.map((item, i) => ({ item, path: `input.${i}` }))
       const input = yield* resolveReferences(own, (id) => store.item(workspaceId, id))
-      // The client's own JSON for a same-wire candidate. Its `input` can be sent as is only when it
-      // is the whole conversation in the provider's terms: not after a `previous_response_id` (the
-      // history is the gateway's) nor with an item naming the gateway's ids or sealed reasoning
-      // (`refersToGateway`). Without `messages` the adapter always sends its translation. Only then
-      // may input the translation cannot carry (custom tool calls, files…) go along, as asks.
+      // The client's own JSON for a same-wire candidate. Its `input` goes as is when it is the whole
+      // conversation in the provider's terms; after a `previous_response_id` (the history is the
+      // gateway's) or with an item naming the gateway's ids or sealed reasoning (`refersToGateway`),
+      // the body gets the whole conversation as the upstream can take it (`upstreamResponsesBody`).
+      // Either way input the translation cannot carry (custom tool calls, files…) goes along, as
+      // asks — unless the input guards must read it. The adapter sends its translation instead
+      // only when a guard changed the messages.
       const verbatim = history.length === 0 && !own.some((p) => refersToGateway(p.item))
       const inspected = options.inspectsInput === true
-      const inputAsks: InputAsks = { verbatim: verbatim && !inspected, asks: [], inspected }
+      const inputAsks: InputAsks = { verbatim: !inspected, asks: [], inspected }
       const messages = yield* toMessages([...history, ...input], inputAsks)
       if (messages.length === 0) return yield* GatewayError.invalid("input has no message to answer", "input")
       const decoded = yield* decodeRequest(
@@ -144,8 +147,15 @@ export const responsesRoutes = (options: ResponsesOptions) =>
         ...decoded,
         passthrough: {
           wire: "openai.responses",
-          body: Redacted.make(raw.text),
-          ...(verbatim ? { messages: decoded.messages } : {})
+          body: Redacted.make(
+            verbatim
+              ? raw.text
+              : upstreamResponsesBody(
+                  json as Record<string, unknown>,
+                  [...history, ...input].map((p) => p.item)
+                )
+          ),
+          messages: decoded.messages
         }
       }
       const dropped = (providerId: string | undefined) =>

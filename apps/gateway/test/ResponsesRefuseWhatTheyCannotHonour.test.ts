@@ -62,7 +62,16 @@ const REFUSED: ReadonlyArray<readonly [what: string, body: Record<string, unknow
     },
     "input.0.content.0.detail"
   ],
-  ["a built-in tool's item", { input: [{ type: "web_search_call", id: "ws_1", status: "completed" }] }, "input.0.type"],
+  [
+    "a built-in tool's item",
+    {
+      input: [
+        { role: "user", content: "hi" },
+        { type: "web_search_call", id: "ws_1", status: "completed" }
+      ]
+    },
+    "input.1"
+  ],
   [
     "a function call without call_id",
     { input: [{ type: "function_call", name: "f", arguments: "{}" }] },

@@ -5,9 +5,10 @@
  * reach an OpenAI upstream as the client's own bytes (only the model substituted), and the
  * upstream's own output items the engine has no place for — a `web_search_call`, a
  * `custom_tool_call` — come back to the client in the JSON answer, in the event stream and in the
- * stored response. A route with a translated candidate still refuses them by path (or proceeds and
- * reports them with `drop-and-report`); after `previous_response_id` a custom tool item is a 400
- * naming it, never dropped.
+ * stored response. After `previous_response_id`, or beside the gateway's own items (Codex's
+ * stateless turns), the upstream gets the whole conversation as it can take it: the gateway's ids
+ * left off, its sealed reasoning opened back into OpenAI's own. A route with a translated candidate
+ * still refuses them by path (or proceeds and reports them with `drop-and-report`).
  */
 import OpenAI from "openai"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
@@ -139,21 +140,64 @@ describe("same wire: what only an OpenAI upstream understands goes through as se
     expect(env.sentToOpenAI()[0]!.body).toBe(withModel(env.bodies[0]!, "openai-only", "gpt-4o"))
   })
 
-  it("after previous_response_id a custom tool item cannot be sent: a 400 naming it, no upstream call", async () => {
+  it("after previous_response_id the stored history and a custom tool item go upstream as it takes them", async () => {
     const first = await env.client.responses.create({ model: "openai-only", input: "hi" })
     env.reset()
-    const e = await failure(
-      env.client.responses.create({
-        model: "openai-only",
-        previous_response_id: first.id,
-        input: [{ type: "custom_tool_call_output", call_id: "call_1", output: "patched" }],
-        tools: [patch]
-      } as never)
-    )
-    expect(e).toBeInstanceOf(OpenAI.BadRequestError)
-    expect(e.param).toBe("input.0.type")
-    expect(e.message).toContain("previous_response_id")
-    expect(env.sentToOpenAI()).toHaveLength(0)
+    const r = await env.client.responses.create({
+      model: "openai-only",
+      previous_response_id: first.id,
+      input: [{ type: "custom_tool_call_output", call_id: "call_1", output: "patched" }],
+      tools: [patch]
+    } as never)
+    expect(r.status).toBe("completed")
+    const sent = JSON.parse(env.sentToOpenAI()[0]!.body)
+    // The gateway's own store is not the upstream's: no previous_response_id, the whole conversation instead.
+    expect(sent.previous_response_id).toBeUndefined()
+    expect(sent.input).toEqual([
+      { type: "message", role: "user", content: "hi" },
+      expect.objectContaining({ type: "message", role: "assistant" }),
+      { type: "custom_tool_call_output", call_id: "call_1", output: "patched" }
+    ])
+    // The gateway's item ids stay home (the upstream never stored them).
+    expect(sent.input[1].id).toBeUndefined()
+    expect(sent.tools).toEqual([patch])
+  })
+
+  it("a Codex-style turn with the gateway's sealed reasoning and a custom tool call goes upstream whole", async () => {
+    env.openai.setScript([{ sequence: ["tool_call"], repeat: true }])
+    const asks = { reasoning: { effort: "low" }, include: ["reasoning.encrypted_content"], store: false }
+    const first = await env.client.responses.create({
+      model: "openai-only",
+      input: "patch the file",
+      tools: [patch],
+      ...asks
+    } as never)
+    expect(first.output.map((i) => i.type)).toEqual(["reasoning", "custom_tool_call"])
+    const call = first.output[1] as OpenAI.Responses.ResponseCustomToolCall
+    env.openai.setScript([])
+    env.reset()
+    await env.client.responses.create({
+      model: "openai-only",
+      input: [
+        { role: "user", content: "patch the file" },
+        ...first.output,
+        { type: "custom_tool_call_output", call_id: call.call_id, output: "patched" }
+      ],
+      tools: [patch],
+      ...asks
+    } as never)
+    const sent = JSON.parse(env.sentToOpenAI()[0]!.body)
+    expect(sent.input.map((i: { type?: string }) => i.type ?? "message")).toEqual([
+      "message",
+      "reasoning",
+      "custom_tool_call",
+      "custom_tool_call_output"
+    ])
+    // The upstream's own reasoning item (its id and encrypted content), not the gateway's seal.
+    expect(sent.input[1].id).toMatch(/^rs_/)
+    expect(sent.input[1].id).not.toBe(first.output[0]!.id)
+    expect(sent.input[1].encrypted_content).toMatch(/^gAAAAB-sim-/)
+    expect(sent.input[2]).toEqual(call)
   })
 
   it("a route with a translated candidate refuses a built-in tool by its path", async () => {

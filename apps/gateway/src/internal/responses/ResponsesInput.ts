@@ -94,10 +94,10 @@ const typeOf = (u: unknown): unknown =>
   typeof u === "object" && u !== null && !Array.isArray(u) ? (u as { type?: unknown }).type : undefined
 
 /**
- * How input the translation cannot carry is met. With `verbatim` (the client's own input reaches a
- * same-wire candidate unchanged) it becomes an ask in `asks` — honoured there, refused or reported
- * for translated candidates — and the translation leaves it out; without, it is a 400 naming it.
- * Asks of a cross-wire field (`imageDetail`) are collected either way.
+ * How input the translation cannot carry is met. With `verbatim` (the client's items reach a
+ * same-wire candidate as they are: no input guard may rewrite them) it becomes an ask in `asks` —
+ * honoured there, refused or reported for translated candidates — and the translation leaves it
+ * out; without, it is a 400 naming it. Asks of a cross-wire field (`imageDetail`) are collected either way.
  */
 export interface InputAsks {
   readonly verbatim: boolean
@@ -198,7 +198,7 @@ const part = (
             input,
             `${path}.file_id`,
             GatewayError.invalid(
-              `${path}.file_id: a file id is the provider's own; the gateway can send it only in the client's own input (not after previous_response_id nor beside the gateway's items) — send image_url`,
+              `${path}.file_id: a file id is the provider's own; with input guards on, send image_url`,
               `${path}.file_id`
             )
           )
@@ -215,7 +215,7 @@ const part = (
               input,
               `${path}.detail`,
               GatewayError.invalid(
-                `${path}.detail: "original" reaches only an OpenAI upstream in the client's own input`,
+                `${path}.detail: "original" reaches only an OpenAI upstream in the client's own input, which input guards may rewrite`,
                 `${path}.detail`
               ),
               false
@@ -230,7 +230,7 @@ const part = (
         input,
         path,
         GatewayError.invalid(
-          `${path}.type: content part type ${JSON.stringify(typeOf(p))} can reach only an OpenAI upstream, in the client's own input (not after previous_response_id nor beside the gateway's items)`,
+          `${path}.type: content part type ${JSON.stringify(typeOf(p))} can reach only an OpenAI upstream, in the client's own input, which input guards may rewrite`,
           `${path}.type`
         )
       )
@@ -316,7 +316,7 @@ export const toMessages = (
           input,
           path,
           GatewayError.invalid(
-            `${path}.type: input item type ${JSON.stringify(type)} can reach only an OpenAI upstream, in the client's own input — not after previous_response_id nor beside items the gateway answered with (messages, reasoning, function_call, function_call_output and item_reference are translated for any provider)`,
+            `${path}.type: input item type ${JSON.stringify(type)} can reach only an OpenAI upstream, in the client's own input, which input guards may rewrite (messages, reasoning, function_call, function_call_output and item_reference are translated for any provider)`,
             `${path}.type`
           )
         )
@@ -328,7 +328,7 @@ export const toMessages = (
           input,
           `${path}.phase`,
           GatewayError.invalid(
-            `${path}.phase: a message phase reaches only an OpenAI upstream, in the client's own input`,
+            `${path}.phase: a message phase reaches only an OpenAI upstream, in the client's own input, which input guards may rewrite`,
             `${path}.phase`
           ),
           false
