@@ -220,12 +220,15 @@ const STICKY = new Map<SpanRule, RegExp>(
 /** `runRule` for an anchored rule: the same matches, found from the next needle on instead of at every position. */
 const runAnchored = (text: string, rule: EntityRule, re: RegExp, found: Finding[]): void => {
   const needles = rule.needles
+  // the next position of each needle at or after `from` (-1: none left)
+  const next = needles.map((n) => text.indexOf(n))
   let from = 0
   for (;;) {
     let at = -1
-    for (const n of needles) {
-      const k = text.indexOf(n, from)
-      if (k >= 0 && (at < 0 || k < at)) at = k
+    for (let k = 0; k < next.length; k++) {
+      let p = next[k]!
+      if (p >= 0 && p < from) next[k] = p = text.indexOf(needles[k]!, from)
+      if (p >= 0 && (at < 0 || p < at)) at = p
     }
     if (at < 0) return
     re.lastIndex = at
