@@ -114,52 +114,67 @@ const table = (rules: ReadonlyArray<InjectionRule>): RuleTable => {
 /** How far a rule's match may start before, or end after, the stem that let it run. */
 const REACH = 240
 
+// Scratch arrays of `windowsOf` (its windows are read by `firstMatch` before the next call), so a
+// rule run allocates nothing for its windows; lengths are counted, not reset (`length = 0` frees
+// an array's store in V8).
+const AT: number[] = []
+const WINDOWS: number[] = []
+
 /**
- * The windows of `view` around the positions of the rule's stems (merged). A rule then costs
- * ~1 µs per window instead of a scan of the whole 2 KB text (~5 µs with its leading alternation
- * and backtracking).
+ * The windows of `view` around the positions of the rule's stems (merged), as `[from, to)` pairs
+ * written to `WINDOWS`; returns how many numbers it wrote. A rule then costs ~1 µs per window
+ * instead of a scan of the whole 2 KB text (~5 µs with its leading alternation and backtracking).
  */
-const windowsOf = (r: InjectionRule, view: string, stems: Presence): ReadonlyArray<number> => {
-  const at: number[] = []
+const windowsOf = (r: InjectionRule, view: string, stems: Presence): number => {
+  let n = 0
   for (const a of r.anchors) {
     const ps = stems.get(a)
-    if (ps !== undefined) for (const p of ps) at.push(p)
+    if (ps !== undefined) for (const p of ps) AT[n++] = p
   }
-  if (at.length > 1) at.sort((x, y) => x - y)
-  const out: number[] = []
-  for (const p of at) {
+  if (n > 1) sortFirst(AT, n)
+  let w = 0
+  for (let k = 0; k < n; k++) {
+    const p = AT[k]!
     const from = Math.max(0, p - REACH)
     const to = Math.min(view.length, p + REACH)
-    if (out.length > 0 && from <= out[out.length - 1]!) out[out.length - 1] = to
-    else out.push(from, to)
+    if (w > 0 && from <= WINDOWS[w - 1]!) WINDOWS[w - 1] = to
+    else {
+      WINDOWS[w++] = from
+      WINDOWS[w++] = to
+    }
   }
-  return out
+  return w
 }
 
-const firstMatch = (re: RegExp, view: string, windows: ReadonlyArray<number> | undefined): number => {
+/** The first `n` numbers of `xs` sorted ascending in place (an insertion sort: they are few). */
+const sortFirst = (xs: number[], n: number): void => {
+  for (let i = 1; i < n; i++) {
+    const x = xs[i]!
+    let j = i - 1
+    while (j >= 0 && xs[j]! > x) {
+      xs[j + 1] = xs[j]!
+      j--
+    }
+    xs[j + 1] = x
+  }
+}
+
+/** Where `re` first matches in `view` (`windows`: in the first `windows` numbers of `WINDOWS`), or -1. */
+const firstMatch = (re: RegExp, view: string, windows: number | undefined): number => {
   if (windows === undefined) {
     re.lastIndex = 0
     const m = re.exec(view)
     return m === null ? -1 : m.index
   }
-  for (let k = 0; k < windows.length; k += 2) {
-    const from = windows[k]!
-    const to = windows[k + 1]!
+  for (let k = 0; k < windows; k += 2) {
+    const from = WINDOWS[k]!
+    const to = WINDOWS[k + 1]!
     const part = from === 0 && to === view.length ? view : view.slice(from, to)
     re.lastIndex = 0
     const m = re.exec(part)
     if (m !== null) return from + m.index
   }
   return -1
-}
-/**
- * Every delimiter stem contains one of these: a text with none of them has no stem the
- * delimiter pass could find, so the pass is skipped — for a text with `#` or `[` alone too
- * (`order #123`), where it cost ~4 µs per 2 KB in `./am bench guard`.
- */
-const DELIMITER_KEYS = ["<", "]", ">>", "##"]
-for (const stem of [...DELIMITER_RULES.flatMap((r) => r.anchors), "##"]) {
-  if (!DELIMITER_KEYS.some((k) => stem.includes(k))) throw new Error(`delimiter stem without a key: ${stem}`)
 }
 const mayHaveDelimiter = (s: string) => s.includes("<") || s.includes("]") || s.includes(">>") || s.includes("##")
 
@@ -298,10 +313,16 @@ const fire = (text: string, source: Source, depth: number, prepared?: Prepared):
   return fired
 }
 
-const toScore = (fired: Fired): TextScore => ({
-  score: Math.round(combine(fired) * 1000) / 1000,
-  rules: [...fired.entries()].sort((a, b) => b[1] - a[1]).map(([name]) => name)
-})
+/** The score of a text no rule fired on (shared: most texts; frozen, as callers see it). */
+const NOTHING: TextScore = Object.freeze({ score: 0, rules: Object.freeze([]) })
+
+const toScore = (fired: Fired): TextScore =>
+  fired.size === 0
+    ? NOTHING
+    : {
+        score: Math.round(combine(fired) * 1000) / 1000,
+        rules: [...fired.entries()].sort((a, b) => b[1] - a[1]).map(([name]) => name)
+      }
 
 /**
  * The injection score of one text, read as `source` (`user` by default).

@@ -10,7 +10,7 @@
 import { FOREIGN_LATIN_RULES } from "./ForeignRules.ts"
 import { ENGLISH_RULES } from "./InjectionRules.ts"
 import { SECRET_RULES } from "./SecretRules.ts"
-import { type Presence, presence } from "./Trie.ts"
+import { type Presence, presence, sortNumbers } from "./Trie.ts"
 
 export const CONCAT_STEMS = ["concat", "combine", "join", "together", "assemble", "append", "merge"]
 
@@ -98,12 +98,7 @@ export const shiftPrepared = (
   replacements: ReadonlyArray<Replacement>
 ): Prepared => {
   const stems = new Map<string, number[]>()
-  const add = (s: string, p: number) => {
-    const ps = stems.get(s)
-    if (ps === undefined) stems.set(s, [p])
-    else if (ps.length < 8) ps.push(p)
-  }
-  for (const [s, ps] of prepared.stems) {
+  prepared.stems.forEach((ps, s) => {
     for (const p of ps) {
       let delta = 0
       let dropped = false
@@ -115,14 +110,25 @@ export const shiftPrepared = (
           break
         }
       }
-      if (!dropped) add(s, p + delta)
+      if (!dropped) addStem(stems, s, p + delta)
     }
-  }
+  })
   let delta = 0
   for (const r of replacements) {
-    for (const [s, ps] of stemsOfPlaceholder(r.text)) for (const p of ps) add(s, r.start + delta + p)
+    const at = r.start + delta
+    stemsOfPlaceholder(r.text).forEach((ps, s) => {
+      for (const p of ps) addStem(stems, s, at + p)
+    })
     delta += r.text.length - (r.end - r.start)
   }
-  for (const ps of stems.values()) if (ps.length > 1) ps.sort((a, b) => a - b)
+  stems.forEach((ps) => {
+    if (ps.length > 1) sortNumbers(ps)
+  })
   return { lower, stems }
+}
+
+const addStem = (stems: Map<string, number[]>, s: string, p: number): void => {
+  const ps = stems.get(s)
+  if (ps === undefined) stems.set(s, [p])
+  else if (ps.length < 8) ps.push(p)
 }

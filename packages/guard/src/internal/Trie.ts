@@ -21,6 +21,22 @@ export const trie = (words: ReadonlyArray<string>): string => {
   return `${branches.join("|")}${end ? "|" : ""}`
 }
 
+/**
+ * Sorts a few numbers in place, ascending (an insertion sort: `Array#sort` allocates a work array
+ * and the comparator closure on every call, on the request path for each stem with several positions).
+ */
+export const sortNumbers = (xs: number[]): void => {
+  for (let i = 1; i < xs.length; i++) {
+    const x = xs[i]!
+    let j = i - 1
+    while (j >= 0 && xs[j]! > x) {
+      xs[j + 1] = xs[j]!
+      j--
+    }
+    xs[j + 1] = x
+  }
+}
+
 /** Which words occur in a text, each with the positions where it does (at most 8). */
 export type Presence = ReadonlyMap<string, ReadonlyArray<number>>
 
