@@ -19,8 +19,8 @@
  * @since 0.1.0
  */
 import type { Entity } from "./Entity.ts"
-import { IBAN_LENGTHS, ibanChecksum, ssnValid } from "./internal/Checksums.ts"
-import { classifyDigitRun, DIGIT_RUN } from "./internal/DigitRuns.ts"
+import { IBAN_LENGTHS, ssnValid } from "./internal/Checksums.ts"
+import { classifyDigitRun, contextStart, DIGIT_RUN, endsWithContext } from "./internal/DigitRuns.ts"
 import { SECRET_RULES, type SpanRule } from "./internal/SecretRules.ts"
 import { hasNonAscii } from "./internal/Normalize.ts"
 import { latinStems, type Prepared, SECRET_NEEDLES } from "./internal/Stems.ts"
@@ -68,8 +68,9 @@ const emails = (text: string, found: Finding[]): void => {
 const SCP_PATH = /^:[\w~.-]*\/[\w~./-]*/
 const IBAN_START = /\b([A-Z]{2})\d{2}(?=[ ]?[A-Z0-9])/g
 const SSN = /(?<![\w.-])(\d{3})([- .]?)(\d{2})\2(\d{4})(?![\w-]|\.\d)/g
-const SSN_NOT = /(?:sku|lot|part|order|invoice|ref|ticket|case|serial|model|item|po)\b[^\d\n]{0,6}$/i
-const SSN_CONTEXT = /(?:ssn|social security|soc\. sec|sozialversicherung|tax id|taxpayer)[^\d\n]{0,25}$/i
+// Global: searched from `contextStart` (see internal/DigitRuns.ts).
+const SSN_NOT = /(?:sku|lot|part|order|invoice|ref|ticket|case|serial|model|item|po)\b[^\d\n]{0,6}$/gi
+const SSN_CONTEXT = /(?:ssn|social security|soc\. sec|sozialversicherung|tax id|taxpayer)[^\d\n]{0,25}$/gi
 const IPV4 = /(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w]|\.\d)/g
 const VERSION_CONTEXT = /(?:\bversion|\brelease|\bbuild|\bver\.?|\bfirmware|\bv)\s*$/i
 const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70)
@@ -116,19 +117,35 @@ const ipv6Valid = (s: string): boolean => {
   return count < 8 && (count >= 3 || groups.some((g) => g.length >= 3))
 }
 
+// The IBAN's characters by code, checked in place (the compact string built character by
+// character cost a concatenation per character; `ibanChecksum` is the same mod-97 over it).
+const IBAN_CODES = new Int32Array(64)
+const isAlnum = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
+
 const ibanSpan = (text: string, m: RegExpExecArray): readonly [number, number] | undefined => {
   const want = IBAN_LENGTHS[m[1]!]
-  if (want === undefined) return undefined
-  let compact = ""
+  if (want === undefined || want > IBAN_CODES.length) return undefined
+  let n = 0
   let i = m.index
-  for (; i < text.length && compact.length < want; i++) {
+  for (; i < text.length && n < want; i++) {
     const c = text.charCodeAt(i)
-    if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90)) compact += text[i]
-    else if (c === 32 && text.charCodeAt(i - 1) !== 32 && compact.length >= 4) continue
+    if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90)) IBAN_CODES[n++] = c
+    else if (c === 32 && text.charCodeAt(i - 1) !== 32 && n >= 4) continue
     else break
   }
-  if (compact.length !== want || /[A-Za-z0-9]/.test(text[i] ?? "")) return undefined
-  return ibanChecksum(compact) ? [m.index, i] : undefined
+  if (n !== want || isAlnum(text.charCodeAt(i))) return undefined
+  return ibanCodesValid(n) ? [m.index, i] : undefined
+}
+
+/** `ibanChecksum` over the first `n` codes of `IBAN_CODES` (digits and upper-case letters). */
+const ibanCodesValid = (n: number): boolean => {
+  if (n < 15 || n > 34) return false
+  let rem = 0
+  for (let k = 0; k < n; k++) {
+    const ch = IBAN_CODES[(k + 4) % n]!
+    rem = ch <= 57 ? (rem * 10 + (ch - 48)) % 97 : (rem * 100 + (ch - 55)) % 97
+  }
+  return rem === 1
 }
 
 /** A secret rule with its needles as the presence pass records them (lower-cased, or literal). */
@@ -171,8 +188,9 @@ const NUMERIC: ReadonlyArray<EntityRule> = [
     span: (m, text) => {
       if (!ssnValid(m[1]! + m[3]! + m[4]!)) return undefined
       const before = text.slice(Math.max(0, m.index - 40), m.index)
-      if (SSN_NOT.test(before)) return undefined
-      if ((m[2] === "" || m[2] === ".") && !SSN_CONTEXT.test(before)) return undefined
+      const from = contextStart(before)
+      if (endsWithContext(SSN_NOT, before, from)) return undefined
+      if ((m[2] === "" || m[2] === ".") && !endsWithContext(SSN_CONTEXT, before, from)) return undefined
       return [m.index, m.index + m[0].length]
     }
   },
