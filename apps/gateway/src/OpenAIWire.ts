@@ -15,7 +15,8 @@ import {
   type CompletionRequest,
   type ContentPart,
   schemaIssuePath,
-  type Usage
+  type Usage,
+  type WireItem
 } from "@am/core"
 import type { EngineCompletion } from "@am/engine"
 import { Effect, Schema } from "effect"
@@ -286,6 +287,10 @@ const usageWire = (u: Usage) => ({
 export const responseId = (requestId: string): string => `chatcmpl-${requestId}`
 
 /** A `chat.completion` object for an engine answer. */
+/** The message fields an OpenAI chat upstream sent that the engine has no place for (`annotations`, `audio`). */
+const chatExtras = (wireItems: ReadonlyArray<WireItem> | undefined): Record<string, unknown> =>
+  Object.assign({}, ...(wireItems ?? []).filter((w) => w.wire === "openai.chat").map((w) => w.item as object))
+
 export const toChatCompletion = (answer: EngineCompletion, created: number) => {
   const m = answer.message
   const text =
@@ -316,7 +321,9 @@ export const toChatCompletion = (answer: EngineCompletion, created: number) => {
                   function: { name: t.name, arguments: t.arguments }
                 }))
               }
-            : {})
+            : {}),
+          // An OpenAI upstream's citations and audio, as it sent them.
+          ...chatExtras(answer.wireItems)
         },
         logprobs: logprobsWire(answer.logprobs),
         finish_reason: answer.finishReason === "refusal" ? "stop" : answer.finishReason
@@ -416,7 +423,10 @@ export class ChunkEncoder {
       case "Finish": {
         this.finished = true
         const finish = chunk.finishReason === "refusal" ? "stop" : chunk.finishReason
-        let out = this.frame([{ index: 0, delta: this.delta({}), logprobs: null, finish_reason: finish }])
+        // An OpenAI upstream's citations ride on the finishing delta, as they do upstream.
+        let out = this.frame([
+          { index: 0, delta: this.delta(chatExtras(chunk.wireItems)), logprobs: null, finish_reason: finish }
+        ])
         if (this.includeUsage) {
           out += `data: ${JSON.stringify({
             id: this.id,

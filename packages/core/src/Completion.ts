@@ -45,8 +45,9 @@ export type TokenLogprob = typeof TokenLogprob.Type
 /**
  * An output item of an answer that the core completion has no place for (an OpenAI Responses
  * `web_search_call` or `custom_tool_call`, an Anthropic `server_tool_use` or
- * `web_search_tool_result` block, …), as the upstream sent it, with the wire it is written in and
- * its position in the upstream's `output` / `content`. The gateway hands these back to a client
+ * `web_search_tool_result` block, an OpenAI chat message's `annotations` and `audio` — there the
+ * item holds those message fields), as the upstream sent it, with the wire it is written in and
+ * its position in the upstream's `output` / `content` (0 for a chat message). The gateway hands these back to a client
  * of that wire only; nothing else reads them.
  *
  * @example
@@ -60,7 +61,7 @@ export type TokenLogprob = typeof TokenLogprob.Type
  * ```
  */
 export const WireItem = Schema.Struct({
-  wire: Schema.Literals(["openai.responses", "anthropic.messages"]),
+  wire: Schema.Literals(["openai.chat", "openai.responses", "anthropic.messages"]),
   index: Schema.Int,
   item: Schema.Unknown
 })

@@ -215,6 +215,9 @@ export const fromChatCompletion = (
   const logprobs = toLogprobs(rawChoice)
   const fingerprint = stringField(body, "system_fingerprint")
   const tier = stringField(body, "service_tier")
+  // A search model's citations and an audio answer have no place in the core message: they ride
+  // along for a client of the chat wire.
+  const extras = chatMessageExtras(field(rawChoice, "message"))
   return Result.succeed({
     message: {
       role: "assistant",
@@ -232,6 +235,28 @@ export const fromChatCompletion = (
     ...(nonEmpty(options.requestId) !== undefined ? { providerRequestId: options.requestId! } : {}),
     ...(fingerprint !== undefined ? { systemFingerprint: fingerprint } : {}),
     ...(tier !== undefined ? { serviceTier: tier } : {}),
-    ...(logprobs !== undefined ? { logprobs } : {})
+    ...(logprobs !== undefined ? { logprobs } : {}),
+    ...(extras !== undefined ? { wireItems: [{ wire: "openai.chat" as const, index: 0, item: extras }] } : {})
   })
+}
+
+/**
+ * The fields of an OpenAI chat message the core message has no place for — `annotations` (a
+ * search model's `url_citation`s) and `audio` — or `undefined` when it has neither.
+ *
+ * @example
+ * ```ts
+ * import { chatMessageExtras } from "@am/provider-openai"
+ * chatMessageExtras({ content: "…", annotations: [{ type: "url_citation", url_citation: { url: "https://x.test" } }] })
+ * // { annotations: [{ type: "url_citation", … }] }
+ * ```
+ */
+export const chatMessageExtras = (message: unknown): Readonly<Record<string, unknown>> | undefined => {
+  const annotations = field(message, "annotations")
+  const audio = field(message, "audio")
+  const out = {
+    ...(Array.isArray(annotations) && annotations.length > 0 ? { annotations } : {}),
+    ...(audio !== null && typeof audio === "object" ? { audio } : {})
+  }
+  return Object.keys(out).length > 0 ? out : undefined
 }

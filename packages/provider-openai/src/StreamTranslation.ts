@@ -53,6 +53,8 @@ export const makeStreamTranslator = (options: ResponseTranslationOptions): Strea
   let toolCalls = false
   let nextToolIndex = 0
   const toolIndexById = new Map<string, number>()
+  // A search model's citations (`delta.annotations`): no chunk carries them; the Finish does.
+  const annotations: Array<unknown> = []
 
   const toolIndex = (tc: WireToolCallDelta): number => {
     // Servers that omit `index` send whole calls; number them in order of appearance.
@@ -91,6 +93,8 @@ export const makeStreamTranslator = (options: ResponseTranslationOptions): Strea
         })
       }
       if (delta?.refusal != null && delta.refusal !== "") refusal = true
+      const cited = field(field(Array.isArray(rawChoices) ? rawChoices[i] : undefined, "delta"), "annotations")
+      if (Array.isArray(cited)) annotations.push(...cited)
       for (const tc of delta?.tool_calls ?? []) {
         toolCalls = true
         const name = nonEmpty(tc.function?.name)
@@ -117,7 +121,10 @@ export const makeStreamTranslator = (options: ResponseTranslationOptions): Strea
       model: model ?? options.model,
       rawFinishReason: raw,
       ...(id !== undefined ? { providerResponseId: id } : {}),
-      ...(fingerprint !== undefined ? { systemFingerprint: fingerprint } : {})
+      ...(fingerprint !== undefined ? { systemFingerprint: fingerprint } : {}),
+      ...(annotations.length > 0
+        ? { wireItems: [{ wire: "openai.chat" as const, index: 0, item: { annotations } }] }
+        : {})
     })
   }
 

@@ -68,12 +68,28 @@ const toolCall = (a: Answer, ctx: Ctx) => ({
 
 const isTool = (a: Answer) => a.shape === "tool_call" || a.shape === "malformed_tool_call"
 
+/** A search model's citation of its one result (`web_search_options` asked), over the whole answer. */
+const citations = (a: Answer, ctx: Ctx) =>
+  (ctx.req as OpenAIParsed).webSearch === true && a.shape === "text"
+    ? [
+        {
+          type: "url_citation",
+          url_citation: {
+            start_index: 0,
+            end_index: a.text.length,
+            url: "https://example.test/result",
+            title: "A result"
+          }
+        }
+      ]
+    : []
+
 const message = (a: Answer, ctx: Ctx) =>
   isTool(a)
     ? { role: "assistant", content: null, tool_calls: [toolCall(a, ctx)], refusal: null, annotations: [] }
     : a.shape === "refusal"
       ? { role: "assistant", content: null, refusal: a.text, annotations: [] }
-      : { role: "assistant", content: a.text, refusal: null, annotations: [] }
+      : { role: "assistant", content: a.text, refusal: null, annotations: citations(a, ctx) }
 
 const FINGERPRINT = "fp_7a1b2c3d4e"
 
@@ -92,6 +108,8 @@ const chunk = (ctx: Ctx, choices: Array<unknown>, withUsage: unknown) =>
 /** OpenAI's parsed request: also whether `logprobs` was asked for. */
 interface OpenAIParsed extends ParsedRequest {
   readonly logprobs?: boolean
+  /** `web_search_options` was sent (a search model): the answer cites its result. */
+  readonly webSearch?: boolean
 }
 
 /** A streamed text delta's `logprobs`: one token per delta when the request asked for them. */
@@ -141,7 +159,8 @@ const parseRequest = (body: any): OpenAIParsed => {
     includeUsage: body?.stream_options?.include_usage === true,
     toolName: Array.isArray(tools) ? tools[0]?.function?.name : undefined,
     invalid,
-    logprobs: body?.logprobs === true
+    logprobs: body?.logprobs === true,
+    webSearch: body?.web_search_options != null
   }
 }
 
@@ -270,6 +289,9 @@ export const OpenAIWire: Dialect = {
           )
         )
     }
+    const cited = citations(a, ctx)
+    if (cited.length > 0)
+      out.push(chunk(ctx, [{ index: 0, delta: { annotations: cited }, logprobs: null, finish_reason: null }], null))
     out.push(chunk(ctx, [{ index: 0, delta: {}, logprobs: null, finish_reason: a.finish }], null))
     if (ctx.req.includeUsage) out.push(chunk(ctx, [], usage(a, ctx)))
     out.push("data: [DONE]\n\n")
