@@ -330,7 +330,7 @@ export const toAnthropicMessage = (answer: EngineCompletion, stopSequences: Read
     content: withServerBlocks(
       [
         ...(m.reasoning ?? []).map(thinkingBlock),
-        ...(shown.length > 0 ? [{ type: "text" as const, text: shown }] : []),
+        ...(shown.length > 0 && !citedText(answer.wireItems, shown) ? [{ type: "text" as const, text: shown }] : []),
         ...(m.toolCalls ?? []).map((t) => ({
           type: "tool_use" as const,
           id: t.id,
@@ -348,13 +348,34 @@ export const toAnthropicMessage = (answer: EngineCompletion, stopSequences: Read
   }
 }
 
+/** The upstream's own text blocks (with citations) among `wireItems`. */
+const citedBlocks = (wireItems: ReadonlyArray<WireItem> | undefined) =>
+  (wireItems ?? []).filter(
+    (w) => w.wire === "anthropic.messages" && (w.item as { type?: unknown } | null)?.type === "text"
+  )
+
+/**
+ * Whether the upstream's cited text blocks spell the whole answer `text` — then they are the
+ * answer's text (citations kept); when a guard or a repair changed the text, the engine's text is.
+ */
+const citedText = (wireItems: ReadonlyArray<WireItem> | undefined, text: string): boolean => {
+  const cited = citedBlocks(wireItems)
+  if (cited.length === 0) return false
+  const all = (wireItems ?? []).filter((w) => w.wire === "anthropic.messages")
+  return all.length > 0 && cited.map((w) => (w.item as { text?: string }).text ?? "").join("") === text
+}
+
 /**
  * `blocks` with an Anthropic upstream's own server-tool blocks (`server_tool_use`,
  * `web_search_tool_result`, …) put back where the upstream had them.
  */
 const withServerBlocks = (blocks: ReadonlyArray<unknown>, wireItems: ReadonlyArray<WireItem> | undefined) => {
   const out = [...blocks]
-  const own = (wireItems ?? []).filter((w) => w.wire === "anthropic.messages").sort((a, b) => a.index - b.index)
+  const text = blocks.some((b) => (b as { type?: unknown }).type === "text")
+  // Cited text blocks stand in for the text only when it was left out for them (`citedText`).
+  const own = (wireItems ?? [])
+    .filter((w) => w.wire === "anthropic.messages" && (!text || (w.item as { type?: unknown }).type !== "text"))
+    .sort((a, b) => a.index - b.index)
   for (const w of own) out.splice(Math.min(Math.max(0, w.index), out.length), 0, w.item)
   return out
 }

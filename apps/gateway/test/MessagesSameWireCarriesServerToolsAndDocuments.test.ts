@@ -3,8 +3,8 @@
  * `@anthropic-ai/sdk` (what Claude Code's web search and PDF reading send): a server tool
  * (`web_search_20250305`) and a `document` block reach the Anthropic upstream as the client's own
  * bytes, and the upstream's server-tool blocks (`server_tool_use`, `web_search_tool_result`) come
- * back to the client — in the JSON message where the upstream had them, and streamed (whole,
- * after the streamed blocks) into the SDK's final message. A translated fallback proceeds without
+ * back to the client — in the JSON message where the upstream had them (a cited text block with
+ * its citations), and streamed (whole, after the streamed blocks) into the SDK's final message. A translated fallback proceeds without
  * them and names them in `x-am-dropped-fields` (this env's `drop-and-report`); with input guards
  * on, a block they cannot read is a 400 naming it, never sent unread.
  */
@@ -52,6 +52,11 @@ describe("same wire: server tools and documents reach Anthropic and their blocks
     expect(message.content[1]).toMatchObject({
       type: "web_search_tool_result",
       content: [expect.objectContaining({ type: "web_search_result", url: "https://example.test/result" })]
+    })
+    // The answer's text block keeps its citations of the result.
+    expect(message.content[2]).toMatchObject({
+      type: "text",
+      citations: [expect.objectContaining({ type: "web_search_result_location", url: "https://example.test/result" })]
     })
   })
 

@@ -122,8 +122,13 @@ export const fromMessage = (message: Message, providerRequestId?: string | null)
   // Server tools' blocks (`server_tool_use`, `web_search_tool_result`, …): kept whole for a client
   // of the Messages wire, at their index.
   const wireItems: Array<WireItem> = []
+  // With citations (web search, documents) on any text block, every text block is kept whole too:
+  // the core text has no place for them; the gateway renders these blocks while the text is still
+  // the upstream's.
+  const cited = message.content.some((b) => b.type === "text" && Array.isArray(b.citations) && b.citations.length > 0)
   message.content.forEach((b, index) => {
-    if (!representedBlock(b.type)) wireItems.push({ wire: "anthropic.messages", index, item: b })
+    if (!representedBlock(b.type) || (cited && b.type === "text"))
+      wireItems.push({ wire: "anthropic.messages", index, item: b })
   })
   return {
     message: {

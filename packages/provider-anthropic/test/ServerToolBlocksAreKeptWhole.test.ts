@@ -34,6 +34,27 @@ describe("server-tool blocks", () => {
     ])
   })
 
+  it("with citations on a text block, every text block is kept too (the core text has no place for them)", () => {
+    const cited = {
+      type: "text",
+      text: "Here is the news.",
+      citations: [{ type: "web_search_result_location", url: "https://example.test", cited_text: "news" }]
+    }
+    const c = fromMessage({
+      id: "msg_1",
+      type: "message",
+      role: "assistant",
+      model: "claude-sonnet-4-6",
+      content: [call, result, cited],
+      stop_reason: "end_turn",
+      stop_sequence: null,
+      usage: { input_tokens: 3, output_tokens: 5 }
+    } as unknown as Message)
+    expect(c.message.content).toBe("Here is the news.")
+    expect(c.wireItems?.map((w) => w.index)).toEqual([0, 1, 2])
+    expect(c.wireItems?.[2]?.item).toEqual(cited)
+  })
+
   it("a stream assembles a server_tool_use's input and puts both blocks on the Finish", () => {
     const t = makeStreamTranslator("claude-sonnet-4-6")
     const events = [

@@ -113,8 +113,24 @@ const answerBlocks = (a: Answer, ctx: Ctx): Array<unknown> => {
         input: JSON.parse(a.text)
       }
     ]
-  return a.text.length === 0 ? [] : [{ type: "text", text: a.text }]
+  if (a.text.length === 0) return []
+  const cited = searchCitations(a, ctx)
+  return [{ type: "text", text: a.text, ...(cited.length > 0 ? { citations: cited } : {}) }]
 }
+
+/** A searched answer cites its result (Anthropic's `web_search_result_location`). */
+const searchCitations = (a: Answer, ctx: Ctx) =>
+  (ctx.req as AnthropicParsed).webSearch === true && a.shape === "text"
+    ? [
+        {
+          type: "web_search_result_location",
+          url: "https://example.test/result",
+          title: "A result",
+          encrypted_index: `Eo-sim-${ctx.responseId}`,
+          cited_text: a.text.slice(0, 40)
+        }
+      ]
+    : []
 
 const sse = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
 
@@ -325,6 +341,14 @@ export const AnthropicWire: Dialect = {
       for (const d of deltas(a.text))
         out.push(
           sse("content_block_delta", { type: "content_block_delta", index: at, delta: { type: "text_delta", text: d } })
+        )
+      for (const citation of searchCitations(a, ctx))
+        out.push(
+          sse("content_block_delta", {
+            type: "content_block_delta",
+            index: at,
+            delta: { type: "citations_delta", citation }
+          })
         )
       out.push(sse("content_block_stop", { type: "content_block_stop", index: at }))
     }
