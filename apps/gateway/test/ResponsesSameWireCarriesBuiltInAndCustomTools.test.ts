@@ -77,8 +77,30 @@ describe("same wire: what only an OpenAI upstream understands goes through as se
     expect(output.map((i) => i.type)).toEqual(["reasoning", "web_search_call", "message"])
     expect(output[1]).toMatchObject({ type: "web_search_call", status: "completed", action: { type: "search" } })
     expect((data as OpenAI.Responses.Response).output_text).toContain("fake openai upstream")
+    // The message keeps the upstream's citation of what it found.
+    const message = output[2] as OpenAI.Responses.ResponseOutputMessage
+    expect((message.content[0] as OpenAI.Responses.ResponseOutputText).annotations).toEqual([
+      expect.objectContaining({ type: "url_citation", url: "https://example.test/result", start_index: 0 })
+    ])
     // The tools echo as sent.
     expect((data as OpenAI.Responses.Response).tools.map((t) => t.type)).toEqual(["web_search", "custom", "function"])
+  })
+
+  it("a streamed search: the search item and the message's citations reach the SDK's final response", async () => {
+    const stream = await env.client.responses.create({
+      model: "openai-only",
+      input: "Search the web",
+      tools: [{ type: "web_search" }],
+      stream: true
+    } as never)
+    let done: OpenAI.Responses.Response | undefined
+    for await (const e of stream as unknown as AsyncIterable<OpenAI.Responses.ResponseStreamEvent>)
+      if (e.type === "response.completed") done = e.response
+    expect(done?.output.map((i) => i.type)).toEqual(["message", "web_search_call"])
+    const message = done!.output[0] as OpenAI.Responses.ResponseOutputMessage
+    expect((message.content[0] as OpenAI.Responses.ResponseOutputText).annotations).toEqual([
+      expect.objectContaining({ type: "url_citation" })
+    ])
   })
 
   it("a turn of nothing but a file part reaches it as sent", async () => {

@@ -19,6 +19,7 @@ import { argumentsText, field } from "./internal/fields.ts"
 import type { ResponseTranslationOptions } from "./ResponseTranslation.ts"
 import {
   type ResponsesProblem,
+  annotated,
   representedItem,
   responsesFinishReason,
   toResponsesUsage,
@@ -157,7 +158,10 @@ export const makeResponsesStreamTranslator = (options: ResponseTranslationOption
         return Result.succeed(whole(event, { arguments: field(event, "arguments") }))
       case "response.output_item.done": {
         const item = field(event, "item")
-        if (!representedItem(field(item, "type")) && Predicate.isObject(item)) {
+        if (
+          Predicate.isObject(item) &&
+          (!representedItem(field(item, "type")) || (field(item, "type") === "message" && annotated(item)))
+        ) {
           const at = field(event, "output_index")
           wireItems.push({ wire: "openai.responses", index: Predicate.isNumber(at) ? at : wireItems.length, item })
           return Result.succeed([])

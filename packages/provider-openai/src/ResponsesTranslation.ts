@@ -98,6 +98,18 @@ export const responsesFinishReason = (
 export const representedItem = (type: unknown): boolean =>
   type === "message" || type === "function_call" || type === "reasoning"
 
+/**
+ * Whether a `message` output item's text carries annotations (citations).
+ *
+ * @example
+ * ```ts
+ * import { annotated } from "@am/provider-openai"
+ * annotated({ type: "message", content: [{ type: "output_text", text: "x", annotations: [{ type: "url_citation" }] }] }) // true
+ * ```
+ */
+export const annotated = (item: unknown): boolean =>
+  list(field(item, "content")).some((p) => list(field(p, "annotations")).length > 0)
+
 /** The text of a reasoning item: its reasoning text, else its summary. */
 const reasoningText = (item: unknown): string => {
   const parts = list(field(item, "content")).length > 0 ? field(item, "content") : field(item, "summary")
@@ -164,6 +176,9 @@ export const fromResponsesObject = (
       continue
     }
     if (type === "message") {
+      // Its text's citations (`annotations`, a web search's `url_citation`s) have no place in the
+      // core text: the whole item rides along too, for the same-wire client.
+      if (annotated(item)) wireItems.push({ wire: "openai.responses", index, item })
       for (const part of list(field(item, "content"))) {
         const t = field(part, "type")
         if (t === "output_text" && Predicate.isString(field(part, "text")))

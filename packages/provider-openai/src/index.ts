@@ -39,6 +39,7 @@ export { type ResponsesInput, type ResponsesInputItem, toResponsesInput } from "
 export { type ResponsesSameWireOptions, sameWireResponsesBody } from "./ResponsesSameWire.ts"
 export { makeResponsesStreamTranslator, type ResponsesStreamTranslator } from "./ResponsesStreamTranslation.ts"
 export {
+  annotated,
   fromResponsesObject,
   representedItem,
   type ResponsesProblem,

@@ -127,7 +127,26 @@ const usage = (a: Answer, ctx: Ctx) => ({
   total_tokens: ctx.inputTokens + a.outputTokens
 })
 
-const textPart = (text: string) => ({ type: "output_text", text, annotations: [], logprobs: [] })
+const textPart = (text: string, annotations: ReadonlyArray<unknown> = []) => ({
+  type: "output_text",
+  text,
+  annotations,
+  logprobs: []
+})
+
+/** A searched answer cites its one result over the whole text (as OpenAI's `url_citation`). */
+const citations = (a: Answer, ctx: Ctx): ReadonlyArray<unknown> =>
+  searches(ctx) && a.shape === "text"
+    ? [
+        {
+          type: "url_citation",
+          start_index: 0,
+          end_index: a.text.length,
+          url: "https://example.test/result",
+          title: "A result"
+        }
+      ]
+    : []
 
 const custom = (ctx: Ctx) => isRequest(ctx.req) && ctx.req.responses.custom
 const searches = (ctx: Ctx) => isRequest(ctx.req) && ctx.req.responses.webSearch
@@ -176,7 +195,7 @@ const item = (a: Answer, ctx: Ctx, itemStatus: string) =>
           type: "message",
           status: itemStatus,
           role: "assistant",
-          content: [a.shape === "refusal" ? { type: "refusal", refusal: a.text } : textPart(a.text)]
+          content: [a.shape === "refusal" ? { type: "refusal", refusal: a.text } : textPart(a.text, citations(a, ctx))]
         }
 
 const response = (a: Answer | undefined, ctx: Ctx) => {
@@ -271,9 +290,12 @@ const events = (a: Answer, ctx: Ctx): Array<string> => {
       refusal ? "response.refusal.done" : "response.output_text.done",
       refusal ? { ...part, refusal: a.text } : { ...part, text: a.text, logprobs: [] }
     )
+    citations(a, ctx).forEach((annotation, annotation_index) =>
+      event("response.output_text.annotation.added", { ...part, annotation_index, annotation })
+    )
     event("response.content_part.done", {
       ...part,
-      part: refusal ? { type: "refusal", refusal: a.text } : textPart(a.text)
+      part: refusal ? { type: "refusal", refusal: a.text } : textPart(a.text, citations(a, ctx))
     })
   }
   event("response.output_item.done", { ...at, item: final })

@@ -15,7 +15,8 @@ import {
   type ResponsesOutputItem,
   responsesReasoningItem,
   type ResponsesEnvelope,
-  responsesIds
+  responsesIds,
+  upstreamAnnotations
 } from "./ResponseObject.ts"
 
 interface OpenMessage {
@@ -98,8 +99,8 @@ export class ResponseEventEncoder {
     return { frames, message }
   }
 
-  private closeMessage(m: OpenMessage, status: string): string {
-    const part = { type: "output_text", text: m.text, annotations: [], logprobs: [] }
+  private closeMessage(m: OpenMessage, status: string, annotations: ReadonlyArray<unknown> = []): string {
+    const part = { type: "output_text", text: m.text, annotations, logprobs: [] }
     return (
       this.frame("response.output_text.done", {
         item_id: m.id,
@@ -111,7 +112,7 @@ export class ResponseEventEncoder {
       this.frame("response.content_part.done", { item_id: m.id, output_index: m.outputIndex, content_index: 0, part }) +
       this.frame("response.output_item.done", {
         output_index: m.outputIndex,
-        item: responsesMessageItem(m.id, m.text, undefined, status)
+        item: responsesMessageItem(m.id, m.text, undefined, status, annotations)
       })
     )
   }
@@ -282,15 +283,21 @@ export class ResponseEventEncoder {
     const status = reason === "length" || reason === "content_filter" ? "incomplete" : "completed"
     let out = this.closeThoughts()
     // An answer that is only upstream items (a custom tool call, say) has no empty message beside them.
-    const own = wireItems.some((w) => w.wire === "openai.responses")
+    const own = wireItems.some(
+      (w) => w.wire === "openai.responses" && (w.item as { type?: unknown } | null)?.type !== "message"
+    )
     if (this.items.every((i) => i.kind === "reasoning") && !own) out += this.openMessage().frames
     const output: Array<ResponsesOutputItem> = []
     for (const item of this.items) {
       if (item.kind === "reasoning") {
         output.push(responsesReasoningItem(item.id, item.part, "completed"))
       } else if (item.kind === "message") {
-        if (item === this.message) out += this.closeMessage(item, status)
-        output.push(responsesMessageItem(item.id, item.text, undefined, item === this.message ? status : "completed"))
+        // The upstream's citations, when the last message's text is the whole of its own.
+        const annotations = item === this.message ? upstreamAnnotations(wireItems, item.text) : []
+        if (item === this.message) out += this.closeMessage(item, status, annotations)
+        output.push(
+          responsesMessageItem(item.id, item.text, undefined, item === this.message ? status : "completed", annotations)
+        )
       } else {
         out += this.closeCall(item)
         output.push(
@@ -305,7 +312,9 @@ export class ResponseEventEncoder {
     this.message = undefined
     // A same-wire upstream's own items arrive whole with the finish: each is added and done after
     // the streamed ones (their output_index follows them).
-    for (const w of wireItems.filter((x) => x.wire === "openai.responses")) {
+    for (const w of wireItems.filter(
+      (x) => x.wire === "openai.responses" && (x.item as { type?: unknown } | null)?.type !== "message"
+    )) {
       const item = w.item as ResponsesOutputItem
       const at = output.length
       out += this.frame("response.output_item.added", { output_index: at, item })

@@ -33,8 +33,14 @@ export const responsesStatus = (reason: FinishReason) =>
       ? { status: "incomplete" as const, incomplete_details: { reason: "content_filter" } }
       : { status: "completed" as const, incomplete_details: null }
 
-/** An output `message` item. */
-export const responsesMessageItem = (id: string, text: string, refusal: string | undefined, status: string) => ({
+/** An output `message` item (`annotations`: the upstream's citations of its text, when it had them). */
+export const responsesMessageItem = (
+  id: string,
+  text: string,
+  refusal: string | undefined,
+  status: string,
+  annotations: ReadonlyArray<unknown> = []
+) => ({
   id,
   type: "message" as const,
   status,
@@ -42,8 +48,55 @@ export const responsesMessageItem = (id: string, text: string, refusal: string |
   content:
     refusal !== undefined
       ? [{ type: "refusal" as const, refusal }]
-      : [{ type: "output_text" as const, text, annotations: [], logprobs: [] }]
+      : [{ type: "output_text" as const, text, annotations, logprobs: [] }]
 })
+
+/**
+ * The citations a same-wire upstream put on the text of its `message` items, when that text is
+ * still the answer's `text` (not after a guard or a repair changed it); else none.
+ *
+ * @example
+ * ```ts
+ * import { upstreamAnnotations } from "./ResponseObject.ts"
+ * upstreamAnnotations(
+ *   [{ wire: "openai.responses", index: 0, item: { type: "message", content: [{ type: "output_text", text: "Hi", annotations: [{ type: "url_citation" }] }] } }],
+ *   "Hi"
+ * ) // [{ type: "url_citation" }]
+ * ```
+ */
+export const upstreamAnnotations = (
+  wireItems: ReadonlyArray<WireItem> | undefined,
+  text: string
+): ReadonlyArray<unknown> => {
+  const parts = (wireItems ?? [])
+    .filter((w) => w.wire === "openai.responses" && (w.item as { type?: unknown } | null)?.type === "message")
+    .flatMap((w) => {
+      const content = (w.item as { content?: unknown }).content
+      return Array.isArray(content) ? content : []
+    })
+    .filter((p) => (p as { type?: unknown } | null)?.type === "output_text") as ReadonlyArray<{
+    text?: string
+    annotations?: ReadonlyArray<unknown>
+  }>
+  if (parts.length === 0 || parts.map((p) => p.text ?? "").join("") !== text) return []
+  // One text part: its indices hold; across several, each part's are shifted by the text before it.
+  let offset = 0
+  return parts.flatMap((p) => {
+    const shift = offset
+    offset += (p.text ?? "").length
+    return (p.annotations ?? []).map((a) => shiftAnnotation(a, shift))
+  })
+}
+
+const shiftAnnotation = (a: unknown, by: number): unknown => {
+  if (by === 0 || typeof a !== "object" || a === null) return a
+  const r = a as Record<string, unknown>
+  return {
+    ...r,
+    ...(typeof r.start_index === "number" ? { start_index: r.start_index + by } : {}),
+    ...(typeof r.end_index === "number" ? { end_index: r.end_index + by } : {})
+  }
+}
 
 /** An output `reasoning` item: the provider's readable reasoning as `reasoning_text`. */
 export const responsesReasoningItem = (id: string, part: ReasoningPart, status: string) => ({
@@ -93,7 +146,10 @@ export const withWireItems = (
   wireItems: ReadonlyArray<WireItem> | undefined
 ): Array<ResponsesOutputItem> => {
   const out = [...items]
-  const own = (wireItems ?? []).filter((w) => w.wire === "openai.responses")
+  // A message item rides along for its citations only (`upstreamAnnotations`), never as a second message.
+  const own = (wireItems ?? []).filter(
+    (w) => w.wire === "openai.responses" && (w.item as { type?: unknown } | null)?.type !== "message"
+  )
   for (const w of own.sort((a, b) => a.index - b.index))
     out.splice(Math.min(Math.max(0, w.index), out.length), 0, w.item as ResponsesWireOutputItem)
   return out
@@ -117,10 +173,20 @@ export const responsesOutputItems = (
   const items: Array<ResponsesOutputItem> = (answer.reasoning ?? []).map((part, i) =>
     responsesReasoningItem(ids.reasoning(i), part, "completed")
   )
-  const wire = (answer.wireItems ?? []).filter((w) => w.wire === "openai.responses")
+  const wire = (answer.wireItems ?? []).filter(
+    (w) => w.wire === "openai.responses" && (w.item as { type?: unknown } | null)?.type !== "message"
+  )
   // An answer that is only upstream items (a custom tool call, say) has no empty message beside them.
   if (answer.text.length > 0 || answer.refusal !== undefined || (answer.toolCalls.length === 0 && wire.length === 0))
-    items.push(responsesMessageItem(ids.message, answer.text, answer.refusal, itemStatus))
+    items.push(
+      responsesMessageItem(
+        ids.message,
+        answer.text,
+        answer.refusal,
+        itemStatus,
+        upstreamAnnotations(answer.wireItems, answer.text)
+      )
+    )
   answer.toolCalls.forEach((call, i) => {
     items.push(responsesFunctionCallItem(ids.functionCall(i), call, "completed"))
   })
