@@ -290,9 +290,8 @@ const events = (a: Answer, ctx: Ctx): Array<string> => {
       refusal ? "response.refusal.done" : "response.output_text.done",
       refusal ? { ...part, refusal: a.text } : { ...part, text: a.text, logprobs: [] }
     )
-    citations(a, ctx).forEach((annotation, annotation_index) =>
+    for (const [annotation_index, annotation] of citations(a, ctx).entries())
       event("response.output_text.annotation.added", { ...part, annotation_index, annotation })
-    )
     event("response.content_part.done", {
       ...part,
       part: refusal ? { type: "refusal", refusal: a.text } : textPart(a.text, citations(a, ctx))
