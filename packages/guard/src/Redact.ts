@@ -95,7 +95,11 @@ export const redactWithView = (text: string, vault: Vault, policy: PiiPolicy, pr
   let view = ""
   // The view lower-cased, from the detector's lower-cased text (ASCII: the same positions), so
   // the view itself is never flattened and lower-cased again (a 2 KB copy and pass per text).
-  let lower = ""
+  // Joined, not concatenated: `join` writes one flat string, where a concatenation stays a rope
+  // that V8 flattens into a second string on the first regex, and whose characters the
+  // firewall's character loops then read through the rope (base64 runs took 2.6 µs instead of
+  // 0.4 µs per 2 KB in `./am bench guard`).
+  const lower: string[] = []
   let at = 0
   for (const f of found) {
     const action = policy[f.entity]
@@ -106,7 +110,7 @@ export const redactWithView = (text: string, vault: Vault, policy: PiiPolicy, pr
     const scoring = scoringOf(f.entity, placeholder)
     out += before + placeholder
     view += before + scoring.view
-    if (prepared !== undefined) lower += prepared.lower.slice(at, f.start) + scoring.lower
+    if (prepared !== undefined) lower.push(prepared.lower.slice(at, f.start), scoring.lower)
     replaced.push({ start: f.start, end: f.end, text: scoring.view })
     at = f.end
     findings.push({ entity: f.entity, rule: f.rule, action })
@@ -118,7 +122,10 @@ export const redactWithView = (text: string, vault: Vault, policy: PiiPolicy, pr
     text: out + rest,
     view,
     findings,
-    prepared: prepared === undefined ? undefined : shiftPrepared(prepared, lower + prepared.lower.slice(at), replaced)
+    prepared:
+      prepared === undefined
+        ? undefined
+        : shiftPrepared(prepared, (lower.push(prepared.lower.slice(at)), lower.join("")), replaced)
   }
 }
 
