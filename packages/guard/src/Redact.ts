@@ -118,14 +118,12 @@ export const redactWithView = (text: string, vault: Vault, policy: PiiPolicy, pr
   if (findings.length === 0) return { text, view: text, findings: none, prepared }
   const rest = text.slice(at)
   view += rest
+  if (prepared !== undefined) lower.push(prepared.lower.slice(at))
   return {
     text: out + rest,
     view,
     findings,
-    prepared:
-      prepared === undefined
-        ? undefined
-        : shiftPrepared(prepared, (lower.push(prepared.lower.slice(at)), lower.join("")), replaced)
+    prepared: prepared === undefined ? undefined : shiftPrepared(prepared, lower.join(""), replaced)
   }
 }
 
