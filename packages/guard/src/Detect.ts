@@ -20,7 +20,7 @@
  */
 import type { Entity } from "./Entity.ts"
 import { IBAN_LENGTHS, ssnValid } from "./internal/Checksums.ts"
-import { classifyDigitRun, contextStart, DIGIT_RUN, endsWithContext } from "./internal/DigitRuns.ts"
+import { classifyDigitRun, contextRegex, contextStart, DIGIT_RUN, endsWithContext } from "./internal/DigitRuns.ts"
 import { SECRET_RULES, type SpanRule } from "./internal/SecretRules.ts"
 import { hasNonAscii } from "./internal/Normalize.ts"
 import { latinStems, type Prepared, SECRET_NEEDLES } from "./internal/Stems.ts"
@@ -69,8 +69,8 @@ const SCP_PATH = /^:[\w~.-]*\/[\w~./-]*/
 const IBAN_START = /\b([A-Z]{2})\d{2}(?=[ ]?[A-Z0-9])/g
 const SSN = /(?<![\w.-])(\d{3})([- .]?)(\d{2})\2(\d{4})(?![\w-]|\.\d)/g
 // Global: searched from `contextStart` (see internal/DigitRuns.ts).
-const SSN_NOT = /(?:sku|lot|part|order|invoice|ref|ticket|case|serial|model|item|po)\b[^\d\n]{0,6}$/gi
-const SSN_CONTEXT = /(?:ssn|social security|soc\. sec|sozialversicherung|tax id|taxpayer)[^\d\n]{0,25}$/gi
+const SSN_NOT = contextRegex(/(?:sku|lot|part|order|invoice|ref|ticket|case|serial|model|item|po)\b[^\d\n]{0,6}$/gi)
+const SSN_CONTEXT = contextRegex(/(?:ssn|social security|soc\. sec|sozialversicherung|tax id|taxpayer)[^\d\n]{0,25}$/gi)
 const IPV4 = /(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w]|\.\d)/g
 const VERSION_CONTEXT = /(?:\bversion|\brelease|\bbuild|\bver\.?|\bfirmware|\bv)\s*$/i
 const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70)

@@ -10,11 +10,27 @@
 export const DIGIT_RUN = /(?<![\w./#$€£%+-])\+?\(?\d(?:\d|[-. /()]{1,3}(?=\d))*(?![\w@])/g
 
 const NANP = /^(?:\+?1[ .-]?)?(?:\(\d{3}\)[ .-]?|\d{3}([ .-]))\d{3}([ .-])\d{4}$/
-// Global: searched from `contextStart` (see there).
-const PHONE_CONTEXT =
+
+/**
+ * `re` checked for `contextStart`: a global regex whose words (its leading alternation) have no
+ * digit and no newline, so no match can start before a context's last digit or newline.
+ */
+export const contextRegex = (re: RegExp): RegExp => {
+  const words = /^\(\?:([^()]*)\)/.exec(re.source)?.[1]
+  if (!re.global || words === undefined || /[0-9\n]|\\[dnsDSW]/.test(words)) {
+    throw new Error(`not a context regex: ${re.source}`)
+  }
+  return re
+}
+
+// Global: searched from `contextStart` (see there), which needs their words free of digits and
+// newlines (`contextRegex` refuses them when the module loads).
+const PHONE_CONTEXT = contextRegex(
   /(?:phone|tel|telephone|call|calling|mobile|cell|fax|whatsapp|sms|text me|ring|reach me|dial|hotline|landline|contact|number is|téléphone|tél|portable|telefon|handy|rufnummer|teléfono|móvil|celular|telefone|telefono|cellulare)\b[^\d\n]{0,20}$/g
-const ORDER_CONTEXT =
+)
+const ORDER_CONTEXT = contextRegex(
   /(?:order|invoice|inv|ref|reference|ticket|tracking|account|acct|sku|serial|case|po|batch|lot|build|version|id|iso|isbn|no\.)\b[^\d\n]{0,12}$/g
+)
 
 /**
  * Card grouping: digits only, or groups split by one kind of separator (all spaces or all
