@@ -17,6 +17,7 @@ import { Schema } from "effect"
 import type { CallerContext } from "./OpenAIWire.ts"
 import { decodeWith } from "./internal/messages/Decode.ts"
 import { stopReasonOf, usageOf } from "./internal/messages/StopAndUsage.ts"
+import { itemType, spliceWireItems, wireItemsOf } from "./internal/WireItems.ts"
 
 const TextBlock = Schema.Struct({ type: Schema.Literal("text"), text: Schema.String })
 const ImageBlock = Schema.Struct({
@@ -348,36 +349,26 @@ export const toAnthropicMessage = (answer: EngineCompletion, stopSequences: Read
   }
 }
 
-/** The upstream's own text blocks (with citations) among `wireItems`. */
-const citedBlocks = (wireItems: ReadonlyArray<WireItem> | undefined) =>
-  (wireItems ?? []).filter(
-    (w) => w.wire === "anthropic.messages" && (w.item as { type?: unknown } | null)?.type === "text"
-  )
-
 /**
- * Whether the upstream's cited text blocks spell the whole answer `text` — then they are the
- * answer's text (citations kept); when a guard or a repair changed the text, the engine's text is.
+ * Whether the upstream's text blocks (kept when any had citations) spell the whole answer `text` —
+ * then they are the answer's text, citations kept; when a guard or a repair changed the text, the
+ * engine's text is.
  */
 const citedText = (wireItems: ReadonlyArray<WireItem> | undefined, text: string): boolean => {
-  const cited = citedBlocks(wireItems)
-  if (cited.length === 0) return false
-  const all = (wireItems ?? []).filter((w) => w.wire === "anthropic.messages")
-  return all.length > 0 && cited.map((w) => (w.item as { text?: string }).text ?? "").join("") === text
+  const cited = wireItemsOf(wireItems, "anthropic.messages", (w) => itemType(w) === "text")
+  return cited.length > 0 && cited.map((w) => (w.item as { text?: string }).text ?? "").join("") === text
 }
 
 /**
- * `blocks` with an Anthropic upstream's own server-tool blocks (`server_tool_use`,
- * `web_search_tool_result`, …) put back where the upstream had them.
+ * `blocks` with an Anthropic upstream's own blocks (`server_tool_use`, `web_search_tool_result`,
+ * …) put back where the upstream had them; its text blocks only when they stand in for the text.
  */
 const withServerBlocks = (blocks: ReadonlyArray<unknown>, wireItems: ReadonlyArray<WireItem> | undefined) => {
-  const out = [...blocks]
   const text = blocks.some((b) => (b as { type?: unknown }).type === "text")
-  // Cited text blocks stand in for the text only when it was left out for them (`citedText`).
-  const own = (wireItems ?? [])
-    .filter((w) => w.wire === "anthropic.messages" && (!text || (w.item as { type?: unknown }).type !== "text"))
-    .sort((a, b) => a.index - b.index)
-  for (const w of own) out.splice(Math.min(Math.max(0, w.index), out.length), 0, w.item)
-  return out
+  return spliceWireItems(
+    blocks,
+    wireItemsOf(wireItems, "anthropic.messages", (w) => !text || itemType(w) !== "text")
+  )
 }
 
 /** Tool-call arguments as `input` (an object); text that is not a JSON object is wrapped, never lost. */

@@ -18,6 +18,7 @@ import {
   type Usage,
   type WireItem
 } from "@am/core"
+import { wireItemsOf } from "./internal/WireItems.ts"
 import type { EngineCompletion } from "@am/engine"
 import { Effect, Schema } from "effect"
 import { GatewayError } from "./GatewayError.ts"
@@ -289,7 +290,7 @@ export const responseId = (requestId: string): string => `chatcmpl-${requestId}`
 /** A `chat.completion` object for an engine answer. */
 /** The message fields an OpenAI chat upstream sent that the engine has no place for (`annotations`, `audio`). */
 const chatExtras = (wireItems: ReadonlyArray<WireItem> | undefined): Record<string, unknown> =>
-  Object.assign({}, ...(wireItems ?? []).filter((w) => w.wire === "openai.chat").map((w) => w.item as object))
+  Object.assign({}, ...wireItemsOf(wireItems, "openai.chat").map((w) => w.item as object))
 
 export const toChatCompletion = (answer: EngineCompletion, created: number) => {
   const m = answer.message

@@ -9,6 +9,7 @@
 import type { CompletionChunk } from "@am/core"
 import { messageId } from "../../AnthropicWire.ts"
 import { stopReasonOf, usageOf } from "./StopAndUsage.ts"
+import { wireItemsOf } from "../WireItems.ts"
 
 /** An SSE frame with its event name, as Anthropic sends them. */
 export const sse = (event: string, data: unknown): string => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
@@ -143,8 +144,7 @@ export class MessageStreamEncoder {
         // An Anthropic upstream's server-tool blocks arrive whole with the finish: each is started
         // and stopped after the streamed blocks (its index follows them).
         let blocks = this.close()
-        for (const w of chunk.wireItems ?? []) {
-          if (w.wire !== "anthropic.messages") continue
+        for (const w of wireItemsOf(chunk.wireItems, "anthropic.messages")) {
           this.block++
           blocks +=
             sse("content_block_start", { type: "content_block_start", index: this.block, content_block: w.item }) +

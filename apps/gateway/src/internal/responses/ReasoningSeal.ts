@@ -9,6 +9,10 @@ import type { ReasoningPart } from "@am/core"
 
 const SEALED = "am.r1."
 
+/** Whether an `encrypted_content` is the gateway's seal (not a provider's own encrypted reasoning). */
+export const isSealed = (encrypted: unknown): encrypted is string =>
+  typeof encrypted === "string" && encrypted.startsWith(SEALED)
+
 /** `encrypted_content` for a reasoning part (`null` when it has no opaque values). */
 export const sealReasoning = (part: ReasoningPart): string | null =>
   part.signature === undefined && part.redactedData === undefined
@@ -20,7 +24,7 @@ export const sealReasoning = (part: ReasoningPart): string | null =>
 
 /** The reasoning part for an input `reasoning` item (`encrypted_content` the gateway sealed, or text only). */
 export const unsealReasoning = (text: string, encrypted: string | null | undefined): ReasoningPart => {
-  if (encrypted === undefined || encrypted === null || !encrypted.startsWith(SEALED)) return { type: "reasoning", text }
+  if (!isSealed(encrypted)) return { type: "reasoning", text }
   try {
     const v = JSON.parse(Buffer.from(encrypted.slice(SEALED.length), "base64url").toString("utf8")) as Record<
       string,

@@ -14,6 +14,7 @@ import {
   responsesMessageItem,
   type ResponsesOutputItem,
   responsesReasoningItem,
+  responsesWireItems,
   type ResponsesEnvelope,
   responsesIds,
   upstreamAnnotations
@@ -283,10 +284,8 @@ export class ResponseEventEncoder {
     const status = reason === "length" || reason === "content_filter" ? "incomplete" : "completed"
     let out = this.closeThoughts()
     // An answer that is only upstream items (a custom tool call, say) has no empty message beside them.
-    const own = wireItems.some(
-      (w) => w.wire === "openai.responses" && (w.item as { type?: unknown } | null)?.type !== "message"
-    )
-    if (this.items.every((i) => i.kind === "reasoning") && !own) out += this.openMessage().frames
+    const own = responsesWireItems(wireItems)
+    if (this.items.every((i) => i.kind === "reasoning") && own.length === 0) out += this.openMessage().frames
     const output: Array<ResponsesOutputItem> = []
     for (const item of this.items) {
       if (item.kind === "reasoning") {
@@ -312,9 +311,7 @@ export class ResponseEventEncoder {
     this.message = undefined
     // A same-wire upstream's own items arrive whole with the finish: each is added and done after
     // the streamed ones (their output_index follows them).
-    for (const w of wireItems.filter(
-      (x) => x.wire === "openai.responses" && (x.item as { type?: unknown } | null)?.type !== "message"
-    )) {
+    for (const w of own) {
       const item = w.item as ResponsesOutputItem
       const at = output.length
       out += this.frame("response.output_item.added", { output_index: at, item })

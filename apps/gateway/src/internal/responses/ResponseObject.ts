@@ -6,6 +6,7 @@
  */
 import type { FinishReason, ReasoningPart, ToolCall, Usage, WireItem } from "@am/core"
 import type { ResponsesRequest } from "../../ResponsesWire.ts"
+import { itemType, spliceWireItems, wireItemsOf } from "../WireItems.ts"
 import { sealReasoning } from "./ReasoningSeal.ts"
 
 /** The ids clients see: stable per request, so they match the ledger's request id. */
@@ -68,8 +69,7 @@ export const upstreamAnnotations = (
   wireItems: ReadonlyArray<WireItem> | undefined,
   text: string
 ): ReadonlyArray<unknown> => {
-  const parts = (wireItems ?? [])
-    .filter((w) => w.wire === "openai.responses" && (w.item as { type?: unknown } | null)?.type === "message")
+  const parts = wireItemsOf(wireItems, "openai.responses", (w) => itemType(w) === "message")
     .flatMap((w) => {
       const content = (w.item as { content?: unknown }).content
       return Array.isArray(content) ? content : []
@@ -131,29 +131,11 @@ export type ResponsesOutputItem =
   | ResponsesWireOutputItem
 
 /**
- * `items` with the same-wire upstream's own items put back where the upstream had them (an index
- * past the end appends).
- *
- * @example
- * ```ts
- * import { withWireItems } from "./ResponseObject.ts"
- * withWireItems([{ type: "message" }], [{ wire: "openai.responses", index: 0, item: { type: "web_search_call" } }])
- * // [{ type: "web_search_call" }, { type: "message" }]
- * ```
+ * A same-wire upstream's own output items to hand back: its `openai.responses` items other than a
+ * `message` (which rides along for its citations only, `upstreamAnnotations`, never as a second message).
  */
-export const withWireItems = (
-  items: ReadonlyArray<ResponsesOutputItem>,
-  wireItems: ReadonlyArray<WireItem> | undefined
-): Array<ResponsesOutputItem> => {
-  const out = [...items]
-  // A message item rides along for its citations only (`upstreamAnnotations`), never as a second message.
-  const own = (wireItems ?? []).filter(
-    (w) => w.wire === "openai.responses" && (w.item as { type?: unknown } | null)?.type !== "message"
-  )
-  for (const w of own.sort((a, b) => a.index - b.index))
-    out.splice(Math.min(Math.max(0, w.index), out.length), 0, w.item as ResponsesWireOutputItem)
-  return out
-}
+export const responsesWireItems = (wireItems: ReadonlyArray<WireItem> | undefined) =>
+  wireItemsOf(wireItems, "openai.responses", (w) => itemType(w) !== "message")
 
 /** The output items of a finished answer: its reasoning, its text (or refusal) as a message, then its tool calls. */
 export const responsesOutputItems = (
@@ -173,9 +155,7 @@ export const responsesOutputItems = (
   const items: Array<ResponsesOutputItem> = (answer.reasoning ?? []).map((part, i) =>
     responsesReasoningItem(ids.reasoning(i), part, "completed")
   )
-  const wire = (answer.wireItems ?? []).filter(
-    (w) => w.wire === "openai.responses" && (w.item as { type?: unknown } | null)?.type !== "message"
-  )
+  const wire = responsesWireItems(answer.wireItems)
   // An answer that is only upstream items (a custom tool call, say) has no empty message beside them.
   if (answer.text.length > 0 || answer.refusal !== undefined || (answer.toolCalls.length === 0 && wire.length === 0))
     items.push(
@@ -190,7 +170,7 @@ export const responsesOutputItems = (
   answer.toolCalls.forEach((call, i) => {
     items.push(responsesFunctionCallItem(ids.functionCall(i), call, "completed"))
   })
-  return withWireItems(items, wire)
+  return spliceWireItems(items, wire)
 }
 
 /**

@@ -19,11 +19,9 @@
  * // '{"model":"m","input":[{"type":"message","role":"assistant",…},{"type":"message","role":"user","content":"next"}]}'
  * ```
  */
-import { unsealReasoning } from "./ReasoningSeal.ts"
+import { isSealed, unsealReasoning } from "./ReasoningSeal.ts"
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
-
-const SEALED = "am.r1."
 
 /** One input item as an OpenAI upstream can take it (none: nothing it could use). */
 export const upstreamItem = (item: unknown): ReadonlyArray<unknown> => {
@@ -36,8 +34,7 @@ export const upstreamItem = (item: unknown): ReadonlyArray<unknown> => {
   if (type === "reasoning") {
     const encrypted = item.encrypted_content
     // The client's own (unsealed) OpenAI reasoning goes as it came.
-    if (typeof encrypted !== "string" || !encrypted.startsWith(SEALED))
-      return typeof encrypted === "string" ? [item] : []
+    if (!isSealed(encrypted)) return typeof encrypted === "string" ? [item] : []
     const part = unsealReasoning("", encrypted)
     if (part.provider !== "openai" || part.redactedData === undefined) return []
     return [
