@@ -89,7 +89,7 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 console.log(
-  `guard work per request, 2 KB prompt: ${N} iterations × ${ROUNDS} interleaved rounds, median (budget: 50 µs)`
+  `guard work per request, 2 KB prompt: ${N} iterations × ${ROUNDS} interleaved rounds, median — the guard's functions alone; what a request pays through the engine (the 50 µs budget) is "./am bench guards"`
 )
 let group = ""
 const medians = new Map(rows.map((r) => [r.label, median(r.samples)]))
