@@ -2,7 +2,9 @@
  * `pnpm bench engine` — the engine's own per-request cost on the happy path, side by side in
  * one run with (a) a direct call of the same in-process fake provider and (b) the same call
  * wrapped in cockatiel's retry + circuit breaker + timeout; and the extra time a failover
- * costs when the first provider answers 503 at once. Prints figures; asserts nothing.
+ * costs when the first provider answers 503 at once. The engine runs as every host runs it without
+ * `telemetry.otlp` (no spans built); one more row builds the request's and the attempt's spans, as
+ * with `telemetry.otlp` set. Prints figures; asserts nothing.
  */
 import type { Completion, Provider, ProviderCall } from "@am/core"
 import { ApiKey, ProviderFailure } from "@am/core"
@@ -80,7 +82,14 @@ const main = async () => {
       { env: {} }
     )
   )
-  const quiet = <A, E, R>(e: Effect.Effect<A, E, R>) => Effect.provideService(e, References.MinimumLogLevel, "None")
+  // As every host runs without `telemetry.otlp` (`layerObservability`): no logs, no spans built.
+  const quiet = <A, E, R>(e: Effect.Effect<A, E, R>) =>
+    e.pipe(
+      Effect.provideService(References.MinimumLogLevel, "None"),
+      Effect.provideService(References.TracerEnabled, false)
+    )
+  // With `telemetry.otlp` set: the request's and each attempt's span are built (not exported here).
+  const traced = <A, E, R>(e: Effect.Effect<A, E, R>) => Effect.provideService(e, References.MinimumLogLevel, "None")
   const rtHappy = ManagedRuntime.make(layerConfigMemory(happy, { providers: [effectProvider("a")] }))
   const rtFailover = ManagedRuntime.make(
     layerConfigMemory(
@@ -126,6 +135,8 @@ const main = async () => {
         for (let i = 0; i < N; i++) await policy.execute(() => fakeAsync(call))
       }),
     () => timeLoop("engine.complete (happy path)", () => rtHappy.runPromise(quiet(loopEffect(engineOnce)))),
+    () =>
+      timeLoop("engine.complete (happy path, spans built)", () => rtHappy.runPromise(traced(loopEffect(engineOnce)))),
     () =>
       timeLoop("direct calls: 503 then answer", () =>
         Effect.runPromise(
