@@ -20,7 +20,7 @@ afterEach(async () => {
   await openai.close()
 })
 
-const runtimeFor = async (telemetry: object) => {
+const runtimeWithoutOtlp = async () => {
   const config = await Effect.runPromise(
     loadConfig(
       {
@@ -32,8 +32,7 @@ const runtimeFor = async (telemetry: object) => {
             models: [{ name: "gpt-4o" }]
           }
         },
-        routes: { default: [{ provider: "primary", models: ["gpt-4o"] }] },
-        telemetry
+        routes: { default: [{ provider: "primary", models: ["gpt-4o"] }] }
       },
       { env }
     )
@@ -59,7 +58,7 @@ const ask = Effect.flatMap(Effect.service(Engine), (engine) =>
 
 describe("spans are built only when something reads them", () => {
   it("without telemetry.otlp the engine builds no span, even under a tracer", async () => {
-    const rt = await runtimeFor({})
+    const rt = await runtimeWithoutOtlp()
     try {
       const { names, tracer } = recording()
       const answer = await rt.runPromise(ask.pipe(Effect.provideService(Tracer.Tracer, tracer)))
@@ -72,7 +71,7 @@ describe("spans are built only when something reads them", () => {
   })
 
   it("a caller's own tracer gets the request span and the attempt span with TracerEnabled true", async () => {
-    const rt = await runtimeFor({})
+    const rt = await runtimeWithoutOtlp()
     try {
       const { names, tracer } = recording()
       await rt.runPromise(
