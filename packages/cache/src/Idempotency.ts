@@ -31,6 +31,7 @@
  * ```
  * @since 0.1.0
  */
+import { Tracing } from "@am/core"
 import { Clock, Context, Deferred, Duration, Effect, Fiber, Layer, Option, Schedule, Schema, Scope } from "effect"
 import type { Redis } from "effect/persistence"
 import { type CacheConfigError, IdempotencyError, InProgress, InvalidKey, KeyReused } from "./Errors.ts"
@@ -196,7 +197,7 @@ const make = Effect.fnUntraced(function* <LE>(config: IdempotencyConfig, leases:
       return entry?.heartbeat === undefined ? Effect.void : Fiber.interrupt(entry.heartbeat)
     })
 
-  const abandon = Effect.fn("Idempotency.abandon")(function* (lease: Lease) {
+  const abandon = Tracing.fn("Idempotency.abandon")(function* (lease: Lease) {
     yield* settle(lease)
     const slot = slotOf(lease.workspace, lease.key)
     // A release that cannot reach Redis leaves the lease to expire after leaseTtl.
@@ -247,7 +248,7 @@ const make = Effect.fnUntraced(function* <LE>(config: IdempotencyConfig, leases:
       return { _tag: "Fresh", lease } as const
     })
 
-  const begin = Effect.fn("Idempotency.begin")(function* (
+  const begin = Tracing.fn("Idempotency.begin")(function* (
     request: IdempotencyRequest
   ): Effect.fn.Return<Begin, IdempotencyError, Scope.Scope> {
     yield* validate(request)
@@ -256,7 +257,7 @@ const make = Effect.fnUntraced(function* <LE>(config: IdempotencyConfig, leases:
     return result ?? ({ _tag: "InProgress", retryAfterMs: settings.retryAfterMs } as const)
   })
 
-  const complete = Effect.fn("Idempotency.complete")(function* (
+  const complete = Tracing.fn("Idempotency.complete")(function* (
     lease: Lease,
     result: { readonly requestId: string; readonly value: Schema.Json }
   ) {
@@ -274,7 +275,7 @@ const make = Effect.fnUntraced(function* <LE>(config: IdempotencyConfig, leases:
     return kept
   })
 
-  const awaitResult = Effect.fn("Idempotency.awaitResult")(function* (
+  const awaitResult = Tracing.fn("Idempotency.awaitResult")(function* (
     request: IdempotencyRequest,
     options?: { readonly timeout?: Duration.Input }
   ) {
@@ -334,12 +335,12 @@ const make = Effect.fnUntraced(function* <LE>(config: IdempotencyConfig, leases:
             return { replayed: false, requestId: kept.requestId, value: out.value }
           }
         }
-      }).pipe(Effect.withSpan("Idempotency.run"))
+      }).pipe(Tracing.withSpan("Idempotency.run"))
     ) as Effect.Effect<Ran<A>, E | IdempotencyError, R>
 
   const inFlight = Effect.sync(() =>
     [...held.values()].map((h) => ({ workspace: h.lease.workspace, key: h.lease.key, since: h.since }))
-  ).pipe(Effect.withSpan("Idempotency.inFlight"))
+  ).pipe(Tracing.withSpan("Idempotency.inFlight"))
 
   return Idempotency.of({ begin, complete, abandon, awaitResult, run, inFlight })
 })

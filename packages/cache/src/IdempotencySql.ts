@@ -16,6 +16,7 @@
  * ```
  * @since 0.1.0
  */
+import { Tracing } from "@am/core"
 import { Clock, Effect, Layer, Option, Schema } from "effect"
 import { Migrator, SqlClient } from "effect/sql"
 import type { IdempotencyError } from "./Errors.ts"
@@ -88,11 +89,11 @@ export const make = Effect.gen(function* () {
     )
 
   return IdempotencyStore.of({
-    get: Effect.fn("IdempotencyStore.get")(function* (workspace: string, key: string) {
+    get: Tracing.fn("IdempotencyStore.get")(function* (workspace: string, key: string) {
       const now = yield* Clock.currentTimeMillis
       return yield* read(workspace, key, now).pipe(Effect.mapError(unavailable("get")))
     }),
-    put: Effect.fn("IdempotencyStore.put")(function* (result: StoredResult) {
+    put: Tracing.fn("IdempotencyStore.put")(function* (result: StoredResult) {
       const now = yield* Clock.currentTimeMillis
       // First live result wins; only an expired row is replaced.
       yield* sql`INSERT INTO ${sql(table)}
@@ -112,7 +113,7 @@ export const make = Effect.gen(function* () {
         WHERE expires_at <= ${now}`
       yield* sql`DELETE FROM ${sql(table)} WHERE expires_at <= ${now}`
       return Number(gone[0]?.n ?? 0)
-    }).pipe(sql.withTransaction, Effect.mapError(unavailable("purge")), Effect.withSpan("IdempotencyStore.purge"))
+    }).pipe(sql.withTransaction, Effect.mapError(unavailable("purge")), Tracing.withSpan("IdempotencyStore.purge"))
   })
 })
 

@@ -13,6 +13,7 @@
  * ```
  * @since 0.1.0
  */
+import { Tracing } from "@am/core"
 import { createHash } from "node:crypto"
 import { Clock, Context, Effect, Layer, Option, Schema } from "effect"
 import { Redis } from "effect/persistence"
@@ -70,7 +71,7 @@ export class IdempotencyStore extends Context.Service<IdempotencyStore, Idempote
   static readonly layerMemory: Layer.Layer<IdempotencyStore> = Layer.sync(IdempotencyStore, () => {
     const results = new Map<string, StoredResult>()
     return IdempotencyStore.of({
-      get: Effect.fn("IdempotencyStore.get")(function* (workspace: string, key: string) {
+      get: Tracing.fn("IdempotencyStore.get")(function* (workspace: string, key: string) {
         const now = yield* Clock.currentTimeMillis
         const slot = slotOf(workspace, key)
         const found = results.get(slot)
@@ -81,7 +82,7 @@ export class IdempotencyStore extends Context.Service<IdempotencyStore, Idempote
         }
         return Option.some(found)
       }),
-      put: Effect.fn("IdempotencyStore.put")(function* (result: StoredResult) {
+      put: Tracing.fn("IdempotencyStore.put")(function* (result: StoredResult) {
         const now = yield* Clock.currentTimeMillis
         const slot = slotOf(result.workspace, result.key)
         const found = results.get(slot)
@@ -120,10 +121,10 @@ export class IdempotencyStore extends Context.Service<IdempotencyStore, Idempote
             json === null ? Option.none() : decodeJson(json)
           )
         return IdempotencyStore.of({
-          get: Effect.fn("IdempotencyStore.get")(function* (workspace: string, key: string) {
+          get: Tracing.fn("IdempotencyStore.get")(function* (workspace: string, key: string) {
             return yield* read(slotOf(workspace, key)).pipe(Effect.mapError(unavailable("get")))
           }),
-          put: Effect.fn("IdempotencyStore.put")(function* (result: StoredResult) {
+          put: Tracing.fn("IdempotencyStore.put")(function* (result: StoredResult) {
             const now = yield* Clock.currentTimeMillis
             const slot = slotOf(result.workspace, result.key)
             const ttl = String(Math.max(1, Math.ceil(result.expiresAt - now)))

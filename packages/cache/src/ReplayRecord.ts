@@ -31,7 +31,7 @@
  * ```
  * @since 0.1.0
  */
-import { type ChatMessage, type LedgerShape, promptSha256, RequestId, type RunStoreShape } from "@am/core"
+import { type ChatMessage, type LedgerShape, promptSha256, RequestId, type RunStoreShape, Tracing } from "@am/core"
 import { Clock, Effect } from "effect"
 
 /** What a replay's record says. */
@@ -63,7 +63,7 @@ export interface ReplayRecorders {
 }
 
 /** Records a replay (see the module doc); returns the replay's own request id. */
-export const recordReplay = Effect.fn("Idempotency.recordReplay")(function* (
+export const recordReplay = Tracing.fn("Idempotency.recordReplay")(function* (
   input: ReplayRecordInput,
   to: ReplayRecorders
 ) {

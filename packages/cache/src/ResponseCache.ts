@@ -29,6 +29,7 @@
  * ```
  * @since 0.1.0
  */
+import { Tracing } from "@am/core"
 import { Cause, Clock, Context, Deferred, Duration, Effect, Exit, Layer, Option, Schedule, Schema } from "effect"
 import type { Redis } from "effect/persistence"
 import type { CacheConfigError } from "./Errors.ts"
@@ -296,11 +297,11 @@ const make = Effect.fnUntraced(function* (
         })
       ),
       Effect.tap((cached) => Effect.annotateCurrentSpan("am.cache.status", cached.status)),
-      Effect.withSpan("ResponseCache.getOrCompute")
+      Tracing.withSpan("ResponseCache.getOrCompute")
     )
   }
 
-  const stats = Effect.sync((): CacheStats => ({ ...counts })).pipe(Effect.withSpan("ResponseCache.stats"))
+  const stats = Effect.sync((): CacheStats => ({ ...counts })).pipe(Tracing.withSpan("ResponseCache.stats"))
   return ResponseCache.of({ getOrCompute, stats })
 })
 

@@ -33,7 +33,8 @@ import {
   ProviderRegistry,
   RequestGuard,
   RequestId,
-  schemaIssuePath
+  schemaIssuePath,
+  Tracing
 } from "@am/core"
 import { Keyring } from "@am/keyring"
 import { PromptRewriter } from "@am/rewriter"
@@ -72,9 +73,9 @@ export type {
 export { decodeEmbeddingRequest } from "./internal/EmbedRun.ts"
 
 // The request span of `complete`/`stream` (what `Effect.fn` would give), without the stack
-// trace `Effect.fn` captures on every call: measured as a large share of the happy path.
-const requestSpan = (name: string) =>
-  Effect.withSpan(name, { attributes: { "gen_ai.operation.name": "chat" } }, { captureStackTrace: false })
+// trace `Effect.fn` captures on every call (a large share of the happy path), and no span frame
+// at all when the tracer is off (`Tracing.withSpan`: failures under a frame are re-annotated).
+const requestSpan = (name: string) => Tracing.withSpan(name, { attributes: { "gen_ai.operation.name": "chat" } })
 
 const make = Effect.fnUntraced(function* (config: EngineConfig) {
   const registry = yield* ProviderRegistry

@@ -14,6 +14,7 @@
  * ```
  * @since 0.1.0
  */
+import { Tracing } from "@am/core"
 import { Clock, Context, Effect, Layer, Option, Schema, SynchronizedRef } from "effect"
 import { Redis } from "effect/persistence"
 import { withFallback } from "./internal/Shared.ts"
@@ -61,7 +62,7 @@ const makeMemory = Effect.fnUntraced(function* (options: ModelHealthOptions) {
   return ModelHealth.of({
     // Untraced on purpose: read on every request's path (see RetryBudget's memory layer).
     unavailable: local.unavailable,
-    markUnavailable: Effect.fn("ModelHealth.markUnavailable")(function* (
+    markUnavailable: Tracing.fn("ModelHealth.markUnavailable")(function* (
       provider: string,
       model: string,
       reason: string
@@ -115,9 +116,9 @@ const makeRedis = Effect.fnUntraced(function* (options: ModelHealthOptions, pref
         })
       ),
       local.unavailable
-    ).pipe(Effect.withSpan("ModelHealth.unavailable")),
+    ).pipe(Tracing.withSpan("ModelHealth.unavailable")),
     // Also recorded locally, so an outage keeps what this process learnt.
-    markUnavailable: Effect.fn("ModelHealth.markUnavailable")(function* (
+    markUnavailable: Tracing.fn("ModelHealth.markUnavailable")(function* (
       provider: string,
       model: string,
       reason: string

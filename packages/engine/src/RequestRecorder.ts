@@ -18,8 +18,8 @@
  * @since 0.1.0
  */
 import {
-  type AttemptRecord,
   addUsage,
+  type AttemptRecord,
   type ChatMessage,
   type CompletionRequest,
   type GuardVerdict,
@@ -34,6 +34,7 @@ import {
   type RequestOutcome,
   RunStore,
   type RunStoreShape,
+  Tracing,
   type Usage
 } from "@am/core"
 import { Clock, Context, Effect, Layer } from "effect"
@@ -149,7 +150,7 @@ const ledgerInput = (
 const make = (ledger: LedgerShape, pricing: PricingShape, runs: RunStoreShape | undefined): RequestRecorderShape => ({
   enabled: true,
   requiresWorkspace: runs !== undefined,
-  start: Effect.fn("RequestRecorder.start")(function* ({ request, requestId, startedAt }: RunStart) {
+  start: Tracing.fn("RequestRecorder.start")(function* ({ request, requestId, startedAt }: RunStart) {
     const meta = request.metadata
     if (runs === undefined || meta?.workspaceId === undefined) return
     yield* runs
@@ -169,7 +170,7 @@ const make = (ledger: LedgerShape, pricing: PricingShape, runs: RunStoreShape | 
         )
       )
   }),
-  finish: Effect.fn("RequestRecorder.finish")(function* (run: RunRecord, end: RequestEnd) {
+  finish: Tracing.fn("RequestRecorder.finish")(function* (run: RunRecord, end: RequestEnd) {
     const finishedAt = yield* Clock.currentTimeMillis
     const usage = sumUsage(run.attempts)
     const costUsd = sumCost(pricing, run)

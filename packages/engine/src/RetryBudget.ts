@@ -16,6 +16,7 @@
  * ```
  * @since 0.1.0
  */
+import { Tracing } from "@am/core"
 import { Context, Effect, Layer } from "effect"
 import { Redis } from "effect/persistence"
 import { withFallback } from "./internal/Shared.ts"
@@ -61,7 +62,7 @@ const makeMemory = (options: RetryBudgetOptions): RetryBudgetShape => {
     canRetry: (provider) => Effect.sync(() => buckets.canRetry(provider)),
     recordFailure: (provider) => Effect.sync(() => buckets.recordFailure(provider)),
     recordSuccess: (provider) => Effect.sync(() => buckets.recordSuccess(provider)),
-    tokens: Effect.fn("RetryBudget.tokens")(function* (provider: string) {
+    tokens: Tracing.fn("RetryBudget.tokens")(function* (provider: string) {
       return yield* Effect.sync(() => buckets.tokens(provider))
     })
   }
@@ -101,22 +102,22 @@ const makeRedis = Effect.fnUntraced(function* (options: RetryBudgetOptions, pref
       Effect.sync(() => local.tokens(provider))
     )
   return RetryBudget.of({
-    canRetry: Effect.fn("RetryBudget.canRetry")(function* (provider: string) {
+    canRetry: Tracing.fn("RetryBudget.canRetry")(function* (provider: string) {
       return (yield* readTokens(provider)) > options.maxTokens / 2
     }),
-    recordFailure: Effect.fn("RetryBudget.recordFailure")(function* (provider: string) {
+    recordFailure: Tracing.fn("RetryBudget.recordFailure")(function* (provider: string) {
       yield* shared(
         Effect.asVoid(adjust(key(provider), options.maxTokens, -1)),
         Effect.sync(() => local.recordFailure(provider))
       )
     }),
-    recordSuccess: Effect.fn("RetryBudget.recordSuccess")(function* (provider: string) {
+    recordSuccess: Tracing.fn("RetryBudget.recordSuccess")(function* (provider: string) {
       yield* shared(
         Effect.asVoid(adjust(key(provider), options.maxTokens, options.tokenRatio)),
         Effect.sync(() => local.recordSuccess(provider))
       )
     }),
-    tokens: Effect.fn("RetryBudget.tokens")(function* (provider: string) {
+    tokens: Tracing.fn("RetryBudget.tokens")(function* (provider: string) {
       return yield* readTokens(provider)
     })
   })

@@ -31,13 +31,14 @@ import {
   type ChatMessage,
   contentText,
   EventBus,
+  Ledger as LedgerService,
   type LedgerEntry,
   type LedgerInput,
-  Ledger as LedgerService,
   type LedgerShape,
   LedgerStore,
   promptSha256,
-  type StoreError
+  type StoreError,
+  Tracing
 } from "@am/core"
 import { Context, Deferred, Effect, Layer, Metric, Option, Queue, Schedule, Semaphore } from "effect"
 import { GENESIS_HASH, hashEntry } from "./Chain.ts"
@@ -414,7 +415,7 @@ const makeWithSpool = Effect.fnUntraced(function* (options: LedgerOptions = {}) 
     ).pipe(Effect.ignore)
   )
 
-  const record = Effect.fn("Ledger.record")(function* (input: LedgerInput): Effect.fn.Return<LedgerEntry> {
+  const record = Tracing.fn("Ledger.record")(function* (input: LedgerInput): Effect.fn.Return<LedgerEntry> {
     if (closed) return yield* Effect.die(new Error("Ledger.record called after the ledger's scope closed"))
     const done = yield* Deferred.make<LedgerEntry>()
     yield* Queue.offer(queue, { input, done })

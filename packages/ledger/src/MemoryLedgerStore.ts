@@ -11,7 +11,7 @@
  * ```
  * @since 0.1.0
  */
-import { type LedgerEntry, LedgerStore, type LedgerStoreShape, StoreError } from "@am/core"
+import { type LedgerEntry, LedgerStore, type LedgerStoreShape, StoreError, Tracing } from "@am/core"
 import { Effect, Layer } from "effect"
 
 class SeqTaken extends Error {}
@@ -61,7 +61,7 @@ const make = (options?: MemoryLedgerStoreOptions): MemoryLedgerStoreHandle => {
           })
     )
   const store: LedgerStoreShape = {
-    append: Effect.fn("LedgerStore.append")(function* (batch: ReadonlyArray<LedgerEntry>) {
+    append: Tracing.fn("LedgerStore.append")(function* (batch: ReadonlyArray<LedgerEntry>) {
       return yield* guard("append", () => {
         // All or nothing, like a transaction: check the whole batch first.
         let last = entries[entries.length - 1]?.seq ?? 0
@@ -85,8 +85,8 @@ const make = (options?: MemoryLedgerStoreOptions): MemoryLedgerStoreHandle => {
     head: guard("head", () => {
       const last = entries[entries.length - 1]
       return last === undefined ? undefined : { seq: last.seq, hash: last.hash }
-    }).pipe(Effect.withSpan("LedgerStore.head")),
-    range: Effect.fn("LedgerStore.range")(function* (fromSeq: number, limit: number) {
+    }).pipe(Tracing.withSpan("LedgerStore.head")),
+    range: Tracing.fn("LedgerStore.range")(function* (fromSeq: number, limit: number) {
       return yield* guard("range", () => {
         // Entries are kept in ascending seq; binary search the start.
         let lo = 0
@@ -99,7 +99,7 @@ const make = (options?: MemoryLedgerStoreOptions): MemoryLedgerStoreHandle => {
         return entries.slice(lo, lo + Math.max(0, limit))
       })
     }),
-    byRequestId: Effect.fn("LedgerStore.byRequestId")(function* (requestId: string) {
+    byRequestId: Tracing.fn("LedgerStore.byRequestId")(function* (requestId: string) {
       return yield* guard("byRequestId", () => byRequest.get(requestId))
     })
   }

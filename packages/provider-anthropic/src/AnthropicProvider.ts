@@ -18,6 +18,7 @@
  * ```
  * @since 0.1.0
  */
+import { Tracing } from "@am/core"
 import type { Completion, CompletionChunk, Provider, ProviderCall, ProviderFailure } from "@am/core"
 import {
   type AdapterConfig,
@@ -105,7 +106,7 @@ export const make = (config: AnthropicConfig): Provider => {
   const translateOptions: RequestTranslationOptions =
     config.defaultMaxTokens !== undefined ? { defaultMaxTokens: config.defaultMaxTokens } : {}
 
-  const complete = Effect.fn("AnthropicProvider.complete")(function* (call: ProviderCall) {
+  const complete = Tracing.fn("AnthropicProvider.complete")(function* (call: ProviderCall) {
     const ctx = contextOf(call)
     const timeoutMs = timeoutFor(call.timeoutMs, config.timeoutMs)
     const client = yield* acquireClient(call, ctx)

@@ -20,6 +20,7 @@
  * ```
  * @since 0.1.0
  */
+import { Tracing } from "@am/core"
 import type { Completion, CompletionChunk, Provider, ProviderCall, ProviderFailure } from "@am/core"
 import {
   type AdapterConfig,
@@ -146,7 +147,7 @@ export const make = (config: GeminiConfig): Provider => {
     }
   }
 
-  const complete = Effect.fn("GeminiProvider.complete")(function* (call: ProviderCall) {
+  const complete = Tracing.fn("GeminiProvider.complete")(function* (call: ProviderCall) {
     const capture = makeResponseCapture(fetch)
     const timeoutMs = timeoutFor(call.timeoutMs, config.timeoutMs)
     const client = clients.get(call.key)

@@ -20,6 +20,7 @@
  * ```
  * @since 0.1.0
  */
+import { Tracing } from "@am/core"
 import type { CompletionChunk, Provider, ProviderCall, ProviderFailure } from "@am/core"
 import {
   type AdapterConfig,
@@ -145,7 +146,7 @@ export const make = (config: OpenAIConfig): Provider => {
     provider: kind
   })
 
-  const complete = Effect.fn("OpenAIProvider.complete")(function* (call: ProviderCall) {
+  const complete = Tracing.fn("OpenAIProvider.complete")(function* (call: ProviderCall) {
     const client = clients.get(call.key)
     const timeoutMs = timeoutFor(call.timeoutMs, config.timeoutMs)
     // Same wire: the client's own JSON (unknown fields kept) — a Responses body to `/responses`, a

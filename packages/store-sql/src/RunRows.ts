@@ -19,7 +19,7 @@
  * ```
  * @since 0.1.0
  */
-import { type LlmRun, StoreError } from "@am/core"
+import { type LlmRun, StoreError, Tracing } from "@am/core"
 import { Context, Effect } from "effect"
 import type { SqlClient, SqlError } from "effect/sql"
 
@@ -107,7 +107,7 @@ export const makeRunRowWriter = (sql: SqlClient.SqlClient): RunRowWriterShape =>
       { discard: true }
     )
   return {
-    write: Effect.fn("RunRowWriter.write")(function* (input: ReadonlyArray<LlmRun>) {
+    write: Tracing.fn("RunRowWriter.write")(function* (input: ReadonlyArray<LlmRun>) {
       // One row per id in a statement (an upsert may not touch a row twice); the last one wins.
       const runs = [...new Map(input.map((r) => [r.id, r] as const)).values()]
       for (let i = 0; i < runs.length; i += CHUNK) {

@@ -22,6 +22,7 @@ import {
   ResilienceEvent,
   RunStore,
   StoreError,
+  Tracing,
   type UsageRow
 } from "@am/core"
 import { Context, Effect, Layer, Schema } from "effect"
@@ -95,7 +96,7 @@ export const makeLedgerStore = (sql: SqlClient.SqlClient): LedgerStore["Service"
   const toEntries = (operation: string) => (rows: ReadonlyArray<{ readonly entry: unknown }>) =>
     decodeWith("ledger_entries", operation, () => rows.map((r) => decodeEntry(JSON.parse(String(r.entry)))))
   return {
-    append: Effect.fn("LedgerStore.append")(function* (entries) {
+    append: Tracing.fn("LedgerStore.append")(function* (entries) {
       if (entries.length === 0) return
       const parts = chunks(entries)
       const write = Effect.forEach(parts, insert, { discard: true })
@@ -106,9 +107,9 @@ export const makeLedgerStore = (sql: SqlClient.SqlClient): LedgerStore["Service"
     head: sql<{ seq: unknown; hash: string }>`SELECT seq, hash FROM ledger_entries ORDER BY seq DESC LIMIT 1`.pipe(
       Effect.map((rows) => (rows[0] === undefined ? undefined : { seq: num(rows[0].seq), hash: rows[0].hash })),
       Effect.mapError(storeError("ledger_entries", "head")),
-      Effect.withSpan("LedgerStore.head")
+      Tracing.withSpan("LedgerStore.head")
     ),
-    range: Effect.fn("LedgerStore.range")(function* (fromSeq, limit) {
+    range: Tracing.fn("LedgerStore.range")(function* (fromSeq, limit) {
       if (limit <= 0) return []
       const rows = yield* sql<{
         entry: unknown
@@ -117,7 +118,7 @@ export const makeLedgerStore = (sql: SqlClient.SqlClient): LedgerStore["Service"
       )
       return yield* toEntries("range")(rows)
     }),
-    byRequestId: Effect.fn("LedgerStore.byRequestId")(function* (requestId) {
+    byRequestId: Tracing.fn("LedgerStore.byRequestId")(function* (requestId) {
       const rows = yield* sql<{
         entry: unknown
       }>`SELECT entry FROM ledger_entries WHERE request_id = ${requestId} ORDER BY seq DESC LIMIT 1`.pipe(
@@ -174,7 +175,7 @@ const toRun = (row: Record<string, unknown>): LlmRun => {
 
 /** Builds the `RunStore` on a `SqlClient` (table `llm_runs`). */
 export const makeRunStore = (sql: SqlClient.SqlClient): RunStore["Service"] => ({
-  start: Effect.fn("RunStore.start")(function* (run) {
+  start: Tracing.fn("RunStore.start")(function* (run) {
     // Seed 001 §2.3: with persistence on, a run without a workspace is a contract error.
     if (run.workspaceId.trim() === "") {
       return yield* new StoreError({
@@ -207,7 +208,7 @@ export const makeRunStore = (sql: SqlClient.SqlClient): RunStore["Service"] => (
       )
     )
   }),
-  finish: Effect.fn("RunStore.finish")(function* (id, fields) {
+  finish: Tracing.fn("RunStore.finish")(function* (id, fields) {
     const set: Record<string, unknown> = {}
     for (const [key, column] of Object.entries(runColumns)) {
       const value = (fields as Record<string, unknown>)[key]
@@ -220,13 +221,13 @@ export const makeRunStore = (sql: SqlClient.SqlClient): RunStore["Service"] => (
       return yield* new StoreError({ store: "llm_runs", operation: "finish", message: `no run with id ${id}` })
     }
   }),
-  get: Effect.fn("RunStore.get")(function* (id) {
+  get: Tracing.fn("RunStore.get")(function* (id) {
     const rows = yield* sql<Record<string, unknown>>`SELECT * FROM llm_runs WHERE id = ${id}`.pipe(
       Effect.mapError(storeError("llm_runs", "get"))
     )
     return rows[0] === undefined ? undefined : toRun(rows[0])
   }),
-  usage: Effect.fn("RunStore.usage")(function* (options) {
+  usage: Tracing.fn("RunStore.usage")(function* (options) {
     const rows = yield* sql<Record<string, unknown>>`SELECT workspace_id,
   COALESCE(provider, 'unknown') AS provider,
   COALESCE(model, 'unknown') AS model,
@@ -256,7 +257,7 @@ ORDER BY workspace_id, provider, model`.pipe(Effect.mapError(storeError("llm_run
 
 /** Builds the `EventStore` on a `SqlClient` (table `telemetry_events`). */
 export const makeEventStore = (sql: SqlClient.SqlClient): EventStore["Service"] => ({
-  write: Effect.fn("EventStore.write")(function* (events) {
+  write: Tracing.fn("EventStore.write")(function* (events) {
     if (events.length === 0) return
     const parts = chunks(events)
     const write = Effect.forEach(
@@ -276,7 +277,7 @@ export const makeEventStore = (sql: SqlClient.SqlClient): EventStore["Service"] 
       Effect.mapError(storeError("telemetry_events", "write"))
     )
   }),
-  since: Effect.fn("EventStore.since")(function* (at, limit) {
+  since: Tracing.fn("EventStore.since")(function* (at, limit) {
     if (limit <= 0) return []
     const rows = yield* sql<{
       payload: unknown

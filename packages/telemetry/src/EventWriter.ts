@@ -13,7 +13,7 @@
  * ```
  * @since 0.1.0
  */
-import { EventStore, type ResilienceEvent, type StoreError } from "@am/core"
+import { EventStore, type ResilienceEvent, type StoreError, Tracing } from "@am/core"
 import { Duration, Effect, Layer, Metric, Option, Queue, Schedule } from "effect"
 import { eventsDropped } from "./Metrics.ts"
 import type { Subscriber, SubscriberQueue } from "./Telemetry.ts"
@@ -46,7 +46,7 @@ export const subscriber = (options?: WriterOptions): Effect.Effect<Subscriber, n
     const batchSize = Math.max(1, options?.batchSize ?? 256)
     const interval = Duration.fromInputUnsafe(options?.flushInterval ?? Duration.seconds(1))
     const retry = options?.retry ?? Schedule.max([Schedule.exponential("100 millis"), Schedule.recurs(5)])
-    const write = Effect.fn("EventWriter.write")(function* (batch: ReadonlyArray<ResilienceEvent>) {
+    const write = Tracing.fn("EventWriter.write")(function* (batch: ReadonlyArray<ResilienceEvent>) {
       yield* store.write(batch).pipe(
         Effect.retry(retry),
         Effect.catch((error) =>
@@ -98,11 +98,11 @@ export const layerMemoryStoreBounded = (maxEvents: number): Layer.Layer<EventSto
     const slack = Number.isFinite(maxEvents) ? Math.ceil(maxEvents / 8) : 0
     return {
       // biome-ignore lint/correctness/useYield: a synchronous body, traced by Effect.fn
-      write: Effect.fn("EventStore.write")(function* (batch: ReadonlyArray<ResilienceEvent>) {
+      write: Tracing.fn("EventStore.write")(function* (batch: ReadonlyArray<ResilienceEvent>) {
         for (const e of batch) events.push(e)
         if (events.length > maxEvents + slack) events.splice(0, events.length - maxEvents)
       }),
-      since: Effect.fn("EventStore.since")(function* (at: number, limit: number) {
+      since: Tracing.fn("EventStore.since")(function* (at: number, limit: number) {
         return events.filter((e) => e.at >= at).slice(0, limit)
       })
     }

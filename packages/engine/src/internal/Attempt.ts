@@ -4,7 +4,15 @@
  * call is made and what its success means (`complete` settles at once; a stream at its first
  * content token). Each call is one OpenTelemetry GenAI inference span (`chat {model}`).
  */
-import type { Classification, Completion, Provider, ProviderCall, ProviderFailure, ProviderKind } from "@am/core"
+import {
+  type Classification,
+  type Completion,
+  type Provider,
+  type ProviderCall,
+  type ProviderFailure,
+  type ProviderKind,
+  Tracing
+} from "@am/core"
 import { defectFailure } from "@am/classifier"
 import { Clock, Effect, Redacted } from "effect"
 import { type EngineDeps, publish } from "./Deps.ts"
@@ -49,9 +57,11 @@ export const genAiProviderName = (kind: ProviderKind): string => (kind === "gemi
 
 /** The attempt's span: `{operation} {model}`, kind client, with the GenAI attributes known up front. */
 export const attemptSpan = (c: Candidate, kind: ProviderKind, operation: "chat" | "embeddings" = "chat") =>
-  Effect.withSpan(
-    `${operation} ${c.model.name}`,
-    {
+  // A span per attempt is the contract; a stack captured per attempt is not (it cost more than
+  // the rest of the span in ./am bench engine), nor a span frame when the tracer is off.
+  Tracing.withSpanOf(() => ({
+    name: `${operation} ${c.model.name}`,
+    options: {
       kind: "client",
       attributes: {
         "gen_ai.operation.name": operation,
@@ -59,11 +69,8 @@ export const attemptSpan = (c: Candidate, kind: ProviderKind, operation: "chat" 
         "gen_ai.request.model": c.model.name,
         "am.provider_id": c.provider.id
       }
-    },
-    // A span per attempt is the contract; a stack captured per attempt is not (it cost more
-    // than the rest of the span in ./am bench engine).
-    { captureStackTrace: false }
-  )
+    }
+  }))
 
 /** Annotates the current attempt span with what a successful call answered. */
 export const annotateSuccess = (model: string | undefined, usage: Completion["usage"] | undefined) =>
@@ -149,7 +156,7 @@ export const call = <A, B>(
   Effect.gen(function* () {
     const key = yield* deps.keyring.lease(c.provider.id, c.model.name).pipe(
       Effect.catchTag("NoHealthyKey", (e) => {
-        const error = new KeysExhausted({ candidate: c, availableAt: e.availableAt })
+        const error = KeysExhausted({ candidate: c, availableAt: e.availableAt })
         if (e.availableAt !== undefined) {
           state.earliestKeyAt = Math.min(state.earliestKeyAt ?? Number.POSITIVE_INFINITY, e.availableAt)
         }
@@ -219,7 +226,7 @@ export const guarded = <B>(
     )
     .pipe(
       Effect.catchTag("CircuitOpen", (e) => {
-        const error = new BreakerRejected({ candidate: c, retryAfterMs: e.retryAfterMs })
+        const error = BreakerRejected({ candidate: c, retryAfterMs: e.retryAfterMs })
         return Effect.andThen(skip(deps, state, c, "circuit_open", error), Effect.fail(error))
       })
     )

@@ -42,7 +42,7 @@ export const settleFailure = (
     const { c, key, ref, base, started } = h
     const latencyMs = (yield* Clock.currentTimeMillis) - started
     const classification = deps.classifier.classify(failure)
-    const error = new CallFailed({ candidate: c, key: ref, failure, classification })
+    const error = CallFailed({ candidate: c, key: ref, failure, classification })
     put(
       state,
       {
