@@ -6,3 +6,6 @@
  */
 export * from "./BreakerPolicy.ts"
 export * from "./Breakers.ts"
+export * from "./BreakerTypes.ts"
+export * from "./CircuitOpen.ts"
+export * from "./Circuits.ts"
