@@ -33,7 +33,8 @@ export const make = (
   const { entryFor, modelOwnerFor } = registry
 
   // Operator holds by circuit name (a local map, shared or not); empty on the hot path, so `run` pays one size check.
-  const forcedOpen = (owner: BreakerOwner) =>
+  // A rejected call: published, then failed with the circuit it met.
+  const rejected = (owner: BreakerOwner, how: { readonly forced?: true; readonly retryAfterMs?: number }) =>
     Effect.andThen(
       publishFor(bus, owner, { topic: "circuit.rejected" }),
       Effect.fail(
@@ -41,10 +42,11 @@ export const make = (
           breaker: owner.name,
           provider: owner.provider,
           ...(owner.model === undefined ? {} : { model: owner.model }),
-          forced: true
+          ...how
         })
       )
     )
+  const forcedOpen = (owner: BreakerOwner) => rejected(owner, { forced: true })
 
   const rejectWith =
     (owner: BreakerOwner) =>
@@ -52,18 +54,9 @@ export const make = (
       self: Effect.Effect<A, E | CircuitBreaker.CircuitBreakerError, R>
     ): Effect.Effect<A, E | CircuitOpen, R> =>
       Effect.catchIf(self, isRejectionOf(owner.name), (error) =>
-        Effect.andThen(
-          publishFor(bus, owner, { topic: "circuit.rejected" }),
-          Effect.fail(
-            new CircuitOpen({
-              breaker: owner.name,
-              provider: owner.provider,
-              ...(owner.model === undefined ? {} : { model: owner.model }),
-              ...(error.reason._tag === "CircuitOpen"
-                ? { retryAfterMs: Duration.toMillis(error.reason.retryAfter) }
-                : {})
-            })
-          )
+        rejected(
+          owner,
+          error.reason._tag === "CircuitOpen" ? { retryAfterMs: Duration.toMillis(error.reason.retryAfter) } : {}
         )
       ) as Effect.Effect<A, E | CircuitOpen, R>
 
