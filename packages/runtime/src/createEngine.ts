@@ -23,90 +23,29 @@ import { Idempotency, IdempotencyError, idempotencyHash, recordReplay } from "@a
 import { Completion, type CompletionChunk, type CompletionRequest, contentText, type Provider } from "@am/core"
 import { Cause, Effect, Exit, ManagedRuntime, Schema, type StandardSchema, Stream } from "effect"
 import {
-  type AttemptRecord,
   decodeRequest,
   Engine,
   type EngineCompletion,
   EngineError,
   type EngineState,
-  type ErrorCode,
-  type GuardBlock,
-  type Mitigation,
-  type OutputIssue,
   Resilience,
   type StreamOptions
 } from "@am/engine"
+import {
+  type AmError,
+  ConfigurationError,
+  IdempotencyInProgressError,
+  IdempotencyKeyReusedError,
+  IdempotencyUnavailableError,
+  InterruptedError,
+  InvalidRequestError,
+  StoreUnavailableError,
+  toAmError
+} from "./AmError.ts"
 import { replayRecorders } from "./Cache.ts"
 import { type AmConfig, ConfigError, loadConfig } from "./Config.ts"
 import { layerEngine } from "./Layers.ts"
 import type { ObservabilityOptions } from "./Observability.ts"
-
-/** Base class of every error the facade rejects with. */
-export class AmError extends Error {
-  readonly code:
-    | ErrorCode
-    | "configuration"
-    | "store_unavailable"
-    | "idempotency_in_progress"
-    | "idempotency_key_reused"
-    | "idempotency_unavailable"
-  readonly requestId: string | undefined
-  readonly attempts: ReadonlyArray<AttemptRecord>
-  readonly retryAfterMs: number | undefined
-  readonly field: string | undefined
-  readonly mitigation: Mitigation | undefined
-  /** For `guard_blocked`: what the guard refused and why (reason, rule, score; never a value). */
-  readonly guard: GuardBlock | undefined
-  /** For `output_invalid`: the answer's validation issues (masked). */
-  readonly issues: ReadonlyArray<OutputIssue> | undefined
-  constructor(
-    code: AmError["code"],
-    message: string,
-    details?: {
-      readonly requestId?: string
-      readonly attempts?: ReadonlyArray<AttemptRecord>
-      readonly retryAfterMs?: number
-      readonly field?: string
-      readonly mitigation?: Mitigation
-      readonly guard?: GuardBlock
-      readonly issues?: ReadonlyArray<OutputIssue>
-    }
-  ) {
-    super(message)
-    this.name = new.target.name
-    this.code = code
-    this.requestId = details?.requestId
-    this.attempts = details?.attempts ?? []
-    this.retryAfterMs = details?.retryAfterMs
-    this.field = details?.field
-    this.mitigation = details?.mitigation
-    this.guard = details?.guard
-    this.issues = details?.issues
-  }
-}
-export class AllProvidersFailedError extends AmError {}
-export class ContentPolicyError extends AmError {}
-export class InvalidRequestError extends AmError {}
-export class RequestTooLargeError extends AmError {}
-export class DeadlineExceededError extends AmError {}
-export class NoRouteError extends AmError {}
-export class InterruptedError extends AmError {}
-/** A stream failed or stalled after its first token reached the caller: the answer is cut. */
-export class StreamInterruptedError extends AmError {}
-/** The input guard refused the request before any provider call; `guard` says why (never a value). */
-export class GuardBlockedError extends AmError {}
-/** The answer failed its output contract, also after the one repair attempt; `issues` says how. */
-export class OutputInvalidError extends AmError {}
-/** A store the config names (`ledger.store`, `state.store`) could not be opened. */
-export class StoreUnavailableError extends AmError {}
-/** The config was invalid; `field` is the dotted path of the bad field. */
-export class ConfigurationError extends AmError {}
-/** A request with this `idempotencyKey` is still running (here or on a replica sharing Redis); retry after `retryAfterMs`. */
-export class IdempotencyInProgressError extends AmError {}
-/** The `idempotencyKey` was used before with a different request. */
-export class IdempotencyKeyReusedError extends AmError {}
-/** The idempotency store did not answer, so the request was not run. */
-export class IdempotencyUnavailableError extends AmError {}
 
 /** Maps an `IdempotencyError` (the request was not run) to its facade class. */
 const toIdempotencyAmError = (e: IdempotencyError): AmError => {
@@ -131,31 +70,6 @@ const StoredAnswer = Schema.Struct({
   resilience: Resilience,
   output: Schema.optionalKey(Schema.Json)
 })
-
-const classes: Record<ErrorCode, typeof AmError> = {
-  all_providers_failed: AllProvidersFailedError,
-  content_policy: ContentPolicyError,
-  invalid_request: InvalidRequestError,
-  request_too_large: RequestTooLargeError,
-  deadline_exceeded: DeadlineExceededError,
-  no_route: NoRouteError,
-  interrupted: InterruptedError,
-  stream_interrupted: StreamInterruptedError,
-  guard_blocked: GuardBlockedError,
-  output_invalid: OutputInvalidError
-}
-
-/** Maps an `EngineError` to its facade class. */
-export const toAmError = (e: EngineError): AmError =>
-  new classes[e.code](e.code, e.message, {
-    requestId: e.requestId,
-    attempts: e.attempts,
-    ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
-    ...(e.field !== undefined ? { field: e.field } : {}),
-    ...(e.mitigation !== undefined ? { mitigation: e.mitigation } : {}),
-    ...(e.guard !== undefined ? { guard: e.guard } : {}),
-    ...(e.issues !== undefined ? { issues: e.issues } : {})
-  })
 
 export interface CreateEngineOptions {
   /** Environment for `env:NAME` secrets and `AM__…` overrides (default `process.env`). */

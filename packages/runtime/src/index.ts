@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+export * from "./AmError.ts"
 export * from "./Audit.ts"
 export * from "./Cache.ts"
 export * from "./Config.ts"
