@@ -2,8 +2,8 @@
  * Spans that cost nothing when nothing reads them. Effect builds a span's frame whether or not a
  * tracer is on: with `References.TracerEnabled` false, `Effect.withSpan` still makes a no-op span,
  * provides it as the parent and sets the current stack frame — and under that frame every failure
- * is re-annotated (a fresh `Map` per step it fails through), which made a request that fails over
- * ~40 % dearer in `./am bench engine`. `Effect.fn` also captures a stack trace on every call.
+ * is re-annotated (a fresh `Map` per step it fails through): ~10–15 % of a request that fails
+ * over in `./am bench engine`. `Effect.fn` also captures a stack trace on every call.
  * These helpers read the flag once and, when it is off, run the effect as it is.
  *
  * @example
