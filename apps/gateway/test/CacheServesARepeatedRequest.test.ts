@@ -103,9 +103,16 @@ describe("the response cache through the gateway", { timeout: 60_000 }, () => {
   })
 
   it("streams a cached answer to a streaming request, with no upstream call", async () => {
-    const streamed = async () => {
+    const streamed = async (options?: { model?: string; content?: string; cache?: string }) => {
       const { data, response } = await client()
-        .chat.completions.create({ model: "cached", messages: [{ role: "user", content: "stream it" }], stream: true })
+        .chat.completions.create(
+          {
+            model: options?.model ?? "cached",
+            messages: [{ role: "user", content: options?.content ?? "stream it" }],
+            stream: true
+          },
+          options?.cache !== undefined ? { headers: { "x-am-cache": options.cache } } : undefined
+        )
         .withResponse()
       let text = ""
       let finish: string | null = null
@@ -116,6 +123,10 @@ describe("the response cache through the gateway", { timeout: 60_000 }, () => {
       return { text, finish, status: response.headers.get("x-am-cache"), id: response.headers.get("x-am-request-id")! }
     }
     const first = await streamed()
+    // A live stream says what the cache did, as a complete answer does: stored (miss) or bypassed.
+    expect(first.status).toBe("miss")
+    expect((await streamed({ content: "stream it, uncached", cache: "off" })).status).toBe("off")
+    expect((await streamed({ model: "plain" })).status).toBe("off")
     const before = calls()
     const second = await streamed()
     expect(second.status).toBe("hit")

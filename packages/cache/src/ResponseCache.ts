@@ -94,6 +94,8 @@ export interface ResponseCacheShape {
     input: CacheKeyInput & { readonly mode?: CacheMode },
     compute: Effect.Effect<{ readonly requestId: string; readonly value: A }, E, R>
   ) => Effect.Effect<Cached<A>, E, R>
+  /** Whether `route` has a cache policy (`cache.routes`): its answers are looked up and stored. */
+  readonly caches: (route: string) => boolean
   readonly stats: Effect.Effect<CacheStats>
 }
 
@@ -302,7 +304,7 @@ const make = Effect.fnUntraced(function* (
   }
 
   const stats = Effect.sync((): CacheStats => ({ ...counts })).pipe(Tracing.withSpan("ResponseCache.stats"))
-  return ResponseCache.of({ getOrCompute, stats })
+  return ResponseCache.of({ getOrCompute, caches: (route) => policies.has(route), stats })
 })
 
 /**

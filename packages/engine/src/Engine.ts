@@ -45,7 +45,7 @@ import type { EngineConfig, StreamSpec } from "./EngineConfig.ts"
 import { EngineError } from "./EngineError.ts"
 import type { CompleteOptions, EngineCompletion, EngineShape, EngineState, StreamOptions } from "./EngineTypes.ts"
 import { admit } from "./internal/Admit.ts"
-import { cachedStream, storingStream } from "./internal/Cached.ts"
+import { cachedStream, liveStreamCacheStatus, storingStream } from "./internal/Cached.ts"
 import { makeEmbed } from "./internal/EmbedRun.ts"
 import { attemptComplete } from "./internal/Attempt.ts"
 import type { EngineDeps } from "./internal/Deps.ts"
@@ -173,13 +173,18 @@ const make = Effect.fnUntraced(function* (config: EngineConfig) {
             )
       )
     )
+    const cacheStatus = liveStreamCacheStatus(deps, state)
     const live = yield* relay(deps, {
       state,
       outer,
       scope,
       limits,
       committed,
-      resilience: session === undefined ? resilience : { ...resilience, guard: state.audit?.guard ?? {} },
+      resilience: {
+        ...resilience,
+        ...(cacheStatus !== undefined ? { cache: cacheStatus } : {}),
+        ...(session !== undefined ? { guard: state.audit?.guard ?? {} } : {})
+      },
       ...(session !== undefined ? { session } : {})
     })
     return storingStream(deps, state, live)

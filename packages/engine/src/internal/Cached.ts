@@ -146,6 +146,18 @@ export const cachedStream = (deps: CacheDeps, state: RequestState): Effect.Effec
   )
 }
 
+/**
+ * The cache status of a stream that goes live (`resilience.cache`, the gateway's `x-am-cache`):
+ * `miss` when its route is cached (it is stored when it finishes), `off` when it is not or the
+ * request bypasses it, none without a cache — as `complete` reports it.
+ */
+export const liveStreamCacheStatus = (deps: CacheDeps, state: RequestState): "miss" | "off" | undefined => {
+  const cache = deps.cache
+  if (cache === undefined) return undefined
+  if (deps.guard?.enabled === true || state.request.cache === "off") return "off"
+  return cache.caches(cacheRouteOf(state)) ? "miss" : "off"
+}
+
 /** A live stream that stores its answer when it finishes (an unguarded, cached route's). */
 export const storingStream = (deps: CacheDeps, state: RequestState, live: EngineStream): EngineStream => {
   const cache = deps.cache
