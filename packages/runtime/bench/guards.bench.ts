@@ -6,7 +6,8 @@
  * e-mail in the prompt and with a dozen values. Rounds are interleaved and each row's median is
  * printed with the difference to the unguarded engine, and beside it what `@am/guard`'s pure
  * functions alone cost for the same prompt and answer (`guardRequest` + `restoreMessage`), so the
- * rest is the engine's glue. Times are CPU time of this process (user + system), not wall time:
+ * rest is the engine's glue. The engine runs as every host runs it without `telemetry.otlp` (no
+ * spans built). Times are CPU time of this process (user + system), not wall time:
  * on a shared machine a descheduled process does not count against either row. Prints figures;
  * asserts nothing.
  */
@@ -67,7 +68,11 @@ const main = async () => {
       const engine = yield* Engine
       const request = { messages: [{ role: "user" as const, content: prompt }] }
       for (let i = 0; i < N; i++) yield* engine.complete(request)
-    }).pipe(Effect.provideService(References.MinimumLogLevel, "None"))
+      // As every host runs without `telemetry.otlp` (`layerObservability`): no logs, no spans.
+    }).pipe(
+      Effect.provideService(References.MinimumLogLevel, "None"),
+      Effect.provideService(References.TracerEnabled, false)
+    )
   const resolved = resolveGuardConfig({ pii: "redact", injection: "block" })
   const direct = (prompt: string) => async () => {
     const messages = [{ role: "user" as const, content: prompt }]
