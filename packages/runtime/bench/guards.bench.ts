@@ -90,7 +90,10 @@ const main = async () => {
   // Warm-up, then interleaved rounds so the machine's load falls on every row alike.
   for (const r of rows) await r.run()
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [i, r] of rows.entries()) {
+    // Every other round in reverse order, so no row always runs right after the same one.
+    const order = round % 2 === 0 ? [...rows.keys()] : [...rows.keys()].reverse()
+    for (const i of order) {
+      const r = rows[i]!
       const c0 = process.cpuUsage()
       await r.run()
       const c = process.cpuUsage(c0)
