@@ -36,7 +36,7 @@ import { failOpenStore } from "./internal/FailOpenStore.ts"
 import * as Overrides from "./internal/Overrides.ts"
 import * as Registry from "./internal/Registry.ts"
 import * as Run from "./internal/Run.ts"
-import { type BreakerOwner, observeStore } from "./internal/observe.ts"
+import { type BreakerOwner, observeStore } from "./internal/Observe.ts"
 
 /**
  * The breakers service. `layerMemory` keeps circuits in the process; `layerRedis` shares them

@@ -17,7 +17,7 @@
  * @since 0.1.0
  */
 import type { Classification, ProviderFailure, ProviderKind } from "@am/core"
-import { explicitRetryAfter, messageRetryAfter, nonNegativeMs, resetHeaderRetryAfter } from "./internal/retryAfter.ts"
+import { explicitRetryAfter, messageRetryAfter, nonNegativeMs, resetHeaderRetryAfter } from "./internal/RetryAfter.ts"
 
 /**
  * Where a rule takes `retryAfterMs` from:

@@ -25,9 +25,9 @@
 import { type ApiKey, type Classification, EventBus, type EventInput } from "@am/core"
 import { Clock, Context, type Duration, Effect, Layer, Random, Ref, Schema } from "effect"
 import type { Redis } from "effect/persistence"
-import * as Pool from "./internal/pool.ts"
-import { resolvePolicy } from "./internal/policy.ts"
-import { makeRedisCell, type PoolCell } from "./internal/shared.ts"
+import * as Pool from "./internal/Pool.ts"
+import { resolvePolicy } from "./internal/Policy.ts"
+import { makeRedisCell, type PoolCell } from "./internal/Shared.ts"
 
 /**
  * How a pool picks among its healthy keys: `round-robin` (default) rotates; `weighted` draws at

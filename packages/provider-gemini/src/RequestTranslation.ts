@@ -23,9 +23,9 @@ import {
   type ThinkingConfig,
   type ToolConfig
 } from "@google/genai"
-import { isGeneratedId } from "./internal/toolCallIds.ts"
+import { isGeneratedId } from "./internal/ToolCallIds.ts"
 
-export { GENERATED_TOOL_CALL_ID_PREFIX } from "./internal/toolCallIds.ts"
+export { GENERATED_TOOL_CALL_ID_PREFIX } from "./internal/ToolCallIds.ts"
 
 /**
  * Gemini 2.5+/3 attaches an opaque `thoughtSignature` to function-call parts and rejects a

@@ -15,7 +15,7 @@
  */
 import { type Completion, emptyUsage, type FinishReason, type TokenLogprob, type Usage } from "@am/core"
 import type { GenerateContentResponse, GenerateContentResponseUsageMetadata, LogprobsResult } from "@google/genai"
-import { readCandidate } from "./internal/candidate.ts"
+import { readCandidate } from "./internal/Candidate.ts"
 import type { ThoughtSignatures } from "./RequestTranslation.ts"
 
 /** The provider kind this adapter reports on every `Completion` and `ProviderFailure`. */

@@ -15,7 +15,7 @@
  */
 import type { CompletionChunk } from "@am/core"
 import type { GenerateContentResponse, GenerateContentResponseUsageMetadata } from "@google/genai"
-import { readCandidate } from "./internal/candidate.ts"
+import { readCandidate } from "./internal/Candidate.ts"
 import type { ThoughtSignatures } from "./RequestTranslation.ts"
 import { mapFinishReason, toLogprobs, toUsage } from "./ResponseTranslation.ts"
 

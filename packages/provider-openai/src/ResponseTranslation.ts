@@ -19,8 +19,8 @@
 import type { Completion, FinishReason, TokenLogprob, ToolCall, Usage } from "@am/core"
 import { emptyUsage } from "@am/core"
 import { Predicate, Result, Schema } from "effect"
-import { argumentsText, count, field, nonEmpty } from "./internal/fields.ts"
-import { reasoningTextOf, WireChatCompletion, type WireMessage, type WireToolCall } from "./internal/wire.ts"
+import { argumentsText, count, field, nonEmpty } from "./internal/Fields.ts"
+import { reasoningTextOf, WireChatCompletion, type WireMessage, type WireToolCall } from "./internal/Wire.ts"
 import type { OpenAIKind } from "./RequestTranslation.ts"
 
 export interface ResponseTranslationOptions {

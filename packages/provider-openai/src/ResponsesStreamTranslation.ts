@@ -15,7 +15,7 @@
  */
 import type { CompletionChunk, WireItem } from "@am/core"
 import { Predicate, Result } from "effect"
-import { argumentsText, field } from "./internal/fields.ts"
+import { argumentsText, field } from "./internal/Fields.ts"
 import type { ResponseTranslationOptions } from "./ResponseTranslation.ts"
 import {
   type ResponsesProblem,

@@ -17,7 +17,7 @@ import type { Completion, FinishReason, ProviderFailure, ReasoningPart, ToolCall
 import { Predicate, Result } from "effect"
 import { APIError } from "openai"
 import { decodeFailure, type FailureContext, toProviderFailure } from "./Failures.ts"
-import { argumentsText, field } from "./internal/fields.ts"
+import { argumentsText, field } from "./internal/Fields.ts"
 import { mapFinishReason, type ResponseTranslationOptions, toUsage } from "./ResponseTranslation.ts"
 
 /**

@@ -14,8 +14,8 @@
 import type { CompletionChunk, Usage } from "@am/core"
 import { emptyUsage } from "@am/core"
 import { Predicate, Result, Schema } from "effect"
-import { reasoningTextOf, WireChatCompletionChunk, type WireToolCallDelta } from "./internal/wire.ts"
-import { argumentsText, count, field, nonEmpty } from "./internal/fields.ts"
+import { reasoningTextOf, WireChatCompletionChunk, type WireToolCallDelta } from "./internal/Wire.ts"
+import { argumentsText, count, field, nonEmpty } from "./internal/Fields.ts"
 import { mapFinishReason, type ResponseTranslationOptions, toLogprobs, toUsage } from "./ResponseTranslation.ts"
 
 const decodeChunk = Schema.decodeUnknownResult(WireChatCompletionChunk)

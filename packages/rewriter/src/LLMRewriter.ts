@@ -31,7 +31,7 @@ import {
   sanitizeMessage
 } from "@am/core"
 import { Clock, Duration, Effect, Random, Redacted } from "effect"
-import { lastUserText, normalise, withUserText } from "./internal/userText.ts"
+import { lastUserText, normalise, withUserText } from "./internal/UserText.ts"
 import { RewriteFailed, type RewriteFailureReason } from "./RewriteFailed.ts"
 import type { PromptRewriterShape, RewriteInput, RewriteResult } from "./RewriteInput.ts"
 

@@ -18,7 +18,7 @@
  * @since 0.1.0
  */
 import { Clock, Effect } from "effect"
-import { normalise, lastUserText, withUserText } from "./internal/userText.ts"
+import { normalise, lastUserText, withUserText } from "./internal/UserText.ts"
 import { RewriteFailed } from "./RewriteFailed.ts"
 import type { PromptRewriterShape, RewriteInput, RewriteResult } from "./RewriteInput.ts"
 

@@ -11,7 +11,7 @@ import type { BreakerOverride, BreakerSnapshot, BreakerStatus, BreakersShape } f
 import { modelBreakerName, providerBreakerName } from "../Circuits.ts"
 import type * as Overrides from "./Overrides.ts"
 import type { Registry } from "./Registry.ts"
-import type { BreakerOwner } from "./observe.ts"
+import type { BreakerOwner } from "./Observe.ts"
 
 const rank: Record<BreakerStatus, number> = { closed: 0, half_open: 1, open: 2 }
 const worse = (a: BreakerStatus, b: BreakerStatus): BreakerStatus => (rank[a] >= rank[b] ? a : b)

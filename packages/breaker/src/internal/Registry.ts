@@ -8,7 +8,7 @@
 import type { CircuitBreaker } from "effect/persistence"
 import { type BreakersConfig, resolvePolicy } from "../BreakerPolicy.ts"
 import { modelBreakerName, providerBreakerName } from "../Circuits.ts"
-import type { BreakerOwner } from "./observe.ts"
+import type { BreakerOwner } from "./Observe.ts"
 
 export interface ProviderEntry {
   readonly owner: BreakerOwner

@@ -14,7 +14,7 @@ import { outcomeOf } from "../Circuits.ts"
 import * as CleanCircuits from "./CleanCircuits.ts"
 import type * as Overrides from "./Overrides.ts"
 import type { Registry } from "./Registry.ts"
-import { type BreakerOwner, publishFor } from "./observe.ts"
+import { type BreakerOwner, publishFor } from "./Observe.ts"
 
 const isRejectionOf =
   (name: string) =>

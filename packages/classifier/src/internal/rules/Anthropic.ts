@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noThenProperty: a rule's `then` is a plain object, never a function, so a rule is not a thenable.
 /** Anthropic. */
 import type { ClassificationRule } from "../../ClassificationRule.ts"
-import { all, any, code, message, status, type } from "../predicates.ts"
+import { all, any, code, message, status, type } from "../Predicates.ts"
 import { messageFormRules } from "./MessageForms.ts"
 
 // --- Anthropic ---------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noThenProperty: a rule's `then` is a plain object, never a function, so a rule is not a thenable.
 /** Any provider, by HTTP status; then `unknown`. */
 import { type ClassificationRule, unknownRule } from "../../ClassificationRule.ts"
-import { status, statusIn } from "../predicates.ts"
+import { status, statusIn } from "../Predicates.ts"
 
 // --- Any provider, by HTTP status --------------------------------------------------------------------
 

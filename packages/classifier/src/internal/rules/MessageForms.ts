@@ -10,7 +10,7 @@
  */
 import type { ProviderKind } from "@am/core"
 import type { ClassificationRule } from "../../ClassificationRule.ts"
-import { all, any, message, type Predicate } from "../predicates.ts"
+import { all, any, message, type Predicate } from "../Predicates.ts"
 
 /**
  * Content-policy blocks: OpenAI "rejected as a result of our safety system", "flagged as

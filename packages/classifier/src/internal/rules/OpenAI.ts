@@ -2,7 +2,7 @@
 /** OpenAI and OpenAI-compatible servers. */
 import type { ProviderKind } from "@am/core"
 import type { ClassificationRule } from "../../ClassificationRule.ts"
-import { all, any, code, message, status, type } from "../predicates.ts"
+import { all, any, code, message, status, type } from "../Predicates.ts"
 import { messageFormRules } from "./MessageForms.ts"
 
 const OPENAI: ReadonlyArray<ProviderKind> = ["openai", "openai-compatible"]

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noThenProperty: a rule's `then` is a plain object, never a function, so a rule is not a thenable.
 /** Outcomes that are not HTTP errors: content, streams, timeouts, the network, decoding. */
 import type { ClassificationRule } from "../../ClassificationRule.ts"
-import { all, any, code, finishReason, hasBlockReason, kind, status, type } from "../predicates.ts"
+import { all, any, code, finishReason, hasBlockReason, kind, status, type } from "../Predicates.ts"
 import { TOOL_CALL_FINISH_REASONS } from "./ToolCalls.ts"
 
 /** The `errorType` of a failure made from a defect (`defectFailure`). */

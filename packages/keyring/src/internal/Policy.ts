@@ -4,7 +4,7 @@
  * @internal
  */
 import { Duration, Effect, Schedule } from "effect"
-import type { ResolvedPolicy } from "./pool.ts"
+import type { ResolvedPolicy } from "./Pool.ts"
 
 export interface PolicyInput {
   readonly rateLimitBackoff?: { readonly base: Duration.Input; readonly max: Duration.Input }

@@ -19,7 +19,7 @@
  */
 import { Effect, Option, Schema, Semaphore } from "effect"
 import { Redis } from "effect/persistence"
-import type { KeyState, PoolState } from "./pool.ts"
+import type { KeyState, PoolState } from "./Pool.ts"
 
 const ModelCooling = Schema.Struct({ until: Schema.Number, streak: Schema.Number, lastAt: Schema.Number })
 

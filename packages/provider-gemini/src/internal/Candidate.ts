@@ -2,7 +2,7 @@
 import type { ReasoningPart, ToolCall } from "@am/core"
 import type { GenerateContentResponse } from "@google/genai"
 import type { ThoughtSignatures } from "../RequestTranslation.ts"
-import { generateToolCallId } from "./toolCallIds.ts"
+import { generateToolCallId } from "./ToolCallIds.ts"
 
 export interface CandidateView {
   readonly text: string
