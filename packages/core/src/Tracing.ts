@@ -22,16 +22,12 @@ import { Effect, References } from "effect"
 import type { SpanOptions } from "effect/Tracer"
 
 /**
- * `Effect.withSpan(name, options, traceOptions)` while the fiber's tracer is enabled; the effect
- * unchanged otherwise (no span, no stack frame).
+ * `Effect.withSpan(name, options)` (without a captured stack) while the fiber's tracer is
+ * enabled; the effect unchanged otherwise (no span, no stack frame).
  */
-export const withSpan = (
-  name: string,
-  options?: SpanOptions,
-  traceOptions: { readonly captureStackTrace?: boolean } = { captureStackTrace: false }
-) => {
+export const withSpan = (name: string, options?: SpanOptions) => {
   // Built once; applied only under an enabled tracer.
-  const span = Effect.withSpan(name, options ?? {}, traceOptions)
+  const span = Effect.withSpan(name, options ?? {}, { captureStackTrace: false })
   return <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.withFiber((fiber) =>
       fiber.getRef(References.TracerEnabled) ? (span(self) as Effect.Effect<A, E, R>) : self
@@ -72,7 +68,17 @@ export const fn =
       Effect.withFiber((fiber) => (fiber.getRef(References.TracerEnabled) ? traced(...args) : plain(...args)))
   }
 
-/** Whether the current fiber builds spans (`References.TracerEnabled`). */
-export const enabled: Effect.Effect<boolean> = Effect.withFiber((fiber) =>
-  Effect.succeed(fiber.getRef(References.TracerEnabled))
-)
+/**
+ * `make()` with no stack captured by the errors it builds (`Error.stackTraceLimit` 0 meanwhile,
+ * restored even when it throws): for errors that are data or control flow, never read for where
+ * they were built, on a path where the capture is a measurable share of the cost.
+ */
+export const unstacked = <A>(make: () => A): A => {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return make()
+  } finally {
+    Error.stackTraceLimit = limit
+  }
+}

@@ -6,7 +6,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
-import { ProviderFailure } from "../src/index.ts"
+import { ProviderFailure, Tracing } from "../src/index.ts"
 
 const failure = () =>
   new ProviderFailure({
@@ -48,4 +48,15 @@ describe("provider failures are data without a stack", () => {
       assert.strictEqual(error.kind, "http")
     })
   )
+
+  it("Tracing.unstacked builds errors without frames and restores the limit, also when it throws", () => {
+    const before = Error.stackTraceLimit
+    assert.notMatch(Tracing.unstacked(() => new Error("control flow")).stack ?? "", /\n\s+at /)
+    assert.throws(() =>
+      Tracing.unstacked(() => {
+        throw new Error("thrown while building")
+      })
+    )
+    assert.strictEqual(Error.stackTraceLimit, before)
+  })
 })

@@ -9,6 +9,7 @@ import type {
   ProviderFailure,
   ProviderKind
 } from "@am/core"
+import { Tracing } from "@am/core"
 import { Context, Data } from "effect"
 import type { AttemptRecord, Mitigation } from "../EngineError.ts"
 import type { Decision } from "../Decision.ts"
@@ -36,20 +37,9 @@ export interface CallHandle {
   readonly started: number
 }
 
-/**
- * Without a stack: the attempt errors are control flow between an attempt and the plan, never
- * shown to anyone, and capturing a stack was ~15 µs of each failed attempt in `./am bench engine`.
- */
-const unstacked = <A>(make: () => A): A => {
-  const limit = Error.stackTraceLimit
-  Error.stackTraceLimit = 0
-  try {
-    return make()
-  } finally {
-    Error.stackTraceLimit = limit
-  }
-}
-
+// The attempt errors are built without a stack (`Tracing.unstacked`): they are control flow
+// between an attempt and the plan, never shown to anyone, and a stack was ~15 µs of each
+// failed attempt in `./am bench engine`.
 interface CallFailedArgs {
   readonly candidate: Candidate
   readonly key: KeyRef
@@ -61,7 +51,7 @@ class CallFailedError extends Data.TaggedError("CallFailed")<CallFailedArgs> {}
 
 /** A provider call that failed, with its classification. */
 export type CallFailed = CallFailedError
-export const CallFailed = (args: CallFailedArgs): CallFailed => unstacked(() => new CallFailedError(args))
+export const CallFailed = (args: CallFailedArgs): CallFailed => Tracing.unstacked(() => new CallFailedError(args))
 
 interface KeysExhaustedArgs {
   readonly candidate: Candidate
@@ -72,7 +62,8 @@ class KeysExhaustedError extends Data.TaggedError("KeysExhausted")<KeysExhausted
 
 /** No key of the provider can serve the model right now. */
 export type KeysExhausted = KeysExhaustedError
-export const KeysExhausted = (args: KeysExhaustedArgs): KeysExhausted => unstacked(() => new KeysExhaustedError(args))
+export const KeysExhausted = (args: KeysExhaustedArgs): KeysExhausted =>
+  Tracing.unstacked(() => new KeysExhaustedError(args))
 
 interface BreakerRejectedArgs {
   readonly candidate: Candidate
@@ -84,7 +75,7 @@ class BreakerRejectedError extends Data.TaggedError("BreakerRejected")<BreakerRe
 /** The candidate's breaker rejected the call; nothing was sent. */
 export type BreakerRejected = BreakerRejectedError
 export const BreakerRejected = (args: BreakerRejectedArgs): BreakerRejected =>
-  unstacked(() => new BreakerRejectedError(args))
+  Tracing.unstacked(() => new BreakerRejectedError(args))
 
 export type AttemptError = CallFailed | KeysExhausted | BreakerRejected
 
