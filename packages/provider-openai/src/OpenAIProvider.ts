@@ -42,6 +42,7 @@ import type { ChatCompletion, ChatCompletionChunk } from "openai/resources/chat/
 import { decodeFailure, type FailureContext, timeoutFailure, toProviderFailure } from "./Failures.ts"
 import { makeEmbed } from "./Embeddings.ts"
 import { compatFetch } from "./internal/CompatFetch.ts"
+import { directPost } from "./internal/DirectPost.ts"
 import { type OpenAIKind, toChatCompletionRequest } from "./RequestTranslation.ts"
 import { fromChatCompletion } from "./ResponseTranslation.ts"
 import { sameWireResponsesBody } from "./ResponsesSameWire.ts"
@@ -102,6 +103,12 @@ export const make = (config: OpenAIConfig): Provider => {
   // Built once: every key's client shares it (and with it the pool).
   const clientFetch = kind === "openai-compatible" ? compatFetch(fetch) : fetch
 
+  // Same-wire calls skip the SDK (its error classes kept) unless a caller builds the client.
+  const direct =
+    config.clientFactory === undefined
+      ? directPost({ baseURL, fetch: clientFetch, headers: config.headers })
+      : undefined
+
   const clients = makeClientCache((key) =>
     factory({
       apiKey: Redacted.value(key.secret),
@@ -147,7 +154,6 @@ export const make = (config: OpenAIConfig): Provider => {
   })
 
   const complete = Tracing.fn("OpenAIProvider.complete")(function* (call: ProviderCall) {
-    const client = clients.get(call.key)
     const timeoutMs = timeoutFor(call.timeoutMs, config.timeoutMs)
     // Same wire: the client's own JSON (unknown fields kept) — a Responses body to `/responses`, a
     // chat body to `/chat/completions`; otherwise the SDK's translation.
@@ -165,6 +171,12 @@ export const make = (config: OpenAIConfig): Provider => {
     })
     const data = yield* Effect.tryPromise({
       try: (signal) => {
+        if (raw !== undefined && direct !== undefined) {
+          return direct(path, raw, Redacted.value(call.key.secret), signal, (headers) => {
+            seen.headers = headers
+          })
+        }
+        const client = clients.get(call.key)
         const options = { signal, timeout: timeoutMs, maxRetries: 0 }
         const pending =
           body !== undefined

@@ -1,8 +1,9 @@
 /**
  * Same-wire passthrough for the OpenAI adapter: a request that arrived as OpenAI Chat
  * Completions (`request.passthrough.wire === "openai.chat"`) is sent as the client's own JSON,
- * model substituted, through the same SDK client — so its auth, its pooled `fetch`, its error
- * classes and with them every `ProviderFailure` are those of the translated path.
+ * model substituted, over the same pooled `fetch` and with the SDK's error classes — a whole
+ * answer without the SDK (`internal/DirectPost.ts`), a stream through it — so every
+ * `ProviderFailure` is that of the translated path.
  *
  * @example
  * ```ts

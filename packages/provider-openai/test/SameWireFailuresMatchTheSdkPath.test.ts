@@ -1,6 +1,7 @@
 /**
- * The same-wire path (the client's own Chat Completions JSON, model spliced in) goes through the
- * same SDK client as the translated path, so every upstream signal of the fault catalogue —
+ * The same-wire path (the client's own Chat Completions JSON, model spliced in; a whole answer
+ * fetched without the SDK, a stream through it) fails as the translated path does: every upstream
+ * signal of the fault catalogue —
  * provider errors, 200 answers that are not plain successes, broken connections — becomes the
  * same `ProviderFailure` (or the same answer) on both, whole and streamed. And what the upstream
  * receives on the same-wire path is the client's text with only the model changed.
