@@ -21,7 +21,7 @@
  * ```
  * @since 0.1.0
  */
-import { createHash } from "node:crypto"
+import { hash } from "node:crypto"
 import type { CompletionRequest, Passthrough, PassthroughWire } from "@am/core"
 import { Redacted } from "effect"
 
@@ -68,7 +68,7 @@ export const canonicalJson = (value: unknown): string => {
   return out.join("")
 }
 
-const sha256 = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex")
+const sha256 = (text: string): string => hash("sha256", text, "hex")
 
 /** SHA-256 (hex) of a request body's canonical JSON: the idempotency fingerprint of a raw body. */
 export const requestHash = (body: unknown): string => sha256(canonicalJson(body))

@@ -13,7 +13,7 @@
  * @since 0.1.0
  */
 import { GuardVerdict } from "./RequestGuard.ts"
-import { createHash } from "node:crypto"
+import { hash } from "node:crypto"
 import { Context, type Effect, Schema } from "effect"
 import { contentText } from "./ChatMessage.ts"
 import { FailureClass, FailureScope } from "./Failure.ts"
@@ -279,15 +279,14 @@ export class Pricing extends Context.Service<Pricing, PricingShape>()("@am/core/
  * joined with "\n", Unicode NFC-normalised, trimmed, encoded as UTF-8, SHA-256, lowercase hex.
  * The same prompt hashes the same whatever its composition form or surrounding whitespace.
  */
-export const promptSha256 = (messages: ReadonlyArray<import("./ChatMessage.ts").ChatMessage>): string =>
-  createHash("sha256")
-    .update(
-      messages
-        .filter((m) => m.role === "user")
-        .map((m) => contentText(m.content))
-        .join("\n")
-        .normalize("NFC")
-        .trim(),
-      "utf8"
-    )
-    .digest("hex")
+export const promptSha256 = (messages: ReadonlyArray<import("./ChatMessage.ts").ChatMessage>): string => {
+  let text = ""
+  let first = true
+  for (const m of messages) {
+    if (m.role !== "user") continue
+    text += first ? contentText(m.content) : `\n${contentText(m.content)}`
+    first = false
+  }
+  // One-shot `crypto.hash` (UTF-8): no Hash object per request.
+  return hash("sha256", text.normalize("NFC").trim(), "hex")
+}

@@ -16,7 +16,7 @@
  * ```
  * @since 0.1.0
  */
-import { createHash } from "node:crypto"
+import { hash } from "node:crypto"
 import { type LedgerEntry, LedgerStore, type StoreError } from "@am/core"
 import { Effect, Stream } from "effect"
 
@@ -26,20 +26,35 @@ export const GENESIS_HASH = "0".repeat(64)
 /** Sorted-keys, whitespace-free JSON (see the module docs). */
 export const canonicalJson = (value: unknown): string => {
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null"
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? "null" : canonicalJson(v))).join(",")}]`
+  // One string built in place (`+=`): the ledger hashes every entry on the answer path, and
+  // `map`/`filter`/`join` allocated two arrays per object and per array of the entry.
+  if (Array.isArray(value)) {
+    let out = "["
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ","
+      const v = value[i]
+      out += v === undefined ? "null" : canonicalJson(v)
+    }
+    return `${out}]`
+  }
   const record = value as Record<string, unknown>
-  const keys = Object.keys(record)
-    .filter((k) => record[k] !== undefined)
-    .sort()
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`).join(",")}}`
+  const keys = Object.keys(record).sort()
+  let out = "{"
+  let first = true
+  for (const k of keys) {
+    const v = record[k]
+    if (v === undefined) continue
+    out += `${first ? "" : ","}${JSON.stringify(k)}:${canonicalJson(v)}`
+    first = false
+  }
+  return `${out}}`
 }
 
 /** The hash an entry must carry: SHA-256 of its canonical JSON without `hash`, then `prevHash`. */
 export const hashEntry = (entry: Omit<LedgerEntry, "hash"> & { readonly hash?: string }): string => {
   const { hash: _omit, ...rest } = entry
-  return createHash("sha256")
-    .update(canonicalJson(rest) + entry.prevHash, "utf8")
-    .digest("hex")
+  // One-shot `crypto.hash`: no Hash object per entry.
+  return hash("sha256", canonicalJson(rest) + entry.prevHash, "hex")
 }
 
 /** Why a chain failed to verify. */
