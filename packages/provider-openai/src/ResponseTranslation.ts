@@ -153,7 +153,10 @@ const decodeLogprobs = Schema.decodeUnknownResult(Schema.Array(WireTokenLogprob)
  * @internal
  */
 export const toLogprobs = (choice: unknown): ReadonlyArray<TokenLogprob> | undefined => {
-  const decoded = decodeLogprobs(field(field(choice, "logprobs"), "content"))
+  const content = field(field(choice, "logprobs"), "content")
+  // Most answers and every stream chunk carry none: no decode (a failed decode builds its issues).
+  if (content === undefined || content === null) return undefined
+  const decoded = decodeLogprobs(content)
   if (Result.isFailure(decoded)) return undefined
   return decoded.success.map((t) => ({
     token: t.token,
