@@ -1,5 +1,5 @@
 /**
- * `pnpm bench gateway [--duration S] [--warmup S] [--quick] [--only a,b,bf,c,cm,x,d,l,o] [--wait-idle S] [--gateway FILE] [--keep] [--no-stream] [--profile DIR] [--soak MIN]` — what
+ * `pnpm bench gateway [--duration S] [--warmup S] [--quick] [--only a,b,bf,c,cm,x,d,l,o] [--wait-idle S] [--gateway FILE] [--keep] [--no-stream] [--profile DIR] [--node-flags "…"] [--soak MIN]` — what
  * a gateway costs, measured side by side in one run with one load tool, one concurrency
  * and one duration per cell. The server under test runs alone on core 0; the fake
  * upstream (@am/simulator, fast mode), the load generator and this script share core 1.
@@ -24,6 +24,8 @@
  * issue-14 acceptance lines (met / NOT met); asserts nothing.
  *
  * `--profile DIR`: our gateway's rows run under `node --cpu-prof` (profiles in DIR).
+ * `--node-flags "…"`: node flags for our gateway's rows only (e.g. `--max-old-space-size=160
+ * --max-semi-space-size=16`, to see what V8's heap sizing does to RSS and CPU).
  * `--soak MIN`: instead of the table, (c) at 500 req/s open loop for MIN minutes (10 for
  * the acceptance line), RSS printed every minute — run it on a quiet machine.
  */
@@ -54,6 +56,7 @@ const { values } = parseArgs({
     only: { type: "string" },
     "wait-idle": { type: "string" },
     gateway: { type: "string" },
+    "node-flags": { type: "string" },
     keep: { type: "boolean", default: false },
     stream: { type: "boolean", default: true },
     profile: { type: "string" },
@@ -93,6 +96,7 @@ process.on("exit", () => {
   else rmSync(work, { recursive: true, force: true })
 })
 const SOURCE = ["--conditions=@am/source", "--no-warnings"]
+const NODE_FLAGS = (values["node-flags"] ?? "").split(" ").filter((f) => f !== "")
 
 const PATH = "/v1/chat/completions"
 const MODEL = "gpt-4o-mini"
@@ -400,7 +404,7 @@ const gateway =
         writeFileSync(file, JSON.stringify(gatewayConfig(name, port, providers, ledger), null, 2))
         const profile =
           PROFILE === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${PROFILE}`, `--cpu-prof-name=${name}.cpuprofile`]
-        return [...profile, ...SOURCE, gatewayMain, "--config", file]
+        return [...profile, ...NODE_FLAGS, ...SOURCE, gatewayMain, "--config", file]
       },
       "/healthz",
       (s) => s === 200
@@ -738,7 +742,7 @@ const added = (r: Row) =>
       : `${r.closed[0]!.p50 >= direct.closed[0]!.p50 ? "+" : "-"}${fmtMs(Math.abs(r.closed[0]!.p50 - direct.closed[0]!.p50))}`
 
 console.log(
-  `\nnode ${process.version}, ${cpu.length} cores, ${pinning ? "server on core 0, upstream + load on core 1" : "not pinned"}, ${SECONDS} s per cell, other processes took ${(foreignShare(runCpu) * 100).toFixed(0)} % of the cores during the run; latencies in ms\n`
+  `\nnode ${process.version}, ${cpu.length} cores, ${pinning ? "server on core 0, upstream + load on core 1" : "not pinned"}, ${SECONDS} s per cell${NODE_FLAGS.length > 0 ? `, our gateway run with ${NODE_FLAGS.join(" ")}` : ""}, other processes took ${(foreignShare(runCpu) * 100).toFixed(0)} % of the cores during the run; latencies in ms\n`
 )
 table(
   [
