@@ -43,6 +43,7 @@ import { decodeFailure, type FailureContext, timeoutFailure, toProviderFailure }
 import { makeEmbed } from "./Embeddings.ts"
 import { compatFetch } from "./internal/CompatFetch.ts"
 import { directPost } from "./internal/DirectPost.ts"
+import { ssePull } from "./internal/DirectStream.ts"
 import { type OpenAIKind, toChatCompletionRequest } from "./RequestTranslation.ts"
 import { fromChatCompletion } from "./ResponseTranslation.ts"
 import { sameWireResponsesBody } from "./ResponsesSameWire.ts"
@@ -172,7 +173,7 @@ export const make = (config: OpenAIConfig): Provider => {
     const data = yield* Effect.tryPromise({
       try: (signal) => {
         if (raw !== undefined && direct !== undefined) {
-          return direct(path, raw, Redacted.value(call.key.secret), signal, (headers) => {
+          return direct.post(path, raw, Redacted.value(call.key.secret), signal, (headers) => {
             seen.headers = headers
           })
         }
@@ -234,46 +235,83 @@ export const make = (config: OpenAIConfig): Provider => {
       })
       const translator = responses !== undefined ? responsesTranslator(call.model) : chatTranslator(call.model)
 
-      const chunks = Stream.unwrap(
-        Effect.gen(function* () {
-          const controller = yield* abortOnClose
-          const { data: sdkStream, response } = yield* Effect.tryPromise({
-            // Events the stream skips are counted for this call too (`call.onMalformedEvent`).
-            try: () =>
-              reportingSkippedEvents(call.onMalformedEvent, () => {
-                const options = { signal: controller.signal, timeout: timeoutMs, maxRetries: 0 }
-                // The SDK parses the SSE frames (chat chunks, or Responses events) into objects.
-                return body !== undefined
-                  ? client.chat.completions.create(body, options).withResponse()
-                  : client
-                      .post<OpenAIStream<ChatCompletionChunk>>(path, {
-                        ...options,
-                        body: raw,
-                        headers: JSON_BODY,
-                        stream: true
-                      })
-                      .withResponse()
+      // Same wire, chat: the body read directly, every read's events one array (no SDK).
+      const directChunks =
+        direct !== undefined && raw !== undefined && responses === undefined
+          ? Stream.unwrap(
+              Effect.gen(function* () {
+                const controller = yield* abortOnClose
+                const response = yield* Effect.tryPromise({
+                  try: () =>
+                    reportingSkippedEvents(call.onMalformedEvent, () =>
+                      direct.open(path, raw, Redacted.value(call.key.secret), controller.signal)
+                    ),
+                  catch: (error) => toProviderFailure(error, context())
+                })
+                seen.headers = response.headers
+                const ended = Stream.suspend(() => {
+                  const finish = translator.finish()
+                  return Result.isSuccess(finish)
+                    ? Stream.succeed(finish.success)
+                    : Stream.fail(finish.failure(context()))
+                })
+                const pull = ssePull({
+                  response,
+                  signal: controller.signal,
+                  translate: (payload) => {
+                    const out = translator.push(payload)
+                    if (Result.isFailure(out)) return Result.fail(out.failure(context()))
+                    if (out.success.length > 0) seen.emitted = true
+                    return out as Result.Result<ReadonlyArray<CompletionChunk>, never>
+                  },
+                  fail: (error) => toProviderFailure(error, context())
+                })
+                return Stream.fromPull(Effect.succeed(pull)).pipe(Stream.concat(ended))
+              })
+            )
+          : undefined
+      const chunks =
+        directChunks ??
+        Stream.unwrap(
+          Effect.gen(function* () {
+            const controller = yield* abortOnClose
+            const { data: sdkStream, response } = yield* Effect.tryPromise({
+              // Events the stream skips are counted for this call too (`call.onMalformedEvent`).
+              try: () =>
+                reportingSkippedEvents(call.onMalformedEvent, () => {
+                  const options = { signal: controller.signal, timeout: timeoutMs, maxRetries: 0 }
+                  // The SDK parses the SSE frames (chat chunks, or Responses events) into objects.
+                  return body !== undefined
+                    ? client.chat.completions.create(body, options).withResponse()
+                    : client
+                        .post<OpenAIStream<ChatCompletionChunk>>(path, {
+                          ...options,
+                          body: raw,
+                          headers: JSON_BODY,
+                          stream: true
+                        })
+                        .withResponse()
+                }),
+              catch: (error) => toProviderFailure(error, context())
+            })
+            seen.headers = response.headers
+            const ended = Stream.suspend(() => {
+              const finish = translator.finish()
+              return Result.isSuccess(finish) ? Stream.succeed(finish.success) : Stream.fail(finish.failure(context()))
+            })
+            return Stream.fromAsyncIterable(sdkStream, (error) =>
+              toProviderFailure(responses !== undefined ? responsesEventError(error) : error, context())
+            ).pipe(
+              Stream.mapEffect((chunk) => {
+                const out = translator.push(chunk)
+                if (Result.isSuccess(out) && out.success.length > 0) seen.emitted = true
+                return Result.isSuccess(out) ? Effect.succeed(out.success) : Effect.fail(out.failure(context()))
               }),
-            catch: (error) => toProviderFailure(error, context())
+              Stream.flattenIterable,
+              Stream.concat(ended)
+            )
           })
-          seen.headers = response.headers
-          const ended = Stream.suspend(() => {
-            const finish = translator.finish()
-            return Result.isSuccess(finish) ? Stream.succeed(finish.success) : Stream.fail(finish.failure(context()))
-          })
-          return Stream.fromAsyncIterable(sdkStream, (error) =>
-            toProviderFailure(responses !== undefined ? responsesEventError(error) : error, context())
-          ).pipe(
-            Stream.mapEffect((chunk) => {
-              const out = translator.push(chunk)
-              if (Result.isSuccess(out) && out.success.length > 0) seen.emitted = true
-              return Result.isSuccess(out) ? Effect.succeed(out.success) : Effect.fail(out.failure(context()))
-            }),
-            Stream.flattenIterable,
-            Stream.concat(ended)
-          )
-        })
-      )
+        )
       // A bound on silence (headers, first chunk, between chunks), never on the stream's length.
       return chunks.pipe(timeoutStream(timeoutMs, () => timeoutFailure(context(), timeoutMs)))
     })

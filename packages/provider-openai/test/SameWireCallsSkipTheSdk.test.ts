@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net"
 import type { CompletionRequest, ProviderFailure } from "@am/core"
 import { Upstream } from "@am/testkit"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Redacted } from "effect"
+import { Effect, Exit, Fiber, Redacted, Stream } from "effect"
 import OpenAI from "openai"
 import { make } from "../src/index.ts"
 import { key1, request, SECRET_1, until } from "./support.ts"
@@ -88,7 +88,45 @@ const shape = (f: ProviderFailure) => ({
   responseBytesReceived: f.responseBytesReceived
 })
 
+/** A stream as odd servers send it: comments, CRLF line ends, a write split inside a character, no final blank line. */
+const oddStream = (model: string, res: ServerResponse) => {
+  res.writeHead(200, { "content-type": "text/event-stream" })
+  const chunk = (delta: object, finish: string | null = null, usage?: object) =>
+    JSON.stringify({
+      id: "chatcmpl-1",
+      object: "chat.completion.chunk",
+      created: 1,
+      model,
+      choices: [{ index: 0, delta, finish_reason: finish }],
+      ...(usage !== undefined ? { usage } : {})
+    })
+  const text = `: hello\r\n\r\ndata: ${chunk({ role: "assistant", content: "Hé" })}\r\n\r\ndata: ${chunk({ content: "llo" })}\n\ndata: ${chunk({}, "stop")}\n\ndata: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model, choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } })}\n\ndata: [DONE]`
+  const bytes = Buffer.from(text)
+  // The second write starts inside the multi-byte "é" and the first `\r\n`.
+  const cut = bytes.indexOf(Buffer.from("é")) + 1
+  res.write(bytes.subarray(0, cut))
+  setImmediate(() => res.end(bytes.subarray(cut)))
+}
+
 describe("same-wire answers are fetched without the SDK", () => {
+  it.effect("a same-wire stream gives the chunks the SDK path gives, without SDK headers", () =>
+    Effect.gen(function* () {
+      const up = yield* server(oddStream)
+      const provider = make({ id: "p", baseURL: up.baseURL })
+      const run = (r: CompletionRequest) =>
+        Stream.runCollect(provider.stream({ request: r, model: "gpt-4o", key: key1 }))
+      const viaSdk = yield* run(request)
+      const direct = yield* run(sameWire)
+      assert.deepStrictEqual(direct, viaSdk)
+      assert.include(JSON.stringify(direct), "Hé")
+      assert.include(JSON.stringify(direct), "llo")
+      assert.include(JSON.stringify(direct.at(-1)), '"stop"')
+      assert.isUndefined(up.seen[1]?.headers["x-stainless-lang"])
+      assert.isDefined(up.seen[0]?.headers["x-stainless-lang"])
+      assert.strictEqual(JSON.parse(up.seen[1]!.body).stream, true)
+    }).pipe(Effect.scoped)
+  )
+
   it.effect("the client's text, the key and the configured headers reach the upstream, no SDK header", () =>
     Effect.gen(function* () {
       const up = yield* server((model, res) => json(res, 200, completion(model)))

@@ -65,20 +65,26 @@ const statusError = (status: number, text: string, headers: Headers): APIError =
   return APIError.generate(status, normalized as object | undefined, json === undefined ? text : undefined, headers)
 }
 
+/** The direct calls of one adapter: a whole answer, and a stream's response once its status is 2xx. */
+export interface Direct {
+  readonly post: DirectPost
+  /** The response of a POST whose status is 2xx (its body unread); rejects like `post`. */
+  readonly open: (path: string, body: string, apiKey: string, signal: AbortSignal) => Promise<Response>
+}
+
 /**
- * The direct POST for one adapter, or `undefined` when its calls must go through the SDK
+ * The direct calls for one adapter, or `undefined` when its calls must go through the SDK
  * (a base URL with a query string, whose merging the SDK owns).
  */
-export const directPost = (config: DirectPostConfig): DirectPost | undefined => {
+export const directPost = (config: DirectPostConfig): Direct | undefined => {
   if (config.baseURL.includes("?")) return undefined
   const base = config.baseURL.endsWith("/") ? config.baseURL.slice(0, -1) : config.baseURL
   // Configured headers come after the auth header, as the SDK's `defaultHeaders` do (a proxy's
   // own `Authorization` wins); lower-cased once so a differently-cased name replaces, not doubles.
   const extra = Object.fromEntries(Object.entries(config.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]))
-  return async (path, body, apiKey, signal, onHeaders) => {
-    let response: Response
+  const send = async (path: string, body: string, apiKey: string, signal: AbortSignal): Promise<Response> => {
     try {
-      response = await config.fetch(`${base}${path}`, {
+      return await config.fetch(`${base}${path}`, {
         method: "POST",
         headers: {
           accept: "application/json",
@@ -92,16 +98,27 @@ export const directPost = (config: DirectPostConfig): DirectPost | undefined => 
     } catch (error) {
       throw connectionError(error, signal)
     }
-    onHeaders(response.headers)
-    let text: string
+  }
+  const text = async (response: Response, signal: AbortSignal): Promise<string> => {
     try {
-      text = await response.text()
+      return await response.text()
     } catch (error) {
       // The body broke off: the SDK surfaces the stream's error as it is.
       throw signal.aborted ? new APIUserAbortError() : error
     }
-    if (!response.ok) throw statusError(response.status, text, response.headers)
-    // One parse; a body that is not JSON is a `SyntaxError` (a decode failure), as with the SDK.
-    return JSON.parse(text)
   }
+  const open = async (path: string, body: string, apiKey: string, signal: AbortSignal): Promise<Response> => {
+    const response = await send(path, body, apiKey, signal)
+    if (!response.ok) throw statusError(response.status, await text(response, signal), response.headers)
+    return response
+  }
+  const post: DirectPost = async (path, body, apiKey, signal, onHeaders) => {
+    const response = await send(path, body, apiKey, signal)
+    onHeaders(response.headers)
+    const answer = await text(response, signal)
+    if (!response.ok) throw statusError(response.status, answer, response.headers)
+    // One parse; a body that is not JSON is a `SyntaxError` (a decode failure), as with the SDK.
+    return JSON.parse(answer)
+  }
+  return { post, open }
 }
