@@ -113,7 +113,14 @@ class NoEntry extends Data.TaggedError("NoEntry")<{}> {}
  */
 export const cachedStream = (deps: CacheDeps, state: RequestState): Effect.Effect<Option.Option<EngineStream>> => {
   const cache = deps.cache
-  if (cache === undefined || deps.guard?.enabled === true || (state.request.cache ?? "use") !== "use") {
+  // A route the cache does not keep: nothing to look up (the cache would only run and count a
+  // bypass, here through a failure built per request).
+  if (
+    cache === undefined ||
+    deps.guard?.enabled === true ||
+    (state.request.cache ?? "use") !== "use" ||
+    !cache.caches(cacheRouteOf(state))
+  ) {
     return Effect.succeedNone
   }
   return cache.getOrCompute(Entry, { ...keyOf(state), mode: "use" }, Effect.fail(new NoEntry())).pipe(
@@ -161,7 +168,15 @@ export const liveStreamCacheStatus = (deps: CacheDeps, state: RequestState): "mi
 /** A live stream that stores its answer when it finishes (an unguarded, cached route's). */
 export const storingStream = (deps: CacheDeps, state: RequestState, live: EngineStream): EngineStream => {
   const cache = deps.cache
-  if (cache === undefined || deps.guard?.enabled === true || state.request.cache === "off") return live
+  // Not kept for this route: no chunk is folded for an answer nobody stores.
+  if (
+    cache === undefined ||
+    deps.guard?.enabled === true ||
+    state.request.cache === "off" ||
+    !cache.caches(cacheRouteOf(state))
+  ) {
+    return live
+  }
   let text = ""
   const calls: Array<{ id: string; name: string; arguments: string }> = []
   // What a replay gives back besides the text: the provider's tokens, fingerprint and reasoning.
