@@ -3,37 +3,12 @@
  * runs the plan until a candidate commits (see `Engine.ts`); `relay` turns that commit into the
  * `chunks` the caller reads, and settles the call and the request when they end.
  */
-import {
-  addUsage,
-  type CompletionChunk,
-  type GuardSession,
-  type ProviderFailure,
-  type TextRestorer,
-  type TokenLogprob,
-  type Usage
-} from "@am/core"
-import {
-  type Array as Arr,
-  Cause,
-  Clock,
-  Deferred,
-  Duration,
-  Effect,
-  Exit,
-  Fiber,
-  Option,
-  Pull,
-  Scope,
-  Stream
-} from "effect"
-import type { StreamSpec } from "../EngineConfig.ts"
-import { EngineError, type Resilience } from "../EngineError.ts"
+import { addUsage, type CompletionChunk, type ProviderFailure } from "@am/core"
+import { Cause, Clock, Deferred, Duration, Effect, Option, Pull, Scope, Stream } from "effect"
+import { EngineError } from "../EngineError.ts"
 import type { EngineStream } from "../EngineTypes.ts"
-import { publishSucceeded } from "./Answer.ts"
 import { type EngineDeps, publish } from "./Deps.ts"
-import { finishRequest } from "./Record.ts"
-import type { AttemptError, CallFailed, CallHandle, RequestState } from "./RequestState.ts"
-import { refusalOf, settleFailure, settleSuccess, streamFailure } from "./Settle.ts"
+import { streamFailure } from "./Settle.ts"
 import { StreamOutput } from "./StreamOutput.ts"
 import { cutCall, settleStream } from "./StreamSettle.ts"
 import {
