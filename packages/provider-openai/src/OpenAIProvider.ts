@@ -42,7 +42,7 @@ import type { ChatCompletion, ChatCompletionChunk } from "openai/resources/chat/
 import { decodeFailure, type FailureContext, timeoutFailure, toProviderFailure } from "./Failures.ts"
 import { makeEmbed } from "./Embeddings.ts"
 import { compatFetch } from "./internal/CompatFetch.ts"
-import { directPost } from "./internal/DirectPost.ts"
+import { directCalls } from "./internal/DirectPost.ts"
 import { ssePull } from "./internal/DirectStream.ts"
 import { type OpenAIKind, toChatCompletionRequest } from "./RequestTranslation.ts"
 import { fromChatCompletion } from "./ResponseTranslation.ts"
@@ -107,7 +107,7 @@ export const make = (config: OpenAIConfig): Provider => {
   // Same-wire calls skip the SDK (its error classes kept) unless a caller builds the client.
   const direct =
     config.clientFactory === undefined
-      ? directPost({ baseURL, fetch: clientFetch, headers: config.headers })
+      ? directCalls({ baseURL, fetch: clientFetch, headers: config.headers })
       : undefined
 
   const clients = makeClientCache((key) =>
@@ -212,7 +212,6 @@ export const make = (config: OpenAIConfig): Provider => {
 
   const stream = (call: ProviderCall): Stream.Stream<CompletionChunk, ProviderFailure> =>
     Stream.suspend(() => {
-      const client = clients.get(call.key)
       const timeoutMs = timeoutFor(call.timeoutMs, config.timeoutMs)
       const translation = {
         model: call.model,
@@ -234,6 +233,11 @@ export const make = (config: OpenAIConfig): Provider => {
         headers: seen.headers
       })
       const translator = responses !== undefined ? responsesTranslator(call.model) : chatTranslator(call.model)
+      // After the last event: the translator's final chunk, or why the stream is not whole.
+      const ended = Stream.suspend(() => {
+        const finish = translator.finish()
+        return Result.isSuccess(finish) ? Stream.succeed(finish.success) : Stream.fail(finish.failure(context()))
+      })
 
       // Same wire, chat: the body read directly, every read's events one array (no SDK).
       const directChunks =
@@ -249,12 +253,6 @@ export const make = (config: OpenAIConfig): Provider => {
                   catch: (error) => toProviderFailure(error, context())
                 })
                 seen.headers = response.headers
-                const ended = Stream.suspend(() => {
-                  const finish = translator.finish()
-                  return Result.isSuccess(finish)
-                    ? Stream.succeed(finish.success)
-                    : Stream.fail(finish.failure(context()))
-                })
                 const pull = ssePull({
                   response,
                   signal: controller.signal,
@@ -275,6 +273,7 @@ export const make = (config: OpenAIConfig): Provider => {
         Stream.unwrap(
           Effect.gen(function* () {
             const controller = yield* abortOnClose
+            const client = clients.get(call.key)
             const { data: sdkStream, response } = yield* Effect.tryPromise({
               // Events the stream skips are counted for this call too (`call.onMalformedEvent`).
               try: () =>
@@ -295,10 +294,6 @@ export const make = (config: OpenAIConfig): Provider => {
               catch: (error) => toProviderFailure(error, context())
             })
             seen.headers = response.headers
-            const ended = Stream.suspend(() => {
-              const finish = translator.finish()
-              return Result.isSuccess(finish) ? Stream.succeed(finish.success) : Stream.fail(finish.failure(context()))
-            })
             return Stream.fromAsyncIterable(sdkStream, (error) =>
               toProviderFailure(responses !== undefined ? responsesEventError(error) : error, context())
             ).pipe(

@@ -2,8 +2,9 @@
  * Same-wire passthrough for the OpenAI adapter: a request that arrived as OpenAI Chat
  * Completions (`request.passthrough.wire === "openai.chat"`) is sent as the client's own JSON,
  * model substituted, over the same pooled `fetch` and with the SDK's error classes — a whole
- * answer without the SDK (`internal/DirectPost.ts`), a stream through it — so every
- * `ProviderFailure` is that of the translated path.
+ * answer and a stream without the SDK (`internal/DirectPost.ts`, `internal/DirectStream.ts`)
+ * unless a `clientFactory` builds the client — so every `ProviderFailure` is that of the
+ * translated path.
  *
  * @example
  * ```ts

@@ -104,6 +104,21 @@ export const cachedCompletion = (
     )
 }
 
+/**
+ * The cache a stream of this request is read from and stored to: none without a cache, for a
+ * guarded engine (its answers hold restored values), under `cache: "off"`, or for a route the
+ * cache does not keep (a lookup would only count a bypass).
+ */
+const streamCache = (deps: CacheDeps, state: RequestState) => {
+  const cache = deps.cache
+  return cache === undefined ||
+    deps.guard?.enabled === true ||
+    state.request.cache === "off" ||
+    !cache.caches(cacheRouteOf(state))
+    ? undefined
+    : cache
+}
+
 /** Nothing stored: the stream goes live (never stored as a failure: nothing is shared). */
 class NoEntry extends Data.TaggedError("NoEntry")<{}> {}
 
@@ -112,17 +127,9 @@ class NoEntry extends Data.TaggedError("NoEntry")<{}> {}
  * hit when it ends), or `None` when it must stream live.
  */
 export const cachedStream = (deps: CacheDeps, state: RequestState): Effect.Effect<Option.Option<EngineStream>> => {
-  const cache = deps.cache
-  // A route the cache does not keep: nothing to look up (the cache would only run and count a
-  // bypass, here through a failure built per request).
-  if (
-    cache === undefined ||
-    deps.guard?.enabled === true ||
-    (state.request.cache ?? "use") !== "use" ||
-    !cache.caches(cacheRouteOf(state))
-  ) {
-    return Effect.succeedNone
-  }
+  const cache = streamCache(deps, state)
+  // `refresh` answers live (and stores); a route the cache does not keep has nothing to look up.
+  if (cache === undefined || state.request.cache === "refresh") return Effect.succeedNone
   return cache.getOrCompute(Entry, { ...keyOf(state), mode: "use" }, Effect.fail(new NoEntry())).pipe(
     Effect.flatMap((answer) =>
       Effect.map(hitResilience(state, answer.value.provider, answer.value.model, answer.requestId), (resilience) => {
@@ -158,25 +165,14 @@ export const cachedStream = (deps: CacheDeps, state: RequestState): Effect.Effec
  * `miss` when its route is cached (it is stored when it finishes), `off` when it is not or the
  * request bypasses it, none without a cache — as `complete` reports it.
  */
-export const liveStreamCacheStatus = (deps: CacheDeps, state: RequestState): "miss" | "off" | undefined => {
-  const cache = deps.cache
-  if (cache === undefined) return undefined
-  if (deps.guard?.enabled === true || state.request.cache === "off") return "off"
-  return cache.caches(cacheRouteOf(state)) ? "miss" : "off"
-}
+export const liveStreamCacheStatus = (deps: CacheDeps, state: RequestState): "miss" | "off" | undefined =>
+  deps.cache === undefined ? undefined : streamCache(deps, state) === undefined ? "off" : "miss"
 
 /** A live stream that stores its answer when it finishes (an unguarded, cached route's). */
 export const storingStream = (deps: CacheDeps, state: RequestState, live: EngineStream): EngineStream => {
-  const cache = deps.cache
-  // Not kept for this route: no chunk is folded for an answer nobody stores.
-  if (
-    cache === undefined ||
-    deps.guard?.enabled === true ||
-    state.request.cache === "off" ||
-    !cache.caches(cacheRouteOf(state))
-  ) {
-    return live
-  }
+  const cache = streamCache(deps, state)
+  // Not kept: no chunk is folded for an answer nobody stores.
+  if (cache === undefined) return live
   let text = ""
   const calls: Array<{ id: string; name: string; arguments: string }> = []
   // What a replay gives back besides the text: the provider's tokens, fingerprint and reasoning.

@@ -76,7 +76,7 @@ export interface Direct {
  * The direct calls for one adapter, or `undefined` when its calls must go through the SDK
  * (a base URL with a query string, whose merging the SDK owns).
  */
-export const directPost = (config: DirectPostConfig): Direct | undefined => {
+export const directCalls = (config: DirectPostConfig): Direct | undefined => {
   if (config.baseURL.includes("?")) return undefined
   const base = config.baseURL.endsWith("/") ? config.baseURL.slice(0, -1) : config.baseURL
   // Configured headers come after the auth header, as the SDK's `defaultHeaders` do (a proxy's
