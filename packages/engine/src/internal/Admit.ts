@@ -17,8 +17,9 @@ export interface Admitted {
   readonly deadlineMs: number
 }
 
-export const admit = (deps: EngineDeps, request: CompletionRequest): Effect.Effect<Admitted, EngineError> =>
-  Effect.gen(function* () {
+// A module-level generator, not `Effect.gen` per request (docs/performance.md, "Generators per request").
+export const admit: (deps: EngineDeps, request: CompletionRequest) => Effect.Effect<Admitted, EngineError> =
+  Effect.fnUntraced(function* (deps: EngineDeps, request: CompletionRequest) {
     const startedAt = yield* Clock.currentTimeMillis
     const requestId = RequestId.make()
     const retry = deps.config.retry

@@ -219,62 +219,67 @@ export const toEngineError = (
 }
 
 /** A failed request: its error (the deadline's when time ran out), announced. */
-export const fail = (
+export const fail: (
   deps: EngineDeps,
   state: RequestState,
   deadlineMs: number,
   e: AttemptError | "deadline"
-): Effect.Effect<never, EngineError> =>
-  Effect.gen(function* () {
-    const { requestId, startedAt } = state
-    const now = yield* Clock.currentTimeMillis
-    // An attempt's timeout is clipped to the deadline, so the last call can fail (as a
-    // timeout) at the very moment the deadline passes: that request ran out of time.
-    const coolingUntil = e !== "deadline" && e._tag === "KeysExhausted" ? yield* coolingUntilOf(deps, state) : undefined
-    const failed = e === "deadline" ? undefined : toEngineError(state, e, now, coolingUntil)
-    const expired = failed === undefined || (now >= state.deadlineAt && failed.code === "all_providers_failed")
-    const error: EngineError = expired
-      ? new EngineError({
-          code: "deadline_exceeded",
-          message: `the request's deadline of ${deadlineMs} ms passed after ${state.calls} call(s)`,
-          requestId,
-          attempts: state.attempts.slice(),
-          ...(state.mitigation !== undefined ? { mitigation: state.mitigation } : {})
-        })
-      : failed
-    if (expired) yield* publish(deps, { topic: "deadline.exceeded", requestId, elapsedMs: now - startedAt })
-    else if (error.code === "all_providers_failed") {
-      yield* publish(deps, { topic: "all.providers.failed", requestId, attempts: state.calls })
-    }
-    yield* publish(deps, {
-      topic: "request.failed",
-      requestId,
-      code: error.code,
-      attempts: state.calls,
-      latencyMs: now - startedAt
-    })
-    return yield* Effect.fail(error)
+) => Effect.Effect<never, EngineError> = Effect.fnUntraced(function* (
+  deps: EngineDeps,
+  state: RequestState,
+  deadlineMs: number,
+  e: AttemptError | "deadline"
+) {
+  const { requestId, startedAt } = state
+  const now = yield* Clock.currentTimeMillis
+  // An attempt's timeout is clipped to the deadline, so the last call can fail (as a
+  // timeout) at the very moment the deadline passes: that request ran out of time.
+  const coolingUntil = e !== "deadline" && e._tag === "KeysExhausted" ? yield* coolingUntilOf(deps, state) : undefined
+  const failed = e === "deadline" ? undefined : toEngineError(state, e, now, coolingUntil)
+  const expired = failed === undefined || (now >= state.deadlineAt && failed.code === "all_providers_failed")
+  const error: EngineError = expired
+    ? new EngineError({
+        code: "deadline_exceeded",
+        message: `the request's deadline of ${deadlineMs} ms passed after ${state.calls} call(s)`,
+        requestId,
+        attempts: state.attempts.slice(),
+        ...(state.mitigation !== undefined ? { mitigation: state.mitigation } : {})
+      })
+    : failed
+  if (expired) yield* publish(deps, { topic: "deadline.exceeded", requestId, elapsedMs: now - startedAt })
+  else if (error.code === "all_providers_failed") {
+    yield* publish(deps, { topic: "all.providers.failed", requestId, attempts: state.calls })
+  }
+  yield* publish(deps, {
+    topic: "request.failed",
+    requestId,
+    code: error.code,
+    attempts: state.calls,
+    latencyMs: now - startedAt
   })
+  return yield* Effect.fail(error)
+})
 
 /** A request that got its answer: the trail of how. */
-export const succeed = (state: RequestState): Effect.Effect<Resilience> =>
-  Effect.gen(function* () {
-    const now = yield* Clock.currentTimeMillis
-    const last = state.last!.candidate
-    if (state.mitigation !== undefined) state.mitigation = { ...state.mitigation, succeeded: true }
-    const dropped = (yield* DroppedFields)(state.request, last.provider.id)
-    return {
-      requestId: state.requestId,
-      outcome: state.mitigated ? "MITIGATED_SUCCESS" : "SUCCESS",
-      attempts: state.attempts.slice(),
-      provider: last.provider.id,
-      model: last.model.name,
-      ...(state.lastKey !== undefined ? { keyFingerprint: state.lastKey.fingerprint } : {}),
-      latencyMs: now - state.startedAt,
-      ...(state.mitigation !== undefined ? { mitigation: state.mitigation } : {}),
-      ...(dropped.length > 0 ? { droppedFields: [...dropped] } : {})
-    } satisfies Resilience
-  })
+export const succeed: (state: RequestState) => Effect.Effect<Resilience> = Effect.fnUntraced(function* (
+  state: RequestState
+) {
+  const now = yield* Clock.currentTimeMillis
+  const last = state.last!.candidate
+  if (state.mitigation !== undefined) state.mitigation = { ...state.mitigation, succeeded: true }
+  const dropped = (yield* DroppedFields)(state.request, last.provider.id)
+  return {
+    requestId: state.requestId,
+    outcome: state.mitigated ? "MITIGATED_SUCCESS" : "SUCCESS",
+    attempts: state.attempts.slice(),
+    provider: last.provider.id,
+    model: last.model.name,
+    ...(state.lastKey !== undefined ? { keyFingerprint: state.lastKey.fingerprint } : {}),
+    latencyMs: now - state.startedAt,
+    ...(state.mitigation !== undefined ? { mitigation: state.mitigation } : {}),
+    ...(dropped.length > 0 ? { droppedFields: [...dropped] } : {})
+  } satisfies Resilience
+})
 
 export const publishSucceeded = (deps: EngineDeps, state: RequestState, resilience: Resilience) =>
   Effect.flatMap(Clock.currentTimeMillis, (now) =>

@@ -5,6 +5,7 @@
  * content token). Each call is one OpenTelemetry GenAI inference span (`chat {model}`).
  */
 import {
+  type ApiKey,
   type Classification,
   type Completion,
   type Provider,
@@ -153,65 +154,89 @@ export const call = <A, B>(
   c: Candidate,
   exchange: Exchange<A, B>
 ): Effect.Effect<B, CallFailed | KeysExhausted> =>
-  Effect.gen(function* () {
-    const key = yield* deps.keyring.lease(c.provider.id, c.model.name).pipe(
-      Effect.catchTag("NoHealthyKey", (e) => {
-        const error = KeysExhausted({ candidate: c, availableAt: e.availableAt })
-        if (e.availableAt !== undefined) {
-          state.earliestKeyAt = Math.min(state.earliestKeyAt ?? Number.POSITIVE_INFINITY, e.availableAt)
-        }
-        return Effect.andThen(skip(deps, state, c, "no_healthy_key", error), Effect.fail(error))
-      })
-    )
-    const provider = deps.providers.get(c.provider.id)!
-    return yield* Effect.gen(function* () {
-      yield* Effect.annotateCurrentSpan("am.key_fingerprint", key.fingerprint)
-      yield* announce(deps, state, c)
-      state.calls++
-      const base = {
-        requestId: state.requestId,
-        provider: c.provider.id,
-        model: c.model.name,
-        keyId: key.id,
-        keyFingerprint: key.fingerprint,
-        attempt: state.calls
+  callGen(deps, state, request, c, exchange as Exchange<unknown, unknown>) as Effect.Effect<
+    B,
+    CallFailed | KeysExhausted
+  >
+
+// Module-level generators, not `Effect.gen` per call (docs/performance.md, "Generators per request").
+const callGen = Effect.fnUntraced(function* (
+  deps: EngineDeps,
+  state: RequestState,
+  request: ProviderCall["request"],
+  c: Candidate,
+  exchange: Exchange<unknown, unknown>
+) {
+  const key = yield* deps.keyring.lease(c.provider.id, c.model.name).pipe(
+    Effect.catchTag("NoHealthyKey", (e) => {
+      const error = KeysExhausted({ candidate: c, availableAt: e.availableAt })
+      if (e.availableAt !== undefined) {
+        state.earliestKeyAt = Math.min(state.earliestKeyAt ?? Number.POSITIVE_INFINITY, e.availableAt)
       }
-      yield* publish(deps, { topic: "api.call.started", ...base })
-      const started = yield* Clock.currentTimeMillis
-      const h: CallHandle = {
-        c,
-        kind: provider.kind,
-        key,
-        ref: { id: key.id, fingerprint: key.fingerprint },
-        base,
-        started
-      }
-      const timeoutMs = Math.max(1, Math.min(c.provider.timeoutMs, state.deadlineAt - started))
-      return yield* exchange.invoke(provider, { request, model: c.model.name, key, timeoutMs }, h).pipe(
-        // A throwing adapter is a provider fault like any other (classified `unknown`, provider
-        // scope, bounded), not the end of the request: other candidates may answer.
-        Effect.catchDefect((defect) =>
-          Effect.fail(
-            defectFailure(defect, {
-              provider: provider.kind,
-              providerId: c.provider.id,
-              model: c.model.name,
-              keyId: key.id,
-              keyFingerprint: key.fingerprint,
-              secrets: [Redacted.value(key.secret)]
-            })
-          )
-        ),
-        Effect.matchEffect({
-          onFailure: (failure) =>
-            Effect.flatMap(settleFailure(deps, state, h, failure), (error) =>
-              Effect.andThen(Effect.annotateCurrentSpan("error.type", error.classification.class), Effect.fail(error))
-            ),
-          onSuccess: (a) => exchange.onSuccess(deps, state, h, a)
+      return Effect.andThen(skip(deps, state, c, "no_healthy_key", error), Effect.fail(error))
+    })
+  )
+  const provider = deps.providers.get(c.provider.id)!
+  return yield* callWithKey(deps, state, request, c, exchange, key, provider).pipe(
+    attemptSpan(c, provider.kind, exchange.operation)
+  )
+})
+
+const callWithKey = Effect.fnUntraced(function* (
+  deps: EngineDeps,
+  state: RequestState,
+  request: ProviderCall["request"],
+  c: Candidate,
+  exchange: Exchange<unknown, unknown>,
+  key: ApiKey,
+  provider: Provider
+) {
+  yield* Effect.annotateCurrentSpan("am.key_fingerprint", key.fingerprint)
+  yield* announce(deps, state, c)
+  state.calls++
+  const base = {
+    requestId: state.requestId,
+    provider: c.provider.id,
+    model: c.model.name,
+    keyId: key.id,
+    keyFingerprint: key.fingerprint,
+    attempt: state.calls
+  }
+  yield* publish(deps, { topic: "api.call.started", ...base })
+  const started = yield* Clock.currentTimeMillis
+  const h: CallHandle = {
+    c,
+    kind: provider.kind,
+    key,
+    ref: { id: key.id, fingerprint: key.fingerprint },
+    base,
+    started
+  }
+  const timeoutMs = Math.max(1, Math.min(c.provider.timeoutMs, state.deadlineAt - started))
+  return yield* exchange.invoke(provider, { request, model: c.model.name, key, timeoutMs }, h).pipe(
+    // A throwing adapter is a provider fault like any other (classified `unknown`, provider
+    // scope, bounded), not the end of the request: other candidates may answer.
+    Effect.catchDefect((defect) =>
+      Effect.fail(
+        defectFailure(defect, {
+          provider: provider.kind,
+          providerId: c.provider.id,
+          model: c.model.name,
+          keyId: key.id,
+          keyFingerprint: key.fingerprint,
+          secrets: [Redacted.value(key.secret)]
         })
       )
-    }).pipe(attemptSpan(c, provider.kind, exchange.operation))
-  })
+    ),
+    Effect.matchEffect({
+      onFailure: (failure) =>
+        Effect.flatMap(settleFailure(deps, state, h, failure), (error) =>
+          Effect.andThen(Effect.annotateCurrentSpan("error.type", error.classification.class), Effect.fail(error))
+        ),
+      onSuccess: (a) => exchange.onSuccess(deps, state, h, a)
+    })
+  )
+})
 
 /** `effect` under the candidate's breakers: admitted, or skipped unsent. */
 export const guarded = <B>(

@@ -45,74 +45,84 @@ const budgetAllows = (deps: EngineDeps, state: RequestState, provider: string) =
   )
 
 /** The table's answer for the target that just failed, with the inputs only effects can read. */
-const decideFor = (deps: EngineDeps, state: RequestState, c: Candidate, e: AttemptError, now: number) =>
-  Effect.gen(function* () {
-    const retry = deps.config.retry
-    const failure = failureOf(e)
-    const providerScoped = failure._tag === "CallFailed" && failure.scope === "provider"
-    const retriesMade = state.providerRetries.get(c.index) ?? 0
-    // The backoff sample and the budget are only read when the table can use them.
-    const u = providerScoped && retry.jitter ? yield* Random.next : 1
-    const delayMs = providerScoped ? backoffDelay(retry, retriesMade, u, failure.retryAfterMs) : 0
-    const policy = {
-      maxAttempts: retry.maxAttempts,
-      providerRetries: retry.providerRetries,
-      maxBackoffMs: retry.maxMs,
-      contentPolicy: deps.config.mitigation.contentPolicy
-    }
-    const input = {
-      failure,
-      failed: targetOf(c),
-      calls: state.calls,
-      now,
-      deadlineAt: state.deadlineAt,
-      retriesMade,
-      delayMs,
-      revisiting: state.revisiting
-    }
-    const hopeful = Decision.decide(policy, { ...input, budgetAllows: true })
-    // The shared budget is read only when it decides: a retry the table would otherwise make.
-    const decision =
-      hopeful._tag === "RetrySame" && !(yield* budgetAllows(deps, state, c.provider.id))
-        ? Decision.decide(policy, { ...input, budgetAllows: false })
-        : hopeful
-    if (decision._tag === "NextProvider" && decision.reason === "silent") {
-      // Counted as one of its retries, so the revisit after the others stays within them.
-      state.providerRetries.set(c.index, retriesMade + 1)
-      state.silent.add(c.index)
-    }
-    if (decision._tag === "RetrySame") {
-      state.providerRetries.set(c.index, retriesMade + 1)
-      yield* publish(deps, {
-        topic: "retry.scheduled",
-        requestId: state.requestId,
-        provider: c.provider.id,
-        model: c.model.name,
-        attempt: state.calls + 1,
-        delayMs: decision.delayMs,
-        reason: failure._tag === "CallFailed" ? failure.class : "unknown"
-      })
-    }
-    state.decision = decision
-    return decision
-  })
+const decideFor = Effect.fnUntraced(function* (
+  deps: EngineDeps,
+  state: RequestState,
+  c: Candidate,
+  e: AttemptError,
+  now: number
+) {
+  const retry = deps.config.retry
+  const failure = failureOf(e)
+  const providerScoped = failure._tag === "CallFailed" && failure.scope === "provider"
+  const retriesMade = state.providerRetries.get(c.index) ?? 0
+  // The backoff sample and the budget are only read when the table can use them.
+  const u = providerScoped && retry.jitter ? yield* Random.next : 1
+  const delayMs = providerScoped ? backoffDelay(retry, retriesMade, u, failure.retryAfterMs) : 0
+  const policy = {
+    maxAttempts: retry.maxAttempts,
+    providerRetries: retry.providerRetries,
+    maxBackoffMs: retry.maxMs,
+    contentPolicy: deps.config.mitigation.contentPolicy
+  }
+  const input = {
+    failure,
+    failed: targetOf(c),
+    calls: state.calls,
+    now,
+    deadlineAt: state.deadlineAt,
+    retriesMade,
+    delayMs,
+    revisiting: state.revisiting
+  }
+  const hopeful = Decision.decide(policy, { ...input, budgetAllows: true })
+  // The shared budget is read only when it decides: a retry the table would otherwise make.
+  const decision =
+    hopeful._tag === "RetrySame" && !(yield* budgetAllows(deps, state, c.provider.id))
+      ? Decision.decide(policy, { ...input, budgetAllows: false })
+      : hopeful
+  if (decision._tag === "NextProvider" && decision.reason === "silent") {
+    // Counted as one of its retries, so the revisit after the others stays within them.
+    state.providerRetries.set(c.index, retriesMade + 1)
+    state.silent.add(c.index)
+  }
+  if (decision._tag === "RetrySame") {
+    state.providerRetries.set(c.index, retriesMade + 1)
+    yield* publish(deps, {
+      topic: "retry.scheduled",
+      requestId: state.requestId,
+      provider: c.provider.id,
+      model: c.model.name,
+      attempt: state.calls + 1,
+      delayMs: decision.delayMs,
+      reason: failure._tag === "CallFailed" ? failure.class : "unknown"
+    })
+  }
+  state.decision = decision
+  return decision
+})
 
 /** Whether a later step's candidate may run after the failure `e` (decided at its own step). */
-const admitsLater = (deps: EngineDeps, state: RequestState, c: Candidate, e: AttemptError, now: number) =>
-  Effect.gen(function* () {
-    const decision = state.decision
-    if (decision === undefined) return false
-    const failed = targetOf(e.candidate)
-    const candidate = targetOf(c)
-    const retry = deps.config.retry
-    const context = { calls: state.calls, maxAttempts: retry.maxAttempts, now, deadlineAt: state.deadlineAt }
-    const open = Decision.admits(decision, failed, candidate, { ...context, budgetAllows: true })
-    if (!open || !Decision.needsBudget(decision, failed, candidate)) return open
-    return Decision.admits(decision, failed, candidate, {
-      ...context,
-      budgetAllows: yield* budgetAllows(deps, state, c.provider.id)
-    })
+const admitsLater = Effect.fnUntraced(function* (
+  deps: EngineDeps,
+  state: RequestState,
+  c: Candidate,
+  e: AttemptError,
+  now: number
+) {
+  const decision = state.decision
+  if (decision === undefined) return false
+  const failed = targetOf(e.candidate)
+  const candidate = targetOf(c)
+  const retry = deps.config.retry
+  const context = { calls: state.calls, maxAttempts: retry.maxAttempts, now, deadlineAt: state.deadlineAt }
+  const open = Decision.admits(decision, failed, candidate, { ...context, budgetAllows: true })
+  if (!open || !Decision.needsBudget(decision, failed, candidate)) return open
+  return Decision.admits(decision, failed, candidate, {
+    ...context,
+    budgetAllows: yield* budgetAllows(deps, state, c.provider.id)
   })
+})
 
 /** The schedule of the plan step serving `c`: runs it (again) while the decision table says so. */
 const stepSchedule = (deps: EngineDeps, state: RequestState, c: Candidate) =>

@@ -50,44 +50,48 @@ const endOfEmbeddings = (exit: Exit.Exit<EngineEmbeddings, EngineError>): Reques
       }
     : endOfFailure(exit.cause)
 
-const runEmbed = (
+const runEmbed: (
   deps: EngineDeps,
   state: RequestState,
   request: EmbeddingRequest,
   deadlineMs: number
-): Effect.Effect<EngineEmbeddings, EngineError> =>
-  Effect.gen(function* () {
-    const { requestId, startedAt, route } = state
-    const meta = request.metadata
-    yield* publish(deps, {
-      topic: "request.started",
+) => Effect.Effect<EngineEmbeddings, EngineError> = Effect.fnUntraced(function* (
+  deps: EngineDeps,
+  state: RequestState,
+  request: EmbeddingRequest,
+  deadlineMs: number
+) {
+  const { requestId, startedAt, route } = state
+  const meta = request.metadata
+  yield* publish(deps, {
+    topic: "request.started",
+    requestId,
+    route,
+    ...(meta?.workspaceId !== undefined ? { workspaceId: meta.workspaceId } : {})
+  })
+  const candidates = yield* embeddingCandidates(deps, state, request)
+  const answer = yield* drive(deps, state, state.request, candidates, attemptEmbed(request)).pipe(
+    Effect.mapError((e) => ({ e })),
+    Effect.timeoutOrElse({
+      duration: Duration.millis(Math.max(0, state.deadlineAt - startedAt)),
+      orElse: () => Effect.fail({ e: "deadline" as const })
+    }),
+    Effect.provideService(RequestContext, {
       requestId,
       route,
-      ...(meta?.workspaceId !== undefined ? { workspaceId: meta.workspaceId } : {})
-    })
-    const candidates = yield* embeddingCandidates(deps, state, request)
-    const answer = yield* drive(deps, state, state.request, candidates, attemptEmbed(request)).pipe(
-      Effect.mapError((e) => ({ e })),
-      Effect.timeoutOrElse({
-        duration: Duration.millis(Math.max(0, state.deadlineAt - startedAt)),
-        orElse: () => Effect.fail({ e: "deadline" as const })
-      }),
-      Effect.provideService(RequestContext, {
-        requestId,
-        route,
-        startedAt,
-        deadlineAt: state.deadlineAt,
-        ...(meta?.workspaceId !== undefined ? { workspaceId: meta.workspaceId } : {}),
-        ...(meta?.pipelineRunId !== undefined ? { pipelineRunId: meta.pipelineRunId } : {}),
-        ...(meta?.stage !== undefined ? { stage: meta.stage } : {})
-      }),
-      Effect.catch(({ e }) => fail(deps, state, deadlineMs, e))
-    )
-    const resilience = yield* succeed(state)
-    yield* publishSucceeded(deps, state, resilience)
-    yield* Effect.annotateCurrentSpan("am.outcome", resilience.outcome)
-    return { ...answer, resilience } satisfies EngineEmbeddings
-  })
+      startedAt,
+      deadlineAt: state.deadlineAt,
+      ...(meta?.workspaceId !== undefined ? { workspaceId: meta.workspaceId } : {}),
+      ...(meta?.pipelineRunId !== undefined ? { pipelineRunId: meta.pipelineRunId } : {}),
+      ...(meta?.stage !== undefined ? { stage: meta.stage } : {})
+    }),
+    Effect.catch(({ e }) => fail(deps, state, deadlineMs, e))
+  )
+  const resilience = yield* succeed(state)
+  yield* publishSucceeded(deps, state, resilience)
+  yield* Effect.annotateCurrentSpan("am.outcome", resilience.outcome)
+  return { ...answer, resilience } satisfies EngineEmbeddings
+})
 
 /** `Engine.embed` over the engine's services. */
 export const makeEmbed = (deps: EngineDeps) =>

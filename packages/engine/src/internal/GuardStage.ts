@@ -166,30 +166,36 @@ const outputInvalid = (state: RequestState, issues: ReadonlyArray<OutputIssue>, 
 }
 
 /** The repair attempt: the plan once more with the repair instruction, within the deadline and the attempt budget. */
-const repairOnce = (
+const repairOnce: (
   deps: EngineDeps,
   state: RequestState,
   deadlineMs: number,
   contract: OutputContractCheck,
   answer: string,
   issues: ReadonlyArray<OutputIssue>
-): Effect.Effect<readonly [Completion, Resilience], EngineError> =>
-  Effect.gen(function* () {
-    const messages = guardOf(deps).repair(state.request.messages, answer, issues, contract)
-    const request = { ...state.request, messages: messages as typeof state.request.messages }
-    state.finalMessages = messages
-    const candidates = yield* candidatesFor(deps, state, request, {})
-    const now = yield* Clock.currentTimeMillis
-    const completion = yield* drive(deps, state, request, candidates, attemptComplete).pipe(
-      Effect.mapError((e) => ({ e })),
-      Effect.timeoutOrElse({
-        duration: Duration.millis(Math.max(0, state.deadlineAt - now)),
-        orElse: () => Effect.fail({ e: "deadline" as const })
-      }),
-      Effect.catch(({ e }) => fail(deps, state, deadlineMs, e))
-    )
-    return [completion, yield* succeed(state)] as const
-  })
+) => Effect.Effect<readonly [Completion, Resilience], EngineError> = Effect.fnUntraced(function* (
+  deps: EngineDeps,
+  state: RequestState,
+  deadlineMs: number,
+  contract: OutputContractCheck,
+  answer: string,
+  issues: ReadonlyArray<OutputIssue>
+) {
+  const messages = guardOf(deps).repair(state.request.messages, answer, issues, contract)
+  const request = { ...state.request, messages: messages as typeof state.request.messages }
+  state.finalMessages = messages
+  const candidates = yield* candidatesFor(deps, state, request, {})
+  const now = yield* Clock.currentTimeMillis
+  const completion = yield* drive(deps, state, request, candidates, attemptComplete).pipe(
+    Effect.mapError((e) => ({ e })),
+    Effect.timeoutOrElse({
+      duration: Duration.millis(Math.max(0, state.deadlineAt - now)),
+      orElse: () => Effect.fail({ e: "deadline" as const })
+    }),
+    Effect.catch(({ e }) => fail(deps, state, deadlineMs, e))
+  )
+  return [completion, yield* succeed(state)] as const
+})
 
 /**
  * The answer's guards: contract (with one repair), restoration, sanitisation and size limit.
@@ -225,94 +231,100 @@ export const guardAnswer = (
   return guardChecked(deps, state, deadlineMs, session, spec, answered)
 }
 
-const guardChecked = (
+const guardChecked: (
   deps: EngineDeps,
   state: RequestState,
   deadlineMs: number,
   session: GuardSession | undefined,
   spec: OutputSpec | undefined,
   answered: readonly [Completion, Resilience]
-): Effect.Effect<EngineCompletion, EngineError> =>
-  Effect.gen(function* () {
-    const guard = guardOf(deps)
-    const contract = spec === undefined ? undefined : guard.contract(spec)
-    const mask = session?.mask ?? ((t: string, max?: number) => guard.scrub(max === undefined ? t : t.slice(0, max)))
-    let [completion, resilience] = answered
-    let message = session === undefined ? completion.message : session.restoreMessage(completion.message)
-    let output: unknown
-    let hasOutput = false
-    if (contract !== undefined) {
-      let r = yield* contract.check(contentText(message.content))
-      yield* checked(deps, state, contract, r, false, mask)
-      if (r._tag === "Invalid") {
-        const retry = deps.config.retry
-        const now = yield* Clock.currentTimeMillis
-        if (state.calls >= retry.maxAttempts || now >= state.deadlineAt) {
-          setVerdict(state, { output: "failed", outputIssues: r.issues.length })
-          yield* publishFailed(deps, state, "output_invalid")
-          return yield* outputInvalid(state, r.issues, mask)
-        }
-        ;[completion, resilience] = yield* repairOnce(
-          deps,
-          state,
-          deadlineMs,
-          contract,
-          contentText(completion.message.content),
-          r.issues
-        )
-        message = session === undefined ? completion.message : session.restoreMessage(completion.message)
-        r = yield* contract.check(contentText(message.content))
-        yield* checked(deps, state, contract, r, true, mask)
-        if (r._tag === "Invalid") {
-          setVerdict(state, { output: "failed", outputIssues: r.issues.length })
-          yield* publishFailed(deps, state, "output_invalid")
-          return yield* outputInvalid(state, r.issues, mask)
-        }
-        setVerdict(state, { output: "repaired", outputIssues: 0 })
-      } else setVerdict(state, { output: "valid", outputIssues: 0 })
-      output = r.value
-      hasOutput = true
-    }
-    let finishReason = completion.finishReason
-    if (guard.limitsOutput && typeof message.content === "string") {
-      const l = guard.limit(message.content)
-      if (l.removed > 0 || l.truncated || l.tooLarge !== undefined) {
-        yield* publish(deps, {
-          topic: "guard.output.limited",
-          requestId: state.requestId,
-          sanitized: l.removed > 0,
-          removed: l.removed,
-          truncated: l.truncated || l.tooLarge !== undefined,
-          ...(l.tooLarge !== undefined ? { limit: l.tooLarge.limit } : {})
-        })
-        setVerdict(state, { sanitized: l.removed > 0, truncated: l.truncated })
-      }
-      if (l.tooLarge !== undefined) {
+) => Effect.Effect<EngineCompletion, EngineError> = Effect.fnUntraced(function* (
+  deps: EngineDeps,
+  state: RequestState,
+  deadlineMs: number,
+  session: GuardSession | undefined,
+  spec: OutputSpec | undefined,
+  answered: readonly [Completion, Resilience]
+) {
+  const guard = guardOf(deps)
+  const contract = spec === undefined ? undefined : guard.contract(spec)
+  const mask = session?.mask ?? ((t: string, max?: number) => guard.scrub(max === undefined ? t : t.slice(0, max)))
+  let [completion, resilience] = answered
+  let message = session === undefined ? completion.message : session.restoreMessage(completion.message)
+  let output: unknown
+  let hasOutput = false
+  if (contract !== undefined) {
+    let r = yield* contract.check(contentText(message.content))
+    yield* checked(deps, state, contract, r, false, mask)
+    if (r._tag === "Invalid") {
+      const retry = deps.config.retry
+      const now = yield* Clock.currentTimeMillis
+      if (state.calls >= retry.maxAttempts || now >= state.deadlineAt) {
+        setVerdict(state, { output: "failed", outputIssues: r.issues.length })
         yield* publishFailed(deps, state, "output_invalid")
-        return yield* outputInvalid(
-          state,
-          [
-            {
-              path: "",
-              message: `the answer has ${l.tooLarge.size} characters, above the limit of ${l.tooLarge.limit}`
-            }
-          ],
-          mask
-        )
+        return yield* outputInvalid(state, r.issues, mask)
       }
-      message = { ...message, content: l.text }
-      if (l.truncated) finishReason = "length"
+      ;[completion, resilience] = yield* repairOnce(
+        deps,
+        state,
+        deadlineMs,
+        contract,
+        contentText(completion.message.content),
+        r.issues
+      )
+      message = session === undefined ? completion.message : session.restoreMessage(completion.message)
+      r = yield* contract.check(contentText(message.content))
+      yield* checked(deps, state, contract, r, true, mask)
+      if (r._tag === "Invalid") {
+        setVerdict(state, { output: "failed", outputIssues: r.issues.length })
+        yield* publishFailed(deps, state, "output_invalid")
+        return yield* outputInvalid(state, r.issues, mask)
+      }
+      setVerdict(state, { output: "repaired", outputIssues: 0 })
+    } else setVerdict(state, { output: "valid", outputIssues: 0 })
+    output = r.value
+    hasOutput = true
+  }
+  let finishReason = completion.finishReason
+  if (guard.limitsOutput && typeof message.content === "string") {
+    const l = guard.limit(message.content)
+    if (l.removed > 0 || l.truncated || l.tooLarge !== undefined) {
+      yield* publish(deps, {
+        topic: "guard.output.limited",
+        requestId: state.requestId,
+        sanitized: l.removed > 0,
+        removed: l.removed,
+        truncated: l.truncated || l.tooLarge !== undefined,
+        ...(l.tooLarge !== undefined ? { limit: l.tooLarge.limit } : {})
+      })
+      setVerdict(state, { sanitized: l.removed > 0, truncated: l.truncated })
     }
-    const verdict = verdictOf(state)
-    const guarded = session !== undefined || contract !== undefined
-    return {
-      ...completion,
-      message,
-      finishReason,
-      resilience: guarded ? { ...resilience, guard: verdict } : resilience,
-      ...(hasOutput ? { output } : {})
-    } satisfies EngineCompletion
-  })
+    if (l.tooLarge !== undefined) {
+      yield* publishFailed(deps, state, "output_invalid")
+      return yield* outputInvalid(
+        state,
+        [
+          {
+            path: "",
+            message: `the answer has ${l.tooLarge.size} characters, above the limit of ${l.tooLarge.limit}`
+          }
+        ],
+        mask
+      )
+    }
+    message = { ...message, content: l.text }
+    if (l.truncated) finishReason = "length"
+  }
+  const verdict = verdictOf(state)
+  const guarded = session !== undefined || contract !== undefined
+  return {
+    ...completion,
+    message,
+    finishReason,
+    resilience: guarded ? { ...resilience, guard: verdict } : resilience,
+    ...(hasOutput ? { output } : {})
+  } satisfies EngineCompletion
+})
 
 const publishFailed = (deps: EngineDeps, state: RequestState, code: EngineError["code"]) =>
   Effect.flatMap(Clock.currentTimeMillis, (now) =>

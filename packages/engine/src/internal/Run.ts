@@ -28,45 +28,71 @@ export const run = <B>(
   /** `Engine.stream`: the plan then needs `streaming`. */
   stream = false
 ): Effect.Effect<readonly [B, Resilience], EngineError> =>
-  Effect.gen(function* () {
-    const { requestId, startedAt, route, request } = state
-    const meta = request.metadata
-    yield* publish(deps, {
-      topic: "request.started",
+  runStarted(deps, state, deadlineMs, attemptOnce as Attempt<unknown>, stream) as Effect.Effect<
+    readonly [B, Resilience],
+    EngineError
+  >
+
+// Module-level generator functions, not `Effect.gen(function* () {…})` per request: V8 gives
+// every new generator closure its own initial map in old space, which keeps the closure and all
+// it captured alive through the next scavenge (docs/performance.md, "Generators per request").
+const runStarted = Effect.fnUntraced(function* (
+  deps: EngineDeps,
+  state: RequestState,
+  deadlineMs: number,
+  attemptOnce: Attempt<unknown>,
+  stream: boolean
+) {
+  const { requestId, route, request } = state
+  const meta = request.metadata
+  yield* publish(deps, {
+    topic: "request.started",
+    requestId,
+    route,
+    ...(meta?.workspaceId !== undefined ? { workspaceId: meta.workspaceId } : {})
+  })
+  // After the input guard, before the plan: a cached answer needs neither (`complete` only).
+  const planned = plannedRun(deps, state, request, deadlineMs, attemptOnce, stream)
+  return yield* stream ? planned : (cachedCompletion(deps, state, planned as never) as unknown as typeof planned)
+})
+
+/** After the input guard, before the plan: the router's candidates, the drive, mitigation, the deadline. */
+const plannedRun = Effect.fnUntraced(function* (
+  deps: EngineDeps,
+  state: RequestState,
+  request: RequestState["request"],
+  deadlineMs: number,
+  attemptOnce: Attempt<unknown>,
+  stream: boolean
+) {
+  const { requestId, startedAt, route } = state
+  const meta = request.metadata
+  const candidates = yield* candidatesFor(deps, state, request, stream ? STREAM : CHAT)
+  const answer = yield* drive(deps, state, request, candidates, attemptOnce).pipe(
+    Effect.catchIf(
+      (e) => isMitigable(deps, state, e),
+      (e) => mitigate(deps, state, request, candidates, attemptOnce, e)
+    ),
+    Effect.mapError((e) => ({ e })),
+    Effect.timeoutOrElse({
+      duration: Duration.millis(Math.max(0, state.deadlineAt - startedAt)),
+      orElse: () => Effect.fail({ e: "deadline" as const })
+    }),
+    Effect.provideService(RequestContext, {
       requestId,
       route,
-      ...(meta?.workspaceId !== undefined ? { workspaceId: meta.workspaceId } : {})
-    })
-    // After the input guard, before the plan: a cached answer needs neither (`complete` only).
-    const planned = Effect.gen(function* () {
-      const candidates = yield* candidatesFor(deps, state, request, stream ? STREAM : CHAT)
-      const answer = yield* drive(deps, state, request, candidates, attemptOnce).pipe(
-        Effect.catchIf(
-          (e) => isMitigable(deps, state, e),
-          (e) => mitigate(deps, state, request, candidates, attemptOnce, e)
-        ),
-        Effect.mapError((e) => ({ e })),
-        Effect.timeoutOrElse({
-          duration: Duration.millis(Math.max(0, state.deadlineAt - startedAt)),
-          orElse: () => Effect.fail({ e: "deadline" as const })
-        }),
-        Effect.provideService(RequestContext, {
-          requestId,
-          route,
-          startedAt,
-          deadlineAt: state.deadlineAt,
-          ...(meta?.workspaceId !== undefined ? { workspaceId: meta.workspaceId } : {}),
-          ...(meta?.pipelineRunId !== undefined ? { pipelineRunId: meta.pipelineRunId } : {}),
-          ...(meta?.stage !== undefined ? { stage: meta.stage } : {})
-        }),
-        Effect.catch(({ e }) => fail(deps, state, deadlineMs, e))
-      )
-      // Self-verification (`complete` on a verified route only; streams are refused at start).
-      const verifier = stream ? undefined : verifierOf(deps, state)
-      if (verifier !== undefined) {
-        return (yield* verifiedAnswer(deps, state, request, candidates, verifier, answer as never)) as never
-      }
-      return [answer, yield* succeed(state)] as const
-    })
-    return yield* stream ? planned : (cachedCompletion(deps, state, planned as never) as unknown as typeof planned)
-  })
+      startedAt,
+      deadlineAt: state.deadlineAt,
+      ...(meta?.workspaceId !== undefined ? { workspaceId: meta.workspaceId } : {}),
+      ...(meta?.pipelineRunId !== undefined ? { pipelineRunId: meta.pipelineRunId } : {}),
+      ...(meta?.stage !== undefined ? { stage: meta.stage } : {})
+    }),
+    Effect.catch(({ e }) => fail(deps, state, deadlineMs, e))
+  )
+  // Self-verification (`complete` on a verified route only; streams are refused at start).
+  const verifier = stream ? undefined : verifierOf(deps, state)
+  if (verifier !== undefined) {
+    return (yield* verifiedAnswer(deps, state, request, candidates, verifier, answer as never)) as never
+  }
+  return [answer, yield* succeed(state)] as const
+})

@@ -131,24 +131,30 @@ export const attemptStream =
       return hedge === undefined ? once(c) : hedged(deps, state, c, hedge, once)
     })
 
-const attemptOne = (
+const attemptOne: (
   scope: Scope.Scope,
   limits: StreamSpec,
   deps: EngineDeps,
   state: RequestState,
   request: ProviderCall["request"],
   c: Candidate
-): Effect.Effect<Committed, AttemptError> =>
-  Effect.gen(function* () {
-    const committed = yield* Deferred.make<Omit<Committed, "ended" | "fiber">>()
-    const ended = yield* Deferred.make<void, CallFailed>()
-    const lifetime = Effect.flatMap(call(deps, state, request, c, streaming(scope, limits, state)), (opened) =>
-      Effect.andThen(Deferred.succeed(committed, opened), Deferred.await(ended))
-    )
-    const fiber = yield* Effect.forkIn(guarded(deps, state, c, lifetime), scope)
-    const opened = yield* Effect.raceFirst(
-      Deferred.await(committed),
-      Effect.flatMap(Fiber.join(fiber), () => Effect.die(new Error("stream call settled before its commit")))
-    ).pipe(Effect.onInterrupt(() => Fiber.interrupt(fiber)))
-    return { ...opened, ended, fiber } satisfies Committed
-  })
+) => Effect.Effect<Committed, AttemptError> = Effect.fnUntraced(function* (
+  scope: Scope.Scope,
+  limits: StreamSpec,
+  deps: EngineDeps,
+  state: RequestState,
+  request: ProviderCall["request"],
+  c: Candidate
+) {
+  const committed = yield* Deferred.make<Omit<Committed, "ended" | "fiber">>()
+  const ended = yield* Deferred.make<void, CallFailed>()
+  const lifetime = Effect.flatMap(call(deps, state, request, c, streaming(scope, limits, state)), (opened) =>
+    Effect.andThen(Deferred.succeed(committed, opened), Deferred.await(ended))
+  )
+  const fiber = yield* Effect.forkIn(guarded(deps, state, c, lifetime), scope)
+  const opened = yield* Effect.raceFirst(
+    Deferred.await(committed),
+    Effect.flatMap(Fiber.join(fiber), () => Effect.die(new Error("stream call settled before its commit")))
+  ).pipe(Effect.onInterrupt(() => Fiber.interrupt(fiber)))
+  return { ...opened, ended, fiber } satisfies Committed
+})

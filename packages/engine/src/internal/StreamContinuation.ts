@@ -61,48 +61,54 @@ export const estimatedCutUsage = (request: CompletionRequest, outputChars: numbe
  * Asks the continuation candidates, in plan order, for the rest of the answer after `sent`:
  * the first to send content is the stream's new commit. Bounded by the request's deadline.
  */
-export const continueStream = (
+export const continueStream: (
   deps: EngineDeps,
   state: RequestState,
   scope: Scope.Scope,
   limits: StreamSpec,
   cut: Candidate,
   sent: string
-): Effect.Effect<Option.Option<Committed>> =>
-  Effect.gen(function* () {
-    const candidates = continuationCandidates(state, cut)
-    const now = yield* Clock.currentTimeMillis
-    if (candidates.length === 0 || now >= state.deadlineAt || state.calls >= deps.config.retry.maxAttempts) {
-      return Option.none()
-    }
-    const request = continuationRequest(state, prefillOf(sent).prefill)
-    // A hedge of a continuation starts the next continuation candidate, never one without prefill.
-    const attempt = attemptStream(scope, limits, candidates)
-    // One drive per candidate, so a request-scoped failure of one (a rejected prefill) is not the
-    // end of the continuation: the next candidate is asked.
-    const first = drive(deps, state, request, [candidates[0]!], attempt)
-    const tried = candidates
-      .slice(1)
-      .reduce<Effect.Effect<Committed, AttemptError>>(
-        (acc, c) => Effect.catch(acc, () => drive(deps, state, request, [c], attempt)),
-        first
-      )
-    const meta = state.request.metadata
-    return yield* tried.pipe(
-      Effect.map(Option.some),
-      Effect.catch(() => Effect.succeed(Option.none<Committed>())),
-      Effect.timeoutOrElse({
-        duration: Duration.millis(Math.max(0, state.deadlineAt - now)),
-        orElse: () => Effect.succeed(Option.none<Committed>())
-      }),
-      Effect.provideService(RequestContext, {
-        requestId: state.requestId,
-        route: state.route,
-        startedAt: state.startedAt,
-        deadlineAt: state.deadlineAt,
-        ...(meta?.workspaceId !== undefined ? { workspaceId: meta.workspaceId } : {}),
-        ...(meta?.pipelineRunId !== undefined ? { pipelineRunId: meta.pipelineRunId } : {}),
-        ...(meta?.stage !== undefined ? { stage: meta.stage } : {})
-      })
+) => Effect.Effect<Option.Option<Committed>> = Effect.fnUntraced(function* (
+  deps: EngineDeps,
+  state: RequestState,
+  scope: Scope.Scope,
+  limits: StreamSpec,
+  cut: Candidate,
+  sent: string
+) {
+  const candidates = continuationCandidates(state, cut)
+  const now = yield* Clock.currentTimeMillis
+  if (candidates.length === 0 || now >= state.deadlineAt || state.calls >= deps.config.retry.maxAttempts) {
+    return Option.none()
+  }
+  const request = continuationRequest(state, prefillOf(sent).prefill)
+  // A hedge of a continuation starts the next continuation candidate, never one without prefill.
+  const attempt = attemptStream(scope, limits, candidates)
+  // One drive per candidate, so a request-scoped failure of one (a rejected prefill) is not the
+  // end of the continuation: the next candidate is asked.
+  const first = drive(deps, state, request, [candidates[0]!], attempt)
+  const tried = candidates
+    .slice(1)
+    .reduce<Effect.Effect<Committed, AttemptError>>(
+      (acc, c) => Effect.catch(acc, () => drive(deps, state, request, [c], attempt)),
+      first
     )
-  })
+  const meta = state.request.metadata
+  return yield* tried.pipe(
+    Effect.map(Option.some),
+    Effect.catch(() => Effect.succeed(Option.none<Committed>())),
+    Effect.timeoutOrElse({
+      duration: Duration.millis(Math.max(0, state.deadlineAt - now)),
+      orElse: () => Effect.succeed(Option.none<Committed>())
+    }),
+    Effect.provideService(RequestContext, {
+      requestId: state.requestId,
+      route: state.route,
+      startedAt: state.startedAt,
+      deadlineAt: state.deadlineAt,
+      ...(meta?.workspaceId !== undefined ? { workspaceId: meta.workspaceId } : {}),
+      ...(meta?.pipelineRunId !== undefined ? { pipelineRunId: meta.pipelineRunId } : {}),
+      ...(meta?.stage !== undefined ? { stage: meta.stage } : {})
+    })
+  )
+})

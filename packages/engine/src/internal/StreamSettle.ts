@@ -14,18 +14,22 @@ import { refusalOf, settleFailure, settleSuccess } from "./Settle.ts"
 import type { RelayInput, RelayState, StreamEnd } from "./StreamTypes.ts"
 
 /** Settles the committed call as cut: its attempt record, keyring, budget, breakers. */
-export const cutCall = (
+export const cutCall: (
   deps: EngineDeps,
   state: RequestState,
   r: RelayState,
   failure: ProviderFailure
-): Effect.Effect<CallFailed> =>
-  Effect.gen(function* () {
-    const cause = yield* settleFailure(deps, state, r.h, failure, r.committed.index)
-    yield* Deferred.fail(r.committed.ended, cause)
-    yield* Fiber.await(r.committed.fiber)
-    return cause
-  })
+) => Effect.Effect<CallFailed> = Effect.fnUntraced(function* (
+  deps: EngineDeps,
+  state: RequestState,
+  r: RelayState,
+  failure: ProviderFailure
+) {
+  const cause = yield* settleFailure(deps, state, r.h, failure, r.committed.index)
+  yield* Deferred.fail(r.committed.ended, cause)
+  yield* Fiber.await(r.committed.fiber)
+  return cause
+})
 
 export const settleStream = (
   deps: EngineDeps,

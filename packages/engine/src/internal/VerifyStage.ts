@@ -206,8 +206,8 @@ export const verifiedAnswer = (
  * `Engine.stream` on a verified route: refused before any call, naming the field — a streamed
  * answer reaches the client before a verifier could judge it.
  */
-export const refuseStream = (deps: EngineDeps, state: RequestState): Effect.Effect<never, EngineError> =>
-  Effect.gen(function* () {
+export const refuseStream: (deps: EngineDeps, state: RequestState) => Effect.Effect<never, EngineError> =
+  Effect.fnUntraced(function* (deps: EngineDeps, state: RequestState) {
     const error = new EngineError({
       code: "invalid_request",
       message: `route "${state.route}" verifies its answers (guards.verify): a streamed answer is sent before it could be judged — request it without stream`,
