@@ -30,6 +30,7 @@ import { weightedOrder } from "./internal/Seeded.ts"
 import { AllUnavailable, InvalidOverride, NoCapableCandidate, RouterError, UnknownRoute } from "./RouterError.ts"
 import {
   EXPECTED_OUTPUT_TOKENS,
+  type PlanExplanation,
   type PlanInput,
   type ResolvedModel,
   type RoutePlan,
@@ -125,6 +126,44 @@ const resolvedModel = (table: RoutingTable, catalogue: Catalogue.Catalogue, prov
     byName.set(name, model)
   }
   return model
+}
+
+/**
+ * A plan whose explanation is built on first read. A class, not an object literal with a
+ * getter: V8 gives each such literal a map of its own, allocated in old space, which kept the
+ * getter's closure — the whole planning scope — alive through the next scavenge.
+ */
+class Plan implements RoutePlan {
+  readonly route: string
+  readonly profile: RoutePlan["profile"]
+  readonly candidates: RoutePlan["candidates"]
+  readonly excluded: RoutePlan["excluded"]
+  readonly skipped: RoutePlan["skipped"]
+  readonly estimatedInputTokens: number
+  #explanation: PlanExplanation | undefined
+  readonly #explain: () => PlanExplanation
+  // No parameter properties: sources run under Node's type stripping in benchmarks.
+  constructor(
+    route: string,
+    profile: RoutePlan["profile"],
+    candidates: RoutePlan["candidates"],
+    excluded: RoutePlan["excluded"],
+    skipped: RoutePlan["skipped"],
+    estimatedInputTokens: number,
+    explain: () => PlanExplanation
+  ) {
+    this.route = route
+    this.profile = profile
+    this.candidates = candidates
+    this.excluded = excluded
+    this.skipped = skipped
+    this.estimatedInputTokens = estimatedInputTokens
+    this.#explain = explain
+  }
+  get explanation(): PlanExplanation {
+    this.#explanation ??= this.#explain()
+    return this.#explanation
+  }
 }
 
 /** Plans `input` over `table` (see the module comment). */
@@ -223,30 +262,18 @@ export const planRequest = (table: RoutingTable, input: PlanInput): Result.Resul
   const { candidates, why } = orderCandidates(profile, input.requestId, drafts)
   // The explanation is for the ledger and operators, not for the call: built when first read,
   // so the happy path does not format strings nobody reads (measured in ./am bench engine).
-  let explanation: RoutePlan["explanation"] | undefined
-  const plan: RoutePlan = {
+  const plan = new Plan(route, profile, candidates, excluded, skipped, estimatedInputTokens, () => ({
     route,
     profile,
-    candidates,
-    excluded,
-    skipped,
+    profileSource: overrides.profileSource,
+    ...(pin !== undefined ? { pinned: pin } : {}),
+    seed: input.requestId,
+    needs: needs.capabilities,
     estimatedInputTokens,
-    get explanation() {
-      explanation ??= {
-        route,
-        profile,
-        profileSource: overrides.profileSource,
-        ...(pin !== undefined ? { pinned: pin } : {}),
-        seed: input.requestId,
-        needs: needs.capabilities,
-        estimatedInputTokens,
-        order: candidates.map((c, i) => ({ provider: c.provider, model: c.model.name, why: why()[i]! })),
-        excluded: excluded.map(describeExclusion),
-        skipped: skipped.map((s) => `${s.provider}/${s.model}: model unavailable (quarantined)`)
-      }
-      return explanation
-    }
-  }
+    order: candidates.map((c, i) => ({ provider: c.provider, model: c.model.name, why: why()[i]! })),
+    excluded: excluded.map(describeExclusion),
+    skipped: skipped.map((s) => `${s.provider}/${s.model}: model unavailable (quarantined)`)
+  }))
   return Result.succeed(plan)
 }
 

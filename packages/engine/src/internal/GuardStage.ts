@@ -8,8 +8,10 @@
  * request's trail, events and errors say about it — never a value.
  */
 import {
+  type ChatMessage,
   type Completion,
   contentText,
+  type GuardedInput,
   type GuardSession,
   type GuardVerdict,
   noopRequestGuard,
@@ -39,6 +41,26 @@ export const outputSpecOf = (state: RequestState, schema: OutputSpec | undefined
 }
 
 /**
+ * What the audit trail of a guarded request may keep: its messages are read (and masked) only
+ * when a recorder reads them. A class, not an object literal with a getter: V8 gives each such
+ * literal a map of its own in old space, which kept the guard's whole outcome alive through the
+ * next scavenge.
+ */
+class GuardAudit {
+  readonly mask: (text: string) => string
+  guard: GuardVerdict
+  readonly #input: GuardedInput
+  constructor(input: GuardedInput) {
+    this.#input = input
+    this.mask = input.session.mask
+    this.guard = input.verdict
+  }
+  get messages(): ReadonlyArray<ChatMessage> {
+    return this.#input.audit
+  }
+}
+
+/**
  * The input guard: redacts the request (the plan sends `state.request`), publishes the verdicts,
  * and refuses with `guard_blocked` before any provider call. `undefined` when no input guard runs.
  */
@@ -53,13 +75,7 @@ export const guardInput = (
   return Effect.suspend(() => {
     const g = guard.protect(state.request)
     const { requestId } = state
-    state.audit = {
-      get messages() {
-        return g.audit
-      },
-      mask: g.session.mask,
-      guard: g.verdict
-    }
+    state.audit = new GuardAudit(g)
     if (g.messages !== state.request.messages) {
       state.request = { ...state.request, messages: g.messages as typeof state.request.messages }
     }

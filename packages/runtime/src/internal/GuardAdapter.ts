@@ -105,6 +105,42 @@ const verdictOf = (out: ReturnType<typeof guardRequest>): GuardVerdict => {
 }
 
 /**
+ * A guarded request: the audit's copy (placeholders reduced to their type) is made when a
+ * recorder reads it, not on every request — nothing else does. A class, not an object literal
+ * with a getter: V8 gives each such literal a map of its own in old space, which kept the
+ * request's messages and outcome alive through the next scavenge.
+ */
+class Guarded implements GuardedInput {
+  readonly messages: ReadonlyArray<ChatMessage>
+  readonly verdict: GuardVerdict
+  readonly events: ReadonlyArray<GuardEventInput>
+  readonly refusal: GuardRefusal | undefined
+  readonly session: GuardSession
+  #audit: ReadonlyArray<ChatMessage> | undefined
+  readonly #masked: boolean
+  // No parameter properties: sources run under Node's type stripping in benchmarks.
+  constructor(
+    messages: ReadonlyArray<ChatMessage>,
+    masked: boolean,
+    verdict: GuardVerdict,
+    events: ReadonlyArray<GuardEventInput>,
+    refusal: GuardRefusal | undefined,
+    session: GuardSession
+  ) {
+    this.messages = messages
+    this.#masked = masked
+    this.verdict = verdict
+    this.events = events
+    this.refusal = refusal
+    this.session = session
+  }
+  get audit(): ReadonlyArray<ChatMessage> {
+    this.#audit ??= this.#masked ? auditMessages(this.messages) : this.messages
+    return this.#audit
+  }
+}
+
+/**
  * The routes' verifiers (`guards.verify`), one object per route built once; `undefined` when
  * verification is off, so an engine without it adds nothing to any request.
  */
@@ -177,20 +213,7 @@ export const makeRequestGuard = (
         refusal = { reason: "request_too_large", rule: "limits.maxRequestChars", score: 1, message: tooLarge.message }
       }
     }
-    // The audit's copy (placeholders reduced to their type) is made when a recorder reads it,
-    // not on every request: nothing else does.
-    let audit: ReadonlyArray<ChatMessage> | undefined
-    return {
-      messages: sent,
-      get audit() {
-        if (audit === undefined) audit = piiOn ? auditMessages(sent) : sent
-        return audit
-      },
-      verdict: verdictOf(out),
-      events,
-      refusal,
-      session: session(out.request.vault, keys.secrets)
-    }
+    return new Guarded(sent, piiOn, verdictOf(out), events, refusal, session(out.request.vault, keys.secrets))
   }
 
   const contract = (spec: OutputSpec): OutputContractCheck | undefined => {
