@@ -30,42 +30,41 @@ export interface EmbeddingsOptions {
 }
 
 /** The route's handler (needs `Engine` and `Lifecycle` to build). */
-export const embeddings = (options: EmbeddingsOptions) =>
-  Effect.gen(function* () {
-    const engine = yield* Engine
-    const lifecycle = yield* Lifecycle
-    const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024
-    return Effect.gen(function* () {
-      const request = yield* HttpServerRequest.HttpServerRequest
-      if (lifecycle.draining) return yield* new GatewayError({ reason: new ShuttingDown() })
-      const principal = yield* authenticate(options.auth, request.headers.authorization)
-      const raw = yield* readJsonText(request, maxBodyBytes)
-      const body = yield* decodeEmbeddingsBody(raw.json)
-      const texts = yield* inputTexts(body.input)
-      const idempotencyKey = yield* idempotencyKeyOf(request)
-      const deadlineMs = yield* deadlineOf(request)
-      const decoded = yield* decodeEmbeddingRequest(
-        toEmbeddingRequest(body, texts, { workspaceId: principal.workspaceId, idempotencyKey, deadlineMs })
-      ).pipe(Effect.mapError(GatewayError.engine))
-      // An `openai`/`openai-compatible` upstream gets the client's own JSON (unknown fields kept).
-      const embeddingRequest: EmbeddingRequest = {
-        ...decoded,
-        passthrough: { wire: "openai.embeddings", body: Redacted.make(raw.text), input: decoded.input }
-      }
-      const format = body.encoding_format ?? "float"
-      return yield* lifecycle.track(principal, idempotencyKey, () =>
-        Effect.map(engine.embed(embeddingRequest).pipe(Effect.mapError(GatewayError.engine)), (answer) => {
-          const r = answer.resilience
-          return HttpServerResponse.jsonUnsafe(toEmbeddingsResponse(answer, format), {
-            headers: amHeaders({
-              requestId: r.requestId,
-              provider: r.provider,
-              model: r.model,
-              attempts: calls(r.attempts),
-              outcome: r.outcome
-            })
+export const embeddings = Effect.fnUntraced(function* (options: EmbeddingsOptions) {
+  const engine = yield* Engine
+  const lifecycle = yield* Lifecycle
+  const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024
+  return Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    if (lifecycle.draining) return yield* new GatewayError({ reason: new ShuttingDown() })
+    const principal = yield* authenticate(options.auth, request.headers.authorization)
+    const raw = yield* readJsonText(request, maxBodyBytes)
+    const body = yield* decodeEmbeddingsBody(raw.json)
+    const texts = yield* inputTexts(body.input)
+    const idempotencyKey = yield* idempotencyKeyOf(request)
+    const deadlineMs = yield* deadlineOf(request)
+    const decoded = yield* decodeEmbeddingRequest(
+      toEmbeddingRequest(body, texts, { workspaceId: principal.workspaceId, idempotencyKey, deadlineMs })
+    ).pipe(Effect.mapError(GatewayError.engine))
+    // An `openai`/`openai-compatible` upstream gets the client's own JSON (unknown fields kept).
+    const embeddingRequest: EmbeddingRequest = {
+      ...decoded,
+      passthrough: { wire: "openai.embeddings", body: Redacted.make(raw.text), input: decoded.input }
+    }
+    const format = body.encoding_format ?? "float"
+    return yield* lifecycle.track(principal, idempotencyKey, () =>
+      Effect.map(engine.embed(embeddingRequest).pipe(Effect.mapError(GatewayError.engine)), (answer) => {
+        const r = answer.resilience
+        return HttpServerResponse.jsonUnsafe(toEmbeddingsResponse(answer, format), {
+          headers: amHeaders({
+            requestId: r.requestId,
+            provider: r.provider,
+            model: r.model,
+            attempts: calls(r.attempts),
+            outcome: r.outcome
           })
         })
-      )
-    })
+      })
+    )
   })
+})

@@ -36,6 +36,8 @@ export interface Idempotent<E, R> {
 /** Stores a finished answer under the request's key (a no-op without a key); never fails the answer. */
 export type Complete = (result: { readonly requestId: string; readonly value: Schema.Json }) => Effect.Effect<void>
 
+const noComplete: Complete = () => Effect.void
+
 export interface LifecycleShape {
   readonly startedAt: number
   readonly draining: boolean
@@ -83,87 +85,90 @@ export interface LifecycleOptions {
   readonly wait?: boolean | undefined
 }
 
-const make = (options: LifecycleOptions) =>
-  Effect.gen(function* () {
-    const idempotency = yield* Idempotency
-    const startedAt = yield* Clock.currentTimeMillis
-    let draining = false
-    let inFlight = 0
-    const track = <E, R>(
-      principal: Principal,
-      idempotencyKey: string | undefined,
-      run: (
-        keep: () => Effect.Effect<void>,
-        complete: Complete
-      ) => Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
-      idempotent?: Idempotent<E, R>
-    ): Effect.Effect<HttpServerResponse.HttpServerResponse, E | GatewayError, R> =>
-      Effect.suspend(() => {
-        inFlight++
-        // The key's lease lives in this scope: open until the request (or its last frame) ends.
-        const scope = Scope.makeUnsafe()
-        let released = false
-        let kept = false
-        const release = Effect.suspend(() => {
-          if (released) return Effect.void
-          released = true
-          inFlight--
-          return Scope.close(scope, Exit.void)
-        })
-        const keep = () => {
-          kept = true
-          return release
-        }
-        const handle = Effect.gen(function* () {
-          if (idempotencyKey === undefined) return yield* run(keep, () => Effect.void)
-          const request = {
-            workspace: principal.workspaceId,
-            key: idempotencyKey,
-            requestHash: idempotent?.requestHash ?? EXCLUSIVE_ONLY
-          }
-          const begun = yield* (
-            options.wait === true ? idempotency.awaitResult(request) : idempotency.begin(request)
-          ).pipe(Scope.provide(scope), Effect.mapError(refused))
-          switch (begun._tag) {
-            case "InProgress":
-              return yield* new GatewayError({
-                reason: new IdempotencyInProgress({ retryAfterMs: begun.retryAfterMs })
-              })
-            case "KeyReused":
-              return yield* new GatewayError({ reason: new IdempotencyKeyReused() })
-            case "Replay":
-              // Only a route that replays stores results, so a result always has its replay.
-              return idempotent === undefined
-                ? yield* new GatewayError({ reason: new IdempotencyKeyReused() })
-                : yield* idempotent.replay(begun.result)
-            case "Fresh": {
-              const lease = begun.lease
-              const complete: Complete = (result) =>
-                idempotency.complete(lease, result).pipe(
-                  Effect.asVoid,
-                  // The answer stands; a result that could not be stored is not replayed.
-                  Effect.catch((e) => Effect.logWarning("idempotency: the result could not be stored", e.message))
-                )
-              return yield* run(keep, complete)
-            }
-          }
-        })
-        return Effect.onExit(handle, (exit) => (kept && Exit.isSuccess(exit) ? Effect.void : release))
+const make = Effect.fnUntraced(function* (options: LifecycleOptions) {
+  const idempotency = yield* Idempotency
+  const startedAt = yield* Clock.currentTimeMillis
+  let draining = false
+  let inFlight = 0
+  const track = <E, R>(
+    principal: Principal,
+    idempotencyKey: string | undefined,
+    run: (
+      keep: () => Effect.Effect<void>,
+      complete: Complete
+    ) => Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
+    idempotent?: Idempotent<E, R>
+  ): Effect.Effect<HttpServerResponse.HttpServerResponse, E | GatewayError, R> =>
+    Effect.suspend(() => {
+      inFlight++
+      // The key's lease lives in this scope: open until the request (or its last frame) ends.
+      const scope = Scope.makeUnsafe()
+      let released = false
+      let kept = false
+      const release = Effect.suspend(() => {
+        if (released) return Effect.void
+        released = true
+        inFlight--
+        return Scope.close(scope, Exit.void)
       })
-    return Lifecycle.of({
-      startedAt,
-      get draining() {
-        return draining
-      },
-      get inFlight() {
-        return inFlight
-      },
-      drain: Effect.sync(() => {
-        draining = true
-      }),
-      track
+      const keep = () => {
+        kept = true
+        return release
+      }
+      // Without a key, the run itself (no generator per request: each new generator closure costs
+      // V8 an old-space map, docs/performance.md); with one, the idempotency exchange around it.
+      const handle =
+        idempotencyKey === undefined
+          ? run(keep, noComplete)
+          : Effect.gen(function* () {
+              const request = {
+                workspace: principal.workspaceId,
+                key: idempotencyKey,
+                requestHash: idempotent?.requestHash ?? EXCLUSIVE_ONLY
+              }
+              const begun = yield* (
+                options.wait === true ? idempotency.awaitResult(request) : idempotency.begin(request)
+              ).pipe(Scope.provide(scope), Effect.mapError(refused))
+              switch (begun._tag) {
+                case "InProgress":
+                  return yield* new GatewayError({
+                    reason: new IdempotencyInProgress({ retryAfterMs: begun.retryAfterMs })
+                  })
+                case "KeyReused":
+                  return yield* new GatewayError({ reason: new IdempotencyKeyReused() })
+                case "Replay":
+                  // Only a route that replays stores results, so a result always has its replay.
+                  return idempotent === undefined
+                    ? yield* new GatewayError({ reason: new IdempotencyKeyReused() })
+                    : yield* idempotent.replay(begun.result)
+                case "Fresh": {
+                  const lease = begun.lease
+                  const complete: Complete = (result) =>
+                    idempotency.complete(lease, result).pipe(
+                      Effect.asVoid,
+                      // The answer stands; a result that could not be stored is not replayed.
+                      Effect.catch((e) => Effect.logWarning("idempotency: the result could not be stored", e.message))
+                    )
+                  return yield* run(keep, complete)
+                }
+              }
+            })
+      return Effect.onExit(handle, (exit) => (kept && Exit.isSuccess(exit) ? Effect.void : release))
     })
+  return Lifecycle.of({
+    startedAt,
+    get draining() {
+      return draining
+    },
+    get inFlight() {
+      return inFlight
+    },
+    drain: Effect.sync(() => {
+      draining = true
+    }),
+    track
   })
+})
 
 export class Lifecycle extends Context.Service<Lifecycle, LifecycleShape>()("@am/gateway/Lifecycle") {
   /** The lifecycle over the provided `Idempotency`, with the config's `idempotency.wait`. */

@@ -27,32 +27,34 @@ export const readJson = (
  * The request's body as {@link readJson} reads it, with its text as received — what a same-wire
  * upstream is sent (unknown fields, number spellings and key order kept).
  */
-export const readJsonText = (
+export const readJsonText: (
   request: HttpServerRequest.HttpServerRequest,
   maxBodyBytes: number
-): Effect.Effect<{ readonly text: string; readonly json: unknown }, GatewayError> =>
-  Effect.gen(function* () {
-    const type = request.headers["content-type"]
-    if (type === undefined || !/^application\/json\s*(;|$)/i.test(type)) {
-      return yield* new GatewayError({
-        reason: new UnsupportedMediaType(type === undefined ? {} : { contentType: type })
-      })
-    }
-    const declared = Number(request.headers["content-length"])
-    if (Number.isFinite(declared) && declared > maxBodyBytes) return yield* tooLarge(maxBodyBytes)
-    const text = yield* request.text.pipe(
-      Effect.provideService(HttpIncomingMessage.MaxBodySize, maxBodyBytes as never),
-      Effect.mapError((e) =>
-        e.reason._tag === "RequestParseError" && e.reason.reason === "BodyTooLarge"
-          ? tooLarge(maxBodyBytes)
-          : GatewayError.invalid("the request body could not be read")
-      )
-    )
-    return yield* Effect.try({
-      try: () => ({ text, json: JSON.parse(text) as unknown }),
-      catch: (e) => GatewayError.invalid(`the request body is not valid JSON: ${(e as Error).message}`)
+) => Effect.Effect<{ readonly text: string; readonly json: unknown }, GatewayError> = Effect.fnUntraced(function* (
+  request: HttpServerRequest.HttpServerRequest,
+  maxBodyBytes: number
+) {
+  const type = request.headers["content-type"]
+  if (type === undefined || !/^application\/json\s*(;|$)/i.test(type)) {
+    return yield* new GatewayError({
+      reason: new UnsupportedMediaType(type === undefined ? {} : { contentType: type })
     })
+  }
+  const declared = Number(request.headers["content-length"])
+  if (Number.isFinite(declared) && declared > maxBodyBytes) return yield* tooLarge(maxBodyBytes)
+  const text = yield* request.text.pipe(
+    Effect.provideService(HttpIncomingMessage.MaxBodySize, maxBodyBytes as never),
+    Effect.mapError((e) =>
+      e.reason._tag === "RequestParseError" && e.reason.reason === "BodyTooLarge"
+        ? tooLarge(maxBodyBytes)
+        : GatewayError.invalid("the request body could not be read")
+    )
+  )
+  return yield* Effect.try({
+    try: () => ({ text, json: JSON.parse(text) as unknown }),
+    catch: (e) => GatewayError.invalid(`the request body is not valid JSON: ${(e as Error).message}`)
   })
+})
 
 /** The `Idempotency-Key` header: printable ASCII, at most 256 characters. */
 export const idempotencyKeyOf = (

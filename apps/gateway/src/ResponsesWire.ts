@@ -152,8 +152,8 @@ export const isTranslatedToolChoice = (choice: unknown): boolean =>
  * Decodes a parsed JSON body, failing with `GatewayError(InvalidRequest)` naming the first bad or
  * unsupported field.
  */
-export const decodeResponsesBody = (json: unknown): Effect.Effect<ResponsesRequest, GatewayError> =>
-  Effect.gen(function* () {
+export const decodeResponsesBody: (json: unknown) => Effect.Effect<ResponsesRequest, GatewayError> = Effect.fnUntraced(
+  function* (json: unknown) {
     if (typeof json !== "object" || json === null || Array.isArray(json))
       return yield* GatewayError.invalid("the request body must be a JSON object")
     const body = yield* decodeAt(ResponsesBody, json, "")
@@ -175,7 +175,8 @@ export const decodeResponsesBody = (json: unknown): Effect.Effect<ResponsesReque
         )
       : undefined
     return { body, tools, toolChoice, format }
-  })
+  }
+)
 
 /** The engine request for a decoded body and its conversation (`messages` without the instructions). */
 export const toResponsesCompletionRequest = (

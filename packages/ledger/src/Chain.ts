@@ -228,23 +228,25 @@ export const verifyStream = <E, R>(
  * const program = Effect.map(verifyStore(), (r) => (r.ok ? `ok: ${r.count}` : `broken at ${r.seq}`))
  * ```
  */
-export const verifyStore = (options?: {
+export const verifyStore: (options?: {
   readonly pageSize?: number
   readonly onProgress?: (verified: number) => void
-}): Effect.Effect<VerifyResult, StoreError, LedgerStore> =>
-  Effect.gen(function* () {
-    const store = yield* LedgerStore
-    const pageSize = Math.max(1, options?.pageSize ?? 1000)
-    const verifier = new Verifier()
-    const page = (fromSeq: number, seen: number): Effect.Effect<VerifyResult, StoreError> =>
-      Effect.flatMap(store.range(fromSeq, pageSize), (entries) => {
-        const found = entries.reduce<VerifyResult | undefined>((r, e) => r ?? verifier.push(e), undefined)
-        if (found !== undefined) return Effect.succeed(found)
-        options?.onProgress?.(seen + entries.length)
-        const last = entries[entries.length - 1]
-        return entries.length < pageSize || last === undefined
-          ? Effect.succeed(verifier.end())
-          : page(last.seq + 1, seen + entries.length)
-      })
-    return yield* page(1, 0)
-  })
+}) => Effect.Effect<VerifyResult, StoreError, LedgerStore> = Effect.fnUntraced(function* (options?: {
+  readonly pageSize?: number
+  readonly onProgress?: (verified: number) => void
+}) {
+  const store = yield* LedgerStore
+  const pageSize = Math.max(1, options?.pageSize ?? 1000)
+  const verifier = new Verifier()
+  const page = (fromSeq: number, seen: number): Effect.Effect<VerifyResult, StoreError> =>
+    Effect.flatMap(store.range(fromSeq, pageSize), (entries) => {
+      const found = entries.reduce<VerifyResult | undefined>((r, e) => r ?? verifier.push(e), undefined)
+      if (found !== undefined) return Effect.succeed(found)
+      options?.onProgress?.(seen + entries.length)
+      const last = entries[entries.length - 1]
+      return entries.length < pageSize || last === undefined
+        ? Effect.succeed(verifier.end())
+        : page(last.seq + 1, seen + entries.length)
+    })
+  return yield* page(1, 0)
+})

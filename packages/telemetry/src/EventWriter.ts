@@ -39,8 +39,8 @@ const takeUpTo = (queue: SubscriberQueue, n: number, wait: Duration.Duration) =>
   )
 
 /** The writer's subscriber (backpressure: it never drops an event while the store works). */
-export const subscriber = (options?: WriterOptions): Effect.Effect<Subscriber, never, EventStore> =>
-  Effect.gen(function* () {
+export const subscriber: (options?: WriterOptions) => Effect.Effect<Subscriber, never, EventStore> = Effect.fnUntraced(
+  function* (options?: WriterOptions) {
     const store = yield* EventStore
     const name = options?.name ?? "writer"
     const batchSize = Math.max(1, options?.batchSize ?? 256)
@@ -82,7 +82,8 @@ export const subscriber = (options?: WriterOptions): Effect.Effect<Subscriber, n
           Effect.catch(() => Effect.void)
         )
     } satisfies Subscriber
-  })
+  }
+)
 
 /**
  * An in-memory `EventStore` (tests, the demo): keeps every written event; `since` returns events

@@ -93,35 +93,34 @@ export interface ReplayContext extends ReplayRequest {
  * request id, no call. A stored value this route cannot read (written by another route under the
  * same key and body) is a defect: the body hash already matched.
  */
-export const replayChat = (result: StoredResult, context: ReplayContext) =>
-  Effect.gen(function* () {
-    const stored = yield* Option.match(decodeStored(result.value), {
-      onNone: () => Effect.die(new Error("idempotency: a stored answer this route cannot replay")),
-      onSome: Effect.succeed
-    })
-    const answerText =
-      stored._tag === "sse"
-        ? typeof stored.completion.message.content === "string"
-          ? stored.completion.message.content
-          : undefined
-        : undefined
-    yield* auditReplay(result, context, stored.headers, answerText)
-    const headers = replayHeaders(result, stored.headers)
-    if (stored._tag === "json") return HttpServerResponse.jsonUnsafe(stored.body, { headers })
-    const encoder = new ChunkEncoder({
-      requestId: result.requestId,
-      created: stored.created,
-      model: stored.model,
-      includeUsage: context.includeUsage
-    })
-    const encode = new TextEncoder()
-    const frames = replayStream(stored.completion).pipe(
-      Stream.map((chunk) => encoder.encode(chunk)),
-      Stream.concat(Stream.succeed(DONE)),
-      Stream.map((s) => encode.encode(s))
-    )
-    return HttpServerResponse.stream(frames, {
-      contentType: "text/event-stream",
-      headers: { "cache-control": "no-cache", "x-accel-buffering": "no", ...headers }
-    })
+export const replayChat = Effect.fnUntraced(function* (result: StoredResult, context: ReplayContext) {
+  const stored = yield* Option.match(decodeStored(result.value), {
+    onNone: () => Effect.die(new Error("idempotency: a stored answer this route cannot replay")),
+    onSome: Effect.succeed
   })
+  const answerText =
+    stored._tag === "sse"
+      ? typeof stored.completion.message.content === "string"
+        ? stored.completion.message.content
+        : undefined
+      : undefined
+  yield* auditReplay(result, context, stored.headers, answerText)
+  const headers = replayHeaders(result, stored.headers)
+  if (stored._tag === "json") return HttpServerResponse.jsonUnsafe(stored.body, { headers })
+  const encoder = new ChunkEncoder({
+    requestId: result.requestId,
+    created: stored.created,
+    model: stored.model,
+    includeUsage: context.includeUsage
+  })
+  const encode = new TextEncoder()
+  const frames = replayStream(stored.completion).pipe(
+    Stream.map((chunk) => encoder.encode(chunk)),
+    Stream.concat(Stream.succeed(DONE)),
+    Stream.map((s) => encode.encode(s))
+  )
+  return HttpServerResponse.stream(frames, {
+    contentType: "text/event-stream",
+    headers: { "cache-control": "no-cache", "x-accel-buffering": "no", ...headers }
+  })
+})

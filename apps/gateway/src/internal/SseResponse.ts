@@ -8,17 +8,16 @@
 import { Effect, Scope, Stream } from "effect"
 import { HttpServerResponse } from "effect/http"
 
-export const sseResponse = (
+export const sseResponse = Effect.fnUntraced(function* (
   frames: Stream.Stream<Uint8Array>,
   scope: Scope.Closeable,
   keep: () => Effect.Effect<void>,
   headers: Record<string, string>
-) =>
-  Effect.gen(function* () {
-    const release = keep()
-    yield* Effect.addFinalizer((exit) => Effect.andThen(Scope.close(scope, exit), release))
-    return HttpServerResponse.stream(frames.pipe(Stream.ensuring(release)), {
-      contentType: "text/event-stream",
-      headers: { "cache-control": "no-cache", "x-accel-buffering": "no", ...headers }
-    })
+) {
+  const release = keep()
+  yield* Effect.addFinalizer((exit) => Effect.andThen(Scope.close(scope, exit), release))
+  return HttpServerResponse.stream(frames.pipe(Stream.ensuring(release)), {
+    contentType: "text/event-stream",
+    headers: { "cache-control": "no-cache", "x-accel-buffering": "no", ...headers }
   })
+})

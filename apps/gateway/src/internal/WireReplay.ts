@@ -49,21 +49,20 @@ export const frameLog = (on: boolean) => {
  * original, no call. A value this route cannot read is a defect: the request hash (which names
  * the wire) already matched.
  */
-export const replayWire = (
+export const replayWire = Effect.fnUntraced(function* (
   result: StoredResult,
   request: ReplayRequest,
   headersOf: (h: AmHeadersInput) => Record<string, string>
-) =>
-  Effect.gen(function* () {
-    const stored = yield* Option.match(decodeStored(result.value), {
-      onNone: () => Effect.die(new Error("idempotency: a stored answer this route cannot replay")),
-      onSome: Effect.succeed
-    })
-    yield* auditReplay(result, request, stored.headers)
-    const headers = replayHeaders(result, stored.headers, headersOf)
-    if (stored._tag === "json") return HttpServerResponse.jsonUnsafe(stored.body, { headers })
-    return HttpServerResponse.stream(Stream.succeed(new TextEncoder().encode(stored.events)), {
-      contentType: "text/event-stream",
-      headers: { "cache-control": "no-cache", "x-accel-buffering": "no", ...headers }
-    })
+) {
+  const stored = yield* Option.match(decodeStored(result.value), {
+    onNone: () => Effect.die(new Error("idempotency: a stored answer this route cannot replay")),
+    onSome: Effect.succeed
   })
+  yield* auditReplay(result, request, stored.headers)
+  const headers = replayHeaders(result, stored.headers, headersOf)
+  if (stored._tag === "json") return HttpServerResponse.jsonUnsafe(stored.body, { headers })
+  return HttpServerResponse.stream(Stream.succeed(new TextEncoder().encode(stored.events)), {
+    contentType: "text/event-stream",
+    headers: { "cache-control": "no-cache", "x-accel-buffering": "no", ...headers }
+  })
+})

@@ -75,8 +75,8 @@ const messageOf = (error: unknown): string =>
   typeof error === "object" && error !== null && "message" in error ? String(error.message) : String(error)
 
 /** Builds a guard for the store `name`; its breaker lives as long as the scope. */
-export const make = (name: string, options: GuardOptions): Effect.Effect<StoreGuard, never, Scope.Scope> =>
-  Effect.gen(function* () {
+export const make: (name: string, options: GuardOptions) => Effect.Effect<StoreGuard, never, Scope.Scope> =
+  Effect.fnUntraced(function* (name: string, options: GuardOptions) {
     const maxOpen = Duration.millis(options.maxOpenMs ?? 5000)
     const breaker = yield* CircuitBreaker.make({
       tripPolicy: CircuitBreaker.consecutive(options.failures ?? 3),

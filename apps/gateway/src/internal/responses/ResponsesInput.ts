@@ -257,114 +257,116 @@ type Turn = {
  * The chat messages for a list of input items (references already resolved). A `function_call`
  * or assistant message extends the current assistant turn; anything else closes it.
  */
-export const toMessages = (
+export const toMessages: (
   items: ReadonlyArray<PlacedItem>,
   input?: InputAsks
-): Effect.Effect<Array<ChatMessage>, GatewayError> =>
-  Effect.gen(function* () {
-    const out: Array<ChatMessage> = []
-    let turn: Turn | undefined
-    const flush = () => {
-      if (turn === undefined) return
-      const t = turn
-      turn = undefined
-      const text =
-        t.content.length === 0
-          ? null
-          : textOnly(t.content)
-            ? t.content.map((p) => (p as { text: string }).text).join("")
-            : t.content
-      out.push({
-        role: "assistant",
-        content: text,
-        ...(t.toolCalls.length > 0 ? { toolCalls: t.toolCalls } : {}),
-        ...(t.refusal !== undefined ? { refusal: t.refusal } : {}),
-        ...(t.reasoning.length > 0 ? { reasoning: t.reasoning } : {})
-      } satisfies AssistantMessage)
+) => Effect.Effect<Array<ChatMessage>, GatewayError> = Effect.fnUntraced(function* (
+  items: ReadonlyArray<PlacedItem>,
+  input?: InputAsks
+) {
+  const out: Array<ChatMessage> = []
+  let turn: Turn | undefined
+  const flush = () => {
+    if (turn === undefined) return
+    const t = turn
+    turn = undefined
+    const text =
+      t.content.length === 0
+        ? null
+        : textOnly(t.content)
+          ? t.content.map((p) => (p as { text: string }).text).join("")
+          : t.content
+    out.push({
+      role: "assistant",
+      content: text,
+      ...(t.toolCalls.length > 0 ? { toolCalls: t.toolCalls } : {}),
+      ...(t.refusal !== undefined ? { refusal: t.refusal } : {}),
+      ...(t.reasoning.length > 0 ? { reasoning: t.reasoning } : {})
+    } satisfies AssistantMessage)
+  }
+  const openTurn = (): Turn => {
+    turn ??= { content: [], refusal: undefined, toolCalls: [], reasoning: [] }
+    return turn
+  }
+  for (const { item, path } of items) {
+    const type = typeOf(item)
+    if (type === "function_call") {
+      const call = yield* decodeKnown(FunctionCall, item, path, input)
+      openTurn().toolCalls.push({ id: call.call_id, name: call.name, arguments: call.arguments })
+      continue
     }
-    const openTurn = (): Turn => {
-      turn ??= { content: [], refusal: undefined, toolCalls: [], reasoning: [] }
-      return turn
+    if (type === "reasoning") {
+      // Reasoning opens an assistant turn (it comes before that turn's answer and calls); its
+      // sealed encrypted_content carries the provider's signature back.
+      const r = yield* decodeKnown(Reasoning, item, path, input)
+      if (turn !== undefined && (turn.toolCalls.length > 0 || turn.content.length > 0)) flush()
+      const text = [...(r.content ?? []), ...r.summary].map((p) => p.text).join("")
+      openTurn().reasoning.push(unsealReasoning(text, r.encrypted_content))
+      continue
     }
-    for (const { item, path } of items) {
-      const type = typeOf(item)
-      if (type === "function_call") {
-        const call = yield* decodeKnown(FunctionCall, item, path, input)
-        openTurn().toolCalls.push({ id: call.call_id, name: call.name, arguments: call.arguments })
-        continue
-      }
-      if (type === "reasoning") {
-        // Reasoning opens an assistant turn (it comes before that turn's answer and calls); its
-        // sealed encrypted_content carries the provider's signature back.
-        const r = yield* decodeKnown(Reasoning, item, path, input)
-        if (turn !== undefined && (turn.toolCalls.length > 0 || turn.content.length > 0)) flush()
-        const text = [...(r.content ?? []), ...r.summary].map((p) => p.text).join("")
-        openTurn().reasoning.push(unsealReasoning(text, r.encrypted_content))
-        continue
-      }
-      if (type === "function_call_output") {
-        flush()
-        const result = yield* decodeKnown(FunctionCallOutput, item, path, input)
-        const content =
-          typeof result.output === "string" ? result.output : yield* toolOutput(result.output, `${path}.output`, input)
-        out.push({ role: "tool", toolCallId: result.call_id, content })
-        continue
-      }
-      if (type !== undefined && type !== "message") {
-        // A custom or built-in tool call and its output, a future item: the same wire only.
-        yield* verbatimOnly(
-          input,
-          path,
-          GatewayError.invalid(
-            `${path}.type: input item type ${JSON.stringify(type)} can reach only an OpenAI upstream, in the client's own input, which input guards may rewrite (messages, reasoning, function_call, function_call_output and item_reference are translated for any provider)`,
-            `${path}.type`
-          )
-        )
-        continue
-      }
-      const m = yield* decodeKnown(Message, item, path, input)
-      if (m.phase !== undefined && m.phase !== null)
-        yield* verbatimOnly(
-          input,
-          `${path}.phase`,
-          GatewayError.invalid(
-            `${path}.phase: a message phase reaches only an OpenAI upstream, in the client's own input, which input guards may rewrite`,
-            `${path}.phase`
-          ),
-          false
-        )
-      const content =
-        typeof m.content === "string"
-          ? [{ type: "text" as const, text: m.content }]
-          : yield* parts(m.content, `${path}.content`, m.role, input)
-      if (m.role === "assistant") {
-        if (turn !== undefined && turn.toolCalls.length > 0) flush()
-        const t = openTurn()
-        for (const p of content) {
-          if (isRefusal(p)) t.refusal = (t.refusal ?? "") + p.refusal
-          else t.content.push(p)
-        }
-        continue
-      }
+    if (type === "function_call_output") {
       flush()
-      const plain = content.filter((p): p is ContentPart => !isRefusal(p))
-      if (m.role === "user") {
-        // A turn of nothing but same-wire parts (a file) keeps an empty text: the translation still has its turn.
-        out.push({ role: "user", content: typeof m.content === "string" ? m.content : plain.length > 0 ? plain : "" })
-        continue
-      }
-      // System and developer messages are text only in the engine.
-      const image = plain.findIndex((p) => p.type !== "text")
-      if (image !== -1)
-        return yield* GatewayError.invalid(
-          `${path}.content.${image}: ${m.role} messages take text only`,
-          `${path}.content.${image}`
+      const result = yield* decodeKnown(FunctionCallOutput, item, path, input)
+      const content =
+        typeof result.output === "string" ? result.output : yield* toolOutput(result.output, `${path}.output`, input)
+      out.push({ role: "tool", toolCallId: result.call_id, content })
+      continue
+    }
+    if (type !== undefined && type !== "message") {
+      // A custom or built-in tool call and its output, a future item: the same wire only.
+      yield* verbatimOnly(
+        input,
+        path,
+        GatewayError.invalid(
+          `${path}.type: input item type ${JSON.stringify(type)} can reach only an OpenAI upstream, in the client's own input, which input guards may rewrite (messages, reasoning, function_call, function_call_output and item_reference are translated for any provider)`,
+          `${path}.type`
         )
-      out.push({ role: "system", content: plain.map((p) => (p as { text: string }).text).join("") })
+      )
+      continue
+    }
+    const m = yield* decodeKnown(Message, item, path, input)
+    if (m.phase !== undefined && m.phase !== null)
+      yield* verbatimOnly(
+        input,
+        `${path}.phase`,
+        GatewayError.invalid(
+          `${path}.phase: a message phase reaches only an OpenAI upstream, in the client's own input, which input guards may rewrite`,
+          `${path}.phase`
+        ),
+        false
+      )
+    const content =
+      typeof m.content === "string"
+        ? [{ type: "text" as const, text: m.content }]
+        : yield* parts(m.content, `${path}.content`, m.role, input)
+    if (m.role === "assistant") {
+      if (turn !== undefined && turn.toolCalls.length > 0) flush()
+      const t = openTurn()
+      for (const p of content) {
+        if (isRefusal(p)) t.refusal = (t.refusal ?? "") + p.refusal
+        else t.content.push(p)
+      }
+      continue
     }
     flush()
-    return out
-  })
+    const plain = content.filter((p): p is ContentPart => !isRefusal(p))
+    if (m.role === "user") {
+      // A turn of nothing but same-wire parts (a file) keeps an empty text: the translation still has its turn.
+      out.push({ role: "user", content: typeof m.content === "string" ? m.content : plain.length > 0 ? plain : "" })
+      continue
+    }
+    // System and developer messages are text only in the engine.
+    const image = plain.findIndex((p) => p.type !== "text")
+    if (image !== -1)
+      return yield* GatewayError.invalid(
+        `${path}.content.${image}: ${m.role} messages take text only`,
+        `${path}.content.${image}`
+      )
+    out.push({ role: "system", content: plain.map((p) => (p as { text: string }).text).join("") })
+  }
+  flush()
+  return out
+})
 
 const toolOutput = (output: ReadonlyArray<unknown>, path: string, input: InputAsks | undefined) =>
   Effect.map(parts(output, path, "tool", input), (ps) => ps.filter((p): p is ContentPart => !isRefusal(p)))
