@@ -6,17 +6,93 @@
  * The call runs on a fiber of the stream's scope whose breaker-guarded effect lasts until the
  * stream ends, so the breakers see one outcome per call — the stream's — as for `complete`.
  */
-import type { ProviderCall, ProviderFailure } from "@am/core"
+import type { Provider, ProviderCall, ProviderFailure } from "@am/core"
 import { Clock, Deferred, Duration, Effect, Exit, Fiber, Pull, Scope, Stream } from "effect"
 import type { StreamSpec } from "../EngineConfig.ts"
 import { type Attempt, annotateSuccess, call, type Exchange, guarded } from "./Attempt.ts"
 import type { Candidate } from "./Plan.ts"
-import type { AttemptError, CallFailed, RequestState } from "./RequestState.ts"
+import type { AttemptError, CallFailed, CallHandle, RequestState } from "./RequestState.ts"
 import type { EngineDeps } from "./Deps.ts"
 import { hedged, hedgeFor } from "./StreamHedge.ts"
 import { Target } from "./RequestState.ts"
 import { refusalOf, streamFailure } from "./Settle.ts"
 import { type Committed, isContent, type NonEmptyChunks, type Opened } from "./StreamRelay.ts"
+
+/** Opens the provider's stream and reads up to its first content (a module-level generator: docs/performance.md). */
+const openAttempt = Effect.fnUntraced(function* (
+  provider: Provider,
+  request: ProviderCall,
+  h: CallHandle,
+  state: RequestState,
+  limits: StreamSpec,
+  attemptScope: Scope.Closeable
+) {
+  // The provider's per-attempt `timeout` is for non-streamed calls only: a stream is bounded
+  // by the first-token and stall timeouts (here and in the relay) and the request deadline,
+  // so the adapter gets the time left as its bound on silence, never the provider timeout.
+  const open = provider.stream({
+    ...request,
+    timeoutMs: Math.max(1, state.deadlineAt - h.started),
+    // Skipped (unparsable) events: counted for the ledger entry and the metrics.
+    onMalformedEvent: () => {
+      state.malformed.set(h.c, (state.malformed.get(h.c) ?? 0) + 1)
+    }
+  })
+  const pull = yield* Stream.toPull(open).pipe(Scope.provide(attemptScope))
+  const firstBy = h.started + limits.firstTokenTimeoutMs
+  // Until the first chunk only the first-token timeout runs; between chunks the stall timeout too.
+  let chunked = false
+  const awaitFirst: Effect.Effect<Opened, ProviderFailure> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    const noToken = !chunked || firstBy - now <= limits.stallTimeoutMs
+    return pull.pipe(
+      Effect.timeoutOrElse({
+        duration: Duration.millis(Math.max(0, noToken ? firstBy - now : limits.stallTimeoutMs)),
+        orElse: () =>
+          Effect.fail(
+            noToken
+              ? streamFailure(h, "timeout", `no first token within ${limits.firstTokenTimeoutMs} ms`, false)
+              : streamFailure(
+                  h,
+                  "timeout",
+                  `stream stalled for ${limits.stallTimeoutMs} ms before its first token`,
+                  false
+                )
+          )
+      }),
+      Pull.catchDone(() => Effect.fail(streamFailure(h, "stream", "stream ended before any content or finish", false))),
+      Effect.flatMap((batch) => {
+        chunked = true
+        const at = batch.findIndex(isContent)
+        // Only empty (role-only) deltas so far: drop them and read on.
+        if (at === -1) return awaitFirst
+        const head = batch[at]!
+        if (head._tag === "Finish") {
+          const refused = refusalOf(h, {
+            message: { role: "assistant", content: "" },
+            finishReason: head.finishReason,
+            usage: head.usage,
+            provider: provider.kind,
+            model: head.model,
+            ...(head.rawFinishReason !== undefined ? { rawFinishReason: head.rawFinishReason } : {}),
+            ...(head.blockReason !== undefined ? { blockReason: head.blockReason } : {})
+          })
+          if (refused !== undefined) return Effect.fail(refused)
+        }
+        const first = batch.slice(at).filter(isContent) as unknown as NonEmptyChunks
+        return Effect.map(
+          Clock.currentTimeMillis,
+          (firstTokenAt): Opened => ({
+            first,
+            pull,
+            firstTokenAt,
+            release: Scope.close(attemptScope, Exit.void)
+          })
+        )
+      })
+    )
+  })
+  return yield* awaitFirst
+})
 
 const streaming = (
   scope: Scope.Scope,
@@ -25,75 +101,9 @@ const streaming = (
 ): Exchange<Opened, Omit<Committed, "ended" | "fiber">> => ({
   invoke: (provider, request, h) =>
     Effect.flatMap(Scope.fork(scope), (attemptScope) =>
-      Effect.gen(function* () {
-        // The provider's per-attempt `timeout` is for non-streamed calls only: a stream is bounded
-        // by the first-token and stall timeouts (here and in the relay) and the request deadline,
-        // so the adapter gets the time left as its bound on silence, never the provider timeout.
-        const open = provider.stream({
-          ...request,
-          timeoutMs: Math.max(1, state.deadlineAt - h.started),
-          // Skipped (unparsable) events: counted for the ledger entry and the metrics.
-          onMalformedEvent: () => {
-            state.malformed.set(h.c, (state.malformed.get(h.c) ?? 0) + 1)
-          }
-        })
-        const pull = yield* Stream.toPull(open).pipe(Scope.provide(attemptScope))
-        const firstBy = h.started + limits.firstTokenTimeoutMs
-        // Until the first chunk only the first-token timeout runs; between chunks the stall timeout too.
-        let chunked = false
-        const awaitFirst: Effect.Effect<Opened, ProviderFailure> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
-          const noToken = !chunked || firstBy - now <= limits.stallTimeoutMs
-          return pull.pipe(
-            Effect.timeoutOrElse({
-              duration: Duration.millis(Math.max(0, noToken ? firstBy - now : limits.stallTimeoutMs)),
-              orElse: () =>
-                Effect.fail(
-                  noToken
-                    ? streamFailure(h, "timeout", `no first token within ${limits.firstTokenTimeoutMs} ms`, false)
-                    : streamFailure(
-                        h,
-                        "timeout",
-                        `stream stalled for ${limits.stallTimeoutMs} ms before its first token`,
-                        false
-                      )
-                )
-            }),
-            Pull.catchDone(() =>
-              Effect.fail(streamFailure(h, "stream", "stream ended before any content or finish", false))
-            ),
-            Effect.flatMap((batch) => {
-              chunked = true
-              const at = batch.findIndex(isContent)
-              // Only empty (role-only) deltas so far: drop them and read on.
-              if (at === -1) return awaitFirst
-              const head = batch[at]!
-              if (head._tag === "Finish") {
-                const refused = refusalOf(h, {
-                  message: { role: "assistant", content: "" },
-                  finishReason: head.finishReason,
-                  usage: head.usage,
-                  provider: provider.kind,
-                  model: head.model,
-                  ...(head.rawFinishReason !== undefined ? { rawFinishReason: head.rawFinishReason } : {}),
-                  ...(head.blockReason !== undefined ? { blockReason: head.blockReason } : {})
-                })
-                if (refused !== undefined) return Effect.fail(refused)
-              }
-              const first = batch.slice(at).filter(isContent) as unknown as NonEmptyChunks
-              return Effect.map(
-                Clock.currentTimeMillis,
-                (firstTokenAt): Opened => ({
-                  first,
-                  pull,
-                  firstTokenAt,
-                  release: Scope.close(attemptScope, Exit.void)
-                })
-              )
-            })
-          )
-        })
-        return yield* awaitFirst
-      }).pipe(Effect.onExit((exit) => (Exit.isFailure(exit) ? Scope.close(attemptScope, exit) : Effect.void)))
+      openAttempt(provider, request, h, state, limits, attemptScope).pipe(
+        Effect.onExit((exit) => (Exit.isFailure(exit) ? Scope.close(attemptScope, exit) : Effect.void))
+      )
     ),
   // Committed: the attempt counts as a success so far; the stream's end settles it for good.
   onSuccess: (_deps, state, h, opened) =>
